@@ -1,0 +1,3 @@
+//! The HTTP client for Coupa's REST API.
+
+pub mod wire;

@@ -1,0 +1,89 @@
+use std::collections::BTreeMap;
+
+use super::License;
+
+/// Where something was written in a policy file: which file (an index into
+/// `Desired::files`) and the byte span, so a later check against live Coupa can point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Loc {
+    pub file: usize,
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// One policy file as read from disk, kept so diagnostics can quote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// Path as given (relative to where the tool was run, when it was given that way).
+    pub path: String,
+    pub text: String,
+}
+
+/// How a declared group, role or license treats members that the policy does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Members not listed are removed (the default for `groups:`, `roles:`, `licenses:`).
+    #[default]
+    Authoritative,
+    /// Listed members are added; nobody is removed.
+    Additive,
+}
+
+/// A member as written in a policy file: a login or an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The identity as written (matched case-insensitively against login and email).
+    pub identity: String,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A managed group, role or license: who should hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    /// The name as written in the policy (group or role name).
+    pub name: String,
+    pub mode: Mode,
+    /// Optional description (groups only; informational).
+    pub description: Option<String>,
+    /// Members from the target's own `members:` list and from the per-user `users:` form,
+    /// in the order read (duplicates already reported and removed by the loader).
+    pub members: Vec<Member>,
+    /// Where the target was declared (its key), for "unknown group" diagnostics.
+    pub loc: Loc,
+    /// True when the target was only named from the `users:` form, never declared with its
+    /// own entry. Such targets are managed additively.
+    pub implicit: bool,
+}
+
+/// Guards and exemptions from the one `settings:` block.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    /// Logins or emails never removed from anything.
+    pub protected_users: Vec<Member>,
+    /// Limits on removals; `None` means no limit set.
+    pub max_removals: MaxRemovals,
+}
+
+/// Removal limits a plan must stay within unless `--allow-removals N` overrides it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MaxRemovals {
+    /// At most this many removals in one plan.
+    pub total: Option<usize>,
+    /// At most this fraction (0..=1) of one group's current members removed.
+    pub per_group_fraction: Option<f64>,
+}
+
+/// Everything the policy files ask for, merged. Keys are the names as written; lookups against
+/// live Coupa are case-insensitive.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desired {
+    pub groups: BTreeMap<String, Target>,
+    pub roles: BTreeMap<String, Target>,
+    pub licenses: BTreeMap<License, Target>,
+    pub settings: Settings,
+    /// `sha256:<hex>` over the policy files' paths and contents, in path order.
+    pub policy_digest: String,
+    /// The files read, in path order; `Loc::file` indexes this.
+    pub files: Vec<PolicyFile>,
+}

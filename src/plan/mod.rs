@@ -1,1 +1,37 @@
-//! TODO
+//! The planner: `diff(&Desired, &Live) -> Plan`, pure and deterministic, plus the member-set
+//! fingerprints `apply` uses for stale detection and the removal guards.
+//!
+//! Semantics in short:
+//! - Only declared targets are managed; anything the policy does not name is left alone.
+//! - Authoritative targets add listed members who lack them and remove live holders not listed;
+//!   additive ones (and `implicit` targets, named only from the `users:` form) only add.
+//! - Protected users are never removed from anything (a warning says what was kept).
+//! - Group changes apply; role and license changes are reported only.
+//! - Duplicated live memberships (one user twice in a group): never a second add; an authoritative
+//!   removal removes every one of that user's membership ids (otherwise the user would still be a
+//!   member), and a kept duplicate is left alone with a warning.
+
+mod error;
+mod fingerprint;
+mod guards;
+mod planner;
+mod targets;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::PlanError;
+pub use fingerprint::fingerprint;
+pub use guards::{check_guards, GroupRemovals, GuardViolation};
+pub use planner::diff;
+
+use crate::model::Kind;
+
+/// The word used for a kind in messages: `group`, `role` or `license`.
+pub fn kind_word(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Group => "group",
+        Kind::Role => "role",
+        Kind::License => "license",
+    }
+}

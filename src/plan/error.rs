@@ -1,0 +1,63 @@
+use crate::model::Kind;
+
+use super::kind_word;
+
+/// Why a plan could not be made. The CLI runs `policy::check` first and reports these problems
+/// with file positions; this is the safety net that keeps the planner from ever skipping a name
+/// it cannot resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// A member identity matches no Coupa user's login or email.
+    #[error("{} \"{target}\": no Coupa user has the login or email \"{identity}\"", kind_word(*kind))]
+    UnknownUser {
+        kind: Kind,
+        target: String,
+        identity: String,
+    },
+    /// A member identity is one user's login and another user's email.
+    #[error(
+        "{} \"{target}\": \"{identity}\" is ambiguous: it names both Coupa users \"{first}\" and \"{second}\"",
+        kind_word(*kind)
+    )]
+    AmbiguousUser {
+        kind: Kind,
+        target: String,
+        identity: String,
+        first: String,
+        second: String,
+    },
+    /// A protected user matches no Coupa user; protecting nobody by accident is not an option.
+    #[error("settings.protected_users: no Coupa user has the login or email \"{identity}\"")]
+    UnknownProtectedUser { identity: String },
+    /// A declared group does not exist in Coupa.
+    #[error("group \"{name}\" does not exist in Coupa")]
+    UnknownGroup { name: String },
+    /// A declared group is a Coupa project, which this tool does not manage.
+    #[error("\"{name}\" is a Coupa project, not a user group")]
+    GroupIsProject { name: String },
+    /// A declared role does not exist in Coupa.
+    #[error("role \"{name}\" does not exist in Coupa")]
+    UnknownRole { name: String },
+    /// Live data is inconsistent: a managed group has a membership of a user that was not read.
+    /// Planning on it could miss a removal, so the plan is refused.
+    #[error(
+        "group \"{group}\": membership {membership_id} belongs to user id {user_id}, which is not among the users read from Coupa; the live data looks incomplete"
+    )]
+    UnknownMember {
+        group: String,
+        membership_id: u64,
+        user_id: u64,
+    },
+    /// Two declarations name the same Coupa group or role (differing only in case) with
+    /// different modes, so it is unclear whether unlisted members should be removed.
+    #[error(
+        "{} \"{first}\" and \"{second}\" name the same Coupa {} but one is additive and the other authoritative",
+        kind_word(*kind),
+        kind_word(*kind)
+    )]
+    ConflictingModes {
+        kind: Kind,
+        first: String,
+        second: String,
+    },
+}

@@ -1,0 +1,147 @@
+//! Removal guards: a plan that removes too much stops unless a human confirms the exact count.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+
+use crate::model::{Action, Plan, Settings};
+
+/// A group that would lose more than `per_group_fraction` of its current members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRemovals {
+    pub group: String,
+    /// Distinct users the plan removes from the group.
+    pub removed: usize,
+    /// Distinct live members when the plan was made.
+    pub members: usize,
+    /// `removed / members` (1.0 when the member count is unknown).
+    pub fraction: f64,
+}
+
+/// Why a plan's removals were refused. The message names the totals, the offending groups and
+/// how to override.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct GuardViolation {
+    /// Applied removals in the plan (membership deletions).
+    pub removals: usize,
+    /// `settings.max_removals.total` when the plan exceeds it.
+    pub total_limit: Option<usize>,
+    /// `settings.max_removals.per_group_fraction` when a group exceeds it.
+    pub fraction_limit: Option<f64>,
+    /// Groups over the fraction limit, by name.
+    pub groups: Vec<GroupRemovals>,
+    /// `--allow-removals N` as given, when it did not match `removals`.
+    pub allow: Option<usize>,
+}
+
+/// Checks the plan's applied removals against `settings.max_removals`.
+///
+/// `allow` is `--allow-removals N`: it lifts tripped guards only when N equals the plan's
+/// number of applied removals exactly, so an approval never covers a different plan. When no
+/// guard trips, `allow` is not needed and not checked.
+pub fn check_guards(
+    plan: &Plan,
+    settings: &Settings,
+    allow: Option<usize>,
+) -> Result<(), GuardViolation> {
+    let removals: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.applies && c.action == Action::Remove)
+        .collect();
+    let limits = settings.max_removals;
+
+    let total_limit = limits.total.filter(|&max| removals.len() > max);
+
+    let mut groups = Vec::new();
+    if let Some(max) = limits.per_group_fraction {
+        let mut removed: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
+        for c in &removals {
+            removed.entry(&c.target).or_default().insert(c.user_id);
+        }
+        for (group, users) in removed {
+            let members = plan
+                .preconditions
+                .groups
+                .get(group)
+                .map_or(0, |p| p.members.len());
+            let fraction = if members == 0 {
+                1.0
+            } else {
+                users.len() as f64 / members as f64
+            };
+            if fraction > max {
+                groups.push(GroupRemovals {
+                    group: group.to_string(),
+                    removed: users.len(),
+                    members,
+                    fraction,
+                });
+            }
+        }
+    }
+
+    if total_limit.is_none() && groups.is_empty() {
+        return Ok(());
+    }
+    if allow == Some(removals.len()) {
+        return Ok(());
+    }
+    Err(GuardViolation {
+        removals: removals.len(),
+        total_limit,
+        fraction_limit: if groups.is_empty() {
+            None
+        } else {
+            limits.per_group_fraction
+        },
+        groups,
+        allow,
+    })
+}
+
+/// `0.25` -> `25%`, `1/3` -> `33.3%`.
+fn percent(f: f64) -> String {
+    let p = f * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+impl fmt::Display for GuardViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.removals;
+        let mut msg = String::from("removal guard tripped:");
+        if let Some(max) = self.total_limit {
+            let _ = write!(
+                msg,
+                "\n  this plan removes {n} group memberships; the limit is {max} (settings.max_removals.total)"
+            );
+        }
+        if let Some(max) = self.fraction_limit {
+            for g in &self.groups {
+                let _ = write!(
+                    msg,
+                    "\n  group \"{}\" would lose {} of {} members ({}); the limit is {} (settings.max_removals.per_group_fraction)",
+                    g.group,
+                    g.removed,
+                    g.members,
+                    percent(g.fraction),
+                    percent(max)
+                );
+            }
+        }
+        if let Some(given) = self.allow {
+            let _ = write!(
+                msg,
+                "\n  --allow-removals {given} does not match: the plan removes exactly {n}"
+            );
+        }
+        let _ = write!(
+            msg,
+            "\nReview the removals, then rerun with --allow-removals {n} to allow exactly these {n} removals."
+        );
+        f.write_str(&msg)
+    }
+}

@@ -1,0 +1,67 @@
+//! Declared targets as the planner sees them: merged by case-insensitive name, with the
+//! effective mode.
+
+use std::collections::BTreeMap;
+
+use crate::model::{fold, Kind, Member, Mode, Target};
+
+use super::PlanError;
+
+/// One managed group, role or license after merging declarations that differ only in case.
+#[derive(Debug)]
+pub(super) struct Wanted<'a> {
+    /// The name as first written.
+    pub name: &'a str,
+    /// Effective mode: `implicit` targets are additive.
+    pub mode: Mode,
+    pub members: Vec<&'a Member>,
+}
+
+/// The mode a declaration asks for; `None` for an implicit target (named only from `users:`),
+/// which has no say when it is also declared explicitly.
+fn declared_mode(t: &Target) -> Option<Mode> {
+    (!t.implicit).then_some(t.mode)
+}
+
+/// Merges targets whose names fold to the same key. Keys of the result are folded names, so
+/// iteration follows the case-insensitive name order.
+pub(super) fn merge<'a>(
+    kind: Kind,
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> Result<BTreeMap<String, Wanted<'a>>, PlanError> {
+    // (wanted, the declaration that fixed the mode)
+    let mut out: BTreeMap<String, (Wanted<'a>, Option<(&'a str, Mode)>)> = BTreeMap::new();
+    for t in targets {
+        let entry = out.entry(fold(&t.name)).or_insert_with(|| {
+            (
+                Wanted {
+                    name: &t.name,
+                    mode: Mode::Additive,
+                    members: Vec::new(),
+                },
+                None,
+            )
+        });
+        entry.0.members.extend(t.members.iter());
+        if let Some(mode) = declared_mode(t) {
+            match entry.1 {
+                None => entry.1 = Some((&t.name, mode)),
+                Some((first, m)) if m != mode => {
+                    return Err(PlanError::ConflictingModes {
+                        kind,
+                        first: first.to_string(),
+                        second: t.name.clone(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(k, (mut w, decided))| {
+            w.mode = decided.map_or(Mode::Additive, |(_, m)| m);
+            (k, w)
+        })
+        .collect())
+}

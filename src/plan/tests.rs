@@ -1,0 +1,610 @@
+//! Planner unit tests over hand-built `Desired` and `Live` values.
+
+use std::collections::BTreeSet;
+
+use crate::model::{
+    Action, Change, Desired, Group, Kind, License, Live, Loc, MaxRemovals, Member, Membership,
+    Mode, Plan, Role, Settings, Target, User,
+};
+
+use super::*;
+
+// ---- builders ----------------------------------------------------------------------------
+
+fn user(id: u64, login: &str) -> User {
+    User {
+        id,
+        login: login.into(),
+        email: format!("{login}@acme.com"),
+        firstname: None,
+        lastname: None,
+        fullname: None,
+        active: true,
+        roles: BTreeSet::new(),
+        licenses: BTreeSet::new(),
+    }
+}
+
+fn group(id: u64, name: &str) -> Group {
+    Group {
+        id,
+        name: name.into(),
+        description: None,
+        active: true,
+    }
+}
+
+fn role(id: u64, name: &str, omnipotent: bool) -> Role {
+    Role {
+        id,
+        name: name.into(),
+        description: None,
+        omnipotent,
+        system_role: false,
+    }
+}
+
+fn ms(id: u64, user_id: u64, group_id: u64) -> Membership {
+    Membership {
+        id,
+        user_id,
+        group_id,
+        created_at: None,
+    }
+}
+
+fn member(identity: &str) -> Member {
+    Member {
+        identity: identity.into(),
+        loc: Loc::default(),
+    }
+}
+
+fn target(name: &str, mode: Mode, members: &[&str]) -> Target {
+    Target {
+        name: name.into(),
+        mode,
+        description: None,
+        members: members.iter().map(|m| member(m)).collect(),
+        loc: Loc::default(),
+        implicit: false,
+    }
+}
+
+/// alice(1) bob(2) carol(3) dave(4, inactive); groups AP Clerks(12) with alice+bob,
+/// Buyers(13) with bob, Finance(14) with carol; roles Admin(1, omnipotent) held by dave,
+/// Buyer(4) held by bob; bob has the expense license.
+fn tenant() -> Live {
+    let mut bob = user(2, "bob");
+    bob.roles.insert(4);
+    bob.licenses.insert(License::Expense);
+    let mut dave = user(4, "dave");
+    dave.active = false;
+    dave.roles.insert(1);
+    Live {
+        users: vec![user(1, "alice"), bob, user(3, "carol"), dave],
+        groups: vec![
+            group(12, "AP Clerks"),
+            group(13, "Buyers"),
+            group(14, "Finance"),
+        ],
+        projects: vec![group(99, "Project X")],
+        roles: vec![role(1, "Admin", true), role(4, "Buyer", false)],
+        memberships: vec![
+            ms(301, 1, 12),
+            ms(302, 2, 12),
+            ms(303, 2, 13),
+            ms(304, 3, 14),
+        ],
+    }
+}
+
+fn desired() -> Desired {
+    Desired {
+        policy_digest: "sha256:test".into(),
+        ..Desired::default()
+    }
+}
+
+fn with_group(mut d: Desired, t: Target) -> Desired {
+    d.groups.insert(t.name.clone(), t);
+    d
+}
+
+fn summary_of(p: &Plan) -> Vec<String> {
+    p.changes.iter().map(line).collect()
+}
+
+fn line(c: &Change) -> String {
+    let a = match c.action {
+        Action::Add => '+',
+        Action::Remove => '-',
+    };
+    format!("{a} {} {} {}", kind_word(c.kind), c.target, c.user)
+}
+
+// ---- diff --------------------------------------------------------------------------------
+
+#[test]
+fn empty_desired_changes_nothing() {
+    let plan = diff(&desired(), &tenant()).unwrap();
+    assert!(plan.is_empty());
+    assert_eq!(plan.summary, crate::model::Summary::default());
+    assert!(plan.warnings.is_empty());
+    assert!(plan.preconditions.groups.is_empty());
+    assert_eq!(plan.format_version, 1);
+    assert_eq!(plan.tool_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(plan.policy_digest, "sha256:test");
+    assert!(plan.domain.is_empty() && plan.generated_at.is_empty());
+}
+
+#[test]
+fn authoritative_adds_missing_and_removes_unlisted() {
+    let d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Authoritative, &["alice", "carol"]),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        ["- group AP Clerks bob", "+ group AP Clerks carol"]
+    );
+    let rm = &plan.changes[0];
+    assert_eq!(rm.membership_id, Some(302));
+    assert_eq!((rm.target_id, rm.user_id, rm.applies), (12, 2, true));
+    let add = &plan.changes[1];
+    assert_eq!(
+        (add.membership_id, add.user_id, add.applies),
+        (None, 3, true)
+    );
+    assert_eq!((plan.summary.add, plan.summary.remove), (1, 1));
+    assert_eq!(plan.summary.reported_only, 0);
+}
+
+#[test]
+fn additive_only_adds() {
+    let d = with_group(desired(), target("AP Clerks", Mode::Additive, &["carol"]));
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(summary_of(&plan), ["+ group AP Clerks carol"]);
+}
+
+#[test]
+fn implicit_targets_are_additive_even_if_marked_authoritative() {
+    let mut t = target("AP Clerks", Mode::Authoritative, &["carol"]);
+    t.implicit = true;
+    let plan = diff(&with_group(desired(), t), &tenant()).unwrap();
+    assert_eq!(summary_of(&plan), ["+ group AP Clerks carol"]);
+}
+
+#[test]
+fn explicit_declaration_decides_mode_over_implicit_one() {
+    let mut implicit = target("ap clerks", Mode::Additive, &["carol"]);
+    implicit.implicit = true;
+    let d = with_group(
+        with_group(desired(), implicit),
+        target("AP Clerks", Mode::Authoritative, &["alice"]),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        ["- group AP Clerks bob", "+ group AP Clerks carol"]
+    );
+}
+
+#[test]
+fn conflicting_modes_for_one_group_are_an_error() {
+    let d = with_group(
+        with_group(desired(), target("ap clerks", Mode::Additive, &[])),
+        target("AP Clerks", Mode::Authoritative, &[]),
+    );
+    assert!(matches!(
+        diff(&d, &tenant()),
+        Err(PlanError::ConflictingModes {
+            kind: Kind::Group,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn protected_users_are_never_removed() {
+    let mut d = with_group(desired(), target("AP Clerks", Mode::Authoritative, &[]));
+    d.roles
+        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.settings.protected_users = vec![member("BOB@acme.com")];
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(summary_of(&plan), ["- group AP Clerks alice"]);
+    assert_eq!(
+        plan.warnings,
+        [
+            "kept bob in group \"AP Clerks\": protected user (settings.protected_users)",
+            "kept bob in role \"Buyer\": protected user (settings.protected_users)",
+        ]
+    );
+}
+
+#[test]
+fn unknown_protected_user_is_an_error() {
+    let mut d = desired();
+    d.settings.protected_users = vec![member("ghost")];
+    assert_eq!(
+        diff(&d, &tenant()).unwrap_err(),
+        PlanError::UnknownProtectedUser {
+            identity: "ghost".into()
+        }
+    );
+}
+
+#[test]
+fn undeclared_targets_are_untouched() {
+    // Only Buyers is declared (and already right): AP Clerks, Finance, roles and licenses stay.
+    let d = with_group(desired(), target("Buyers", Mode::Authoritative, &["bob"]));
+    let plan = diff(&d, &tenant()).unwrap();
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+}
+
+#[test]
+fn identities_and_names_match_case_insensitively() {
+    let d = with_group(
+        desired(),
+        target(
+            "ap CLERKS",
+            Mode::Authoritative,
+            &["ALICE", "Bob@ACME.com", "Carol@Acme.Com"],
+        ),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(summary_of(&plan), ["+ group AP Clerks carol"]);
+    // target is spelt as Coupa spells it
+    assert_eq!(plan.changes[0].target, "AP Clerks");
+    assert_eq!(plan.changes[0].user, "carol");
+}
+
+#[test]
+fn a_member_listed_twice_is_added_once() {
+    let d = with_group(
+        desired(),
+        target(
+            "Finance",
+            Mode::Authoritative,
+            &["carol", "alice", "ALICE@acme.com"],
+        ),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(summary_of(&plan), ["+ group Finance alice"]);
+}
+
+#[test]
+fn roles_and_licenses_are_reported_not_applied() {
+    let mut d = desired();
+    d.roles.insert(
+        "buyer".into(),
+        target("buyer", Mode::Authoritative, &["alice"]),
+    );
+    d.licenses.insert(
+        License::Expense,
+        target("expense", Mode::Authoritative, &["carol"]),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        [
+            "- role Buyer bob",
+            "+ role Buyer alice",
+            "- license expense bob",
+            "+ license expense carol",
+        ]
+    );
+    assert!(plan.changes.iter().all(|c| !c.applies && !c.privileged));
+    assert!(plan.changes.iter().all(|c| c.membership_id.is_none()));
+    assert_eq!(plan.changes[0].target_id, 4);
+    assert_eq!(plan.changes[2].target_id, 0);
+    assert_eq!((plan.summary.add, plan.summary.remove), (0, 0));
+    assert_eq!(plan.summary.reported_only, 4);
+    assert!(plan.preconditions.groups.is_empty());
+}
+
+#[test]
+fn omnipotent_role_changes_are_privileged() {
+    let mut d = desired();
+    d.roles.insert(
+        "Admin".into(),
+        target("Admin", Mode::Authoritative, &["alice"]),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        ["- role Admin dave", "+ role Admin alice"]
+    );
+    assert!(plan.changes.iter().all(|c| c.privileged && !c.applies));
+}
+
+#[test]
+fn inactive_users_are_added_with_a_warning_and_removed_normally() {
+    let mut live = tenant();
+    live.memberships.push(ms(305, 4, 13)); // inactive dave in Buyers
+    let d = with_group(
+        with_group(
+            desired(),
+            target("Finance", Mode::Authoritative, &["carol", "dave"]),
+        ),
+        target("Buyers", Mode::Authoritative, &["bob"]),
+    );
+    let plan = diff(&d, &live).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        ["- group Buyers dave", "+ group Finance dave"]
+    );
+    assert_eq!(
+        plan.warnings,
+        ["dave is inactive in Coupa; the plan still adds them to group \"Finance\""]
+    );
+}
+
+#[test]
+fn duplicate_live_memberships_never_double_add_and_are_all_removed() {
+    let mut live = tenant();
+    live.memberships.push(ms(310, 2, 12)); // bob twice in AP Clerks
+    live.memberships.push(ms(311, 3, 14)); // carol twice in Finance
+
+    let d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Authoritative, &["alice"]),
+    );
+    let plan = diff(&d, &live).unwrap();
+    let ids: Vec<_> = plan.changes.iter().map(|c| c.membership_id).collect();
+    assert_eq!(ids, [Some(302), Some(310)]);
+    assert_eq!(plan.summary.remove, 2);
+    assert_eq!(
+        plan.preconditions.groups["AP Clerks"].members,
+        ["alice", "bob"]
+    );
+
+    let d = with_group(
+        desired(),
+        target("Finance", Mode::Authoritative, &["carol", "alice"]),
+    );
+    let plan = diff(&d, &live).unwrap();
+    assert_eq!(summary_of(&plan), ["+ group Finance alice"]);
+    assert_eq!(
+        plan.warnings,
+        ["carol has 2 memberships of group \"Finance\" (ids 304, 311); left as they are"]
+    );
+}
+
+#[test]
+fn unresolved_names_are_errors_never_skipped() {
+    let live = tenant();
+    let d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Additive, &["alice", "zed"]),
+    );
+    assert_eq!(
+        diff(&d, &live).unwrap_err(),
+        PlanError::UnknownUser {
+            kind: Kind::Group,
+            target: "AP Clerks".into(),
+            identity: "zed".into()
+        }
+    );
+    let d = with_group(desired(), target("Nope", Mode::Additive, &[]));
+    assert!(matches!(
+        diff(&d, &live),
+        Err(PlanError::UnknownGroup { .. })
+    ));
+    let d = with_group(desired(), target("project x", Mode::Additive, &[]));
+    assert!(matches!(
+        diff(&d, &live),
+        Err(PlanError::GroupIsProject { .. })
+    ));
+    let mut d = desired();
+    d.roles
+        .insert("Nope".into(), target("Nope", Mode::Additive, &[]));
+    assert!(matches!(
+        diff(&d, &live),
+        Err(PlanError::UnknownRole { .. })
+    ));
+}
+
+#[test]
+fn ambiguous_identity_is_an_error() {
+    let mut live = tenant();
+    // erin's email is frank's login
+    let mut erin = user(5, "erin");
+    erin.email = "frank".into();
+    live.users.push(erin);
+    live.users.push(user(6, "frank"));
+    let d = with_group(desired(), target("AP Clerks", Mode::Additive, &["frank"]));
+    assert!(matches!(
+        diff(&d, &live),
+        Err(PlanError::AmbiguousUser { ref first, ref second, .. }) if first == "frank" && second == "erin"
+    ));
+}
+
+#[test]
+fn membership_of_an_unread_user_refuses_the_plan() {
+    let mut live = tenant();
+    live.memberships.push(ms(320, 77, 12));
+    let d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Authoritative, &["alice", "bob"]),
+    );
+    assert_eq!(
+        diff(&d, &live).unwrap_err(),
+        PlanError::UnknownMember {
+            group: "AP Clerks".into(),
+            membership_id: 320,
+            user_id: 77
+        }
+    );
+    // An unmanaged group's odd membership does not matter.
+    let d = with_group(
+        desired(),
+        target("Finance", Mode::Authoritative, &["carol"]),
+    );
+    assert!(diff(&d, &live).unwrap().is_empty());
+}
+
+#[test]
+fn order_is_deterministic_kind_target_action_user() {
+    let mut d = desired();
+    d = with_group(d, target("Finance", Mode::Authoritative, &["bob", "alice"]));
+    d = with_group(d, target("ap clerks", Mode::Authoritative, &["carol"]));
+    d.licenses.insert(
+        License::Expense,
+        target("expense", Mode::Additive, &["alice"]),
+    );
+    d.roles
+        .insert("Buyer".into(), target("Buyer", Mode::Additive, &["carol"]));
+    let live = tenant();
+    let plan = diff(&d, &live).unwrap();
+    assert_eq!(
+        summary_of(&plan),
+        [
+            "- group AP Clerks alice",
+            "- group AP Clerks bob",
+            "+ group AP Clerks carol",
+            "- group Finance carol",
+            "+ group Finance alice",
+            "+ group Finance bob",
+            "+ role Buyer carol",
+            "+ license expense alice",
+        ]
+    );
+    // Same inputs in a different live order: same plan.
+    let mut shuffled = live.clone();
+    shuffled.users.reverse();
+    shuffled.memberships.reverse();
+    shuffled.groups.reverse();
+    assert_eq!(diff(&d, &shuffled).unwrap(), plan);
+}
+
+#[test]
+fn preconditions_cover_touched_groups_only() {
+    let d = with_group(
+        with_group(
+            desired(),
+            target("AP Clerks", Mode::Authoritative, &["alice"]),
+        ),
+        target("Finance", Mode::Authoritative, &["carol"]),
+    );
+    let plan = diff(&d, &tenant()).unwrap();
+    let pre = &plan.preconditions.groups;
+    assert_eq!(pre.keys().collect::<Vec<_>>(), ["AP Clerks"]);
+    assert_eq!(pre["AP Clerks"].group_id, 12);
+    assert_eq!(pre["AP Clerks"].members, ["alice", "bob"]);
+    assert_eq!(pre["AP Clerks"].members_fingerprint, fingerprint([1, 2]));
+}
+
+// ---- fingerprint ------------------------------------------------------------------------
+
+#[test]
+fn fingerprint_ignores_order_and_duplicates() {
+    let f = fingerprint([3, 1, 2]);
+    assert_eq!(f, fingerprint([1, 2, 3, 3, 1]));
+    assert_ne!(f, fingerprint([1, 2]));
+    assert!(f.starts_with("sha256:"));
+    assert_eq!(f.len(), 7 + 64);
+    // sha256 of the empty string
+    assert_eq!(
+        fingerprint([]),
+        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(fingerprint([2, 1]), fingerprint([1, 2]));
+    assert_ne!(fingerprint([12]), fingerprint([1, 2]));
+}
+
+// ---- guards -----------------------------------------------------------------------------
+
+/// A plan removing `n` of `members` members from group "Big" (plus a reported-only role removal,
+/// which guards ignore).
+fn removal_plan(n: u64, members: u64) -> Plan {
+    let mut live = tenant();
+    live.groups.push(group(50, "Big"));
+    for i in 0..members {
+        live.users.push(user(1000 + i, &format!("u{i:03}")));
+        live.memberships.push(ms(5000 + i, 1000 + i, 50));
+    }
+    let keep: Vec<String> = (n..members).map(|i| format!("u{i:03}")).collect();
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
+    d.roles
+        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    diff(&d, &live).unwrap()
+}
+
+fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
+    Settings {
+        protected_users: vec![],
+        max_removals: MaxRemovals {
+            total,
+            per_group_fraction: frac,
+        },
+    }
+}
+
+#[test]
+fn guards_pass_without_limits_or_within_them() {
+    let plan = removal_plan(5, 20);
+    assert_eq!(plan.summary.remove, 5);
+    assert!(check_guards(&plan, &Settings::default(), None).is_ok());
+    assert!(check_guards(&plan, &settings(Some(5), Some(0.25)), None).is_ok());
+}
+
+#[test]
+fn guard_total_trips_and_names_the_override() {
+    let plan = removal_plan(5, 20);
+    let err = check_guards(&plan, &settings(Some(4), None), None).unwrap_err();
+    assert_eq!(err.removals, 5);
+    assert_eq!(err.total_limit, Some(4));
+    assert!(err.groups.is_empty());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("removes 5 group memberships; the limit is 4"),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-removals 5"), "{msg}");
+}
+
+#[test]
+fn guard_per_group_fraction_trips_with_the_fraction() {
+    let plan = removal_plan(6, 20);
+    let err = check_guards(&plan, &settings(None, Some(0.25)), None).unwrap_err();
+    assert_eq!(err.total_limit, None);
+    assert_eq!(err.groups.len(), 1);
+    let g = &err.groups[0];
+    assert_eq!((g.group.as_str(), g.removed, g.members), ("Big", 6, 20));
+    assert!((g.fraction - 0.3).abs() < 1e-12);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("group \"Big\" would lose 6 of 20 members (30%); the limit is 25%"),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-removals 6"), "{msg}");
+}
+
+#[test]
+fn allow_removals_lifts_guards_only_on_exact_match() {
+    let plan = removal_plan(6, 20);
+    let s = settings(Some(2), Some(0.1));
+    assert!(check_guards(&plan, &s, Some(6)).is_ok());
+    for wrong in [5, 7, 0, 100] {
+        let err = check_guards(&plan, &s, Some(wrong)).unwrap_err();
+        assert_eq!(err.allow, Some(wrong));
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!(
+                "--allow-removals {wrong} does not match: the plan removes exactly 6"
+            )),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn guards_count_only_applied_removals() {
+    // One role removal (reported only) and no group removals: a total of 0 is not exceeded.
+    let plan = removal_plan(0, 3);
+    assert_eq!(plan.summary.reported_only, 1);
+    assert!(check_guards(&plan, &settings(Some(0), Some(0.0)), None).is_ok());
+}

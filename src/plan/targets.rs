@@ -29,8 +29,9 @@ pub(super) fn merge<'a>(
     kind: Kind,
     targets: impl IntoIterator<Item = &'a Target>,
 ) -> Result<BTreeMap<String, Wanted<'a>>, PlanError> {
-    // (wanted, the declaration that fixed the mode)
-    let mut out: BTreeMap<String, (Wanted<'a>, Option<(&'a str, Mode)>)> = BTreeMap::new();
+    // The first explicit declaration fixes the mode: (its name, its mode).
+    type Decided<'a> = Option<(&'a str, Mode)>;
+    let mut out: BTreeMap<String, (Wanted<'a>, Decided<'a>)> = BTreeMap::new();
     for t in targets {
         let entry = out.entry(fold(&t.name)).or_insert_with(|| {
             (

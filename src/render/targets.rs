@@ -1,0 +1,91 @@
+//! Changes grouped the ways renderers show them: by target and by person.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::{fold, Action, Change, Kind, Plan};
+use crate::plan::kind_word;
+
+/// All changes to one group, role or license, in plan order.
+pub(super) struct TargetChanges<'a> {
+    pub kind: Kind,
+    pub target: &'a str,
+    pub target_id: u64,
+    pub applies: bool,
+    pub privileged: bool,
+    pub changes: Vec<&'a Change>,
+    /// Index of each of `changes` in `Plan::changes`.
+    pub indices: Vec<usize>,
+}
+
+impl TargetChanges<'_> {
+    /// `group "AP Clerks" (id 12)`, `role "Admin" (id 1)`, `license "expense"`.
+    pub fn title(&self) -> String {
+        match self.kind {
+            Kind::License => format!("{} \"{}\"", kind_word(self.kind), self.target),
+            _ => format!(
+                "{} \"{}\" (id {})",
+                kind_word(self.kind),
+                self.target,
+                self.target_id
+            ),
+        }
+    }
+
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// How to show a change's user: the login, plus the membership id when the same user has
+    /// several removals here (duplicated live memberships).
+    pub fn user_label(&self, c: &Change) -> String {
+        let dup = self
+            .changes
+            .iter()
+            .filter(|o| o.action == c.action && o.user_id == c.user_id)
+            .count()
+            > 1;
+        match (dup, c.membership_id) {
+            (true, Some(id)) => format!("{} (membership {id})", c.user),
+            _ => c.user.clone(),
+        }
+    }
+}
+
+/// Groups changes by (kind, target), keeping the order in which targets first appear (plans
+/// are sorted by kind and target already).
+pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
+    let mut out: Vec<TargetChanges<'_>> = Vec::new();
+    let mut index: HashMap<(Kind, &str), usize> = HashMap::new();
+    for (n, c) in plan.changes.iter().enumerate() {
+        let i = *index.entry((c.kind, &c.target)).or_insert_with(|| {
+            out.push(TargetChanges {
+                kind: c.kind,
+                target: &c.target,
+                target_id: c.target_id,
+                applies: c.applies,
+                privileged: false,
+                changes: Vec::new(),
+                indices: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let t = &mut out[i];
+        t.privileged |= c.privileged;
+        t.applies &= c.applies;
+        t.changes.push(c);
+        t.indices.push(n);
+    }
+    out
+}
+
+/// Changes per person, people ordered by login (case-insensitively), changes in plan order.
+pub(super) fn by_person(plan: &Plan) -> Vec<(&str, Vec<&Change>)> {
+    let mut people: BTreeMap<(String, &str), Vec<&Change>> = BTreeMap::new();
+    for c in &plan.changes {
+        people.entry((fold(&c.user), &c.user)).or_default().push(c);
+    }
+    people
+        .into_iter()
+        .map(|((_, login), changes)| (login, changes))
+        .collect()
+}

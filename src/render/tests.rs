@@ -1,0 +1,375 @@
+//! Renderer unit tests over hand-built plans.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    Action, Change, GroupPrecondition, Kind, Plan, Preconditions, Summary, PLAN_FORMAT_VERSION,
+};
+use crate::plan::fingerprint;
+
+use super::*;
+
+fn change(
+    action: Action,
+    kind: Kind,
+    target: &str,
+    target_id: u64,
+    user: &str,
+    user_id: u64,
+) -> Change {
+    Change {
+        action,
+        kind,
+        target: target.into(),
+        target_id,
+        user: user.into(),
+        user_id,
+        applies: kind == Kind::Group,
+        membership_id: (kind == Kind::Group && action == Action::Remove).then_some(300 + user_id),
+        privileged: false,
+    }
+}
+
+fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&str])]) -> Plan {
+    let summary = Summary {
+        add: changes
+            .iter()
+            .filter(|c| c.applies && c.action == Action::Add)
+            .count(),
+        remove: changes
+            .iter()
+            .filter(|c| c.applies && c.action == Action::Remove)
+            .count(),
+        reported_only: changes.iter().filter(|c| !c.applies).count(),
+    };
+    let groups: BTreeMap<String, GroupPrecondition> = pre
+        .iter()
+        .map(|(name, id, members)| {
+            (
+                name.to_string(),
+                GroupPrecondition {
+                    group_id: *id,
+                    members_fingerprint: fingerprint([]),
+                    members: members.iter().map(|m| m.to_string()).collect(),
+                },
+            )
+        })
+        .collect();
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        tool_version: "0.1.0".into(),
+        domain: "https://acme.coupahost.com".into(),
+        generated_at: "2026-01-01T00:00:00Z".into(),
+        policy_digest: "sha256:abc".into(),
+        changes,
+        summary,
+        warnings,
+        preconditions: Preconditions { groups },
+    }
+}
+
+fn sample() -> Plan {
+    use Action::*;
+    use Kind::*;
+    let mut admin_add = change(Add, Role, "Admin", 1, "alice", 1);
+    admin_add.privileged = true;
+    plan_with(
+        vec![
+            change(Remove, Group, "AP Clerks", 12, "bob", 2),
+            change(Add, Group, "AP Clerks", 12, "carol", 3),
+            admin_add,
+            change(Remove, Role, "Buyer", 4, "alice", 1),
+            change(Add, License, "expense", 0, "carol", 3),
+        ],
+        vec!["kept dave in group \"AP Clerks\": protected user (settings.protected_users)".into()],
+        &[(
+            "AP Clerks",
+            12,
+            &["alice", "bob", "dave", "erin", "frank", "gina", "hank"],
+        )],
+    )
+}
+
+const SAMPLE_TEXT: &str = r#"coupa-access plan for https://acme.coupahost.com
+
+group "AP Clerks" (id 12)
+  - bob
+  + carol
+
+role "Admin" (id 1), privileged: omnipotent (reported only, not applied)
+  + alice
+
+role "Buyer" (id 4) (reported only, not applied)
+  - alice
+
+license "expense" (reported only, not applied)
+  + carol
+
+By person:
+  alice: + role Admin (reported only), - role Buyer (reported only)
+  bob: - AP Clerks
+  carol: + AP Clerks, + license expense (reported only)
+
+Group members after apply:
+  group "AP Clerks" (id 12): 7 -> 7 members
+      alice
+    - bob
+    + carol
+      dave
+      erin
+      ... 3 unchanged members
+
+Warnings:
+  ! kept dave in group "AP Clerks": protected user (settings.protected_users)
+
+Plan: 1 to add, 1 to remove, 3 reported only.
+"#;
+
+#[test]
+fn text_groups_by_target_and_person_with_member_diff() {
+    assert_eq!(text(&sample(), Color::Never), SAMPLE_TEXT);
+}
+
+#[test]
+fn text_without_colour_has_no_escape_codes_and_with_colour_marks_removals() {
+    let plain = text(&sample(), Color::Never);
+    assert!(!plain.contains('\x1b'));
+    let coloured = text(&sample(), Color::Always);
+    let red_bold = anstyle::AnsiColor::Red.on_default().bold();
+    let reset = red_bold.render_reset().to_string();
+    assert!(coloured.contains(&format!(
+        "{}-{reset} {}bob{reset}",
+        red_bold.render(),
+        red_bold.render()
+    )));
+    // Stripping the codes gives the plain text back.
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn text_for_an_empty_plan_says_no_changes() {
+    let p = plan_with(vec![], vec![], &[]);
+    assert_eq!(
+        text(&p, Color::Never),
+        "coupa-access plan for https://acme.coupahost.com\n\nNo changes. Coupa matches the policy.\n"
+    );
+    let md = markdown(&p);
+    assert!(
+        md.contains("**No changes. Coupa matches the policy.**"),
+        "{md}"
+    );
+    assert!(!md.contains("<details>"));
+}
+
+#[test]
+fn closing_line_counts() {
+    let s = Summary {
+        add: 3,
+        remove: 1,
+        reported_only: 2,
+    };
+    assert_eq!(
+        closing_line(&s, true),
+        "Plan: 3 to add, 1 to remove, 2 reported only."
+    );
+    assert_eq!(
+        closing_line(&Summary::default(), false),
+        "No changes. Coupa matches the policy."
+    );
+}
+
+#[test]
+fn member_diff_skips_long_unchanged_runs() {
+    use Action::*;
+    let members: Vec<String> = (0..20).map(|i| format!("u{i:02}")).collect();
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
+    let p = plan_with(
+        vec![change(Remove, Kind::Group, "G", 1, "u10", 10)],
+        vec![],
+        &[("G", 1, &members)],
+    );
+    let t = text(&p, Color::Never);
+    let expected = "  group \"G\" (id 1): 20 -> 19 members\n      ... 8 unchanged members\n      u08\n      u09\n    - u10\n      u11\n      u12\n      ... 7 unchanged members\n";
+    assert!(t.contains(expected), "{t}");
+}
+
+#[test]
+fn duplicate_membership_removals_show_their_ids() {
+    use Action::*;
+    let mut a = change(Remove, Kind::Group, "G", 1, "bob", 2);
+    a.membership_id = Some(7);
+    let mut b = a.clone();
+    b.membership_id = Some(8);
+    let p = plan_with(vec![a, b], vec![], &[("G", 1, &["bob"])]);
+    let t = text(&p, Color::Never);
+    assert!(
+        t.contains("  - bob (membership 7)\n  - bob (membership 8)\n"),
+        "{t}"
+    );
+    assert!(t.contains("  bob: - G\n"), "person view names G once: {t}");
+    assert!(
+        t.contains("1 -> 0 members\n    - bob\n\n"),
+        "member list shows bob once: {t}"
+    );
+}
+
+#[test]
+fn json_is_pretty_stable_and_round_trips() {
+    let p = sample();
+    let j = json(&p);
+    assert!(j.ends_with("}\n"));
+    assert!(
+        j.starts_with("{\n  \"format_version\": 1,\n  \"tool_version\": \"0.1.0\",\n  \"domain\"")
+    );
+    let back: Plan = serde_json::from_str(&j).unwrap();
+    assert_eq!(back, p);
+    assert_eq!(json(&back), j);
+    // optional fields are left out when unset
+    assert!(!j.contains("\"privileged\": false"));
+    assert!(j.contains("\"membership_id\": 302"));
+}
+
+#[test]
+fn markdown_puts_removals_and_privileged_first_then_details() {
+    let md = markdown(&sample());
+    assert!(md.starts_with("## coupa-access plan for https://acme.coupahost.com\n"));
+    assert!(md.contains("| group | 1 | 1 |\n| role (reported only) | 1 | 1 |\n| license (reported only) | 1 | 0 |\n"));
+    let removals = md.find("### Removals and privileged changes").unwrap();
+    let details = md.find("### Details").unwrap();
+    assert!(removals < details);
+    assert!(md.contains("- **remove** bob from group AP Clerks\n"));
+    assert!(md.contains("- **add** alice to role Admin — **privileged: omnipotent role** _(reported only, not applied)_\n"));
+    assert_eq!(md.matches("<details>").count(), 4);
+    assert_eq!(md.matches("</details>").count(), 4);
+    assert!(md.contains("```diff\n- bob\n+ carol\n```"));
+    assert!(!md.contains("not shown"));
+    assert!(md.ends_with("</sub>\n"));
+}
+
+#[test]
+fn markdown_escapes_names() {
+    use Action::*;
+    let p = plan_with(
+        vec![change(
+            Remove,
+            Kind::Group,
+            "<b>*Ops*</b> | `x`",
+            9,
+            "a_b",
+            1,
+        )],
+        vec![],
+        &[],
+    );
+    let md = markdown(&p);
+    assert!(
+        md.contains("- **remove** a\\_b from group \\<b\\>\\*Ops\\*\\</b\\> \\| \\`x\\`\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<summary>group &quot;&lt;b&gt;*Ops*&lt;/b&gt; | `x`&quot; (id 9)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_fences_survive_backticks_in_logins() {
+    use Action::*;
+    let p = plan_with(
+        vec![change(Add, Kind::Group, "G", 1, "a```b", 1)],
+        vec![],
+        &[],
+    );
+    let md = markdown(&p);
+    assert!(md.contains("````diff\n+ a```b\n````\n"), "{md}");
+}
+
+#[test]
+fn markdown_of_a_huge_plan_stays_under_the_limit_and_counts_what_is_left_out() {
+    use Action::*;
+    let n = 100_000;
+    let mut changes = Vec::with_capacity(n);
+    for i in 0..n as u64 {
+        let action = if i % 2 == 0 { Remove } else { Add };
+        changes.push(change(
+            action,
+            Kind::Group,
+            &format!("Group {:03}", i % 500),
+            i % 500,
+            &format!("user{i:06}"),
+            i,
+        ));
+    }
+    changes.sort_by(|a, b| {
+        (&a.target, a.action == Add, &a.user).cmp(&(&b.target, b.action == Add, &b.user))
+    });
+    let warnings = (0..5_000).map(|i| format!("warning number {i}")).collect();
+    let p = plan_with(changes, warnings, &[]);
+    let md = markdown(&p);
+    assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
+    assert!(md.chars().count() <= 65_000);
+
+    // Count the changes that do appear: removal items, and lines in the details fences
+    // (removals appear in both places, so count distinct users).
+    let mut seen = std::collections::BTreeSet::new();
+    for line in md.lines() {
+        if let Some(rest) = line.strip_prefix("- **remove** ") {
+            seen.insert(rest.split(' ').next().unwrap().to_string());
+        } else if let Some(u) = line.strip_prefix("+ ").or_else(|| line.strip_prefix("- ")) {
+            if u.starts_with("user") {
+                seen.insert(u.to_string());
+            }
+        }
+    }
+    let left_out = n - seen.len();
+    assert!(left_out > 0);
+    let warnings_shown = md
+        .lines()
+        .filter(|l| l.starts_with("- warning number"))
+        .count();
+    let note = format!(
+        "{left_out} of {n} changes and {} warnings are not shown",
+        5_000 - warnings_shown
+    );
+    assert!(
+        md.contains(&note),
+        "expected {note:?} in the tail: {}",
+        &md[md.len() - 600..]
+    );
+    assert!(md.ends_with("</sub>\n"));
+}
+
+#[test]
+fn markdown_cuts_details_inside_a_section_and_closes_it() {
+    use Action::*;
+    let n = 20_000;
+    let changes = (0..n as u64)
+        .map(|i| change(Add, Kind::Group, "Everyone", 1, &format!("user{i:06}"), i))
+        .collect();
+    let md = markdown(&plan_with(changes, vec![], &[]));
+    assert!(md.len() <= MARKDOWN_LIMIT);
+    let shown = md.lines().filter(|l| l.starts_with("+ user")).count();
+    assert!(shown > 1_000 && shown < n);
+    assert!(
+        md.contains("... more not shown\n```\n\n</details>\n"),
+        "section closed"
+    );
+    assert!(md.contains(&format!("{} of {n} changes are not shown", n - shown)));
+}

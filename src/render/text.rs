@@ -1,0 +1,212 @@
+//! The text plan for terminals and CI logs.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
+
+use crate::model::{Action, Change, Kind, Plan};
+
+use super::targets::{by_person, by_target, TargetChanges};
+use super::{closing_line, Color};
+
+const REMOVE: Style = AnsiColor::Red.on_default().bold();
+const ADD: Style = AnsiColor::Green.on_default();
+const HEADER: Style = Style::new().bold();
+const NOTE: Style = Style::new().dimmed();
+const WARN: Style = AnsiColor::Yellow.on_default();
+
+/// Lines of unchanged members shown around each change in the member-list view.
+const CONTEXT: usize = 2;
+
+const REPORTED_ONLY: &str = "(reported only, not applied)";
+
+/// Paints text when colour is on; plain otherwise.
+struct Painter(Color);
+
+impl Painter {
+    fn paint(&self, style: Style, s: &str) -> String {
+        match self.0 {
+            Color::Always => format!("{}{s}{}", style.render(), style.render_reset()),
+            Color::Never => s.to_string(),
+        }
+    }
+
+    fn marker(&self, action: Action) -> String {
+        match action {
+            Action::Add => self.paint(ADD, "+"),
+            Action::Remove => self.paint(REMOVE, "-"),
+        }
+    }
+}
+
+/// The plan as text: changes per target, the same changes per person, member-list diffs of the
+/// touched groups, warnings and a closing summary line. Removals stand out in red and bold when
+/// `color` is `Always`.
+pub fn text(plan: &Plan, color: Color) -> String {
+    let p = Painter(color);
+    let mut out = String::new();
+    if !plan.domain.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            p.paint(HEADER, &format!("coupa-access plan for {}", plan.domain))
+        );
+    }
+
+    let targets = by_target(plan);
+    for t in &targets {
+        write_target(&mut out, &p, t);
+    }
+
+    if !plan.changes.is_empty() {
+        write_people(&mut out, &p, plan);
+        write_member_lists(&mut out, &p, plan, &targets);
+    }
+
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(HEADER, "Warnings:"));
+        for w in &plan.warnings {
+            let _ = writeln!(out, "  {} {w}", p.paint(WARN, "!"));
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(HEADER, &closing_line(&plan.summary, !plan.is_empty()))
+    );
+    out
+}
+
+fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
+    let mut head = p.paint(HEADER, &t.title());
+    if t.privileged {
+        head.push_str(&p.paint(REMOVE, ", privileged: omnipotent"));
+    }
+    if !t.applies {
+        head.push(' ');
+        head.push_str(&p.paint(NOTE, REPORTED_ONLY));
+    }
+    let _ = writeln!(out, "{head}");
+    for c in &t.changes {
+        let user = t.user_label(c);
+        let user = match c.action {
+            Action::Remove => p.paint(REMOVE, &user),
+            Action::Add => user,
+        };
+        let _ = writeln!(out, "  {} {user}", p.marker(c.action));
+    }
+    out.push('\n');
+}
+
+/// `alice: + AP Clerks, - role Buyer (reported only)`.
+fn write_people(out: &mut String, p: &Painter, plan: &Plan) {
+    let _ = writeln!(out, "{}", p.paint(HEADER, "By person:"));
+    for (login, changes) in by_person(plan) {
+        let mut items: Vec<String> = changes.iter().map(|c| person_item(p, c)).collect();
+        // Duplicated memberships give one person two identical removals.
+        items.dedup();
+        let _ = writeln!(out, "  {login}: {}", items.join(", "));
+    }
+    out.push('\n');
+}
+
+fn person_item(p: &Painter, c: &Change) -> String {
+    let what = match c.kind {
+        Kind::Group => c.target.clone(),
+        Kind::Role => format!("role {}", c.target),
+        Kind::License => format!("license {}", c.target),
+    };
+    let what = match c.action {
+        Action::Remove => p.paint(REMOVE, &what),
+        Action::Add => what,
+    };
+    let note = if c.applies { "" } else { " (reported only)" };
+    format!("{} {what}{note}", p.marker(c.action))
+}
+
+/// For each touched group: its members before and after, as a diff.
+fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[TargetChanges<'_>]) {
+    let groups: Vec<_> = targets.iter().filter(|t| t.kind == Kind::Group).collect();
+    if groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{}", p.paint(HEADER, "Group members after apply:"));
+    for t in groups {
+        let before: Vec<&str> = match plan.preconditions.groups.get(t.target) {
+            Some(pre) => {
+                let set: BTreeSet<&str> = pre.members.iter().map(String::as_str).collect();
+                let mut v: Vec<&str> = set.into_iter().collect();
+                v.sort();
+                v
+            }
+            None => Vec::new(),
+        };
+        let after = after_members(&before, &t.changes);
+        let _ = writeln!(
+            out,
+            "  {}: {} -> {} members",
+            t.title(),
+            before.len(),
+            after.len()
+        );
+        write_list_diff(out, p, &before, &after);
+    }
+    out.push('\n');
+}
+
+/// before + adds - removes, sorted.
+fn after_members<'a>(before: &[&'a str], changes: &[&'a Change]) -> Vec<&'a str> {
+    let mut set: BTreeSet<&str> = before.iter().copied().collect();
+    for c in changes {
+        match c.action {
+            Action::Add => set.insert(&c.user),
+            Action::Remove => set.remove(c.user.as_str()),
+        };
+    }
+    set.into_iter().collect()
+}
+
+fn write_list_diff(out: &mut String, p: &Painter, before: &[&str], after: &[&str]) {
+    let ops = capture_diff_slices(Algorithm::Myers, before, after);
+    let mut shown_to = 0; // old index up to which lines were shown or skipped
+    for group in group_diff_ops(ops, CONTEXT) {
+        let Some(first) = group.first() else { continue };
+        let start = first.old_range().start;
+        if start > shown_to {
+            write_skipped(out, p, start - shown_to);
+        }
+        for op in &group {
+            for change in op.iter_changes(before, after) {
+                let line = match change.tag() {
+                    ChangeTag::Equal => format!("      {}", change.value()),
+                    ChangeTag::Delete => format!(
+                        "    {} {}",
+                        p.marker(Action::Remove),
+                        p.paint(REMOVE, change.value())
+                    ),
+                    ChangeTag::Insert => {
+                        format!("    {} {}", p.marker(Action::Add), change.value())
+                    }
+                };
+                let _ = writeln!(out, "{line}");
+            }
+            shown_to = op.old_range().end;
+        }
+    }
+    if before.len() > shown_to && shown_to > 0 {
+        write_skipped(out, p, before.len() - shown_to);
+    }
+}
+
+fn write_skipped(out: &mut String, p: &Painter, n: usize) {
+    let word = if n == 1 { "member" } else { "members" };
+    let _ = writeln!(
+        out,
+        "      {}",
+        p.paint(NOTE, &format!("... {n} unchanged {word}"))
+    );
+}

@@ -11,6 +11,9 @@ mod outcome;
 pub mod preflight;
 mod verify;
 
+#[cfg(test)]
+mod tests;
+
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
 

@@ -60,6 +60,9 @@ impl Sandbox {
     pub fn total_api_requests(&self) -> u64 {
         todo!()
     }
+    pub fn issued_tokens(&self) -> Vec<String> {
+        todo!()
+    }
     pub fn reset_counts(&self) {
         todo!()
     }

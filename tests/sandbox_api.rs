@@ -73,7 +73,10 @@ async fn token_grant_checks_credentials_and_scopes() {
         ])
     };
 
-    let ok = grant("sandbox-client", "sandbox-secret", "core.user.read").send().await.unwrap();
+    let ok = grant("sandbox-client", "sandbox-secret", "core.user.read")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     let body: Value = ok.json().await.unwrap();
     assert!(body["access_token"].as_str().unwrap().len() >= 32);
@@ -81,12 +84,21 @@ async fn token_grant_checks_credentials_and_scopes() {
     assert_eq!(body["expires_in"], 86399);
     assert_eq!(body["scope"], "core.user.read");
 
-    let wrong = grant("sandbox-client", "nope", "core.user.read").send().await.unwrap();
+    let wrong = grant("sandbox-client", "nope", "core.user.read")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.json::<Value>().await.unwrap()["error"], "invalid_client");
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
 
     for scope in ["core.user.read core.made.up", "core.user_group.write"] {
-        let bad = grant("sandbox-client", "sandbox-secret", scope).send().await.unwrap();
+        let bad = grant("sandbox-client", "sandbox-secret", scope)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "{scope}");
         let body: Value = bad.json().await.unwrap();
         assert_eq!(body["error"], "invalid_scope");
@@ -97,14 +109,21 @@ async fn token_grant_checks_credentials_and_scopes() {
     let basic = http
         .post(&url)
         .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "core.user_group.read")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "core.user_group.read"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(basic.status(), StatusCode::OK);
 
     assert_eq!(sb.request_counts()["POST /oauth2/token"], 5);
-    assert_eq!(sb.total_api_requests(), 0, "token requests are not API requests");
+    assert_eq!(
+        sb.total_api_requests(),
+        0,
+        "token requests are not API requests"
+    );
     sb.shutdown().await;
 }
 
@@ -120,14 +139,20 @@ async fn api_needs_a_valid_token_and_the_scope_of_the_route() {
         .unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
     assert!(none.headers().contains_key("www-authenticate"));
-    assert_eq!(get(&sb, "forged", "/api/users").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&sb, "forged", "/api/users").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     let users_only = token(&sb, "core.user.read").await;
     assert_eq!(get(&sb, &users_only, "/api/users").await.0, StatusCode::OK);
     let (status, body) = get(&sb, &users_only, "/api/roles").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["errors"]["scope"][0], "core.common.read is required");
-    assert_eq!(get(&sb, &users_only, "/api/user_groups").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&sb, &users_only, "/api/user_groups").await.0,
+        StatusCode::FORBIDDEN
+    );
 
     let read = token(&sb, READ).await;
     let post = http
@@ -140,8 +165,15 @@ async fn api_needs_a_valid_token_and_the_scope_of_the_route() {
         .unwrap();
     assert_eq!(post.status(), StatusCode::FORBIDDEN);
     let body: Value = post.json().await.unwrap();
-    assert_eq!(body["errors"]["scope"][0], "core.user_group.write is required");
-    assert_eq!(sb.live(), sample_tenant(), "a refused write changes nothing");
+    assert_eq!(
+        body["errors"]["scope"][0],
+        "core.user_group.write is required"
+    );
+    assert_eq!(
+        sb.live(),
+        sample_tenant(),
+        "a refused write changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -170,9 +202,16 @@ async fn answers_xml_unless_json_is_accepted() {
     assert_eq!(first["expense-user"], true, "dash-case license flags");
     assert_eq!(first["purchasing-user"], true);
     assert_eq!(first["sourcing-user"], false);
-    assert!(first["roles"].as_array().unwrap().iter().any(|r| r["name"] == "Buyer"));
+    assert!(first["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "Buyer"));
     assert!(first["updated-at"].is_string());
-    assert!(first.get("user-groups").is_none(), "user-groups only when asked via fields");
+    assert!(
+        first.get("user-groups").is_none(),
+        "user-groups only when asked via fields"
+    );
 }
 
 #[tokio::test]
@@ -187,8 +226,12 @@ async fn pages_cap_at_fifty_and_keyset_paging_reads_everyone_once() {
     let mut seen = Vec::new();
     let mut last = 0;
     loop {
-        let (status, page) =
-            get(&sb, &t, &format!("/api/users?id%5Bgt%5D={last}&order_by=id&dir=asc&limit=50")).await;
+        let (status, page) = get(
+            &sb,
+            &t,
+            &format!("/api/users?id%5Bgt%5D={last}&order_by=id&dir=asc&limit=50"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         let page = page.as_array().unwrap().clone();
         if page.is_empty() {
@@ -215,7 +258,9 @@ async fn projects_are_mixed_into_groups_until_type_blank_excludes_them() {
     let all = all.as_array().unwrap();
     let projects: Vec<_> = all.iter().filter(|g| g["type"] == "Project").collect();
     assert_eq!(projects.len(), sample_tenant().projects.len());
-    assert!(all.iter().any(|g| g["type"].is_null() && g["name"] == "AP Clerks"));
+    assert!(all
+        .iter()
+        .any(|g| g["type"].is_null() && g["name"] == "AP Clerks"));
     let (_, groups) = get(&sb, &t, "/api/user_groups?type%5Bblank%5D=true").await;
     let groups = groups.as_array().unwrap();
     assert_eq!(groups.len(), sample_tenant().groups.len());
@@ -223,10 +268,22 @@ async fn projects_are_mixed_into_groups_until_type_blank_excludes_them() {
     let (_, only) = get(&sb, &t, "/api/user_groups?type[blank]=false").await;
     assert_eq!(only.as_array().unwrap().len(), projects.len());
     let (status, one) = get(&sb, &t, "/api/user_groups/106").await;
-    assert_eq!((status, &one["type"]), (StatusCode::OK, &Value::from("Project")));
-    assert_eq!(get(&sb, &t, "/api/user_groups/99999").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&sb, &t, "/api/users/99999").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&sb, &t, "/api/user_group_memberships/1").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (status, &one["type"]),
+        (StatusCode::OK, &Value::from("Project"))
+    );
+    assert_eq!(
+        get(&sb, &t, "/api/user_groups/99999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&sb, &t, "/api/users/99999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&sb, &t, "/api/user_group_memberships/1").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -265,18 +322,30 @@ async fn filters_follow_coupa_syntax() {
 
     let (_, ap) = get(&sb, &t, "/api/user_group_memberships?user_group_id=101").await;
     assert_eq!(count(&ap), 6);
-    assert!(ap.as_array().unwrap().iter().all(|m| m["user-group-id"] == 101
-        && m["user-group-type"] == "UserGroup"
-        && m["created-at"].as_str().unwrap().ends_with("-08:00")));
+    assert!(ap
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["user-group-id"] == 101
+            && m["user-group-type"] == "UserGroup"
+            && m["created-at"].as_str().unwrap().ends_with("-08:00")));
     let (_, dashed) = get(&sb, &t, "/api/user_group_memberships?user-group-id=101").await;
     assert_eq!(ap, dashed);
-    let (_, two) = get(&sb, &t, "/api/user_group_memberships?user_group_id%5Bin%5D=101,102").await;
+    let (_, two) = get(
+        &sb,
+        &t,
+        "/api/user_group_memberships?user_group_id%5Bin%5D=101,102",
+    )
+    .await;
     assert_eq!(count(&two), 8);
     let (_, bobs) = get(&sb, &t, "/api/user_group_memberships?user_id=1002").await;
     assert_eq!(count(&bobs), 2);
 
     let (_, carol) = get(&sb, &t, "/api/users?email=carol@acme.com").await;
-    assert_eq!(carol[0]["email"], "Carol@Acme.com", "text filters ignore case");
+    assert_eq!(
+        carol[0]["email"], "Carol@Acme.com",
+        "text filters ignore case"
+    );
     let (_, alice) = get(&sb, &t, "/api/users?login=alice").await;
     assert_eq!(count(&alice), 1);
     let (_, inactive) = get(&sb, &t, "/api/users?active=false&limit=50").await;
@@ -285,10 +354,24 @@ async fn filters_follow_coupa_syntax() {
     let (_, window) = get(&sb, &t, "/api/users?id[gt]=1010&id[lt]=1015").await;
     assert_eq!(count(&window), 4);
 
-    let (_, none) = get(&sb, &t, "/api/users?updated_at%5Bgt%5D=2025-06-01T00:00:00Z").await;
-    assert_eq!(count(&none), 0, "nothing changed since the tenant was loaded");
+    let (_, none) = get(
+        &sb,
+        &t,
+        "/api/users?updated_at%5Bgt%5D=2025-06-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        count(&none),
+        0,
+        "nothing changed since the tenant was loaded"
+    );
     sb.with_state(|live| live.users[1].active = false);
-    let (_, changed) = get(&sb, &t, "/api/users?updated_at%5Bgt%5D=2025-06-01T00:00:00Z").await;
+    let (_, changed) = get(
+        &sb,
+        &t,
+        "/api/users?updated_at%5Bgt%5D=2025-06-01T00:00:00Z",
+    )
+    .await;
     assert_eq!(count(&changed), 1);
     assert_eq!(changed[0]["login"], "bob");
 
@@ -303,7 +386,12 @@ async fn roles_list_carries_coupa_role_fields() {
     let t = token(&sb, READ).await;
     let (status, roles) = get(&sb, &t, "/api/roles").await;
     assert_eq!(status, StatusCode::OK);
-    let admin = roles.as_array().unwrap().iter().find(|r| r["name"] == "Admin").unwrap();
+    let admin = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Admin")
+        .unwrap();
     assert_eq!(admin["omnipotent"], true);
     assert_eq!(admin["system-role"], true);
     assert_eq!(sb.request_counts()["GET /api/roles"], 1);

@@ -16,9 +16,13 @@ fn config(faults: Faults) -> SandboxConfig {
 }
 
 async fn start(faults: Faults) -> Sandbox {
-    Sandbox::start(sample_tenant(), config(faults), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    Sandbox::start(
+        sample_tenant(),
+        config(faults),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 /// A token with every scope the sandbox grants (no `scope` asked means all granted ones).
@@ -29,7 +33,10 @@ async fn token(sb: &Sandbox) -> String {
             ("grant_type", "client_credentials"),
             ("client_id", "sandbox-client"),
             ("client_secret", "sandbox-secret"),
-            ("scope", "core.user.read core.user.write core.user_group.read core.user_group.write"),
+            (
+                "scope",
+                "core.user.read core.user.write core.user_group.read core.user_group.write",
+            ),
         ])
         .send()
         .await
@@ -40,7 +47,13 @@ async fn token(sb: &Sandbox) -> String {
     body["access_token"].as_str().unwrap().to_string()
 }
 
-async fn send(sb: &Sandbox, t: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn send(
+    sb: &Sandbox,
+    t: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut req = reqwest::Client::new()
         .request(method, format!("{}{}", sb.url(), path))
         .bearer_auth(t)
@@ -53,49 +66,108 @@ async fn send(sb: &Sandbox, t: &str, method: reqwest::Method, path: &str, body: 
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-
 #[tokio::test]
 async fn memberships_are_created_once_and_deleted_with_their_object() {
     let sb = start(Faults::default()).await;
     let t = token(&sb).await;
     let before = sb.live().memberships.len();
 
-    let (status, m) = send(&sb, &t, Method::POST, "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107}))).await;
+    let (status, m) = send(
+        &sb,
+        &t,
+        Method::POST,
+        "/api/user_group_memberships",
+        Some(json!({"user-id": 1002, "user-group-id": 107})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(m["user-id"], 1002);
     assert_eq!(m["user-group-id"], 107);
     assert_eq!(m["user-group-type"], "UserGroup");
     assert_eq!(m["owner"], false);
     let created = m["created-at"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(created).is_ok(), "{created}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
     let id = m["id"].as_u64().unwrap();
-    assert!(sb.live().memberships.iter().any(|x| x.id == id && x.user_id == 1002 && x.group_id == 107));
+    assert!(sb
+        .live()
+        .memberships
+        .iter()
+        .any(|x| x.id == id && x.user_id == 1002 && x.group_id == 107));
 
-    let (status, dup) = send(&sb, &t, Method::POST, "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107}))).await;
+    let (status, dup) = send(
+        &sb,
+        &t,
+        Method::POST,
+        "/api/user_group_memberships",
+        Some(json!({"user-id": 1002, "user-group-id": 107})),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(dup, json!({"errors": {"user_group_membership": ["User has already been taken"]}}));
+    assert_eq!(
+        dup,
+        json!({"errors": {"user_group_membership": ["User has already been taken"]}})
+    );
 
-    for body in [json!({"user-id": 9, "user-group-id": 107}), json!({"user-id": 1002, "user-group-id": 9}), json!({})] {
-        let (status, err) = send(&sb, &t, Method::POST, "/api/user_group_memberships", Some(body.clone())).await;
+    for body in [
+        json!({"user-id": 9, "user-group-id": 107}),
+        json!({"user-id": 1002, "user-group-id": 9}),
+        json!({}),
+    ] {
+        let (status, err) = send(
+            &sb,
+            &t,
+            Method::POST,
+            "/api/user_group_memberships",
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(err["errors"]["user_group_membership"][0].is_string());
     }
 
-    let (status, shown) = send(&sb, &t, Method::GET, &format!("/api/user_group_memberships/{id}"), None).await;
+    let (status, shown) = send(
+        &sb,
+        &t,
+        Method::GET,
+        &format!("/api/user_group_memberships/{id}"),
+        None,
+    )
+    .await;
     assert_eq!((status, shown["id"].as_u64()), (StatusCode::OK, Some(id)));
-    let (status, deleted) = send(&sb, &t, Method::DELETE, &format!("/api/user_group_memberships/{id}"), None).await;
+    let (status, deleted) = send(
+        &sb,
+        &t,
+        Method::DELETE,
+        &format!("/api/user_group_memberships/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(deleted["id"].as_u64(), Some(id));
     assert_eq!(deleted["user-id"], 1002);
-    let (status, _) = send(&sb, &t, Method::DELETE, &format!("/api/user_group_memberships/{id}"), None).await;
+    let (status, _) = send(
+        &sb,
+        &t,
+        Method::DELETE,
+        &format!("/api/user_group_memberships/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(sb.live().memberships.len(), before);
 
     // Ids are never reused.
-    let (_, again) = send(&sb, &t, Method::POST, "/api/user_group_memberships",
-        Some(json!({"user_id": "1002", "user_group_id": 107}))).await;
+    let (_, again) = send(
+        &sb,
+        &t,
+        Method::POST,
+        "/api/user_group_memberships",
+        Some(json!({"user_id": "1002", "user_group_id": 107})),
+    )
+    .await;
     assert!(again["id"].as_u64().unwrap() > id);
     let counts = sb.request_counts();
     assert_eq!(counts["POST /api/user_group_memberships"], 6);
@@ -112,21 +184,48 @@ async fn delete_can_be_disabled_and_users_rejected() {
     .await;
     let t = token(&sb).await;
     let id = sb.live().memberships[0].id;
-    let (status, _) = send(&sb, &t, Method::DELETE, &format!("/api/user_group_memberships/{id}"), None).await;
+    let (status, _) = send(
+        &sb,
+        &t,
+        Method::DELETE,
+        &format!("/api/user_group_memberships/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(sb.live().memberships.iter().any(|m| m.id == id));
 
-    let (status, err) = send(&sb, &t, Method::POST, "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107}))).await;
+    let (status, err) = send(
+        &sb,
+        &t,
+        Method::POST,
+        "/api/user_group_memberships",
+        Some(json!({"user-id": 1002, "user-group-id": 107})),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(err["errors"]["user_group_membership"][0].is_string());
-    let (status, _) = send(&sb, &t, Method::POST, "/api/user_group_memberships",
-        Some(json!({"user-id": 1004, "user-group-id": 107}))).await;
+    let (status, _) = send(
+        &sb,
+        &t,
+        Method::POST,
+        "/api/user_group_memberships",
+        Some(json!({"user-id": 1004, "user-group-id": 107})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
 fn roles_of(sb: &Sandbox, id: u64) -> Vec<u64> {
-    sb.live().users.iter().find(|u| u.id == id).unwrap().roles.iter().copied().collect()
+    sb.live()
+        .users
+        .iter()
+        .find(|u| u.id == id)
+        .unwrap()
+        .roles
+        .iter()
+        .copied()
+        .collect()
 }
 
 #[tokio::test]
@@ -135,21 +234,57 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
     let t = token(&sb).await;
     assert_eq!(roles_of(&sb, 1002), [2, 5]);
 
-    let (status, user) = send(&sb, &t, Method::PUT, "/api/users/1002", Some(json!({"roles": [{"id": 3}, {"id": 999}]}))).await;
+    let (status, user) = send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1002",
+        Some(json!({"roles": [{"id": 3}, {"id": 999}]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(roles_of(&sb, 1002), [2, 3, 5], "adds, keeps the rest, ignores unknown ids");
+    assert_eq!(
+        roles_of(&sb, 1002),
+        [2, 3, 5],
+        "adds, keeps the rest, ignores unknown ids"
+    );
     assert_eq!(user["roles"].as_array().unwrap().len(), 3);
     assert_ne!(user["updated-at"], "2025-01-06T09:00:00+00:00");
 
-    send(&sb, &t, Method::PUT, "/api/users/1002", Some(json!({"roles": [{"id": 3}]}))).await;
-    assert_eq!(roles_of(&sb, 1002), [2, 3, 5], "putting a held role again changes nothing");
+    send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1002",
+        Some(json!({"roles": [{"id": 3}]})),
+    )
+    .await;
+    assert_eq!(
+        roles_of(&sb, 1002),
+        [2, 3, 5],
+        "putting a held role again changes nothing"
+    );
 
-    let (status, user) = send(&sb, &t, Method::PUT, "/api/users/1002", Some(json!({"roles": []}))).await;
+    let (status, user) = send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1002",
+        Some(json!({"roles": []})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(roles_of(&sb, 1002).is_empty());
     assert_eq!(user["roles"], json!([]));
 
-    let (status, _) = send(&sb, &t, Method::PUT, "/api/users/99999", Some(json!({"roles": []}))).await;
+    let (status, _) = send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/99999",
+        Some(json!({"roles": []})),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -158,14 +293,34 @@ async fn put_user_groups_adds_memberships_like_roles() {
     let sb = start(Faults::default()).await;
     let t = token(&sb).await;
     let groups_of = |sb: &Sandbox| -> Vec<u64> {
-        let mut g: Vec<u64> = sb.live().memberships.iter().filter(|m| m.user_id == 1004).map(|m| m.group_id).collect();
+        let mut g: Vec<u64> = sb
+            .live()
+            .memberships
+            .iter()
+            .filter(|m| m.user_id == 1004)
+            .map(|m| m.group_id)
+            .collect();
         g.sort();
         g
     };
     assert_eq!(groups_of(&sb), [104, 105, 112]);
-    send(&sb, &t, Method::PUT, "/api/users/1004", Some(json!({"user-groups": [{"id": 101}, {"id": 4242}]}))).await;
+    send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1004",
+        Some(json!({"user-groups": [{"id": 101}, {"id": 4242}]})),
+    )
+    .await;
     assert_eq!(groups_of(&sb), [101, 104, 105, 112]);
-    send(&sb, &t, Method::PUT, "/api/users/1004", Some(json!({"user-groups": []}))).await;
+    send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1004",
+        Some(json!({"user-groups": []})),
+    )
+    .await;
     assert!(groups_of(&sb).is_empty());
 }
 
@@ -173,15 +328,29 @@ async fn put_user_groups_adds_memberships_like_roles() {
 async fn license_flags_set_but_purchasing_and_contracts_do_not_revoke() {
     let sb = start(Faults::default()).await;
     let t = token(&sb).await;
-    let licenses = |sb: &Sandbox| sb.live().users.iter().find(|u| u.id == 1003).unwrap().licenses.clone();
+    let licenses = |sb: &Sandbox| {
+        sb.live()
+            .users
+            .iter()
+            .find(|u| u.id == 1003)
+            .unwrap()
+            .licenses
+            .clone()
+    };
     let body = json!({"expense-user": false, "purchasing-user": false, "contracts-user": false, "travel-user": true});
     let (status, user) = send(&sb, &t, Method::PUT, "/api/users/1003", Some(body)).await;
     assert_eq!(status, StatusCode::OK);
     let now = licenses(&sb);
     assert!(!now.contains(&License::Expense));
     assert!(now.contains(&License::Travel));
-    assert!(now.contains(&License::Purchasing), "Coupa's quirk: not revoked");
-    assert!(now.contains(&License::Contracts), "Coupa's quirk: not revoked");
+    assert!(
+        now.contains(&License::Purchasing),
+        "Coupa's quirk: not revoked"
+    );
+    assert!(
+        now.contains(&License::Contracts),
+        "Coupa's quirk: not revoked"
+    );
     assert_eq!(user["purchasing-user"], true, "the answer tells the truth");
 }
 
@@ -210,6 +379,13 @@ async fn with_state_changes_the_tenant_behind_the_api() {
         live.memberships.len()
     });
     assert_eq!(sb.live().memberships.len(), n);
-    let (_, ap) = send(&sb, &t, Method::GET, "/api/user_group_memberships?user_group_id=101", None).await;
+    let (_, ap) = send(
+        &sb,
+        &t,
+        Method::GET,
+        "/api/user_group_memberships?user_group_id=101",
+        None,
+    )
+    .await;
     assert_eq!(ap, json!([]));
 }

@@ -45,7 +45,7 @@ pub fn check_bearer(
     headers: &HeaderMap,
     scope: Option<&str>,
     format: Format,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -79,16 +79,14 @@ pub fn check_bearer(
     }
     match scope {
         Some(s) if !granted.scopes.contains(s) => {
-            Err(
-                Body::errors(StatusCode::FORBIDDEN, "scope", format!("{s} is required"))
-                    .into_response(format),
-            )
+            let body = Body::errors(StatusCode::FORBIDDEN, "scope", format!("{s} is required"));
+            Err(Box::new(body.into_response(format)))
         }
         _ => Ok(()),
     }
 }
 
-fn unauthorized(error: &str, description: &str, format: Format) -> Response {
+fn unauthorized(error: &str, description: &str, format: Format) -> Box<Response> {
     let value = json!({ "error": error, "error_description": description });
     let mut resp = Body::new(StatusCode::UNAUTHORIZED, "error", value).into_response(format);
     let challenge =
@@ -96,7 +94,7 @@ fn unauthorized(error: &str, description: &str, format: Format) -> Response {
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
-    resp
+    Box::new(resp)
 }
 
 /// `POST /oauth2/token`: client credentials in the form body or HTTP Basic.

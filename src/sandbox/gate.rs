@@ -66,7 +66,7 @@ pub async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
     }
     let scope = auth::required_scope(req.method(), &path);
     if let Err(resp) = auth::check_bearer(&shared, req.headers(), scope, format) {
-        return resp;
+        return *resp;
     }
     next.run(req).await
 }

@@ -22,7 +22,7 @@ pub async fn list(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::group_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = shared.with_tenant(|t| {
         let mut all: Vec<(&Group, bool)> = t.live.groups.iter().map(|g| (g, false)).collect();
@@ -46,7 +46,7 @@ pub async fn show(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::group_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let found = shared.with_tenant(|t| {
         let (g, p) = render::find_group(t, parse_id(&id)?)?;

@@ -22,7 +22,7 @@ pub async fn list(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = shared
         .with_tenant(|t| q.select(&t.live.memberships, |m| m.id, |m| render::membership(t, m)));
@@ -42,7 +42,7 @@ pub async fn show(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let found = shared.with_tenant(|t| {
         let i = find(t, parse_id(&id)?)?;
@@ -63,11 +63,11 @@ pub async fn create(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let fields = match json_body(&headers, &body, format) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let user_id = id_value(fields.get("user-id").or(fields.get("user")));
     let group_id = id_value(fields.get("user-group-id").or(fields.get("user-group")));

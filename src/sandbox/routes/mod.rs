@@ -47,9 +47,10 @@ fn parse_query(
     raw: Option<&str>,
     known: &dyn Fn(&str) -> bool,
     format: Format,
-) -> Result<ListQuery, Response> {
-    query::parse(raw, known)
-        .map_err(|e| Body::errors(StatusCode::BAD_REQUEST, e.key, e.message).into_response(format))
+) -> Result<ListQuery, Box<Response>> {
+    query::parse(raw, known).map_err(|e| {
+        Box::new(Body::errors(StatusCode::BAD_REQUEST, e.key, e.message).into_response(format))
+    })
 }
 
 /// A path id; anything not a number is a 404, as an unknown record is.
@@ -72,7 +73,7 @@ fn json_body(
     headers: &HeaderMap,
     body: &[u8],
     format: Format,
-) -> Result<Map<String, Value>, Response> {
+) -> Result<Map<String, Value>, Box<Response>> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -85,19 +86,13 @@ fn json_body(
             .into_iter()
             .map(|(k, v)| (query::json_key(&k), v))
             .collect()),
-        Ok(_) => Err(Body::errors(
-            StatusCode::BAD_REQUEST,
-            "base",
-            "the body must be a JSON object",
-        )
-        .into_response(format)),
-        Err(e) => Err(Body::errors(
-            StatusCode::BAD_REQUEST,
-            "base",
-            format!("invalid JSON: {e}"),
-        )
-        .into_response(format)),
+        Ok(_) => Err(bad_body("the body must be a JSON object", format)),
+        Err(e) => Err(bad_body(&format!("invalid JSON: {e}"), format)),
     }
+}
+
+fn bad_body(message: &str, format: Format) -> Box<Response> {
+    Box::new(Body::errors(StatusCode::BAD_REQUEST, "base", message).into_response(format))
 }
 
 /// An id given as a number, a numeric string, or `{"id": N}`.

@@ -20,7 +20,7 @@ pub async fn list(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::role_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = shared.with_tenant(|t| q.select(&t.live.roles, |r| r.id, render::role));
     Body::new(StatusCode::OK, "roles", Value::Array(rows)).into_response(format)

@@ -25,7 +25,7 @@ pub async fn list(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::user_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let rows = shared.with_tenant(|t| {
         let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
@@ -47,7 +47,7 @@ pub async fn show(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::user_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q)) {
         Some(v) => Body::new(StatusCode::OK, "user", v).into_response(format),
@@ -71,11 +71,11 @@ pub async fn update(
     let format = Format::from_headers(&headers);
     let q = match parse_query(raw.as_deref(), &render::user_key, format) {
         Ok(q) => q,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let changes = match json_body(&headers, &body, format) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let result = shared.with_tenant(|t| {
         let id = parse_id(&id).filter(|id| t.user_index(*id).is_some())?;

@@ -10,7 +10,6 @@ use serde_json::Value;
 fn large_tenant(users: u64) -> Live {
     let mut live = coupa_access::sandbox::sample_tenant();
     let template = live.users[10].clone();
-    let mut next_membership = 100_000;
     for id in 2000..2000 + users {
         live.users.push(User {
             id,
@@ -18,9 +17,8 @@ fn large_tenant(users: u64) -> Live {
             email: format!("User{id}@Acme.com"),
             ..template.clone()
         });
-        next_membership += 1;
         live.memberships.push(Membership {
-            id: next_membership,
+            id: 100_000 + id,
             user_id: id,
             group_id: 103 + (id % 3),
             created_at: None,

@@ -264,6 +264,24 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
         [2, 3, 5],
         "putting a held role again changes nothing"
     );
+    for refs in [
+        json!([{"name": "approver"}]),
+        json!([{"id": 404}, {"code": "x"}]),
+    ] {
+        send(
+            &sb,
+            &t,
+            Method::PUT,
+            "/api/users/1002",
+            Some(json!({ "roles": refs })),
+        )
+        .await;
+    }
+    assert_eq!(
+        roles_of(&sb, 1002),
+        [2, 3, 5, 6],
+        "roles by name are added; unresolvable references never clear"
+    );
 
     let (status, user) = send(
         &sb,
@@ -276,6 +294,23 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
     assert_eq!(status, StatusCode::OK);
     assert!(roles_of(&sb, 1002).is_empty());
     assert_eq!(user["roles"], json!([]));
+    send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1002",
+        Some(json!({"roles": [{"id": 5}]})),
+    )
+    .await;
+    send(
+        &sb,
+        &t,
+        Method::PUT,
+        "/api/users/1002",
+        Some(json!({"roles": null})),
+    )
+    .await;
+    assert!(roles_of(&sb, 1002).is_empty(), "null clears as well");
 
     let (status, _) = send(
         &sb,

@@ -92,18 +92,25 @@ pub async fn update(
 
 /// Applies a user update as Coupa does. Validation happens before anything changes.
 fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<(), String> {
-    let ids = |key: &str| -> Result<Option<Vec<u64>>, String> {
-        match body.get(key) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(Vec::new())),
-            Some(Value::Array(items)) => Ok(Some(
-                items.iter().filter_map(|v| id_value(Some(v))).collect(),
-            )),
-            Some(_) => Err(format!("{key} must be a list")),
-        }
-    };
-    let roles = ids("roles")?;
-    let groups = ids("user-groups")?;
+    let roles = refs(body, "roles")?.map(|r| {
+        r.resolve(|v| {
+            let name = v.get("name").and_then(Value::as_str);
+            t.live
+                .roles
+                .iter()
+                .find(|r| {
+                    Some(r.id) == id_value(Some(v))
+                        || name.is_some_and(|n| r.name.eq_ignore_ascii_case(n))
+                })
+                .map(|r| r.id)
+        })
+    });
+    let groups = refs(body, "user-groups")?.map(|r| {
+        r.resolve(|v| {
+            let id = id_value(Some(v))?;
+            render::find_group(t, id).map(|(g, _)| g.id)
+        })
+    });
     if let Some(Value::String(login)) = body.get("login") {
         let taken = t
             .live
@@ -116,15 +123,12 @@ fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<()
     }
     let i = t.user_index(id).ok_or("User not found")?;
     let before = t.live.users[i].clone();
-    let known_roles: Vec<u64> = t.live.roles.iter().map(|r| r.id).collect();
     let user = &mut t.live.users[i];
-    match roles.as_deref() {
+    match roles {
         None => {}
-        Some([]) => user.roles.clear(),
-        // Add-only; references to roles that do not exist are ignored.
-        Some(add) => user
-            .roles
-            .extend(add.iter().filter(|r| known_roles.contains(r))),
+        Some(Refs::Clear) => user.roles.clear(),
+        // Add-only; references to roles that do not exist were dropped by `resolve`.
+        Some(Refs::Add(add)) => user.roles.extend(add),
     }
     for l in License::ALL {
         match body.get(&l.wire_field()) {
@@ -167,7 +171,7 @@ fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<()
     }
     let mut changed = t.live.users[i] != before;
     if let Some(groups) = groups {
-        changed |= update_groups(t, id, &groups);
+        changed |= update_groups(t, id, groups);
     }
     if changed {
         t.touch_user(id);
@@ -175,26 +179,52 @@ fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<()
     Ok(())
 }
 
-/// `user-groups` on a user: an empty list removes every group membership, otherwise the listed
+/// An association list in a user update: `[]` (or `null`) clears, anything else only adds.
+#[derive(Debug, Clone, PartialEq)]
+enum Refs<T> {
+    Clear,
+    Add(Vec<T>),
+}
+
+impl Refs<Value> {
+    /// Resolves references to ids, silently dropping those that name nothing (as Coupa does).
+    fn resolve(self, find: impl Fn(&Value) -> Option<u64>) -> Refs<u64> {
+        match self {
+            Refs::Clear => Refs::Clear,
+            Refs::Add(items) => Refs::Add(items.iter().filter_map(find).collect()),
+        }
+    }
+}
+
+fn refs(body: &Map<String, Value>, key: &str) -> Result<Option<Refs<Value>>, String> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(Refs::Clear)),
+        Some(Value::Array(items)) if items.is_empty() => Ok(Some(Refs::Clear)),
+        Some(Value::Array(items)) => Ok(Some(Refs::Add(items.clone()))),
+        Some(_) => Err(format!("{key} must be a list")),
+    }
+}
+
+/// `user-groups` on a user: clearing removes every group membership, otherwise the listed
 /// groups are added. Returns whether anything changed.
-fn update_groups(t: &mut Tenant, user_id: u64, groups: &[u64]) -> bool {
-    if groups.is_empty() {
+fn update_groups(t: &mut Tenant, user_id: u64, groups: Refs<u64>) -> bool {
+    let Refs::Add(groups) = groups else {
         let before = t.live.memberships.len();
         let projects: Vec<u64> = t.live.projects.iter().map(|p| p.id).collect();
         t.live
             .memberships
             .retain(|m| m.user_id != user_id || projects.contains(&m.group_id));
         return t.live.memberships.len() != before;
-    }
+    };
     let mut changed = false;
-    for &gid in groups {
-        let exists = render::find_group(t, gid).is_some();
+    for gid in groups {
         let member = t
             .live
             .memberships
             .iter()
             .any(|m| m.user_id == user_id && m.group_id == gid);
-        if exists && !member {
+        if !member {
             let id = t.next_membership_id;
             t.next_membership_id += 1;
             t.live.memberships.push(Membership {

@@ -424,3 +424,34 @@ async fn with_state_changes_the_tenant_behind_the_api() {
     .await;
     assert_eq!(ap, json!([]));
 }
+
+#[tokio::test]
+async fn return_object_trims_write_answers_and_patch_updates_too() {
+    let sb = start(Faults::default()).await;
+    let t = token(&sb).await;
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/api/user_group_memberships?return_object=none",
+            sb.url()
+        ))
+        .bearer_auth(&t)
+        .header("Accept", "application/json")
+        .json(&json!({"user-id": 1002, "user-group-id": 107}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert!(resp.text().await.unwrap().is_empty());
+
+    let (status, user) = send(
+        &sb,
+        &t,
+        Method::PATCH,
+        "/api/users/1002?return_object=shallow",
+        Some(json!({"roles": [{"id": 4}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(user["roles"], json!([{"id": 2}, {"id": 4}, {"id": 5}]));
+    assert_eq!(sb.request_counts()["PATCH /api/users/:id"], 1);
+}

@@ -86,6 +86,21 @@ pub struct ListQuery {
     pub desc: bool,
     pub filters: Vec<Filter>,
     pub fields: Option<Vec<FieldSel>>,
+    pub return_object: ReturnObject,
+}
+
+/// `return_object=`: how much of each object to send back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReturnObject {
+    /// Everything (the default).
+    #[default]
+    Full,
+    /// Top-level fields only; associations left out.
+    Limited,
+    /// Associations reduced to their ids.
+    Shallow,
+    /// No body at all (writes).
+    None,
 }
 
 impl Default for ListQuery {
@@ -97,6 +112,7 @@ impl Default for ListQuery {
             desc: false,
             filters: Vec::new(),
             fields: None,
+            return_object: ReturnObject::Full,
         }
     }
 }
@@ -154,6 +170,14 @@ pub fn parse(raw: Option<&str>, known: &dyn Fn(&str) -> bool) -> Result<ListQuer
                 }
             }
             "fields" => q.fields = Some(parse_fields(&value)?),
+            "return_object" => {
+                q.return_object = match value.trim() {
+                    "limited" => ReturnObject::Limited,
+                    "shallow" => ReturnObject::Shallow,
+                    "none" => ReturnObject::None,
+                    _ => ReturnObject::Full,
+                }
+            }
             f if RESERVED.contains(&f) => {}
             _ => {
                 let key = json_key(field);
@@ -225,11 +249,23 @@ impl ListQuery {
         self.filters.iter().all(|f| f.matches(record))
     }
 
-    /// Trims `record` to the `fields=` selection.
+    /// Trims `record` to the `fields=` selection and `return_object=`.
     pub fn trim(&self, record: Value) -> Value {
-        match &self.fields {
+        let record = match &self.fields {
             Some(sel) => trim(record, sel),
             None => record,
+        };
+        match (self.return_object, record) {
+            (ReturnObject::Limited | ReturnObject::Shallow, Value::Object(map)) => {
+                let limited = self.return_object == ReturnObject::Limited;
+                let map = map
+                    .into_iter()
+                    .filter(|(_, v)| !(limited && (v.is_object() || v.is_array())))
+                    .map(|(k, v)| (k, shallow(v)))
+                    .collect();
+                Value::Object(map)
+            }
+            (_, record) => record,
         }
     }
 
@@ -319,6 +355,17 @@ impl ListQuery {
         } else {
             (lo, hi)
         }
+    }
+}
+
+/// An association reduced to its id(s).
+fn shallow(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            serde_json::json!({ "id": m.get("id").cloned().unwrap_or(Value::Null) })
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(shallow).collect()),
+        other => other,
     }
 }
 
@@ -533,6 +580,12 @@ mod tests {
         assert!(query.asks_for("roles") && !query.asks_for("user-groups"));
         assert!(q("").wants("login") && !q("").asks_for("user-groups"));
         assert!(parse(Some("fields=[id"), &known).is_err());
+        let v = json!({"id": 1, "roles": [{"id": 2, "name": "Buyer"}], "user": {"id": 3, "login": "x"}});
+        assert_eq!(
+            q("return_object=shallow").trim(v.clone()),
+            json!({"id": 1, "roles": [{"id": 2}], "user": {"id": 3}})
+        );
+        assert_eq!(q("return_object=limited").trim(v), json!({"id": 1}));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{id_value, json_body, not_found, parse_id, parse_query};
+use super::{id_value, json_body, not_found, parse_id, parse_query, written};
 use crate::model::Membership;
 use crate::sandbox::format::{Body, Format};
 use crate::sandbox::render;
@@ -112,7 +112,7 @@ pub async fn create(
         Ok(q.trim(v))
     });
     match result {
-        Ok(v) => Body::new(StatusCode::CREATED, "user-group-membership", v).into_response(format),
+        Ok(v) => written(StatusCode::CREATED, "user-group-membership", v, &q, format),
         Err(msg) => Body::errors(StatusCode::BAD_REQUEST, "user_group_membership", msg)
             .into_response(format),
     }

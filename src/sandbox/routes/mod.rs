@@ -9,21 +9,24 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{Map, Value};
 
 use super::format::{Body, Format};
 use super::gate;
-use super::query::{self, ListQuery};
+use super::query::{self, ListQuery, ReturnObject};
 use super::{auth, state::Shared};
 
 /// The sandbox's router: `/oauth2/token` and the `/api/*` resources.
 pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/users", get(users::list))
-        .route("/api/users/{id}", get(users::show).put(users::update))
+        .route(
+            "/api/users/{id}",
+            get(users::show).put(users::update).patch(users::update),
+        )
         .route("/api/user_groups", get(groups::list))
         .route("/api/user_groups/{id}", get(groups::show))
         .route(
@@ -56,6 +59,20 @@ fn parse_query(
 /// A path id; anything not a number is a 404, as an unknown record is.
 fn parse_id(id: &str) -> Option<u64> {
     id.trim().parse().ok()
+}
+
+/// The answer to a write: the object, or nothing with `return_object=none`.
+fn written(
+    status: StatusCode,
+    root: &'static str,
+    v: Value,
+    q: &ListQuery,
+    format: Format,
+) -> Response {
+    if q.return_object == ReturnObject::None {
+        return status.into_response();
+    }
+    Body::new(status, root, v).into_response(format)
 }
 
 fn not_found(resource: &str, format: Format) -> Response {

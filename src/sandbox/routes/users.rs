@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::{id_value, json_body, not_found, parse_id, parse_query};
+use super::{id_value, json_body, not_found, parse_id, parse_query, written};
 use crate::model::{License, Membership};
 use crate::sandbox::format::{Body, Format};
 use crate::sandbox::query::ListQuery;
@@ -84,9 +84,7 @@ pub async fn update(
     match result {
         None => not_found("User", format),
         Some(Err(msg)) => Body::errors(StatusCode::BAD_REQUEST, "user", msg).into_response(format),
-        Some(Ok(v)) => {
-            Body::new(StatusCode::OK, "user", v.unwrap_or(Value::Null)).into_response(format)
-        }
+        Some(Ok(v)) => written(StatusCode::OK, "user", v.unwrap_or(Value::Null), &q, format),
     }
 }
 

@@ -6,10 +6,10 @@
 //! bare-array lists capped at 50, `field[op]=value` filters, `fields=` trimming, add-only role
 //! writes, a leaky-bucket rate limit answering 429, and injectable faults.
 //!
-//! Layout: [`state`] holds the tenant, tokens and counters; [`auth`] the token endpoint and bearer
-//! checks; [`query`] filters, ordering, paging and `fields=`; [`format`] JSON and XML; [`render`]
-//! the wire objects; [`routes`] one file per resource; [`limiter`] and [`faults`] the gate every
-//! API request passes first; [`sample`] the shipped sample tenant.
+//! Layout: `state` holds the tenant, tokens and counters; `auth` the token endpoint and bearer
+//! checks; `query` filters, ordering, paging and `fields=`; `format` JSON and XML; `render`
+//! the wire objects; `routes` one file per resource; `gate` what every request passes first
+//! (counting, latency, the `limiter`'s 429, `faults`, bearer checks); `sample` the sample tenant.
 
 mod auth;
 mod faults;
@@ -80,7 +80,8 @@ pub struct Faults {
     pub error_status: u16,
     /// Seed of the RNG behind `error_rate`, so fault patterns reproduce.
     pub seed: u64,
-    /// The first N API requests answer `error_status`, deterministically.
+    /// The first N API requests answer `error_status`, deterministically (counted after the
+    /// rate limit: a request answered 429 does not use one up).
     pub fail_first: u32,
     /// `Retry-After` seconds sent with 429; `None` sends no header.
     pub retry_after: Option<u64>,

@@ -1,1 +1,224 @@
-//! TODO
+//! Command-line definitions (clap derive). Parsing only; `cmd` runs them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Coupa user groups, roles and licenses as code.
+///
+/// Keep who-has-what in YAML under `policies/`, review `plan` output in pull requests, and let
+/// `apply` write the group membership changes. Try `coupa-access demo` first: it needs no
+/// credentials.
+#[derive(Debug, Parser)]
+#[command(name = "coupa-access", version, propagate_version = true)]
+pub struct Cli {
+    /// When to colour output: auto (only on a terminal and without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// More logging on stderr (-v: debug, -vv: trace). Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice for terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people at a terminal.
+    Text,
+    /// The versioned plan JSON (format_version 1).
+    Json,
+    /// For pull-request comments (at most 65,000 characters).
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diff the policy files against live Coupa and print what would change.
+    ///
+    /// Exit codes: 0 success, 1 error; with --detailed-exitcode, 2 means there are changes.
+    Plan(PlanArgs),
+    /// Apply group membership changes: plan, show, confirm, write, verify.
+    ///
+    /// With a plan file (from `plan --out`), applies exactly that plan after checking that it was
+    /// made for this instance and that no touched group changed since.
+    Apply(ApplyArgs),
+    /// Check the policy files offline; with credentials, also resolve every name against Coupa.
+    Validate(ValidateArgs),
+    /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
+    Snapshot(SnapshotArgs),
+    /// Serve a local Coupa-compatible API for rehearsals and tests.
+    Sandbox(SandboxArgs),
+    /// Start the sandbox on a sample tenant and plan `policies/` against it (no credentials needed).
+    Demo(DemoArgs),
+}
+
+/// How to reach Coupa. The client secret is never accepted as a plain flag value (it would land
+/// in shell history): use COUPA_CLIENT_SECRET or a file.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Coupa instance, e.g. https://acme.coupahost.com (a URL pasted from the browser is fine).
+    #[arg(long, env = "COUPA_DOMAIN")]
+    pub domain: Option<String>,
+    /// OAuth2 client id of the Coupa OAuth2/OpenID Connect client.
+    #[arg(long, env = "COUPA_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// File holding the OAuth2 client secret (else COUPA_CLIENT_SECRET is read).
+    #[arg(long, env = "COUPA_CLIENT_SECRET_FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Client-side rate limit, requests per second (Coupa allows 25).
+    #[arg(long, default_value_t = 25.0)]
+    pub rate_limit: f64,
+    /// Client-side burst size (Coupa allows 20).
+    #[arg(long, default_value_t = 20)]
+    pub burst: u32,
+}
+
+impl ConnectionArgs {
+    /// True when any connection setting was given (validate then checks names against Coupa).
+    pub fn any_given(&self) -> bool {
+        self.domain.is_some() || self.client_id.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Folder of policy YAML files (every *.yaml under it is read).
+    #[arg(long, default_value = "policies")]
+    pub policies: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write the plan as JSON to this file (for `apply PLAN.json`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0 when none, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan offline against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan file from `plan --out`; without it, apply plans first and asks for confirmation.
+    pub plan: Option<PathBuf>,
+    /// Folder of policy YAML files (used when no plan file is given).
+    #[arg(long, default_value = "policies")]
+    pub policies: PathBuf,
+    /// Apply without asking (needed when not on a terminal, e.g. in CI).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Accept a plan over the removal guards in settings; must equal the plan's number of removals.
+    #[arg(long, value_name = "N")]
+    pub allow_removals: Option<usize>,
+    /// Membership writes in flight at once (all under the shared rate limiter).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Folder of policy YAML files.
+    #[arg(long, default_value = "policies")]
+    pub policies: PathBuf,
+    /// Check names against a saved snapshot instead of live Coupa.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Where to write the snapshot JSON.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Tenant to serve: a snapshot JSON file (default: the built-in sample tenant).
+    #[arg(long)]
+    pub tenant: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port; the URL is printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// OAuth2 client id the sandbox accepts.
+    #[arg(long, default_value = "sandbox-client")]
+    pub client_id: String,
+    /// OAuth2 client secret the sandbox accepts (a rehearsal value, not a real secret).
+    #[arg(long, default_value = "sandbox-secret")]
+    pub client_secret: String,
+    /// Scopes granted to the client (space-separated); default: all read and write scopes.
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// Server-side rate limit, requests per second.
+    #[arg(long, default_value_t = 25.0)]
+    pub rate: f64,
+    /// Server-side burst.
+    #[arg(long, default_value_t = 20)]
+    pub burst: u32,
+    /// Latency added to every API answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction of API requests answered with --error-status (seeded, reproducible).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Status used for injected errors (500 or 503).
+    #[arg(long, default_value_t = 503)]
+    pub error_status: u16,
+    /// Seed for injected faults.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Retry-After seconds sent with 429 answers.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Send 429 answers without a Retry-After header.
+    #[arg(long)]
+    pub no_retry_after: bool,
+    /// Token lifetime in seconds (short values make tokens expire mid-run).
+    #[arg(long, default_value_t = 86399)]
+    pub token_lifetime: u64,
+    /// Answer membership DELETE with 405, like a tenant that does not allow it.
+    #[arg(long)]
+    pub disable_delete: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder of policy YAML files to plan.
+    #[arg(long, default_value = "policies")]
+    pub policies: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,6 +1,107 @@
-//! One module per command; `main` dispatches.
+//! One module per command; [`main`] parses arguments, sets up output and dispatches.
+//! Only this layer prints: plans go to stdout; logs, progress and prompts to stderr.
+
+mod apply;
+mod common;
+mod demo;
+mod plan;
+mod sandbox;
+mod snapshot;
+mod validate;
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+use crate::cli::{Cli, ColorChoice, Command};
+
+/// Exit code for success with changes (`--detailed-exitcode`).
+pub const EXIT_CHANGES: i32 = 2;
+
+/// What the terminal can show, decided once from `--color`, `NO_COLOR` and whether stdout and
+/// stderr are terminals.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub stdout_color: bool,
+    pub stderr_color: bool,
+    pub stderr_is_terminal: bool,
+}
+
+impl Output {
+    fn detect(choice: ColorChoice) -> Output {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stderr_is_terminal = std::io::stderr().is_terminal();
+        let decide = |is_terminal: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && !no_color,
+        };
+        Output {
+            stdout_color: decide(std::io::stdout().is_terminal()),
+            stderr_color: decide(stderr_is_terminal),
+            stderr_is_terminal,
+        }
+    }
+}
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = Cli::parse();
+    let out = Output::detect(cli.color);
+    init_logging(cli.verbose, out.stderr_color);
+    let color = out.stderr_color;
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Plan(args) => plan::run(args, out).await,
+            Command::Apply(args) => apply::run(args, out).await,
+            Command::Validate(args) => validate::run(args, out).await,
+            Command::Snapshot(args) => snapshot::run(args, out).await,
+            Command::Sandbox(args) => sandbox::run(args).await,
+            Command::Demo(args) => demo::run(args, out).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            1
+        }
+    }
+}
+
+/// Logs go to stderr; `COUPA_ACCESS_LOG` (an env-filter) overrides `-v`.
+fn init_logging(verbose: u8, color: bool) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "coupa_access=debug",
+        _ => "coupa_access=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUPA_ACCESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .try_init();
 }

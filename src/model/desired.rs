@@ -66,11 +66,13 @@ pub struct Settings {
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MaxRemovals {
     /// At most this many removals in one plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<usize>,
     /// At most this fraction (0..=1) of one group's current members removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_group_fraction: Option<f64>,
 }
 

@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::MaxRemovals;
+
 /// The plan JSON version this build writes and reads.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -66,10 +68,16 @@ pub struct GroupPrecondition {
 }
 
 /// What `apply` checks before writing a saved plan.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Preconditions {
     /// Keyed by group name, for every group the plan touches.
     pub groups: BTreeMap<String, GroupPrecondition>,
+    /// The removal guards in force when the plan was made (from `settings.max_removals`).
+    #[serde(default)]
+    pub max_removals: MaxRemovals,
+    /// Ids of the protected users when the plan was made; apply refuses to remove them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protected_user_ids: Vec<u64>,
 }
 
 /// The result of diffing policy against live Coupa. Serialised as the plan JSON.

@@ -34,6 +34,7 @@ pub fn diff(desired: &Desired, live: &Live) -> Result<Plan, PlanError> {
     let Acc {
         mut changes,
         warnings,
+        protected,
         ..
     } = acc;
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
@@ -43,7 +44,10 @@ pub fn diff(desired: &Desired, live: &Live) -> Result<Plan, PlanError> {
         remove: count(&changes, |c| c.applies && c.action == Action::Remove),
         reported_only: count(&changes, |c| !c.applies),
     };
-    let preconditions = preconditions(&ix, &changes, &group_holders);
+    let mut preconditions = preconditions(&ix, &changes, &group_holders);
+    // Saved plans carry the guards and exemptions they were made under, for `apply PLAN.json`.
+    preconditions.max_removals = desired.settings.max_removals;
+    preconditions.protected_user_ids = protected.into_iter().collect();
 
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -376,5 +380,8 @@ fn preconditions(
             },
         );
     }
-    Preconditions { groups }
+    Preconditions {
+        groups,
+        ..Preconditions::default()
+    }
 }

@@ -214,6 +214,7 @@ fn protected_users_are_never_removed() {
     d.settings.protected_users = vec![member("BOB@acme.com")];
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(summary_of(&plan), ["- group AP Clerks alice"]);
+    assert_eq!(plan.preconditions.protected_user_ids, [2]);
     assert_eq!(
         plan.warnings,
         [
@@ -547,6 +548,7 @@ fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
 fn guards_pass_without_limits_or_within_them() {
     let plan = removal_plan(5, 20);
     assert_eq!(plan.summary.remove, 5);
+    assert_eq!(plan.preconditions.max_removals, MaxRemovals::default());
     assert!(check_guards(&plan, &Settings::default(), None).is_ok());
     assert!(check_guards(&plan, &settings(Some(5), Some(0.25)), None).is_ok());
 }

@@ -64,7 +64,10 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
         changes,
         summary,
         warnings,
-        preconditions: Preconditions { groups },
+        preconditions: Preconditions {
+            groups,
+            ..Preconditions::default()
+        },
     }
 }
 

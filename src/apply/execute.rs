@@ -1,0 +1,101 @@
+//! Issues the membership writes: additions first (granting before revoking), then removals,
+//! each with bounded concurrency. A refused DELETE stops further removals.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::Fresh;
+use crate::coupa::Client;
+use crate::model::{Action, Plan};
+
+/// The result of the write for change `index` of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteResult {
+    Ok,
+    Failed(String),
+    Skipped(String),
+}
+
+/// What the writes did, by plan change index, and whether the tenant refused a DELETE.
+#[derive(Debug, Default)]
+pub struct Writes {
+    pub results: Vec<(usize, WriteResult)>,
+    pub delete_refused: Option<String>,
+}
+
+pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency: usize) -> Writes {
+    let mut writes = Writes::default();
+    let refused: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let stop_removals = Arc::new(AtomicBool::new(false));
+    for action in [Action::Add, Action::Remove] {
+        let semaphore = Arc::new(Semaphore::new(concurrency));
+        let mut tasks = JoinSet::new();
+        for (index, change) in plan.changes.iter().enumerate() {
+            if !change.applies || change.action != action {
+                continue;
+            }
+            let key = (change.target_id, change.user_id);
+            let client = client.clone();
+            let semaphore = semaphore.clone();
+            let stop_removals = stop_removals.clone();
+            let refused = refused.clone();
+            let membership_ids = fresh.memberships.get(&key).cloned().unwrap_or_default();
+            tasks.spawn(async move {
+                let Ok(_permit) = semaphore.acquire_owned().await else {
+                    return (index, WriteResult::Skipped("apply was interrupted".into()));
+                };
+                let result = match action {
+                    Action::Add => match client.create_membership(key.1, key.0).await {
+                        Ok(_) => WriteResult::Ok,
+                        Err(e) => WriteResult::Failed(e.to_string()),
+                    },
+                    Action::Remove => {
+                        remove(&client, &membership_ids, &stop_removals, &refused).await
+                    }
+                };
+                (index, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => writes.results.push(r),
+                Err(e) => tracing::error!("a write task failed: {e}"),
+            }
+        }
+    }
+    writes.results.sort_by_key(|(i, _)| *i);
+    writes.delete_refused = refused.lock().unwrap_or_else(|e| e.into_inner()).take();
+    writes
+}
+
+/// Deletes every live membership of the user in the group (Coupa can hold duplicates).
+async fn remove(
+    client: &Client,
+    membership_ids: &[u64],
+    stop: &AtomicBool,
+    refused: &Mutex<Option<String>>,
+) -> WriteResult {
+    if membership_ids.is_empty() {
+        // Already absent: the read-back will verify it.
+        return WriteResult::Ok;
+    }
+    for id in membership_ids {
+        if stop.load(Ordering::SeqCst) {
+            return WriteResult::Skipped(
+                "not attempted: this instance refused an earlier membership deletion".into(),
+            );
+        }
+        if let Err(e) = client.delete_membership(*id).await {
+            if e.is_delete_refused() {
+                stop.store(true, Ordering::SeqCst);
+                let mut slot = refused.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert_with(|| e.to_string());
+            }
+            return WriteResult::Failed(e.to_string());
+        }
+    }
+    WriteResult::Ok
+}

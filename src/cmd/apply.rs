@@ -1,0 +1,88 @@
+//! `coupa-access apply`: plan (or read a saved plan), guard, confirm, write, verify.
+
+use std::io::IsTerminal;
+
+use miette::{IntoDiagnostic, WrapErr};
+
+use super::common::{self, connect, load_policies, make_plan, render_plan};
+use super::Output;
+use crate::apply::{self, ApplyOptions};
+use crate::cli::{ApplyArgs, Format};
+use crate::coupa::Access;
+use crate::model::{Plan, Settings};
+
+pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
+    let mut client = connect(&args.connection, Access::ReadWrite)?;
+    let plan = match &args.plan {
+        Some(path) => read_plan(path)?,
+        None => {
+            let desired = load_policies(&args.policies)?;
+            let live = common::read_live(&mut client, out).await?;
+            make_plan(&desired, &live, client.domain())?
+        }
+    };
+    // Cheap checks first so a wrong plan fails before anything is shown or read.
+    apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;
+    let settings = Settings {
+        max_removals: plan.preconditions.max_removals,
+        ..Settings::default()
+    };
+    crate::plan::check_guards(&plan, &settings, args.allow_removals).into_diagnostic()?;
+
+    print!("{}", render_plan(&plan, Format::Text, out.stdout_color));
+    if plan.summary.add + plan.summary.remove == 0 {
+        eprintln!("Nothing to apply.");
+        return Ok(0);
+    }
+    if !args.auto_approve && !confirm(&plan).await? {
+        eprintln!("Apply cancelled; nothing was written.");
+        return Ok(1);
+    }
+    let report = apply::run(
+        &plan,
+        &client,
+        ApplyOptions {
+            concurrency: args.concurrency,
+        },
+    )
+    .await
+    .into_diagnostic()?;
+    eprint!("{}", report.render());
+    Ok(if report.is_success() { 0 } else { 1 })
+}
+
+fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read plan file {}", path.display()))?;
+    serde_json::from_str(&text)
+        .into_diagnostic()
+        .wrap_err_with(|| {
+            format!(
+                "{} is not a coupa-access plan (from `plan --out`)",
+                path.display()
+            )
+        })
+}
+
+/// Asks on the terminal; refuses when there is none.
+async fn confirm(plan: &Plan) -> miette::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        miette::bail!(
+            help = "review the plan, then rerun with --auto-approve (for CI), or run apply on a terminal",
+            "refusing to apply without confirmation: standard input is not a terminal"
+        );
+    }
+    eprint!(
+        "\nApply {} addition(s) and {} removal(s) to {}?\nOnly 'yes' will be accepted: ",
+        plan.summary.add, plan.summary.remove, plan.domain
+    );
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .into_diagnostic()?
+    .into_diagnostic()?;
+    Ok(answer.trim() == "yes")
+}

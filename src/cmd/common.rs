@@ -1,0 +1,176 @@
+//! Steps several commands share: loading policies, connecting, reading live state, planning and
+//! printing the plan.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use miette::{IntoDiagnostic, Report, WrapErr};
+
+use super::Output;
+use crate::cli::{ConnectionArgs, Format};
+use crate::coupa::{self, Access, Client, ClientOptions, Connection, ReadProgress};
+use crate::model::{Desired, Live, Plan};
+use crate::policy::{self, PolicyDiagnostic};
+use crate::render;
+
+/// Problems found when checking policy names against live Coupa, reported together.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{} problem(s) in the policy files when checked against Coupa", .diagnostics.len())]
+pub struct LiveCheckFailed {
+    #[related]
+    pub diagnostics: Vec<PolicyDiagnostic>,
+}
+
+/// Reads and validates the policy folder; every problem is reported at once.
+pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
+    policy::load(dir).map_err(Report::new)
+}
+
+/// Builds a client from flags and environment. The secret comes only from the environment or a
+/// file, never from a flag value.
+pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> {
+    let domain = args.domain.as_deref().ok_or_else(|| {
+        miette::miette!(
+            help = "pass --domain https://YOUR-ORG.coupahost.com or set COUPA_DOMAIN",
+            "no Coupa instance given"
+        )
+    })?;
+    let client_id = args.client_id.as_deref().ok_or_else(|| {
+        miette::miette!(
+            help = "pass --client-id or set COUPA_CLIENT_ID (from Coupa's OAuth2/OpenID Connect Clients page)",
+            "no OAuth2 client id given"
+        )
+    })?;
+    let secret =
+        coupa::resolve_client_secret(args.client_secret_file.as_deref()).into_diagnostic()?;
+    let conn = Connection::new(domain, client_id, secret).into_diagnostic()?;
+    let opts = ClientOptions {
+        burst: args.burst,
+        per_second: args.rate_limit,
+        ..ClientOptions::default()
+    };
+    Client::new(conn, access, opts).into_diagnostic()
+}
+
+/// Reads live state, with a progress bar when stderr is a terminal.
+pub async fn read_live(client: &mut Client, out: Output) -> miette::Result<Live> {
+    let bar = out.stderr_is_terminal.then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} reading Coupa: {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    if let Some(bar) = bar.clone() {
+        let counts = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+        client.set_progress(Arc::new(move |p: ReadProgress| {
+            let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+            counts.insert(p.resource, p.fetched);
+            let msg = counts
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            bar.set_message(msg);
+        }));
+    }
+    let live = client
+        .read_live()
+        .await
+        .into_diagnostic()
+        .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let live = live?;
+    tracing::debug!(
+        users = live.users.len(),
+        groups = live.groups.len(),
+        memberships = live.memberships.len(),
+        "read live state"
+    );
+    Ok(live)
+}
+
+/// Reads a snapshot file written by `coupa-access snapshot`.
+pub fn read_snapshot(path: &Path) -> miette::Result<Live> {
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read snapshot {}", path.display()))?;
+    serde_json::from_str(&text)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("{} is not a coupa-access snapshot", path.display()))
+}
+
+/// Checks every policy name against live state. Warnings are printed to stderr; errors are
+/// returned together. Returns the warnings' one-line texts for the plan.
+pub fn check_against_live(desired: &Desired, live: &Live) -> miette::Result<Vec<String>> {
+    let report = policy::check(desired, live);
+    let messages = report.warning_messages();
+    for warning in report.warnings {
+        eprintln!("{:?}", Report::new(warning));
+    }
+    if !report.errors.is_empty() {
+        return Err(Report::new(LiveCheckFailed {
+            diagnostics: report.errors,
+        }));
+    }
+    Ok(messages)
+}
+
+/// Diffs policy against live state and stamps the plan with where and when it was made.
+pub fn make_plan(desired: &Desired, live: &Live, domain: &str) -> miette::Result<Plan> {
+    let warnings = check_against_live(desired, live)?;
+    let mut plan = crate::plan::diff(desired, live).into_diagnostic()?;
+    plan.domain = domain.to_string();
+    plan.generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for w in warnings {
+        if !plan.warnings.contains(&w) {
+            plan.warnings.push(w);
+        }
+    }
+    Ok(plan)
+}
+
+/// Renders the plan in the chosen format.
+pub fn render_plan(plan: &Plan, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => render::text(
+            plan,
+            if color {
+                render::Color::Always
+            } else {
+                render::Color::Never
+            },
+        ),
+        Format::Json => render::json(plan),
+        Format::Markdown => render::markdown(plan),
+    }
+}
+
+/// Writes a file so that readers never see it half-written: a temporary file beside it, then a
+/// rename.
+pub fn write_atomically(path: &Path, contents: &str) -> miette::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| miette::miette!("{} is not a file path", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, contents)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,36 @@
+//! `coupa-access plan`: diff policy against live Coupa (or a snapshot) and print the plan.
+
+use super::common::{self, connect, load_policies, make_plan, render_plan};
+use super::{Output, EXIT_CHANGES};
+use crate::cli::PlanArgs;
+use crate::coupa::Access;
+
+pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
+    let desired = load_policies(&args.policies)?;
+    let (live, domain) = match &args.snapshot {
+        Some(path) => {
+            let domain = match &args.connection.domain {
+                Some(d) => crate::coupa::Connection::normalize_domain(d)
+                    .map_err(|e| miette::miette!("{e}"))?,
+                None => format!("snapshot:{}", path.display()),
+            };
+            (common::read_snapshot(path)?, domain)
+        }
+        None => {
+            let mut client = connect(&args.connection, Access::Read)?;
+            let live = common::read_live(&mut client, out).await?;
+            (live, client.domain().to_string())
+        }
+    };
+    let plan = make_plan(&desired, &live, &domain)?;
+    if let Some(path) = &args.out {
+        common::write_atomically(path, &crate::render::json(&plan))?;
+        eprintln!("Plan written to {}", path.display());
+    }
+    print!("{}", render_plan(&plan, args.format, out.stdout_color));
+    Ok(if args.detailed_exitcode && !plan.is_empty() {
+        EXIT_CHANGES
+    } else {
+        0
+    })
+}

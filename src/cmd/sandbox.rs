@@ -1,0 +1,54 @@
+//! `coupa-access sandbox`: serve a local Coupa-compatible API until interrupted.
+
+use std::time::Duration;
+
+use miette::IntoDiagnostic;
+
+use super::common;
+use crate::cli::SandboxArgs;
+use crate::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+
+pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
+    let tenant = match &args.tenant {
+        Some(path) => common::read_snapshot(path)?,
+        None => sample_tenant(),
+    };
+    let mut config = SandboxConfig {
+        client_id: args.client_id.clone(),
+        client_secret: args.client_secret.clone(),
+        rate_per_second: args.rate,
+        burst: args.burst,
+        faults: Faults {
+            latency: Duration::from_millis(args.latency_ms),
+            error_rate: args.error_rate,
+            error_status: args.error_status,
+            seed: args.seed,
+            retry_after: (!args.no_retry_after).then_some(args.retry_after),
+            token_lifetime: Duration::from_secs(args.token_lifetime),
+            delete_disabled: args.disable_delete,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    };
+    if let Some(scopes) = &args.scopes {
+        config.scopes = scopes.split_whitespace().map(str::to_string).collect();
+    }
+    let users = tenant.users.len();
+    let groups = tenant.groups.len();
+    let sandbox = Sandbox::start(tenant, config, args.addr)
+        .await
+        .into_diagnostic()?;
+    println!(
+        "Coupa sandbox listening on {} ({users} users, {groups} groups)",
+        sandbox.url()
+    );
+    println!("  export COUPA_DOMAIN={}", sandbox.url());
+    println!("  export COUPA_CLIENT_ID={}", args.client_id);
+    println!("  export COUPA_CLIENT_SECRET={}", args.client_secret);
+    println!("Press Ctrl-C to stop.");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await.into_diagnostic()?;
+    sandbox.shutdown().await;
+    Ok(0)
+}

@@ -1,0 +1,40 @@
+//! `coupa-access validate`: offline policy checks, and with credentials (or a snapshot) every
+//! name resolved against Coupa.
+
+use super::common::{self, check_against_live, connect, load_policies};
+use super::Output;
+use crate::cli::ValidateArgs;
+use crate::coupa::Access;
+
+pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
+    let desired = load_policies(&args.policies)?;
+    let counts = format!(
+        "{} groups, {} roles, {} licenses",
+        desired.groups.len(),
+        desired.roles.len(),
+        desired.licenses.len()
+    );
+    let against = if let Some(path) = &args.snapshot {
+        Some((
+            common::read_snapshot(path)?,
+            format!("snapshot {}", path.display()),
+        ))
+    } else if args.connection.any_given() {
+        let mut client = connect(&args.connection, Access::Read)?;
+        let live = common::read_live(&mut client, out).await?;
+        Some((live, client.domain().to_string()))
+    } else {
+        None
+    };
+    match against {
+        Some((live, source)) => {
+            check_against_live(&desired, &live)?;
+            eprintln!("Policies in {} are valid ({counts}); every name resolves in {source}.", args.policies.display());
+        }
+        None => eprintln!(
+            "Policies in {} are valid offline ({counts}). Set COUPA_DOMAIN and credentials to also check names against Coupa.",
+            args.policies.display()
+        ),
+    }
+    Ok(0)
+}

@@ -1,0 +1,258 @@
+//! OAuth2 client credentials (`POST /oauth2/token`) and the bearer checks on `/api/*`:
+//! 401 for a missing, unknown or expired token, 403 naming the scope a route needs.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use serde_json::json;
+
+use super::format::{Body, Format};
+use super::state::{lock, Shared};
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub scopes: BTreeSet<String>,
+    pub expires_at: Instant,
+}
+
+/// The scope a route needs, by method and route template (as in API-NOTES' scope table).
+pub fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
+    let read = method == Method::GET;
+    Some(match template {
+        "/api/users" | "/api/users/{id}" if read => "core.user.read",
+        "/api/users/{id}" => "core.user.write",
+        "/api/user_groups" | "/api/user_groups/{id}" if read => "core.user_group.read",
+        "/api/user_group_memberships" | "/api/user_group_memberships/{id}" if read => {
+            "core.user_group.read"
+        }
+        "/api/user_group_memberships" | "/api/user_group_memberships/{id}" => {
+            "core.user_group.write"
+        }
+        "/api/roles" => "core.common.read",
+        _ => return None,
+    })
+}
+
+/// Checks the bearer token for a request needing `scope`; the error is the full answer.
+pub fn check_bearer(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scope: Option<&str>,
+    format: Format,
+) -> Result<(), Box<Response>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| rest.trim().to_string())
+        });
+    let Some(token) = token else {
+        return Err(unauthorized(
+            "invalid_request",
+            "The access token is missing",
+            format,
+        ));
+    };
+    let granted = lock(&shared.tokens).get(&token).cloned();
+    let Some(granted) = granted else {
+        return Err(unauthorized(
+            "invalid_token",
+            "The access token is invalid",
+            format,
+        ));
+    };
+    if Instant::now() >= granted.expires_at {
+        return Err(unauthorized(
+            "invalid_token",
+            "The access token expired",
+            format,
+        ));
+    }
+    match scope {
+        Some(s) if !granted.scopes.contains(s) => {
+            let body = Body::errors(StatusCode::FORBIDDEN, "scope", format!("{s} is required"));
+            Err(Box::new(body.into_response(format)))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn unauthorized(error: &str, description: &str, format: Format) -> Box<Response> {
+    let value = json!({ "error": error, "error_description": description });
+    let mut resp = Body::new(StatusCode::UNAUTHORIZED, "error", value).into_response(format);
+    let challenge =
+        format!("Bearer realm=\"Coupa\", error=\"{error}\", error_description=\"{description}\"");
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    Box::new(resp)
+}
+
+/// `POST /oauth2/token`: client credentials in the form body or HTTP Basic.
+pub async fn token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let (id, secret) = basic_credentials(&headers).unwrap_or_else(|| {
+        (
+            field("client_id").unwrap_or_default(),
+            field("client_secret").unwrap_or_default(),
+        )
+    });
+    let config = &shared.config;
+    if id != config.client_id || secret != config.client_secret {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.");
+    }
+    if field("grant_type").as_deref() != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server.",
+        );
+    }
+    let granted: BTreeSet<String> = config.scopes.iter().cloned().collect();
+    let asked: BTreeSet<String> = field("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let scopes = if asked.is_empty() {
+        granted.clone()
+    } else {
+        asked
+    };
+    if let Some(s) = scopes.iter().find(|s| !granted.contains(*s)) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("The requested scope is invalid, unknown, or malformed: {s}"),
+        );
+    }
+    let lifetime = config.faults.token_lifetime;
+    let access_token = random_token();
+    lock(&shared.tokens).insert(
+        access_token.clone(),
+        Token {
+            scopes: scopes.clone(),
+            expires_at: Instant::now() + lifetime,
+        },
+    );
+    let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
+    let body = json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": lifetime.as_secs(),
+        "scope": scope,
+        "created_at": chrono::Utc::now().timestamp(),
+    });
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+fn random_token() -> String {
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| format!("{:x}", rng.gen_range(0..16u8)))
+        .collect()
+}
+
+/// `Authorization: Basic base64(id:secret)`, if sent.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// Standard base64 (padding optional); a few lines rather than a crate for one header.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut nbits = 0;
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_basic_credentials() {
+        assert_eq!(
+            base64_decode("c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ="),
+            Some(b"sandbox-client:sandbox-secret".to_vec())
+        );
+        assert_eq!(base64_decode("YQ"), Some(b"a".to_vec()));
+        assert_eq!(base64_decode("!!"), None);
+    }
+
+    #[test]
+    fn scopes_follow_the_scope_table() {
+        assert_eq!(
+            required_scope(&Method::GET, "/api/users"),
+            Some("core.user.read")
+        );
+        assert_eq!(
+            required_scope(&Method::PUT, "/api/users/{id}"),
+            Some("core.user.write")
+        );
+        assert_eq!(
+            required_scope(&Method::POST, "/api/user_group_memberships"),
+            Some("core.user_group.write")
+        );
+        assert_eq!(
+            required_scope(&Method::DELETE, "/api/user_group_memberships/{id}"),
+            Some("core.user_group.write")
+        );
+        assert_eq!(
+            required_scope(&Method::GET, "/api/user_groups/{id}"),
+            Some("core.user_group.read")
+        );
+        assert_eq!(
+            required_scope(&Method::GET, "/api/roles"),
+            Some("core.common.read")
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! `GET /api/user_groups` and `GET /api/user_groups/:id`: groups with projects (`type: Project`)
+//! mixed in by id, as Coupa keeps them in one table.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::{not_found, parse_id, parse_query};
+use crate::model::Group;
+use crate::sandbox::format::{Body, Format};
+use crate::sandbox::render;
+use crate::sandbox::state::Shared;
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let format = Format::from_headers(&headers);
+    let q = match parse_query(raw.as_deref(), &render::group_key, format) {
+        Ok(q) => q,
+        Err(resp) => return *resp,
+    };
+    let rows = shared.with_tenant(|t| {
+        let mut all: Vec<(&Group, bool)> = t.live.groups.iter().map(|g| (g, false)).collect();
+        all.extend(t.live.projects.iter().map(|g| (g, true)));
+        all.sort_by_key(|(g, _)| g.id);
+        q.select(
+            &all,
+            |(g, _)| g.id,
+            |(g, p)| render::group_for_query(t, g, *p, &q),
+        )
+    });
+    Body::new(StatusCode::OK, "user-groups", Value::Array(rows)).into_response(format)
+}
+
+pub async fn show(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let format = Format::from_headers(&headers);
+    let q = match parse_query(raw.as_deref(), &render::group_key, format) {
+        Ok(q) => q,
+        Err(resp) => return *resp,
+    };
+    let found = shared.with_tenant(|t| {
+        let (g, p) = render::find_group(t, parse_id(&id)?)?;
+        Some(q.trim(render::group_for_query(t, g, p, &q)))
+    });
+    match found {
+        Some(v) => Body::new(StatusCode::OK, "user-group", v).into_response(format),
+        None => not_found("UserGroup", format),
+    }
+}

@@ -1,0 +1,317 @@
+//! The real binary against the sandbox: plan, apply, and every way apply must refuse or report.
+
+mod common;
+
+use common::*;
+use coupa_access::sandbox::Faults;
+
+const POLICY: &str = "\
+groups:
+  AP Clerks:
+    members: [alice@acme.com, carol@acme.com]
+  Buyers:
+    members: [carol]
+settings:
+  protected_users: [integration-bot]
+";
+
+fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    cmd.output().expect("binary runs")
+}
+
+#[test]
+fn plan_apply_plan_converges_with_detailed_exit_codes() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let p = path_str(dir.path());
+
+    let out = run(sb
+        .cmd()
+        .args(["plan", "--policies", p, "--detailed-exitcode"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("Plan: 1 to add, 1 to remove"), "{text}");
+    assert!(text.contains("carol") && text.contains("bob"), "{text}");
+
+    let out = run(sb.cmd().args(["apply", "--policies", p, "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("2 of 2 changes applied and verified"),
+        "{}",
+        stderr_of(&out)
+    );
+    let pairs = sb.membership_pairs();
+    assert!(pairs.contains(&(10, 3)), "carol added to AP Clerks");
+    assert!(!pairs.contains(&(10, 2)), "bob removed from AP Clerks");
+    assert!(
+        pairs.contains(&(11, 5)),
+        "protected integration-bot kept in Buyers"
+    );
+
+    let out = run(sb
+        .cmd()
+        .args(["plan", "--policies", p, "--detailed-exitcode"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("No changes"),
+        "{}",
+        stdout_of(&out)
+    );
+
+    // Without --detailed-exitcode a plan with changes still exits 0.
+    let dir2 = policies(&[("g.yaml", "groups:\n  Approvers:\n    members: [alice]\n")]);
+    let out = run(sb.cmd().args(["plan", "--policies", path_str(dir2.path())]));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let plan_file = dir.path().join("plan.json");
+    let out = run(sb.cmd().args([
+        "plan",
+        "--policies",
+        path_str(dir.path()),
+        "--out",
+        path_str(&plan_file),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json plan");
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["domain"], sb.sandbox.url());
+
+    // Someone adds dave to AP Clerks by hand after the plan was made.
+    sb.sandbox.with_state(|live| {
+        live.memberships.push(coupa_access::model::Membership {
+            id: 900,
+            user_id: 4,
+            group_id: 10,
+            created_at: None,
+        })
+    });
+    let before = sb.membership_pairs();
+    let out = run(sb
+        .cmd()
+        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("stale") && err.contains("AP Clerks"), "{err}");
+    assert_eq!(sb.membership_pairs(), before, "nothing written");
+
+    // Undo the hand change: the saved plan applies exactly.
+    sb.sandbox
+        .with_state(|live| live.memberships.retain(|m| m.id != 900));
+    let out = run(sb
+        .cmd()
+        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let pairs = sb.membership_pairs();
+    assert!(pairs.contains(&(10, 3)) && !pairs.contains(&(10, 2)));
+}
+
+#[test]
+fn a_plan_for_another_instance_is_refused() {
+    let a = TestSandbox::start(tenant(), Faults::default());
+    let b = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let plan_file = dir.path().join("plan.json");
+    let out = run(a.cmd().args([
+        "plan",
+        "--policies",
+        path_str(dir.path()),
+        "--out",
+        path_str(&plan_file),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = run(b
+        .cmd()
+        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("was made for"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(b.sandbox.live(), tenant());
+}
+
+#[test]
+fn removal_guard_trips_unless_allow_removals_names_the_exact_count() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let policy = "\
+groups:
+  AP Clerks:
+    members: []
+settings:
+  max_removals: { total: 1 }
+";
+    let dir = policies(&[("groups.yaml", policy)]);
+    let p = path_str(dir.path());
+    let out = run(sb.cmd().args(["apply", "--policies", p, "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("--allow-removals 2"), "{err}");
+    assert_eq!(sb.sandbox.live(), tenant(), "nothing written");
+
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        p,
+        "--auto-approve",
+        "--allow-removals",
+        "3",
+    ]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a wrong count does not lift the guard"
+    );
+    assert_eq!(sb.sandbox.live(), tenant());
+
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        p,
+        "--auto-approve",
+        "--allow-removals",
+        "2",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!sb.membership_pairs().iter().any(|(g, _)| *g == 10));
+}
+
+#[test]
+fn apply_without_a_terminal_needs_auto_approve() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let out = run(sb.cmd().args(["apply", "--policies", path_str(dir.path())]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("not a terminal") && err.contains("--auto-approve"),
+        "{err}"
+    );
+    assert_eq!(sb.sandbox.live(), tenant(), "nothing written");
+}
+
+#[test]
+fn a_failed_write_is_reported_while_the_rest_is_applied() {
+    let faults = Faults {
+        reject_users: [3].into(), // carol cannot be added
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(tenant(), faults);
+    let policy = "\
+groups:
+  AP Clerks:
+    members: [alice, carol, dave]
+";
+    let dir = policies(&[("groups.yaml", policy)]);
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        path_str(dir.path()),
+        "--auto-approve",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("FAILED   add carol to AP Clerks"), "{err}");
+    assert!(
+        err.contains("ok       add dave to AP Clerks (verified)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ok       remove bob from AP Clerks (verified)"),
+        "{err}"
+    );
+    let pairs = sb.membership_pairs();
+    assert!(pairs.contains(&(10, 4)) && !pairs.contains(&(10, 2)) && !pairs.contains(&(10, 3)));
+}
+
+#[test]
+fn a_tenant_that_refuses_delete_stops_removals_and_explains() {
+    let faults = Faults {
+        delete_disabled: true,
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(tenant(), faults);
+    let policy = "\
+groups:
+  AP Clerks:
+    members: [carol]
+  Buyers:
+    members: []
+";
+    let dir = policies(&[("groups.yaml", policy)]);
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        path_str(dir.path()),
+        "--auto-approve",
+        "--concurrency",
+        "1",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("refused to delete a group membership"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ok       add carol to AP Clerks (verified)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped"),
+        "later removals are not attempted: {err}"
+    );
+    let pairs = sb.membership_pairs();
+    assert!(pairs.contains(&(10, 3)), "the addition was applied");
+    assert!(pairs.contains(&(10, 1)) && pairs.contains(&(10, 2)) && pairs.contains(&(11, 5)));
+}
+
+#[test]
+fn the_secret_never_appears_in_output_logs_or_plan_files() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let plan_file = dir.path().join("plan.json");
+    let out = run(sb.cmd().env("COUPA_ACCESS_LOG", "trace").args([
+        "-vv",
+        "plan",
+        "--policies",
+        path_str(dir.path()),
+        "--out",
+        path_str(&plan_file),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out2 = run(sb.cmd().env("COUPA_ACCESS_LOG", "trace").args([
+        "-vv",
+        "apply",
+        path_str(&plan_file),
+        "--auto-approve",
+    ]));
+    assert_eq!(out2.status.code(), Some(0), "{}", stderr_of(&out2));
+    let plan = std::fs::read_to_string(&plan_file).unwrap();
+    let tokens = sb.sandbox.issued_tokens();
+    assert!(!tokens.is_empty(), "the binary fetched tokens");
+    for text in [
+        stdout_of(&out),
+        stderr_of(&out),
+        stdout_of(&out2),
+        stderr_of(&out2),
+        plan,
+    ] {
+        assert!(!text.contains(CLIENT_SECRET), "secret leaked: {text}");
+        for t in &tokens {
+            assert!(!text.contains(t.as_str()), "token leaked: {text}");
+        }
+    }
+    assert!(
+        stderr_of(&out).contains("GET"),
+        "trace logging was on: {}",
+        stderr_of(&out)
+    );
+}

@@ -1,0 +1,128 @@
+//! The real binary without a Coupa: help, demo, offline validation and snapshot plans.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn help_explains_every_command() {
+    let out = bin().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = stdout_of(&out);
+    for cmd in ["plan", "apply", "validate", "snapshot", "sandbox", "demo"] {
+        assert!(text.contains(cmd), "{cmd} missing from --help: {text}");
+    }
+    let out = bin().args(["plan", "--help"]).output().unwrap();
+    assert!(stdout_of(&out).contains("--detailed-exitcode"));
+}
+
+#[test]
+fn demo_plans_the_example_policies_against_the_sample_tenant() {
+    let out = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("Plan: "), "{text}");
+    assert!(
+        !text.contains("No changes"),
+        "the demo shows a real plan: {text}"
+    );
+}
+
+#[test]
+fn missing_connection_settings_are_named() {
+    let dir = policies(&[]);
+    let out = bin()
+        .args(["plan", "--policies", path_str(dir.path())])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("COUPA_DOMAIN"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn plain_http_is_refused_for_non_loopback_hosts() {
+    let dir = policies(&[]);
+    let out = bin()
+        .env("COUPA_DOMAIN", "http://acme.coupahost.com")
+        .env("COUPA_CLIENT_ID", "x")
+        .env("COUPA_CLIENT_SECRET", "y")
+        .args(["plan", "--policies", path_str(dir.path())])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("https"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn validate_reports_every_problem_with_file_and_line() {
+    let dir = policies(&[
+        (
+            "a.yaml",
+            "groups:\n  AP Clerks:\n    members: [alice, alice]\n",
+        ),
+        ("b.yaml", "licenses:\n  expense-user: { members: [bob] }\n"),
+    ]);
+    let out = bin()
+        .args(["validate", "--policies", path_str(dir.path())])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("a.yaml:3"), "{err}");
+    assert!(err.contains("b.yaml:2"), "{err}");
+}
+
+#[test]
+fn offline_plan_against_a_snapshot_and_validate_against_it() {
+    let dir = policies(&[(
+        "g.yaml",
+        "groups:\n  AP Clerks:\n    members: [alice, Carol@acme.com]\n",
+    )]);
+    let snap = dir.path().join("snapshot.json");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = dir.path().join("pol");
+    std::fs::create_dir(&pol).unwrap();
+    std::fs::rename(dir.path().join("g.yaml"), pol.join("g.yaml")).unwrap();
+    let out = bin()
+        .args([
+            "plan",
+            "--policies",
+            path_str(&pol),
+            "--snapshot",
+            path_str(&snap),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["add"], 1);
+    assert_eq!(json["summary"]["remove"], 1);
+
+    let bad = policies(&[("g.yaml", "groups:\n  AP Clerks:\n    members: [alcie]\n")]);
+    let out = bin()
+        .args([
+            "validate",
+            "--policies",
+            path_str(bad.path()),
+            "--snapshot",
+            path_str(&snap),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("alice"),
+        "did you mean: {}",
+        stderr_of(&out)
+    );
+}

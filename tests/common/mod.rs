@@ -1,0 +1,182 @@
+//! Shared test scaffolding: a small tenant, a sandbox on 127.0.0.1:0 kept alive on its own
+//! runtime, and the real binary pointed at it.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use assert_cmd::Command;
+use coupa_access::model::{Group, License, Live, Membership, Role, User};
+use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+
+pub const CLIENT_ID: &str = "test-client";
+pub const CLIENT_SECRET: &str = "s3cr3t-VALUE-never-shown";
+
+pub fn user(id: u64, login: &str, email: &str, active: bool) -> User {
+    User {
+        id,
+        login: login.into(),
+        email: email.into(),
+        firstname: None,
+        lastname: None,
+        fullname: None,
+        active,
+        roles: BTreeSet::new(),
+        licenses: BTreeSet::new(),
+    }
+}
+
+fn group(id: u64, name: &str) -> Group {
+    Group {
+        id,
+        name: name.into(),
+        description: None,
+        active: true,
+    }
+}
+
+fn membership(id: u64, user_id: u64, group_id: u64) -> Membership {
+    Membership {
+        id,
+        user_id,
+        group_id,
+        created_at: Some("2026-01-05T10:00:00+00:00".into()),
+    }
+}
+
+/// alice(1) bob(2) carol(3, Carol@Acme.com) dave(4) integration-bot(5) erin(6, inactive);
+/// groups AP Clerks(10: alice, bob), Buyers(11: carol, integration-bot), Approvers(12: dave);
+/// project Launch(20); roles Admin(1, omnipotent), User(2), Buyer(3).
+pub fn tenant() -> Live {
+    let mut alice = user(1, "alice", "alice@acme.com", true);
+    alice.roles = [2].into();
+    alice.licenses = [License::Expense].into();
+    Live {
+        users: vec![
+            alice,
+            user(2, "bob", "bob@acme.com", true),
+            user(3, "carol", "Carol@Acme.com", true),
+            user(4, "dave", "dave@acme.com", true),
+            user(5, "integration-bot", "integration@acme.com", true),
+            user(6, "erin", "erin@acme.com", false),
+        ],
+        groups: vec![
+            group(10, "AP Clerks"),
+            group(11, "Buyers"),
+            group(12, "Approvers"),
+        ],
+        projects: vec![group(20, "Launch")],
+        roles: vec![
+            Role {
+                id: 1,
+                name: "Admin".into(),
+                description: None,
+                omnipotent: true,
+                system_role: true,
+            },
+            Role {
+                id: 2,
+                name: "User".into(),
+                description: None,
+                omnipotent: false,
+                system_role: true,
+            },
+            Role {
+                id: 3,
+                name: "Buyer".into(),
+                description: None,
+                omnipotent: false,
+                system_role: true,
+            },
+        ],
+        memberships: vec![
+            membership(100, 1, 10),
+            membership(101, 2, 10),
+            membership(102, 3, 11),
+            membership(103, 5, 11),
+            membership(104, 4, 12),
+        ],
+    }
+}
+
+/// A sandbox serving `live`, on a runtime of its own so it keeps answering while the test
+/// thread waits for the binary.
+pub struct TestSandbox {
+    pub sandbox: Sandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TestSandbox {
+    pub fn start(live: Live, faults: Faults) -> TestSandbox {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = SandboxConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            faults,
+            ..SandboxConfig::default()
+        };
+        let sandbox = runtime
+            .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))
+            .expect("sandbox starts");
+        TestSandbox {
+            sandbox,
+            _runtime: runtime,
+        }
+    }
+
+    /// The real binary, connected to this sandbox through the environment.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = bin();
+        cmd.env("COUPA_DOMAIN", self.sandbox.url())
+            .env("COUPA_CLIENT_ID", CLIENT_ID)
+            .env("COUPA_CLIENT_SECRET", CLIENT_SECRET);
+        cmd
+    }
+
+    /// (group id, user id) pairs of the sandbox's memberships now.
+    pub fn membership_pairs(&self) -> BTreeSet<(u64, u64)> {
+        self.sandbox
+            .live()
+            .memberships
+            .iter()
+            .map(|m| (m.group_id, m.user_id))
+            .collect()
+    }
+}
+
+/// The binary with no Coupa settings inherited from the developer's environment.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("coupa-access").expect("binary built");
+    cmd.env_remove("COUPA_DOMAIN")
+        .env_remove("COUPA_CLIENT_ID")
+        .env_remove("COUPA_CLIENT_SECRET")
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env_remove("COUPA_ACCESS_LOG")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Writes `files` (name, YAML) into a fresh policy folder.
+pub fn policies(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write policy");
+    }
+    dir
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

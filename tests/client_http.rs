@@ -790,3 +790,69 @@ async fn the_shared_limiter_spaces_requests() {
         start.elapsed()
     );
 }
+
+fn client_with_timeout(server: &MockServer, timeout: Duration) -> Client {
+    let conn = Connection::new(&server.uri(), "id", SecretString::from(SECRET)).unwrap();
+    let opts = ClientOptions {
+        timeout,
+        ..fast_opts()
+    };
+    Client::new(conn, Access::ReadWrite, opts).unwrap()
+}
+
+#[tokio::test]
+async fn a_create_that_times_out_is_checked_before_anything_is_resent() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    // The server acts but answers far too late (the client gives up after 300 ms).
+    Mock::given(method("POST"))
+        .and(path("/api/user_group_memberships"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 600, "user-id": 3, "user-group-id": 4}))
+                .set_delay(Duration::from_secs(30)),
+        )
+        .mount(&server)
+        .await;
+    mount_page(
+        &server,
+        "/api/user_group_memberships",
+        0,
+        json!([{"id": 600, "user-id": 3, "user-group-id": 4}]),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let c = client_with_timeout(&server, Duration::from_millis(300));
+    let m = c.create_membership(3, 4).await.unwrap();
+    assert_eq!(m.id, 600);
+    assert_eq!(c.stats().posts, 1);
+}
+
+#[tokio::test]
+async fn a_read_that_times_out_is_retried() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/roles"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"id": 1, "name": "Slow"}]))
+                .set_delay(Duration::from_secs(30)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_page(
+        &server,
+        "/api/roles",
+        0,
+        json!([{"id": 2, "name": "Buyer"}]),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let c = client_with_timeout(&server, Duration::from_millis(300));
+    let live = c.read_live().await.unwrap();
+    assert_eq!(live.roles.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(c.stats().retries, 1);
+}

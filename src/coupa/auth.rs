@@ -81,8 +81,8 @@ impl Inner {
                 Ok(resp) => {
                     let status = resp.status();
                     tracing::debug!(
-                        method = "POST",
-                        path = "/oauth2/token",
+                        method = %"POST",
+                        path = %"/oauth2/token",
                         status = status.as_u16(),
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "coupa token request"
@@ -111,8 +111,7 @@ impl Inner {
                     }
                 }
                 Err(e) => {
-                    tracing::debug!(method = "POST", path = "/oauth2/token", error = %e.without_url(), "coupa token request failed");
-                    // Re-create the error text without the URL: it is harmless, but keep it short.
+                    tracing::debug!(method = %"POST", path = %"/oauth2/token", error = %e.without_url(), "coupa token request failed");
                     if retries >= self.opts.max_retries {
                         return Err(CoupaError::TokenEndpoint {
                             domain: domain.clone(),

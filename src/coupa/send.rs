@@ -84,7 +84,7 @@ impl Inner {
         let mut refetched = false;
         let mut retries: u32 = 0;
         loop {
-            let _slot = if method == Method::GET {
+            let slot = if method == Method::GET {
                 Some(
                     self.read_slots
                         .acquire()
@@ -187,6 +187,8 @@ impl Inner {
                     retry::backoff(retries, self.opts.base_backoff, self.opts.max_backoff)
                 }
             };
+            // Free the read slot while waiting so other reads can proceed.
+            drop(slot);
             retries += 1;
             Counters::bump(&self.counters.retries);
             tokio::time::sleep(wait).await;

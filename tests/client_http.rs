@@ -856,3 +856,23 @@ async fn a_read_that_times_out_is_retried() {
     assert_eq!(live.roles.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(c.stats().retries, 1);
 }
+
+#[tokio::test]
+async fn an_expired_token_is_not_reused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": TOKEN, "expires_in": 0})),
+        )
+        .mount(&server)
+        .await;
+    mount_empty_lists(&server).await;
+    let c = client(&server, Access::Read);
+    for g in 0..3 {
+        c.read_group_memberships(g).await.unwrap();
+    }
+    assert_eq!(c.stats().token_requests, 3);
+    assert_eq!(c.stats().gets, 3);
+}

@@ -141,8 +141,9 @@ impl Inner {
             });
         }
         Counters::bump(&self.counters.tokens_fetched);
-        // Coupa issues 24 h tokens; when it does not say, assume one hour.
-        let expires_in = Duration::from_secs(tok.expires_in.unwrap_or(3600).max(1));
+        // Coupa issues 24 h tokens; when it does not say, assume one hour. A token that
+        // expires at once (0) is used for the request that fetched it only.
+        let expires_in = Duration::from_secs(tok.expires_in.unwrap_or(3600));
         Ok((SecretString::from(tok.access_token), expires_in))
     }
 
@@ -191,5 +192,17 @@ impl Inner {
         } else {
             text.replace(secret, "[redacted]")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_replaced_a_little_before_they_expire() {
+        assert_eq!(margin(Duration::from_secs(86399)), Duration::from_secs(60));
+        assert_eq!(margin(Duration::from_secs(100)), Duration::from_secs(10));
+        assert_eq!(margin(Duration::ZERO), Duration::ZERO);
     }
 }

@@ -9,6 +9,9 @@ use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 /// Why a record could not be used.
 pub(crate) type Bad = String;
 
+/// Which list a bad record came from, and why it could not be used.
+pub(crate) type BadIn = (&'static str, Bad);
+
 /// A user; `id` and `login` are required. License flags `<key>-user: true` become
 /// `licenses`; roles become role ids.
 pub(crate) fn user(w: WireUser) -> Result<User, Bad> {
@@ -108,7 +111,7 @@ pub(crate) fn live(
     user_groups: Vec<WireUserGroup>,
     roles: Vec<WireRole>,
     memberships: Vec<WireMembership>,
-) -> Result<Live, Bad> {
+) -> Result<Live, BadIn> {
     let project_ids_from_memberships: BTreeSet<u64> = memberships
         .iter()
         .filter(|m| is_project_membership(m))
@@ -121,7 +124,7 @@ pub(crate) fn live(
             && !g
                 .id
                 .is_some_and(|id| project_ids_from_memberships.contains(&id));
-        let g = group(g)?;
+        let g = group(g).map_err(|b| ("/api/user_groups", b))?;
         if plain {
             groups.push(g);
         } else {
@@ -134,7 +137,7 @@ pub(crate) fn live(
         if is_project_membership(&m) {
             continue;
         }
-        let m = membership(m)?;
+        let m = membership(m).map_err(|b| ("/api/user_group_memberships", b))?;
         // Memberships of groups outside `groups` (projects, or a group created mid-read)
         // cannot be planned against.
         if group_ids.contains(&m.group_id) {
@@ -142,10 +145,18 @@ pub(crate) fn live(
         }
     }
     Ok(Live {
-        users: users.into_iter().map(user).collect::<Result<_, _>>()?,
+        users: users
+            .into_iter()
+            .map(user)
+            .collect::<Result<_, _>>()
+            .map_err(|b| ("/api/users", b))?,
         groups,
         projects,
-        roles: roles.into_iter().map(role).collect::<Result<_, _>>()?,
+        roles: roles
+            .into_iter()
+            .map(role)
+            .collect::<Result<_, _>>()
+            .map_err(|b| ("/api/roles", b))?,
         memberships: live_memberships,
     })
 }

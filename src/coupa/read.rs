@@ -84,19 +84,21 @@ impl Client {
         let group_params = [("fields", GROUP_FIELDS.to_string())];
         let membership_params = [("fields", MEMBERSHIP_FIELDS.to_string())];
         let (users, groups, roles, memberships) = tokio::try_join!(
-            self.read_all::<WireUser>("users", "/api/users", &user_params),
-            self.read_all::<WireUserGroup>("groups", "/api/user_groups", &group_params),
-            self.read_all::<WireRole>("roles", "/api/roles", &[]),
+            self.read_all::<WireUser>(Some("users"), "/api/users", &user_params),
+            self.read_all::<WireUserGroup>(Some("groups"), "/api/user_groups", &group_params),
+            self.read_all::<WireRole>(Some("roles"), "/api/roles", &[]),
             self.read_all::<WireMembership>(
-                "memberships",
+                Some("memberships"),
                 "/api/user_group_memberships",
                 &membership_params
             ),
         )?;
-        convert::live(users, groups, roles, memberships).map_err(|detail| CoupaError::Decode {
-            method: "GET".into(),
-            path: "/api/...".into(),
-            detail,
+        convert::live(users, groups, roles, memberships).map_err(|(path, detail)| {
+            CoupaError::Decode {
+                method: "GET".into(),
+                path: path.into(),
+                detail,
+            }
         })
     }
 
@@ -107,7 +109,7 @@ impl Client {
     ) -> Result<Vec<Membership>, CoupaError> {
         let rows = self
             .read_all::<WireMembership>(
-                "memberships",
+                Some("memberships"),
                 "/api/user_group_memberships",
                 &[
                     ("user_group_id", group_id.to_string()),
@@ -118,10 +120,11 @@ impl Client {
         memberships_matching(rows, None, group_id)
     }
 
-    /// Every page of `path`, filtered by `params`, in id order.
+    /// Every page of `path`, filtered by `params`, in id order. Progress is reported under
+    /// `resource` when given.
     pub(crate) async fn read_all<T: DeserializeOwned + Keyed>(
         &self,
-        resource: &'static str,
+        resource: Option<&'static str>,
         path: &str,
         params: &[(&str, String)],
     ) -> Result<Vec<T>, CoupaError> {
@@ -161,7 +164,9 @@ impl Client {
                     .filter(|r| r.key().is_some_and(|id| id > last)),
             );
             last = max;
-            self.report(resource, out.len() as u64);
+            if let Some(r) = resource {
+                self.report(r, out.len() as u64);
+            }
         }
     }
 

@@ -312,3 +312,36 @@ fn describe_transport(e: &reqwest::Error, timeout: std::time::Duration) -> Strin
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_endpoint_names_its_scope() {
+        let cases = [
+            (Method::GET, "/api/users?fields=x", "core.user.read"),
+            (Method::PUT, "/api/users/7", "core.user.write"),
+            (Method::GET, "/api/user_groups", "core.user_group.read"),
+            (
+                Method::GET,
+                "/api/user_group_memberships/3",
+                "core.user_group.read",
+            ),
+            (
+                Method::POST,
+                "/api/user_group_memberships",
+                "core.user_group.write",
+            ),
+            (
+                Method::DELETE,
+                "/api/user_group_memberships/3",
+                "core.user_group.write",
+            ),
+            (Method::GET, "/api/roles", "core.common.read"),
+        ];
+        for (m, p, want) in cases {
+            assert_eq!(scope_for(&m, p), want, "{m} {p}");
+        }
+    }
+}

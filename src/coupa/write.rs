@@ -105,7 +105,7 @@ impl Client {
     ) -> Result<Option<Membership>, CoupaError> {
         let rows = self
             .read_all::<WireMembership>(
-                "memberships",
+                None,
                 MEMBERSHIPS,
                 &[
                     ("user_id", user_id.to_string()),

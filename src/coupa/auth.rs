@@ -100,12 +100,13 @@ impl Inner {
                         return Err(self.token_error(status.as_u16(), &body));
                     }
                     if status.as_u16() == 429 {
-                        retry::after_429(
+                        self.limiter.pause(retry::after_429(
                             &headers,
                             retries,
                             self.opts.base_backoff,
                             self.opts.max_backoff,
-                        )
+                        ));
+                        Duration::ZERO
                     } else {
                         retry::backoff(retries, self.opts.base_backoff, self.opts.max_backoff)
                     }

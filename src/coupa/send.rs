@@ -191,7 +191,9 @@ impl Inner {
             drop(slot);
             retries += 1;
             Counters::bump(&self.counters.retries);
-            tokio::time::sleep(wait).await;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 
@@ -226,7 +228,10 @@ impl Inner {
         }
         let (base, max) = (self.opts.base_backoff, self.opts.max_backoff);
         Verdict::RetryAfter(if code == 429 {
-            retry::after_429(headers, retries, base, max)
+            // Everyone waits, not just this request: the shared bucket pauses.
+            self.limiter
+                .pause(retry::after_429(headers, retries, base, max));
+            std::time::Duration::ZERO
         } else {
             retry::backoff(retries, base, max)
         })
@@ -269,6 +274,14 @@ impl Inner {
                 status: s,
                 detail: "Coupa redirected the request; check that --domain is the instance's API address (e.g. https://acme.coupahost.com)".into(),
             },
+            404 if method == Method::GET && !path.trim_start_matches("/api/").contains('/') => {
+                CoupaError::Rejected {
+                    method: method_s,
+                    path,
+                    status: 404,
+                    detail: format!("{detail} — this API endpoint does not exist here; check that --domain (COUPA_DOMAIN) is your Coupa instance, e.g. https://acme.coupahost.com"),
+                }
+            }
             s => CoupaError::Rejected {
                 method: method_s,
                 path,

@@ -876,3 +876,40 @@ async fn an_expired_token_is_not_reused() {
     assert_eq!(c.stats().token_requests, 3);
     assert_eq!(c.stats().gets, 3);
 }
+
+#[tokio::test]
+async fn mocks_that_require_accept_json_are_all_satisfied() {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    let json_only = || header("accept", "application/json");
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .and(json_only())
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(json_only())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/user_group_memberships"))
+        .and(json_only())
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 1, "user-id": 2, "user-group-id": 3})),
+        )
+        .mount(&server)
+        .await;
+    // Anything without the header would fall through to a 406 and fail the calls below.
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(406))
+        .with_priority(200)
+        .mount(&server)
+        .await;
+    let c = client(&server, Access::ReadWrite);
+    c.read_live().await.unwrap();
+    c.create_membership(2, 3).await.unwrap();
+}

@@ -105,7 +105,7 @@ pub enum CoupaError {
     },
 
     /// DELETE of a membership answered 405, or 404 for a membership that exists.
-    #[error("this Coupa tenant does not allow deleting group memberships through the API (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status} although the membership exists); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API")]
+    #[error("this Coupa tenant does not allow deleting group memberships through the API (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status} and the membership is still there); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API")]
     DeleteRefused { membership_id: u64, status: u16 },
 
     /// A write whose outcome could not be established even after checking.

@@ -619,6 +619,7 @@ async fn a_create_rejected_with_errors_shows_them() {
         ))
         .mount(&server)
         .await;
+    mount_empty_lists(&server).await;
     let err = client(&server, Access::ReadWrite)
         .create_membership(7, 12)
         .await
@@ -912,4 +913,31 @@ async fn mocks_that_require_accept_json_are_all_satisfied() {
     let c = client(&server, Access::ReadWrite);
     c.read_live().await.unwrap();
     c.create_membership(2, 3).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_duplicate_create_refused_by_coupa_returns_the_existing_membership() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/user_group_memberships"))
+        .respond_with(
+            ResponseTemplate::new(422)
+                .set_body_json(json!({"errors": {"user": ["has already been taken"]}})),
+        )
+        .mount(&server)
+        .await;
+    mount_page(
+        &server,
+        "/api/user_group_memberships",
+        0,
+        json!([{"id": 77, "user-id": 7, "user-group-id": 12}]),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let m = client(&server, Access::ReadWrite)
+        .create_membership(7, 12)
+        .await
+        .unwrap();
+    assert_eq!(m.id, 77);
 }

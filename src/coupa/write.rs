@@ -31,6 +31,14 @@ impl Client {
                 Outcome::Answered(a) if a.status.is_success() => {
                     return self.parse_membership(&a, MEMBERSHIPS)
                 }
+                Outcome::Answered(a) if matches!(a.status.as_u16(), 400 | 409 | 422) => {
+                    // Coupa refuses a duplicate ("has already been taken"): if the membership
+                    // exists, the goal is reached (apply converges when re-run).
+                    if let Some(m) = self.find_membership(user_id, group_id).await? {
+                        return Ok(m);
+                    }
+                    return Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a));
+                }
                 Outcome::Answered(a) => {
                     return Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a))
                 }

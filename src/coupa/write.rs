@@ -44,6 +44,8 @@ impl Client {
                 }
                 Outcome::Unknown(detail) => {
                     tracing::debug!(user_id, group_id, %detail, "membership create outcome unknown; checking");
+                    // Give a slow server a moment to finish what it may be doing, then look.
+                    self.pause(unknowns).await;
                     if let Some(m) = self.find_membership(user_id, group_id).await? {
                         return Ok(m);
                     }
@@ -51,7 +53,6 @@ impl Client {
                     if unknowns > self.inner.opts.max_retries {
                         return Err(CoupaError::WriteUnconfirmed { what, detail });
                     }
-                    self.pause(unknowns).await;
                 }
             }
         }
@@ -92,6 +93,7 @@ impl Client {
                 }
                 Outcome::Unknown(detail) => {
                     tracing::debug!(membership_id, %detail, "membership delete outcome unknown; checking");
+                    self.pause(unknowns).await;
                     if !self.membership_exists(membership_id).await? {
                         return Ok(());
                     }
@@ -99,7 +101,6 @@ impl Client {
                     if unknowns > self.inner.opts.max_retries {
                         return Err(CoupaError::WriteUnconfirmed { what, detail });
                     }
-                    self.pause(unknowns).await;
                 }
             }
         }

@@ -941,3 +941,59 @@ async fn a_duplicate_create_refused_by_coupa_returns_the_existing_membership() {
         .unwrap();
     assert_eq!(m.id, 77);
 }
+
+#[tokio::test]
+async fn resending_an_unconfirmed_create_is_bounded() {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/user_group_memberships"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    mount_empty_lists(&server).await;
+    let err = client(&server, Access::ReadWrite)
+        .create_membership(1, 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoupaError::WriteUnconfirmed { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("user 1 to group 2"), "{err}");
+    // Each POST was followed by a check; max_retries (3) resends after the first.
+    let api: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().starts_with("/api/"))
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(api, ["POST", "GET"].repeat(4));
+}
+
+#[tokio::test]
+async fn an_unreachable_instance_is_retried_then_reported() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conn = Connection::new(
+        &format!("http://127.0.0.1:{port}"),
+        "id",
+        SecretString::from(SECRET),
+    )
+    .unwrap();
+    let c = Client::new(conn, Access::Read, fast_opts()).unwrap();
+    let err = c.read_live().await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, CoupaError::TokenEndpoint { .. }), "{err:?}");
+    assert!(
+        msg.contains("could not connect") && msg.contains("--domain"),
+        "{msg}"
+    );
+    assert_eq!(c.stats().token_requests, 4);
+}

@@ -112,11 +112,12 @@ impl Inner {
                     }
                 }
                 Err(e) => {
-                    tracing::debug!(method = %"POST", path = %"/oauth2/token", error = %e.without_url(), "coupa token request failed");
+                    let why = super::send::describe_transport(&e, self.opts.timeout);
+                    tracing::debug!(method = %"POST", path = %"/oauth2/token", error = %why, "coupa token request failed");
                     if retries >= self.opts.max_retries {
                         return Err(CoupaError::TokenEndpoint {
                             domain: domain.clone(),
-                            detail: format!("no answer after {retries} retries"),
+                            detail: format!("{why} (after {retries} retries); check --domain (COUPA_DOMAIN) and the network path to Coupa"),
                         });
                     }
                     retry::backoff(retries, self.opts.base_backoff, self.opts.max_backoff)

@@ -309,7 +309,7 @@ fn detail_suffix(body: &[u8]) -> String {
     }
 }
 
-fn describe_transport(e: &reqwest::Error, timeout: std::time::Duration) -> String {
+pub(crate) fn describe_transport(e: &reqwest::Error, timeout: std::time::Duration) -> String {
     if e.is_timeout() {
         format!("no answer within {}s (timed out)", timeout.as_secs_f64())
     } else if e.is_connect() {

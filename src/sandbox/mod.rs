@@ -182,6 +182,11 @@ impl Sandbox {
         self.shared.reset_counts()
     }
 
+    /// Every access token issued so far (tests prove none of them leaks into output).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.issued_tokens()
+    }
+
     /// Makes every token issued so far expired, as if a day had passed.
     pub fn expire_tokens(&self) {
         self.shared.expire_tokens()

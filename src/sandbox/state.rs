@@ -157,6 +157,10 @@ impl Shared {
         self.total_api.store(0, Ordering::Relaxed);
     }
 
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.tokens).keys().cloned().collect()
+    }
+
     pub fn expire_tokens(&self) {
         let now = Instant::now();
         for t in lock(&self.tokens).values_mut() {

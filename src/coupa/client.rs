@@ -1,0 +1,203 @@
+//! The `Client` handle: options, shared state and statistics.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Semaphore};
+
+use super::auth::CachedToken;
+use super::limiter::RateLimiter;
+use super::{Connection, CoupaError};
+
+/// Which scopes the client asks for: `plan` needs only reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Only [`wire::READ_SCOPES`](super::wire::READ_SCOPES).
+    Read,
+    /// Read scopes plus [`wire::WRITE_SCOPES`](super::wire::WRITE_SCOPES).
+    ReadWrite,
+}
+
+impl Access {
+    /// The scopes requested from the token endpoint.
+    pub fn scopes(self) -> Vec<&'static str> {
+        let mut s: Vec<&'static str> = super::wire::READ_SCOPES.to_vec();
+        if self == Access::ReadWrite {
+            s.extend_from_slice(super::wire::WRITE_SCOPES);
+        }
+        s
+    }
+}
+
+/// Tuning for rate limiting, retries and timeouts. Defaults follow Coupa's documented limits.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Token bucket size (Coupa: 20).
+    pub burst: u32,
+    /// Sustained requests per second (Coupa: 25).
+    pub per_second: f64,
+    /// Retries per request after 429, 5xx or network errors.
+    pub max_retries: u32,
+    /// First backoff; doubled per retry, with jitter.
+    pub base_backoff: Duration,
+    /// Longest single wait, also the cap on a server's `Retry-After`.
+    pub max_backoff: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Most GET requests in flight at once.
+    pub read_concurrency: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            burst: 20,
+            per_second: 25.0,
+            max_retries: 6,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            timeout: Duration::from_secs(60),
+            read_concurrency: 8,
+        }
+    }
+}
+
+/// What one page read reports to a progress callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadProgress {
+    /// `users`, `groups`, `roles` or `memberships`.
+    pub resource: &'static str,
+    /// Records fetched so far for that resource.
+    pub fetched: u64,
+}
+
+/// Counters since the client was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    pub gets: u64,
+    pub posts: u64,
+    pub puts: u64,
+    pub deletes: u64,
+    /// POSTs to `/oauth2/token` (including retried ones).
+    pub token_requests: u64,
+    /// Tokens successfully obtained.
+    pub tokens_fetched: u64,
+    /// Requests sent again after 429, 5xx, network errors or a 401.
+    pub retries: u64,
+    /// 429 answers seen.
+    pub rate_limited: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub gets: AtomicU64,
+    pub posts: AtomicU64,
+    pub puts: AtomicU64,
+    pub deletes: AtomicU64,
+    pub token_requests: AtomicU64,
+    pub tokens_fetched: AtomicU64,
+    pub retries: AtomicU64,
+    pub rate_limited: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn bump(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) type ProgressFn = Arc<dyn Fn(ReadProgress) + Send + Sync>;
+
+/// A Coupa API client. Cheap to clone: clones share the token, rate limiter and counters.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) progress: Option<ProgressFn>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub conn: Connection,
+    pub access: Access,
+    pub opts: ClientOptions,
+    pub limiter: RateLimiter,
+    pub token: Mutex<Option<CachedToken>>,
+    pub read_slots: Semaphore,
+    pub counters: Counters,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("domain", &self.inner.conn.domain)
+            .field("client_id", &self.inner.conn.client_id)
+            .field("access", &self.inner.access)
+            .field("opts", &self.inner.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client; no request is sent until the first call.
+    pub fn new(
+        conn: Connection,
+        access: Access,
+        opts: ClientOptions,
+    ) -> Result<Client, CoupaError> {
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(15)))
+            // A redirect from Coupa means a wrong domain or a login page, never data: surface it.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("coupa-access/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoupaError::Setup(e.without_url().to_string()))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                limiter: RateLimiter::new(opts.burst, opts.per_second),
+                read_slots: Semaphore::new(opts.read_concurrency.max(1)),
+                token: Mutex::new(None),
+                counters: Counters::default(),
+                conn,
+                access,
+                opts,
+            }),
+            progress: None,
+        })
+    }
+
+    /// The normalised instance address, e.g. `https://acme.coupahost.com`.
+    pub fn domain(&self) -> &str {
+        &self.inner.conn.domain
+    }
+
+    /// Called after every page read; the binary draws a progress bar with it.
+    pub fn set_progress(&mut self, p: Arc<dyn Fn(ReadProgress) + Send + Sync>) {
+        self.progress = Some(p);
+    }
+
+    /// Request counters so far.
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        ClientStats {
+            gets: g(&c.gets),
+            posts: g(&c.posts),
+            puts: g(&c.puts),
+            deletes: g(&c.deletes),
+            token_requests: g(&c.token_requests),
+            tokens_fetched: g(&c.tokens_fetched),
+            retries: g(&c.retries),
+            rate_limited: g(&c.rate_limited),
+        }
+    }
+
+    pub(crate) fn report(&self, resource: &'static str, fetched: u64) {
+        if let Some(p) = &self.progress {
+            p(ReadProgress { resource, fetched });
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Errors at the client's boundary. Every message says what to do next, and none ever holds
+//! the client secret or a bearer token (they live only in `secrecy` types).
+
+use std::path::PathBuf;
+
+/// Where to grant scopes, quoted in every "missing scope" message.
+pub(crate) const SCOPE_HELP: &str = "Coupa Setup > Integrations > OAuth2/OpenID Connect Clients";
+
+/// A problem with how the connection was configured (domain, client id, secret).
+#[derive(thiserror::Error, Debug)]
+pub enum ConfigError {
+    /// The domain could not be read as a Coupa instance address.
+    #[error("invalid Coupa domain `{input}`: {reason} (expected e.g. https://acme.coupahost.com; set --domain or COUPA_DOMAIN)")]
+    InvalidDomain { input: String, reason: String },
+    /// `http://` for a host other than this machine.
+    #[error("refusing plain http for `{input}`: Coupa must be reached over https:// (http:// is only accepted for loopback hosts such as the local sandbox)")]
+    InsecureScheme { input: String },
+    /// No client id.
+    #[error("no OAuth2 client id: set --client-id or COUPA_CLIENT_ID")]
+    MissingClientId,
+    /// Neither `COUPA_CLIENT_SECRET` nor a secret file was given.
+    #[error("no OAuth2 client secret: set COUPA_CLIENT_SECRET, or put it in a file and pass --client-secret-file (or COUPA_CLIENT_SECRET_FILE)")]
+    MissingSecret,
+    /// The secret file could not be read.
+    #[error("cannot read the client secret file {} (from --client-secret-file / COUPA_CLIENT_SECRET_FILE): {source}; alternatively set COUPA_CLIENT_SECRET", path.display())]
+    SecretFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The secret was found but is empty.
+    #[error("the OAuth2 client secret from {from} is empty: set COUPA_CLIENT_SECRET or pass --client-secret-file (COUPA_CLIENT_SECRET_FILE) pointing at a file holding it")]
+    EmptySecret { from: String },
+}
+
+/// A failure talking to Coupa.
+#[derive(thiserror::Error, Debug)]
+pub enum CoupaError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+
+    /// The token endpoint rejected the client id or secret.
+    #[error("Coupa rejected the OAuth2 client credentials at {domain}/oauth2/token (HTTP {status}{detail}): check the client id (--client-id / COUPA_CLIENT_ID) and the client secret (COUPA_CLIENT_SECRET or --client-secret-file / COUPA_CLIENT_SECRET_FILE) against the client in {help}", help = SCOPE_HELP)]
+    BadCredentials {
+        domain: String,
+        status: u16,
+        detail: String,
+    },
+
+    /// The token endpoint refused a scope (`invalid_scope`).
+    #[error("the OAuth2 client may not request scope {scopes} (token endpoint said: {detail}): grant it to the client in {help}", help = SCOPE_HELP)]
+    ScopeNotGranted { scopes: String, detail: String },
+
+    /// Any other token endpoint failure.
+    #[error("getting an OAuth2 token from {domain}/oauth2/token failed: {detail}")]
+    TokenEndpoint { domain: String, detail: String },
+
+    /// A bearer token was rejected even after fetching a fresh one.
+    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token: check that the OAuth2 client is active in {help} and that --domain points at the instance that issued it", help = SCOPE_HELP)]
+    Unauthorized { method: String, path: String },
+
+    /// 403: the token lacks the scope this endpoint needs.
+    #[error("Coupa answered 403 Forbidden to {method} {path}: the OAuth2 client needs scope `{scope}`; grant it in {help}, then run again{detail}", help = SCOPE_HELP)]
+    Forbidden {
+        method: String,
+        path: String,
+        scope: String,
+        detail: String,
+    },
+
+    /// 4xx with (usually) Coupa's `{"errors": {...}}` body.
+    #[error("Coupa rejected {method} {path} (HTTP {status}): {detail}")]
+    Rejected {
+        method: String,
+        path: String,
+        status: u16,
+        detail: String,
+    },
+
+    /// A retryable failure (429, 5xx) that did not clear within the retry budget.
+    #[error("{method} {path} still failed after {retries} retries (last answer HTTP {status}{detail}); nothing partial was used — try again later, or lower the request rate")]
+    RetriesExhausted {
+        method: String,
+        path: String,
+        retries: u32,
+        status: u16,
+        detail: String,
+    },
+
+    /// Network failure or timeout that did not clear within the retry budget.
+    #[error("{method} {path} failed after {retries} retries: {detail} — check the network path to Coupa and --domain")]
+    Transport {
+        method: String,
+        path: String,
+        retries: u32,
+        detail: String,
+    },
+
+    /// A success answer whose body could not be understood.
+    #[error("unexpected answer to {method} {path}: {detail}")]
+    Decode {
+        method: String,
+        path: String,
+        detail: String,
+    },
+
+    /// DELETE of a membership answered 405, or 404 for a membership that exists.
+    #[error("this Coupa tenant does not allow deleting group memberships through the API (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status} and the membership is still there); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API")]
+    DeleteRefused { membership_id: u64, status: u16 },
+
+    /// A write whose outcome could not be established even after checking.
+    #[error(
+        "could not confirm {what}: {detail}; read the group in Coupa before running apply again"
+    )]
+    WriteUnconfirmed { what: String, detail: String },
+
+    /// The HTTP client could not be built.
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+}
+
+impl CoupaError {
+    /// True when Coupa refused a membership DELETE (405, or 404 for a membership that exists):
+    /// the tenant does not allow membership deletion.
+    pub fn is_delete_refused(&self) -> bool {
+        matches!(self, CoupaError::DeleteRefused { .. })
+    }
+}
+
+/// Formats an error body for a message: Coupa's `{"errors": {...}}` as `field: message; ...`,
+/// an OAuth2 error as `error: description`, anything else trimmed and shortened.
+pub(crate) fn describe_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(errs) = v.get("errors") {
+            return describe_errors(errs);
+        }
+        if let Some(e) = v.get("error").and_then(|e| e.as_str()) {
+            return match v.get("error_description").and_then(|d| d.as_str()) {
+                Some(d) => format!("{e}: {d}"),
+                None => e.to_string(),
+            };
+        }
+    }
+    let t = text.trim();
+    if t.is_empty() {
+        return "(empty body)".into();
+    }
+    shorten(t, 300)
+}
+
+fn describe_errors(errs: &serde_json::Value) -> String {
+    match errs {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", describe_errors(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(describe_errors)
+            .collect::<Vec<_>>()
+            .join(", "),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coupa_errors_body_is_readable() {
+        let b = br#"{"errors": {"user": ["Login has already been taken", "Email is invalid"]}}"#;
+        assert_eq!(
+            describe_body(b),
+            "user: Login has already been taken, Email is invalid"
+        );
+        let b = br#"{"error":"invalid_scope","error_description":"bad scope x"}"#;
+        assert_eq!(describe_body(b), "invalid_scope: bad scope x");
+        assert_eq!(describe_body(b"  "), "(empty body)");
+    }
+}

@@ -1,1 +1,105 @@
-//! TODO
+//! Policy files: read the YAML folder into [`Desired`] with diagnostics that point at file, line
+//! and column, and check a `Desired` against live Coupa.
+//!
+//! Semantics worth knowing:
+//! - Every `*.yaml`/`*.yml` file under the folder, recursively (hidden files and folders, whose
+//!   names start with `.`, are skipped), is read in path order and merged.
+//! - A group, role or license declared in its own section is managed in its `mode`
+//!   (authoritative by default). One named only from the per-person `users:` form is
+//!   *implicit*: `implicit: true` and [`Mode::Additive`](crate::model::Mode::Additive), so it
+//!   ensures those memberships but never removes anybody — the safe reading of a file that never
+//!   said the group is fully described.
+//! - Every problem is collected; [`load`] fails with all of them at once.
+
+mod check;
+mod convert;
+mod diagnostic;
+mod suggest;
+mod yaml;
+
+use std::path::Path;
+
+pub use check::{check, CheckReport};
+pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
+
+use crate::model::{Desired, PolicyFile};
+
+/// Reads every policy file under `dir` and merges them. Paths in diagnostics and in
+/// `Desired::files` are relative to `dir`'s parent (`policies/groups.yaml`), so output does not
+/// depend on where the folder lives. A missing folder is an error; an empty one manages nothing.
+pub fn load(dir: &Path) -> Result<Desired, PolicyErrors> {
+    let files = read_dir(dir).map_err(|d| PolicyErrors { diagnostics: vec![d] })?;
+    load_files(files)
+}
+
+/// Same as [`load`], from in-memory files (path, text); they are sorted by path first.
+pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
+    convert::convert(files).map_err(|mut diagnostics| {
+        diagnostic::sort(&mut diagnostics);
+        PolicyErrors { diagnostics }
+    })
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
+    let shown = dir.display().to_string();
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        let msg = if e.kind() == std::io::ErrorKind::NotFound {
+            format!("policy folder `{shown}` does not exist")
+        } else {
+            format!("cannot read policy folder `{shown}`: {e}")
+        };
+        PolicyDiagnostic::error("policy::folder", msg).help("pass the folder with `--policies DIR` (default `./policies`)")
+    })?;
+    if !meta.is_dir() {
+        return Err(PolicyDiagnostic::error("policy::folder", format!("`{shown}` is not a folder"))
+            .help("`--policies` takes the folder that holds the YAML files"));
+    }
+    // The folder's own name prefixes every path: `policies/groups.yaml`.
+    let base = match dir.file_name() {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default(),
+    };
+    let mut found = Vec::new();
+    walk(dir, &base, &mut found)?;
+    found.sort();
+    found
+        .into_iter()
+        .map(|(rel, path)| {
+            let bytes = std::fs::read(&path).map_err(|e| {
+                PolicyDiagnostic::error("policy::read", format!("cannot read `{rel}`: {e}"))
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                PolicyDiagnostic::error("policy::read", format!("`{rel}` is not UTF-8 text"))
+                    .help("save the file as UTF-8")
+            })?;
+            Ok(PolicyFile { path: rel, text })
+        })
+        .collect()
+}
+
+/// Collects (relative path with `/`, full path) of policy files under `dir`.
+fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<(), PolicyDiagnostic> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        // metadata() follows symlinks, so a linked file or folder is read like a real one.
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.is_dir() {
+            walk(&path, &child, out)?;
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            out.push((child, path));
+        }
+    }
+    Ok(())
+}

@@ -88,7 +88,10 @@ mod tests {
     fn keys_round_trip_and_serde_agrees() {
         for l in License::ALL {
             assert_eq!(License::from_key(l.key()), Some(l));
-            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.key()));
+            assert_eq!(
+                serde_json::to_string(&l).unwrap(),
+                format!("\"{}\"", l.key())
+            );
         }
         assert_eq!(License::SpendGuard.wire_field(), "spend-guard-user");
         assert_eq!(License::from_key("expense-user"), None);

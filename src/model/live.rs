@@ -156,12 +156,10 @@ impl<'a> LiveIndex<'a> {
             .unwrap_or_default();
         match (by_login, by_email.as_slice()) {
             (Some(l), []) => UserMatch::One(l),
-            (Some(l), [e, ..]) if l.id == e.id => {
-                match by_email.iter().find(|e| e.id != l.id) {
-                    Some(other) => UserMatch::Ambiguous(l, other),
-                    None => UserMatch::One(l),
-                }
-            }
+            (Some(l), [e, ..]) if l.id == e.id => match by_email.iter().find(|e| e.id != l.id) {
+                Some(other) => UserMatch::Ambiguous(l, other),
+                None => UserMatch::One(l),
+            },
             (Some(l), [e, ..]) => UserMatch::Ambiguous(l, e),
             (None, [e]) => UserMatch::One(e),
             (None, [a, b, ..]) => UserMatch::Ambiguous(a, b),
@@ -174,15 +172,21 @@ impl<'a> LiveIndex<'a> {
     }
 
     pub fn group(&self, name: &str) -> Option<&'a Group> {
-        self.groups_by_name.get(&fold(name)).map(|&i| &self.live.groups[i])
+        self.groups_by_name
+            .get(&fold(name))
+            .map(|&i| &self.live.groups[i])
     }
 
     pub fn project(&self, name: &str) -> Option<&'a Group> {
-        self.projects_by_name.get(&fold(name)).map(|&i| &self.live.projects[i])
+        self.projects_by_name
+            .get(&fold(name))
+            .map(|&i| &self.live.projects[i])
     }
 
     pub fn role(&self, name: &str) -> Option<&'a Role> {
-        self.roles_by_name.get(&fold(name)).map(|&i| &self.live.roles[i])
+        self.roles_by_name
+            .get(&fold(name))
+            .map(|&i| &self.live.roles[i])
     }
 
     /// Every login and email, for "did you mean" suggestions.
@@ -228,7 +232,9 @@ mod tests {
         assert!(matches!(ix.user("ALICE@acme.COM"), UserMatch::One(u) if u.id == 1));
         assert!(matches!(ix.user("Alice"), UserMatch::One(u) if u.id == 1));
         assert!(matches!(ix.user("bob@acme.com"), UserMatch::One(u) if u.id == 2));
-        assert!(matches!(ix.user("carol@acme.com"), UserMatch::Ambiguous(a, b) if a.id == 3 && b.id == 4));
+        assert!(
+            matches!(ix.user("carol@acme.com"), UserMatch::Ambiguous(a, b) if a.id == 3 && b.id == 4)
+        );
         assert!(matches!(ix.user("nobody"), UserMatch::None));
     }
 }

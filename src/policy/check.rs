@@ -21,7 +21,10 @@ impl CheckReport {
 
     /// One line per warning (`path:line:col: message`), for `Plan::warnings`.
     pub fn warning_messages(&self) -> Vec<String> {
-        self.warnings.iter().map(PolicyDiagnostic::one_line).collect()
+        self.warnings
+            .iter()
+            .map(PolicyDiagnostic::one_line)
+            .collect()
     }
 }
 
@@ -43,7 +46,12 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     for r in desired.roles.values() {
         cx.role(r);
     }
-    for t in desired.groups.values().chain(desired.roles.values()).chain(desired.licenses.values()) {
+    for t in desired
+        .groups
+        .values()
+        .chain(desired.roles.values())
+        .chain(desired.licenses.values())
+    {
         for m in &t.members {
             cx.member(m, Some(t));
         }
@@ -84,15 +92,25 @@ impl<'a> Checker<'a> {
     fn group(&mut self, t: &Target) {
         if let Some(g) = self.ix.group(&t.name) {
             if !g.active {
-                let d = PolicyDiagnostic::warning("policy::inactive_group", format!("group `{}` is inactive in Coupa", g.name));
-                let d = self.at(d, t.loc, "inactive group").help("members are still managed; reactivate the group or remove it from the policy");
+                let d = PolicyDiagnostic::warning(
+                    "policy::inactive_group",
+                    format!("group `{}` is inactive in Coupa", g.name),
+                );
+                let d = self.at(d, t.loc, "inactive group").help(
+                    "members are still managed; reactivate the group or remove it from the policy",
+                );
                 self.push(d);
             }
             return;
         }
         if let Some(p) = self.ix.project(&t.name) {
-            let d = PolicyDiagnostic::error("policy::project_not_group", format!("`{}` is a project, not a user group", p.name));
-            let d = self.at(d, t.loc, "a project").help("coupa-access manages user groups; manage project members in Coupa");
+            let d = PolicyDiagnostic::error(
+                "policy::project_not_group",
+                format!("`{}` is a project, not a user group", p.name),
+            );
+            let d = self
+                .at(d, t.loc, "a project")
+                .help("coupa-access manages user groups; manage project members in Coupa");
             self.push(d);
             return;
         }
@@ -101,7 +119,10 @@ impl<'a> Checker<'a> {
             Some(s) => format!("did you mean `{s}`?"),
             None => "group names must match a user group in Coupa (case-insensitively)".into(),
         };
-        let d = PolicyDiagnostic::error("policy::unknown_group", format!("unknown group `{}`", t.name));
+        let d = PolicyDiagnostic::error(
+            "policy::unknown_group",
+            format!("unknown group `{}`", t.name),
+        );
         let d = self.at(d, t.loc, "no such group in Coupa").help(help);
         self.push(d);
     }
@@ -115,7 +136,8 @@ impl<'a> Checker<'a> {
             Some(s) => format!("did you mean `{s}`?"),
             None => "role names must match a role in Coupa (case-insensitively)".into(),
         };
-        let d = PolicyDiagnostic::error("policy::unknown_role", format!("unknown role `{}`", t.name));
+        let d =
+            PolicyDiagnostic::error("policy::unknown_role", format!("unknown role `{}`", t.name));
         let d = self.at(d, t.loc, "no such role in Coupa").help(help);
         self.push(d);
     }
@@ -129,7 +151,8 @@ impl<'a> Checker<'a> {
                         "policy::inactive_user",
                         format!("user `{}` is inactive in Coupa", m.identity),
                     );
-                    let d = self.at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
+                    let d = self
+                        .at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
                         .help("reactivate the user in Coupa or remove them from the policy");
                     self.push(d);
                 }
@@ -142,7 +165,9 @@ impl<'a> Checker<'a> {
                         m.identity, a.login, a.email, b.login, b.email
                     ),
                 );
-                let d = self.at(d, m.loc, "ambiguous").help("write the login of the user you mean");
+                let d = self
+                    .at(d, m.loc, "ambiguous")
+                    .help("write the login of the user you mean");
                 self.push(d);
             }
             UserMatch::None => {
@@ -156,14 +181,19 @@ impl<'a> Checker<'a> {
                     None => "write the user's Coupa login or email".into(),
                 };
                 let (code, message) = match target {
-                    Some(_) => ("policy::unknown_user", format!("unknown user `{}`", m.identity)),
+                    Some(_) => (
+                        "policy::unknown_user",
+                        format!("unknown user `{}`", m.identity),
+                    ),
                     None => (
                         "policy::unknown_protected_user",
                         format!("unknown user `{}` in `protected_users`", m.identity),
                     ),
                 };
                 let d = PolicyDiagnostic::error(code, message);
-                let d = self.at(d, m.loc, "no such login or email in Coupa").help(help);
+                let d = self
+                    .at(d, m.loc, "no such login or email in Coupa")
+                    .help(help);
                 self.push(d);
             }
         }

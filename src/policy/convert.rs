@@ -65,14 +65,25 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         let docs = match yaml::parse(&f.text) {
             Ok(docs) => docs,
             Err(e) => {
+                // libyaml reports an unexpected end at the very end of the text, where miette
+                // draws no label; point at the last written character instead.
+                let end = f.text.trim_end().len();
+                let offset = if e.offset >= end {
+                    end.saturating_sub(1)
+                } else {
+                    e.offset
+                };
                 let loc = Loc {
                     file,
-                    offset: e.offset,
-                    len: 0,
+                    offset,
+                    len: 1,
                 };
-                let d = PolicyDiagnostic::error("policy::yaml_syntax", "invalid YAML")
-                    .label(&sources, loc, e.message)
-                    .help("fix the YAML syntax; nothing else in this file was read");
+                let d = PolicyDiagnostic::error(
+                    "policy::yaml_syntax",
+                    format!("invalid YAML: {}", e.message),
+                )
+                .label(&sources, loc, "here")
+                .help("fix the YAML syntax; nothing else in this file was read");
                 cx.diags.push(d);
                 continue;
             }
@@ -90,7 +101,9 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
     }
     let [groups, roles, licenses] = cx.targets;
     let keyed = |v: Vec<Entry>| -> BTreeMap<String, Target> {
-        v.into_iter().map(|e| (e.target.name.clone(), e.target)).collect()
+        v.into_iter()
+            .map(|e| (e.target.name.clone(), e.target))
+            .collect()
     };
     Ok(Desired {
         groups: keyed(groups),
@@ -140,15 +153,30 @@ fn loc(file: usize, node: &Node) -> Loc {
 }
 
 impl Cx<'_> {
-    fn error(&mut self, code: &'static str, message: String, at: Loc, label: &str, help: Option<String>) {
-        let mut d = PolicyDiagnostic::new(Severity::Error, code, message).label(self.sources, at, label);
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: String,
+        at: Loc,
+        label: &str,
+        help: Option<String>,
+    ) {
+        let mut d =
+            PolicyDiagnostic::new(Severity::Error, code, message).label(self.sources, at, label);
         if let Some(h) = help {
             d = d.help(h);
         }
         self.diags.push(d);
     }
 
-    fn wrong_type(&mut self, file: usize, node: &Node, what: &str, expected: &str, help: Option<String>) {
+    fn wrong_type(
+        &mut self,
+        file: usize,
+        node: &Node,
+        what: &str,
+        expected: &str,
+        help: Option<String>,
+    ) {
         let message = format!("{what} must be {expected}, not {}", node.type_name());
         self.error(
             "policy::wrong_type",
@@ -160,7 +188,13 @@ impl Cx<'_> {
     }
 
     /// The pairs of a mapping; nothing (null) counts as an empty mapping.
-    fn map<'n>(&mut self, file: usize, node: &'n Node, what: &str, help: Option<String>) -> &'n [(Node, Node)] {
+    fn map<'n>(
+        &mut self,
+        file: usize,
+        node: &'n Node,
+        what: &str,
+        help: Option<String>,
+    ) -> &'n [(Node, Node)] {
         match &node.value {
             Value::Map(pairs) => pairs,
             Value::Null => &[],
@@ -198,15 +232,25 @@ impl Cx<'_> {
     ) -> Vec<(&'static str, &'n Node, &'n Node)> {
         let mut out: Vec<(&'static str, &'n Node, &'n Node)> = Vec::new();
         for (k, v) in pairs {
-            let Some(name) = self.key(file, k) else { continue };
+            let Some(name) = self.key(file, k) else {
+                continue;
+            };
             let Some(field) = allowed.iter().copied().find(|a| *a == name) else {
                 let help = match closest(&name, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? {context} accepts: {}", allowed.join(", ")),
+                    Some(s) => format!(
+                        "did you mean `{s}`? {context} accepts: {}",
+                        allowed.join(", ")
+                    ),
                     None => format!("{context} accepts: {}", allowed.join(", ")),
+                };
+                let message = if allowed == TOP_LEVEL {
+                    format!("unknown top-level key `{name}`")
+                } else {
+                    format!("unknown field `{name}` in {context}")
                 };
                 self.error(
                     "policy::unknown_field",
-                    format!("unknown field `{name}` in {context}"),
+                    message,
                     loc(file, k),
                     "unknown field",
                     Some(help),
@@ -214,10 +258,13 @@ impl Cx<'_> {
                 continue;
             };
             if let Some((_, first, _)) = out.iter().find(|(f, _, _)| *f == field) {
-                let d = PolicyDiagnostic::error("policy::duplicate_key", format!("`{field}` is written twice in {context}"))
-                    .label(self.sources, loc(file, k), "written again here")
-                    .label(self.sources, loc(file, first), "first written here")
-                    .help("keep one of them");
+                let d = PolicyDiagnostic::error(
+                    "policy::duplicate_key",
+                    format!("`{field}` is written twice in {context}"),
+                )
+                .label(self.sources, loc(file, k), "written again here")
+                .label(self.sources, loc(file, first), "first written here")
+                .help("keep one of them");
                 self.diags.push(d);
                 continue;
             }
@@ -235,7 +282,9 @@ impl Cx<'_> {
                 let mut out = Vec::new();
                 for item in items {
                     match &item.value {
-                        Value::Scalar(s) if !s.trim().is_empty() => out.push((s.trim().to_string(), loc(file, item))),
+                        Value::Scalar(s) if !s.trim().is_empty() => {
+                            out.push((s.trim().to_string(), loc(file, item)))
+                        }
                         Value::Scalar(_) | Value::Null => self.error(
                             "policy::empty_entry",
                             format!("empty entry in {what}"),
@@ -243,7 +292,13 @@ impl Cx<'_> {
                             "empty entry",
                             Some("remove it, or write a name".into()),
                         ),
-                        _ => self.wrong_type(file, item, &format!("each entry of {what}"), "a name", None),
+                        _ => self.wrong_type(
+                            file,
+                            item,
+                            &format!("each entry of {what}"),
+                            "a name",
+                            None,
+                        ),
                     }
                 }
                 out
@@ -261,7 +316,10 @@ impl Cx<'_> {
     }
 
     fn top_level(&mut self, file: usize, doc: Node, users: &mut Vec<(usize, Node)>) {
-        let help = Some(format!("a policy file is a mapping with any of: {}", TOP_LEVEL.join(", ")));
+        let help = Some(format!(
+            "a policy file is a mapping with any of: {}",
+            TOP_LEVEL.join(", ")
+        ));
         let pairs = self.map(file, &doc, "a policy file", help);
         for (name, key, value) in self.fields(file, &pairs, TOP_LEVEL, "a policy file") {
             match name {
@@ -280,7 +338,9 @@ impl Cx<'_> {
             return true;
         }
         let keys = License::ALL.map(License::key);
-        let stripped = name.strip_suffix("-user").filter(|s| License::from_key(s).is_some());
+        let stripped = name
+            .strip_suffix("-user")
+            .filter(|s| License::from_key(s).is_some());
         let help = match stripped.or_else(|| closest(name, keys)) {
             Some(s) => format!("write `{s}`; licenses are: {}", keys.join(", ")),
             None => format!("licenses are: {}", keys.join(", ")),
@@ -297,16 +357,22 @@ impl Cx<'_> {
 
     fn declare(&mut self, kind: Kind, file: usize, section: &Node) {
         let what = format!("`{}s`", kind.noun());
-        let help = Some(format!("write `{}s:` followed by indented names", kind.noun()));
+        let help = Some(format!(
+            "write `{}s:` followed by indented names",
+            kind.noun()
+        ));
         let pairs = self.map(file, section, &what, help);
         for (key, body) in pairs {
-            let Some(name) = self.key(file, key) else { continue };
+            let Some(name) = self.key(file, key) else {
+                continue;
+            };
             if kind == Kind::License && !self.license_key(file, &name, key) {
                 continue;
             }
             let at = loc(file, key);
             let folded = fold(&name);
-            if let Some(&i) = self.by_name[kind.index()].get(&folded) {
+            let duplicate = self.by_name[kind.index()].get(&folded).copied();
+            if let Some(i) = duplicate {
                 let first = self.targets[kind.index()][i].target.loc;
                 let d = PolicyDiagnostic::error(
                     "policy::duplicate_target",
@@ -316,7 +382,7 @@ impl Cx<'_> {
                 .label(self.sources, first, "first declared here")
                 .help("declare each one once (names match case-insensitively); merge the entries");
                 self.diags.push(d);
-                continue;
+                // Its body is still checked below (every problem in one run), then discarded.
             }
             let context = format!("{} `{name}`", kind.noun());
             let help = Some(format!("write `{name}: {{ members: [...] }}`"));
@@ -343,7 +409,9 @@ impl Cx<'_> {
                 target,
                 seen: HashMap::new(),
             });
-            self.by_name[kind.index()].insert(folded, index);
+            if duplicate.is_none() {
+                self.by_name[kind.index()].insert(folded, index);
+            }
             for (identity, at) in members {
                 self.add_member(kind, index, identity, at, at, "listed again here");
             }
@@ -363,7 +431,13 @@ impl Cx<'_> {
                     Some(s) => format!("did you mean `{s}`? `mode` is `authoritative` (the default) or `additive`"),
                     None => "`mode` is `authoritative` (the default: members not listed are removed) or `additive` (nobody is removed)".into(),
                 };
-                self.error("policy::bad_mode", "invalid `mode`".into(), loc(file, node), "not a mode", Some(help));
+                self.error(
+                    "policy::bad_mode",
+                    "invalid `mode`".into(),
+                    loc(file, node),
+                    "not a mode",
+                    Some(help),
+                );
                 Mode::Authoritative
             }
         }
@@ -372,7 +446,15 @@ impl Cx<'_> {
     /// Adds a member, reporting it when the same identity is already in that target.
     /// `label_at` is where to point for a duplicate (for the `users:` form: the target's name in
     /// that person's list), `member_at` is the member's own `Loc`.
-    fn add_member(&mut self, kind: Kind, index: usize, identity: String, member_at: Loc, label_at: Loc, again: &str) {
+    fn add_member(
+        &mut self,
+        kind: Kind,
+        index: usize,
+        identity: String,
+        member_at: Loc,
+        label_at: Loc,
+        again: &str,
+    ) {
         let entry = &mut self.targets[kind.index()][index];
         let key = fold(&identity);
         if let Some(&first) = entry.seen.get(&key) {
@@ -400,14 +482,19 @@ impl Cx<'_> {
         let pairs = self.map(file, section, "`users`", help);
         let mut seen_here: HashMap<String, Loc> = HashMap::new();
         for (key, body) in pairs {
-            let Some(identity) = self.key(file, key) else { continue };
+            let Some(identity) = self.key(file, key) else {
+                continue;
+            };
             let identity = identity.trim().to_string();
             let at = loc(file, key);
             if let Some(&first) = seen_here.get(&fold(&identity)) {
-                let d = PolicyDiagnostic::error("policy::duplicate_key", format!("`{identity}` is written twice in `users`"))
-                    .label(self.sources, at, "written again here")
-                    .label(self.sources, first, "first written here")
-                    .help("merge the two entries");
+                let d = PolicyDiagnostic::error(
+                    "policy::duplicate_key",
+                    format!("`{identity}` is written twice in `users`"),
+                )
+                .label(self.sources, at, "written again here")
+                .label(self.sources, first, "first written here")
+                .help("merge the two entries");
                 self.diags.push(d);
                 continue;
             }
@@ -433,7 +520,14 @@ impl Cx<'_> {
                         continue;
                     }
                     let index = self.implicit(kind, &name, name_at);
-                    self.add_member(kind, index, identity.clone(), at, name_at, "listed again here, via `users`");
+                    self.add_member(
+                        kind,
+                        index,
+                        identity.clone(),
+                        at,
+                        name_at,
+                        "listed again here, via `users`",
+                    );
                 }
             }
         }
@@ -464,10 +558,13 @@ impl Cx<'_> {
     fn settings(&mut self, file: usize, key: &Node, body: &Node) {
         let at = loc(file, key);
         if let Some(first) = self.settings_loc {
-            let d = PolicyDiagnostic::error("policy::duplicate_settings", "`settings` is written more than once")
-                .label(self.sources, at, "settings again here")
-                .label(self.sources, first, "first settings here")
-                .help("keep all settings in one block in one file");
+            let d = PolicyDiagnostic::error(
+                "policy::duplicate_settings",
+                "`settings` is written more than once",
+            )
+            .label(self.sources, at, "settings again here")
+            .label(self.sources, first, "first settings here")
+            .help("keep all settings in one block in one file");
             self.diags.push(d);
             return;
         }
@@ -489,7 +586,9 @@ impl Cx<'_> {
                         continue;
                     }
                     seen.insert(fold(&identity), at);
-                    self.settings.protected_users.push(Member { identity, loc: at });
+                    self.settings
+                        .protected_users
+                        .push(Member { identity, loc: at });
                 }
             } else {
                 self.settings.max_removals = self.max_removals(file, value);
@@ -499,7 +598,8 @@ impl Cx<'_> {
 
     fn max_removals(&mut self, file: usize, node: &Node) -> MaxRemovals {
         let mut out = MaxRemovals::default();
-        let help = Some("write `max_removals: { total: 25, per_group_fraction: 0.25 }`".to_string());
+        let help =
+            Some("write `max_removals: { total: 25, per_group_fraction: 0.25 }`".to_string());
         let pairs = self.map(file, node, "`max_removals`", help);
         for (field, _, value) in self.fields(file, &pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
             let text = match &value.value {
@@ -519,7 +619,10 @@ impl Cx<'_> {
                         "`total` must not be negative".into(),
                         at,
                         "negative",
-                        Some("the most removals one plan may make, e.g. `total: 25`; 0 allows none".into()),
+                        Some(
+                            "the most removals one plan may make, e.g. `total: 25`; 0 allows none"
+                                .into(),
+                        ),
                     ),
                     Err(_) => self.error(
                         "policy::bad_setting",

@@ -28,7 +28,9 @@ use crate::model::{Desired, PolicyFile};
 /// `Desired::files` are relative to `dir`'s parent (`policies/groups.yaml`), so output does not
 /// depend on where the folder lives. A missing folder is an error; an empty one manages nothing.
 pub fn load(dir: &Path) -> Result<Desired, PolicyErrors> {
-    let files = read_dir(dir).map_err(|d| PolicyErrors { diagnostics: vec![d] })?;
+    let files = read_dir(dir).map_err(|d| PolicyErrors {
+        diagnostics: vec![d],
+    })?;
     load_files(files)
 }
 
@@ -48,11 +50,15 @@ fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
         } else {
             format!("cannot read policy folder `{shown}`: {e}")
         };
-        PolicyDiagnostic::error("policy::folder", msg).help("pass the folder with `--policies DIR` (default `./policies`)")
+        PolicyDiagnostic::error("policy::folder", msg)
+            .help("pass the folder with `--policies DIR` (default `./policies`)")
     })?;
     if !meta.is_dir() {
-        return Err(PolicyDiagnostic::error("policy::folder", format!("`{shown}` is not a folder"))
-            .help("`--policies` takes the folder that holds the YAML files"));
+        return Err(PolicyDiagnostic::error(
+            "policy::folder",
+            format!("`{shown}` is not a folder"),
+        )
+        .help("`--policies` takes the folder that holds the YAML files"));
     }
     // The folder's own name prefixes every path: `policies/groups.yaml`.
     let base = match dir.file_name() {
@@ -81,20 +87,32 @@ fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
 }
 
 /// Collects (relative path with `/`, full path) of policy files under `dir`.
-fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<(), PolicyDiagnostic> {
+fn walk(
+    dir: &Path,
+    rel: &str,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> Result<(), PolicyDiagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
     })?;
     for entry in entries {
-        let entry = entry.map_err(|e| PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}")))?;
+        let entry = entry.map_err(|e| {
+            PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
+        })?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
         let path = entry.path();
-        let child = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         // metadata() follows symlinks, so a linked file or folder is read like a real one.
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&path, &child, out)?;
         } else if name.ends_with(".yaml") || name.ends_with(".yml") {

@@ -13,7 +13,10 @@ fn threshold(len: usize) -> usize {
 
 /// The candidate closest to `name`, if any is close enough. Ties go to the smallest candidate,
 /// so suggestions are deterministic.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let wanted = fold(name);
     let limit = threshold(wanted.chars().count());
     candidates
@@ -47,7 +50,9 @@ impl<'a> IdentitySuggester<'a> {
         let first = wanted.chars().next()?;
         let len = wanted.chars().count();
         let limit = threshold(len);
-        let lo = self.sorted.partition_point(|(f, _)| f.as_str() < first.to_string().as_str());
+        let lo = self
+            .sorted
+            .partition_point(|(f, _)| f.as_str() < first.to_string().as_str());
         self.sorted[lo..]
             .iter()
             .take_while(|(f, _)| f.starts_with(first))

@@ -110,7 +110,8 @@ impl Builder<'_> {
                 plain,
                 anchor,
             } => {
-                let is_null = plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                let is_null =
+                    plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 let value = if is_null {
                     Value::Null
                 } else {
@@ -262,7 +263,8 @@ impl<'a> EventParser<'a> {
         // SAFETY: the parser was initialised in `new`; the event is read only after parse
         // succeeded and deleted exactly once.
         unsafe {
-            if (&*p).error != sys::YAML_NO_ERROR || sys::yaml_parser_parse(p, event.as_mut_ptr()).fail
+            if (&*p).error != sys::YAML_NO_ERROR
+                || sys::yaml_parser_parse(p, event.as_mut_ptr()).fail
             {
                 return Err(parse_error(p));
             }
@@ -289,8 +291,8 @@ impl Drop for EventParser<'_> {
 /// SAFETY: `p` must be an initialised parser that reported an error.
 unsafe fn parse_error(p: *const sys::yaml_parser_t) -> SyntaxError {
     let parser = unsafe { &*p };
-    let problem = unsafe { cstr(parser.problem.cast::<u8>()) }
-        .unwrap_or_else(|| "invalid YAML".to_string());
+    let problem =
+        unsafe { cstr(parser.problem.cast::<u8>()) }.unwrap_or_else(|| "invalid YAML".to_string());
     let context = unsafe { cstr(parser.context.cast::<u8>()) };
     let message = match context {
         Some(c) => format!("{problem}, {c}"),
@@ -360,11 +362,19 @@ mod tests {
     fn spans_are_byte_offsets_of_scalars() {
         let text = "groups:\n  Ünïcode Grp:\n    members: [alice@acme.com, 'bob']\n";
         let docs = parse(text).unwrap();
-        let Value::Map(top) = &docs[0].value else { panic!() };
-        let Value::Map(groups) = &top[0].1.value else { panic!() };
+        let Value::Map(top) = &docs[0].value else {
+            panic!()
+        };
+        let Value::Map(groups) = &top[0].1.value else {
+            panic!()
+        };
         assert_eq!(scalar_at(text, &groups[0].0), "Ünïcode Grp");
-        let Value::Map(fields) = &groups[0].1.value else { panic!() };
-        let Value::Seq(members) = &fields[0].1.value else { panic!() };
+        let Value::Map(fields) = &groups[0].1.value else {
+            panic!()
+        };
+        let Value::Seq(members) = &fields[0].1.value else {
+            panic!()
+        };
         assert_eq!(scalar_at(text, &members[0]), "alice@acme.com");
         assert_eq!(scalar_at(text, &members[1]), "'bob'");
         assert_eq!(members[1].value, Value::Scalar("bob".into()));
@@ -375,7 +385,9 @@ mod tests {
         assert!(parse("").unwrap().is_empty());
         assert!(parse("# only a comment\n").unwrap().is_empty());
         let docs = parse("a:\nb: ~\nc: 'null'\n").unwrap();
-        let Value::Map(m) = &docs[0].value else { panic!() };
+        let Value::Map(m) = &docs[0].value else {
+            panic!()
+        };
         assert_eq!(m[0].1.value, Value::Null);
         assert_eq!(m[1].1.value, Value::Null);
         assert_eq!(m[2].1.value, Value::Scalar("null".into()));
@@ -392,7 +404,9 @@ mod tests {
     #[test]
     fn aliases_expand_and_unknown_ones_fail() {
         let docs = parse("a: &x [p, q]\nb: *x\n").unwrap();
-        let Value::Map(m) = &docs[0].value else { panic!() };
+        let Value::Map(m) = &docs[0].value else {
+            panic!()
+        };
         assert_eq!(m[0].1.value, m[1].1.value);
         assert!(parse("a: *nope\n").unwrap_err().message.contains("nope"));
     }

@@ -197,7 +197,7 @@ impl Cx<'_> {
     ) -> &'n [(Node, Node)] {
         match &node.value {
             Value::Map(pairs) => pairs,
-            Value::Null => &[],
+            Value::Null(_) => &[],
             _ => {
                 self.wrong_type(file, node, what, "a mapping", help);
                 &[]
@@ -208,7 +208,7 @@ impl Cx<'_> {
     /// A key as text, or `None` (reported) when it is not a plain value.
     fn key(&mut self, file: usize, key: &Node) -> Option<String> {
         match &key.value {
-            Value::Scalar(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.clone()),
             _ => {
                 self.error(
                     "policy::bad_key",
@@ -277,7 +277,7 @@ impl Cx<'_> {
     /// a list belongs is an error: silently accepting it invites `members: alice, bob`.
     fn list(&mut self, file: usize, node: &Node, what: &str) -> Vec<(String, Loc)> {
         match &node.value {
-            Value::Null => Vec::new(),
+            Value::Null(_) => Vec::new(),
             Value::Seq(items) => {
                 let mut out = Vec::new();
                 for item in items {
@@ -285,7 +285,7 @@ impl Cx<'_> {
                         Value::Scalar(s) if !s.trim().is_empty() => {
                             out.push((s.trim().to_string(), loc(file, item)))
                         }
-                        Value::Scalar(_) | Value::Null => self.error(
+                        Value::Scalar(_) | Value::Null(_) => self.error(
                             "policy::empty_entry",
                             format!("empty entry in {what}"),
                             loc(file, item),
@@ -396,7 +396,7 @@ impl Cx<'_> {
             for (field, _, value) in self.fields(file, &body_pairs, TARGET_FIELDS, &context) {
                 match field {
                     "description" => match &value.value {
-                        Value::Null => {}
+                        Value::Null(_) => {}
                         Value::Scalar(s) => target.description = Some(s.clone()),
                         _ => self.wrong_type(file, value, "`description`", "text", None),
                     },
@@ -603,7 +603,7 @@ impl Cx<'_> {
         let pairs = self.map(file, node, "`max_removals`", help);
         for (field, _, value) in self.fields(file, &pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
             let text = match &value.value {
-                Value::Null => continue,
+                Value::Null(_) => continue,
                 Value::Scalar(s) => s.trim().to_string(),
                 _ => {
                     self.wrong_type(file, value, &format!("`{field}`"), "a number", None);

@@ -28,8 +28,9 @@ pub struct Node {
 /// The shape of a YAML value. Scalars stay text: the converter decides what they mean.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// `~`, `null`, or nothing at all (`members:` with no value).
-    Null,
+    /// `~`, `null`, or nothing at all (`members:` with no value), with the text as written
+    /// (a key such as `Null:` is still a name).
+    Null(String),
     Scalar(String),
     Seq(Vec<Node>),
     /// Pairs in the order written (duplicate keys are kept; the converter reports them).
@@ -40,7 +41,7 @@ impl Node {
     /// A short name of the node's type, for "expected a list, found a string" messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {
-            Value::Null => "nothing",
+            Value::Null(_) => "nothing",
             Value::Scalar(_) => "a single value",
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
@@ -113,7 +114,7 @@ impl Builder<'_> {
                 let is_null =
                     plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 let value = if is_null {
-                    Value::Null
+                    Value::Null(value)
                 } else {
                     Value::Scalar(value)
                 };
@@ -194,7 +195,7 @@ impl Builder<'_> {
 
 fn count(node: &Node) -> usize {
     1 + match &node.value {
-        Value::Null | Value::Scalar(_) => 0,
+        Value::Null(_) | Value::Scalar(_) => 0,
         Value::Seq(items) => items.iter().map(count).sum(),
         Value::Map(pairs) => pairs.iter().map(|(k, v)| count(k) + count(v)).sum(),
     }
@@ -388,8 +389,8 @@ mod tests {
         let Value::Map(m) = &docs[0].value else {
             panic!()
         };
-        assert_eq!(m[0].1.value, Value::Null);
-        assert_eq!(m[1].1.value, Value::Null);
+        assert_eq!(m[0].1.value, Value::Null(String::new()));
+        assert_eq!(m[1].1.value, Value::Null("~".into()));
         assert_eq!(m[2].1.value, Value::Scalar("null".into()));
     }
 

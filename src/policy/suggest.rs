@@ -30,36 +30,59 @@ pub(crate) fn closest<'a>(
 }
 
 /// Finds close identities among many (100k users have 200k logins and emails) without comparing
-/// against all of them: only candidates sharing the first character and of similar length are
-/// scored, so a typo in the very first character gets no suggestion.
+/// against all of them: candidates are the neighbours of the name in two sorted lists, one of the
+/// identities and one of them spelled backwards. A typo late in a name keeps it near the right one
+/// in the first list, a typo early in it keeps it near in the second; each lookup scores at most
+/// `4 * NEIGHBOURS` candidates.
 pub(crate) struct IdentitySuggester<'a> {
     /// (folded identity, identity as Coupa has it), sorted.
-    sorted: Vec<(String, &'a str)>,
+    forward: Vec<(String, &'a str)>,
+    /// (folded identity reversed, identity as Coupa has it), sorted.
+    backward: Vec<(String, &'a str)>,
+}
+
+/// Candidates taken on each side of where the name would sort.
+const NEIGHBOURS: usize = 32;
+
+/// The entries within `NEIGHBOURS` of where `key` sorts in `list`.
+fn around<'l, T>(list: &'l [(String, T)], key: &str) -> &'l [(String, T)] {
+    let at = list.partition_point(|(f, _)| f.as_str() < key);
+    &list[at.saturating_sub(NEIGHBOURS)..(at + NEIGHBOURS).min(list.len())]
+}
+
+fn reversed(s: &str) -> String {
+    s.chars().rev().collect()
 }
 
 impl<'a> IdentitySuggester<'a> {
     pub(crate) fn new(identities: impl Iterator<Item = &'a str>) -> Self {
-        let mut sorted: Vec<(String, &'a str)> = identities.map(|s| (fold(s), s)).collect();
-        sorted.sort();
-        sorted.dedup_by(|a, b| a.0 == b.0);
-        IdentitySuggester { sorted }
+        let mut forward: Vec<(String, &'a str)> = identities.map(|s| (fold(s), s)).collect();
+        forward.sort();
+        forward.dedup_by(|a, b| a.0 == b.0);
+        let mut backward: Vec<(String, &'a str)> =
+            forward.iter().map(|(f, s)| (reversed(f), *s)).collect();
+        backward.sort();
+        IdentitySuggester { forward, backward }
     }
 
     pub(crate) fn suggest(&self, name: &str) -> Option<&'a str> {
         let wanted = fold(name);
-        let first = wanted.chars().next()?;
-        let len = wanted.chars().count();
-        let limit = threshold(len);
-        let lo = self
-            .sorted
-            .partition_point(|(f, _)| f.as_str() < first.to_string().as_str());
-        self.sorted[lo..]
+        if wanted.is_empty() {
+            return None;
+        }
+        let limit = threshold(wanted.chars().count());
+        let backward_key = reversed(&wanted);
+        around(&self.forward, &wanted)
             .iter()
-            .take_while(|(f, _)| f.starts_with(first))
-            .filter(|(f, _)| f.chars().count().abs_diff(len) <= limit)
+            .map(|(f, s)| (f.clone(), *s))
+            .chain(
+                around(&self.backward, &backward_key)
+                    .iter()
+                    .map(|(r, s)| (reversed(r), *s)),
+            )
             .filter_map(|(f, orig)| {
-                let d = strsim::levenshtein(&wanted, f);
-                (d <= limit).then_some((d, *orig))
+                let d = strsim::levenshtein(&wanted, &f);
+                (d <= limit).then_some((d, orig))
             })
             .min()
             .map(|(_, c)| c)
@@ -85,6 +108,11 @@ mod tests {
         assert_eq!(s.suggest("alise"), Some("alice"));
         assert_eq!(s.suggest("ALICE@acme.co"), Some("alice@acme.com"));
         assert_eq!(s.suggest("zed"), None);
+        assert_eq!(
+            s.suggest("xlice"),
+            Some("alice"),
+            "a typo in the first letter is found too"
+        );
         assert_eq!(s.suggest(""), None);
     }
 }

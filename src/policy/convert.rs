@@ -321,7 +321,7 @@ impl Cx<'_> {
             TOP_LEVEL.join(", ")
         ));
         let pairs = self.map(file, &doc, "a policy file", help);
-        for (name, key, value) in self.fields(file, &pairs, TOP_LEVEL, "a policy file") {
+        for (name, key, value) in self.fields(file, pairs, TOP_LEVEL, "a policy file") {
             match name {
                 "groups" => self.declare(Kind::Group, file, value),
                 "roles" => self.declare(Kind::Role, file, value),
@@ -393,7 +393,7 @@ impl Cx<'_> {
                 ..Target::default()
             };
             let mut members = Vec::new();
-            for (field, _, value) in self.fields(file, &body_pairs, TARGET_FIELDS, &context) {
+            for (field, _, value) in self.fields(file, body_pairs, TARGET_FIELDS, &context) {
                 match field {
                     "description" => match &value.value {
                         Value::Null(_) => {}
@@ -502,7 +502,7 @@ impl Cx<'_> {
             let context = format!("user `{identity}`");
             let help = Some(format!("write `{identity}: {{ groups: [...] }}`"));
             let body_pairs = self.map(file, body, &context, help);
-            for (field, _, value) in self.fields(file, &body_pairs, USER_FIELDS, &context) {
+            for (field, _, value) in self.fields(file, body_pairs, USER_FIELDS, &context) {
                 let kind = match field {
                     "groups" => Kind::Group,
                     "roles" => Kind::Role,
@@ -570,7 +570,7 @@ impl Cx<'_> {
         }
         self.settings_loc = Some(at);
         let pairs = self.map(file, body, "`settings`", None);
-        for (field, _, value) in self.fields(file, &pairs, SETTINGS_FIELDS, "`settings`") {
+        for (field, _, value) in self.fields(file, pairs, SETTINGS_FIELDS, "`settings`") {
             if field == "protected_users" {
                 let mut seen: HashMap<String, Loc> = HashMap::new();
                 for (identity, at) in self.list(file, value, "`protected_users`") {
@@ -601,7 +601,7 @@ impl Cx<'_> {
         let help =
             Some("write `max_removals: { total: 25, per_group_fraction: 0.25 }`".to_string());
         let pairs = self.map(file, node, "`max_removals`", help);
-        for (field, _, value) in self.fields(file, &pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
+        for (field, _, value) in self.fields(file, pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
             let text = match &value.value {
                 Value::Null(_) => continue,
                 Value::Scalar(s) => s.trim().to_string(),

@@ -28,9 +28,7 @@ use crate::model::{Desired, PolicyFile};
 /// `Desired::files` are relative to `dir`'s parent (`policies/groups.yaml`), so output does not
 /// depend on where the folder lives. A missing folder is an error; an empty one manages nothing.
 pub fn load(dir: &Path) -> Result<Desired, PolicyErrors> {
-    let files = read_dir(dir).map_err(|d| PolicyErrors {
-        diagnostics: vec![d],
-    })?;
+    let files = read_dir(dir).map_err(|diagnostics| PolicyErrors { diagnostics })?;
     load_files(files)
 }
 
@@ -42,7 +40,11 @@ pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
     })
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
+/// Deeper folder nesting than this is taken for a symlink loop.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// The policy files under `dir`, in path order; every unreadable one is reported.
+fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, Vec<PolicyDiagnostic>> {
     let shown = dir.display().to_string();
     let meta = std::fs::metadata(dir).map_err(|e| {
         let msg = if e.kind() == std::io::ErrorKind::NotFound {
@@ -50,15 +52,15 @@ fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
         } else {
             format!("cannot read policy folder `{shown}`: {e}")
         };
-        PolicyDiagnostic::error("policy::folder", msg)
-            .help("pass the folder with `--policies DIR` (default `./policies`)")
+        vec![PolicyDiagnostic::error("policy::folder", msg)
+            .help("pass the folder with `--policies DIR` (default `./policies`)")]
     })?;
     if !meta.is_dir() {
-        return Err(PolicyDiagnostic::error(
+        return Err(vec![PolicyDiagnostic::error(
             "policy::folder",
             format!("`{shown}` is not a folder"),
         )
-        .help("`--policies` takes the folder that holds the YAML files"));
+        .help("`--policies` takes the folder that holds the YAML files")]);
     }
     // The folder's own name prefixes every path: `policies/groups.yaml`.
     let base = match dir.file_name() {
@@ -69,36 +71,61 @@ fn read_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyDiagnostic> {
             .unwrap_or_default(),
     };
     let mut found = Vec::new();
-    walk(dir, &base, &mut found)?;
+    let mut problems = Vec::new();
+    walk(dir, &base, 0, &mut found, &mut problems);
     found.sort();
-    found
-        .into_iter()
-        .map(|(rel, path)| {
-            let bytes = std::fs::read(&path).map_err(|e| {
-                PolicyDiagnostic::error("policy::read", format!("cannot read `{rel}`: {e}"))
-            })?;
-            let text = String::from_utf8(bytes).map_err(|_| {
+    let mut files = Vec::new();
+    for (rel, path) in found {
+        match std::fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => files.push(PolicyFile { path: rel, text }),
+            Ok(Err(_)) => problems.push(
                 PolicyDiagnostic::error("policy::read", format!("`{rel}` is not UTF-8 text"))
-                    .help("save the file as UTF-8")
-            })?;
-            Ok(PolicyFile { path: rel, text })
-        })
-        .collect()
+                    .help("save the file as UTF-8"),
+            ),
+            Err(e) => problems.push(PolicyDiagnostic::error(
+                "policy::read",
+                format!("cannot read `{rel}`: {e}"),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Collects (relative path with `/`, full path) of policy files under `dir`.
 fn walk(
     dir: &Path,
     rel: &str,
+    depth: usize,
     out: &mut Vec<(String, std::path::PathBuf)>,
-) -> Result<(), PolicyDiagnostic> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
+    problems: &mut Vec<PolicyDiagnostic>,
+) {
+    let cannot = |e: std::io::Error| {
         PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
-    })?;
+    };
+    // Symlinks are followed, so a link to an ancestor would recurse forever.
+    if depth > MAX_FOLDER_DEPTH {
+        problems.push(
+            PolicyDiagnostic::error("policy::read", format!("`{rel}` is nested too deeply"))
+                .help("check for a symbolic link that points back up the folder tree"),
+        );
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(cannot(e)),
+    };
     for entry in entries {
-        let entry = entry.map_err(|e| {
-            PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
-        })?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                problems.push(cannot(e));
+                continue;
+            }
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
@@ -109,15 +136,17 @@ fn walk(
         } else {
             format!("{rel}/{name}")
         };
+        let is_policy = name.ends_with(".yaml") || name.ends_with(".yml");
         // metadata() follows symlinks, so a linked file or folder is read like a real one.
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(&path, &child, out)?;
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-            out.push((child, path));
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, &child, depth + 1, out, problems),
+            Ok(meta) if meta.is_file() && is_policy => out.push((child, path)),
+            Ok(_) => {}
+            Err(e) if is_policy => problems.push(PolicyDiagnostic::error(
+                "policy::read",
+                format!("cannot read `{child}`: {e}"),
+            )),
+            Err(_) => {}
         }
     }
-    Ok(())
 }

@@ -63,8 +63,9 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     // Per-user members share the key's Loc, so one unknown person named for several targets
     // would repeat; keep one diagnostic per place and message.
     for list in [&mut report.errors, &mut report.warnings] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|d| seen.insert((d.sort_key(), d.message().to_string())));
         sort(list);
-        list.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message() == b.message());
     }
     report
 }

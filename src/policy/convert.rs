@@ -333,7 +333,7 @@ impl Cx<'_> {
     }
 
     /// Checks a license key, suggesting the right spelling.
-    fn license_key(&mut self, file: usize, name: &str, at: &Node) -> bool {
+    fn license_key(&mut self, name: &str, at: Loc) -> bool {
         if License::from_key(name).is_some() {
             return true;
         }
@@ -348,7 +348,7 @@ impl Cx<'_> {
         self.error(
             "policy::unknown_license",
             format!("unknown license `{name}`"),
-            loc(file, at),
+            at,
             "not a license",
             Some(help),
         );
@@ -366,7 +366,7 @@ impl Cx<'_> {
             let Some(name) = self.key(file, key) else {
                 continue;
             };
-            if kind == Kind::License && !self.license_key(file, &name, key) {
+            if kind == Kind::License && !self.license_key(&name, loc(file, key)) {
                 continue;
             }
             let at = loc(file, key);
@@ -509,14 +509,7 @@ impl Cx<'_> {
                     _ => Kind::License,
                 };
                 for (name, name_at) in self.list(file, value, &format!("`{field}`")) {
-                    let name_node = Node {
-                        value: Value::Scalar(name.clone()),
-                        span: yaml::Span {
-                            offset: name_at.offset,
-                            len: name_at.len,
-                        },
-                    };
-                    if kind == Kind::License && !self.license_key(file, &name, &name_node) {
+                    if kind == Kind::License && !self.license_key(&name, name_at) {
                         continue;
                     }
                     let index = self.implicit(kind, &name, name_at);

@@ -489,3 +489,34 @@ fn rendered_diagnostics_are_plain_relative_and_deterministic() {
     assert!(out.contains("unknown field `membrs` in group `AP Clerks`"));
     assert!(out.contains("help: did you mean `members`?"));
 }
+
+#[test]
+fn settings_and_locs_can_be_located_for_other_checks() {
+    let (_tmp, dir) = folder(&[("a.yaml", "groups: {}\n"), ("s.yaml", DESIGN)]);
+    let d = policy::load(&dir).unwrap();
+    let total = policy::setting_loc(&d, &["max_removals", "total"]).unwrap();
+    assert_eq!(quoted(&d, total), "25");
+    assert_eq!(policy::describe_loc(&d, total), "policies/s.yaml:16:26");
+    let fraction = policy::setting_loc(&d, &["max_removals", "per_group_fraction"]).unwrap();
+    assert_eq!(quoted(&d, fraction), "0.25");
+    assert_eq!(policy::setting_loc(&d, &["nothing"]), None);
+    assert_eq!(
+        policy::describe_loc(&d, d.groups["AP Clerks"].members[1].loc),
+        "policies/s.yaml:4:31"
+    );
+
+    let diag = policy::PolicyDiagnostic::at(
+        &d,
+        miette::Severity::Error,
+        "plan::too_many_removals",
+        "40 removals exceed `max_removals.total` (25)",
+        total,
+        "limit set here",
+    )
+    .with_help("pass `--allow-removals 40` to accept them");
+    assert_eq!(
+        diag.points(),
+        [point("policies/s.yaml", 16, 26, "limit set here")]
+    );
+    assert!(policy::render_plain(&[diag]).contains("policies/s.yaml:16:26"));
+}

@@ -8,7 +8,7 @@ use miette::{
     SourceCode, SourceSpan,
 };
 
-use crate::model::{Loc, PolicyFile};
+use crate::model::{Desired, Loc, PolicyFile};
 
 /// All the problems found in one run over the policy files (at least one).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -112,6 +112,24 @@ impl PolicyDiagnostic {
             LabeledSpan::new_with_span(Some(text), span)
         });
         self
+    }
+
+    /// A diagnostic pointing at `loc` in `desired`'s files, for checks made outside this module
+    /// (e.g. a removal guard pointing at `max_removals`). Add more with [`Self::with_help`].
+    pub fn at(
+        desired: &Desired,
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+        loc: Loc,
+        label: impl Into<String>,
+    ) -> Self {
+        Self::new(severity, code, message).label(&Sources::new(&desired.files), loc, label)
+    }
+
+    /// Sets the help line.
+    pub fn with_help(self, help: impl Into<String>) -> Self {
+        self.help(help)
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {

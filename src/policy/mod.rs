@@ -22,7 +22,7 @@ use std::path::Path;
 pub use check::{check, CheckReport};
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
 
-use crate::model::{Desired, PolicyFile};
+use crate::model::{Desired, Loc, PolicyFile};
 
 /// Reads every policy file under `dir` and merges them. Paths in diagnostics and in
 /// `Desired::files` are relative to `dir`'s parent (`policies/groups.yaml`), so output does not
@@ -38,6 +38,60 @@ pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
         diagnostic::sort(&mut diagnostics);
         PolicyErrors { diagnostics }
     })
+}
+
+/// Where a setting was written, e.g. `&["max_removals", "total"]` or `&["protected_users"]`
+/// (the value's span), so a tripped guard can point at it. `None` when it was not written.
+pub fn setting_loc(desired: &Desired, keys: &[&str]) -> Option<Loc> {
+    for (file, f) in desired.files.iter().enumerate() {
+        let Ok(docs) = yaml::parse(&f.text) else {
+            continue;
+        };
+        for doc in &docs {
+            let mut node = doc;
+            let mut found = true;
+            for key in std::iter::once(&"settings").chain(keys) {
+                let yaml::Value::Map(pairs) = &node.value else {
+                    found = false;
+                    break;
+                };
+                match pairs
+                    .iter()
+                    .find(|(k, _)| matches!(&k.value, yaml::Value::Scalar(s) if s == key))
+                {
+                    Some((_, v)) => node = v,
+                    None => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if found {
+                return Some(Loc {
+                    file,
+                    offset: node.span.offset,
+                    len: node.span.len,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// `path:line:column` of a `Loc` in `desired`'s files (1-based, column in characters), for
+/// one-line messages such as plan warnings.
+pub fn describe_loc(desired: &Desired, loc: Loc) -> String {
+    let Some(f) = desired.files.get(loc.file) else {
+        return String::from("<unknown file>");
+    };
+    let mut offset = loc.offset.min(f.text.len());
+    while !f.text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &f.text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("{}:{line}:{column}", f.path)
 }
 
 /// Deeper folder nesting than this is taken for a symlink loop.

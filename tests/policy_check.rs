@@ -244,3 +244,18 @@ fn suggestions_stay_cheap_on_a_large_tenant() {
         Some("did you mean `user000000`?")
     );
 }
+
+#[test]
+fn one_person_written_as_login_and_email_for_one_target_is_a_warning() {
+    let d = load("groups:\n  AP Clerks:\n    members: [alice, Alice@Acme.com]\n");
+    let report = policy::check(&d, &live());
+    assert!(report.is_ok());
+    assert_eq!(report.warnings.len(), 1);
+    let w = &report.warnings[0];
+    assert_eq!(
+        w.message(),
+        "`alice` and `Alice@Acme.com` are the same user (`alice`), both listed for `AP Clerks`"
+    );
+    let points: Vec<(usize, usize)> = w.points().iter().map(|p| (p.line, p.column)).collect();
+    assert_eq!(points, [(3, 22), (3, 15)]);
+}

@@ -4,7 +4,9 @@ use miette::Severity;
 
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
-use crate::model::{Desired, Live, LiveIndex, Loc, Member, Target, UserMatch};
+use std::collections::HashMap;
+
+use crate::model::{Desired, Live, LiveIndex, Loc, Member, Target, User, UserMatch};
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
 #[derive(Debug, Default)]
@@ -52,8 +54,18 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
         .chain(desired.roles.values())
         .chain(desired.licenses.values())
     {
+        // The loader removed repeats of one identity; this catches one person written two ways.
+        let mut by_user: HashMap<u64, &Member> = HashMap::new();
         for m in &t.members {
-            cx.member(m, Some(t));
+            let Some(user) = cx.member(m, Some(t)) else {
+                continue;
+            };
+            match by_user.get(&user.id) {
+                Some(first) => cx.same_person(t, user, m, first),
+                None => {
+                    by_user.insert(user.id, m);
+                }
+            }
         }
     }
     for m in &desired.settings.protected_users {
@@ -143,8 +155,25 @@ impl<'a> Checker<'a> {
         self.push(d);
     }
 
+    /// Warns about one person listed twice for `t` under different identities.
+    fn same_person(&mut self, t: &Target, user: &User, again: &Member, first: &Member) {
+        let d = PolicyDiagnostic::warning(
+            "policy::same_person_twice",
+            format!(
+                "`{}` and `{}` are the same user (`{}`), both listed for `{}`",
+                first.identity, again.identity, user.login, t.name
+            ),
+        );
+        let d = self.at(d, again.loc, "listed again here");
+        let d = self
+            .at(d, first.loc, "first listed here")
+            .help("list each person once");
+        self.push(d);
+    }
+
+    /// Resolves one member, reporting problems; returns the user when there is exactly one.
     /// `target` is `None` for `protected_users`, where an inactive user is no concern.
-    fn member(&mut self, m: &Member, target: Option<&Target>) {
+    fn member(&mut self, m: &Member, target: Option<&Target>) -> Option<&'a User> {
         match self.ix.user(&m.identity) {
             UserMatch::One(u) => {
                 if let (false, Some(t)) = (u.active, target) {
@@ -157,6 +186,7 @@ impl<'a> Checker<'a> {
                         .help("reactivate the user in Coupa or remove them from the policy");
                     self.push(d);
                 }
+                Some(u)
             }
             UserMatch::Ambiguous(a, b) => {
                 let d = PolicyDiagnostic::error(
@@ -170,6 +200,7 @@ impl<'a> Checker<'a> {
                     .at(d, m.loc, "ambiguous")
                     .help("write the login of the user you mean");
                 self.push(d);
+                None
             }
             UserMatch::None => {
                 let ix = self.ix;
@@ -196,6 +227,7 @@ impl<'a> Checker<'a> {
                     .at(d, m.loc, "no such login or email in Coupa")
                     .help(help);
                 self.push(d);
+                None
             }
         }
     }

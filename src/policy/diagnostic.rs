@@ -124,7 +124,9 @@ impl PolicyDiagnostic {
         loc: Loc,
         label: impl Into<String>,
     ) -> Self {
-        Self::new(severity, code, message).label(&Sources::new(&desired.files), loc, label)
+        // Only the one file is needed; policy files can be large and this may run per change.
+        let sources = Sources::only(&desired.files, loc.file);
+        Self::new(severity, code, message).label(&sources, loc, label)
     }
 
     /// Sets the help line.
@@ -256,21 +258,39 @@ struct Source {
 impl Sources {
     pub(crate) fn new(files: &[PolicyFile]) -> Self {
         Sources {
+            files: files.iter().map(Source::new).collect(),
+        }
+    }
+
+    /// Like `new`, with the text of file `keep` only (indices stay the same).
+    pub(crate) fn only(files: &[PolicyFile], keep: usize) -> Self {
+        let empty = |f: &PolicyFile| {
+            Source::new(&PolicyFile {
+                path: f.path.clone(),
+                text: String::new(),
+            })
+        };
+        Sources {
             files: files
                 .iter()
-                .map(|f| Source {
-                    path: f.path.clone(),
-                    line_starts: std::iter::once(0)
-                        .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
-                        .collect(),
-                    text: Arc::new(f.text.clone()),
-                })
+                .enumerate()
+                .map(|(i, f)| if i == keep { Source::new(f) } else { empty(f) })
                 .collect(),
         }
     }
 }
 
 impl Source {
+    fn new(f: &PolicyFile) -> Self {
+        Source {
+            path: f.path.clone(),
+            line_starts: std::iter::once(0)
+                .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+            text: Arc::new(f.text.clone()),
+        }
+    }
+
     fn named(&self) -> NamedSource<Arc<String>> {
         NamedSource::new(self.path.clone(), self.text.clone()).with_language("yaml")
     }

@@ -1,11 +1,11 @@
 //! Checks a loaded policy against live Coupa: every name must resolve.
 
+use std::collections::{HashMap, HashSet};
+
 use miette::Severity;
 
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
-use std::collections::HashMap;
-
 use crate::model::{Desired, Live, LiveIndex, Loc, Member, Target, User, UserMatch};
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
@@ -75,7 +75,7 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     // Per-user members share the key's Loc, so one unknown person named for several targets
     // would repeat; keep one diagnostic per place and message.
     for list in [&mut report.errors, &mut report.warnings] {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         list.retain(|d| seen.insert((d.sort_key(), d.message().to_string())));
         sort(list);
     }

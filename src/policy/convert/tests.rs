@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::{MaxRemovals, Mode};
 
 fn one(text: &str) -> Result<Desired, Vec<PolicyDiagnostic>> {
     convert(vec![PolicyFile {

@@ -417,4 +417,25 @@ mod tests {
         let text = "[".repeat(200) + &"]".repeat(200);
         assert!(parse(&text).unwrap_err().message.contains("nested"));
     }
+
+    fn first_key_of_first_value(text: &str) -> Span {
+        let docs = parse(text).unwrap();
+        let Value::Map(top) = &docs[0].value else {
+            panic!()
+        };
+        let Value::Map(inner) = &top[0].1.value else {
+            panic!()
+        };
+        inner[0].0.span
+    }
+
+    #[test]
+    fn offsets_stay_byte_offsets_with_a_bom_and_crlf() {
+        let text = "\u{feff}groups:\n  A: {}\n";
+        let span = first_key_of_first_value(text);
+        assert_eq!(&text[span.offset..span.offset + span.len], "A");
+        let text = "groups:\r\n  # note\r\n  B: {}\r\n";
+        let span = first_key_of_first_value(text);
+        assert_eq!(&text[span.offset..span.offset + span.len], "B");
+    }
 }

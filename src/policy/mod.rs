@@ -9,7 +9,11 @@
 //!   *implicit*: `implicit: true` and [`Mode::Additive`](crate::model::Mode::Additive), so it
 //!   ensures those memberships but never removes anybody — the safe reading of a file that never
 //!   said the group is fully described.
-//! - Every problem is collected; [`load`] fails with all of them at once.
+//! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
+//!   position. [`check`] then resolves names against live Coupa the same way.
+//! - YAML is read with libyaml's event parser into a small tree with byte spans (see `yaml`),
+//!   because serde_yaml does not say where a value was written.
+//! - `policy_digest` is `sha256:<hex>` over each file's relative path and text, in path order.
 
 mod check;
 mod convert;
@@ -19,10 +23,12 @@ mod yaml;
 
 use std::path::Path;
 
+/// Re-exported for callers of [`load_files`].
+pub use crate::model::PolicyFile;
 pub use check::{check, CheckReport};
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
 
-use crate::model::{Desired, Loc, PolicyFile};
+use crate::model::{Desired, Loc};
 
 /// Reads every policy file under `dir` and merges them. Paths in diagnostics and in
 /// `Desired::files` are relative to `dir`'s parent (`policies/groups.yaml`), so output does not

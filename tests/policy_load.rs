@@ -309,7 +309,7 @@ fn every_problem_is_reported_in_one_run_with_positions() {
     assert!(got[3].2.as_deref().unwrap().starts_with("write `expense`"));
 
     assert_eq!(got[4].0, "unknown top-level key `setings`");
-    assert_eq!(got[4].1, point(a, 9, 1, "unknown field"));
+    assert_eq!(got[4].1, point(a, 9, 1, "unknown key"));
     assert!(got[4]
         .2
         .as_deref()
@@ -466,7 +466,7 @@ fn wrong_shapes_are_reported_not_skipped() {
         [
             ("group `A` must be a mapping, not a list", 2, 6),
             ("each entry of `members` must be a name, not a list", 4, 15),
-            ("empty entry in `members`", 4, 20),
+            ("`~` in `members` means nothing in YAML", 4, 20),
             ("`description` must be text, not a list", 5, 18),
             ("`groups` must be a list, not a single value", 7, 20),
             ("unknown field `teams` in user `carol`", 7, 24),
@@ -519,4 +519,42 @@ fn settings_and_locs_can_be_located_for_other_checks() {
         [point("policies/s.yaml", 16, 26, "limit set here")]
     );
     assert!(policy::render_plain(&[diag]).contains("policies/s.yaml:16:26"));
+}
+
+#[test]
+fn rendering_is_pinned_for_a_cross_file_duplicate() {
+    let files = vec![
+        PolicyFile {
+            path: "policies/a.yaml".into(),
+            text: "groups:\n  AP Clerks:\n    members: [bob]\n".into(),
+        },
+        PolicyFile {
+            path: "policies/b.yaml".into(),
+            text: "users:\n  bob: { groups: [AP Clerks] }\n".into(),
+        },
+    ];
+    let err = policy::load_files(files).unwrap_err();
+    let expected = "\
+policy::duplicate_member
+
+  × `bob` is listed twice for group `AP Clerks`
+   ╭─[policies/b.yaml:2:19]
+ 1 │ users:
+ 2 │   bob: { groups: [AP Clerks] }
+   ·                   ────┬────
+   ·                       ╰── listed again here, via `users`
+   ╰────
+  help: list each person once per group, role or license (identities match case-insensitively)
+
+Advice: policy::duplicate_member
+
+  ☞ see also
+   ╭─[policies/a.yaml:3:15]
+ 2 │   AP Clerks:
+ 3 │     members: [bob]
+   ·               ─┬─
+   ·                ╰── first listed here
+   ╰────
+";
+    assert_eq!(policy::render_plain(&err.diagnostics), expected);
 }

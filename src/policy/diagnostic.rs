@@ -229,13 +229,17 @@ pub(crate) fn sort(diags: &mut [PolicyDiagnostic]) {
 }
 
 /// Renders diagnostics as plain text without colour at a fixed width of 100 columns (for golden
-/// files and CI logs), with miette's graphical handler and its no-colour theme.
+/// files and CI logs), with miette's graphical handler and its no-colour theme; a blank line
+/// separates reports.
 pub fn render_plain(diags: &[PolicyDiagnostic]) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    for d in diags {
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         // Writing into a String cannot fail; a rendering error just leaves that report short.
         let _ = handler.render_report(&mut out, d);
     }

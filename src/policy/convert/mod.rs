@@ -246,16 +246,19 @@ impl Cx<'_> {
                     ),
                     None => format!("{context} accepts: {}", allowed.join(", ")),
                 };
-                let message = if allowed == TOP_LEVEL {
-                    format!("unknown top-level key `{name}`")
+                let (message, label) = if allowed == TOP_LEVEL {
+                    (format!("unknown top-level key `{name}`"), "unknown key")
                 } else {
-                    format!("unknown field `{name}` in {context}")
+                    (
+                        format!("unknown field `{name}` in {context}"),
+                        "unknown field",
+                    )
                 };
                 self.error(
                     "policy::unknown_field",
                     message,
                     loc(file, k),
-                    "unknown field",
+                    label,
                     Some(help),
                 );
                 continue;
@@ -288,6 +291,13 @@ impl Cx<'_> {
                         Value::Scalar(s) if !s.trim().is_empty() => {
                             out.push((s.trim().to_string(), loc(file, item)))
                         }
+                        Value::Null(s) if !s.is_empty() => self.error(
+                            "policy::empty_entry",
+                            format!("`{s}` in {what} means nothing in YAML"),
+                            loc(file, item),
+                            "read as empty",
+                            Some(format!("if `{s}` is a name, quote it: `'{s}'`")),
+                        ),
                         Value::Scalar(_) | Value::Null(_) => self.error(
                             "policy::empty_entry",
                             format!("empty entry in {what}"),

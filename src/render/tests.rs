@@ -114,7 +114,7 @@ By person:
   carol: + AP Clerks, + license expense (reported only)
 
 Group members after apply:
-  group "AP Clerks" (id 12): 7 -> 7 members
+  group "AP Clerks" (id 12), members 7 -> 7:
       alice
     - bob
     + carol
@@ -209,7 +209,7 @@ fn member_diff_skips_long_unchanged_runs() {
         &[("G", 1, &members)],
     );
     let t = text(&p, Color::Never);
-    let expected = "  group \"G\" (id 1): 20 -> 19 members\n      ... 8 unchanged members\n      u08\n      u09\n    - u10\n      u11\n      u12\n      ... 7 unchanged members\n";
+    let expected = "  group \"G\" (id 1), members 20 -> 19:\n      ... 8 unchanged members\n      u08\n      u09\n    - u10\n      u11\n      u12\n      ... 7 unchanged members\n";
     assert!(t.contains(expected), "{t}");
 }
 
@@ -228,7 +228,7 @@ fn duplicate_membership_removals_show_their_ids() {
     );
     assert!(t.contains("  bob: - G\n"), "person view names G once: {t}");
     assert!(
-        t.contains("1 -> 0 members\n    - bob\n\n"),
+        t.contains("members 1 -> 0:\n    - bob\n\n"),
         "member list shows bob once: {t}"
     );
 }

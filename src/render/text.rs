@@ -148,7 +148,7 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
         let after = after_members(&before, &t.changes);
         let _ = writeln!(
             out,
-            "  {}: {} -> {} members",
+            "  {}, members {} -> {}:",
             t.title(),
             before.len(),
             after.len()

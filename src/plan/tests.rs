@@ -610,3 +610,26 @@ fn guards_count_only_applied_removals() {
     assert_eq!(plan.summary.reported_only, 1);
     assert!(check_guards(&plan, &settings(Some(0), Some(0.0)), None).is_ok());
 }
+
+#[test]
+fn a_large_tenant_plans_every_change() {
+    // 100,000 users; group 50 holds the first 60,000; the policy lists users 10,000..70,000.
+    let mut live = tenant();
+    live.groups.push(group(50, "Everyone"));
+    for i in 0..100_000u64 {
+        live.users.push(user(10_000 + i, &format!("p{i:06}")));
+        if i < 60_000 {
+            live.memberships.push(ms(1_000_000 + i, 10_000 + i, 50));
+        }
+    }
+    let names: Vec<String> = (10_000..70_000)
+        .map(|i| format!("P{i:06}@ACME.COM"))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let d = with_group(desired(), target("everyone", Mode::Authoritative, &names));
+    let plan = diff(&d, &live).unwrap();
+    assert_eq!((plan.summary.add, plan.summary.remove), (10_000, 10_000));
+    assert_eq!(plan.changes[0].user, "p000000");
+    assert_eq!(plan.changes[10_000].user, "p060000");
+    assert_eq!(plan.preconditions.groups["Everyone"].members.len(), 60_000);
+}

@@ -1,6 +1,6 @@
 //! Changes grouped the ways renderers show them: by target and by person.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::{fold, Action, Change, Kind, Plan};
 use crate::plan::kind_word;
@@ -15,6 +15,8 @@ pub(super) struct TargetChanges<'a> {
     pub changes: Vec<&'a Change>,
     /// Index of each of `changes` in `Plan::changes`.
     pub indices: Vec<usize>,
+    /// Users with more than one change of the same action here (duplicated live memberships).
+    repeated: HashSet<(Action, u64)>,
 }
 
 impl TargetChanges<'_> {
@@ -38,12 +40,7 @@ impl TargetChanges<'_> {
     /// How to show a change's user: the login, plus the membership id when the same user has
     /// several removals here (duplicated live memberships).
     pub fn user_label(&self, c: &Change) -> String {
-        let dup = self
-            .changes
-            .iter()
-            .filter(|o| o.action == c.action && o.user_id == c.user_id)
-            .count()
-            > 1;
+        let dup = self.repeated.contains(&(c.action, c.user_id));
         match (dup, c.membership_id) {
             (true, Some(id)) => format!("{} (membership {id})", c.user),
             _ => c.user.clone(),
@@ -66,6 +63,7 @@ pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
                 privileged: false,
                 changes: Vec::new(),
                 indices: Vec::new(),
+                repeated: HashSet::new(),
             });
             out.len() - 1
         });
@@ -74,6 +72,14 @@ pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
         t.applies &= c.applies;
         t.changes.push(c);
         t.indices.push(n);
+    }
+    for t in &mut out {
+        let mut seen = HashSet::new();
+        for c in &t.changes {
+            if !seen.insert((c.action, c.user_id)) {
+                t.repeated.insert((c.action, c.user_id));
+            }
+        }
     }
     out
 }

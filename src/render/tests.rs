@@ -376,3 +376,38 @@ fn markdown_cuts_details_inside_a_section_and_closes_it() {
     );
     assert!(md.contains(&format!("{} of {n} changes are not shown", n - shown)));
 }
+
+#[test]
+fn big_groups_render_every_change_once() {
+    use Action::*;
+    // 20,000 members, every third removed, 5,000 added: the member-list diff must stay exact.
+    let members: Vec<String> = (0..20_000).map(|i| format!("m{i:05}")).collect();
+    let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+    let mut changes = Vec::new();
+    for (i, m) in members.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+        changes.push(change(Remove, Kind::Group, "Big", 1, m, i as u64));
+    }
+    for i in 0..5_000u64 {
+        changes.push(change(
+            Add,
+            Kind::Group,
+            "Big",
+            1,
+            &format!("n{i:05}"),
+            100_000 + i,
+        ));
+    }
+    let removed = changes.len() - 5_000;
+    let p = plan_with(changes, vec![], &[("Big", 1, &refs)]);
+    let t = text(&p, Color::Never);
+    let list = &t[t.find("Group members after apply:").unwrap()..];
+    assert_eq!(
+        list.lines().filter(|l| l.starts_with("    - m")).count(),
+        removed
+    );
+    assert_eq!(
+        list.lines().filter(|l| l.starts_with("    + n")).count(),
+        5_000
+    );
+    assert!(list.contains(&format!("members 20000 -> {}:", 20_000 - removed + 5_000)));
+}

@@ -171,7 +171,9 @@ fn after_members<'a>(before: &[&'a str], changes: &[&'a Change]) -> Vec<&'a str>
 }
 
 fn write_list_diff(out: &mut String, p: &Painter, before: &[&str], after: &[&str]) {
-    let ops = capture_diff_slices(Algorithm::Myers, before, after);
+    // Both lists are sorted and duplicate-free, so patience finds every kept member at once
+    // (Myers would be quadratic-ish on big groups with many changes).
+    let ops = capture_diff_slices(Algorithm::Patience, before, after);
     let mut shown_to = 0; // old index up to which lines were shown or skipped
     for group in group_diff_ops(ops, CONTEXT) {
         let Some(first) = group.first() else { continue };

@@ -6,6 +6,7 @@ use crate::model::{Action, Change, Kind, Plan};
 use crate::plan::kind_word;
 
 use super::closing_line;
+use super::printable::printable;
 use super::targets::{by_target, TargetChanges};
 
 /// The markdown output never exceeds this many bytes (and so characters).
@@ -18,6 +19,7 @@ const RESERVE: usize = 1_000;
 /// changes first, warnings, then every target's changes in a collapsible `<details>` section.
 /// Never longer than [`MARKDOWN_LIMIT`]; when cut, it says how many changes were left out.
 pub fn markdown(plan: &Plan) -> String {
+    let plan = &*printable(plan);
     let mut w = Budget::new(MARKDOWN_LIMIT - RESERVE);
     // Which changes appear somewhere, so "left out" is counted exactly.
     let mut shown = vec![false; plan.changes.len()];

@@ -3,6 +3,7 @@
 
 mod json;
 mod markdown;
+mod printable;
 mod targets;
 mod text;
 

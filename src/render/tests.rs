@@ -411,3 +411,22 @@ fn big_groups_render_every_change_once() {
     );
     assert!(list.contains(&format!("members 20000 -> {}:", 20_000 - removed + 5_000)));
 }
+
+#[test]
+fn control_characters_in_names_are_escaped() {
+    use Action::*;
+    let p = plan_with(
+        vec![change(Remove, Kind::Group, "Ops\x1b[2J", 1, "eve\x07", 1)],
+        vec!["odd \x1b[31m warning".into()],
+        &[("Ops\x1b[2J", 1, &["eve\x07"])],
+    );
+    for out in [text(&p, Color::Never), markdown(&p)] {
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("eve\\u{7}"), "{out}");
+    }
+    let t = text(&p, Color::Never);
+    assert!(t.contains("group \"Ops\\u{1b}[2J\" (id 1)"), "{t}");
+    assert!(t.contains("members 1 -> 0:\n    - eve\\u{7}\n"), "{t}");
+    // JSON keeps the data as it is (serde_json escapes it).
+    assert!(json(&p).contains("\"user\": \"eve\\u0007\""));
+}

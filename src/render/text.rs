@@ -8,6 +8,7 @@ use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
 
 use crate::model::{Action, Change, Kind, Plan};
 
+use super::printable::printable;
 use super::targets::{by_person, by_target, TargetChanges};
 use super::{closing_line, Color};
 
@@ -45,6 +46,7 @@ impl Painter {
 /// touched groups, warnings and a closing summary line. Removals stand out in red and bold when
 /// `color` is `Always`.
 pub fn text(plan: &Plan, color: Color) -> String {
+    let plan = &*printable(plan);
     let p = Painter(color);
     let mut out = String::new();
     if !plan.domain.is_empty() {

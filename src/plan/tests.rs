@@ -633,3 +633,17 @@ fn a_large_tenant_plans_every_change() {
     assert_eq!(plan.changes[10_000].user, "p060000");
     assert_eq!(plan.preconditions.groups["Everyone"].members.len(), 60_000);
 }
+
+#[test]
+fn guard_message_names_totals_groups_and_the_override() {
+    let plan = removal_plan(6, 20);
+    let err = check_guards(&plan, &settings(Some(5), Some(0.25)), Some(4)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "removal guard tripped:\n  \
+         this plan removes 6 group memberships; the limit is 5 (settings.max_removals.total)\n  \
+         group \"Big\" would lose 6 of 20 members (30%); the limit is 25% (settings.max_removals.per_group_fraction)\n  \
+         --allow-removals 4 does not match: the plan removes exactly 6\n\
+         Review the removals, then rerun with --allow-removals 6 to allow exactly these 6 removals."
+    );
+}

@@ -1,5 +1,6 @@
 //! The markdown plan for pull-request comments (GitHub caps a comment at 65,536 characters).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::{Action, Change, Kind, Plan};
@@ -37,8 +38,16 @@ pub fn markdown(plan: &Plan) -> String {
             .collect();
         if !important.is_empty() {
             w.push("### Removals and privileged changes\n\n");
+            // A user removed twice from one group (duplicated memberships) gets the ids shown.
+            let mut times: HashMap<(Kind, &str, u64, Action), usize> = HashMap::new();
+            for (_, c) in &important {
+                *times
+                    .entry((c.kind, &c.target, c.user_id, c.action))
+                    .or_default() += 1;
+            }
             for (i, c) in important {
-                if !w.push(&important_item(c)) {
+                let repeated = times[&(c.kind, c.target.as_str(), c.user_id, c.action)] > 1;
+                if !w.push(&important_item(c, repeated)) {
                     break;
                 }
                 shown[i] = true;
@@ -161,7 +170,7 @@ fn summary_table(plan: &Plan) -> String {
 }
 
 /// `- **remove** bob from group AP Clerks` (with the reported-only and privileged notes).
-fn important_item(c: &Change) -> String {
+fn important_item(c: &Change, repeated: bool) -> String {
     let (verb, prep) = match c.action {
         Action::Add => ("add", "to"),
         Action::Remove => ("remove", "from"),
@@ -172,6 +181,9 @@ fn important_item(c: &Change) -> String {
         kind_word(c.kind),
         escape(&c.target)
     );
+    if let (true, Some(id)) = (repeated, c.membership_id) {
+        let _ = write!(s, " (membership {id})");
+    }
     if c.privileged {
         s.push_str(" — **privileged: omnipotent role**");
     }

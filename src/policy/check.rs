@@ -1,0 +1,234 @@
+//! Checks a loaded policy against live Coupa: every name must resolve.
+
+use std::collections::{HashMap, HashSet};
+
+use miette::Severity;
+
+use super::diagnostic::{sort, PolicyDiagnostic, Sources};
+use super::suggest::{closest, IdentitySuggester};
+use crate::model::{Desired, Live, LiveIndex, Loc, Member, Target, User, UserMatch};
+
+/// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub errors: Vec<PolicyDiagnostic>,
+    pub warnings: Vec<PolicyDiagnostic>,
+}
+
+impl CheckReport {
+    /// True when there are no errors (warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// One line per warning (`path:line:col: message`), for `Plan::warnings`.
+    pub fn warning_messages(&self) -> Vec<String> {
+        self.warnings
+            .iter()
+            .map(PolicyDiagnostic::one_line)
+            .collect()
+    }
+}
+
+/// Resolves every user, group and role the policy names against `live`: unknown or ambiguous
+/// names are errors (with "did you mean"), inactive users and groups are warnings. Names match
+/// case-insensitively. Licenses need no lookup: their keys were checked when loading.
+pub fn check(desired: &Desired, live: &Live) -> CheckReport {
+    let sources = Sources::new(&desired.files);
+    let ix = LiveIndex::new(live);
+    let mut cx = Checker {
+        sources: &sources,
+        ix: &ix,
+        suggester: None,
+        report: CheckReport::default(),
+    };
+    for g in desired.groups.values() {
+        cx.group(g);
+    }
+    for r in desired.roles.values() {
+        cx.role(r);
+    }
+    for t in desired
+        .groups
+        .values()
+        .chain(desired.roles.values())
+        .chain(desired.licenses.values())
+    {
+        // The loader removed repeats of one identity; this catches one person written two ways.
+        let mut by_user: HashMap<u64, &Member> = HashMap::new();
+        for m in &t.members {
+            let Some(user) = cx.member(m, Some(t)) else {
+                continue;
+            };
+            match by_user.get(&user.id) {
+                Some(first) => cx.same_person(t, user, m, first),
+                None => {
+                    by_user.insert(user.id, m);
+                }
+            }
+        }
+    }
+    for m in &desired.settings.protected_users {
+        cx.member(m, None);
+    }
+    let mut report = cx.report;
+    // Per-user members share the key's Loc, so one unknown person named for several targets
+    // would repeat; keep one diagnostic per place and message.
+    for list in [&mut report.errors, &mut report.warnings] {
+        let mut seen = HashSet::new();
+        list.retain(|d| seen.insert((d.sort_key(), d.message().to_string())));
+        sort(list);
+    }
+    report
+}
+
+struct Checker<'a> {
+    sources: &'a Sources,
+    ix: &'a LiveIndex<'a>,
+    /// Built on the first unknown user only: most runs never need it.
+    suggester: Option<IdentitySuggester<'a>>,
+    report: CheckReport,
+}
+
+impl<'a> Checker<'a> {
+    fn push(&mut self, d: PolicyDiagnostic) {
+        match d.severity() {
+            Severity::Error => self.report.errors.push(d),
+            _ => self.report.warnings.push(d),
+        }
+    }
+
+    fn at(&self, d: PolicyDiagnostic, loc: Loc, label: &str) -> PolicyDiagnostic {
+        d.label(self.sources, loc, label)
+    }
+
+    fn group(&mut self, t: &Target) {
+        if let Some(g) = self.ix.group(&t.name) {
+            if !g.active {
+                let d = PolicyDiagnostic::warning(
+                    "policy::inactive_group",
+                    format!("group `{}` is inactive in Coupa", g.name),
+                );
+                let d = self.at(d, t.loc, "inactive group").help(
+                    "members are still managed; reactivate the group or remove it from the policy",
+                );
+                self.push(d);
+            }
+            return;
+        }
+        if let Some(p) = self.ix.project(&t.name) {
+            let d = PolicyDiagnostic::error(
+                "policy::project_not_group",
+                format!("`{}` is a project, not a user group", p.name),
+            );
+            let d = self
+                .at(d, t.loc, "a project")
+                .help("coupa-access manages user groups; manage project members in Coupa");
+            self.push(d);
+            return;
+        }
+        let names = self.ix.live.groups.iter().map(|g| g.name.as_str());
+        let help = match closest(&t.name, names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "group names must match a user group in Coupa (case-insensitively)".into(),
+        };
+        let d = PolicyDiagnostic::error(
+            "policy::unknown_group",
+            format!("unknown group `{}`", t.name),
+        );
+        let d = self.at(d, t.loc, "no such group in Coupa").help(help);
+        self.push(d);
+    }
+
+    fn role(&mut self, t: &Target) {
+        if self.ix.role(&t.name).is_some() {
+            return;
+        }
+        let names = self.ix.live.roles.iter().map(|r| r.name.as_str());
+        let help = match closest(&t.name, names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "role names must match a role in Coupa (case-insensitively)".into(),
+        };
+        let d =
+            PolicyDiagnostic::error("policy::unknown_role", format!("unknown role `{}`", t.name));
+        let d = self.at(d, t.loc, "no such role in Coupa").help(help);
+        self.push(d);
+    }
+
+    /// Warns about one person listed twice for `t` under different identities.
+    fn same_person(&mut self, t: &Target, user: &User, again: &Member, first: &Member) {
+        let d = PolicyDiagnostic::warning(
+            "policy::same_person_twice",
+            format!(
+                "`{}` and `{}` are the same user (`{}`), both listed for `{}`",
+                first.identity, again.identity, user.login, t.name
+            ),
+        );
+        let d = self.at(d, again.loc, "listed again here");
+        let d = self
+            .at(d, first.loc, "first listed here")
+            .help("list each person once");
+        self.push(d);
+    }
+
+    /// Resolves one member, reporting problems; returns the user when there is exactly one.
+    /// `target` is `None` for `protected_users`, where an inactive user is no concern.
+    fn member(&mut self, m: &Member, target: Option<&Target>) -> Option<&'a User> {
+        match self.ix.user(&m.identity) {
+            UserMatch::One(u) => {
+                if let (false, Some(t)) = (u.active, target) {
+                    let d = PolicyDiagnostic::warning(
+                        "policy::inactive_user",
+                        format!("user `{}` is inactive in Coupa", m.identity),
+                    );
+                    let d = self
+                        .at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
+                        .help("reactivate the user in Coupa or remove them from the policy");
+                    self.push(d);
+                }
+                Some(u)
+            }
+            UserMatch::Ambiguous(a, b) => {
+                let d = PolicyDiagnostic::error(
+                    "policy::ambiguous_user",
+                    format!(
+                        "`{}` matches two users: `{}` (email {}) and `{}` (email {})",
+                        m.identity, a.login, a.email, b.login, b.email
+                    ),
+                );
+                let d = self
+                    .at(d, m.loc, "ambiguous")
+                    .help("write the login of the user you mean");
+                self.push(d);
+                None
+            }
+            UserMatch::None => {
+                let ix = self.ix;
+                let suggestion = self
+                    .suggester
+                    .get_or_insert_with(|| IdentitySuggester::new(ix.identities()))
+                    .suggest(&m.identity);
+                let help = match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "write the user's Coupa login or email".into(),
+                };
+                let (code, message) = match target {
+                    Some(_) => (
+                        "policy::unknown_user",
+                        format!("unknown user `{}`", m.identity),
+                    ),
+                    None => (
+                        "policy::unknown_protected_user",
+                        format!("unknown user `{}` in `protected_users`", m.identity),
+                    ),
+                };
+                let d = PolicyDiagnostic::error(code, message);
+                let d = self
+                    .at(d, m.loc, "no such login or email in Coupa")
+                    .help(help);
+                self.push(d);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! Turns parsed policy files into one merged [`Desired`], collecting every problem on the way.
+//!
+//! Two passes: first every file's `groups:`, `roles:`, `licenses:` and `settings:`, so that the
+//! per-person `users:` form (second pass) sees every declared target whatever file it is in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use miette::Severity;
+
+use super::diagnostic::{PolicyDiagnostic, Sources};
+use super::suggest::closest;
+use super::yaml::{self, Node, Value};
+use crate::model::{Desired, License, Loc, PolicyFile, Settings, Target};
+
+mod settings;
+mod targets;
+#[cfg(test)]
+mod tests;
+
+const TOP_LEVEL: &[&str] = &["groups", "roles", "licenses", "users", "settings"];
+const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
+const USER_FIELDS: &[&str] = &["groups", "roles", "licenses"];
+const SETTINGS_FIELDS: &[&str] = &["protected_users", "max_removals"];
+const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
+
+/// Which kind of target a section declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Group,
+    Role,
+    License,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::License => "license",
+        }
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A target being assembled, with who is already in it (folded identity -> where it was listed).
+struct Entry {
+    target: Target,
+    seen: HashMap<String, Loc>,
+}
+
+/// Reads, validates and merges policy files (any order; they are sorted by path here).
+pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyDiagnostic>> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let sources = Sources::new(&files);
+    let mut cx = Cx {
+        sources: &sources,
+        diags: Vec::new(),
+        targets: [Vec::new(), Vec::new(), Vec::new()],
+        by_name: [HashMap::new(), HashMap::new(), HashMap::new()],
+        settings: Settings::default(),
+        settings_loc: None,
+    };
+
+    let mut users_sections: Vec<(usize, Node)> = Vec::new();
+    for (file, f) in files.iter().enumerate() {
+        let docs = match yaml::parse(&f.text) {
+            Ok(docs) => docs,
+            Err(e) => {
+                // libyaml reports an unexpected end at the very end of the text, where miette
+                // draws no label; point at the last written character instead.
+                let end = f.text.trim_end().len();
+                let offset = if e.offset >= end {
+                    end.saturating_sub(1)
+                } else {
+                    e.offset
+                };
+                let loc = Loc {
+                    file,
+                    offset,
+                    len: 1,
+                };
+                let d = PolicyDiagnostic::error(
+                    "policy::yaml_syntax",
+                    format!("invalid YAML: {}", e.message),
+                )
+                .label(&sources, loc, "here")
+                .help("fix the YAML syntax; nothing else in this file was read");
+                cx.diags.push(d);
+                continue;
+            }
+        };
+        for doc in docs {
+            cx.top_level(file, doc, &mut users_sections);
+        }
+    }
+    for (file, node) in &users_sections {
+        cx.users(*file, node);
+    }
+
+    if !cx.diags.is_empty() {
+        return Err(cx.diags);
+    }
+    let [groups, roles, licenses] = cx.targets;
+    let keyed = |v: Vec<Entry>| -> BTreeMap<String, Target> {
+        v.into_iter()
+            .map(|e| (e.target.name.clone(), e.target))
+            .collect()
+    };
+    Ok(Desired {
+        groups: keyed(groups),
+        roles: keyed(roles),
+        licenses: licenses
+            .into_iter()
+            .filter_map(|e| License::from_key(&e.target.name).map(|l| (l, e.target)))
+            .collect(),
+        settings: cx.settings,
+        policy_digest: digest(&files),
+        files,
+    })
+}
+
+/// `sha256:<hex>` over each file's path, a NUL, its length (u64 little-endian) and its text,
+/// in path order — so renaming or moving a file changes the digest too.
+pub(crate) fn digest(files: &[PolicyFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0u8]);
+        h.update((f.text.len() as u64).to_le_bytes());
+        h.update(f.text.as_bytes());
+    }
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+struct Cx<'s> {
+    sources: &'s Sources,
+    diags: Vec<PolicyDiagnostic>,
+    /// Per kind (group, role, license), in the order first named.
+    targets: [Vec<Entry>; 3],
+    /// Per kind: folded name -> index into `targets`.
+    by_name: [HashMap<String, usize>; 3],
+    settings: Settings,
+    settings_loc: Option<Loc>,
+}
+
+fn loc(file: usize, node: &Node) -> Loc {
+    Loc {
+        file,
+        offset: node.span.offset,
+        len: node.span.len,
+    }
+}
+
+impl Cx<'_> {
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: String,
+        at: Loc,
+        label: &str,
+        help: Option<String>,
+    ) {
+        let mut d =
+            PolicyDiagnostic::new(Severity::Error, code, message).label(self.sources, at, label);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.diags.push(d);
+    }
+
+    fn wrong_type(
+        &mut self,
+        file: usize,
+        node: &Node,
+        what: &str,
+        expected: &str,
+        help: Option<String>,
+    ) {
+        let message = format!("{what} must be {expected}, not {}", node.type_name());
+        self.error(
+            "policy::wrong_type",
+            message,
+            loc(file, node),
+            &format!("expected {expected}"),
+            help,
+        );
+    }
+
+    /// The pairs of a mapping; nothing (null) counts as an empty mapping.
+    fn map<'n>(
+        &mut self,
+        file: usize,
+        node: &'n Node,
+        what: &str,
+        help: Option<String>,
+    ) -> &'n [(Node, Node)] {
+        match &node.value {
+            Value::Map(pairs) => pairs,
+            Value::Null(_) => &[],
+            _ => {
+                self.wrong_type(file, node, what, "a mapping", help);
+                &[]
+            }
+        }
+    }
+
+    /// A key as text, or `None` (reported) when it is not a plain value.
+    fn key(&mut self, file: usize, key: &Node) -> Option<String> {
+        match &key.value {
+            Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.clone()),
+            _ => {
+                self.error(
+                    "policy::bad_key",
+                    "a key must be a non-empty name".into(),
+                    loc(file, key),
+                    "this key",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Known fields of a mapping, reporting unknown and repeated ones.
+    fn fields<'n>(
+        &mut self,
+        file: usize,
+        pairs: &'n [(Node, Node)],
+        allowed: &'static [&'static str],
+        context: &str,
+    ) -> Vec<(&'static str, &'n Node, &'n Node)> {
+        let mut out: Vec<(&'static str, &'n Node, &'n Node)> = Vec::new();
+        for (k, v) in pairs {
+            let Some(name) = self.key(file, k) else {
+                continue;
+            };
+            let Some(field) = allowed.iter().copied().find(|a| *a == name) else {
+                let help = match closest(&name, allowed.iter().copied()) {
+                    Some(s) => format!(
+                        "did you mean `{s}`? {context} accepts: {}",
+                        allowed.join(", ")
+                    ),
+                    None => format!("{context} accepts: {}", allowed.join(", ")),
+                };
+                let (message, label) = if allowed == TOP_LEVEL {
+                    (format!("unknown top-level key `{name}`"), "unknown key")
+                } else {
+                    (
+                        format!("unknown field `{name}` in {context}"),
+                        "unknown field",
+                    )
+                };
+                self.error(
+                    "policy::unknown_field",
+                    message,
+                    loc(file, k),
+                    label,
+                    Some(help),
+                );
+                continue;
+            };
+            if let Some((_, first, _)) = out.iter().find(|(f, _, _)| *f == field) {
+                let d = PolicyDiagnostic::error(
+                    "policy::duplicate_key",
+                    format!("`{field}` is written twice in {context}"),
+                )
+                .label(self.sources, loc(file, k), "written again here")
+                .label(self.sources, loc(file, first), "first written here")
+                .help("keep one of them");
+                self.diags.push(d);
+                continue;
+            }
+            out.push((field, k, v));
+        }
+        out
+    }
+
+    /// A list of names (members, or the groups/roles/licenses of one user). A single value where
+    /// a list belongs is an error: silently accepting it invites `members: alice, bob`.
+    fn list(&mut self, file: usize, node: &Node, what: &str) -> Vec<(String, Loc)> {
+        match &node.value {
+            Value::Null(_) => Vec::new(),
+            Value::Seq(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.value {
+                        Value::Scalar(s) if !s.trim().is_empty() => {
+                            out.push((s.trim().to_string(), loc(file, item)))
+                        }
+                        Value::Null(s) if !s.is_empty() => self.error(
+                            "policy::empty_entry",
+                            format!("`{s}` in {what} means nothing in YAML"),
+                            loc(file, item),
+                            "read as empty",
+                            Some(format!("if `{s}` is a name, quote it: `'{s}'`")),
+                        ),
+                        Value::Scalar(_) | Value::Null(_) => self.error(
+                            "policy::empty_entry",
+                            format!("empty entry in {what}"),
+                            loc(file, item),
+                            "empty entry",
+                            Some("remove it, or write a name".into()),
+                        ),
+                        _ => self.wrong_type(
+                            file,
+                            item,
+                            &format!("each entry of {what}"),
+                            "a name",
+                            None,
+                        ),
+                    }
+                }
+                out
+            }
+            Value::Scalar(s) => {
+                let help = Some(format!("write a list: `[{s}]`"));
+                self.wrong_type(file, node, what, "a list", help);
+                Vec::new()
+            }
+            Value::Map(_) => {
+                self.wrong_type(file, node, what, "a list", None);
+                Vec::new()
+            }
+        }
+    }
+
+    fn top_level(&mut self, file: usize, doc: Node, users: &mut Vec<(usize, Node)>) {
+        let help = Some(format!(
+            "a policy file is a mapping with any of: {}",
+            TOP_LEVEL.join(", ")
+        ));
+        let pairs = self.map(file, &doc, "a policy file", help);
+        for (name, key, value) in self.fields(file, pairs, TOP_LEVEL, "a policy file") {
+            match name {
+                "groups" => self.declare(Kind::Group, file, value),
+                "roles" => self.declare(Kind::Role, file, value),
+                "licenses" => self.declare(Kind::License, file, value),
+                "users" => users.push((file, value.clone())),
+                _ => self.settings(file, key, value),
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The one `settings:` block.
+
+use std::collections::HashMap;
+
+use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
+use crate::model::{fold, Loc, MaxRemovals, Member};
+use crate::policy::diagnostic::PolicyDiagnostic;
+use crate::policy::yaml::{Node, Value};
+
+impl Cx<'_> {
+    pub(super) fn settings(&mut self, file: usize, key: &Node, body: &Node) {
+        let at = loc(file, key);
+        if let Some(first) = self.settings_loc {
+            let d = PolicyDiagnostic::error(
+                "policy::duplicate_settings",
+                "`settings` is written more than once",
+            )
+            .label(self.sources, at, "settings again here")
+            .label(self.sources, first, "first settings here")
+            .help("keep all settings in one block in one file");
+            self.diags.push(d);
+            return;
+        }
+        self.settings_loc = Some(at);
+        let pairs = self.map(file, body, "`settings`", None);
+        for (field, _, value) in self.fields(file, pairs, SETTINGS_FIELDS, "`settings`") {
+            if field == "protected_users" {
+                let mut seen: HashMap<String, Loc> = HashMap::new();
+                for (identity, at) in self.list(file, value, "`protected_users`") {
+                    if let Some(&first) = seen.get(&fold(&identity)) {
+                        let d = PolicyDiagnostic::error(
+                            "policy::duplicate_member",
+                            format!("`{identity}` is listed twice in `protected_users`"),
+                        )
+                        .label(self.sources, at, "listed again here")
+                        .label(self.sources, first, "first listed here")
+                        .help("list each person once");
+                        self.diags.push(d);
+                        continue;
+                    }
+                    seen.insert(fold(&identity), at);
+                    self.settings
+                        .protected_users
+                        .push(Member { identity, loc: at });
+                }
+            } else {
+                self.settings.max_removals = self.max_removals(file, value);
+            }
+        }
+    }
+
+    fn max_removals(&mut self, file: usize, node: &Node) -> MaxRemovals {
+        let mut out = MaxRemovals::default();
+        let help =
+            Some("write `max_removals: { total: 25, per_group_fraction: 0.25 }`".to_string());
+        let pairs = self.map(file, node, "`max_removals`", help);
+        for (field, _, value) in self.fields(file, pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
+            let text = match &value.value {
+                Value::Null(_) => continue,
+                Value::Scalar(s) => s.trim().to_string(),
+                _ => {
+                    self.wrong_type(file, value, &format!("`{field}`"), "a number", None);
+                    continue;
+                }
+            };
+            let at = loc(file, value);
+            if field == "total" {
+                match text.parse::<i64>() {
+                    Ok(n) if n >= 0 => out.total = Some(n as usize),
+                    Ok(_) => self.error(
+                        "policy::bad_setting",
+                        "`total` must not be negative".into(),
+                        at,
+                        "negative",
+                        Some(
+                            "the most removals one plan may make, e.g. `total: 25`; 0 allows none"
+                                .into(),
+                        ),
+                    ),
+                    Err(_) => self.error(
+                        "policy::bad_setting",
+                        "`total` must be a whole number".into(),
+                        at,
+                        "not a whole number",
+                        Some("the most removals one plan may make, e.g. `total: 25`".into()),
+                    ),
+                }
+            } else {
+                let help = Some("a fraction from 0 to 1 of one group's current members, e.g. `0.25` for a quarter".to_string());
+                match text.parse::<f64>() {
+                    Ok(f) if (0.0..=1.0).contains(&f) => out.per_group_fraction = Some(f),
+                    Ok(_) => self.error(
+                        "policy::bad_setting",
+                        "`per_group_fraction` must be between 0 and 1".into(),
+                        at,
+                        "outside 0..=1",
+                        help,
+                    ),
+                    Err(_) => self.error(
+                        "policy::bad_setting",
+                        "`per_group_fraction` must be a number".into(),
+                        at,
+                        "not a number",
+                        help,
+                    ),
+                }
+            }
+        }
+        out
+    }
+}

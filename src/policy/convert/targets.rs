@@ -1,0 +1,227 @@
+//! Declared targets (`groups:`, `roles:`, `licenses:`) and the per-person `users:` form.
+
+use std::collections::HashMap;
+
+use super::{loc, Cx, Entry, Kind, TARGET_FIELDS, USER_FIELDS};
+use crate::model::{fold, License, Loc, Member, Mode, Target};
+use crate::policy::diagnostic::PolicyDiagnostic;
+use crate::policy::suggest::closest;
+use crate::policy::yaml::{Node, Value};
+
+impl Cx<'_> {
+    /// Checks a license key, suggesting the right spelling.
+    fn license_key(&mut self, name: &str, at: Loc) -> bool {
+        if License::from_key(name).is_some() {
+            return true;
+        }
+        let keys = License::ALL.map(License::key);
+        let stripped = name
+            .strip_suffix("-user")
+            .filter(|s| License::from_key(s).is_some());
+        let help = match stripped.or_else(|| closest(name, keys)) {
+            Some(s) => format!("write `{s}`; licenses are: {}", keys.join(", ")),
+            None => format!("licenses are: {}", keys.join(", ")),
+        };
+        self.error(
+            "policy::unknown_license",
+            format!("unknown license `{name}`"),
+            at,
+            "not a license",
+            Some(help),
+        );
+        false
+    }
+
+    pub(super) fn declare(&mut self, kind: Kind, file: usize, section: &Node) {
+        let what = format!("`{}s`", kind.noun());
+        let help = Some(format!(
+            "write `{}s:` followed by indented names",
+            kind.noun()
+        ));
+        let pairs = self.map(file, section, &what, help);
+        for (key, body) in pairs {
+            let Some(name) = self.key(file, key) else {
+                continue;
+            };
+            if kind == Kind::License && !self.license_key(&name, loc(file, key)) {
+                continue;
+            }
+            let at = loc(file, key);
+            let folded = fold(&name);
+            let duplicate = self.by_name[kind.index()].get(&folded).copied();
+            if let Some(i) = duplicate {
+                let first = self.targets[kind.index()][i].target.loc;
+                let d = PolicyDiagnostic::error(
+                    "policy::duplicate_target",
+                    format!("{} `{name}` is declared twice", kind.noun()),
+                )
+                .label(self.sources, at, "declared again here")
+                .label(self.sources, first, "first declared here")
+                .help("declare each one once (names match case-insensitively); merge the entries");
+                self.diags.push(d);
+                // Its body is still checked below (every problem in one run), then discarded.
+            }
+            let context = format!("{} `{name}`", kind.noun());
+            let help = Some(format!("write `{name}: {{ members: [...] }}`"));
+            let body_pairs = self.map(file, body, &context, help);
+            let mut target = Target {
+                name: name.clone(),
+                loc: at,
+                ..Target::default()
+            };
+            let mut members = Vec::new();
+            for (field, _, value) in self.fields(file, body_pairs, TARGET_FIELDS, &context) {
+                match field {
+                    "description" => match &value.value {
+                        Value::Null(_) => {}
+                        Value::Scalar(s) => target.description = Some(s.clone()),
+                        _ => self.wrong_type(file, value, "`description`", "text", None),
+                    },
+                    "mode" => target.mode = self.mode(file, value),
+                    _ => members = self.list(file, value, "`members`"),
+                }
+            }
+            let index = self.targets[kind.index()].len();
+            self.targets[kind.index()].push(Entry {
+                target,
+                seen: HashMap::new(),
+            });
+            if duplicate.is_none() {
+                self.by_name[kind.index()].insert(folded, index);
+            }
+            for (identity, at) in members {
+                self.add_member(kind, index, identity, at, at, "listed again here");
+            }
+        }
+    }
+
+    fn mode(&mut self, file: usize, node: &Node) -> Mode {
+        match &node.value {
+            Value::Scalar(s) if s == "authoritative" => Mode::Authoritative,
+            Value::Scalar(s) if s == "additive" => Mode::Additive,
+            _ => {
+                let written = match &node.value {
+                    Value::Scalar(s) => s.as_str(),
+                    _ => "",
+                };
+                let help = match closest(written, ["authoritative", "additive"]) {
+                    Some(s) => format!("did you mean `{s}`? `mode` is `authoritative` (the default) or `additive`"),
+                    None => "`mode` is `authoritative` (the default: members not listed are removed) or `additive` (nobody is removed)".into(),
+                };
+                self.error(
+                    "policy::bad_mode",
+                    "invalid `mode`".into(),
+                    loc(file, node),
+                    "not a mode",
+                    Some(help),
+                );
+                Mode::Authoritative
+            }
+        }
+    }
+
+    /// Adds a member, reporting it when the same identity is already in that target.
+    /// `label_at` is where to point for a duplicate (for the `users:` form: the target's name in
+    /// that person's list), `member_at` is the member's own `Loc`.
+    fn add_member(
+        &mut self,
+        kind: Kind,
+        index: usize,
+        identity: String,
+        member_at: Loc,
+        label_at: Loc,
+        again: &str,
+    ) {
+        let entry = &mut self.targets[kind.index()][index];
+        let key = fold(&identity);
+        if let Some(&first) = entry.seen.get(&key) {
+            let d = PolicyDiagnostic::error(
+                "policy::duplicate_member",
+                format!("`{identity}` is listed twice for {} `{}`", kind.noun(), entry.target.name),
+            )
+            .label(self.sources, label_at, again)
+            .label(self.sources, first, "first listed here")
+            .help("list each person once per group, role or license (identities match case-insensitively)");
+            self.diags.push(d);
+            return;
+        }
+        entry.seen.insert(key, label_at);
+        entry.target.members.push(Member {
+            identity,
+            loc: member_at,
+        });
+    }
+
+    /// Second pass: the per-person form. A target named here that no section declares becomes an
+    /// implicit, additive target.
+    pub(super) fn users(&mut self, file: usize, section: &Node) {
+        let help = Some("write `users:` followed by indented logins or emails".to_string());
+        let pairs = self.map(file, section, "`users`", help);
+        let mut seen_here: HashMap<String, Loc> = HashMap::new();
+        for (key, body) in pairs {
+            let Some(identity) = self.key(file, key) else {
+                continue;
+            };
+            let identity = identity.trim().to_string();
+            let at = loc(file, key);
+            if let Some(&first) = seen_here.get(&fold(&identity)) {
+                let d = PolicyDiagnostic::error(
+                    "policy::duplicate_key",
+                    format!("`{identity}` is written twice in `users`"),
+                )
+                .label(self.sources, at, "written again here")
+                .label(self.sources, first, "first written here")
+                .help("merge the two entries");
+                self.diags.push(d);
+                continue;
+            }
+            seen_here.insert(fold(&identity), at);
+            let context = format!("user `{identity}`");
+            let help = Some(format!("write `{identity}: {{ groups: [...] }}`"));
+            let body_pairs = self.map(file, body, &context, help);
+            for (field, _, value) in self.fields(file, body_pairs, USER_FIELDS, &context) {
+                let kind = match field {
+                    "groups" => Kind::Group,
+                    "roles" => Kind::Role,
+                    _ => Kind::License,
+                };
+                for (name, name_at) in self.list(file, value, &format!("`{field}`")) {
+                    if kind == Kind::License && !self.license_key(&name, name_at) {
+                        continue;
+                    }
+                    let index = self.implicit(kind, &name, name_at);
+                    self.add_member(
+                        kind,
+                        index,
+                        identity.clone(),
+                        at,
+                        name_at,
+                        "listed again here, via `users`",
+                    );
+                }
+            }
+        }
+    }
+
+    /// The index of the target `name`, creating an implicit one when none is declared.
+    fn implicit(&mut self, kind: Kind, name: &str, at: Loc) -> usize {
+        let folded = fold(name);
+        if let Some(&i) = self.by_name[kind.index()].get(&folded) {
+            return i;
+        }
+        let index = self.targets[kind.index()].len();
+        self.targets[kind.index()].push(Entry {
+            target: Target {
+                name: name.to_string(),
+                mode: Mode::Additive,
+                description: None,
+                members: Vec::new(),
+                loc: at,
+                implicit: true,
+            },
+            seen: HashMap::new(),
+        });
+        self.by_name[kind.index()].insert(folded, index);
+        index
+    }
+}

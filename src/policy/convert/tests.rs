@@ -1,0 +1,170 @@
+use super::*;
+use crate::model::{MaxRemovals, Mode};
+
+fn one(text: &str) -> Result<Desired, Vec<PolicyDiagnostic>> {
+    convert(vec![PolicyFile {
+        path: "p/a.yaml".into(),
+        text: text.into(),
+    }])
+}
+
+fn messages(text: &str) -> Vec<String> {
+    match one(text) {
+        Ok(d) => panic!("expected errors, got {d:?}"),
+        Err(ds) => ds.iter().map(|d| d.message().to_string()).collect(),
+    }
+}
+
+fn helps(text: &str) -> Vec<String> {
+    one(text)
+        .unwrap_err()
+        .iter()
+        .map(|d| d.help_text().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn mode_defaults_to_authoritative_and_rejects_other_words() {
+    let d = one("groups:\n  A: {}\n  B: { mode: additive }\n").unwrap();
+    assert_eq!(d.groups["A"].mode, Mode::Authoritative);
+    assert_eq!(d.groups["B"].mode, Mode::Additive);
+    assert_eq!(
+        messages("groups:\n  A: { mode: Additive }\n"),
+        ["invalid `mode`"]
+    );
+    assert!(helps("groups:\n  A: { mode: Additive }\n")[0].starts_with("did you mean `additive`?"));
+    assert!(helps("groups:\n  A: { mode: [x] }\n")[0].starts_with("`mode` is `authoritative`"));
+}
+
+#[test]
+fn license_keys_are_checked_with_suggestions() {
+    assert_eq!(
+        messages("licenses:\n  spend-guard-user: {}\n"),
+        ["unknown license `spend-guard-user`"]
+    );
+    assert!(helps("licenses:\n  spend-guard-user: {}\n")[0].starts_with("write `spend-guard`;"));
+    assert!(helps("licenses:\n  expens: {}\n")[0].starts_with("write `expense`;"));
+    assert!(helps("licenses:\n  lunch: {}\n")[0].starts_with("licenses are: purchasing"));
+    assert_eq!(
+        messages("users:\n  bob: { licenses: [expense-user] }\n"),
+        ["unknown license `expense-user`"]
+    );
+}
+
+#[test]
+fn unknown_fields_list_what_is_allowed() {
+    assert_eq!(
+        messages("groups:\n  A: { owner: x }\n"),
+        ["unknown field `owner` in group `A`"]
+    );
+    assert_eq!(
+        helps("groups:\n  A: { owner: x }\n"),
+        ["group `A` accepts: description, mode, members"]
+    );
+    assert_eq!(
+        messages("settings:\n  max_removal: {}\n"),
+        ["unknown field `max_removal` in `settings`"]
+    );
+    assert_eq!(
+        messages("settings:\n  max_removals: { totl: 1 }\n"),
+        ["unknown field `totl` in `max_removals`"]
+    );
+    assert_eq!(messages("groupz: {}\n"), ["unknown top-level key `groupz`"]);
+}
+
+#[test]
+fn a_field_written_twice_is_an_error() {
+    assert_eq!(
+        messages("groups:\n  A:\n    members: [a]\n    members: [b]\n"),
+        ["`members` is written twice in group `A`"]
+    );
+    assert_eq!(
+        messages("users:\n  bob: {}\n  BOB: {}\n"),
+        ["`BOB` is written twice in `users`"]
+    );
+}
+
+#[test]
+fn settings_values_are_validated() {
+    let d = one("settings:\n  max_removals: { total: 0, per_group_fraction: 1 }\n").unwrap();
+    assert_eq!(d.settings.max_removals.total, Some(0));
+    assert_eq!(d.settings.max_removals.per_group_fraction, Some(1.0));
+    let d = one("settings:\n  max_removals: { total: ~ }\n").unwrap();
+    assert_eq!(d.settings.max_removals, MaxRemovals::default());
+    assert_eq!(
+        messages("settings:\n  max_removals: { total: 2.5 }\n"),
+        ["`total` must be a whole number"]
+    );
+    assert_eq!(
+        messages("settings:\n  max_removals: { per_group_fraction: 25% }\n"),
+        ["`per_group_fraction` must be a number"]
+    );
+    assert_eq!(
+        messages("settings:\n  max_removals: { per_group_fraction: -0.1 }\n"),
+        ["`per_group_fraction` must be between 0 and 1"]
+    );
+    assert_eq!(
+        messages("settings:\n  max_removals: 25\n"),
+        ["`max_removals` must be a mapping, not a single value"]
+    );
+    assert_eq!(
+        messages("settings:\n  protected_users: [bot, Bot]\n"),
+        ["`Bot` is listed twice in `protected_users`"]
+    );
+}
+
+#[test]
+fn settings_twice_in_one_file_is_an_error() {
+    assert_eq!(
+        messages("settings: {}\n---\nsettings: {}\n"),
+        ["`settings` is written more than once"]
+    );
+}
+
+#[test]
+fn documents_in_one_file_merge_and_anchors_can_share_lists() {
+    let d = one("groups:\n  A: { members: &team [x, y] }\n---\ngroups:\n  B: { members: *team }\n")
+        .unwrap();
+    assert_eq!(d.groups["B"].members, d.groups["A"].members);
+}
+
+#[test]
+fn names_that_look_like_null_or_numbers_are_still_names() {
+    let d = one("groups:\n  Null: {}\n  2024: { members: [1234, ~x] }\n").unwrap();
+    assert!(d.groups.contains_key("Null"));
+    let ids: Vec<&str> = d.groups["2024"]
+        .members
+        .iter()
+        .map(|m| m.identity.as_str())
+        .collect();
+    assert_eq!(ids, ["1234", "~x"]);
+}
+
+#[test]
+fn a_person_named_twice_for_one_target_via_users_is_a_duplicate() {
+    let ds = convert(vec![
+        PolicyFile {
+            path: "p/a.yaml".into(),
+            text: "users:\n  bob: { groups: [G] }\n".into(),
+        },
+        PolicyFile {
+            path: "p/b.yaml".into(),
+            text: "users:\n  Bob: { groups: [g] }\n".into(),
+        },
+    ])
+    .unwrap_err();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].message(), "`Bob` is listed twice for group `G`");
+}
+
+#[test]
+fn the_top_level_must_be_a_mapping() {
+    assert_eq!(
+        messages("- groups\n"),
+        ["a policy file must be a mapping, not a list"]
+    );
+    let d = one("# nothing yet\n").unwrap();
+    assert!(d.groups.is_empty());
+    let d = one("~\n").unwrap();
+    assert!(d.groups.is_empty());
+}

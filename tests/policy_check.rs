@@ -1,0 +1,261 @@
+//! Checking a loaded policy against live Coupa: every name resolves, or points at where it was
+//! written with a suggestion.
+
+use std::collections::BTreeSet;
+
+use coupa_access::model::{Desired, Group, Live, PolicyFile, Role, User};
+use coupa_access::policy::{self, LabelPoint};
+
+fn user(id: u64, login: &str, email: &str, active: bool) -> User {
+    User {
+        id,
+        login: login.into(),
+        email: email.into(),
+        firstname: None,
+        lastname: None,
+        fullname: None,
+        active,
+        roles: BTreeSet::new(),
+        licenses: BTreeSet::new(),
+    }
+}
+
+fn group(id: u64, name: &str, active: bool) -> Group {
+    Group {
+        id,
+        name: name.into(),
+        description: None,
+        active,
+    }
+}
+
+fn live() -> Live {
+    Live {
+        users: vec![
+            user(1, "alice", "alice@acme.com", true),
+            user(2, "bob", "bob@acme.com", true),
+            user(3, "carol", "carol@acme.com", true),
+            user(4, "dave", "dave@acme.com", false),
+            // erin's login is frank's email: ambiguous.
+            user(5, "erin", "erin@acme.com", true),
+            user(6, "frank", "erin", true),
+            user(7, "integration-bot", "bot@acme.com", true),
+        ],
+        groups: vec![
+            group(10, "AP Clerks", true),
+            group(11, "Approvers EMEA", true),
+            group(12, "Old Team", false),
+        ],
+        projects: vec![group(20, "Project Falcon", true)],
+        roles: vec![Role {
+            id: 30,
+            name: "Buyer".into(),
+            description: None,
+            omnipotent: false,
+            system_role: false,
+        }],
+        memberships: vec![],
+    }
+}
+
+fn load(text: &str) -> Desired {
+    policy::load_files(vec![PolicyFile {
+        path: "policies/access.yaml".into(),
+        text: text.into(),
+    }])
+    .unwrap()
+}
+
+fn at(d: &coupa_access::policy::PolicyDiagnostic) -> (usize, usize) {
+    let p: LabelPoint = d.points()[0].clone();
+    assert_eq!(p.path, "policies/access.yaml");
+    (p.line, p.column)
+}
+
+#[test]
+fn a_policy_whose_names_all_resolve_is_ok() {
+    let d = load(
+        "groups:\n  ap clerks: { members: [ALICE@acme.com, Bob] }\nroles:\n  BUYER: { members: [carol] }\nlicenses:\n  expense: { members: [alice] }\nsettings:\n  protected_users: [integration-bot]\n",
+    );
+    let report = policy::check(&d, &live());
+    assert!(report.is_ok(), "{:?}", report.errors);
+    assert!(report.warnings.is_empty());
+}
+
+#[test]
+fn unknown_users_are_errors_with_a_suggestion() {
+    let d = load("groups:\n  AP Clerks:\n    members: [alise, alice@acme.co, zzz]\n");
+    let report = policy::check(&d, &live());
+    let got: Vec<(&str, (usize, usize), Option<&str>)> = report
+        .errors
+        .iter()
+        .map(|e| (e.message(), at(e), e.help_text()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "unknown user `alise`",
+                (3, 15),
+                Some("did you mean `alice`?")
+            ),
+            (
+                "unknown user `alice@acme.co`",
+                (3, 22),
+                Some("did you mean `alice@acme.com`?")
+            ),
+            (
+                "unknown user `zzz`",
+                (3, 37),
+                Some("write the user's Coupa login or email")
+            ),
+        ]
+    );
+    assert!(!report.is_ok());
+}
+
+#[test]
+fn an_identity_that_is_one_users_login_and_anothers_email_is_ambiguous() {
+    let d = load("groups:\n  AP Clerks:\n    members: [erin]\n");
+    let report = policy::check(&d, &live());
+    assert_eq!(report.errors.len(), 1);
+    let e = &report.errors[0];
+    assert!(
+        e.message().contains("`erin`") && e.message().contains("`frank`"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(at(e), (3, 15));
+}
+
+#[test]
+fn unknown_groups_projects_and_roles_are_errors() {
+    let d = load(
+        "groups:\n  AP Clerk: {}\n  project falcon: {}\n  Marketing: {}\nroles:\n  Buyr: {}\n",
+    );
+    let report = policy::check(&d, &live());
+    let got: Vec<(&str, (usize, usize), Option<&str>)> = report
+        .errors
+        .iter()
+        .map(|e| (e.message(), at(e), e.help_text()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "unknown group `AP Clerk`",
+                (2, 3),
+                Some("did you mean `AP Clerks`?")
+            ),
+            (
+                "`Project Falcon` is a project, not a user group",
+                (3, 3),
+                got[1].2
+            ),
+            (
+                "unknown group `Marketing`",
+                (4, 3),
+                Some("group names must match a user group in Coupa (case-insensitively)")
+            ),
+            ("unknown role `Buyr`", (6, 3), Some("did you mean `Buyer`?")),
+        ]
+    );
+}
+
+#[test]
+fn unknown_protected_users_are_errors() {
+    let d = load("settings:\n  protected_users: [integration-bott]\n");
+    let report = policy::check(&d, &live());
+    assert_eq!(report.errors.len(), 1);
+    let e = &report.errors[0];
+    assert_eq!(
+        e.message(),
+        "unknown user `integration-bott` in `protected_users`"
+    );
+    assert_eq!(e.help_text(), Some("did you mean `integration-bot`?"));
+    assert_eq!(at(e), (2, 21));
+}
+
+#[test]
+fn inactive_users_and_groups_are_warnings() {
+    let d =
+        load("groups:\n  old team:\n    members: [dave]\nsettings:\n  protected_users: [dave]\n");
+    let report = policy::check(&d, &live());
+    assert!(report.is_ok(), "{:?}", report.errors);
+    let got: Vec<(&str, (usize, usize))> = report
+        .warnings
+        .iter()
+        .map(|w| (w.message(), at(w)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("group `Old Team` is inactive in Coupa", (2, 3)),
+            ("user `dave` is inactive in Coupa", (3, 15)),
+        ]
+    );
+    assert_eq!(
+        report.warning_messages()[1],
+        "policies/access.yaml:3:15: user `dave` is inactive in Coupa \
+         (reactivate the user in Coupa or remove them from the policy)"
+    );
+}
+
+#[test]
+fn one_unknown_person_in_the_users_form_is_reported_once() {
+    let d =
+        load("users:\n  nobody: { groups: [AP Clerks], roles: [Buyer], licenses: [expense] }\n");
+    let report = policy::check(&d, &live());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].message(), "unknown user `nobody`");
+    assert_eq!(at(&report.errors[0]), (2, 3));
+}
+
+#[test]
+fn check_errors_render_with_file_line_and_column() {
+    let d = load("groups:\n  AP Clerks:\n    members: [alise]\n");
+    let report = policy::check(&d, &live());
+    let out = policy::render_plain(&report.errors);
+    assert!(out.contains("policies/access.yaml:3:15"), "{out}");
+    assert!(out.contains("unknown user `alise`"));
+    assert!(out.contains("did you mean `alice`?"));
+}
+
+#[test]
+fn suggestions_stay_cheap_on_a_large_tenant() {
+    let mut live = live();
+    for i in 0..100_000u64 {
+        live.users.push(user(
+            1000 + i,
+            &format!("user{i:06}"),
+            &format!("user{i:06}@acme.com"),
+            true,
+        ));
+    }
+    let members: Vec<String> = (0..200).map(|i| format!("usr{i:06}")).collect();
+    let d = load(&format!(
+        "groups:\n  AP Clerks:\n    members: [{}]\n",
+        members.join(", ")
+    ));
+    let report = policy::check(&d, &live);
+    assert_eq!(report.errors.len(), 200);
+    assert_eq!(
+        report.errors[0].help_text(),
+        Some("did you mean `user000000`?")
+    );
+}
+
+#[test]
+fn one_person_written_as_login_and_email_for_one_target_is_a_warning() {
+    let d = load("groups:\n  AP Clerks:\n    members: [alice, Alice@Acme.com]\n");
+    let report = policy::check(&d, &live());
+    assert!(report.is_ok());
+    assert_eq!(report.warnings.len(), 1);
+    let w = &report.warnings[0];
+    assert_eq!(
+        w.message(),
+        "`alice` and `Alice@Acme.com` are the same user (`alice`), both listed for `AP Clerks`"
+    );
+    let points: Vec<(usize, usize)> = w.points().iter().map(|p| (p.line, p.column)).collect();
+    assert_eq!(points, [(3, 22), (3, 15)]);
+}

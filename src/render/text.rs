@@ -156,8 +156,8 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
             after.len()
         );
         write_list_diff(out, p, &before, &after);
+        out.push('\n');
     }
-    out.push('\n');
 }
 
 /// before + adds - removes, sorted.

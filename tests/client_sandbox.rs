@@ -198,3 +198,14 @@ async fn a_write_with_an_unknown_outcome_is_not_resent_blindly() {
         .count();
     assert_eq!(dave_in_ap, 1, "created exactly once");
 }
+
+#[tokio::test]
+async fn a_403_names_the_scope_to_grant() {
+    let sb = start(Faults::default(), None).await;
+    // A read-only token cannot write: Coupa answers 403 and the message names the scope.
+    let c = client(&sb, Access::Read, fast_opts());
+    let err = c.create_membership(1004, 101).await.unwrap_err().to_string();
+    assert!(err.contains("core.user_group.write"), "{err}");
+    assert!(err.contains("OAuth2"), "says where to grant it: {err}");
+    assert!(!sb.live().memberships.iter().any(|m| m.user_id == 1004 && m.group_id == 101));
+}

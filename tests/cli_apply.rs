@@ -315,3 +315,57 @@ fn the_secret_never_appears_in_output_logs_or_plan_files() {
         stderr_of(&out)
     );
 }
+
+/// Runs apply on a pseudo-terminal (util-linux `script`) and answers the prompt.
+fn apply_on_terminal(sb: &TestSandbox, policy_dir: &str, answer: &str) -> (Option<i32>, String) {
+    let bin = assert_cmd::cargo::cargo_bin("coupa-access");
+    let command = format!("'{}' apply --policies '{}'", bin.display(), policy_dir);
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), stdout_of(&out))
+}
+
+#[test]
+fn on_a_terminal_apply_names_the_instance_and_counts_and_needs_yes() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let (code, screen) = apply_on_terminal(&sb, path_str(dir.path()), "y\n");
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "Apply 1 addition(s) and 1 removal(s) to {}?",
+            sb.sandbox.url()
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("nothing was written"), "{screen}");
+    assert_eq!(
+        sb.sandbox.live(),
+        tenant(),
+        "anything but 'yes' writes nothing"
+    );
+
+    let (code, screen) = apply_on_terminal(&sb, path_str(dir.path()), "yes\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("2 of 2 changes applied and verified"),
+        "{screen}"
+    );
+}

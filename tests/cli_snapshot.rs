@@ -44,14 +44,23 @@ fn colour_only_when_asked_or_on_a_terminal() {
             cmd.env_remove("NO_COLOR");
         }
         let out = cmd
-            .args(["plan", "--snapshot", path_str(&file), "--policies", path_str(pol.path())])
+            .args([
+                "plan",
+                "--snapshot",
+                path_str(&file),
+                "--policies",
+                path_str(pol.path()),
+            ])
             .args(extra)
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
         stdout_of(&out)
     };
-    assert!(!plan(&[], false).contains('\u{1b}'), "not a terminal: no colour");
+    assert!(
+        !plan(&[], false).contains('\u{1b}'),
+        "not a terminal: no colour"
+    );
     assert!(!plan(&["--color", "auto"], true).contains('\u{1b}'));
     assert!(plan(&["--color", "always"], true).contains('\u{1b}'));
     assert!(!plan(&["--color", "never"], false).contains('\u{1b}'));

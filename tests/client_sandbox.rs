@@ -53,7 +53,10 @@ async fn read_live_reproduces_the_tenant_pages_past_50_and_excludes_projects() {
     let live = c.read_live().await.unwrap();
     let tenant = sample_tenant();
     assert!(tenant.users.len() > 50);
-    assert_eq!(live, tenant, "a snapshot of the sandbox is the tenant it serves");
+    assert_eq!(
+        live, tenant,
+        "a snapshot of the sandbox is the tenant it serves"
+    );
     assert!(live.groups.iter().all(|g| !g.name.contains("Migration")));
     assert_eq!(live.projects.len(), 2);
     assert_eq!(seen.load(Ordering::SeqCst), tenant.users.len() as u64);
@@ -90,7 +93,10 @@ async fn rate_limited_reads_are_retried_with_and_without_retry_after() {
         let live = c.read_live().await.unwrap();
         assert_eq!(live, sample_tenant());
         let throttled = sb.request_counts().get("429").copied().unwrap_or(0);
-        assert!(throttled > 0, "the test must provoke 429s ({retry_after:?})");
+        assert!(
+            throttled > 0,
+            "the test must provoke 429s ({retry_after:?})"
+        );
         assert!(c.stats().rate_limited > 0);
     }
 }
@@ -119,7 +125,10 @@ async fn server_errors_are_retried_and_never_give_a_partial_read() {
     )
     .await;
     let c = client(&sb, Access::Read, fast_opts());
-    assert!(c.read_live().await.is_err(), "every page failing is an error, not a partial Live");
+    assert!(
+        c.read_live().await.is_err(),
+        "every page failing is an error, not a partial Live"
+    );
 }
 
 #[tokio::test]
@@ -143,12 +152,20 @@ async fn a_token_expiring_mid_read_is_fetched_again_once() {
 async fn a_missing_scope_is_named() {
     let sb = start(
         Faults::default(),
-        Some(vec!["core.user.read".into(), "core.user_group.read".into(), "core.common.read".into()]),
+        Some(vec![
+            "core.user.read".into(),
+            "core.user_group.read".into(),
+            "core.common.read".into(),
+        ]),
     )
     .await;
     // Asking for write scopes the client was not granted fails at the token endpoint.
     let c = client(&sb, Access::ReadWrite, fast_opts());
-    let err = c.create_membership(1001, 102).await.unwrap_err().to_string();
+    let err = c
+        .create_membership(1001, 102)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("core.user"), "{err}");
 }
 
@@ -157,7 +174,11 @@ async fn writes_converge_and_a_refused_delete_is_an_error() {
     let sb = start(Faults::default(), None).await;
     let c = client(&sb, Access::ReadWrite, fast_opts());
     let m = c.create_membership(1004, 101).await.unwrap();
-    assert!(sb.live().memberships.iter().any(|x| x.id == m.id && x.user_id == 1004));
+    assert!(sb
+        .live()
+        .memberships
+        .iter()
+        .any(|x| x.id == m.id && x.user_id == 1004));
     c.delete_membership(m.id).await.unwrap();
     assert!(!sb.live().memberships.iter().any(|x| x.id == m.id));
 
@@ -204,8 +225,16 @@ async fn a_403_names_the_scope_to_grant() {
     let sb = start(Faults::default(), None).await;
     // A read-only token cannot write: Coupa answers 403 and the message names the scope.
     let c = client(&sb, Access::Read, fast_opts());
-    let err = c.create_membership(1004, 101).await.unwrap_err().to_string();
+    let err = c
+        .create_membership(1004, 101)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("core.user_group.write"), "{err}");
     assert!(err.contains("OAuth2"), "says where to grant it: {err}");
-    assert!(!sb.live().memberships.iter().any(|m| m.user_id == 1004 && m.group_id == 101));
+    assert!(!sb
+        .live()
+        .memberships
+        .iter()
+        .any(|m| m.user_id == 1004 && m.group_id == 101));
 }

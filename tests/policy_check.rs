@@ -1,31 +1,20 @@
 //! Checking a loaded policy against live Coupa: every name resolves, or points at where it was
 //! written with a suggestion.
 
-use std::collections::BTreeSet;
-
 use coupa_access::model::{Desired, Group, Live, PolicyFile, Role, User};
 use coupa_access::policy::{self, LabelPoint};
 
 fn user(id: u64, login: &str, email: &str, active: bool) -> User {
     User {
-        id,
-        login: login.into(),
-        email: email.into(),
-        firstname: None,
-        lastname: None,
-        fullname: None,
         active,
-        roles: BTreeSet::new(),
-        licenses: BTreeSet::new(),
+        ..User::new(id, login, email)
     }
 }
 
 fn group(id: u64, name: &str, active: bool) -> Group {
     Group {
-        id,
-        name: name.into(),
-        description: None,
         active,
+        ..Group::new(id, name)
     }
 }
 

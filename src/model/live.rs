@@ -83,6 +83,48 @@ pub struct Membership {
     pub created_at: Option<String>,
 }
 
+impl User {
+    /// An active user with no names, roles or licenses.
+    pub fn new(id: u64, login: &str, email: &str) -> User {
+        User {
+            id,
+            login: login.into(),
+            email: email.into(),
+            firstname: None,
+            lastname: None,
+            fullname: None,
+            active: true,
+            roles: BTreeSet::new(),
+            licenses: BTreeSet::new(),
+        }
+    }
+}
+
+impl Group {
+    /// An active group (or project) without a description.
+    pub fn new(id: u64, name: &str) -> Group {
+        Group {
+            id,
+            name: name.into(),
+            description: None,
+            active: true,
+        }
+    }
+}
+
+impl Role {
+    /// A role without a description.
+    pub fn new(id: u64, name: &str, omnipotent: bool) -> Role {
+        Role {
+            id,
+            name: name.into(),
+            description: None,
+            omnipotent,
+            system_role: false,
+        }
+    }
+}
+
 /// The result of looking a policy identity (login or email) up among live users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserMatch<'a> {
@@ -204,17 +246,7 @@ mod tests {
     use super::*;
 
     fn user(id: u64, login: &str, email: &str) -> User {
-        User {
-            id,
-            login: login.into(),
-            email: email.into(),
-            firstname: None,
-            lastname: None,
-            fullname: None,
-            active: true,
-            roles: BTreeSet::new(),
-            licenses: BTreeSet::new(),
-        }
+        User::new(id, login, email)
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! Planner unit tests over hand-built `Desired` and `Live` values.
 
-use std::collections::BTreeSet;
-
 use crate::model::{
     Action, Change, Desired, Group, Kind, License, Live, Loc, MaxRemovals, Member, Membership,
     Mode, Plan, Role, Settings, Target, User,
@@ -12,36 +10,15 @@ use super::*;
 // ---- builders ----------------------------------------------------------------------------
 
 fn user(id: u64, login: &str) -> User {
-    User {
-        id,
-        login: login.into(),
-        email: format!("{login}@acme.com"),
-        firstname: None,
-        lastname: None,
-        fullname: None,
-        active: true,
-        roles: BTreeSet::new(),
-        licenses: BTreeSet::new(),
-    }
+    User::new(id, login, &format!("{login}@acme.com"))
 }
 
 fn group(id: u64, name: &str) -> Group {
-    Group {
-        id,
-        name: name.into(),
-        description: None,
-        active: true,
-    }
+    Group::new(id, name)
 }
 
 fn role(id: u64, name: &str, omnipotent: bool) -> Role {
-    Role {
-        id,
-        name: name.into(),
-        description: None,
-        omnipotent,
-        system_role: false,
-    }
+    Role::new(id, name, omnipotent)
 }
 
 fn ms(id: u64, user_id: u64, group_id: u64) -> Membership {

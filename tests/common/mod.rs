@@ -14,25 +14,13 @@ pub const CLIENT_SECRET: &str = "s3cr3t-VALUE-never-shown";
 
 pub fn user(id: u64, login: &str, email: &str, active: bool) -> User {
     User {
-        id,
-        login: login.into(),
-        email: email.into(),
-        firstname: None,
-        lastname: None,
-        fullname: None,
         active,
-        roles: BTreeSet::new(),
-        licenses: BTreeSet::new(),
+        ..User::new(id, login, email)
     }
 }
 
 fn group(id: u64, name: &str) -> Group {
-    Group {
-        id,
-        name: name.into(),
-        description: None,
-        active: true,
-    }
+    Group::new(id, name)
 }
 
 fn membership(id: u64, user_id: u64, group_id: u64) -> Membership {
@@ -67,27 +55,9 @@ pub fn tenant() -> Live {
         ],
         projects: vec![group(20, "Launch")],
         roles: vec![
-            Role {
-                id: 1,
-                name: "Admin".into(),
-                description: None,
-                omnipotent: true,
-                system_role: true,
-            },
-            Role {
-                id: 2,
-                name: "User".into(),
-                description: None,
-                omnipotent: false,
-                system_role: true,
-            },
-            Role {
-                id: 3,
-                name: "Buyer".into(),
-                description: None,
-                omnipotent: false,
-                system_role: true,
-            },
+            Role::new(1, "Admin", true),
+            Role::new(2, "User", false),
+            Role::new(3, "Buyer", false),
         ],
         memberships: vec![
             membership(100, 1, 10),

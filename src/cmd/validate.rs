@@ -8,12 +8,13 @@ use crate::coupa::Access;
 
 pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     let desired = load_policies(&args.policies)?;
-    let counts = format!(
-        "{} groups, {} roles, {} licenses",
-        desired.groups.len(),
-        desired.roles.len(),
-        desired.licenses.len()
-    );
+    let counts = [
+        (desired.groups.len(), "group"),
+        (desired.roles.len(), "role"),
+        (desired.licenses.len(), "license"),
+    ]
+    .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
+    .join(", ");
     let against = if let Some(path) = &args.snapshot {
         Some((
             common::read_snapshot(path)?,

@@ -8,11 +8,12 @@ use coupa_access::coupa::{Access, Client, ClientOptions, Connection, CoupaError,
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use wiremock::matchers::{bearer_token, body_json, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
 const SECRET: &str = "s3cr3t-CLIENT-value";
 const TOKEN: &str = "tok-AAAA-1111";
 const TOKEN2: &str = "tok-BBBB-2222";
+const MEMBERSHIPS: &str = "/api/user_group_memberships";
 
 fn fast_opts() -> ClientOptions {
     ClientOptions {
@@ -27,33 +28,73 @@ fn fast_opts() -> ClientOptions {
 }
 
 fn client(server: &MockServer, access: Access) -> Client {
-    let conn = Connection::new(&server.uri(), "my-client-id", SecretString::from(SECRET)).unwrap();
-    Client::new(conn, access, fast_opts()).unwrap()
+    client_at(&server.uri(), access, fast_opts())
+}
+
+fn client_at(uri: &str, access: Access, opts: ClientOptions) -> Client {
+    let conn = Connection::new(uri, "my-client-id", SecretString::from(SECRET)).unwrap();
+    Client::new(conn, access, opts).unwrap()
 }
 
 fn token_body(token: &str) -> Value {
     json!({"access_token": token, "token_type": "bearer", "expires_in": 86399})
 }
 
+/// The token endpoint handing out `token`.
+fn token_mock(token: &str) -> Mock {
+    on("POST", "/oauth2/token").respond_with(reply(200, token_body(token)))
+}
+
 async fn mount_token(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN)))
+    token_mock(TOKEN).mount(server).await;
+}
+
+/// A mock server whose token endpoint hands out `TOKEN`.
+async fn token_server() -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    server
+}
+
+/// A mock for `m` requests to `p`.
+fn on(m: &str, p: &str) -> MockBuilder {
+    Mock::given(method(m)).and(path(p))
+}
+
+/// A mock for `m` requests to any path.
+fn any_path(m: &str) -> MockBuilder {
+    Mock::given(method(m))
+}
+
+/// An answer with no body.
+fn status_only(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+}
+
+/// A JSON answer.
+fn reply(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// Answers every request `mock` matches with `t`.
+async fn answer(server: &MockServer, mock: MockBuilder, t: ResponseTemplate) {
+    mock.respond_with(t).mount(server).await;
+}
+
+/// Answers only the first `n` requests `mock` matches with `t`, ahead of the other mocks.
+async fn answer_first(server: &MockServer, mock: MockBuilder, n: u64, t: ResponseTemplate) {
+    mock.respond_with(t)
+        .up_to_n_times(n)
+        .with_priority(1)
         .mount(server)
         .await;
 }
 
 /// Every list endpoint answers `[]` unless a more specific mock matches first.
 async fn mount_empty_lists(server: &MockServer) {
-    for p in [
-        "/api/users",
-        "/api/user_groups",
-        "/api/roles",
-        "/api/user_group_memberships",
-    ] {
-        Mock::given(method("GET"))
-            .and(path(p))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+    for p in ["/api/users", "/api/user_groups", "/api/roles", MEMBERSHIPS] {
+        on("GET", p)
+            .respond_with(reply(200, json!([])))
             .with_priority(100)
             .mount(server)
             .await;
@@ -62,12 +103,12 @@ async fn mount_empty_lists(server: &MockServer) {
 
 /// A page of `path` after `gt` (keyset paging).
 async fn mount_page(server: &MockServer, p: &str, gt: u64, body: Value) {
-    Mock::given(method("GET"))
-        .and(path(p))
-        .and(query_param("id[gt]", gt.to_string()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
+    answer(
+        server,
+        on("GET", p).and(query_param("id[gt]", gt.to_string())),
+        reply(200, body),
+    )
+    .await;
 }
 
 fn form(req: &Request) -> Vec<(String, String)> {
@@ -83,6 +124,18 @@ fn form_value(req: &Request, key: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The methods of the `/api/` requests, in order.
+async fn api_methods(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().starts_with("/api/"))
+        .map(|r| r.method.to_string())
+        .collect()
+}
+
 async fn requests_to(server: &MockServer, m: &str, p: &str) -> Vec<Request> {
     server
         .received_requests()
@@ -95,8 +148,7 @@ async fn requests_to(server: &MockServer, m: &str, p: &str) -> Vec<Request> {
 
 #[tokio::test]
 async fn read_access_asks_only_read_scopes_with_a_form_post() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_empty_lists(&server).await;
     client(&server, Access::Read).read_live().await.unwrap();
 
@@ -121,8 +173,7 @@ async fn read_access_asks_only_read_scopes_with_a_form_post() {
 
 #[tokio::test]
 async fn read_write_access_adds_write_scopes() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_empty_lists(&server).await;
     client(&server, Access::ReadWrite)
         .read_live()
@@ -147,17 +198,13 @@ async fn read_write_access_adds_write_scopes() {
 #[tokio::test]
 async fn token_is_cached_across_many_calls() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(bearer_token(TOKEN))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    token_mock(TOKEN).expect(1).mount(&server).await;
+    answer(
+        &server,
+        any_path("GET").and(bearer_token(TOKEN)),
+        reply(200, json!([])),
+    )
+    .await;
     let c = client(&server, Access::Read);
     c.read_live().await.unwrap();
     for g in 1..=5 {
@@ -174,35 +221,27 @@ async fn token_is_cached_across_many_calls() {
 async fn a_401_fetches_a_new_token_once_and_retries() {
     let server = MockServer::start().await;
     // First token, then a different one.
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN)))
+    token_mock(TOKEN)
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN2)))
-        .mount(&server)
-        .await;
+    token_mock(TOKEN2).mount(&server).await;
     // The old token is rejected (expired), the new one works.
-    Mock::given(method("GET"))
-        .and(path("/api/roles"))
-        .and(bearer_token(TOKEN))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/roles"))
-        .and(bearer_token(TOKEN2))
-        .and(query_param("id[gt]", "0"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!([{"id": 1, "name": "Admin", "omnipotent": true}])),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("GET", "/api/roles").and(bearer_token(TOKEN)),
+        status_only(401),
+    )
+    .await;
+    answer(
+        &server,
+        on("GET", "/api/roles")
+            .and(bearer_token(TOKEN2))
+            .and(query_param("id[gt]", "0")),
+        reply(200, json!([{"id": 1, "name": "Admin", "omnipotent": true}])),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::Read);
     // Take the first token before anything else so only /api/roles meets the 401.
@@ -215,22 +254,13 @@ async fn a_401_fetches_a_new_token_once_and_retries() {
 
 #[tokio::test]
 async fn a_persistent_401_is_an_error_after_one_refetch() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(&server, any_path("GET"), status_only(401)).await;
     let c = client(&server, Access::Read);
     let err = c.read_group_memberships(3).await.unwrap_err();
     assert!(matches!(err, CoupaError::Unauthorized { .. }), "{err:?}");
     assert_eq!(requests_to(&server, "POST", "/oauth2/token").await.len(), 2);
-    assert_eq!(
-        requests_to(&server, "GET", "/api/user_group_memberships")
-            .await
-            .len(),
-        2
-    );
+    assert_eq!(requests_to(&server, "GET", MEMBERSHIPS).await.len(), 2);
 }
 
 fn users(ids: std::ops::RangeInclusive<u64>) -> Value {
@@ -246,8 +276,7 @@ fn users(ids: std::ops::RangeInclusive<u64>) -> Value {
 
 #[tokio::test]
 async fn users_are_paged_by_id_past_fifty_and_trimmed_with_fields() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_page(&server, "/api/users", 0, users(1..=50)).await;
     mount_page(&server, "/api/users", 50, users(51..=100)).await;
     mount_page(&server, "/api/users", 100, users(101..=120)).await;
@@ -307,8 +336,7 @@ fn query(r: &Request, key: &str) -> Option<String> {
 
 #[tokio::test]
 async fn projects_stay_out_of_groups_and_memberships() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_page(
         &server,
         "/api/user_groups",
@@ -322,7 +350,7 @@ async fn projects_stay_out_of_groups_and_memberships() {
     .await;
     mount_page(
         &server,
-        "/api/user_group_memberships",
+        MEMBERSHIPS,
         0,
         json!([
             {"id": 10, "user-id": 7, "user-group-id": 1, "user-group-type": "UserGroup"},
@@ -346,23 +374,16 @@ async fn projects_stay_out_of_groups_and_memberships() {
 
 #[tokio::test]
 async fn a_429_honours_retry_after_and_retries() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/api/roles"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(
+        &server,
+        on("GET", "/api/roles"),
+        1,
+        status_only(429).insert_header("Retry-After", "0"),
+    )
+    .await;
     // Without Retry-After: exponential backoff (1 ms base in tests).
-    Mock::given(method("GET"))
-        .and(path("/api/users"))
-        .respond_with(ResponseTemplate::new(429))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    answer_first(&server, on("GET", "/api/users"), 2, status_only(429)).await;
     mount_page(
         &server,
         "/api/roles",
@@ -383,14 +404,14 @@ async fn a_429_honours_retry_after_and_retries() {
 
 #[tokio::test]
 async fn a_large_retry_after_is_capped_by_max_backoff() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(
+        &server,
+        any_path("GET"),
+        1,
+        status_only(429).insert_header("Retry-After", "3600"),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::Read);
     // max_backoff is 5 ms: an hour-long Retry-After must not stall the test.
@@ -403,15 +424,8 @@ async fn a_large_retry_after_is_capped_by_max_backoff() {
 
 #[tokio::test]
 async fn a_503_is_retried_then_succeeds() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/api/user_groups"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(&server, on("GET", "/api/user_groups"), 2, status_only(503)).await;
     mount_page(
         &server,
         "/api/user_groups",
@@ -432,16 +446,15 @@ async fn a_503_is_retried_then_succeeds() {
 
 #[tokio::test]
 async fn exhausted_retries_fail_the_whole_read() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     // First page of users is fine; the second never recovers.
     mount_page(&server, "/api/users", 0, users(1..=50)).await;
-    Mock::given(method("GET"))
-        .and(path("/api/users"))
-        .and(query_param("id[gt]", "50"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("upstream down"))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("GET", "/api/users").and(query_param("id[gt]", "50")),
+        status_only(503).set_body_string("upstream down"),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::Read);
     let err = c.read_live().await.unwrap_err();
@@ -471,16 +484,13 @@ async fn exhausted_retries_fail_the_whole_read() {
 
 #[tokio::test]
 async fn a_403_names_the_scope_to_grant() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/api/roles"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"errors": {"base": ["Access denied"]}})),
-        )
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(
+        &server,
+        on("GET", "/api/roles"),
+        reply(403, json!({"errors": {"base": ["Access denied"]}})),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let err = client(&server, Access::Read).read_live().await.unwrap_err();
     let msg = err.to_string();
@@ -492,22 +502,20 @@ async fn a_403_names_the_scope_to_grant() {
 
 #[tokio::test]
 async fn every_request_accepts_json_and_bodies_are_json() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_page(&server, "/api/users", 0, users(1..=2)).await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": 99, "user-id": 1, "user-group-id": 5})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/api/user_group_memberships/99"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS),
+        reply(201, json!({"id": 99, "user-id": 1, "user-group-id": 5})),
+    )
+    .await;
+    answer(
+        &server,
+        on("DELETE", "/api/user_group_memberships/99"),
+        status_only(200),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::ReadWrite);
     c.read_live().await.unwrap();
@@ -531,7 +539,7 @@ async fn every_request_accepts_json_and_bodies_are_json() {
             );
         }
     }
-    let post = requests_to(&server, "POST", "/api/user_group_memberships").await;
+    let post = requests_to(&server, "POST", MEMBERSHIPS).await;
     assert_eq!(
         post[0].headers.get("content-type").unwrap(),
         "application/json"
@@ -542,83 +550,61 @@ async fn every_request_accepts_json_and_bodies_are_json() {
 
 #[tokio::test]
 async fn a_create_answered_503_is_checked_and_not_duplicated() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     // The POST was processed, but the answer was lost behind a 503.
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/user_group_memberships"))
-        .and(query_param("user_id", "7"))
-        .and(query_param("user_group_id", "12"))
-        .and(query_param("id[gt]", "0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            {"id": 555, "user-id": 7, "user-group-id": 12, "created-at": "2026-11-29T08:00:00Z"}
-        ])))
-        .mount(&server)
-        .await;
+    answer(&server, on("POST", MEMBERSHIPS), status_only(503)).await;
+    answer(
+        &server,
+        on("GET", MEMBERSHIPS)
+            .and(query_param("user_id", "7"))
+            .and(query_param("user_group_id", "12"))
+            .and(query_param("id[gt]", "0")),
+        reply(
+            200,
+            json!([
+                {"id": 555, "user-id": 7, "user-group-id": 12, "created-at": "2026-11-29T08:00:00Z"}
+            ]),
+        ),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::ReadWrite);
     let m = c.create_membership(7, 12).await.unwrap();
     assert_eq!((m.id, m.user_id, m.group_id), (555, 7, 12));
-    assert_eq!(
-        requests_to(&server, "POST", "/api/user_group_memberships")
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(requests_to(&server, "POST", MEMBERSHIPS).await.len(), 1);
     assert_eq!(c.stats().posts, 1);
 }
 
 #[tokio::test]
 async fn a_create_answered_503_and_absent_is_resent_once_after_the_check() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .and(body_json(json!({"user-id": 7, "user-group-id": 12})))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": 556, "user-id": 7, "user-group-id": 12})),
-        )
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(&server, on("POST", MEMBERSHIPS), 1, status_only(503)).await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS).and(body_json(json!({"user-id": 7, "user-group-id": 12}))),
+        reply(201, json!({"id": 556, "user-id": 7, "user-group-id": 12})),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::ReadWrite);
     let m = c.create_membership(7, 12).await.unwrap();
     assert_eq!(m.id, 556);
-    let order: Vec<String> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path().starts_with("/api/"))
-        .map(|r| r.method.to_string())
-        .collect();
+    let order: Vec<String> = api_methods(&server).await;
     assert_eq!(order, vec!["POST", "GET", "POST"]);
 }
 
 #[tokio::test]
 async fn a_create_rejected_with_errors_shows_them() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(
+    let server = token_server().await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS),
+        reply(
+            400,
             json!({"errors": {"user-group-membership": ["User has already been taken"]}}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let err = client(&server, Access::ReadWrite)
         .create_membership(7, 12)
@@ -628,22 +614,13 @@ async fn a_create_rejected_with_errors_shows_them() {
     assert!(msg.contains("User has already been taken"), "{msg}");
     assert!(msg.contains("400"), "{msg}");
     // A 400 is an answer, not an unknown outcome: sent once.
-    assert_eq!(
-        requests_to(&server, "POST", "/api/user_group_memberships")
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(requests_to(&server, "POST", MEMBERSHIPS).await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_delete_answered_405_is_refused() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(405))
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(&server, any_path("DELETE"), status_only(405)).await;
     let err = client(&server, Access::ReadWrite)
         .delete_membership(42)
         .await
@@ -654,20 +631,14 @@ async fn a_delete_answered_405_is_refused() {
 
 #[tokio::test]
 async fn a_delete_answered_404_for_an_existing_membership_is_refused() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/user_group_memberships/42"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": 42, "user-id": 1, "user-group-id": 2})),
-        )
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(&server, any_path("DELETE"), status_only(404)).await;
+    answer(
+        &server,
+        on("GET", "/api/user_group_memberships/42"),
+        reply(200, json!({"id": 42, "user-id": 1, "user-group-id": 2})),
+    )
+    .await;
     let err = client(&server, Access::ReadWrite)
         .delete_membership(42)
         .await
@@ -677,17 +648,14 @@ async fn a_delete_answered_404_for_an_existing_membership_is_refused() {
 
 #[tokio::test]
 async fn a_delete_with_unknown_outcome_is_checked_not_resent() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(502))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/user_group_memberships/42"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(&server, any_path("DELETE"), status_only(502)).await;
+    answer(
+        &server,
+        on("GET", "/api/user_group_memberships/42"),
+        status_only(404),
+    )
+    .await;
     let c = client(&server, Access::ReadWrite);
     c.delete_membership(42).await.unwrap();
     assert_eq!(c.stats().deletes, 1);
@@ -695,23 +663,15 @@ async fn a_delete_with_unknown_outcome_is_checked_not_resent() {
 
 #[tokio::test]
 async fn a_delete_with_unknown_outcome_still_present_is_resent() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/user_group_memberships/42"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 42})))
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(&server, any_path("DELETE"), 1, status_only(503)).await;
+    answer(&server, any_path("DELETE"), status_only(204)).await;
+    answer(
+        &server,
+        on("GET", "/api/user_group_memberships/42"),
+        reply(200, json!({"id": 42})),
+    )
+    .await;
     let c = client(&server, Access::ReadWrite);
     c.delete_membership(42).await.unwrap();
     assert_eq!(c.stats().deletes, 2);
@@ -721,14 +681,18 @@ async fn a_delete_with_unknown_outcome_still_present_is_resent() {
 #[tokio::test]
 async fn token_401_names_the_credentials_without_the_secret() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "error": "invalid_client",
-            "error_description": format!("client secret {SECRET} is not valid")
-        })))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", "/oauth2/token"),
+        reply(
+            401,
+            json!({
+                "error": "invalid_client",
+                "error_description": format!("client secret {SECRET} is not valid")
+            }),
+        ),
+    )
+    .await;
     let err = client(&server, Access::Read).read_live().await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, CoupaError::BadCredentials { .. }), "{err:?}");
@@ -747,14 +711,18 @@ async fn token_401_names_the_credentials_without_the_secret() {
 #[tokio::test]
 async fn invalid_scope_names_the_scope() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "error": "invalid_scope",
-            "error_description": "The requested scope core.user_group.write is not allowed"
-        })))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", "/oauth2/token"),
+        reply(
+            400,
+            json!({
+                "error": "invalid_scope",
+                "error_description": "The requested scope core.user_group.write is not allowed"
+            }),
+        ),
+    )
+    .await;
     let err = client(&server, Access::ReadWrite)
         .create_membership(1, 2)
         .await
@@ -769,16 +737,14 @@ async fn invalid_scope_names_the_scope() {
 
 #[tokio::test]
 async fn the_shared_limiter_spaces_requests() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     mount_empty_lists(&server).await;
     let opts = ClientOptions {
         burst: 1,
         per_second: 50.0,
         ..fast_opts()
     };
-    let conn = Connection::new(&server.uri(), "id", SecretString::from(SECRET)).unwrap();
-    let c = Client::new(conn, Access::Read, opts).unwrap();
+    let c = client_at(&server.uri(), Access::Read, opts);
     let start = std::time::Instant::now();
     // Token + 4 concurrent reads + 5 more: 10 requests, burst 1 at 50/s => at least 180 ms.
     c.read_live().await.unwrap();
@@ -793,31 +759,27 @@ async fn the_shared_limiter_spaces_requests() {
 }
 
 fn client_with_timeout(server: &MockServer, timeout: Duration) -> Client {
-    let conn = Connection::new(&server.uri(), "id", SecretString::from(SECRET)).unwrap();
     let opts = ClientOptions {
         timeout,
         ..fast_opts()
     };
-    Client::new(conn, Access::ReadWrite, opts).unwrap()
+    client_at(&server.uri(), Access::ReadWrite, opts)
 }
 
 #[tokio::test]
 async fn a_create_that_times_out_is_checked_before_anything_is_resent() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
+    let server = token_server().await;
     // The server acts but answers far too late (the client gives up after 300 ms).
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": 600, "user-id": 3, "user-group-id": 4}))
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS),
+        reply(201, json!({"id": 600, "user-id": 3, "user-group-id": 4}))
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
     mount_page(
         &server,
-        "/api/user_group_memberships",
+        MEMBERSHIPS,
         0,
         json!([{"id": 600, "user-id": 3, "user-group-id": 4}]),
     )
@@ -831,19 +793,14 @@ async fn a_create_that_times_out_is_checked_before_anything_is_resent() {
 
 #[tokio::test]
 async fn a_read_that_times_out_is_retried() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/api/roles"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!([{"id": 1, "name": "Slow"}]))
-                .set_delay(Duration::from_secs(30)),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer_first(
+        &server,
+        on("GET", "/api/roles"),
+        1,
+        reply(200, json!([{"id": 1, "name": "Slow"}])).set_delay(Duration::from_secs(30)),
+    )
+    .await;
     mount_page(
         &server,
         "/api/roles",
@@ -861,14 +818,12 @@ async fn a_read_that_times_out_is_retried() {
 #[tokio::test]
 async fn an_expired_token_is_not_reused() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": TOKEN, "expires_in": 0})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", "/oauth2/token"),
+        reply(200, json!({"access_token": TOKEN, "expires_in": 0})),
+    )
+    .await;
     mount_empty_lists(&server).await;
     let c = client(&server, Access::Read);
     for g in 0..3 {
@@ -883,30 +838,29 @@ async fn mocks_that_require_accept_json_are_all_satisfied() {
     use wiremock::matchers::header;
     let server = MockServer::start().await;
     let json_only = || header("accept", "application/json");
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .and(json_only())
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN)))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(json_only())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .and(json_only())
-        .and(header("content-type", "application/json"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": 1, "user-id": 2, "user-group-id": 3})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        on("POST", "/oauth2/token").and(json_only()),
+        reply(200, token_body(TOKEN)),
+    )
+    .await;
+    answer(
+        &server,
+        any_path("GET").and(json_only()),
+        reply(200, json!([])),
+    )
+    .await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS)
+            .and(json_only())
+            .and(header("content-type", "application/json")),
+        reply(201, json!({"id": 1, "user-id": 2, "user-group-id": 3})),
+    )
+    .await;
     // Anything without the header would fall through to a 406 and fail the calls below.
     Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(406))
+        .respond_with(status_only(406))
         .with_priority(200)
         .mount(&server)
         .await;
@@ -917,19 +871,16 @@ async fn mocks_that_require_accept_json_are_all_satisfied() {
 
 #[tokio::test]
 async fn a_duplicate_create_refused_by_coupa_returns_the_existing_membership() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(
-            ResponseTemplate::new(422)
-                .set_body_json(json!({"errors": {"user": ["has already been taken"]}})),
-        )
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(
+        &server,
+        on("POST", MEMBERSHIPS),
+        reply(422, json!({"errors": {"user": ["has already been taken"]}})),
+    )
+    .await;
     mount_page(
         &server,
-        "/api/user_group_memberships",
+        MEMBERSHIPS,
         0,
         json!([{"id": 77, "user-id": 7, "user-group-id": 12}]),
     )
@@ -944,13 +895,8 @@ async fn a_duplicate_create_refused_by_coupa_returns_the_existing_membership() {
 
 #[tokio::test]
 async fn resending_an_unconfirmed_create_is_bounded() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/api/user_group_memberships"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&server)
-        .await;
+    let server = token_server().await;
+    answer(&server, on("POST", MEMBERSHIPS), status_only(500)).await;
     mount_empty_lists(&server).await;
     let err = client(&server, Access::ReadWrite)
         .create_membership(1, 2)
@@ -962,14 +908,7 @@ async fn resending_an_unconfirmed_create_is_bounded() {
     );
     assert!(err.to_string().contains("user 1 to group 2"), "{err}");
     // Each POST was followed by a check; max_retries (3) resends after the first.
-    let api: Vec<String> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path().starts_with("/api/"))
-        .map(|r| r.method.to_string())
-        .collect();
+    let api: Vec<String> = api_methods(&server).await;
     assert_eq!(api, ["POST", "GET"].repeat(4));
 }
 
@@ -981,13 +920,11 @@ async fn an_unreachable_instance_is_retried_then_reported() {
         .local_addr()
         .unwrap()
         .port();
-    let conn = Connection::new(
+    let c = client_at(
         &format!("http://127.0.0.1:{port}"),
-        "id",
-        SecretString::from(SECRET),
-    )
-    .unwrap();
-    let c = Client::new(conn, Access::Read, fast_opts()).unwrap();
+        Access::Read,
+        fast_opts(),
+    );
     let err = c.read_live().await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, CoupaError::TokenEndpoint { .. }), "{err:?}");

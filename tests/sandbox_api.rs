@@ -1,55 +1,12 @@
 //! The sandbox's read API against a real server on 127.0.0.1:0: OAuth2, bearer and scope checks,
 //! content negotiation, paging, filters and `fields=` trimming, as Coupa behaves.
 
-use coupa_access::sandbox::{sample_tenant, Sandbox, SandboxConfig};
-use reqwest::StatusCode;
+mod sandbox_support;
+
+use coupa_access::sandbox::{sample_tenant, Faults, SandboxConfig};
+use reqwest::{Method, StatusCode};
+use sandbox_support::{get, request, start, start_with, token, unlimited, READ};
 use serde_json::Value;
-
-/// A config whose rate limit never interferes with these tests.
-fn unlimited() -> SandboxConfig {
-    SandboxConfig {
-        rate_per_second: 1e6,
-        burst: 100_000,
-        ..SandboxConfig::default()
-    }
-}
-
-async fn start(config: SandboxConfig) -> Sandbox {
-    Sandbox::start(sample_tenant(), config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-async fn token(sb: &Sandbox, scope: &str) -> String {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", sb.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "sandbox-client"),
-            ("client_secret", "sandbox-secret"),
-            ("scope", scope),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-const READ: &str = "core.common.read core.user.read core.user_group.read";
-
-async fn get(sb: &Sandbox, token: &str, path_and_query: &str) -> (StatusCode, Value) {
-    let resp = reqwest::Client::new()
-        .get(format!("{}{}", sb.url(), path_and_query))
-        .bearer_auth(token)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
 
 fn fields(json: &str) -> String {
     url::form_urlencoded::byte_serialize(json.as_bytes()).collect()
@@ -59,7 +16,7 @@ fn fields(json: &str) -> String {
 async fn token_grant_checks_credentials_and_scopes() {
     let sb = start(SandboxConfig {
         scopes: vec!["core.user.read".into(), "core.user_group.read".into()],
-        ..unlimited()
+        ..unlimited(Faults::default())
     })
     .await;
     let http = reqwest::Client::new();
@@ -129,7 +86,7 @@ async fn token_grant_checks_credentials_and_scopes() {
 
 #[tokio::test]
 async fn api_needs_a_valid_token_and_the_scope_of_the_route() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let http = reqwest::Client::new();
     let none = http
         .get(format!("{}/api/users", sb.url()))
@@ -155,10 +112,7 @@ async fn api_needs_a_valid_token_and_the_scope_of_the_route() {
     );
 
     let read = token(&sb, READ).await;
-    let post = http
-        .post(format!("{}/api/user_group_memberships", sb.url()))
-        .bearer_auth(&read)
-        .header("Accept", "application/json")
+    let post = request(&sb, &read, Method::POST, "/api/user_group_memberships")
         .json(&serde_json::json!({"user-id": 1002, "user-group-id": 107}))
         .send()
         .await
@@ -178,7 +132,7 @@ async fn api_needs_a_valid_token_and_the_scope_of_the_route() {
 
 #[tokio::test]
 async fn answers_xml_unless_json_is_accepted() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let resp = reqwest::Client::new()
         .get(format!("{}/api/users?limit=2", sb.url()))
@@ -216,7 +170,7 @@ async fn answers_xml_unless_json_is_accepted() {
 
 #[tokio::test]
 async fn pages_cap_at_fifty_and_keyset_paging_reads_everyone_once() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let (_, page) = get(&sb, &t, "/api/users?limit=500").await;
     assert_eq!(page.as_array().unwrap().len(), 50, "limit is capped at 50");
@@ -252,7 +206,7 @@ async fn pages_cap_at_fifty_and_keyset_paging_reads_everyone_once() {
 
 #[tokio::test]
 async fn projects_are_mixed_into_groups_until_type_blank_excludes_them() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let (_, all) = get(&sb, &t, "/api/user_groups").await;
     let all = all.as_array().unwrap();
@@ -288,7 +242,7 @@ async fn projects_are_mixed_into_groups_until_type_blank_excludes_them() {
 
 #[tokio::test]
 async fn fields_trim_objects_and_unlock_user_groups() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let f = fields(r#"["id","login",{"roles":["id","name"]}]"#);
     let (_, page) = get(&sb, &t, &format!("/api/users?limit=1&fields={f}")).await;
@@ -316,7 +270,7 @@ async fn fields_trim_objects_and_unlock_user_groups() {
 
 #[tokio::test]
 async fn filters_follow_coupa_syntax() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let count = |v: &Value| v.as_array().unwrap().len();
 
@@ -382,7 +336,7 @@ async fn filters_follow_coupa_syntax() {
 
 #[tokio::test]
 async fn roles_list_carries_coupa_role_fields() {
-    let sb = start(unlimited()).await;
+    let sb = start_with(Faults::default()).await;
     let t = token(&sb, READ).await;
     let (status, roles) = get(&sb, &t, "/api/roles").await;
     assert_eq!(status, StatusCode::OK);

@@ -1,53 +1,20 @@
 //! The sandbox's rate limit, injected faults, token expiry and request counters, all
 //! deterministic: no sleeps, no timing luck.
 
+mod sandbox_support;
+
 use std::time::Duration;
 
-use coupa_access::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
-use reqwest::StatusCode;
+use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+use reqwest::{Method, StatusCode};
+use sandbox_support::{request, start, start_with, token};
 use serde_json::Value;
 
-async fn start(config: SandboxConfig) -> Sandbox {
-    Sandbox::start(sample_tenant(), config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
-fn unlimited(faults: Faults) -> SandboxConfig {
-    SandboxConfig {
-        rate_per_second: 1e6,
-        burst: 100_000,
-        faults,
-        ..SandboxConfig::default()
-    }
-}
-
-async fn token(sb: &Sandbox) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", sb.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "sandbox-client"),
-            ("client_secret", "sandbox-secret"),
-            ("scope", "core.user.read core.common.read"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
+/// The scopes the routes here need.
+const SCOPE: &str = "core.user.read core.common.read";
 
 async fn get(sb: &Sandbox, t: &str, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(format!("{}{}", sb.url(), path))
-        .bearer_auth(t)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
+    request(sb, t, Method::GET, path).send().await.unwrap()
 }
 
 /// A bucket that effectively never drains, so the burst alone decides.
@@ -66,7 +33,7 @@ fn tight(retry_after: Option<u64>) -> SandboxConfig {
 #[tokio::test]
 async fn requests_beyond_the_burst_get_429_with_retry_after() {
     let sb = start(tight(Some(2))).await;
-    let t = token(&sb).await;
+    let t = token(&sb, SCOPE).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
         let resp = get(&sb, &t, "/api/roles").await;
@@ -81,13 +48,13 @@ async fn requests_beyond_the_burst_get_429_with_retry_after() {
     assert_eq!(counts["GET /api/roles"], 5);
     assert_eq!(sb.total_api_requests(), 5);
     // The token endpoint is outside the API's bucket.
-    token(&sb).await;
+    token(&sb, SCOPE).await;
 }
 
 #[tokio::test]
 async fn retry_after_can_be_left_out() {
     let sb = start(tight(None)).await;
-    let t = token(&sb).await;
+    let t = token(&sb, SCOPE).await;
     for _ in 0..3 {
         assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
     }
@@ -99,13 +66,13 @@ async fn retry_after_can_be_left_out() {
 #[tokio::test]
 async fn fail_first_answers_the_error_status_then_recovers() {
     for status in [503u16, 500] {
-        let sb = start(unlimited(Faults {
+        let sb = start_with(Faults {
             fail_first: 2,
             error_status: status,
             ..Faults::default()
-        }))
+        })
         .await;
-        let t = token(&sb).await;
+        let t = token(&sb, SCOPE).await;
         assert_eq!(get(&sb, &t, "/api/users").await.status().as_u16(), status);
         assert_eq!(get(&sb, &t, "/api/roles").await.status().as_u16(), status);
         assert_eq!(get(&sb, &t, "/api/users").await.status(), StatusCode::OK);
@@ -120,13 +87,13 @@ async fn fail_first_answers_the_error_status_then_recovers() {
 #[tokio::test]
 async fn seeded_error_rate_reproduces_the_same_pattern() {
     async fn pattern(seed: u64) -> Vec<u16> {
-        let sb = start(unlimited(Faults {
+        let sb = start_with(Faults {
             error_rate: 0.4,
             seed,
             ..Faults::default()
-        }))
+        })
         .await;
-        let t = token(&sb).await;
+        let t = token(&sb, SCOPE).await;
         let mut out = Vec::new();
         for _ in 0..40 {
             out.push(get(&sb, &t, "/api/roles").await.status().as_u16());
@@ -140,26 +107,26 @@ async fn seeded_error_rate_reproduces_the_same_pattern() {
 
 #[tokio::test]
 async fn expired_tokens_get_401() {
-    let sb = start(unlimited(Faults::default())).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, SCOPE).await;
     assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
     sb.expire_tokens();
     let resp = get(&sb, &t, "/api/roles").await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_token");
-    let fresh = token(&sb).await;
+    let fresh = token(&sb, SCOPE).await;
     assert_eq!(
         get(&sb, &fresh, "/api/roles").await.status(),
         StatusCode::OK
     );
 
-    let zero = start(unlimited(Faults {
+    let zero = start_with(Faults {
         token_lifetime: Duration::ZERO,
         ..Faults::default()
-    }))
+    })
     .await;
-    let t = token(&zero).await;
+    let t = token(&zero, SCOPE).await;
     assert_eq!(
         get(&zero, &t, "/api/roles").await.status(),
         StatusCode::UNAUTHORIZED
@@ -168,8 +135,8 @@ async fn expired_tokens_get_401() {
 
 #[tokio::test]
 async fn counters_name_route_templates_and_shutdown_stops_serving() {
-    let sb = start(unlimited(Faults::default())).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, SCOPE).await;
     get(&sb, &t, "/api/users/1001").await;
     get(&sb, &t, "/api/users/1002").await;
     get(&sb, &t, "/api/users?limit=1").await;
@@ -188,12 +155,12 @@ async fn counters_name_route_templates_and_shutdown_stops_serving() {
 
 #[tokio::test]
 async fn latency_is_added_to_api_answers() {
-    let sb = start(unlimited(Faults {
+    let sb = start_with(Faults {
         latency: Duration::from_millis(150),
         ..Faults::default()
-    }))
+    })
     .await;
-    let t = token(&sb).await;
+    let t = token(&sb, SCOPE).await;
     let started = std::time::Instant::now();
     assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
     // A lower bound only: the answer cannot come before the injected delay.

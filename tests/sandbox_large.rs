@@ -1,11 +1,13 @@
 //! A large tenant: keyset paging and per-group membership reads stay correct (and cheap: the
 //! sandbox renders only the page it answers).
 
+mod sandbox_support;
+
 use std::collections::BTreeSet;
 
 use coupa_access::model::{Live, Membership, User};
-use coupa_access::sandbox::{Sandbox, SandboxConfig};
-use serde_json::Value;
+use coupa_access::sandbox::SandboxConfig;
+use sandbox_support::{get, start_tenant, token, READ};
 
 fn large_tenant(users: u64) -> Live {
     let mut live = coupa_access::sandbox::sample_tenant();
@@ -35,39 +37,15 @@ async fn keyset_paging_reads_a_large_tenant_exactly_once() {
         burst: 1_000_000,
         ..SandboxConfig::default()
     };
-    let sb = Sandbox::start(large_tenant(extra), config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/oauth2/token", sb.url()))
-        .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_string();
+    let sb = start_tenant(large_tenant(extra), config).await;
+    let t = token(&sb, READ).await;
     let read_all = |path: &'static str| {
-        let http = http.clone();
-        let token = token.clone();
-        let url = sb.url();
+        let (sb, t) = (&sb, &t);
         async move {
             let mut ids = Vec::new();
             let mut last = 0;
             loop {
-                let page: Value = http
-                    .get(format!("{url}{path}&id[gt]={last}"))
-                    .bearer_auth(&token)
-                    .header("Accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let (_, page) = get(sb, t, &format!("{path}&id[gt]={last}")).await;
                 let page = page.as_array().unwrap();
                 if page.is_empty() {
                     return ids;

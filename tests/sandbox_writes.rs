@@ -1,85 +1,26 @@
 //! The sandbox's writes, as Coupa does them: membership create/duplicate/delete, add-only role
 //! writes, the license quirk, and writes changed behind the API.
 
+mod sandbox_support;
+
 use coupa_access::model::License;
-use coupa_access::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+use coupa_access::sandbox::{Faults, Sandbox};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use sandbox_support::{delete, get, post, put, request, send, start_with, token};
+use serde_json::json;
 
-fn config(faults: Faults) -> SandboxConfig {
-    SandboxConfig {
-        rate_per_second: 1e6,
-        burst: 100_000,
-        faults,
-        ..SandboxConfig::default()
-    }
-}
-
-async fn start(faults: Faults) -> Sandbox {
-    Sandbox::start(
-        sample_tenant(),
-        config(faults),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap()
-}
-
-/// A token with every scope the sandbox grants (no `scope` asked means all granted ones).
-async fn token(sb: &Sandbox) -> String {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", sb.url()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "sandbox-client"),
-            ("client_secret", "sandbox-secret"),
-            (
-                "scope",
-                "core.user.read core.user.write core.user_group.read core.user_group.write",
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn send(
-    sb: &Sandbox,
-    t: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{}{}", sb.url(), path))
-        .bearer_auth(t)
-        .header("Accept", "application/json");
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
+/// Every scope the sandbox grants.
+const ALL: &str = "core.user.read core.user.write core.user_group.read core.user_group.write";
+const MEMBERSHIPS: &str = "/api/user_group_memberships";
 
 #[tokio::test]
 async fn memberships_are_created_once_and_deleted_with_their_object() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
     let before = sb.live().memberships.len();
 
-    let (status, m) = send(
-        &sb,
-        &t,
-        Method::POST,
-        "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107})),
-    )
-    .await;
+    let bob_to_107 = json!({"user-id": 1002, "user-group-id": 107});
+    let (status, m) = post(&sb, &t, MEMBERSHIPS, bob_to_107.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(m["user-id"], 1002);
     assert_eq!(m["user-group-id"], 107);
@@ -97,14 +38,7 @@ async fn memberships_are_created_once_and_deleted_with_their_object() {
         .iter()
         .any(|x| x.id == id && x.user_id == 1002 && x.group_id == 107));
 
-    let (status, dup) = send(
-        &sb,
-        &t,
-        Method::POST,
-        "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107})),
-    )
-    .await;
+    let (status, dup) = post(&sb, &t, MEMBERSHIPS, bob_to_107).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         dup,
@@ -116,56 +50,27 @@ async fn memberships_are_created_once_and_deleted_with_their_object() {
         json!({"user-id": 1002, "user-group-id": 9}),
         json!({}),
     ] {
-        let (status, err) = send(
-            &sb,
-            &t,
-            Method::POST,
-            "/api/user_group_memberships",
-            Some(body.clone()),
-        )
-        .await;
+        let (status, err) = post(&sb, &t, MEMBERSHIPS, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(err["errors"]["user_group_membership"][0].is_string());
     }
 
-    let (status, shown) = send(
-        &sb,
-        &t,
-        Method::GET,
-        &format!("/api/user_group_memberships/{id}"),
-        None,
-    )
-    .await;
+    let (status, shown) = get(&sb, &t, &format!("{MEMBERSHIPS}/{id}")).await;
     assert_eq!((status, shown["id"].as_u64()), (StatusCode::OK, Some(id)));
-    let (status, deleted) = send(
-        &sb,
-        &t,
-        Method::DELETE,
-        &format!("/api/user_group_memberships/{id}"),
-        None,
-    )
-    .await;
+    let (status, deleted) = delete(&sb, &t, &format!("{MEMBERSHIPS}/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(deleted["id"].as_u64(), Some(id));
     assert_eq!(deleted["user-id"], 1002);
-    let (status, _) = send(
-        &sb,
-        &t,
-        Method::DELETE,
-        &format!("/api/user_group_memberships/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = delete(&sb, &t, &format!("{MEMBERSHIPS}/{id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(sb.live().memberships.len(), before);
 
     // Ids are never reused.
-    let (_, again) = send(
+    let (_, again) = post(
         &sb,
         &t,
-        Method::POST,
-        "/api/user_group_memberships",
-        Some(json!({"user_id": "1002", "user_group_id": 107})),
+        MEMBERSHIPS,
+        json!({"user_id": "1002", "user_group_id": 107}),
     )
     .await;
     assert!(again["id"].as_u64().unwrap() > id);
@@ -176,41 +81,32 @@ async fn memberships_are_created_once_and_deleted_with_their_object() {
 
 #[tokio::test]
 async fn delete_can_be_disabled_and_users_rejected() {
-    let sb = start(Faults {
+    let sb = start_with(Faults {
         delete_disabled: true,
         reject_users: [1002].into(),
         ..Faults::default()
     })
     .await;
-    let t = token(&sb).await;
+    let t = token(&sb, ALL).await;
     let id = sb.live().memberships[0].id;
-    let (status, _) = send(
-        &sb,
-        &t,
-        Method::DELETE,
-        &format!("/api/user_group_memberships/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = delete(&sb, &t, &format!("{MEMBERSHIPS}/{id}")).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(sb.live().memberships.iter().any(|m| m.id == id));
 
-    let (status, err) = send(
+    let (status, err) = post(
         &sb,
         &t,
-        Method::POST,
-        "/api/user_group_memberships",
-        Some(json!({"user-id": 1002, "user-group-id": 107})),
+        MEMBERSHIPS,
+        json!({"user-id": 1002, "user-group-id": 107}),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(err["errors"]["user_group_membership"][0].is_string());
-    let (status, _) = send(
+    let (status, _) = post(
         &sb,
         &t,
-        Method::POST,
-        "/api/user_group_memberships",
-        Some(json!({"user-id": 1004, "user-group-id": 107})),
+        MEMBERSHIPS,
+        json!({"user-id": 1004, "user-group-id": 107}),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -230,16 +126,15 @@ fn roles_of(sb: &Sandbox, id: u64) -> Vec<u64> {
 
 #[tokio::test]
 async fn put_roles_only_adds_and_an_empty_list_clears() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
     assert_eq!(roles_of(&sb, 1002), [2, 5]);
 
-    let (status, user) = send(
+    let (status, user) = put(
         &sb,
         &t,
-        Method::PUT,
         "/api/users/1002",
-        Some(json!({"roles": [{"id": 3}, {"id": 999}]})),
+        json!({"roles": [{"id": 3}, {"id": 999}]}),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -251,14 +146,7 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
     assert_eq!(user["roles"].as_array().unwrap().len(), 3);
     assert_ne!(user["updated-at"], "2025-01-06T09:00:00+00:00");
 
-    send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/1002",
-        Some(json!({"roles": [{"id": 3}]})),
-    )
-    .await;
+    put(&sb, &t, "/api/users/1002", json!({"roles": [{"id": 3}]})).await;
     assert_eq!(
         roles_of(&sb, 1002),
         [2, 3, 5],
@@ -268,14 +156,7 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
         json!([{"name": "approver"}]),
         json!([{"id": 404}, {"code": "x"}]),
     ] {
-        send(
-            &sb,
-            &t,
-            Method::PUT,
-            "/api/users/1002",
-            Some(json!({ "roles": refs })),
-        )
-        .await;
+        put(&sb, &t, "/api/users/1002", json!({ "roles": refs })).await;
     }
     assert_eq!(
         roles_of(&sb, 1002),
@@ -283,50 +164,22 @@ async fn put_roles_only_adds_and_an_empty_list_clears() {
         "roles by name are added; unresolvable references never clear"
     );
 
-    let (status, user) = send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/1002",
-        Some(json!({"roles": []})),
-    )
-    .await;
+    let (status, user) = put(&sb, &t, "/api/users/1002", json!({"roles": []})).await;
     assert_eq!(status, StatusCode::OK);
     assert!(roles_of(&sb, 1002).is_empty());
     assert_eq!(user["roles"], json!([]));
-    send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/1002",
-        Some(json!({"roles": [{"id": 5}]})),
-    )
-    .await;
-    send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/1002",
-        Some(json!({"roles": null})),
-    )
-    .await;
+    put(&sb, &t, "/api/users/1002", json!({"roles": [{"id": 5}]})).await;
+    put(&sb, &t, "/api/users/1002", json!({"roles": null})).await;
     assert!(roles_of(&sb, 1002).is_empty(), "null clears as well");
 
-    let (status, _) = send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/99999",
-        Some(json!({"roles": []})),
-    )
-    .await;
+    let (status, _) = put(&sb, &t, "/api/users/99999", json!({"roles": []})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn put_user_groups_adds_memberships_like_roles() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
     let groups_of = |sb: &Sandbox| -> Vec<u64> {
         let mut g: Vec<u64> = sb
             .live()
@@ -339,30 +192,22 @@ async fn put_user_groups_adds_memberships_like_roles() {
         g
     };
     assert_eq!(groups_of(&sb), [104, 105, 112]);
-    send(
+    put(
         &sb,
         &t,
-        Method::PUT,
         "/api/users/1004",
-        Some(json!({"user-groups": [{"id": 101}, {"id": 4242}]})),
+        json!({"user-groups": [{"id": 101}, {"id": 4242}]}),
     )
     .await;
     assert_eq!(groups_of(&sb), [101, 104, 105, 112]);
-    send(
-        &sb,
-        &t,
-        Method::PUT,
-        "/api/users/1004",
-        Some(json!({"user-groups": []})),
-    )
-    .await;
+    put(&sb, &t, "/api/users/1004", json!({"user-groups": []})).await;
     assert!(groups_of(&sb).is_empty());
 }
 
 #[tokio::test]
 async fn license_flags_set_but_purchasing_and_contracts_do_not_revoke() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
     let licenses = |sb: &Sandbox| {
         sb.live()
             .users
@@ -373,7 +218,7 @@ async fn license_flags_set_but_purchasing_and_contracts_do_not_revoke() {
             .clone()
     };
     let body = json!({"expense-user": false, "purchasing-user": false, "contracts-user": false, "travel-user": true});
-    let (status, user) = send(&sb, &t, Method::PUT, "/api/users/1003", Some(body)).await;
+    let (status, user) = put(&sb, &t, "/api/users/1003", body).await;
     assert_eq!(status, StatusCode::OK);
     let now = licenses(&sb);
     assert!(!now.contains(&License::Expense));
@@ -391,12 +236,9 @@ async fn license_flags_set_but_purchasing_and_contracts_do_not_revoke() {
 
 #[tokio::test]
 async fn a_body_not_sent_as_json_is_ignored_like_rails_does() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
-    let resp = reqwest::Client::new()
-        .put(format!("{}/api/users/1002", sb.url()))
-        .bearer_auth(&t)
-        .header("Accept", "application/json")
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
+    let resp = request(&sb, &t, Method::PUT, "/api/users/1002")
         .body(r#"{"roles": []}"#)
         .send()
         .await
@@ -407,39 +249,31 @@ async fn a_body_not_sent_as_json_is_ignored_like_rails_does() {
 
 #[tokio::test]
 async fn with_state_changes_the_tenant_behind_the_api() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
     let n = sb.with_state(|live| {
         live.memberships.retain(|m| m.group_id != 101);
         live.memberships.len()
     });
     assert_eq!(sb.live().memberships.len(), n);
-    let (_, ap) = send(
-        &sb,
-        &t,
-        Method::GET,
-        "/api/user_group_memberships?user_group_id=101",
-        None,
-    )
-    .await;
+    let (_, ap) = get(&sb, &t, "/api/user_group_memberships?user_group_id=101").await;
     assert_eq!(ap, json!([]));
 }
 
 #[tokio::test]
 async fn return_object_trims_write_answers_and_patch_updates_too() {
-    let sb = start(Faults::default()).await;
-    let t = token(&sb).await;
-    let resp = reqwest::Client::new()
-        .post(format!(
-            "{}/api/user_group_memberships?return_object=none",
-            sb.url()
-        ))
-        .bearer_auth(&t)
-        .header("Accept", "application/json")
-        .json(&json!({"user-id": 1002, "user-group-id": 107}))
-        .send()
-        .await
-        .unwrap();
+    let sb = start_with(Faults::default()).await;
+    let t = token(&sb, ALL).await;
+    let resp = request(
+        &sb,
+        &t,
+        Method::POST,
+        &format!("{MEMBERSHIPS}?return_object=none"),
+    )
+    .json(&json!({"user-id": 1002, "user-group-id": 107}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
     assert!(resp.text().await.unwrap().is_empty());
 

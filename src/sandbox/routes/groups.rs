@@ -3,27 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{not_found, parse_id, parse_query};
+use super::asked::{Asked, GroupKeys};
+use super::{not_found, parse_id};
 use crate::model::Group;
-use crate::sandbox::format::{Body, Format};
+use crate::sandbox::format::Body;
 use crate::sandbox::render;
 use crate::sandbox::state::Shared;
 
 pub async fn list(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<GroupKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::group_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let rows = shared.with_tenant(|t| {
         let mut all: Vec<(&Group, bool)> = t.live.groups.iter().map(|g| (g, false)).collect();
         all.extend(t.live.projects.iter().map(|g| (g, true)));
@@ -39,15 +34,9 @@ pub async fn list(
 
 pub async fn show(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<GroupKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::group_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let found = shared.with_tenant(|t| {
         let (g, p) = render::find_group(t, parse_id(&id)?)?;
         Some(q.trim(render::group_for_query(t, g, p, &q)))

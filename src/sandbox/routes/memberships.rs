@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{id_value, json_body, not_found, parse_id, parse_query, written};
+use super::asked::{Asked, MembershipKeys};
+use super::{id_value, json_body, not_found, parse_id, written};
 use crate::model::Membership;
 use crate::sandbox::format::{Body, Format};
 use crate::sandbox::render;
@@ -16,14 +17,8 @@ use crate::sandbox::state::{now_iso, Shared, Tenant};
 
 pub async fn list(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<MembershipKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let rows = shared.with_tenant(|t| {
         // Narrow by group or user first: per-group reads of a large tenant stay cheap.
         let groups = q.allowed_ids("user-group-id");
@@ -46,15 +41,9 @@ fn find(t: &Tenant, id: u64) -> Option<usize> {
 
 pub async fn show(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<MembershipKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let found = shared.with_tenant(|t| {
         let i = find(t, parse_id(&id)?)?;
         Some(q.trim(render::membership(t, &t.live.memberships[i])))
@@ -68,14 +57,9 @@ pub async fn show(
 pub async fn create(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<MembershipKeys>,
     body: Bytes,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::membership_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let fields = match json_body(&headers, &body, format) {
         Ok(m) => m,
         Err(resp) => return *resp,

@@ -1,5 +1,6 @@
 //! The HTTP routes, one file per Coupa resource, and the router that puts them behind the gate.
 
+mod asked;
 mod groups;
 mod memberships;
 mod roles;
@@ -43,17 +44,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(shared.clone(), gate::count))
         .fallback(gate::not_found)
         .with_state(shared)
-}
-
-/// Parses the query for a resource, or answers 400 in Coupa's error shape.
-fn parse_query(
-    raw: Option<&str>,
-    known: &dyn Fn(&str) -> bool,
-    format: Format,
-) -> Result<ListQuery, Box<Response>> {
-    query::parse(raw, known).map_err(|e| {
-        Box::new(Body::errors(StatusCode::BAD_REQUEST, e.key, e.message).into_response(format))
-    })
 }
 
 /// A path id; anything not a number is a 404, as an unknown record is.

@@ -5,28 +5,23 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::{id_value, json_body, not_found, parse_id, parse_query, written};
+use super::asked::{Asked, UserKeys};
+use super::{id_value, json_body, not_found, parse_id, written};
 use crate::model::{License, Membership};
-use crate::sandbox::format::{Body, Format};
+use crate::sandbox::format::Body;
 use crate::sandbox::query::ListQuery;
 use crate::sandbox::render;
 use crate::sandbox::state::{now_iso, Shared, Tenant};
 
 pub async fn list(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::user_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let rows = shared.with_tenant(|t| {
         let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
         q.select(
@@ -40,15 +35,9 @@ pub async fn list(
 
 pub async fn show(
     State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::user_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q)) {
         Some(v) => Body::new(StatusCode::OK, "user", v).into_response(format),
         None => not_found("User", format),
@@ -65,14 +54,9 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    Asked { format, q, .. }: Asked<UserKeys>,
     body: Bytes,
 ) -> Response {
-    let format = Format::from_headers(&headers);
-    let q = match parse_query(raw.as_deref(), &render::user_key, format) {
-        Ok(q) => q,
-        Err(resp) => return *resp,
-    };
     let changes = match json_body(&headers, &body, format) {
         Ok(m) => m,
         Err(resp) => return *resp,

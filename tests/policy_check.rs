@@ -248,3 +248,51 @@ fn one_person_written_as_login_and_email_for_one_target_is_a_warning() {
     let points: Vec<(usize, usize)> = w.points().iter().map(|p| (p.line, p.column)).collect();
     assert_eq!(points, [(3, 22), (3, 15)]);
 }
+
+#[test]
+fn names_equal_but_for_case_resolve_by_exact_spelling_or_are_errors() {
+    let mut live = live();
+    live.users.push(user(8, "Bob", "bob2@acme.com", true));
+    live.groups.push(group(13, "AP clerks", true));
+    live.roles.push(Role::new(31, "buyer", false));
+    // Exact spellings pick their own record; nothing is silently swapped.
+    let ok =
+        load("groups:\n  AP clerks: { members: [Bob] }\nroles:\n  Buyer: { members: [alice] }\n");
+    let report = policy::check(&ok, &live);
+    assert!(report.is_ok(), "{:?}", report.errors);
+    let plan = coupa_access::plan::diff(&ok, &live).unwrap();
+    let groups: Vec<(u64, u64)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == coupa_access::model::Kind::Group)
+        .map(|c| (c.target_id, c.user_id))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![(13, 8)],
+        "Bob (not bob) into AP clerks (not AP Clerks)"
+    );
+
+    // Any other spelling is ambiguous: an error at the name, and the planner refuses too.
+    let d =
+        load("groups:\n  ap CLERKS: { members: [BOB] }\nroles:\n  BUYER: { members: [alice] }\n");
+    let report = policy::check(&d, &live);
+    let messages: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(report.errors.len(), 3, "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("matches two groups")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("matches two roles")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`BOB` matches two users")),
+        "{messages:?}"
+    );
+    assert_eq!(at(&report.errors[0]), (2, 3));
+    assert!(coupa_access::plan::diff(&d, &live).is_err());
+}

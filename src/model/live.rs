@@ -136,15 +136,38 @@ pub enum UserMatch<'a> {
     None,
 }
 
-/// Case-insensitive lookups over a `Live`, built once (tenants have 100k users).
+/// The result of looking a group or role up by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameMatch<'a, T> {
+    /// One record has this name (case-insensitively), or exactly one has it as written.
+    One(&'a T),
+    /// Two records have names equal but for case, and neither is spelled as written.
+    Ambiguous(&'a T, &'a T),
+    /// No record has it.
+    None,
+}
+
+impl<'a, T> NameMatch<'a, T> {
+    /// The record, only when the name is unambiguous.
+    pub fn one(self) -> Option<&'a T> {
+        match self {
+            NameMatch::One(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// Case-insensitive lookups over a `Live`, built once (tenants have 100k users). Names that
+/// differ only in case are kept apart: a lookup prefers the exact spelling and otherwise reports
+/// the name as ambiguous, never silently picking one.
 #[derive(Debug)]
 pub struct LiveIndex<'a> {
     pub live: &'a Live,
-    by_login: BTreeMap<String, usize>,
+    by_login: BTreeMap<String, Vec<usize>>,
     by_email: BTreeMap<String, Vec<usize>>,
-    groups_by_name: BTreeMap<String, usize>,
-    projects_by_name: BTreeMap<String, usize>,
-    roles_by_name: BTreeMap<String, usize>,
+    groups_by_name: BTreeMap<String, Vec<usize>>,
+    projects_by_name: BTreeMap<String, Vec<usize>>,
+    roles_by_name: BTreeMap<String, Vec<usize>>,
     users_by_id: BTreeMap<u64, usize>,
 }
 
@@ -153,59 +176,79 @@ pub fn fold(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<usize>> {
+    let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        if !k.is_empty() {
+            map.entry(fold(k)).or_default().push(i);
+        }
+    }
+    map
+}
+
+/// Picks among records whose names fold to the same key: the only one, or the only one spelled
+/// exactly as written; otherwise ambiguous.
+fn pick<'a, T>(
+    items: &'a [T],
+    hits: Option<&Vec<usize>>,
+    written: &str,
+    name: impl Fn(&T) -> &str,
+) -> NameMatch<'a, T> {
+    let hits: Vec<&'a T> = hits
+        .map(|v| v.iter().map(|&i| &items[i]).collect())
+        .unwrap_or_default();
+    match hits.as_slice() {
+        [] => NameMatch::None,
+        [one] => NameMatch::One(one),
+        [first, second, ..] => {
+            let written = written.trim();
+            let exact: Vec<&&'a T> = hits.iter().filter(|t| name(t) == written).collect();
+            match exact.as_slice() {
+                [one] => NameMatch::One(one),
+                _ => NameMatch::Ambiguous(first, second),
+            }
+        }
+    }
+}
+
 impl<'a> LiveIndex<'a> {
     pub fn new(live: &'a Live) -> Self {
-        let mut by_login = BTreeMap::new();
-        let mut by_email: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut users_by_id = BTreeMap::new();
-        for (i, u) in live.users.iter().enumerate() {
-            by_login.insert(fold(&u.login), i);
-            if !u.email.is_empty() {
-                by_email.entry(fold(&u.email)).or_default().push(i);
-            }
-            users_by_id.insert(u.id, i);
-        }
-        let name_index = |gs: &[Group]| {
-            gs.iter()
-                .enumerate()
-                .map(|(i, g)| (fold(&g.name), i))
-                .collect::<BTreeMap<_, _>>()
-        };
         LiveIndex {
             live,
-            by_login,
-            by_email,
-            groups_by_name: name_index(&live.groups),
-            projects_by_name: name_index(&live.projects),
-            roles_by_name: live
-                .roles
+            by_login: index_by(&live.users, |u| &u.login),
+            by_email: index_by(&live.users, |u| &u.email),
+            groups_by_name: index_by(&live.groups, |g| &g.name),
+            projects_by_name: index_by(&live.projects, |g| &g.name),
+            roles_by_name: index_by(&live.roles, |r| &r.name),
+            users_by_id: live
+                .users
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (fold(&r.name), i))
+                .map(|(i, u)| (u.id, i))
                 .collect(),
-            users_by_id,
         }
     }
 
     /// Finds the user a policy identity names: a login or an email, case-insensitively.
+    /// Two users whose logins (or emails) differ only in case are told apart by exact spelling.
     pub fn user(&self, identity: &str) -> UserMatch<'a> {
         let key = fold(identity);
-        let by_login = self.by_login.get(&key).map(|&i| &self.live.users[i]);
-        let by_email: Vec<&'a User> = self
-            .by_email
-            .get(&key)
-            .map(|v| v.iter().map(|&i| &self.live.users[i]).collect())
-            .unwrap_or_default();
-        match (by_login, by_email.as_slice()) {
-            (Some(l), []) => UserMatch::One(l),
-            (Some(l), [e, ..]) if l.id == e.id => match by_email.iter().find(|e| e.id != l.id) {
-                Some(other) => UserMatch::Ambiguous(l, other),
-                None => UserMatch::One(l),
-            },
-            (Some(l), [e, ..]) => UserMatch::Ambiguous(l, e),
-            (None, [e]) => UserMatch::One(e),
-            (None, [a, b, ..]) => UserMatch::Ambiguous(a, b),
-            (None, []) => UserMatch::None,
+        let users = &self.live.users;
+        let by_login = match pick(users, self.by_login.get(&key), identity, |u| &u.login) {
+            NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
+            NameMatch::One(u) => Some(u),
+            NameMatch::None => None,
+        };
+        let by_email = match pick(users, self.by_email.get(&key), identity, |u| &u.email) {
+            NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
+            NameMatch::One(u) => Some(u),
+            NameMatch::None => None,
+        };
+        match (by_login, by_email) {
+            (Some(l), Some(e)) if l.id != e.id => UserMatch::Ambiguous(l, e),
+            (Some(u), _) | (None, Some(u)) => UserMatch::One(u),
+            (None, None) => UserMatch::None,
         }
     }
 
@@ -213,22 +256,42 @@ impl<'a> LiveIndex<'a> {
         self.users_by_id.get(&id).map(|&i| &self.live.users[i])
     }
 
+    /// The group with this name, when exactly one matches (see [`LiveIndex::group_match`]).
     pub fn group(&self, name: &str) -> Option<&'a Group> {
-        self.groups_by_name
-            .get(&fold(name))
-            .map(|&i| &self.live.groups[i])
+        self.group_match(name).one()
+    }
+
+    pub fn group_match(&self, name: &str) -> NameMatch<'a, Group> {
+        pick(
+            &self.live.groups,
+            self.groups_by_name.get(&fold(name)),
+            name,
+            |g| &g.name,
+        )
     }
 
     pub fn project(&self, name: &str) -> Option<&'a Group> {
-        self.projects_by_name
-            .get(&fold(name))
-            .map(|&i| &self.live.projects[i])
+        pick(
+            &self.live.projects,
+            self.projects_by_name.get(&fold(name)),
+            name,
+            |g| &g.name,
+        )
+        .one()
     }
 
+    /// The role with this name, when exactly one matches (see [`LiveIndex::role_match`]).
     pub fn role(&self, name: &str) -> Option<&'a Role> {
-        self.roles_by_name
-            .get(&fold(name))
-            .map(|&i| &self.live.roles[i])
+        self.role_match(name).one()
+    }
+
+    pub fn role_match(&self, name: &str) -> NameMatch<'a, Role> {
+        pick(
+            &self.live.roles,
+            self.roles_by_name.get(&fold(name)),
+            name,
+            |r| &r.name,
+        )
     }
 
     /// Every login and email, for "did you mean" suggestions.
@@ -268,5 +331,27 @@ mod tests {
             matches!(ix.user("carol@acme.com"), UserMatch::Ambiguous(a, b) if a.id == 3 && b.id == 4)
         );
         assert!(matches!(ix.user("nobody"), UserMatch::None));
+    }
+
+    #[test]
+    fn names_equal_but_for_case_prefer_the_exact_spelling_else_are_ambiguous() {
+        let live = Live {
+            users: vec![user(5, "Bob", "b1@acme.com"), user(9, "bob", "b2@acme.com")],
+            groups: vec![Group::new(10, "AP Clerks"), Group::new(14, "AP clerks")],
+            roles: vec![Role::new(1, "Buyer", false)],
+            ..Live::default()
+        };
+        let ix = LiveIndex::new(&live);
+        assert!(matches!(ix.user("Bob"), UserMatch::One(u) if u.id == 5));
+        assert!(matches!(ix.user("bob"), UserMatch::One(u) if u.id == 9));
+        assert!(matches!(ix.user("BOB"), UserMatch::Ambiguous(..)));
+        assert_eq!(ix.group("AP Clerks").map(|g| g.id), Some(10));
+        assert_eq!(ix.group("AP clerks").map(|g| g.id), Some(14));
+        assert!(ix.group("ap clerks").is_none());
+        assert!(matches!(
+            ix.group_match("ap clerks"),
+            NameMatch::Ambiguous(..)
+        ));
+        assert_eq!(ix.role("BUYER").map(|r| r.id), Some(1));
     }
 }

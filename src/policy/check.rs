@@ -6,7 +6,7 @@ use miette::Severity;
 
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
-use crate::model::{Desired, Live, LiveIndex, Loc, Member, Target, User, UserMatch};
+use crate::model::{Desired, Live, LiveIndex, Loc, Member, NameMatch, Target, User, UserMatch};
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
 #[derive(Debug, Default)]
@@ -102,7 +102,26 @@ impl<'a> Checker<'a> {
         d.label(self.sources, loc, label)
     }
 
+    /// Two live records whose names differ only in case, neither spelled as written.
+    fn ambiguous_name(&mut self, t: &Target, what: &str, first: &str, second: &str) {
+        let d = PolicyDiagnostic::error(
+            "policy::ambiguous_name",
+            format!(
+                "`{}` matches two {what}s in Coupa: `{first}` and `{second}`",
+                t.name
+            ),
+        );
+        let d = self.at(d, t.loc, "ambiguous").help(format!(
+            "write the name exactly as Coupa spells it: `{first}` or `{second}`"
+        ));
+        self.push(d);
+    }
+
     fn group(&mut self, t: &Target) {
+        if let NameMatch::Ambiguous(a, b) = self.ix.group_match(&t.name) {
+            self.ambiguous_name(t, "group", &a.name, &b.name);
+            return;
+        }
         if let Some(g) = self.ix.group(&t.name) {
             if !g.active {
                 let d = PolicyDiagnostic::warning(
@@ -141,8 +160,10 @@ impl<'a> Checker<'a> {
     }
 
     fn role(&mut self, t: &Target) {
-        if self.ix.role(&t.name).is_some() {
-            return;
+        match self.ix.role_match(&t.name) {
+            NameMatch::One(_) => return,
+            NameMatch::Ambiguous(a, b) => return self.ambiguous_name(t, "role", &a.name, &b.name),
+            NameMatch::None => {}
         }
         let names = self.ix.live.roles.iter().map(|r| r.name.as_str());
         let help = match closest(&t.name, names) {

@@ -106,6 +106,8 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Plan offline against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
+    /// Such a plan is for review only: `apply` refuses it, since a snapshot does not prove which
+    /// instance it came from.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]

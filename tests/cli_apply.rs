@@ -150,6 +150,14 @@ settings:
 ";
     let dir = policies(&[("groups.yaml", policy)]);
     let p = path_str(dir.path());
+    // The plan a reviewer reads already says apply will refuse it.
+    let out = run(sb.cmd().args(["plan", "--policies", p]));
+    assert!(
+        stdout_of(&out).contains("apply will refuse this plan"),
+        "{}",
+        stdout_of(&out)
+    );
+
     let out = run(sb.cmd().args(["apply", "--policies", p, "--auto-approve"]));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);

@@ -17,6 +17,23 @@ fn help_explains_every_command() {
 }
 
 #[test]
+fn usage_errors_exit_1_never_2() {
+    // 2 means "succeeded with changes" under --detailed-exitcode: a typo must not look like that.
+    for args in [
+        &["plan", "--detailed-exitcode", "--formt", "json"][..],
+        &["plan", "--format", "bogus"][..],
+        &["frobnicate"][..],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr_of(&out));
+    }
+    assert_eq!(
+        bin().arg("--version").output().unwrap().status.code(),
+        Some(0)
+    );
+}
+
+#[test]
 fn demo_plans_the_example_policies_against_the_sample_tenant() {
     let out = bin()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -107,6 +124,27 @@ fn offline_plan_against_a_snapshot_and_validate_against_it() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["add"], 1);
     assert_eq!(json["summary"]["remove"], 1);
+    // Even with an instance configured, an offline plan names its snapshot, so apply refuses it.
+    let plan_file = dir.path().join("plan.json");
+    let out = bin()
+        .env("COUPA_DOMAIN", "https://acme.coupahost.com")
+        .args([
+            "plan",
+            "--policies",
+            path_str(&pol),
+            "--snapshot",
+            path_str(&snap),
+        ])
+        .args(["--out", path_str(&plan_file)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    assert!(
+        saved["domain"].as_str().unwrap().starts_with("snapshot:"),
+        "{saved}"
+    );
 
     let bad = policies(&[("g.yaml", "groups:\n  AP Clerks:\n    members: [alcie]\n")]);
     let out = bin()

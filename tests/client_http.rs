@@ -188,10 +188,10 @@ async fn read_write_access_adds_write_scopes() {
         vec![
             "core.common.read",
             "core.user.read",
-            "core.user.write",
             "core.user_group.read",
             "core.user_group.write"
-        ]
+        ],
+        "apply asks only for the write scope it uses"
     );
 }
 

@@ -132,6 +132,11 @@ pub fn make_plan(desired: &Desired, live: &Live, domain: &str) -> miette::Result
             plan.warnings.push(w);
         }
     }
+    // Reviewers see in the plan that apply will refuse it, not only after merge.
+    if let Err(violation) = crate::plan::check_guards(&plan, &desired.settings, None) {
+        plan.warnings
+            .push(format!("apply will refuse this plan: {violation}"));
+    }
     Ok(plan)
 }
 

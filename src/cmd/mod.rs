@@ -46,7 +46,14 @@ impl Output {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    // Usage errors exit 1, not clap's 2: 2 means "succeeded with changes" (--detailed-exitcode).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
     let out = Output::detect(cli.color);
     init_logging(cli.verbose, out.stderr_color);
     let color = out.stderr_color;

@@ -8,14 +8,12 @@ use crate::coupa::Access;
 pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     let desired = load_policies(&args.policies)?;
     let (live, domain) = match &args.snapshot {
-        Some(path) => {
-            let domain = match &args.connection.domain {
-                Some(d) => crate::coupa::Connection::normalize_domain(d)
-                    .map_err(|e| miette::miette!("{e}"))?,
-                None => format!("snapshot:{}", path.display()),
-            };
-            (common::read_snapshot(path)?, domain)
-        }
+        // A snapshot does not prove which instance it came from, so its plan names the
+        // snapshot, never an instance: apply refuses it (plan against the instance to apply).
+        Some(path) => (
+            common::read_snapshot(path)?,
+            format!("snapshot:{}", path.display()),
+        ),
         None => {
             let mut client = connect(&args.connection, Access::Read)?;
             let live = common::read_live(&mut client, out).await?;

@@ -125,5 +125,14 @@ pub struct WireToken {
 
 /// Scopes: reads need these.
 pub const READ_SCOPES: &[&str] = &["core.common.read", "core.user.read", "core.user_group.read"];
-/// Writes need these too.
-pub const WRITE_SCOPES: &[&str] = &["core.user.write", "core.user_group.write"];
+/// Writes need this too: apply writes group memberships only. (`core.user.write`, for role and
+/// license writes, is not asked for until a version writes them.)
+pub const WRITE_SCOPES: &[&str] = &["core.user_group.write"];
+/// Every scope the sandbox knows, for granting a rehearsal client everything.
+pub const ALL_SCOPES: &[&str] = &[
+    "core.common.read",
+    "core.user.read",
+    "core.user_group.read",
+    "core.user.write",
+    "core.user_group.write",
+];

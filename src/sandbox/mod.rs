@@ -57,11 +57,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             client_id: "sandbox-client".into(),
             client_secret: "sandbox-secret".into(),
-            scopes: wire::READ_SCOPES
-                .iter()
-                .chain(wire::WRITE_SCOPES)
-                .map(|s| s.to_string())
-                .collect(),
+            scopes: wire::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
             rate_per_second: 25.0,
             burst: 20,
             faults: Faults::default(),

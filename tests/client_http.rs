@@ -934,3 +934,17 @@ async fn an_unreachable_instance_is_retried_then_reported() {
     );
     assert_eq!(c.stats().token_requests, 4);
 }
+
+#[tokio::test]
+async fn a_token_expiring_twice_while_one_request_retries_is_fetched_again_each_time() {
+    let server = token_server().await;
+    let memberships = || on("GET", MEMBERSHIPS);
+    // 401 (expired) -> new token -> 503 -> 401 (expired again) -> new token -> the page.
+    answer_first(&server, memberships(), 1, status_only(401)).await;
+    answer_first(&server, memberships(), 1, status_only(503)).await;
+    answer_first(&server, memberships(), 1, status_only(401)).await;
+    answer(&server, memberships(), reply(200, json!([]))).await;
+    let c = client(&server, Access::Read);
+    assert!(c.read_group_memberships(3).await.unwrap().is_empty());
+    assert_eq!(requests_to(&server, "POST", "/oauth2/token").await.len(), 3);
+}

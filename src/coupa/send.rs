@@ -81,9 +81,17 @@ impl Inner {
         let path = path_only(path_and_query);
         let body = body.map(|b| b.to_string());
         let mut bearer = self.bearer(None).await?;
-        let mut refetched = false;
+        // A 401 gets one new token; a freshly fetched token refused again is an error. After
+        // any other answer a later 401 (the token expired while retrying) may refetch again.
+        let mut just_refetched = false;
         let mut retries: u32 = 0;
+        let mut first = true;
         loop {
+            if !first && !just_refetched {
+                // The cached token, renewed if it expired while this request was retrying.
+                bearer = self.bearer(None).await?;
+            }
+            first = false;
             let slot = if method == Method::GET {
                 Some(
                     self.read_slots
@@ -132,7 +140,11 @@ impl Inner {
             let wait = match result {
                 Ok((status, headers, bytes)) => {
                     tracing::debug!(method = %method, path, status = status.as_u16(), elapsed_ms, "coupa request");
-                    match self.judge(status, &headers, retries, policy) {
+                    let verdict = self.judge(status, &headers, retries, policy);
+                    if !matches!(verdict, Verdict::Reauth) {
+                        just_refetched = false;
+                    }
+                    match verdict {
                         Verdict::Done => {
                             return Ok(Outcome::Answered(Answer {
                                 status,
@@ -146,8 +158,8 @@ impl Inner {
                                 self.redact(&detail_suffix(&bytes))
                             )))
                         }
-                        Verdict::Reauth if !refetched => {
-                            refetched = true;
+                        Verdict::Reauth if !just_refetched => {
+                            just_refetched = true;
                             bearer = self.bearer(Some(bearer.generation)).await?;
                             Counters::bump(&self.counters.retries);
                             continue;

@@ -1,6 +1,7 @@
 //! Issues the membership writes: additions first (granting before revoking), then removals,
 //! each with bounded concurrency. A refused DELETE stops further removals.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +27,37 @@ pub struct Writes {
     pub delete_refused: Option<String>,
 }
 
+/// Which live memberships each removal deletes. Coupa can hold a user twice in a group; the
+/// planner then makes one removal per membership. Each removal deletes its own membership if it
+/// still exists; memberships no removal names (e.g. a duplicate created since the plan) go to
+/// the first removal of that user and group, so the user really leaves and nothing is deleted
+/// twice.
+pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>> {
+    let mut by_key: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        if c.applies && c.action == Action::Remove {
+            by_key.entry((c.target_id, c.user_id)).or_default().push(i);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (key, indices) in by_key {
+        let mut live_ids: Vec<u64> = fresh.memberships.get(&key).cloned().unwrap_or_default();
+        for &i in &indices {
+            let own = plan.changes[i]
+                .membership_id
+                .and_then(|id| live_ids.iter().position(|&x| x == id))
+                .map(|pos| live_ids.remove(pos));
+            out.insert(i, own.into_iter().collect::<Vec<u64>>());
+        }
+        if let Some(first) = out.get_mut(&indices[0]) {
+            first.extend(live_ids);
+        }
+    }
+    out
+}
+
 pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency: usize) -> Writes {
+    let deletions = assign_deletions(plan, fresh);
     let mut writes = Writes::default();
     let refused: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let stop_removals = Arc::new(AtomicBool::new(false));
@@ -42,7 +73,7 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency:
             let semaphore = semaphore.clone();
             let stop_removals = stop_removals.clone();
             let refused = refused.clone();
-            let membership_ids = fresh.memberships.get(&key).cloned().unwrap_or_default();
+            let membership_ids = deletions.get(&index).cloned().unwrap_or_default();
             tasks.spawn(async move {
                 let Ok(_permit) = semaphore.acquire_owned().await else {
                     return (index, WriteResult::Skipped("apply was interrupted".into()));
@@ -71,7 +102,7 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency:
     writes
 }
 
-/// Deletes every live membership of the user in the group (Coupa can hold duplicates).
+/// Deletes the memberships assigned to one removal (see [`assign_deletions`]).
 async fn remove(
     client: &Client,
     membership_ids: &[u64],

@@ -124,3 +124,40 @@ fn an_unreadable_group_never_counts_as_verified() {
     let report = decide(&p, writes, &BTreeSet::new(), &[10].into(), &p.domain);
     assert!(matches!(report.results[0].outcome, Outcome::Failed(_)));
 }
+
+#[test]
+fn duplicate_memberships_are_each_deleted_once() {
+    let mut first = change(Action::Remove, 2, true);
+    first.membership_id = Some(301);
+    let mut second = change(Action::Remove, 2, true);
+    second.membership_id = Some(302);
+    let mut gone = change(Action::Remove, 3, true);
+    gone.membership_id = Some(400);
+    let p = plan(vec![first, second, gone, change(Action::Add, 4, true)]);
+    // Live now: bob twice as planned plus a third duplicate made since; user 3 already gone.
+    let fresh = super::Fresh::from_memberships(&[
+        Membership {
+            id: 301,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+        Membership {
+            id: 302,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+        Membership {
+            id: 303,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+    ]);
+    let d = super::execute::assign_deletions(&p, &fresh);
+    assert_eq!(d[&0], vec![301, 303]);
+    assert_eq!(d[&1], vec![302]);
+    assert_eq!(d[&2], Vec::<u64>::new());
+    assert!(!d.contains_key(&3), "additions delete nothing");
+}

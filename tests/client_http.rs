@@ -948,3 +948,36 @@ async fn a_token_expiring_twice_while_one_request_retries_is_fetched_again_each_
     assert!(c.read_group_memberships(3).await.unwrap().is_empty());
     assert_eq!(requests_to(&server, "POST", "/oauth2/token").await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_page_out_of_id_order_is_an_error_not_a_silent_skip() {
+    let server = token_server().await;
+    // Keyset paging would skip id 2 if it trusted the largest id of this page.
+    mount_page(
+        &server,
+        "/api/roles",
+        0,
+        json!([{"id": 3, "name": "C"}, {"id": 1, "name": "A"}]),
+    )
+    .await;
+    mount_page(&server, "/api/roles", 3, json!([])).await;
+    mount_empty_lists(&server).await;
+    let c = client(&server, Access::Read);
+    let err = c.read_live().await.unwrap_err().to_string();
+    assert!(err.contains("ascending id order"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_ignoring_id_gt_is_an_error_not_an_endless_read() {
+    let server = token_server().await;
+    answer(
+        &server,
+        on("GET", "/api/roles"),
+        reply(200, json!([{"id": 1, "name": "A"}])),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let c = client(&server, Access::Read);
+    let err = c.read_live().await.unwrap_err().to_string();
+    assert!(err.contains("ascending id order"), "{err}");
+}

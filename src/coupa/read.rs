@@ -141,29 +141,30 @@ impl Client {
             if page.is_empty() {
                 return Ok(out);
             }
-            let mut max = last;
+            // Keyset paging is only sound when every page holds ids above the last one, in
+            // ascending order: anything else could skip records, so it is an error, never a
+            // partial read.
+            let mut prev = last;
             for r in &page {
                 let id = r.key().ok_or_else(|| CoupaError::Decode {
                     method: "GET".into(),
                     path: path.into(),
                     detail: "a record without an id".into(),
                 })?;
-                max = max.max(id);
+                if id <= prev {
+                    return Err(CoupaError::Decode {
+                        method: "GET".into(),
+                        path: path.into(),
+                        detail: format!(
+                            "the page after id {last} is not in ascending id order above it \
+                             (id {id} after {prev}); are id[gt] and order_by=id supported?"
+                        ),
+                    });
+                }
+                prev = id;
             }
-            if max <= last {
-                // The server ignored `id[gt]`: paging would never end.
-                return Err(CoupaError::Decode {
-                    method: "GET".into(),
-                    path: path.into(),
-                    detail: format!("the page after id {last} repeated earlier records (is id[gt] filtering supported?)"),
-                });
-            }
-            // Records at or below `last` were already read (a server ignoring `order_by`).
-            out.extend(
-                page.into_iter()
-                    .filter(|r| r.key().is_some_and(|id| id > last)),
-            );
-            last = max;
+            out.extend(page);
+            last = prev;
             if let Some(r) = resource {
                 self.report(r, out.len() as u64);
             }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::Fresh;
+use super::{ApplyOptions, Fresh};
 use crate::coupa::Client;
 use crate::model::{Action, Plan};
 
@@ -56,7 +56,8 @@ pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>>
     out
 }
 
-pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency: usize) -> Writes {
+pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &ApplyOptions) -> Writes {
+    let concurrency = opts.concurrency.max(1);
     let deletions = assign_deletions(plan, fresh);
     let mut writes = Writes::default();
     let refused: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
@@ -92,7 +93,12 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, concurrency:
         }
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok(r) => writes.results.push(r),
+                Ok(r) => {
+                    writes.results.push(r);
+                    if let Some(progress) = &opts.progress {
+                        progress(writes.results.len());
+                    }
+                }
                 Err(e) => tracing::error!("a write task failed: {e}"),
             }
         }

@@ -42,16 +42,24 @@ pub enum ApplyError {
     Read(#[source] crate::coupa::CoupaError),
 }
 
+/// Called after each write with the number of writes finished so far.
+pub type WriteProgress = std::sync::Arc<dyn Fn(usize) + Send + Sync>;
+
 /// Options for [`run`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct ApplyOptions {
     /// Writes in flight at once.
     pub concurrency: usize,
+    /// Progress callback (the binary draws a bar; the library never prints).
+    pub progress: Option<WriteProgress>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { concurrency: 4 }
+        ApplyOptions {
+            concurrency: 4,
+            progress: None,
+        }
     }
 }
 
@@ -63,6 +71,6 @@ pub async fn run(
     opts: ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let fresh = preflight(plan, client).await?;
-    let writes = execute::write_all(plan, &fresh, client, opts.concurrency.max(1)).await;
+    let writes = execute::write_all(plan, &fresh, client, &opts).await;
     Ok(verify::read_back(plan, writes, client).await)
 }

@@ -29,7 +29,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     };
     crate::plan::check_guards(&plan, &settings, args.allow_removals).into_diagnostic()?;
 
-    print!("{}", render_plan(&plan, Format::Text, out.stdout_color));
+    super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
     if plan.summary.add + plan.summary.remove == 0 {
         eprintln!("Nothing to apply.");
         return Ok(0);
@@ -38,15 +38,34 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         eprintln!("Apply cancelled; nothing was written.");
         return Ok(1);
     }
+    let total = plan.summary.add + plan.summary.remove;
+    let bar = out.stderr_is_terminal.then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "writing to Coupa {bar:30} {pos}/{len} ({elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress: Option<apply::WriteProgress> = bar.clone().map(|bar| {
+        std::sync::Arc::new(move |done: usize| bar.set_position(done as u64))
+            as apply::WriteProgress
+    });
     let report = apply::run(
         &plan,
         &client,
         ApplyOptions {
             concurrency: args.concurrency,
+            progress,
         },
     )
-    .await
-    .into_diagnostic()?;
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report.into_diagnostic()?;
     eprint!("{}", report.render());
     Ok(if report.is_success() { 0 } else { 1 })
 }

@@ -44,7 +44,7 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     let plan = live.and_then(|live| make_plan(&desired, &live, client.domain()));
     sandbox.shutdown().await;
     let plan = plan?;
-    print!("{}", render_plan(&plan, args.format, out.stdout_color));
+    super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
     eprintln!(
         "\nThis was a rehearsal against the built-in sandbox. Next: edit policies/*.yaml and rerun, \
          or point coupa-access at your instance (see README.md)."

@@ -44,6 +44,22 @@ impl Output {
     }
 }
 
+/// Writes command output to stdout. A reader that went away (`plan | head`) is not an error
+/// worth a panic; other write errors are reported.
+pub fn emit(text: &str) -> miette::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     // Usage errors exit 1, not clap's 2: 2 means "succeeded with changes" (--detailed-exitcode).

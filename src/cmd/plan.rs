@@ -25,7 +25,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         common::write_atomically(path, &crate::render::json(&plan))?;
         eprintln!("Plan written to {}", path.display());
     }
-    print!("{}", render_plan(&plan, args.format, out.stdout_color));
+    super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         EXIT_CHANGES
     } else {

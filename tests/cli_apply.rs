@@ -19,6 +19,22 @@ fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
     cmd.output().expect("binary runs")
 }
 
+/// `plan --out DIR/plan.json` with the policies in `dir` (plus `extra` arguments); returns the
+/// plan file and the run's output.
+fn save_plan(
+    mut cmd: assert_cmd::Command,
+    dir: &tempfile::TempDir,
+    extra: &[&str],
+) -> (std::path::PathBuf, std::process::Output) {
+    let plan_file = dir.path().join("plan.json");
+    let out = run(cmd
+        .args(extra)
+        .args(["plan", "--policies", path_str(dir.path())])
+        .args(["--out", path_str(&plan_file)]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    (plan_file, out)
+}
+
 #[test]
 fn plan_apply_plan_converges_with_detailed_exit_codes() {
     let sb = TestSandbox::start(tenant(), Faults::default());
@@ -68,17 +84,14 @@ fn plan_apply_plan_converges_with_detailed_exit_codes() {
 fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     let dir = policies(&[("groups.yaml", POLICY)]);
-    let plan_file = dir.path().join("plan.json");
+    let (plan_file, _) = save_plan(sb.cmd(), &dir, &[]);
     let out = run(sb.cmd().args([
         "plan",
         "--policies",
         path_str(dir.path()),
-        "--out",
-        path_str(&plan_file),
         "--format",
         "json",
     ]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json plan");
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["domain"], sb.sandbox.url());
@@ -117,15 +130,7 @@ fn a_plan_for_another_instance_is_refused() {
     let a = TestSandbox::start(tenant(), Faults::default());
     let b = TestSandbox::start(tenant(), Faults::default());
     let dir = policies(&[("groups.yaml", POLICY)]);
-    let plan_file = dir.path().join("plan.json");
-    let out = run(a.cmd().args([
-        "plan",
-        "--policies",
-        path_str(dir.path()),
-        "--out",
-        path_str(&plan_file),
-    ]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let (plan_file, _) = save_plan(a.cmd(), &dir, &[]);
     let out = run(b
         .cmd()
         .args(["apply", path_str(&plan_file), "--auto-approve"]));
@@ -285,16 +290,9 @@ groups:
 fn the_secret_never_appears_in_output_logs_or_plan_files() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     let dir = policies(&[("groups.yaml", POLICY)]);
-    let plan_file = dir.path().join("plan.json");
-    let out = run(sb.cmd().env("COUPA_ACCESS_LOG", "trace").args([
-        "-vv",
-        "plan",
-        "--policies",
-        path_str(dir.path()),
-        "--out",
-        path_str(&plan_file),
-    ]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut cmd = sb.cmd();
+    cmd.env("COUPA_ACCESS_LOG", "trace");
+    let (plan_file, out) = save_plan(cmd, &dir, &["-vv"]);
     let out2 = run(sb.cmd().env("COUPA_ACCESS_LOG", "trace").args([
         "-vv",
         "apply",

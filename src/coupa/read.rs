@@ -90,7 +90,9 @@ impl Client {
     /// concurrent id ranges (see `scan`); if any page fails after retries, the whole read
     /// fails. With [`ReadScope::Groups`], groups are read first and then only the memberships
     /// of the named groups (concurrently with users and roles), so `Live::memberships` holds
-    /// those alone.
+    /// those alone: use it only for decisions about those groups (`snapshot`, `export` and
+    /// `drift` need [`ReadScope::Everything`]). Records created while a large resource is read,
+    /// with ids above the highest one when its ranges were planned, are not included.
     pub async fn read_live_scoped(&self, scope: &ReadScope) -> Result<Live, CoupaError> {
         let user_params = [("fields", user_fields())];
         let group_params = [("fields", GROUP_FIELDS.to_string())];

@@ -46,7 +46,8 @@ pub struct ClientOptions {
     pub max_backoff: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// Most GET requests in flight at once.
+    /// Most GET requests in flight at once; also the most id ranges a large resource is
+    /// split into, read concurrently.
     pub read_concurrency: usize,
 }
 

@@ -4,8 +4,10 @@
 //! - `auth`: OAuth2 client credentials, token cache.
 //! - `limiter` + `retry` + `send`: the single request path (one shared token bucket,
 //!   retries with backoff, 401 -> one token refetch).
-//! - `read`: keyset paging and `read_live`; `write`: membership create/delete that never
-//!   blindly resends a write whose outcome is unknown.
+//! - `read`: `read_live` / `read_live_scoped` ([`ReadScope`]); `scan`: keyset paging, split
+//!   into concurrent id ranges for large resources; `scope`: memberships of named groups only.
+//! - `write`: membership create/delete that never blindly resends a write whose outcome is
+//!   unknown.
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
 
 mod auth;
@@ -16,6 +18,8 @@ mod error;
 mod limiter;
 mod read;
 mod retry;
+mod scan;
+mod scope;
 mod send;
 pub mod wire;
 mod write;
@@ -23,3 +27,4 @@ mod write;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::{resolve_client_secret, Connection};
 pub use error::{ConfigError, CoupaError};
+pub use scope::ReadScope;

@@ -1,5 +1,8 @@
-//! Reads: keyset paging (`id[gt]=<last>&order_by=id&dir=asc&limit=50`) until an empty page.
+//! Reads: `read_live` and `read_live_scoped`, one group's memberships, and the GET every page
+//! goes through. Paging itself (keyset scans, in id ranges when large) lives in `scan`.
 //! A read returns everything or an error, never part of the data.
+
+use std::sync::Arc;
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -7,6 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::model::{License, Live, Membership};
 
 use super::convert;
+use super::scan::{Query, Tally};
+use super::scope::{self, ReadScope};
 use super::send::{Outcome, Policy};
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 use super::{Client, CoupaError};
@@ -67,31 +72,55 @@ const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
 const MEMBERSHIP_FIELDS: &str =
     r#"["id","user-id","user-group-id","user-group-type","created-at"]"#;
 
-fn query(params: &[(&str, String)]) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params {
-        q.append_pair(k, v);
-    }
-    q.finish()
-}
+pub(crate) const USERS: &str = "/api/users";
+pub(crate) const GROUPS: &str = "/api/user_groups";
+pub(crate) const ROLES: &str = "/api/roles";
+pub(crate) const MEMBERSHIPS: &str = "/api/user_group_memberships";
 
 impl Client {
     /// Everything `plan` needs: users, groups (projects into `Live::projects`), roles and
-    /// memberships of groups. The four reads run concurrently under the shared rate limiter;
-    /// if any page fails after retries, the whole read fails.
+    /// memberships of groups. Same as [`read_live_scoped`](Client::read_live_scoped) with
+    /// [`ReadScope::Everything`].
     pub async fn read_live(&self) -> Result<Live, CoupaError> {
+        self.read_live_scoped(&ReadScope::Everything).await
+    }
+
+    /// Users, groups (projects into `Live::projects`), roles, and the memberships `scope`
+    /// asks for. Resources are read concurrently under the shared rate limiter, large ones in
+    /// concurrent id ranges (see `scan`); if any page fails after retries, the whole read
+    /// fails. With [`ReadScope::Groups`], groups are read first and then only the memberships
+    /// of the named groups (concurrently with users and roles), so `Live::memberships` holds
+    /// those alone: use it only for decisions about those groups (`snapshot`, `export` and
+    /// `drift` need [`ReadScope::Everything`]). Records created while a large resource is read,
+    /// with ids above the highest one when its ranges were planned, are not included.
+    pub async fn read_live_scoped(&self, scope: &ReadScope) -> Result<Live, CoupaError> {
         let user_params = [("fields", user_fields())];
         let group_params = [("fields", GROUP_FIELDS.to_string())];
         let membership_params = [("fields", MEMBERSHIP_FIELDS.to_string())];
-        let (users, groups, roles, memberships) = tokio::try_join!(
-            self.read_all::<WireUser>(Some("users"), "/api/users", &user_params),
-            self.read_all::<WireUserGroup>(Some("groups"), "/api/user_groups", &group_params),
-            self.read_all::<WireRole>(Some("roles"), "/api/roles", &[]),
-            self.read_all::<WireMembership>(
-                Some("memberships"),
-                "/api/user_group_memberships",
-                &membership_params
-            ),
+        let groups_and_memberships = async {
+            match scope {
+                ReadScope::Everything => tokio::try_join!(
+                    self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
+                    self.read_all::<WireMembership>(
+                        Some("memberships"),
+                        MEMBERSHIPS,
+                        &membership_params
+                    ),
+                ),
+                ReadScope::Groups(names) => {
+                    let groups = self
+                        .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
+                        .await?;
+                    let ids = scope::group_ids_named(&groups, names);
+                    let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
+                    Ok((groups, memberships))
+                }
+            }
+        };
+        let (users, roles, (groups, memberships)) = tokio::try_join!(
+            self.read_all::<WireUser>(Some("users"), USERS, &user_params),
+            self.read_all::<WireRole>(Some("roles"), ROLES, &[]),
+            groups_and_memberships,
         )?;
         convert::live(users, groups, roles, memberships).map_err(|(path, detail)| {
             CoupaError::Decode {
@@ -110,7 +139,7 @@ impl Client {
         let rows = self
             .read_all::<WireMembership>(
                 Some("memberships"),
-                "/api/user_group_memberships",
+                MEMBERSHIPS,
                 &[
                     ("user_group_id", group_id.to_string()),
                     ("fields", MEMBERSHIP_FIELDS.into()),
@@ -120,55 +149,16 @@ impl Client {
         memberships_matching(rows, None, group_id)
     }
 
-    /// Every page of `path`, filtered by `params`, in id order. Progress is reported under
-    /// `resource` when given.
-    pub(crate) async fn read_all<T: DeserializeOwned + Keyed>(
+    /// Every record of `path` that `params` select, in ascending id order (a keyset scan, in
+    /// concurrent id ranges when large). Progress is reported under `resource` when given.
+    pub(crate) async fn read_all<T: DeserializeOwned + Keyed + Send + 'static>(
         &self,
         resource: Option<&'static str>,
         path: &str,
         params: &[(&str, String)],
     ) -> Result<Vec<T>, CoupaError> {
-        let mut out: Vec<T> = Vec::new();
-        let mut last: u64 = 0;
-        loop {
-            let mut p: Vec<(&str, String)> = params.to_vec();
-            p.push(("id[gt]", last.to_string()));
-            p.push(("order_by", "id".into()));
-            p.push(("dir", "asc".into()));
-            p.push(("limit", PAGE_SIZE.to_string()));
-            let pq = format!("{path}?{}", query(&p));
-            let page: Vec<T> = self.get_json(&pq).await?;
-            if page.is_empty() {
-                return Ok(out);
-            }
-            // Keyset paging is only sound when every page holds ids above the last one, in
-            // ascending order: anything else could skip records, so it is an error, never a
-            // partial read.
-            let mut prev = last;
-            for r in &page {
-                let id = r.key().ok_or_else(|| CoupaError::Decode {
-                    method: "GET".into(),
-                    path: path.into(),
-                    detail: "a record without an id".into(),
-                })?;
-                if id <= prev {
-                    return Err(CoupaError::Decode {
-                        method: "GET".into(),
-                        path: path.into(),
-                        detail: format!(
-                            "the page after id {last} is not in ascending id order above it \
-                             (id {id} after {prev}); are id[gt] and order_by=id supported?"
-                        ),
-                    });
-                }
-                prev = id;
-            }
-            out.extend(page);
-            last = prev;
-            if let Some(r) = resource {
-                self.report(r, out.len() as u64);
-            }
-        }
+        self.scan(Arc::new(Query::new(path, params)), Tally::new(resource))
+            .await
     }
 
     /// GET a JSON body, any non-success answer being an error.

@@ -1,0 +1,342 @@
+//! Keyset scans, sequential or split into id ranges read concurrently.
+//!
+//! A scan starts as a plain keyset read (`id[gt]=<last>&order_by=id&dir=asc&limit=50`). A
+//! resource that runs past a few full pages is large: one request (`order_by=id&dir=desc&limit=1`)
+//! finds its highest id, and the ids left, `(last, max]`, are split into up to
+//! [`ClientOptions::read_concurrency`](super::ClientOptions::read_concurrency) ranges, each
+//! keyset-read on its own (`id[gt]=<last>&id[lt_or_eq]=<hi>`). With Coupa answering a page in
+//! hundreds of milliseconds this turns a latency-bound read into a rate-limit-bound one.
+//!
+//! Every request goes through [`Client::get_json`] (the single send path and shared limiter).
+//! Every page of every range is checked: ids strictly ascending above the range's start and
+//! never above its end, so a server ignoring a filter is an error, never a skipped or
+//! duplicated record. Any failing page fails the whole scan.
+//!
+//! Records created during a scan with ids above the highest id seen by the probe are not read
+//! (as if they had been created just after the read); records deleted during it may or may not
+//! be, as with any paged read.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::read::{Keyed, PAGE_SIZE};
+use super::{Client, CoupaError};
+
+/// Full pages read sequentially before a scan looks for its highest id: smaller resources (and
+/// anything that shows a short page early) are read exactly as a plain keyset scan.
+const PAGES_BEFORE_PROBE: usize = 3;
+
+/// The fewest pages a range should hold: each range costs about one request more than a plain
+/// scan (its last, empty page), so ranges much smaller than this cost more than they save.
+const PAGES_PER_RANGE: u64 = 8;
+
+/// A list endpoint and its filters (without the paging parameters).
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    pub path: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Query {
+    pub(crate) fn new(path: &str, params: &[(&str, String)]) -> Query {
+        Query {
+            path: path.to_string(),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// The page after id `after`, up to id `upto` when given.
+    fn page(&self, after: u64, upto: Option<u64>) -> String {
+        let mut p = self.params.clone();
+        p.push(("id[gt]".into(), after.to_string()));
+        if let Some(hi) = upto {
+            p.push(("id[lt_or_eq]".into(), hi.to_string()));
+        }
+        p.push(("order_by".into(), "id".into()));
+        p.push(("dir".into(), "asc".into()));
+        p.push(("limit".into(), PAGE_SIZE.to_string()));
+        self.url(&p)
+    }
+
+    /// The one record with the highest id, trimmed to its id.
+    fn highest(&self) -> String {
+        let mut p: Vec<(String, String)> = self
+            .params
+            .iter()
+            .filter(|(k, _)| k != "fields")
+            .cloned()
+            .collect();
+        p.push(("fields".into(), r#"["id"]"#.into()));
+        p.push(("order_by".into(), "id".into()));
+        p.push(("dir".into(), "desc".into()));
+        p.push(("limit".into(), "1".into()));
+        self.url(&p)
+    }
+
+    fn url(&self, params: &[(String, String)]) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        format!("{}?{}", self.path, q.finish())
+    }
+
+    fn bad(&self, detail: String) -> CoupaError {
+        CoupaError::Decode {
+            method: "GET".into(),
+            path: self.path.clone(),
+            detail,
+        }
+    }
+}
+
+/// Records fetched so far for one resource, across every range and chunk reading it.
+/// Reports go out under the lock, so the totals a progress callback sees only grow.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    resource: Option<&'static str>,
+    fetched: Mutex<u64>,
+}
+
+impl Tally {
+    pub(crate) fn new(resource: Option<&'static str>) -> Arc<Tally> {
+        Arc::new(Tally {
+            resource,
+            fetched: Mutex::new(0),
+        })
+    }
+
+    fn add(&self, client: &Client, n: usize) {
+        let mut f = self.fetched.lock().unwrap_or_else(|p| p.into_inner());
+        *f += n as u64;
+        if let Some(r) = self.resource {
+            client.report(r, *f);
+        }
+    }
+}
+
+/// What a keyset read of one range ended with.
+struct Keyset<T> {
+    records: Vec<T>,
+    /// The highest id read (the range's start when nothing was).
+    last: u64,
+    /// False when it stopped after `PAGES_BEFORE_PROBE` full pages with more to read.
+    done: bool,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<u64>,
+}
+
+impl Client {
+    /// Every record `q` selects, in ascending id order, ranges read concurrently when the
+    /// resource is large (see the module docs).
+    pub(crate) async fn scan<T>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+    ) -> Result<Vec<T>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+    {
+        let head: Keyset<T> = self
+            .keyset(&q, 0, None, Some(PAGES_BEFORE_PROBE), &tally)
+            .await?;
+        let mut out = head.records;
+        if head.done {
+            return Ok(out);
+        }
+        let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
+        let max = probe.iter().filter_map(|r| r.id).max();
+        let max = match max {
+            Some(m) if m > head.last => m,
+            // Nothing above the last id (or a server that ignores `dir=desc`): finish the plain
+            // scan, which is right whatever the probe said.
+            _ => {
+                let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+                out.extend(rest.records);
+                return Ok(out);
+            }
+        };
+        let first = out.first().and_then(Keyed::key).unwrap_or(1);
+        let n = range_count(
+            out.len() as u64,
+            first,
+            head.last,
+            max,
+            self.inner.opts.read_concurrency,
+        );
+        let ranges = split_ranges(head.last, max, n);
+        let reads = ranges.into_iter().map(|(lo, hi)| {
+            let (c, q, t) = (self.clone(), q.clone(), tally.clone());
+            async move { Ok(c.keyset::<T>(&q, lo, Some(hi), None, &t).await?.records) }
+        });
+        for part in join_in_order(reads).await? {
+            out.extend(part);
+        }
+        Ok(out)
+    }
+
+    /// Keyset pages of ids in `(after, upto]` (`upto: None` is unbounded) until an empty page or
+    /// the page holding `upto`; with `probe_after`, also after that many full pages.
+    async fn keyset<T: DeserializeOwned + Keyed>(
+        &self,
+        q: &Query,
+        after: u64,
+        upto: Option<u64>,
+        probe_after: Option<usize>,
+        tally: &Tally,
+    ) -> Result<Keyset<T>, CoupaError> {
+        let mut records: Vec<T> = Vec::new();
+        let mut last = after;
+        let mut pages = 0;
+        let mut all_full = true;
+        loop {
+            let page: Vec<T> = self.get_json(&q.page(last, upto)).await?;
+            pages += 1;
+            if page.is_empty() {
+                return Ok(Keyset {
+                    records,
+                    last,
+                    done: true,
+                });
+            }
+            all_full &= page.len() >= PAGE_SIZE;
+            last = check_page(q, &page, last, upto)?;
+            tally.add(self, page.len());
+            records.extend(page);
+            let done = upto == Some(last);
+            // Only a run of full pages suggests a large resource; a short one means it is
+            // nearly read, so the scan simply finishes.
+            let probe = all_full && probe_after.is_some_and(|n| pages >= n);
+            if done || probe {
+                return Ok(Keyset {
+                    records,
+                    last,
+                    done,
+                });
+            }
+        }
+    }
+}
+
+/// Checks that a page holds ids strictly ascending above `after` and never above `upto`, and
+/// returns its last id. Keyset paging is only sound then: anything else could skip or
+/// duplicate records, so it is an error, never a partial read.
+fn check_page<T: Keyed>(
+    q: &Query,
+    page: &[T],
+    after: u64,
+    upto: Option<u64>,
+) -> Result<u64, CoupaError> {
+    let mut prev = after;
+    for r in page {
+        let id = r
+            .key()
+            .ok_or_else(|| q.bad("a record without an id".into()))?;
+        if id <= prev {
+            return Err(q.bad(format!(
+                "the page after id {after} is not in ascending id order above it \
+                 (id {id} after {prev}); are id[gt] and order_by=id supported?"
+            )));
+        }
+        if let Some(hi) = upto.filter(|hi| id > *hi) {
+            return Err(q.bad(format!(
+                "the page of ids {after}..={hi} holds id {id} above its upper bound; \
+                 is id[lt_or_eq] supported?"
+            )));
+        }
+        prev = id;
+    }
+    Ok(prev)
+}
+
+/// How many ranges to split `(last, max]` into: the ids left times the density of ids seen so
+/// far (`read` records in `first..=last`) estimates the pages left; at least
+/// [`PAGES_PER_RANGE`] pages per range, at most `concurrency` ranges.
+fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -> usize {
+    let span = last.saturating_sub(first).saturating_add(1).max(1) as f64;
+    let density = (read as f64 / span).min(1.0);
+    let pages_left = (max.saturating_sub(last) as f64 * density) / PAGE_SIZE as f64;
+    let n = (pages_left / PAGES_PER_RANGE as f64).floor() as usize;
+    n.clamp(1, concurrency.max(1))
+}
+
+/// Splits `(after, upto]` into at most `n` contiguous, non-empty `(lo, hi]` ranges of near
+/// equal width that together cover it exactly, in ascending order.
+fn split_ranges(after: u64, upto: u64, n: usize) -> Vec<(u64, u64)> {
+    if upto <= after {
+        return Vec::new();
+    }
+    let width = u128::from(upto - after);
+    let n = (n.max(1) as u128).min(width);
+    let bound = |i: u128| after + (width * i / n) as u64;
+    (0..n).map(|i| (bound(i), bound(i + 1))).collect()
+}
+
+/// Runs `reads` concurrently on the runtime and returns their results in the order given.
+/// The first error ends the whole join: the reads still running are cancelled.
+pub(crate) async fn join_in_order<T, F>(
+    reads: impl IntoIterator<Item = F>,
+) -> Result<Vec<T>, CoupaError>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, CoupaError>> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    let mut count = 0;
+    for (i, read) in reads.into_iter().enumerate() {
+        set.spawn(async move { (i, read.await) });
+        count += 1;
+    }
+    let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((i, Ok(v))) => out[i] = Some(v),
+            Ok((_, Err(e))) => return Err(e),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return Err(CoupaError::Setup("a read was cancelled".into())),
+        }
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_the_ids_exactly_once() {
+        for (after, upto, n) in [(150, 10_000, 8), (0, 7, 8), (5, 6, 3), (1, 1_000_003, 7)] {
+            let r = split_ranges(after, upto, n);
+            assert!(!r.is_empty() && r.len() <= n);
+            assert_eq!(r[0].0, after);
+            assert_eq!(r[r.len() - 1].1, upto);
+            for w in r.windows(2) {
+                assert_eq!(w[0].1, w[1].0, "contiguous: {r:?}");
+            }
+            assert!(r.iter().all(|(lo, hi)| lo < hi), "non-empty: {r:?}");
+        }
+        assert!(split_ranges(10, 10, 4).is_empty());
+        assert_eq!(split_ranges(0, u64::MAX, 2).len(), 2);
+    }
+
+    #[test]
+    fn small_remainders_stay_one_range_and_large_ones_use_the_concurrency() {
+        // 150 dense records read, 150 ids left: three pages, not worth splitting.
+        assert_eq!(range_count(150, 1001, 1150, 1300, 8), 1);
+        // 10,000 dense users: ~200 pages left.
+        assert_eq!(range_count(150, 1, 150, 10_000, 8), 8);
+        assert_eq!(range_count(150, 1, 150, 10_000, 3), 3);
+        // Ids ten apart: a wide id range holds few records.
+        assert_eq!(range_count(150, 10, 1500, 20_000, 8), 4);
+        assert_eq!(range_count(150, 1, 150, 10_000, 0), 1);
+    }
+}

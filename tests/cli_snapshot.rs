@@ -65,3 +65,48 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(plan(&["--color", "always"], true).contains('\u{1b}'));
     assert!(!plan(&["--color", "never"], false).contains('\u{1b}'));
 }
+
+#[test]
+fn plan_reads_memberships_only_of_managed_groups_and_snapshot_reads_all() {
+    let sb = TestSandbox::start(sample_tenant(), Faults::default());
+    let pol = policies(&[(
+        "g.yaml",
+        "groups:\n  ap clerks:\n    members: [alice, bob]\n",
+    )]);
+    let out = sb
+        .cmd()
+        .args([
+            "plan",
+            "--policies",
+            path_str(pol.path()),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // AP Clerks also holds erin, hiroshi.haddad, nora.larsen and chen.nakamura: all removed.
+    assert_eq!(plan["summary"]["remove"], 4, "{plan}");
+    let membership_reads =
+        |sb: &TestSandbox| sb.sandbox.request_counts()["GET /api/user_group_memberships"];
+    let scoped = membership_reads(&sb);
+    assert!(
+        scoped <= 2,
+        "one managed group: {scoped} membership requests"
+    );
+
+    sb.sandbox.reset_counts();
+    let dir = tempfile::tempdir().unwrap();
+    let out = sb
+        .cmd()
+        .args(["snapshot", "--out", path_str(&dir.path().join("s.json"))])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let all = membership_reads(&sb);
+    assert!(
+        all > sample_tenant().memberships.len() as u64 / 50,
+        "snapshot reads every page: {all}"
+    );
+}

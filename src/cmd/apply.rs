@@ -17,7 +17,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         Some(path) => read_plan(path)?,
         None => {
             let desired = load_policies(&args.policies)?;
-            let live = common::read_live(&mut client, out).await?;
+            let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             make_plan(&desired, &live, client.domain())?
         }
     };

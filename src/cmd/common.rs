@@ -9,7 +9,7 @@ use miette::{IntoDiagnostic, Report, WrapErr};
 
 use super::Output;
 use crate::cli::{ConnectionArgs, Format};
-use crate::coupa::{self, Access, Client, ClientOptions, Connection, ReadProgress};
+use crate::coupa::{self, Access, Client, ClientOptions, Connection, ReadProgress, ReadScope};
 use crate::model::{Desired, Live, Plan};
 use crate::policy::{self, PolicyDiagnostic};
 use crate::render;
@@ -53,8 +53,19 @@ pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> 
     Client::new(conn, access, opts).into_diagnostic()
 }
 
+/// What a plan needs from Coupa: every user, group and role, but memberships only of the groups
+/// the policy manages (the planner never looks at others), which on a large tenant saves most
+/// requests.
+pub fn plan_scope(desired: &Desired) -> ReadScope {
+    ReadScope::Groups(desired.groups.keys().cloned().collect())
+}
+
 /// Reads live state, with a progress bar when stderr is a terminal.
-pub async fn read_live(client: &mut Client, out: Output) -> miette::Result<Live> {
+pub async fn read_live(
+    client: &mut Client,
+    scope: &ReadScope,
+    out: Output,
+) -> miette::Result<Live> {
     let bar = out.stderr_is_terminal.then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -78,7 +89,7 @@ pub async fn read_live(client: &mut Client, out: Output) -> miette::Result<Live>
         }));
     }
     let live = client
-        .read_live()
+        .read_live_scoped(scope)
         .await
         .into_diagnostic()
         .wrap_err_with(|| format!("could not read live state from {}", client.domain()));

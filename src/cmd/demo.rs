@@ -40,7 +40,7 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     )
     .into_diagnostic()?;
     let mut client = Client::new(conn, Access::Read, ClientOptions::default()).into_diagnostic()?;
-    let live = common::read_live(&mut client, out).await;
+    let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await;
     let plan = live.and_then(|live| make_plan(&desired, &live, client.domain()));
     sandbox.shutdown().await;
     let plan = plan?;

@@ -16,7 +16,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         ),
         None => {
             let mut client = connect(&args.connection, Access::Read)?;
-            let live = common::read_live(&mut client, out).await?;
+            let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             (live, client.domain().to_string())
         }
     };

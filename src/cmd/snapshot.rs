@@ -9,7 +9,7 @@ use crate::coupa::Access;
 
 pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     let mut client = connect(&args.connection, Access::Read)?;
-    let live = common::read_live(&mut client, out).await?;
+    let live = common::read_live(&mut client, &crate::coupa::ReadScope::Everything, out).await?;
     let mut json = serde_json::to_string_pretty(&live).into_diagnostic()?;
     json.push('\n');
     common::write_atomically(&args.out, &json)?;

@@ -22,7 +22,9 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
         ))
     } else if args.connection.any_given() {
         let mut client = connect(&args.connection, Access::Read)?;
-        let live = common::read_live(&mut client, out).await?;
+        // Names only: no memberships needed.
+        let live =
+            common::read_live(&mut client, &crate::coupa::ReadScope::Groups(vec![]), out).await?;
         Some((live, client.domain().to_string()))
     } else {
         None

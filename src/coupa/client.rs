@@ -60,7 +60,7 @@ impl Default for ClientOptions {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             timeout: Duration::from_secs(60),
-            read_concurrency: 8,
+            read_concurrency: 12,
         }
     }
 }

@@ -67,15 +67,14 @@ impl ApplyReport {
             out.push_str(&line);
             out.push('\n');
         }
-        if let Some(why) = &self.delete_refused {
+        if self.delete_refused.is_some() {
             out.push_str(&format!(
-                "\n{} refused to delete a group membership ({why}).\n\
-                 Removals were stopped at the first refusal; additions were still applied.\n\
-                 What the Coupa admin can do: check that the OAuth2 client has the \
-                 core.user_group.write scope and that this instance allows membership deletion \
-                 through the API (ask Coupa support to enable DELETE on \
-                 /api/user_group_memberships), or remove the users listed above by hand in \
-                 Coupa (Setup > User Groups), then run `coupa-access plan` to confirm.\n",
+                "\n{} refused to delete a group membership, so removals were stopped at the first \
+                 refusal (additions were still applied).\n\
+                 What the Coupa admin can do: remove the users marked FAILED or skipped above by \
+                 hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
+                 deletion (DELETE /api/user_group_memberships) through the API; then run \
+                 `coupa-access plan` to confirm.\n",
                 self.domain
             ));
         }

@@ -6,7 +6,7 @@
 //! read twice: everything (`read_live`), and scoped to the memberships of 3 of the 40 groups.
 //!
 //! `cargo bench --bench read_live` (sizes: `BENCH_USERS=2000,10000`; `BENCH_RATE=25`;
-//! `BENCH_LATENCY_MS=100`; `BENCH_READ_CONCURRENCY=8`).
+//! `BENCH_LATENCY_MS=100`; `BENCH_READ_CONCURRENCY`, default the client's).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -375,3 +375,62 @@ fn on_a_terminal_apply_names_the_instance_and_counts_and_needs_yes() {
         "{screen}"
     );
 }
+
+#[test]
+fn under_injected_server_errors_apply_converges_and_touches_nothing_else() {
+    // One API answer in ten is a 503 (seeded); reads retry, writes check before resending.
+    let faults = Faults {
+        error_rate: 0.1,
+        seed: 7,
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(coupa_access::sandbox::sample_tenant(), faults);
+    let dir = policies(&[]);
+    let policy_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    let before = sb.membership_pairs();
+    let plan_file = dir.path().join("plan.json");
+    let out = run(sb.cmd().args([
+        "plan",
+        "--policies",
+        policy_dir,
+        "--out",
+        path_str(&plan_file),
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    let out = run(sb
+        .cmd()
+        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+
+    // Exactly the planned group changes happened, nothing else.
+    let mut expected = before.clone();
+    for c in plan["changes"].as_array().unwrap() {
+        if c["applies"] != true {
+            continue;
+        }
+        let key = (
+            c["target_id"].as_u64().unwrap(),
+            c["user_id"].as_u64().unwrap(),
+        );
+        match c["action"].as_str().unwrap() {
+            "add" => assert!(expected.insert(key)),
+            _ => assert!(expected.remove(&key)),
+        }
+    }
+    assert_ne!(expected, before, "the plan changed something");
+    assert_eq!(sb.membership_pairs(), expected);
+    let out = run(sb
+        .cmd()
+        .args(["plan", "--policies", policy_dir, "--detailed-exitcode"]));
+    let text = stdout_of(&out);
+    assert!(text.contains("Plan: 0 to add, 0 to remove"), "{text}");
+    let faults = sb
+        .sandbox
+        .request_counts()
+        .get("fault")
+        .copied()
+        .unwrap_or(0);
+    assert!(faults > 0, "the run met injected errors");
+}

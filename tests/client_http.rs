@@ -51,7 +51,7 @@ async fn mount_token(server: &MockServer) {
 
 /// A mock server whose token endpoint hands out `TOKEN`.
 async fn token_server() -> MockServer {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_token(&server).await;
     server
 }
@@ -197,7 +197,7 @@ async fn read_write_access_adds_write_scopes() {
 
 #[tokio::test]
 async fn token_is_cached_across_many_calls() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     token_mock(TOKEN).expect(1).mount(&server).await;
     answer(
         &server,
@@ -219,7 +219,7 @@ async fn token_is_cached_across_many_calls() {
 
 #[tokio::test]
 async fn a_401_fetches_a_new_token_once_and_retries() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     // First token, then a different one.
     token_mock(TOKEN)
         .up_to_n_times(1)
@@ -680,7 +680,7 @@ async fn a_delete_with_unknown_outcome_still_present_is_resent() {
 
 #[tokio::test]
 async fn token_401_names_the_credentials_without_the_secret() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     answer(
         &server,
         on("POST", "/oauth2/token"),
@@ -710,7 +710,7 @@ async fn token_401_names_the_credentials_without_the_secret() {
 
 #[tokio::test]
 async fn invalid_scope_names_the_scope() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     answer(
         &server,
         on("POST", "/oauth2/token"),
@@ -817,7 +817,7 @@ async fn a_read_that_times_out_is_retried() {
 
 #[tokio::test]
 async fn an_expired_token_is_not_reused() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     answer(
         &server,
         on("POST", "/oauth2/token"),
@@ -836,7 +836,7 @@ async fn an_expired_token_is_not_reused() {
 #[tokio::test]
 async fn mocks_that_require_accept_json_are_all_satisfied() {
     use wiremock::matchers::header;
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let json_only = || header("accept", "application/json");
     answer(
         &server,

@@ -76,7 +76,9 @@ fn user_ids() -> Vec<u64> {
 }
 
 async fn server(honours: Honours) -> MockServer {
-    let server = MockServer::start().await;
+    // Not from wiremock's pool: a pooled server can still be receiving requests a previous
+    // test's cancelled ranges sent, and these tests count requests.
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
         .respond_with(

@@ -46,7 +46,7 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
     // Thread-local: the current-thread test runtime (and reqwest's tasks) log into `buf`.
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(

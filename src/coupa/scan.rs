@@ -12,9 +12,9 @@
 //! never above its end, so a server ignoring a filter is an error, never a skipped or
 //! duplicated record. Any failing page fails the whole scan.
 //!
-//! Records created during a scan with ids above the highest id seen by the probe are not read
-//! (as if they had been created just after the read); records deleted during it may or may not
-//! be, as with any paged read.
+//! The last range has no upper bound and, like a plain keyset read, ends at an empty page, so
+//! records created during a scan are read when their ids are above the ones already read;
+//! records deleted during it may or may not be, as with any paged read.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -174,9 +174,13 @@ impl Client {
             self.inner.opts.read_concurrency,
         );
         let ranges = split_ranges(head.last, max, n);
-        let reads = ranges.into_iter().map(|(lo, hi)| {
+        let count = ranges.len();
+        let reads = ranges.into_iter().enumerate().map(|(i, (lo, hi))| {
+            // The last range has no upper bound: like any keyset read it ends at an empty page,
+            // so records created above the probed id during the read are read too.
+            let upto = (i + 1 < count).then_some(hi);
             let (c, q, t) = (self.clone(), q.clone(), tally.clone());
-            async move { Ok(c.keyset::<T>(&q, lo, Some(hi), None, &t).await?.records) }
+            async move { Ok(c.keyset::<T>(&q, lo, upto, None, &t).await?.records) }
         });
         for part in join_in_order(reads).await? {
             out.extend(part);

@@ -63,7 +63,10 @@ async fn read_live_reproduces_the_tenant_pages_past_50_and_excludes_projects() {
     let counts = sb.request_counts();
     // Users: 300 records => 6 full pages and one empty page, plus the one probe for the highest
     // id that a resource past 3 full pages gets before it is split into ranges.
-    assert_eq!(counts["GET /api/users"], tenant.users.len() as u64 / 50 + 1 + 1);
+    assert_eq!(
+        counts["GET /api/users"],
+        tenant.users.len() as u64 / 50 + 1 + 1
+    );
     assert_eq!(counts["POST /oauth2/token"], 1);
 }
 

@@ -11,9 +11,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection, ReadScope};
-use coupa_access::model::{Group, License, Live, Membership, Role, User};
-use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadScope};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const PAGE: usize = 50;
 

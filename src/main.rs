@@ -1,3 +1,11 @@
+//! The `coupa-access` binary: argument parsing (`cli`) and one module per command (`cmd`).
+//! The only code in the workspace that prints, reads the environment or knows flag names.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod policy_dir;
+
 fn main() {
-    std::process::exit(coupa_access::cmd::main());
+    std::process::exit(cmd::main());
 }

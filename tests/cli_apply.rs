@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use coupa_access::sandbox::Faults;
+use coupa_access_sandbox::Faults;
 
 const POLICY: &str = "\
 groups:
@@ -98,7 +98,7 @@ fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written()
 
     // Someone adds dave to AP Clerks by hand after the plan was made.
     sb.sandbox.with_state(|live| {
-        live.memberships.push(coupa_access::model::Membership {
+        live.memberships.push(coupa_access_core::model::Membership {
             id: 900,
             user_id: 4,
             group_id: 10,
@@ -384,7 +384,7 @@ fn under_injected_server_errors_apply_converges_and_touches_nothing_else() {
         seed: 7,
         ..Faults::default()
     };
-    let sb = TestSandbox::start(coupa_access::sandbox::sample_tenant(), faults);
+    let sb = TestSandbox::start(coupa_access_sandbox::sample_tenant(), faults);
     let dir = policies(&[]);
     let policy_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
     let before = sb.membership_pairs();

@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use coupa_access::model::Live;
-use coupa_access::sandbox::{sample_tenant, Faults};
+use coupa_access_core::model::Live;
+use coupa_access_sandbox::{sample_tenant, Faults};
 
 #[test]
 fn snapshot_of_a_running_sandbox_reproduces_its_tenant() {

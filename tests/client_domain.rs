@@ -1,6 +1,6 @@
 //! Domain normalisation: pasted URLs, bare hosts, and http only for loopback.
 
-use coupa_access::coupa::{ConfigError, Connection};
+use coupa_access_client::{ConfigError, Connection};
 use secrecy::SecretString;
 
 #[test]

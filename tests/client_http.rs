@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection, CoupaError, ReadProgress};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError, ReadProgress};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use wiremock::matchers::{bearer_token, body_json, method, path, query_param};
@@ -294,7 +294,9 @@ async fn users_are_paged_by_id_past_fifty_and_trimmed_with_fields() {
     );
     let u2 = &live.users[1];
     assert_eq!(u2.login, "u2");
-    assert!(u2.licenses.contains(&coupa_access::model::License::Expense));
+    assert!(u2
+        .licenses
+        .contains(&coupa_access_core::model::License::Expense));
     assert!(live.users[0].licenses.is_empty());
     assert_eq!(u2.roles.iter().copied().collect::<Vec<_>>(), vec![4]);
 
@@ -361,8 +363,9 @@ async fn projects_stay_out_of_groups_and_memberships() {
     .await;
     mount_empty_lists(&server).await;
     let live = client(&server, Access::Read).read_live().await.unwrap();
-    let names =
-        |gs: &[coupa_access::model::Group]| gs.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
+    let names = |gs: &[coupa_access_core::model::Group]| {
+        gs.iter().map(|g| g.name.clone()).collect::<Vec<_>>()
+    };
     assert_eq!(names(&live.groups), vec!["AP Clerks", "Approvers"]);
     assert_eq!(names(&live.projects), vec!["Rollout 2026"]);
     assert!(!live.groups[1].active);

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection, CoupaError};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection, CoupaError, ReadScope};
-use coupa_access::model::{Group, License, Live, Membership, Role, User};
-use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError, ReadScope};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const CLIENT_ID: &str = "perf-client";
 const CLIENT_SECRET: &str = "perf-secret-never-shown";

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{CLIENT_ID, CLIENT_SECRET};
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection, CoupaError};
-use coupa_access::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError};
+use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
 
 fn fast_opts() -> ClientOptions {
     ClientOptions {

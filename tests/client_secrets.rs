@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coupa_access::coupa::{Access, Client, ClientOptions, Connection};
+use coupa_access_client::{Access, Client, ClientOptions, Connection};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{bearer_token, method, path};

@@ -1,8 +1,8 @@
 //! Checking a loaded policy against live Coupa: every name resolves, or points at where it was
 //! written with a suggestion.
 
-use coupa_access::model::{Desired, Group, Live, PolicyFile, Role, User};
-use coupa_access::policy::{self, LabelPoint};
+use coupa_access_core::model::{Desired, Group, Live, PolicyFile, Role, User};
+use coupa_access_core::policy::{self, LabelPoint};
 
 fn user(id: u64, login: &str, email: &str, active: bool) -> User {
     User {
@@ -55,7 +55,7 @@ fn load(text: &str) -> Desired {
     .unwrap()
 }
 
-fn at(d: &coupa_access::policy::PolicyDiagnostic) -> (usize, usize) {
+fn at(d: &coupa_access_core::policy::PolicyDiagnostic) -> (usize, usize) {
     let p: LabelPoint = d.points()[0].clone();
     assert_eq!(p.path, "policies/access.yaml");
     (p.line, p.column)
@@ -260,11 +260,11 @@ fn names_equal_but_for_case_resolve_by_exact_spelling_or_are_errors() {
         load("groups:\n  AP clerks: { members: [Bob] }\nroles:\n  Buyer: { members: [alice] }\n");
     let report = policy::check(&ok, &live);
     assert!(report.is_ok(), "{:?}", report.errors);
-    let plan = coupa_access::plan::diff(&ok, &live).unwrap();
+    let plan = coupa_access_core::plan::diff(&ok, &live).unwrap();
     let groups: Vec<(u64, u64)> = plan
         .changes
         .iter()
-        .filter(|c| c.kind == coupa_access::model::Kind::Group)
+        .filter(|c| c.kind == coupa_access_core::model::Kind::Group)
         .map(|c| (c.target_id, c.user_id))
         .collect();
     assert_eq!(
@@ -294,5 +294,5 @@ fn names_equal_but_for_case_resolve_by_exact_spelling_or_are_errors() {
         "{messages:?}"
     );
     assert_eq!(at(&report.errors[0]), (2, 3));
-    assert!(coupa_access::plan::diff(&d, &live).is_err());
+    assert!(coupa_access_core::plan::diff(&d, &live).is_err());
 }

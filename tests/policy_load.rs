@@ -1,9 +1,7 @@
 //! Loading real policy folders: every DESIGN.md form, merging, and diagnostics with positions.
 
-use std::path::{Path, PathBuf};
-
-use coupa_access::model::{Desired, License, Loc, Mode, PolicyFile};
-use coupa_access::policy::{self, LabelPoint, PolicyErrors};
+use coupa_access_core::model::{Desired, License, Loc, Mode, PolicyFile};
+use coupa_access_core::policy::{self, LabelPoint, PolicyErrors};
 
 /// The policy sketch from DESIGN.md, verbatim.
 const DESIGN: &str = "\
@@ -25,21 +23,24 @@ settings:                          # at most one file may hold settings
   max_removals: { total: 25, per_group_fraction: 0.25 }
 ";
 
-/// A temp dir holding `policies/` with the given files; returns (guard, policies path).
-fn folder(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("policies");
-    std::fs::create_dir(&dir).unwrap();
-    for (rel, text) in files {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    (tmp, dir)
+/// In-memory policy files under `policies/`, as the binary reads them from a folder.
+fn folder(files: &[(&str, &str)]) -> ((), Vec<PolicyFile>) {
+    let files = files
+        .iter()
+        .map(|(rel, text)| PolicyFile {
+            path: format!("policies/{rel}"),
+            text: text.to_string(),
+        })
+        .collect();
+    ((), files)
 }
 
-fn load_err(dir: &Path) -> PolicyErrors {
-    match policy::load(dir) {
+fn load(files: &[PolicyFile]) -> Result<Desired, PolicyErrors> {
+    policy::load_files(files.to_vec())
+}
+
+fn load_err(files: &[PolicyFile]) -> PolicyErrors {
+    match load(files) {
         Ok(d) => panic!("expected errors, loaded {d:?}"),
         Err(e) => e,
     }
@@ -70,7 +71,7 @@ fn point(path: &str, line: usize, column: usize, label: &str) -> LabelPoint {
 #[test]
 fn design_sketch_loads_to_the_expected_desired() {
     let (_tmp, dir) = folder(&[("access.yaml", DESIGN)]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
 
     assert_eq!(d.files.len(), 1);
     assert_eq!(d.files[0].path, "policies/access.yaml");
@@ -138,7 +139,7 @@ fn targets_named_only_from_users_are_implicit_and_additive() {
         "people.yaml",
         "users:\n  dave: { groups: [Travel Desk], roles: [Approver], licenses: [travel] }\n  erin:\n    groups: [travel desk]\n",
     )]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     let g = &d.groups["Travel Desk"];
     assert!(g.implicit);
     assert_eq!(g.mode, Mode::Additive);
@@ -166,7 +167,7 @@ fn users_form_joins_targets_declared_in_other_files() {
             "groups:\n  AP Clerks:\n    members: [alice]\n",
         ),
     ]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     assert_eq!(d.groups.len(), 1);
     let g = &d.groups["AP Clerks"];
     assert!(!g.implicit);
@@ -185,7 +186,7 @@ fn members_may_be_omitted_or_empty_and_modes_apply_to_roles_and_licenses() {
         "x.yaml",
         "groups:\n  Nobody:\n  Empty: { members: [] }\n  Null:\n    members:\nroles:\n  Buyer: { mode: additive }\nlicenses:\n  spend-guard:\n    mode: authoritative\n    members:\n      - Alice\n",
     )]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     for name in ["Nobody", "Empty", "Null"] {
         let g = &d.groups[name];
         assert!(g.members.is_empty() && g.mode == Mode::Authoritative && !g.implicit);
@@ -197,16 +198,14 @@ fn members_may_be_omitted_or_empty_and_modes_apply_to_roles_and_licenses() {
 }
 
 #[test]
-fn files_are_found_recursively_sorted_and_merged() {
+fn files_are_sorted_by_path_and_merged() {
     let (_tmp, dir) = folder(&[
         ("z.yml", "groups:\n  Z: {}\n"),
         ("sub/b.yaml", "roles:\n  R: {}\n"),
         ("a.yaml", "groups:\n  A: {}\n"),
         ("empty.yaml", ""),
-        ("notes.txt", "groups: [not yaml"),
-        (".hidden/x.yaml", "nonsense: ["),
     ]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     let paths: Vec<&str> = d.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -223,16 +222,11 @@ fn files_are_found_recursively_sorted_and_merged() {
 }
 
 #[test]
-fn an_empty_folder_manages_nothing_and_a_missing_one_is_an_error() {
+fn no_files_manage_nothing() {
     let (_tmp, dir) = folder(&[]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     assert!(d.groups.is_empty() && d.roles.is_empty() && d.licenses.is_empty());
     assert!(d.files.is_empty());
-
-    let err = load_err(&dir.join("nope"));
-    assert_eq!(err.diagnostics.len(), 1);
-    assert!(err.diagnostics[0].message().contains("does not exist"));
-    assert_eq!(err.to_string(), "1 problem in policy files");
 }
 
 #[test]
@@ -476,15 +470,11 @@ fn wrong_shapes_are_reported_not_skipped() {
 
 #[test]
 fn rendered_diagnostics_are_plain_relative_and_deterministic() {
-    let (tmp, dir) = folder(&[("a.yaml", "groups:\n  AP Clerks:\n    membrs: [x]\n")]);
+    let (_tmp, dir) = folder(&[("a.yaml", "groups:\n  AP Clerks:\n    membrs: [x]\n")]);
     let err = load_err(&dir);
     let out = policy::render_plain(&err.diagnostics);
     assert_eq!(out, policy::render_plain(&load_err(&dir).diagnostics));
     assert!(!out.contains('\u{1b}'), "no colour escapes");
-    assert!(
-        !out.contains(&*tmp.path().to_string_lossy()),
-        "no absolute paths"
-    );
     assert!(out.contains("policies/a.yaml:3:5"), "{out}");
     assert!(out.contains("unknown field `membrs` in group `AP Clerks`"));
     assert!(out.contains("help: did you mean `members`?"));
@@ -493,7 +483,7 @@ fn rendered_diagnostics_are_plain_relative_and_deterministic() {
 #[test]
 fn settings_and_locs_can_be_located_for_other_checks() {
     let (_tmp, dir) = folder(&[("a.yaml", "groups: {}\n"), ("s.yaml", DESIGN)]);
-    let d = policy::load(&dir).unwrap();
+    let d = load(&dir).unwrap();
     let total = policy::setting_loc(&d, &["max_removals", "total"]).unwrap();
     assert_eq!(quoted(&d, total), "25");
     assert_eq!(policy::describe_loc(&d, total), "policies/s.yaml:16:26");

@@ -3,7 +3,7 @@
 
 mod sandbox_support;
 
-use coupa_access::sandbox::{sample_tenant, Faults, SandboxConfig};
+use coupa_access_sandbox::{sample_tenant, Faults, SandboxConfig};
 use reqwest::{Method, StatusCode};
 use sandbox_support::{get, request, start, start_with, token, unlimited, READ};
 use serde_json::Value;

@@ -5,7 +5,7 @@ mod sandbox_support;
 
 use std::time::Duration;
 
-use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 use reqwest::{Method, StatusCode};
 use sandbox_support::{request, start, start_with, token};
 use serde_json::Value;

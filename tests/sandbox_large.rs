@@ -5,12 +5,12 @@ mod sandbox_support;
 
 use std::collections::BTreeSet;
 
-use coupa_access::model::{Live, Membership, User};
-use coupa_access::sandbox::SandboxConfig;
+use coupa_access_core::model::{Live, Membership, User};
+use coupa_access_sandbox::SandboxConfig;
 use sandbox_support::{get, start_tenant, token, READ};
 
 fn large_tenant(users: u64) -> Live {
-    let mut live = coupa_access::sandbox::sample_tenant();
+    let mut live = coupa_access_sandbox::sample_tenant();
     let template = live.users[10].clone();
     for id in 2000..2000 + users {
         live.users.push(User {

@@ -3,8 +3,8 @@
 
 mod sandbox_support;
 
-use coupa_access::model::License;
-use coupa_access::sandbox::{Faults, Sandbox};
+use coupa_access_core::model::License;
+use coupa_access_sandbox::{Faults, Sandbox};
 use reqwest::{Method, StatusCode};
 use sandbox_support::{delete, get, post, put, request, send, start_with, token};
 use serde_json::json;

@@ -6,10 +6,10 @@ use miette::{IntoDiagnostic, WrapErr};
 
 use super::common::{self, connect, load_policies, make_plan, render_plan};
 use super::Output;
-use crate::apply::{self, ApplyOptions};
 use crate::cli::{ApplyArgs, Format};
-use crate::coupa::Access;
-use crate::model::{Plan, Settings};
+use coupa_access_client::apply::{self, ApplyOptions};
+use coupa_access_client::Access;
+use coupa_access_core::model::{Plan, Settings};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let mut client = connect(&args.connection, Access::ReadWrite)?;
@@ -27,7 +27,8 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         max_removals: plan.preconditions.max_removals,
         ..Settings::default()
     };
-    crate::plan::check_guards(&plan, &settings, args.allow_removals).into_diagnostic()?;
+    coupa_access_core::plan::check_guards(&plan, &settings, args.allow_removals)
+        .into_diagnostic()?;
 
     super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
     if plan.summary.add + plan.summary.remove == 0 {

@@ -9,10 +9,12 @@ use miette::{IntoDiagnostic, Report, WrapErr};
 
 use super::Output;
 use crate::cli::{ConnectionArgs, Format};
-use crate::coupa::{self, Access, Client, ClientOptions, Connection, ReadProgress, ReadScope};
-use crate::model::{Desired, Live, Plan};
-use crate::policy::{self, PolicyDiagnostic};
-use crate::render;
+use coupa_access_client::{
+    self, Access, Client, ClientOptions, Connection, ReadProgress, ReadScope,
+};
+use coupa_access_core::model::{Desired, Live, Plan};
+use coupa_access_core::policy::{self, PolicyDiagnostic};
+use coupa_access_core::render;
 
 /// Problems found when checking policy names against live Coupa, reported together.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -22,9 +24,23 @@ pub struct LiveCheckFailed {
     pub diagnostics: Vec<PolicyDiagnostic>,
 }
 
-/// Reads and validates the policy folder; every problem is reported at once.
+/// Reads and validates the policy folder; every problem is reported at once. Files that are not
+/// policy files are named on stderr, and so is a folder with no policy files at all.
 pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
-    policy::load(dir).map_err(Report::new)
+    let (desired, ignored) = crate::policy_dir::load(dir).map_err(Report::new)?;
+    for path in &ignored {
+        eprintln!(
+            "note: ignoring {}: policy files end in .yaml or .yml",
+            render::printable_str(path)
+        );
+    }
+    if desired.files.is_empty() {
+        eprintln!(
+            "warning: {} holds no policy files (*.yaml, *.yml): nothing is managed",
+            render::printable_str(&dir.display().to_string())
+        );
+    }
+    Ok(desired)
 }
 
 /// Builds a client from flags and environment. The secret comes only from the environment or a
@@ -42,8 +58,8 @@ pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> 
             "no OAuth2 client id given"
         )
     })?;
-    let secret =
-        coupa::resolve_client_secret(args.client_secret_file.as_deref()).into_diagnostic()?;
+    let secret = coupa_access_client::resolve_client_secret(args.client_secret_file.as_deref())
+        .into_diagnostic()?;
     let conn = Connection::new(domain, client_id, secret).into_diagnostic()?;
     let opts = ClientOptions {
         burst: args.burst,
@@ -135,20 +151,30 @@ pub fn check_against_live(desired: &Desired, live: &Live) -> miette::Result<Vec<
 /// Diffs policy against live state and stamps the plan with where and when it was made.
 pub fn make_plan(desired: &Desired, live: &Live, domain: &str) -> miette::Result<Plan> {
     let warnings = check_against_live(desired, live)?;
-    let mut plan = crate::plan::diff(desired, live).into_diagnostic()?;
+    let mut plan = coupa_access_core::plan::diff(desired, live).into_diagnostic()?;
     plan.domain = domain.to_string();
-    plan.generated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    plan.generated_at = now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for w in warnings {
         if !plan.warnings.contains(&w) {
             plan.warnings.push(w);
         }
     }
     // Reviewers see in the plan that apply will refuse it, not only after merge.
-    if let Err(violation) = crate::plan::check_guards(&plan, &desired.settings, None) {
+    if let Err(violation) = coupa_access_core::plan::check_guards(&plan, &desired.settings, None) {
         plan.warnings
             .push(format!("apply will refuse this plan: {violation}"));
     }
     Ok(plan)
+}
+
+/// The clock: `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention) when
+/// set, so golden outputs and reproducible reports carry a fixed time; otherwise now.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(chrono::Utc::now)
 }
 
 /// Renders the plan in the chosen format.

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::DemoArgs;
-use crate::coupa::{Access, Client, ClientOptions, Connection};
-use crate::sandbox::{sample_tenant, Sandbox, SandboxConfig};
+use coupa_access_client::{Access, Client, ClientOptions, Connection};
+use coupa_access_sandbox::{sample_tenant, Sandbox, SandboxConfig};
 
 pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     if !args.policies.is_dir() {

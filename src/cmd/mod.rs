@@ -73,14 +73,20 @@ pub fn main() -> i32 {
     let out = Output::detect(cli.color);
     init_logging(cli.verbose, out.stderr_color);
     let color = out.stderr_color;
+    // `COLUMNS` fixes the diagnostic width where there is no terminal to ask (CI logs, tests).
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| (20..=1000).contains(w));
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(color)
-                .unicode(color)
-                .terminal_links(false)
-                .build(),
-        )
+        let mut opts = miette::MietteHandlerOpts::new()
+            .color(color)
+            .unicode(color)
+            .terminal_links(false);
+        if let Some(width) = width {
+            opts = opts.width(width);
+        }
+        Box::new(opts.build())
     }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -116,8 +122,8 @@ pub fn main() -> i32 {
 fn init_logging(verbose: u8, color: bool) {
     let default = match verbose {
         0 => "warn",
-        1 => "coupa_access=debug",
-        _ => "coupa_access=trace",
+        1 => "coupa_access=debug,coupa_access_client=debug,coupa_access_sandbox=debug",
+        _ => "coupa_access=trace,coupa_access_client=trace,coupa_access_sandbox=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("COUPA_ACCESS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

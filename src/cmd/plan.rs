@@ -3,7 +3,7 @@
 use super::common::{self, connect, load_policies, make_plan, render_plan};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::PlanArgs;
-use crate::coupa::Access;
+use coupa_access_client::Access;
 
 pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     let desired = load_policies(&args.policies)?;
@@ -22,7 +22,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     };
     let plan = make_plan(&desired, &live, &domain)?;
     if let Some(path) = &args.out {
-        common::write_atomically(path, &crate::render::json(&plan))?;
+        common::write_atomically(path, &coupa_access_core::render::json(&plan))?;
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;

@@ -6,7 +6,7 @@ use miette::IntoDiagnostic;
 
 use super::common;
 use crate::cli::SandboxArgs;
-use crate::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
 
 pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
     let tenant = match &args.tenant {

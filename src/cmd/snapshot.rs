@@ -5,11 +5,16 @@ use miette::IntoDiagnostic;
 use super::common::{self, connect};
 use super::Output;
 use crate::cli::SnapshotArgs;
-use crate::coupa::Access;
+use coupa_access_client::Access;
 
 pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     let mut client = connect(&args.connection, Access::Read)?;
-    let live = common::read_live(&mut client, &crate::coupa::ReadScope::Everything, out).await?;
+    let live = common::read_live(
+        &mut client,
+        &coupa_access_client::ReadScope::Everything,
+        out,
+    )
+    .await?;
     let mut json = serde_json::to_string_pretty(&live).into_diagnostic()?;
     json.push('\n');
     common::write_atomically(&args.out, &json)?;

@@ -4,7 +4,7 @@
 use super::common::{self, check_against_live, connect, load_policies};
 use super::Output;
 use crate::cli::ValidateArgs;
-use crate::coupa::Access;
+use coupa_access_client::Access;
 
 pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     let desired = load_policies(&args.policies)?;
@@ -23,8 +23,12 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     } else if args.connection.any_given() {
         let mut client = connect(&args.connection, Access::Read)?;
         // Names only: no memberships needed.
-        let live =
-            common::read_live(&mut client, &crate::coupa::ReadScope::Groups(vec![]), out).await?;
+        let live = common::read_live(
+            &mut client,
+            &coupa_access_client::ReadScope::Groups(vec![]),
+            out,
+        )
+        .await?;
         Some((live, client.domain().to_string()))
     } else {
         None

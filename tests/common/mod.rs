@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
-use coupa_access::model::{Group, License, Live, Membership, Role, User};
-use coupa_access::sandbox::{Faults, Sandbox, SandboxConfig};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 pub const CLIENT_ID: &str = "test-client";
 pub const CLIENT_SECRET: &str = "s3cr3t-VALUE-never-shown";

@@ -2,8 +2,8 @@
 //! OAuth2 endpoint, and requests that carry the bearer token and accept JSON.
 #![allow(dead_code)]
 
-use coupa_access::model::Live;
-use coupa_access::sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+use coupa_access_core::model::Live;
+use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 

@@ -1,0 +1,138 @@
+//! Issues the membership writes: additions first (granting before revoking), then removals,
+//! each with bounded concurrency. A refused DELETE stops further removals.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::{ApplyOptions, Fresh};
+use crate::Client;
+use coupa_access_core::model::{Action, Plan};
+
+/// The result of the write for change `index` of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteResult {
+    Ok,
+    Failed(String),
+    Skipped(String),
+}
+
+/// What the writes did, by plan change index, and whether the tenant refused a DELETE.
+#[derive(Debug, Default)]
+pub struct Writes {
+    pub results: Vec<(usize, WriteResult)>,
+    pub delete_refused: Option<String>,
+}
+
+/// Which live memberships each removal deletes. Coupa can hold a user twice in a group; the
+/// planner then makes one removal per membership. Each removal deletes its own membership if it
+/// still exists; memberships no removal names (e.g. a duplicate created since the plan) go to
+/// the first removal of that user and group, so the user really leaves and nothing is deleted
+/// twice.
+pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>> {
+    let mut by_key: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        if c.applies && c.action == Action::Remove {
+            by_key.entry((c.target_id, c.user_id)).or_default().push(i);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (key, indices) in by_key {
+        let mut live_ids: Vec<u64> = fresh.memberships.get(&key).cloned().unwrap_or_default();
+        for &i in &indices {
+            let own = plan.changes[i]
+                .membership_id
+                .and_then(|id| live_ids.iter().position(|&x| x == id))
+                .map(|pos| live_ids.remove(pos));
+            out.insert(i, own.into_iter().collect::<Vec<u64>>());
+        }
+        if let Some(first) = out.get_mut(&indices[0]) {
+            first.extend(live_ids);
+        }
+    }
+    out
+}
+
+pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &ApplyOptions) -> Writes {
+    let concurrency = opts.concurrency.max(1);
+    let deletions = assign_deletions(plan, fresh);
+    let mut writes = Writes::default();
+    let refused: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let stop_removals = Arc::new(AtomicBool::new(false));
+    for action in [Action::Add, Action::Remove] {
+        let semaphore = Arc::new(Semaphore::new(concurrency));
+        let mut tasks = JoinSet::new();
+        for (index, change) in plan.changes.iter().enumerate() {
+            if !change.applies || change.action != action {
+                continue;
+            }
+            let key = (change.target_id, change.user_id);
+            let client = client.clone();
+            let semaphore = semaphore.clone();
+            let stop_removals = stop_removals.clone();
+            let refused = refused.clone();
+            let membership_ids = deletions.get(&index).cloned().unwrap_or_default();
+            tasks.spawn(async move {
+                let Ok(_permit) = semaphore.acquire_owned().await else {
+                    return (index, WriteResult::Skipped("apply was interrupted".into()));
+                };
+                let result = match action {
+                    Action::Add => match client.create_membership(key.1, key.0).await {
+                        Ok(_) => WriteResult::Ok,
+                        Err(e) => WriteResult::Failed(e.to_string()),
+                    },
+                    Action::Remove => {
+                        remove(&client, &membership_ids, &stop_removals, &refused).await
+                    }
+                };
+                (index, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => {
+                    writes.results.push(r);
+                    if let Some(progress) = &opts.progress {
+                        progress(writes.results.len());
+                    }
+                }
+                Err(e) => tracing::error!("a write task failed: {e}"),
+            }
+        }
+    }
+    writes.results.sort_by_key(|(i, _)| *i);
+    writes.delete_refused = refused.lock().unwrap_or_else(|e| e.into_inner()).take();
+    writes
+}
+
+/// Deletes the memberships assigned to one removal (see [`assign_deletions`]).
+async fn remove(
+    client: &Client,
+    membership_ids: &[u64],
+    stop: &AtomicBool,
+    refused: &Mutex<Option<String>>,
+) -> WriteResult {
+    if membership_ids.is_empty() {
+        // Already absent: the read-back will verify it.
+        return WriteResult::Ok;
+    }
+    for id in membership_ids {
+        if stop.load(Ordering::SeqCst) {
+            return WriteResult::Skipped(
+                "not attempted: this instance refused an earlier membership deletion".into(),
+            );
+        }
+        if let Err(e) = client.delete_membership(*id).await {
+            if e.is_delete_refused() {
+                stop.store(true, Ordering::SeqCst);
+                let mut slot = refused.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert_with(|| e.to_string());
+            }
+            return WriteResult::Failed(e.to_string());
+        }
+    }
+    WriteResult::Ok
+}

@@ -1,0 +1,76 @@
+//! Executes a plan's group changes through the Coupa client, then reads back every touched group
+//! and reports each change as verified, failed or skipped.
+//!
+//! Order of work: refuse a plan made for another instance or one that is stale (any touched
+//! group's live members changed since the plan); write additions, then removals, with bounded
+//! concurrency under the client's shared rate limiter; stop issuing removals at the first refusal
+//! of a DELETE; read back and verify.
+
+mod execute;
+mod outcome;
+pub mod preflight;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use outcome::{ApplyReport, ChangeResult, Outcome};
+pub use preflight::{preflight, Fresh};
+
+use crate::Client;
+use coupa_access_core::model::Plan;
+
+/// Why apply refused to start. Nothing has been written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("this plan was made for {plan_domain}, not {client_domain}; make a new plan for this instance")]
+    WrongInstance {
+        plan_domain: String,
+        client_domain: String,
+    },
+    #[error(
+        "this plan has format_version {found}; this coupa-access reads format_version {expected}"
+    )]
+    UnsupportedFormat { found: u32, expected: u32 },
+    #[error("the plan is stale: the live members of {} changed since it was made; nothing was written. Run `coupa-access plan` again and review the new plan", .groups.join(", "))]
+    Stale { groups: Vec<String> },
+    #[error("the plan is inconsistent: {0}; nothing was written")]
+    Malformed(String),
+    #[error("the plan removes protected user(s) {}; nothing was written", .users.join(", "))]
+    RemovesProtected { users: Vec<String> },
+    #[error("could not read the touched groups from Coupa before writing; nothing was written")]
+    Read(#[source] crate::CoupaError),
+}
+
+/// Called after each write with the number of writes finished so far.
+pub type WriteProgress = std::sync::Arc<dyn Fn(usize) + Send + Sync>;
+
+/// Options for [`run`].
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// Writes in flight at once.
+    pub concurrency: usize,
+    /// Progress callback (the binary draws a bar; the library never prints).
+    pub progress: Option<WriteProgress>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            concurrency: 4,
+            progress: None,
+        }
+    }
+}
+
+/// Applies a plan: preflight (instance, staleness), writes, read-back verification.
+/// Returns `Err` only when nothing was written; otherwise every change has an outcome.
+pub async fn run(
+    plan: &Plan,
+    client: &Client,
+    opts: ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let fresh = preflight(plan, client).await?;
+    let writes = execute::write_all(plan, &fresh, client, &opts).await;
+    Ok(verify::read_back(plan, writes, client).await)
+}

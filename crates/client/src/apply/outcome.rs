@@ -1,0 +1,95 @@
+//! What happened to each change, and the report shown after apply.
+
+use coupa_access_core::model::{Action, Change};
+
+/// The fate of one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written, and the read-back shows it.
+    Verified,
+    /// The write failed, or the read-back does not show it; with the reason (Coupa's message).
+    Failed(String),
+    /// Not attempted, with why.
+    Skipped(String),
+    /// A role or license change: reported in the plan, not written by this version.
+    ReportedOnly,
+}
+
+/// One change with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeResult {
+    pub change: Change,
+    pub outcome: Outcome,
+}
+
+/// Every change of the plan with its outcome, in plan order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub domain: String,
+    pub results: Vec<ChangeResult>,
+    /// Set when the tenant refused a membership DELETE: what it said.
+    pub delete_refused: Option<String>,
+}
+
+impl ApplyReport {
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.outcome)).count()
+    }
+    pub fn verified(&self) -> usize {
+        self.count(|o| *o == Outcome::Verified)
+    }
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed(_)))
+    }
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped(_)))
+    }
+    /// True when every written change was verified and none was skipped.
+    pub fn is_success(&self) -> bool {
+        self.failed() == 0 && self.skipped() == 0
+    }
+
+    /// A plain-text account, one line per written change, then a summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for r in &self.results {
+            let c = &r.change;
+            let what = match c.action {
+                Action::Add => format!("add {} to {}", c.user, c.target),
+                Action::Remove => format!("remove {} from {}", c.user, c.target),
+            };
+            let line = match &r.outcome {
+                Outcome::Verified => format!("  ok       {what} (verified)"),
+                Outcome::Failed(why) => format!("  FAILED   {what}: {why}"),
+                Outcome::Skipped(why) => format!("  skipped  {what}: {why}"),
+                Outcome::ReportedOnly => continue,
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if self.delete_refused.is_some() {
+            out.push_str(&format!(
+                "\n{} refused to delete a group membership, so removals were stopped at the first \
+                 refusal (additions were still applied).\n\
+                 What the Coupa admin can do: remove the users marked FAILED or skipped above by \
+                 hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
+                 deletion (DELETE /api/user_group_memberships) through the API; then run \
+                 `coupa-access plan` to confirm.\n",
+                self.domain
+            ));
+        }
+        let written = self
+            .results
+            .iter()
+            .filter(|r| r.outcome != Outcome::ReportedOnly)
+            .count();
+        out.push_str(&format!(
+            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped.\n",
+            self.verified(),
+            written,
+            self.failed(),
+            self.skipped()
+        ));
+        out
+    }
+}

@@ -1,0 +1,163 @@
+//! Pure parts of apply: static preflight checks and the read-back decision.
+
+use std::collections::BTreeSet;
+
+use super::execute::{WriteResult, Writes};
+use super::preflight::check_static;
+use super::verify::decide;
+use super::{ApplyError, Outcome};
+use coupa_access_core::model::*;
+
+fn change(action: Action, user_id: u64, applies: bool) -> Change {
+    Change {
+        action,
+        kind: if applies { Kind::Group } else { Kind::Role },
+        target: "AP Clerks".into(),
+        target_id: 10,
+        user: format!("u{user_id}"),
+        user_id,
+        applies,
+        membership_id: None,
+        privileged: false,
+    }
+}
+
+fn plan(changes: Vec<Change>) -> Plan {
+    let mut pre = Preconditions::default();
+    pre.groups.insert(
+        "AP Clerks".into(),
+        GroupPrecondition {
+            group_id: 10,
+            members_fingerprint: "sha256:x".into(),
+            members: vec![],
+        },
+    );
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        tool_version: "0".into(),
+        domain: "https://acme.coupahost.com".into(),
+        generated_at: String::new(),
+        policy_digest: String::new(),
+        changes,
+        summary: Summary::default(),
+        warnings: vec![],
+        preconditions: pre,
+    }
+}
+
+#[test]
+fn static_checks_refuse_other_instances_formats_and_protected_removals() {
+    let p = plan(vec![change(Action::Remove, 2, true)]);
+    assert!(check_static(&p, "https://ACME.coupahost.com").is_ok());
+    assert!(matches!(
+        check_static(&p, "https://other.coupahost.com"),
+        Err(ApplyError::WrongInstance { .. })
+    ));
+    let mut v2 = p.clone();
+    v2.format_version = 2;
+    assert!(matches!(
+        check_static(&v2, &p.domain),
+        Err(ApplyError::UnsupportedFormat { found: 2, .. })
+    ));
+    let mut protected = p.clone();
+    protected.preconditions.protected_user_ids = vec![2];
+    assert!(matches!(
+        check_static(&protected, &p.domain),
+        Err(ApplyError::RemovesProtected { .. })
+    ));
+    let mut unbacked = p.clone();
+    unbacked.preconditions.groups.clear();
+    assert!(matches!(
+        check_static(&unbacked, &p.domain),
+        Err(ApplyError::Malformed(_))
+    ));
+}
+
+#[test]
+fn read_back_decides_each_outcome() {
+    let p = plan(vec![
+        change(Action::Add, 1, true),    // written, present -> verified
+        change(Action::Add, 2, true),    // written, absent -> failed
+        change(Action::Remove, 3, true), // failed write, still present -> failed
+        change(Action::Remove, 4, true), // failed write, but absent -> verified
+        change(Action::Remove, 5, true), // skipped
+        change(Action::Add, 6, false),   // reported only
+    ]);
+    let writes = Writes {
+        results: vec![
+            (0, WriteResult::Ok),
+            (1, WriteResult::Ok),
+            (2, WriteResult::Failed("boom".into())),
+            (3, WriteResult::Failed("timeout".into())),
+            (4, WriteResult::Skipped("refused".into())),
+        ],
+        delete_refused: None,
+    };
+    let present: BTreeSet<(u64, u64)> = [(10, 1), (10, 3), (10, 5)].into();
+    let report = decide(&p, writes, &present, &BTreeSet::new(), &p.domain);
+    let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
+    assert_eq!(outcomes[0], Outcome::Verified);
+    assert!(matches!(outcomes[1], Outcome::Failed(_)));
+    assert_eq!(outcomes[2], Outcome::Failed("boom".into()));
+    assert_eq!(outcomes[3], Outcome::Verified);
+    assert_eq!(outcomes[4], Outcome::Skipped("refused".into()));
+    assert_eq!(outcomes[5], Outcome::ReportedOnly);
+    assert_eq!(
+        (report.verified(), report.failed(), report.skipped()),
+        (2, 2, 1)
+    );
+    assert!(!report.is_success());
+    let text = report.render();
+    assert!(
+        text.contains("2 of 5 changes applied and verified, 2 failed, 1 skipped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unreadable_group_never_counts_as_verified() {
+    let p = plan(vec![change(Action::Add, 1, true)]);
+    let writes = Writes {
+        results: vec![(0, WriteResult::Ok)],
+        delete_refused: None,
+    };
+    let report = decide(&p, writes, &BTreeSet::new(), &[10].into(), &p.domain);
+    assert!(matches!(report.results[0].outcome, Outcome::Failed(_)));
+}
+
+#[test]
+fn duplicate_memberships_are_each_deleted_once() {
+    let mut first = change(Action::Remove, 2, true);
+    first.membership_id = Some(301);
+    let mut second = change(Action::Remove, 2, true);
+    second.membership_id = Some(302);
+    let mut gone = change(Action::Remove, 3, true);
+    gone.membership_id = Some(400);
+    let p = plan(vec![first, second, gone, change(Action::Add, 4, true)]);
+    // Live now: bob twice as planned plus a third duplicate made since; user 3 already gone.
+    let fresh = super::Fresh::from_memberships(&[
+        Membership {
+            id: 301,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+        Membership {
+            id: 302,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+        Membership {
+            id: 303,
+            user_id: 2,
+            group_id: 10,
+            created_at: None,
+        },
+    ]);
+    let d = super::execute::assign_deletions(&p, &fresh);
+    assert_eq!(d[&0], vec![301, 303]);
+    assert_eq!(d[&1], vec![302]);
+    assert_eq!(d[&2], Vec::<u64>::new());
+    assert!(!d.contains_key(&3), "additions delete nothing");
+}

@@ -1,0 +1,86 @@
+//! Reads back every touched group after the writes and decides each change's outcome.
+
+use std::collections::BTreeSet;
+
+use super::execute::{WriteResult, Writes};
+use super::{ApplyReport, ChangeResult, Outcome};
+use crate::Client;
+use coupa_access_core::model::{Action, Plan};
+
+pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyReport {
+    let mut present: BTreeSet<(u64, u64)> = BTreeSet::new();
+    let mut unreadable: BTreeSet<u64> = BTreeSet::new();
+    let groups: BTreeSet<u64> = plan
+        .changes
+        .iter()
+        .filter(|c| c.applies)
+        .map(|c| c.target_id)
+        .collect();
+    for group_id in groups {
+        match client.read_group_memberships(group_id).await {
+            Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
+            Err(e) => {
+                tracing::warn!("could not read back group {group_id}: {e}");
+                unreadable.insert(group_id);
+            }
+        }
+    }
+    decide(plan, writes, &present, &unreadable, client.domain())
+}
+
+/// Pure: combines write results with the read-back.
+pub fn decide(
+    plan: &Plan,
+    writes: Writes,
+    present: &BTreeSet<(u64, u64)>,
+    unreadable: &BTreeSet<u64>,
+    domain: &str,
+) -> ApplyReport {
+    let mut by_index: std::collections::BTreeMap<usize, WriteResult> =
+        writes.results.into_iter().collect();
+    let results = plan
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let outcome = if !c.applies {
+                Outcome::ReportedOnly
+            } else {
+                let want_present = c.action == Action::Add;
+                let is_present = present.contains(&(c.target_id, c.user_id));
+                match by_index.remove(&i) {
+                    None => Outcome::Skipped("not attempted".into()),
+                    Some(WriteResult::Skipped(why)) => Outcome::Skipped(why),
+                    Some(WriteResult::Failed(why)) => {
+                        if !unreadable.contains(&c.target_id) && is_present == want_present {
+                            // The write reported an error but Coupa shows the desired state.
+                            Outcome::Verified
+                        } else {
+                            Outcome::Failed(why)
+                        }
+                    }
+                    Some(WriteResult::Ok) if unreadable.contains(&c.target_id) => Outcome::Failed(
+                        "written, but the group could not be read back to verify".into(),
+                    ),
+                    Some(WriteResult::Ok) if is_present == want_present => Outcome::Verified,
+                    Some(WriteResult::Ok) => Outcome::Failed(if want_present {
+                        "Coupa accepted the write but the user is not a member when read back"
+                            .into()
+                    } else {
+                        "Coupa accepted the deletion but the user is still a member when read back"
+                            .into()
+                    }),
+                }
+            };
+            ChangeResult {
+                change: c.clone(),
+                outcome,
+            }
+        })
+        .collect();
+    ApplyReport {
+        domain: domain.to_string(),
+        results,
+        delete_refused: writes.delete_refused,
+    }
+}

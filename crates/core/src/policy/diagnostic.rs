@@ -1,0 +1,323 @@
+//! Diagnostics that point into the user's policy files, and their plain-text rendering.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
+    SourceCode, SourceSpan,
+};
+
+use crate::model::{Desired, Loc, PolicyFile};
+
+/// All the problems found in one run over the policy files (at least one).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{} in policy files", problems(.diagnostics.len()))]
+pub struct PolicyErrors {
+    /// Sorted by file, then by position in the file.
+    #[related]
+    pub diagnostics: Vec<PolicyDiagnostic>,
+}
+
+fn problems(n: usize) -> String {
+    if n == 1 {
+        "1 problem".to_string()
+    } else {
+        format!("{n} problems")
+    }
+}
+
+/// Where a label points, resolved to a human position (1-based line and column, in characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelPoint {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub label: String,
+}
+
+/// One problem (or warning) in the policy files, pointing at where it was written.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct PolicyDiagnostic {
+    message: String,
+    code: &'static str,
+    severity: Severity,
+    help: Option<String>,
+    src: Option<NamedSource<Arc<String>>>,
+    labels: Vec<LabeledSpan>,
+    points: Vec<LabelPoint>,
+    /// Places in other files, each with its own source (miette labels are per source).
+    related: Vec<PolicyDiagnostic>,
+    /// Sort key: file index (path order), then byte offset; `None` sorts first.
+    sort_key: (Option<usize>, usize),
+}
+
+impl PolicyDiagnostic {
+    /// A new diagnostic with no position yet.
+    pub(crate) fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+        PolicyDiagnostic {
+            message: message.into(),
+            code,
+            severity,
+            help: None,
+            src: None,
+            labels: Vec::new(),
+            points: Vec::new(),
+            related: Vec::new(),
+            sort_key: (None, 0),
+        }
+    }
+
+    /// An error without a position (e.g. a file that cannot be read).
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    /// A warning without a position.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    /// Adds a label at `loc`. The first label sets the diagnostic's file; a label in another
+    /// file becomes a related note with its own source.
+    pub(crate) fn label(mut self, sources: &Sources, loc: Loc, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let Some(file) = sources.files.get(loc.file) else {
+            return self;
+        };
+        match self.sort_key.0 {
+            None => {
+                self.sort_key = (Some(loc.file), loc.offset);
+                self.src = Some(file.named());
+            }
+            Some(f) if f != loc.file => {
+                let note = PolicyDiagnostic::new(Severity::Advice, self.code, "see also")
+                    .label(sources, loc, text);
+                self.related.push(note);
+                return self;
+            }
+            Some(_) => {}
+        }
+        let (offset, len) = file.clamp(loc.offset, loc.len);
+        let (line, column) = file.line_col(offset);
+        self.points.push(LabelPoint {
+            path: file.path.clone(),
+            line,
+            column,
+            label: text.clone(),
+        });
+        let span = SourceSpan::new(offset.into(), len);
+        self.labels.push(if self.labels.is_empty() {
+            LabeledSpan::new_primary_with_span(Some(text), span)
+        } else {
+            LabeledSpan::new_with_span(Some(text), span)
+        });
+        self
+    }
+
+    /// A diagnostic pointing at `loc` in `desired`'s files, for checks made outside this module
+    /// (e.g. a removal guard pointing at `max_removals`). Add more with [`Self::with_help`].
+    pub fn at(
+        desired: &Desired,
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<String>,
+        loc: Loc,
+        label: impl Into<String>,
+    ) -> Self {
+        // Only the one file is needed; policy files can be large and this may run per change.
+        let sources = Sources::only(&desired.files, loc.file);
+        Self::new(severity, code, message).label(&sources, loc, label)
+    }
+
+    /// Sets the help line.
+    pub fn with_help(self, help: impl Into<String>) -> Self {
+        self.help(help)
+    }
+
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The one-line message, e.g. ``unknown field `membrs` ``.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A stable code such as `policy::unknown_field`.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The help line, if any.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Every labelled position, this diagnostic's first, then those in other files.
+    pub fn points(&self) -> Vec<LabelPoint> {
+        let mut out = self.points.clone();
+        for r in &self.related {
+            out.extend(r.points());
+        }
+        out
+    }
+
+    /// `path:line:col: message` (plus the help), for plan warnings and CI logs.
+    pub fn one_line(&self) -> String {
+        let mut s = match self.points.first() {
+            Some(p) => format!("{}:{}:{}: {}", p.path, p.line, p.column, self.message),
+            None => self.message.clone(),
+        };
+        if let Some(h) = &self.help {
+            s.push_str(" (");
+            s.push_str(h);
+            s.push(')');
+        }
+        s
+    }
+
+    pub(crate) fn sort_key(&self) -> (Option<usize>, usize) {
+        self.sort_key
+    }
+}
+
+impl Diagnostic for PolicyDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.src.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+        }
+    }
+}
+
+/// Sorts diagnostics by file (path order), then position; stable for equal keys.
+pub(crate) fn sort(diags: &mut [PolicyDiagnostic]) {
+    diags.sort_by_key(|d| d.sort_key());
+}
+
+/// Renders diagnostics as plain text without colour at a fixed width of 100 columns (for golden
+/// files and CI logs), with miette's graphical handler and its no-colour theme; a blank line
+/// separates reports.
+pub fn render_plain(diags: &[PolicyDiagnostic]) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        // Writing into a String cannot fail; a rendering error just leaves that report short.
+        let _ = handler.render_report(&mut out, d);
+    }
+    out
+}
+
+/// The policy files' texts, shared by every diagnostic that quotes them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sources {
+    files: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+struct Source {
+    path: String,
+    text: Arc<String>,
+    line_starts: Vec<usize>,
+}
+
+impl Sources {
+    pub(crate) fn new(files: &[PolicyFile]) -> Self {
+        Sources {
+            files: files.iter().map(Source::new).collect(),
+        }
+    }
+
+    /// Like `new`, with the text of file `keep` only (indices stay the same).
+    pub(crate) fn only(files: &[PolicyFile], keep: usize) -> Self {
+        let empty = |f: &PolicyFile| {
+            Source::new(&PolicyFile {
+                path: f.path.clone(),
+                text: String::new(),
+            })
+        };
+        Sources {
+            files: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| if i == keep { Source::new(f) } else { empty(f) })
+                .collect(),
+        }
+    }
+}
+
+impl Source {
+    fn new(f: &PolicyFile) -> Self {
+        Source {
+            path: f.path.clone(),
+            line_starts: std::iter::once(0)
+                .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+            text: Arc::new(f.text.clone()),
+        }
+    }
+
+    fn named(&self) -> NamedSource<Arc<String>> {
+        NamedSource::new(self.path.clone(), self.text.clone()).with_language("yaml")
+    }
+
+    /// Keeps a span inside the text and on character boundaries.
+    fn clamp(&self, offset: usize, len: usize) -> (usize, usize) {
+        let mut start = offset.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = offset.saturating_add(len).min(self.text.len()).max(start);
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        (start, end - start)
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let (offset, _) = self.clamp(offset, 0);
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts[line];
+        (line + 1, self.text[start..offset].chars().count() + 1)
+    }
+}

@@ -1,0 +1,93 @@
+//! Policy files: read the YAML folder into [`Desired`] with diagnostics that point at file, line
+//! and column, and check a `Desired` against live Coupa.
+//!
+//! Semantics worth knowing:
+//! - Every `*.yaml`/`*.yml` file under the folder, recursively (hidden files and folders, whose
+//!   names start with `.`, are skipped), is read in path order and merged.
+//! - A group, role or license declared in its own section is managed in its `mode`
+//!   (authoritative by default). One named only from the per-person `users:` form is
+//!   *implicit*: `implicit: true` and [`Mode::Additive`](crate::model::Mode::Additive), so it
+//!   ensures those memberships but never removes anybody — the safe reading of a file that never
+//!   said the group is fully described.
+//! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
+//!   position. [`check`] then resolves names against live Coupa the same way.
+//! - YAML is read with libyaml's event parser into a small tree with byte spans (see `yaml`),
+//!   because serde_yaml does not say where a value was written.
+//! - `policy_digest` is `sha256:<hex>` over each file's relative path and text, in path order.
+
+mod check;
+mod convert;
+mod diagnostic;
+mod suggest;
+#[allow(unsafe_code)]
+mod yaml;
+
+/// Re-exported for callers of [`load_files`].
+pub use crate::model::PolicyFile;
+pub use check::{check, CheckReport};
+pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
+
+use crate::model::{Desired, Loc};
+
+/// Loads policy files already read into memory (path, text), sorted by path first, and merges
+/// them. Reading the folder is the binary's job; this crate does no I/O.
+pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
+    convert::convert(files).map_err(|mut diagnostics| {
+        diagnostic::sort(&mut diagnostics);
+        PolicyErrors { diagnostics }
+    })
+}
+
+/// Where a setting was written, e.g. `&["max_removals", "total"]` or `&["protected_users"]`
+/// (the value's span), so a tripped guard can point at it. `None` when it was not written.
+pub fn setting_loc(desired: &Desired, keys: &[&str]) -> Option<Loc> {
+    for (file, f) in desired.files.iter().enumerate() {
+        let Ok(docs) = yaml::parse(&f.text) else {
+            continue;
+        };
+        for doc in &docs {
+            let mut node = doc;
+            let mut found = true;
+            for key in std::iter::once(&"settings").chain(keys) {
+                let yaml::Value::Map(pairs) = &node.value else {
+                    found = false;
+                    break;
+                };
+                match pairs
+                    .iter()
+                    .find(|(k, _)| matches!(&k.value, yaml::Value::Scalar(s) if s == key))
+                {
+                    Some((_, v)) => node = v,
+                    None => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if found {
+                return Some(Loc {
+                    file,
+                    offset: node.span.offset,
+                    len: node.span.len,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// `path:line:column` of a `Loc` in `desired`'s files (1-based, column in characters), for
+/// one-line messages such as plan warnings.
+pub fn describe_loc(desired: &Desired, loc: Loc) -> String {
+    let Some(f) = desired.files.get(loc.file) else {
+        return String::from("<unknown file>");
+    };
+    let mut offset = loc.offset.min(f.text.len());
+    while !f.text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &f.text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("{}:{line}:{column}", f.path)
+}

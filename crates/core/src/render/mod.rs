@@ -1,0 +1,38 @@
+//! Plan renderers: pure `&Plan -> String` as text (terminals and logs), JSON (the versioned plan
+//! file) and markdown (pull-request comments). Whether to colour is decided by the binary.
+
+mod json;
+mod markdown;
+mod printable;
+mod targets;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use json::json;
+pub use markdown::{markdown, MARKDOWN_LIMIT};
+pub use printable::printable_str;
+pub use text::text;
+
+use crate::model::Summary;
+
+/// Whether the text renderer emits ANSI colour codes. The binary decides (terminal, `NO_COLOR`,
+/// `--color`); renderers never look at the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Always,
+    Never,
+}
+
+/// The closing line: `Plan: 3 to add, 1 to remove, 2 reported only.`, or for an empty plan
+/// `No changes. Coupa matches the policy.`
+pub fn closing_line(summary: &Summary, has_changes: bool) -> String {
+    if !has_changes {
+        return "No changes. Coupa matches the policy.".to_string();
+    }
+    format!(
+        "Plan: {} to add, {} to remove, {} reported only.",
+        summary.add, summary.remove, summary.reported_only
+    )
+}

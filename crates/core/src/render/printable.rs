@@ -1,0 +1,82 @@
+//! Names come from Coupa and policy files; a control character in one (an ANSI escape in a
+//! group name, say) must not reach a terminal or a comment as-is.
+
+use std::borrow::Cow;
+
+use crate::model::Plan;
+
+/// Control characters, and the invisible bidirectional controls that reorder how a line reads
+/// (a right-to-left override can make `FAILED` display as something else).
+fn is_unprintable(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(is_unprintable)
+}
+
+/// `s` safe to show on a terminal or in a comment: control and bidirectional-control characters
+/// are written as `\u{1b}`; borrowed when already clean. Every string that came from Coupa or a
+/// policy file goes through this before it is printed.
+pub fn printable_str(s: &str) -> Cow<'_, str> {
+    if has_control(s) {
+        Cow::Owned(clean(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `s` with control characters written as `\u{1b}`.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if is_unprintable(ch) {
+            out.extend(ch.escape_unicode());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn fix(s: &mut String) {
+    if has_control(s) {
+        *s = clean(s);
+    }
+}
+
+/// The plan with every shown string free of control characters; borrowed when already clean
+/// (the usual case, so big plans are not copied).
+pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
+    let dirty = has_control(&plan.domain)
+        || plan.warnings.iter().any(|w| has_control(w))
+        || plan
+            .changes
+            .iter()
+            .any(|c| has_control(&c.target) || has_control(&c.user))
+        || plan
+            .preconditions
+            .groups
+            .iter()
+            .any(|(k, g)| has_control(k) || g.members.iter().any(|m| has_control(m)));
+    if !dirty {
+        return Cow::Borrowed(plan);
+    }
+    let mut p = plan.clone();
+    fix(&mut p.domain);
+    p.warnings.iter_mut().for_each(fix);
+    for c in &mut p.changes {
+        fix(&mut c.target);
+        fix(&mut c.user);
+    }
+    p.preconditions.groups = std::mem::take(&mut p.preconditions.groups)
+        .into_iter()
+        .map(|(mut k, mut g)| {
+            fix(&mut k);
+            g.members.iter_mut().for_each(fix);
+            (k, g)
+        })
+        .collect();
+    Cow::Owned(p)
+}

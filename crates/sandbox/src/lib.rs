@@ -1,0 +1,203 @@
+//! A local Coupa-compatible API server: the demo, the tests and the benchmarks run against it.
+//!
+//! It emulates Coupa's REST API as `coupa/API-NOTES.md` and Coupa's OpenAPI file describe it,
+//! quirks included, so a client that works here has been held to Coupa's rules:
+//! OAuth2 client credentials with scopes, XML unless `Accept: application/json`, dash-case JSON,
+//! bare-array lists capped at 50, `field[op]=value` filters, `fields=` trimming, add-only role
+//! writes, a leaky-bucket rate limit answering 429, and injectable faults.
+//!
+//! Layout: `state` holds the tenant, tokens and counters; `auth` the token endpoint and bearer
+//! checks; `query` filters, ordering, paging and `fields=`; `format` JSON and XML; `render`
+//! the wire objects; `routes` one file per resource; `gate` what every request passes first
+//! (counting, latency, the `limiter`'s 429, `faults`, bearer checks); `sample` the sample tenant.
+#![forbid(unsafe_code)]
+
+mod auth;
+mod faults;
+mod format;
+mod gate;
+mod limiter;
+mod query;
+mod render;
+mod routes;
+mod sample;
+mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use coupa_access_client::wire;
+use coupa_access_core::model::Live;
+
+pub use sample::generate_sample_tenant;
+
+/// How the sandbox behaves: the client it accepts, its rate limit and injected faults.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The OAuth2 client id accepted by `/oauth2/token`.
+    pub client_id: String,
+    /// The matching client secret.
+    pub client_secret: String,
+    /// Scopes granted to the client; a token request may ask for any subset.
+    pub scopes: Vec<String>,
+    /// Leaky-bucket drain rate for API requests, per second (Coupa: 25).
+    pub rate_per_second: f64,
+    /// Requests the bucket holds before answering 429 (Coupa: 20).
+    pub burst: u32,
+    /// Injected faults.
+    pub faults: Faults,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            client_id: "sandbox-client".into(),
+            client_secret: "sandbox-secret".into(),
+            scopes: wire::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            rate_per_second: 25.0,
+            burst: 20,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Faults injected into API answers (never into `/oauth2/token`, except `token_lifetime`).
+#[derive(Debug, Clone)]
+pub struct Faults {
+    /// Added to every API answer.
+    pub latency: Duration,
+    /// Fraction (0..=1) of API requests answered with `error_status`, drawn from a seeded RNG.
+    pub error_rate: f64,
+    /// The status of injected errors: 500 or 503.
+    pub error_status: u16,
+    /// Seed of the RNG behind `error_rate`, so fault patterns reproduce.
+    pub seed: u64,
+    /// The first N API requests answer `error_status`, deterministically (counted after the
+    /// rate limit: a request answered 429 does not use one up).
+    pub fail_first: u32,
+    /// `Retry-After` seconds sent with 429; `None` sends no header.
+    pub retry_after: Option<u64>,
+    /// How long issued tokens live; zero makes them expire at once.
+    pub token_lifetime: Duration,
+    /// `DELETE /api/user_group_memberships/:id` answers 405, as on tenants that cannot delete.
+    pub delete_disabled: bool,
+    /// Creating a membership for these user ids answers 400 in Coupa's error shape.
+    pub reject_users: BTreeSet<u64>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency: Duration::ZERO,
+            error_rate: 0.0,
+            error_status: 503,
+            seed: 0,
+            fail_first: 0,
+            retry_after: Some(1),
+            token_lifetime: Duration::from_secs(86_399),
+            delete_disabled: false,
+            reject_users: BTreeSet::new(),
+        }
+    }
+}
+
+/// A running sandbox. Dropping it leaves the server running until the runtime ends; call
+/// [`Sandbox::shutdown`] to stop it gracefully.
+pub struct Sandbox {
+    shared: Arc<state::Shared>,
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Binds `addr` (use port 0 for a free port) and serves `tenant` until shut down.
+    pub async fn start(
+        tenant: Live,
+        config: SandboxConfig,
+        addr: SocketAddr,
+    ) -> std::io::Result<Sandbox> {
+        let shared = Arc::new(state::Shared::new(tenant, config));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let app = routes::router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            shared,
+            addr,
+            stop,
+            task,
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The tenant as it is now, after any writes.
+    pub fn live(&self) -> Live {
+        self.shared.with_tenant(|t| t.live.clone())
+    }
+
+    /// Changes the tenant behind the API's back (as an admin in the Coupa UI would).
+    /// Changed users get a new `updated-at`.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut Live) -> R) -> R {
+        self.shared.with_tenant(|t| t.mutate(f))
+    }
+
+    /// Requests by route template (`"GET /api/users"`, `"DELETE /api/user_group_memberships/:id"`,
+    /// `"POST /oauth2/token"`), plus `"429"` (rate-limited answers) and `"fault"` (injected errors).
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.counts()
+    }
+
+    /// Every request received except those to `/oauth2/token`, answered or refused.
+    pub fn total_api_requests(&self) -> u64 {
+        self.shared.total_api_requests()
+    }
+
+    /// Zeroes the request counters.
+    pub fn reset_counts(&self) {
+        self.shared.reset_counts()
+    }
+
+    /// Every access token issued so far (tests prove none of them leaks into output).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.issued_tokens()
+    }
+
+    /// Makes every token issued so far expired, as if a day had passed.
+    pub fn expire_tokens(&self) {
+        self.shared.expire_tokens()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the server.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// The shipped sample tenant: ~300 users, ~20 groups, a project, Coupa's standard roles.
+pub fn sample_tenant() -> Live {
+    serde_json::from_str(include_str!("sample-tenant.json"))
+        .expect("the committed sample-tenant.json is a valid Live snapshot")
+}

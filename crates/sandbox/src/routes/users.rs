@@ -1,0 +1,222 @@
+//! `GET /api/users`, `GET /api/users/:id` and `PUT /api/users/:id`, with Coupa's write rules:
+//! `roles` and `user-groups` only ever add (an empty list clears), unknown ids are silently
+//! ignored, and `purchasing-user`/`contracts-user` set to false do not revoke.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::asked::{Asked, UserKeys};
+use super::{id_value, json_body, not_found, parse_id, written};
+use crate::format::Body;
+use crate::query::ListQuery;
+use crate::render;
+use crate::state::{now_iso, Shared, Tenant};
+use coupa_access_core::model::{License, Membership};
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    Asked { format, q, .. }: Asked<UserKeys>,
+) -> Response {
+    let rows = shared.with_tenant(|t| {
+        let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
+        q.select(
+            &t.live.users,
+            |u| u.id,
+            |u| render::user(t, u, &q, groups.as_ref()),
+        )
+    });
+    Body::new(StatusCode::OK, "users", Value::Array(rows)).into_response(format)
+}
+
+pub async fn show(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Asked { format, q, .. }: Asked<UserKeys>,
+) -> Response {
+    match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q)) {
+        Some(v) => Body::new(StatusCode::OK, "user", v).into_response(format),
+        None => not_found("User", format),
+    }
+}
+
+fn show_one(t: &Tenant, id: u64, q: &ListQuery) -> Option<Value> {
+    let i = t.user_index(id)?;
+    let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
+    Some(q.trim(render::user(t, &t.live.users[i], q, groups.as_ref())))
+}
+
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Asked { format, q, .. }: Asked<UserKeys>,
+    body: Bytes,
+) -> Response {
+    let changes = match json_body(&headers, &body, format) {
+        Ok(m) => m,
+        Err(resp) => return *resp,
+    };
+    let result = shared.with_tenant(|t| {
+        let id = parse_id(&id).filter(|id| t.user_index(*id).is_some())?;
+        Some(apply_update(t, id, &changes).map(|()| show_one(t, id, &q)))
+    });
+    match result {
+        None => not_found("User", format),
+        Some(Err(msg)) => Body::errors(StatusCode::BAD_REQUEST, "user", msg).into_response(format),
+        Some(Ok(v)) => written(StatusCode::OK, "user", v.unwrap_or(Value::Null), &q, format),
+    }
+}
+
+/// Applies a user update as Coupa does. Validation happens before anything changes.
+fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<(), String> {
+    let roles = refs(body, "roles")?.map(|r| {
+        r.resolve(|v| {
+            let name = v.get("name").and_then(Value::as_str);
+            t.live
+                .roles
+                .iter()
+                .find(|r| {
+                    Some(r.id) == id_value(Some(v))
+                        || name.is_some_and(|n| r.name.eq_ignore_ascii_case(n))
+                })
+                .map(|r| r.id)
+        })
+    });
+    let groups = refs(body, "user-groups")?.map(|r| {
+        r.resolve(|v| {
+            let id = id_value(Some(v))?;
+            render::find_group(t, id).map(|(g, _)| g.id)
+        })
+    });
+    if let Some(Value::String(login)) = body.get("login") {
+        let taken = t
+            .live
+            .users
+            .iter()
+            .any(|u| u.id != id && u.login.eq_ignore_ascii_case(login));
+        if taken {
+            return Err("Login has already been taken".into());
+        }
+    }
+    let i = t.user_index(id).ok_or("User not found")?;
+    let before = t.live.users[i].clone();
+    let user = &mut t.live.users[i];
+    match roles {
+        None => {}
+        Some(Refs::Clear) => user.roles.clear(),
+        // Add-only; references to roles that do not exist were dropped by `resolve`.
+        Some(Refs::Add(add)) => user.roles.extend(add),
+    }
+    for l in License::ALL {
+        match body.get(&l.wire_field()) {
+            Some(Value::Bool(true)) => {
+                user.licenses.insert(l);
+            }
+            // Coupa has been seen to keep these licenses when set to false.
+            Some(Value::Bool(false)) if matches!(l, License::Purchasing | License::Contracts) => {}
+            Some(Value::Bool(false)) => {
+                user.licenses.remove(&l);
+            }
+            _ => {}
+        }
+    }
+    if let Some(Value::Bool(b)) = body.get("active") {
+        user.active = *b;
+    }
+    for (key, field) in [("login", &mut user.login), ("email", &mut user.email)] {
+        if let Some(Value::String(s)) = body.get(key) {
+            *field = s.clone();
+        }
+    }
+    let mut names_changed = false;
+    for (key, field) in [
+        ("firstname", &mut user.firstname),
+        ("lastname", &mut user.lastname),
+    ] {
+        if let Some(Value::String(s)) = body.get(key) {
+            *field = Some(s.clone());
+            names_changed = true;
+        }
+    }
+    if names_changed {
+        let full = [user.firstname.as_deref(), user.lastname.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        user.fullname = Some(full);
+    }
+    let mut changed = t.live.users[i] != before;
+    if let Some(groups) = groups {
+        changed |= update_groups(t, id, groups);
+    }
+    if changed {
+        t.touch_user(id);
+    }
+    Ok(())
+}
+
+/// An association list in a user update: `[]` (or `null`) clears, anything else only adds.
+#[derive(Debug, Clone, PartialEq)]
+enum Refs<T> {
+    Clear,
+    Add(Vec<T>),
+}
+
+impl Refs<Value> {
+    /// Resolves references to ids, silently dropping those that name nothing (as Coupa does).
+    fn resolve(self, find: impl Fn(&Value) -> Option<u64>) -> Refs<u64> {
+        match self {
+            Refs::Clear => Refs::Clear,
+            Refs::Add(items) => Refs::Add(items.iter().filter_map(find).collect()),
+        }
+    }
+}
+
+fn refs(body: &Map<String, Value>, key: &str) -> Result<Option<Refs<Value>>, String> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(Refs::Clear)),
+        Some(Value::Array(items)) if items.is_empty() => Ok(Some(Refs::Clear)),
+        Some(Value::Array(items)) => Ok(Some(Refs::Add(items.clone()))),
+        Some(_) => Err(format!("{key} must be a list")),
+    }
+}
+
+/// `user-groups` on a user: clearing removes every group membership, otherwise the listed
+/// groups are added. Returns whether anything changed.
+fn update_groups(t: &mut Tenant, user_id: u64, groups: Refs<u64>) -> bool {
+    let Refs::Add(groups) = groups else {
+        let before = t.live.memberships.len();
+        let projects: Vec<u64> = t.live.projects.iter().map(|p| p.id).collect();
+        t.live
+            .memberships
+            .retain(|m| m.user_id != user_id || projects.contains(&m.group_id));
+        return t.live.memberships.len() != before;
+    };
+    let mut changed = false;
+    for gid in groups {
+        let member = t
+            .live
+            .memberships
+            .iter()
+            .any(|m| m.user_id == user_id && m.group_id == gid);
+        if !member {
+            let id = t.next_membership_id;
+            t.next_membership_id += 1;
+            t.live.memberships.push(Membership {
+                id,
+                user_id,
+                group_id: gid,
+                created_at: Some(now_iso()),
+            });
+            changed = true;
+        }
+    }
+    changed
+}

@@ -485,10 +485,7 @@ mod tests {
     #[test]
     fn sample_file_is_current() {
         let text = serde_json::to_string_pretty(&generate_sample_tenant()).unwrap() + "\n";
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src/sandbox/sample-tenant.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sample-tenant.json");
         if std::env::var_os("COUPA_SANDBOX_WRITE_SAMPLE").is_some() {
             std::fs::write(path, &text).unwrap();
         }

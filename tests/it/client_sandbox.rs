@@ -1,13 +1,11 @@
 //! The real client against the sandbox (not a mock): what Coupa's behaviour means for reads and
 //! writes end to end.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{CLIENT_ID, CLIENT_SECRET};
+use crate::common::{CLIENT_ID, CLIENT_SECRET};
 use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError};
 use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
 

@@ -1,11 +1,9 @@
 //! The sandbox's read API against a real server on 127.0.0.1:0: OAuth2, bearer and scope checks,
 //! content negotiation, paging, filters and `fields=` trimming, as Coupa behaves.
 
-mod sandbox_support;
-
+use crate::sandbox_support::{get, request, start, start_with, token, unlimited, READ};
 use coupa_access_sandbox::{sample_tenant, Faults, SandboxConfig};
 use reqwest::{Method, StatusCode};
-use sandbox_support::{get, request, start, start_with, token, unlimited, READ};
 use serde_json::Value;
 
 fn fields(json: &str) -> String {

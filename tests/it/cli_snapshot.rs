@@ -1,8 +1,6 @@
 //! `snapshot` round trip and colour handling, through the real binary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use coupa_access_core::model::Live;
 use coupa_access_sandbox::{sample_tenant, Faults};
 

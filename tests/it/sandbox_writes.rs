@@ -1,12 +1,10 @@
 //! The sandbox's writes, as Coupa does them: membership create/duplicate/delete, add-only role
 //! writes, the license quirk, and writes changed behind the API.
 
-mod sandbox_support;
-
+use crate::sandbox_support::{delete, get, post, put, request, send, start_with, token};
 use coupa_access_core::model::License;
 use coupa_access_sandbox::{Faults, Sandbox};
 use reqwest::{Method, StatusCode};
-use sandbox_support::{delete, get, post, put, request, send, start_with, token};
 use serde_json::json;
 
 /// Every scope the sandbox grants.

@@ -1,13 +1,11 @@
 //! The sandbox's rate limit, injected faults, token expiry and request counters, all
 //! deterministic: no sleeps, no timing luck.
 
-mod sandbox_support;
-
 use std::time::Duration;
 
+use crate::sandbox_support::{request, start, start_with, token};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 use reqwest::{Method, StatusCode};
-use sandbox_support::{request, start, start_with, token};
 use serde_json::Value;
 
 /// The scopes the routes here need.

@@ -1,6 +1,5 @@
 //! Shared test scaffolding: a small tenant, a sandbox on 127.0.0.1:0 kept alive on its own
 //! runtime, and the real binary pointed at it.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::Path;

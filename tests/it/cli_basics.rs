@@ -1,8 +1,6 @@
 //! The real binary without a Coupa: help, demo, offline validation and snapshot plans.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn help_explains_every_command() {

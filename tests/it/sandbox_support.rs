@@ -1,6 +1,5 @@
 //! Shared scaffolding for the sandbox HTTP tests: a sandbox on 127.0.0.1:0, tokens from its
 //! OAuth2 endpoint, and requests that carry the bearer token and accept JSON.
-#![allow(dead_code)]
 
 use coupa_access_core::model::Live;
 use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};

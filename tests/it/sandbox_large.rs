@@ -1,13 +1,11 @@
 //! A large tenant: keyset paging and per-group membership reads stay correct (and cheap: the
 //! sandbox renders only the page it answers).
 
-mod sandbox_support;
-
 use std::collections::BTreeSet;
 
+use crate::sandbox_support::{get, start_tenant, token, READ};
 use coupa_access_core::model::{Live, Membership, User};
 use coupa_access_sandbox::SandboxConfig;
-use sandbox_support::{get, start_tenant, token, READ};
 
 fn large_tenant(users: u64) -> Live {
     let mut live = coupa_access_sandbox::sample_tenant();

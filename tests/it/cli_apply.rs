@@ -1,8 +1,6 @@
 //! The real binary against the sandbox: plan, apply, and every way apply must refuse or report.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use coupa_access_sandbox::Faults;
 
 const POLICY: &str = "\

@@ -1,0 +1,23 @@
+//! The integration tests: one test binary, one module per area, with shared helpers in
+//! `common` (a small tenant, a sandbox on 127.0.0.1:0, the real binary pointed at it) and
+//! `sandbox_support` (raw HTTP against the sandbox).
+#![forbid(unsafe_code)]
+
+mod cli_apply;
+mod cli_basics;
+mod cli_snapshot;
+mod client_domain;
+mod client_http;
+mod client_perf_ranges;
+mod client_perf_sandbox;
+mod client_sandbox;
+mod client_secrets;
+mod common;
+mod golden;
+mod policy_check;
+mod policy_load;
+mod sandbox_api;
+mod sandbox_faults;
+mod sandbox_large;
+mod sandbox_support;
+mod sandbox_writes;

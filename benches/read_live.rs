@@ -212,7 +212,7 @@ fn main() {
                 ),
                 (
                     "scoped (3 groups)",
-                    ReadScope::Groups(chosen.clone()),
+                    scope_named(&chosen),
                     scoped_memberships,
                 ),
             ];
@@ -238,4 +238,11 @@ fn main() {
             sandbox.shutdown().await;
         });
     }
+}
+
+/// A scoped read of the groups with these names, by the planner's name rule.
+fn scope_named<S: AsRef<str>>(names: &[S]) -> ReadScope {
+    ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::named(
+        names.iter().map(|n| n.as_ref()),
+    ))
 }

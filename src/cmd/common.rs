@@ -73,7 +73,7 @@ pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> 
 /// the policy manages (the planner never looks at others), which on a large tenant saves most
 /// requests.
 pub fn plan_scope(desired: &Desired) -> ReadScope {
-    ReadScope::Groups(desired.groups.keys().cloned().collect())
+    ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::of(desired))
 }
 
 /// Reads live state, with a progress bar when stderr is a terminal.

@@ -25,7 +25,7 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
         // Names only: no memberships needed.
         let live = common::read_live(
             &mut client,
-            &coupa_access_client::ReadScope::Groups(vec![]),
+            &coupa_access_client::ReadScope::no_memberships(),
             out,
         )
         .await?;

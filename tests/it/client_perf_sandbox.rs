@@ -165,7 +165,7 @@ async fn a_page_failing_mid_read_fails_the_whole_read() {
     };
     let scopes = [
         ReadScope::Everything,
-        ReadScope::Groups(vec!["Group 01".into(), "Group 02".into()]),
+        scope_named(&["Group 01", "Group 02"]),
     ];
     for scope in scopes {
         let sb = start(large_tenant(), faults.clone()).await;
@@ -197,7 +197,7 @@ async fn a_scoped_read_returns_only_the_chosen_groups_memberships_with_fewer_req
         "No Such Group",
         "Project",
     ];
-    let scope = ReadScope::Groups(names.iter().map(|s| s.to_string()).collect());
+    let scope = scope_named(&names);
     let live = c.read_live_scoped(&scope).await.unwrap();
     let chosen = BTreeSet::from([1003, 1017, 1029]);
     let want: Vec<Membership> = tenant
@@ -230,10 +230,7 @@ async fn an_empty_scope_reads_no_memberships() {
     let c = client(&sb, opts());
     for names in [vec![], vec!["No Such Group".to_string()]] {
         sb.reset_counts();
-        let live = c
-            .read_live_scoped(&ReadScope::Groups(names.clone()))
-            .await
-            .unwrap();
+        let live = c.read_live_scoped(&scope_named(&names)).await.unwrap();
         assert!(live.memberships.is_empty());
         assert_eq!(live.users, tenant.users);
         assert_eq!(live.groups, tenant.groups);
@@ -249,6 +246,13 @@ async fn a_scope_of_more_than_25_groups_is_read_in_chunks_and_misses_none() {
     let c = client(&sb, opts());
     let all: Vec<String> = tenant.groups.iter().map(|g| g.name.clone()).collect();
     assert!(all.len() > 25);
-    let live = c.read_live_scoped(&ReadScope::Groups(all)).await.unwrap();
+    let live = c.read_live_scoped(&scope_named(&all)).await.unwrap();
     assert_eq!(live, tenant);
+}
+
+/// A scoped read of the groups with these names, by the planner's name rule.
+fn scope_named<S: AsRef<str>>(names: &[S]) -> ReadScope {
+    ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::named(
+        names.iter().map(|n| n.as_ref()),
+    ))
 }

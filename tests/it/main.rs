@@ -21,3 +21,4 @@ mod sandbox_faults;
 mod sandbox_large;
 mod sandbox_support;
 mod sandbox_writes;
+mod scoped_vs_full;

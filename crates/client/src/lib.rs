@@ -29,4 +29,4 @@ mod write;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::{resolve_client_secret, Connection};
 pub use error::{ConfigError, CoupaError};
-pub use scope::ReadScope;
+pub use scope::{GroupFilter, ReadScope};

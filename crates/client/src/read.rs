@@ -89,7 +89,7 @@ impl Client {
     /// asks for. Resources are read concurrently under the shared rate limiter, large ones in
     /// concurrent id ranges (see `scan`); if any page fails after retries, the whole read
     /// fails. With [`ReadScope::Groups`], groups are read first and then only the memberships
-    /// of the named groups (concurrently with users and roles), so `Live::memberships` holds
+    /// of the groups the scope selects (concurrently with users and roles), so `Live::memberships` holds
     /// those alone: use it only for decisions about those groups (`snapshot`, `export` and
     /// `drift` need [`ReadScope::Everything`]). Records created while a large resource is read,
     /// with ids above the highest one when its ranges were planned, are not included.
@@ -107,11 +107,11 @@ impl Client {
                         &membership_params
                     ),
                 ),
-                ReadScope::Groups(names) => {
+                ReadScope::Groups(select) => {
                     let groups = self
                         .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
                         .await?;
-                    let ids = scope::group_ids_named(&groups, names);
+                    let ids = scope::group_ids_selected(&groups, select);
                     let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
                     Ok((groups, memberships))
                 }

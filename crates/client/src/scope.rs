@@ -1,8 +1,14 @@
-//! Scoped reads: memberships of a few named groups instead of every membership, so `plan` on a
-//! 100,000-user tenant reads only what its policies manage.
+//! Scoped reads: memberships of a few groups instead of every membership, so `plan` on a
+//! 100,000-user tenant reads only what its policies manage. The client never compares names:
+//! the caller says which groups it wants with a filter over the live groups (the core's
+//! `plan::ManagedGroups`, the same name rule the planner uses).
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::sync::Arc;
+
+use coupa_access_core::model::Group;
+use coupa_access_core::plan::ManagedGroups;
 
 use super::convert;
 use super::scan::{join_in_order, Query, Tally};
@@ -12,31 +18,55 @@ use super::{Client, CoupaError};
 /// Group ids per membership query (`user_group_id[in]=1,2,…`): short enough for any URL limit.
 pub(crate) const GROUPS_PER_QUERY: usize = 25;
 
+/// Picks the live groups whose memberships a scoped read fetches.
+pub type GroupFilter = Arc<dyn Fn(&Group) -> bool + Send + Sync>;
+
 /// Which memberships a live read fetches. Users, groups and roles are always read in full.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub enum ReadScope {
     /// Every membership of every group.
     #[default]
     Everything,
-    /// Only memberships of these groups, by name, matched case-insensitively against live
-    /// group names (projects excluded). Unknown names are ignored here: the policy check
-    /// reports them. An empty list reads no memberships at all.
-    Groups(Vec<String>),
+    /// Only memberships of the plain groups (projects excluded) the filter selects.
+    Groups(GroupFilter),
 }
 
-/// The ids, ascending, of the plain groups (not projects) whose name matches one of `names`
-/// case-insensitively.
-pub(crate) fn group_ids_named(groups: &[WireUserGroup], names: &[String]) -> Vec<u64> {
-    let wanted: BTreeSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+impl ReadScope {
+    /// Memberships of the groups `select` picks.
+    pub fn groups(select: impl Fn(&Group) -> bool + Send + Sync + 'static) -> ReadScope {
+        ReadScope::Groups(Arc::new(select))
+    }
+
+    /// Memberships of the groups a policy manages, by the planner's own name rule: what `plan`
+    /// and `apply` read.
+    pub fn managed_by(managed: ManagedGroups) -> ReadScope {
+        ReadScope::groups(move |g| managed.selects(g))
+    }
+
+    /// No memberships at all (users, groups and roles only).
+    pub fn no_memberships() -> ReadScope {
+        ReadScope::groups(|_| false)
+    }
+}
+
+impl fmt::Debug for ReadScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadScope::Everything => f.write_str("Everything"),
+            ReadScope::Groups(_) => f.write_str("Groups(<filter>)"),
+        }
+    }
+}
+
+/// The ids, ascending, of the plain groups (not projects) that `select` picks. A group record
+/// that cannot be read is skipped here; the full conversion of the same list reports it.
+pub(crate) fn group_ids_selected(groups: &[WireUserGroup], select: &GroupFilter) -> Vec<u64> {
     let ids: BTreeSet<u64> = groups
         .iter()
         .filter(|g| convert::is_plain_group(g))
-        .filter(|g| {
-            g.name
-                .as_deref()
-                .is_some_and(|n| wanted.contains(&n.to_lowercase()))
-        })
-        .filter_map(|g| g.id)
+        .filter_map(|g| convert::group(g.clone()).ok())
+        .filter(|g| select(g))
+        .map(|g| g.id)
         .collect();
     ids.into_iter().collect()
 }
@@ -101,15 +131,20 @@ mod tests {
     }
 
     #[test]
-    fn names_match_case_insensitively_and_skip_projects_and_unknowns() {
+    fn the_filter_picks_plain_groups_only_and_ids_come_back_sorted() {
         let groups = [
             g(12, "AP Clerks", None),
             g(3, "Buyers", Some("")),
             g(7, "Launch", Some("Project")),
             g(9, "Approvers", None),
         ];
-        let names = ["ap clerks", "BUYERS", "Launch", "Nobody", "AP CLERKS"].map(String::from);
-        assert_eq!(group_ids_named(&groups, &names), vec![3, 12]);
-        assert!(group_ids_named(&groups, &[]).is_empty());
+        let all: GroupFilter = Arc::new(|_| true);
+        assert_eq!(group_ids_selected(&groups, &all), vec![3, 9, 12]);
+        let some: GroupFilter = Arc::new(|g| g.name != "Approvers");
+        assert_eq!(group_ids_selected(&groups, &some), vec![3, 12]);
+        let ReadScope::Groups(none) = ReadScope::no_memberships() else {
+            panic!("no_memberships is a group scope")
+        };
+        assert!(group_ids_selected(&groups, &none).is_empty());
     }
 }

@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::License;
+use super::{License, NameKey};
 
 /// Coupa's live state as coupa-access sees it. This is also the snapshot format
 /// (`coupa-access snapshot`) and the tenant format the sandbox serves.
@@ -163,25 +163,20 @@ impl<'a, T> NameMatch<'a, T> {
 #[derive(Debug)]
 pub struct LiveIndex<'a> {
     pub live: &'a Live,
-    by_login: BTreeMap<String, Vec<usize>>,
-    by_email: BTreeMap<String, Vec<usize>>,
-    groups_by_name: BTreeMap<String, Vec<usize>>,
-    projects_by_name: BTreeMap<String, Vec<usize>>,
-    roles_by_name: BTreeMap<String, Vec<usize>>,
+    by_login: BTreeMap<NameKey, Vec<usize>>,
+    by_email: BTreeMap<NameKey, Vec<usize>>,
+    groups_by_name: BTreeMap<NameKey, Vec<usize>>,
+    projects_by_name: BTreeMap<NameKey, Vec<usize>>,
+    roles_by_name: BTreeMap<NameKey, Vec<usize>>,
     users_by_id: BTreeMap<u64, usize>,
 }
 
-/// How names are compared: identities and names match case-insensitively.
-pub fn fold(s: &str) -> String {
-    s.trim().to_lowercase()
-}
-
-fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<usize>> {
-    let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> BTreeMap<NameKey, Vec<usize>> {
+    let mut map: BTreeMap<NameKey, Vec<usize>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let k = key(item);
         if !k.is_empty() {
-            map.entry(fold(k)).or_default().push(i);
+            map.entry(NameKey::new(k)).or_default().push(i);
         }
     }
     map
@@ -233,7 +228,7 @@ impl<'a> LiveIndex<'a> {
     /// Finds the user a policy identity names: a login or an email, case-insensitively.
     /// Two users whose logins (or emails) differ only in case are told apart by exact spelling.
     pub fn user(&self, identity: &str) -> UserMatch<'a> {
-        let key = fold(identity);
+        let key = NameKey::new(identity);
         let users = &self.live.users;
         let by_login = match pick(users, self.by_login.get(&key), identity, |u| &u.login) {
             NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
@@ -264,7 +259,7 @@ impl<'a> LiveIndex<'a> {
     pub fn group_match(&self, name: &str) -> NameMatch<'a, Group> {
         pick(
             &self.live.groups,
-            self.groups_by_name.get(&fold(name)),
+            self.groups_by_name.get(&NameKey::new(name)),
             name,
             |g| &g.name,
         )
@@ -273,7 +268,7 @@ impl<'a> LiveIndex<'a> {
     pub fn project(&self, name: &str) -> Option<&'a Group> {
         pick(
             &self.live.projects,
-            self.projects_by_name.get(&fold(name)),
+            self.projects_by_name.get(&NameKey::new(name)),
             name,
             |g| &g.name,
         )
@@ -288,7 +283,7 @@ impl<'a> LiveIndex<'a> {
     pub fn role_match(&self, name: &str) -> NameMatch<'a, Role> {
         pick(
             &self.live.roles,
-            self.roles_by_name.get(&fold(name)),
+            self.roles_by_name.get(&NameKey::new(name)),
             name,
             |r| &r.name,
         )

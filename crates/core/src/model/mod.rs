@@ -4,9 +4,11 @@
 mod desired;
 mod license;
 mod live;
+mod name_key;
 mod plan;
 
 pub use desired::*;
 pub use license::*;
 pub use live::*;
+pub use name_key::NameKey;
 pub use plan::*;

@@ -14,6 +14,7 @@
 mod error;
 mod fingerprint;
 mod guards;
+mod managed;
 mod planner;
 mod targets;
 
@@ -23,6 +24,7 @@ mod tests;
 pub use error::PlanError;
 pub use fingerprint::fingerprint;
 pub use guards::{check_guards, GroupRemovals, GuardViolation};
+pub use managed::ManagedGroups;
 pub use planner::diff;
 
 use crate::model::Kind;

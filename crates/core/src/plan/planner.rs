@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    fold, Action, Change, Desired, GroupPrecondition, Kind, License, Live, LiveIndex, Member, Mode,
-    Plan, Preconditions, Summary, User, UserMatch, PLAN_FORMAT_VERSION,
+    Action, Change, Desired, GroupPrecondition, Kind, License, Live, LiveIndex, Member, Mode,
+    NameKey, Plan, Preconditions, Summary, User, UserMatch, PLAN_FORMAT_VERSION,
 };
 
 use super::targets::{self, Wanted};
@@ -342,10 +342,10 @@ fn count(changes: &[Change], f: impl Fn(&Change) -> bool) -> usize {
 fn order_key(c: &Change) -> impl Ord + '_ {
     (
         c.kind,
-        fold(&c.target),
+        NameKey::new(&c.target),
         c.target.as_str(),
         c.action == Action::Add,
-        fold(&c.user),
+        NameKey::new(&c.user),
         c.user.as_str(),
         c.membership_id,
     )

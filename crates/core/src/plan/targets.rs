@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{fold, Kind, Member, Mode, Target};
+use crate::model::{Kind, Member, Mode, NameKey, Target};
 
 use super::PlanError;
 
@@ -28,12 +28,12 @@ fn declared_mode(t: &Target) -> Option<Mode> {
 pub(super) fn merge<'a>(
     kind: Kind,
     targets: impl IntoIterator<Item = &'a Target>,
-) -> Result<BTreeMap<String, Wanted<'a>>, PlanError> {
+) -> Result<BTreeMap<NameKey, Wanted<'a>>, PlanError> {
     // The first explicit declaration fixes the mode: (its name, its mode).
     type Decided<'a> = Option<(&'a str, Mode)>;
-    let mut out: BTreeMap<String, (Wanted<'a>, Decided<'a>)> = BTreeMap::new();
+    let mut out: BTreeMap<NameKey, (Wanted<'a>, Decided<'a>)> = BTreeMap::new();
     for t in targets {
-        let entry = out.entry(fold(&t.name)).or_insert_with(|| {
+        let entry = out.entry(NameKey::new(&t.name)).or_insert_with(|| {
             (
                 Wanted {
                     name: &t.name,

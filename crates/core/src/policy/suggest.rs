@@ -1,6 +1,6 @@
 //! "Did you mean" suggestions (edit distance, case-insensitive).
 
-use crate::model::fold;
+use crate::model::NameKey;
 
 /// How far a candidate may be from what was written and still be suggested.
 fn threshold(len: usize) -> usize {
@@ -17,12 +17,12 @@ pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let wanted = fold(name);
+    let wanted = NameKey::new(name);
     let limit = threshold(wanted.chars().count());
     candidates
         .into_iter()
         .filter_map(|c| {
-            let d = strsim::levenshtein(&wanted, &fold(c));
+            let d = strsim::levenshtein(&wanted, &NameKey::new(c));
             (d <= limit).then_some((d, c))
         })
         .min()
@@ -56,7 +56,9 @@ fn reversed(s: &str) -> String {
 
 impl<'a> IdentitySuggester<'a> {
     pub(crate) fn new(identities: impl Iterator<Item = &'a str>) -> Self {
-        let mut forward: Vec<(String, &'a str)> = identities.map(|s| (fold(s), s)).collect();
+        let mut forward: Vec<(String, &'a str)> = identities
+            .map(|s| (NameKey::new(s).to_string(), s))
+            .collect();
         forward.sort();
         forward.dedup_by(|a, b| a.0 == b.0);
         let mut backward: Vec<(String, &'a str)> =
@@ -66,7 +68,7 @@ impl<'a> IdentitySuggester<'a> {
     }
 
     pub(crate) fn suggest(&self, name: &str) -> Option<&'a str> {
-        let wanted = fold(name);
+        let wanted = NameKey::new(name);
         if wanted.is_empty() {
             return None;
         }

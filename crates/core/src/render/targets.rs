@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{fold, Action, Change, Kind, Plan};
+use crate::model::{Action, Change, Kind, NameKey, Plan};
 use crate::plan::kind_word;
 
 /// All changes to one group, role or license, in plan order.
@@ -86,9 +86,12 @@ pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
 
 /// Changes per person, people ordered by login (case-insensitively), changes in plan order.
 pub(super) fn by_person(plan: &Plan) -> Vec<(&str, Vec<&Change>)> {
-    let mut people: BTreeMap<(String, &str), Vec<&Change>> = BTreeMap::new();
+    let mut people: BTreeMap<(NameKey, &str), Vec<&Change>> = BTreeMap::new();
     for c in &plan.changes {
-        people.entry((fold(&c.user), &c.user)).or_default().push(c);
+        people
+            .entry((NameKey::new(&c.user), &c.user))
+            .or_default()
+            .push(c);
     }
     people
         .into_iter()

@@ -10,7 +10,7 @@ use miette::Severity;
 use super::diagnostic::{PolicyDiagnostic, Sources};
 use super::suggest::closest;
 use super::yaml::{self, Node, Value};
-use crate::model::{Desired, License, Loc, PolicyFile, Settings, Target};
+use crate::model::{Desired, License, Loc, NameKey, PolicyFile, Settings, Target};
 
 mod settings;
 mod targets;
@@ -47,7 +47,7 @@ impl Kind {
 /// A target being assembled, with who is already in it (folded identity -> where it was listed).
 struct Entry {
     target: Target,
-    seen: HashMap<String, Loc>,
+    seen: HashMap<NameKey, Loc>,
 }
 
 /// Reads, validates and merges policy files (any order; they are sorted by path here).
@@ -142,7 +142,7 @@ struct Cx<'s> {
     /// Per kind (group, role, license), in the order first named.
     targets: [Vec<Entry>; 3],
     /// Per kind: folded name -> index into `targets`.
-    by_name: [HashMap<String, usize>; 3],
+    by_name: [HashMap<NameKey, usize>; 3],
     settings: Settings,
     settings_loc: Option<Loc>,
 }

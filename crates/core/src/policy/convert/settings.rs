@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
-use crate::model::{fold, Loc, MaxRemovals, Member};
+use crate::model::{Loc, MaxRemovals, Member, NameKey};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::yaml::{Node, Value};
 
@@ -25,9 +25,9 @@ impl Cx<'_> {
         let pairs = self.map(file, body, "`settings`", None);
         for (field, _, value) in self.fields(file, pairs, SETTINGS_FIELDS, "`settings`") {
             if field == "protected_users" {
-                let mut seen: HashMap<String, Loc> = HashMap::new();
+                let mut seen: HashMap<NameKey, Loc> = HashMap::new();
                 for (identity, at) in self.list(file, value, "`protected_users`") {
-                    if let Some(&first) = seen.get(&fold(&identity)) {
+                    if let Some(&first) = seen.get(&NameKey::new(&identity)) {
                         let d = PolicyDiagnostic::error(
                             "policy::duplicate_member",
                             format!("`{identity}` is listed twice in `protected_users`"),
@@ -38,7 +38,7 @@ impl Cx<'_> {
                         self.diags.push(d);
                         continue;
                     }
-                    seen.insert(fold(&identity), at);
+                    seen.insert(NameKey::new(&identity), at);
                     self.settings
                         .protected_users
                         .push(Member { identity, loc: at });

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{loc, Cx, Entry, Kind, TARGET_FIELDS, USER_FIELDS};
-use crate::model::{fold, License, Loc, Member, Mode, Target};
+use crate::model::{License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
@@ -47,7 +47,7 @@ impl Cx<'_> {
                 continue;
             }
             let at = loc(file, key);
-            let folded = fold(&name);
+            let folded = NameKey::new(&name);
             let duplicate = self.by_name[kind.index()].get(&folded).copied();
             if let Some(i) = duplicate {
                 let first = self.targets[kind.index()][i].target.loc;
@@ -133,7 +133,7 @@ impl Cx<'_> {
         again: &str,
     ) {
         let entry = &mut self.targets[kind.index()][index];
-        let key = fold(&identity);
+        let key = NameKey::new(&identity);
         if let Some(&first) = entry.seen.get(&key) {
             let d = PolicyDiagnostic::error(
                 "policy::duplicate_member",
@@ -157,14 +157,14 @@ impl Cx<'_> {
     pub(super) fn users(&mut self, file: usize, section: &Node) {
         let help = Some("write `users:` followed by indented logins or emails".to_string());
         let pairs = self.map(file, section, "`users`", help);
-        let mut seen_here: HashMap<String, Loc> = HashMap::new();
+        let mut seen_here: HashMap<NameKey, Loc> = HashMap::new();
         for (key, body) in pairs {
             let Some(identity) = self.key(file, key) else {
                 continue;
             };
             let identity = identity.trim().to_string();
             let at = loc(file, key);
-            if let Some(&first) = seen_here.get(&fold(&identity)) {
+            if let Some(&first) = seen_here.get(&NameKey::new(&identity)) {
                 let d = PolicyDiagnostic::error(
                     "policy::duplicate_key",
                     format!("`{identity}` is written twice in `users`"),
@@ -175,7 +175,7 @@ impl Cx<'_> {
                 self.diags.push(d);
                 continue;
             }
-            seen_here.insert(fold(&identity), at);
+            seen_here.insert(NameKey::new(&identity), at);
             let context = format!("user `{identity}`");
             let help = Some(format!("write `{identity}: {{ groups: [...] }}`"));
             let body_pairs = self.map(file, body, &context, help);
@@ -205,7 +205,7 @@ impl Cx<'_> {
 
     /// The index of the target `name`, creating an implicit one when none is declared.
     fn implicit(&mut self, kind: Kind, name: &str, at: Loc) -> usize {
-        let folded = fold(name);
+        let folded = NameKey::new(name);
         if let Some(&i) = self.by_name[kind.index()].get(&folded) {
             return i;
         }

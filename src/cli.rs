@@ -93,7 +93,7 @@ impl ConnectionArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Folder of policy YAML files (every *.yaml under it is read).
+    /// Folder of policy files: every .yaml or .yml file under it (any letter case) is read.
     #[arg(long, default_value = "policies")]
     pub policies: PathBuf,
     /// Output format on stdout.
@@ -206,9 +206,10 @@ pub struct SandboxArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Folder of policy YAML files to plan.
-    #[arg(long, default_value = "policies")]
-    pub policies: PathBuf,
+    /// Folder of policy YAML files to plan [default: ./policies when it exists, else the
+    /// example policies built into coupa-access].
+    #[arg(long)]
+    pub policies: Option<PathBuf>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -2,16 +2,31 @@
 
 use crate::common::*;
 
+// Whole help texts are golden cases: tests/golden/00-help.
+
 #[test]
-fn help_explains_every_command() {
-    let out = bin().arg("--help").output().unwrap();
-    assert!(out.status.success());
-    let text = stdout_of(&out);
-    for cmd in ["plan", "apply", "validate", "snapshot", "sandbox", "demo"] {
-        assert!(text.contains(cmd), "{cmd} missing from --help: {text}");
-    }
-    let out = bin().args(["plan", "--help"]).output().unwrap();
-    assert!(stdout_of(&out).contains("--detailed-exitcode"));
+fn demo_runs_from_an_empty_folder_on_the_built_in_policies() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(empty.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("Plan: "), "{}", stdout_of(&out));
+    assert!(stderr_of(&out).contains("built-in example policies"));
+    // A folder named explicitly must exist.
+    let out = bin()
+        .current_dir(empty.path())
+        .args(["demo", "--policies", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("does not exist"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn compare(path: &Path, actual: &str, update: bool, problems: &mut Vec<String>) 
 fn golden_cases_through_the_binary() {
     let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let cases = cases();
-    assert!(cases.len() >= 30, "only {} golden runs found", cases.len());
+    assert!(cases.len() >= 37, "only {} golden runs found", cases.len());
     let mut problems = Vec::new();
     for (dir, stem) in &cases {
         let run = run(dir, &dir.join(format!("{stem}.args")));

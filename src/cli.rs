@@ -61,6 +61,16 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Start the sandbox on a sample tenant and plan `policies/` against it (no credentials needed).
     Demo(DemoArgs),
+    /// Print a shell completion script, e.g. `coupa-access completions bash > ~/.local/share/bash-completion/completions/coupa-access`.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// How to reach Coupa. The client secret is never accepted as a plain flag value (it would land

@@ -3,6 +3,7 @@
 
 mod apply;
 mod common;
+mod completions;
 mod demo;
 mod plan;
 mod sandbox;
@@ -107,6 +108,7 @@ pub fn main() -> i32 {
             Command::Snapshot(args) => snapshot::run(args, out).await,
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Demo(args) => demo::run(args, out).await,
+            Command::Completions(args) => completions::run(args),
         }
     });
     match result {

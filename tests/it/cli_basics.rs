@@ -177,3 +177,25 @@ fn offline_plan_against_a_snapshot_and_validate_against_it() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef coupa-access"),
+        ("fish", "complete -c coupa-access"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer"),
+    ] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr_of(&out));
+        let script = stdout_of(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("detailed-exitcode"),
+            "{shell} completes plan's flags"
+        );
+    }
+    let out = bin().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -73,6 +73,8 @@ fn tenant(users: usize) -> Live {
                 user_id: id,
                 group_id: 1000 + g,
                 created_at: Some("2026-01-05T10:00:00+00:00".into()),
+                owner: false,
+                participant: None,
             });
             mid += 1;
         }

@@ -101,6 +101,8 @@ fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written()
             user_id: 4,
             group_id: 10,
             created_at: None,
+            owner: false,
+            participant: None,
         })
     });
     let before = sb.membership_pairs();

@@ -59,11 +59,12 @@ async fn read_live_reproduces_the_tenant_pages_past_50_and_excludes_projects() {
     assert_eq!(live.projects.len(), 2);
     assert_eq!(seen.load(Ordering::SeqCst), tenant.users.len() as u64);
     let counts = sb.request_counts();
-    // Users: 300 records => 6 full pages and one empty page, plus the one probe for the highest
-    // id that a resource past 3 full pages gets before it is split into ranges.
+    // Users: 302 records => 7 pages (the last one short) and one empty page, plus the one probe
+    // for the highest id that a resource past 3 full pages gets before it is split into ranges.
+    assert_eq!(tenant.users.len(), 302);
     assert_eq!(
         counts["GET /api/users"],
-        tenant.users.len() as u64 / 50 + 1 + 1
+        tenant.users.len().div_ceil(50) as u64 + 1 + 1
     );
     assert_eq!(counts["POST /oauth2/token"], 1);
 }

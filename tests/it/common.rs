@@ -28,6 +28,8 @@ fn membership(id: u64, user_id: u64, group_id: u64) -> Membership {
         user_id,
         group_id,
         created_at: Some("2026-01-05T10:00:00+00:00".into()),
+        owner: false,
+        participant: None,
     }
 }
 

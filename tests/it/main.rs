@@ -13,6 +13,7 @@ mod client_perf_sandbox;
 mod client_sandbox;
 mod client_secrets;
 mod common;
+mod coupa_facts;
 mod golden;
 mod policy_check;
 mod policy_load;

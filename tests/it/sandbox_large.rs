@@ -22,6 +22,8 @@ fn large_tenant(users: u64) -> Live {
             user_id: id,
             group_id: 103 + (id % 3),
             created_at: None,
+            owner: false,
+            participant: None,
         });
     }
     live
@@ -54,7 +56,7 @@ async fn keyset_paging_reads_a_large_tenant_exactly_once() {
         }
     };
     let users = read_all("/api/users?fields=%5B%22id%22%5D&order_by=id&dir=asc").await;
-    assert_eq!(users.len() as u64, 300 + extra);
+    assert_eq!(users.len() as u64, 302 + extra);
     assert_eq!(users.iter().collect::<BTreeSet<_>>().len(), users.len());
     let members = read_all("/api/user_group_memberships?user_group_id=104&order_by=id").await;
     let expected = sb

@@ -83,6 +83,8 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
                     user_id: u.id,
                     group_id: g.id,
                     created_at: None,
+                    owner: false,
+                    participant: None,
                 });
                 next += 1;
             }

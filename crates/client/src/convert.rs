@@ -41,6 +41,8 @@ pub(crate) fn user(w: WireUser) -> Result<User, Bad> {
         active: w.active.unwrap_or(true),
         roles,
         licenses,
+        supplier: w.supplier_user.unwrap_or(false),
+        api_user: w.api_user.unwrap_or(false),
     })
 }
 
@@ -95,6 +97,8 @@ pub(crate) fn membership(w: WireMembership) -> Result<Membership, Bad> {
             .user_group_id
             .ok_or_else(|| format!("membership {id} has no user-group-id"))?,
         created_at: w.created_at,
+        owner: w.owner.unwrap_or(false),
+        participant: w.participant,
     })
 }
 

@@ -55,6 +55,8 @@ pub(crate) fn user_fields() -> String {
         "lastname",
         "fullname",
         "active",
+        "supplier-user",
+        "api-user",
     ]
     .iter()
     .map(|s| serde_json::Value::from(*s))
@@ -70,7 +72,7 @@ pub(crate) fn user_fields() -> String {
 
 const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
 const MEMBERSHIP_FIELDS: &str =
-    r#"["id","user-id","user-group-id","user-group-type","created-at"]"#;
+    r#"["id","user-id","user-group-id","user-group-type","owner","participant","created-at"]"#;
 
 pub(crate) const USERS: &str = "/api/users";
 pub(crate) const GROUPS: &str = "/api/user_groups";
@@ -222,7 +224,7 @@ mod tests {
     fn user_fields_is_json_with_roles_and_licenses() {
         let v: serde_json::Value = serde_json::from_str(&user_fields()).unwrap();
         let a = v.as_array().unwrap();
-        assert_eq!(a.len(), 7 + 1 + 15);
+        assert_eq!(a.len(), 9 + 1 + 15);
         assert!(a.contains(&serde_json::json!({"roles": ["id", "name"]})));
         assert!(a.contains(&serde_json::json!("spend-guard-user")));
     }

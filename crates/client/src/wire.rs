@@ -100,6 +100,12 @@ pub struct WireUser {
     pub user_groups: Option<Vec<WireUserGroup>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// A Coupa Supplier Portal account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_user: Option<bool>,
+    /// An API (integration) user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_user: Option<bool>,
     /// `*-user` license flags and any other boolean/unknown fields, by wire name.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,

@@ -28,6 +28,8 @@ pub fn user_key(k: &str) -> bool {
             | "created-at"
             | "updated-at"
             | "category-planner-user"
+            | "supplier-user"
+            | "api-user"
     ) || License::ALL.iter().any(|l| l.wire_field() == k)
 }
 
@@ -184,6 +186,8 @@ pub fn user(
         roles,
         user_groups,
         updated_at: Some(t.user_updated_at(u.id).to_string()),
+        supplier_user: Some(u.supplier),
+        api_user: Some(u.api_user),
         other,
     };
     with_nulls(to_object(&wire), &["firstname", "lastname", "fullname"])
@@ -205,8 +209,8 @@ pub fn membership(t: &Tenant, m: &Membership) -> Value {
             }
             .into(),
         ),
-        owner: Some(false),
-        participant: Some(true),
+        owner: Some(m.owner),
+        participant: m.participant,
         created_at: Some(created.clone()),
         updated_at: Some(created),
     };

@@ -169,6 +169,15 @@ const NAMED: &[(u64, &str, &str, &str, &str)] = &[
 ];
 
 /// Memberships of the first 40 users, fixed so a demo policy can name them.
+/// Supplier Portal accounts (id, login, email): never matched to policy identities.
+const SUPPLIERS: &[(u64, &str, &str)] = &[
+    (1301, "acme-paper-supplier", "alice@acme.com"),
+    (1302, "northwind-sales", "sales@northwind.example"),
+];
+
+/// (group, user) memberships whose user is an owner (admin) of the group.
+const OWNERS: &[(u64, u64)] = &[(101, 1001), (107, 1017), (113, 1023)];
+
 const FIXED_MEMBERS: &[(u64, &[u64])] = &[
     (101, &[1001, 1002, 1005, 1010, 1011, 1020]),
     (102, &[1005, 1012]),
@@ -321,12 +330,22 @@ pub fn generate_sample_tenant() -> Live {
                 active: true,
                 roles: roles.iter().copied().chain([2]).collect(),
                 licenses: licenses.iter().copied().collect(),
+                supplier: false,
+                // The integration's own account, as Coupa marks API users.
+                api_user: id == 1007,
             }
         })
         .collect();
     let mut taken: BTreeSet<String> = users.iter().map(|u| u.login.to_lowercase()).collect();
     for id in 1008..=1300u64 {
         users.push(generated_user(id, &mut rng, &mut taken));
+    }
+    // Coupa Supplier Portal accounts are listed by /api/users too; one shares alice's email.
+    for &(id, login, email) in SUPPLIERS {
+        users.push(User {
+            supplier: true,
+            ..User::new(id, login, email)
+        });
     }
 
     let mut pairs: Vec<(u64, u64)> = FIXED_MEMBERS
@@ -365,6 +384,8 @@ pub fn generate_sample_tenant() -> Live {
                 user_id,
                 group_id,
                 created_at: Some(t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()),
+                owner: OWNERS.contains(&(group_id, user_id)),
+                participant: None,
             }
         })
         .collect();
@@ -438,6 +459,8 @@ fn generated_user(id: u64, rng: &mut SmallRng, taken: &mut BTreeSet<String>) -> 
         active,
         roles,
         licenses,
+        supplier: false,
+        api_user: false,
     }
 }
 

@@ -141,18 +141,24 @@ fn duplicate_memberships_are_each_deleted_once() {
             user_id: 2,
             group_id: 10,
             created_at: None,
+            owner: false,
+            participant: None,
         },
         Membership {
             id: 302,
             user_id: 2,
             group_id: 10,
             created_at: None,
+            owner: false,
+            participant: None,
         },
         Membership {
             id: 303,
             user_id: 2,
             group_id: 10,
             created_at: None,
+            owner: false,
+            participant: None,
         },
     ]);
     let d = super::execute::assign_deletions(&p, &fresh);

@@ -43,6 +43,17 @@ pub struct User {
     /// License flags that are true.
     #[serde(default)]
     pub licenses: BTreeSet<License>,
+    /// A Coupa Supplier Portal account (`supplier-user: true`): read-only for coupa-access and
+    /// never matched to a policy identity, even when it shares an employee's email.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub supplier: bool,
+    /// An API (integration) user (`api-user: true`); plans mark changes to such users.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub api_user: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A user group (or, in `Live::projects`, a project).
@@ -81,6 +92,13 @@ pub struct Membership {
     /// ISO-8601 with offset, as Coupa reports it.
     #[serde(default)]
     pub created_at: Option<String>,
+    /// The member is an admin of the group (`owner: true`): such a membership is never removed
+    /// unless the policy opts in for that group.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub owner: bool,
+    /// Coupa's `participant` flag, as read (not used in decisions; kept for reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant: Option<bool>,
 }
 
 impl User {
@@ -96,6 +114,8 @@ impl User {
             active: true,
             roles: BTreeSet::new(),
             licenses: BTreeSet::new(),
+            supplier: false,
+            api_user: false,
         }
     }
 }
@@ -211,8 +231,9 @@ impl<'a> LiveIndex<'a> {
     pub fn new(live: &'a Live) -> Self {
         LiveIndex {
             live,
-            by_login: index_by(&live.users, |u| &u.login),
-            by_email: index_by(&live.users, |u| &u.email),
+            // Supplier Portal accounts take no part in identity matching.
+            by_login: index_by(&live.users, |u| if u.supplier { "" } else { &u.login }),
+            by_email: index_by(&live.users, |u| if u.supplier { "" } else { &u.email }),
             groups_by_name: index_by(&live.groups, |g| &g.name),
             projects_by_name: index_by(&live.projects, |g| &g.name),
             roles_by_name: index_by(&live.roles, |r| &r.name),
@@ -289,13 +310,24 @@ impl<'a> LiveIndex<'a> {
         )
     }
 
-    /// Every login and email, for "did you mean" suggestions.
+    /// Every login and email of users a policy may name (not Supplier Portal accounts), for
+    /// "did you mean" suggestions.
     pub fn identities(&self) -> impl Iterator<Item = &'a str> {
         self.live
             .users
             .iter()
+            .filter(|u| !u.supplier)
             .flat_map(|u| [u.login.as_str(), u.email.as_str()])
             .filter(|s| !s.is_empty())
+    }
+
+    /// The Supplier Portal account with this login or email, if any: naming one in a policy is
+    /// an error that says so, rather than "unknown user".
+    pub fn supplier(&self, identity: &str) -> Option<&'a User> {
+        let key = NameKey::new(identity);
+        self.live.users.iter().find(|u| {
+            u.supplier && (NameKey::new(&u.login) == key || NameKey::new(&u.email) == key)
+        })
     }
 }
 

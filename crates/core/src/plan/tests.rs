@@ -27,6 +27,8 @@ fn ms(id: u64, user_id: u64, group_id: u64) -> Membership {
         user_id,
         group_id,
         created_at: None,
+        owner: false,
+        participant: None,
     }
 }
 

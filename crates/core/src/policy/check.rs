@@ -223,6 +223,20 @@ impl<'a> Checker<'a> {
                 self.push(d);
                 None
             }
+            UserMatch::None if self.ix.supplier(&m.identity).is_some() => {
+                let d = PolicyDiagnostic::error(
+                    "policy::supplier_account",
+                    format!(
+                        "`{}` is a Coupa Supplier Portal account, not an employee",
+                        m.identity
+                    ),
+                );
+                let d = self
+                    .at(d, m.loc, "a supplier account")
+                    .help("supplier accounts cannot be given groups, roles or licenses; name the employee's login or email");
+                self.push(d);
+                None
+            }
             UserMatch::None => {
                 let ix = self.ix;
                 let suggestion = self

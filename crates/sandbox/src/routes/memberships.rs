@@ -89,6 +89,8 @@ pub async fn create(
             user_id,
             group_id,
             created_at: Some(now_iso()),
+            owner: false,
+            participant: Some(true),
         };
         t.next_membership_id += 1;
         let v = render::membership(t, &m);

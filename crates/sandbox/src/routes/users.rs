@@ -214,6 +214,8 @@ fn update_groups(t: &mut Tenant, user_id: u64, groups: Refs<u64>) -> bool {
                 user_id,
                 group_id: gid,
                 created_at: Some(now_iso()),
+                owner: false,
+                participant: Some(true),
             });
             changed = true;
         }

@@ -56,6 +56,8 @@ fn tenant(users: usize) -> Live {
             active: i % 17 != 0,
             roles: BTreeSet::from([2, 3 + i % 9]),
             licenses: BTreeSet::from([License::Expense]),
+            supplier: false,
+            api_user: false,
         });
         // Two memberships per user.
         for g in [i % groups as u64, (i * 7 + 3) % groups as u64] {

@@ -522,8 +522,9 @@ mod tests {
     #[test]
     fn sample_is_realistic_and_consistent() {
         let live = super::super::sample_tenant();
-        assert_eq!(live.users.len(), 300);
+        assert_eq!(live.users.len(), 302);
         assert!(live.users.iter().any(|u| !u.active));
+        assert_eq!(live.users.iter().filter(|u| u.supplier).count(), 2);
         assert!(!live.projects.is_empty());
         let ix = LiveIndex::new(&live);
         for name in [
@@ -545,9 +546,11 @@ mod tests {
             .is_some_and(|r| r.omnipotent && r.system_role));
         assert!(ix.group("AP Clerks").is_some());
         let logins: BTreeSet<_> = live.users.iter().map(|u| u.login.to_lowercase()).collect();
-        assert_eq!(logins.len(), 300, "logins are unique");
-        let emails: BTreeSet<_> = live.users.iter().map(|u| u.email.to_lowercase()).collect();
-        assert_eq!(emails.len(), 300, "emails are unique");
+        assert_eq!(logins.len(), 302, "logins are unique");
+        // Employees' emails are unique; one supplier account shares alice's.
+        let employees = live.users.iter().filter(|u| !u.supplier);
+        let emails: BTreeSet<_> = employees.map(|u| u.email.to_lowercase()).collect();
+        assert_eq!(emails.len(), 300, "employee emails are unique");
         let pairs: BTreeSet<_> = live
             .memberships
             .iter()

@@ -86,11 +86,11 @@ pub struct ConnectionArgs {
     /// File holding the OAuth2 client secret (else COUPA_CLIENT_SECRET is read).
     #[arg(long, env = "COUPA_CLIENT_SECRET_FILE")]
     pub client_secret_file: Option<PathBuf>,
-    /// Client-side rate limit, requests per second (Coupa allows 25).
-    #[arg(long, default_value_t = 25.0)]
+    /// Client-side rate limit, requests per second (Coupa allows 25): 0.1 to 1000.
+    #[arg(long, default_value_t = 25.0, value_parser = per_second)]
     pub rate_limit: f64,
-    /// Client-side burst size (Coupa allows 20).
-    #[arg(long, default_value_t = 20)]
+    /// Client-side burst size (Coupa allows 20): 1 to 1000.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub burst: u32,
 }
 
@@ -137,8 +137,8 @@ pub struct ApplyArgs {
     /// Accept a plan over the removal guards in settings; must equal the plan's number of removals.
     #[arg(long, value_name = "N")]
     pub allow_removals: Option<usize>,
-    /// Membership writes in flight at once (all under the shared rate limiter).
-    #[arg(long, default_value_t = 4)]
+    /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
+    #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -182,32 +182,32 @@ pub struct SandboxArgs {
     /// Scopes granted to the client (space-separated); default: all read and write scopes.
     #[arg(long)]
     pub scopes: Option<String>,
-    /// Server-side rate limit, requests per second.
-    #[arg(long, default_value_t = 25.0)]
+    /// Server-side rate limit, requests per second: 0.1 to 1000.
+    #[arg(long, default_value_t = 25.0, value_parser = per_second)]
     pub rate: f64,
-    /// Server-side burst.
-    #[arg(long, default_value_t = 20)]
+    /// Server-side burst: 1 to 100000.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub burst: u32,
-    /// Latency added to every API answer, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Latency added to every API answer, in milliseconds (at most 600000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub latency_ms: u64,
-    /// Fraction of API requests answered with --error-status (seeded, reproducible).
-    #[arg(long, default_value_t = 0.0)]
+    /// Fraction (0 to 1) of API requests answered with --error-status (seeded, reproducible).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
     pub error_rate: f64,
     /// Status used for injected errors (500 or 503).
-    #[arg(long, default_value_t = 503)]
+    #[arg(long, default_value_t = 503, value_parser = error_status)]
     pub error_status: u16,
     /// Seed for injected faults.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Retry-After seconds sent with 429 answers.
-    #[arg(long, default_value_t = 1)]
+    /// Retry-After seconds sent with 429 answers (at most 86400).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub retry_after: u64,
     /// Send 429 answers without a Retry-After header.
     #[arg(long)]
     pub no_retry_after: bool,
-    /// Token lifetime in seconds (short values make tokens expire mid-run).
-    #[arg(long, default_value_t = 86399)]
+    /// Token lifetime in seconds (short values make tokens expire mid-run; at most ten years).
+    #[arg(long, default_value_t = 86399, value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
     pub token_lifetime: u64,
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
@@ -223,6 +223,54 @@ pub struct DemoArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// A rate in requests per second: a finite number from 0.1 to 1000 (`0`, `NaN` or `1e-300`
+/// would stall or crash the limiter).
+fn per_second(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && (0.1..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{s}` is out of range: give 0.1 to 1000 requests per second"
+        ))
+    }
+}
+
+/// A fraction from 0 to 1.
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{s}` is out of range: give a fraction from 0 to 1"
+        ))
+    }
+}
+
+/// Writes in flight: 1 to 64.
+fn concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is out of range: give 1 to 64")),
+    }
+}
+
+/// An injected error status: 500 or 503.
+fn error_status(s: &str) -> Result<u16, String> {
+    match s.trim() {
+        "500" => Ok(500),
+        "503" => Ok(503),
+        _ => Err(format!("`{s}`: injected errors are 500 or 503")),
+    }
 }
 
 #[cfg(test)]

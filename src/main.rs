@@ -4,6 +4,7 @@
 
 mod cli;
 mod cmd;
+mod out_file;
 mod policy_dir;
 
 fn main() {

@@ -192,27 +192,3 @@ pub fn render_plan(plan: &Plan, format: Format, color: bool) -> String {
         Format::Markdown => render::markdown(plan),
     }
 }
-
-/// Writes a file so that readers never see it half-written: a temporary file beside it, then a
-/// rename.
-pub fn write_atomically(path: &Path, contents: &str) -> miette::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| miette::miette!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, contents)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot write {}", path.display()))
-}

@@ -22,7 +22,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     };
     let plan = make_plan(&desired, &live, &domain)?;
     if let Some(path) = &args.out {
-        common::write_atomically(path, &coupa_access_core::render::json(&plan))?;
+        crate::out_file::write(path, &coupa_access_core::render::json(&plan))?;
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;

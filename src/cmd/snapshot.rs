@@ -17,7 +17,7 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     .await?;
     let mut json = serde_json::to_string_pretty(&live).into_diagnostic()?;
     json.push('\n');
-    common::write_atomically(&args.out, &json)?;
+    crate::out_file::write(&args.out, &json)?;
     eprintln!(
         "Snapshot of {} written to {}: {} users, {} groups, {} projects, {} roles, {} memberships.",
         client.domain(),

@@ -199,3 +199,31 @@ fn completions_are_generated_for_every_shell() {
     let out = bin().args(["completions", "tcsh"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Numeric flags are range-checked by the parser: a value that would stall or crash the tool
+/// is a usage error (exit 1), never a panic (101) or a silent substitute.
+#[test]
+fn numeric_flags_out_of_range_are_usage_errors() {
+    for args in [
+        &["plan", "--rate-limit", "0"][..],
+        &["plan", "--rate-limit", "NaN"][..],
+        &["plan", "--rate-limit", "1e-300"][..],
+        &["plan", "--rate-limit", "0.001"][..],
+        &["plan", "--rate-limit", "inf"][..],
+        &["plan", "--burst", "0"][..],
+        &["apply", "--concurrency", "0"][..],
+        &["apply", "--allow-removals=-1"][..],
+        &["sandbox", "--token-lifetime", "18446744073709551615"][..],
+        &["sandbox", "--error-rate", "1.5"][..],
+        &["sandbox", "--error-status", "200"][..],
+        &["sandbox", "--rate", "0"][..],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("invalid value"),
+            "{args:?}: {}",
+            stderr_of(&out)
+        );
+    }
+}

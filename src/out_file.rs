@@ -1,0 +1,112 @@
+//! Writing `--out` files (plans, snapshots, exports).
+//!
+//! A regular file (or a new one) is written atomically: a temporary file in the same folder,
+//! flushed, then renamed over the target, so no reader ever sees half a plan and a failed write
+//! leaves the old file as it was. Anything else is written through, never replaced: a symbolic
+//! link keeps pointing where it did (its target gets the contents), and `/dev/null` or a named
+//! pipe stays what it is.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use miette::{IntoDiagnostic, WrapErr};
+
+/// Writes `contents` to `path` as described in the module docs.
+pub fn write(path: &Path, contents: &str) -> miette::Result<()> {
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            // Write through the link: replace the file it points at, atomically when that is a
+            // regular file.
+            let target = std::fs::canonicalize(path)
+                .into_diagnostic()
+                .wrap_err_with(|| format!("cannot follow the symbolic link {shown}"))?;
+            write(&target, contents)
+        }
+        Ok(meta) if !meta.is_file() => {
+            if meta.is_dir() {
+                miette::bail!("cannot write {shown}: it is a folder");
+            }
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(contents.as_bytes()))
+                .into_diagnostic()
+                .wrap_err_with(|| format!("cannot write {shown}"))
+        }
+        _ => atomically(path, contents)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {shown}")),
+    }
+}
+
+fn atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?;
+    let tmp: PathBuf = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_file_is_replaced_and_no_temporary_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("plan.json");
+        std::fs::write(&p, "old").unwrap();
+        write(&p, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_folder_is_refused_and_a_missing_folder_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write(dir.path(), "x").is_err());
+        assert!(write(&dir.path().join("no/such/plan.json"), "x").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_written_through_and_dev_null_stays_a_device() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+
+        write(Path::new("/dev/null"), "discarded").unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
+    }
+}

@@ -61,6 +61,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Start the sandbox on a sample tenant and plan `policies/` against it (no credentials needed).
     Demo(DemoArgs),
+    /// Print the policy files' JSON Schema (draft-07), for editors and CI validation.
+    Schema,
     /// Print a shell completion script, e.g. `coupa-access completions bash > ~/.local/share/bash-completion/completions/coupa-access`.
     Completions(CompletionsArgs),
 }

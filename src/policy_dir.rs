@@ -1,7 +1,8 @@
 //! Reads the policy folder from disk into in-memory files for `coupa_access_core::policy`.
 //!
 //! - Files ending in `.yaml` or `.yml`, in any letter case (`Settings.YAML` too), are policy
-//!   files; every other file is listed as ignored so nothing vanishes without a word.
+//!   files; every other file (but the editors' `*.schema.json`) is listed as ignored so nothing
+//!   vanishes without a word.
 //! - Hidden files and folders (names starting with `.`) are skipped.
 //! - Symbolic links are followed, but every folder is visited once, by its canonical path, so
 //!   links pointing back up the tree cannot make the walk loop or explode.
@@ -153,6 +154,8 @@ impl Walk {
             match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => self.folder(&path, &child, depth + 1),
                 Ok(meta) if meta.is_file() && is_policy => self.found.push((child, path)),
+                // The policy schema lives beside the policies for editors; it is expected.
+                Ok(_) if name.ends_with(".schema.json") => {}
                 Ok(_) => self.ignored.push(child),
                 Err(e) if is_policy => self.problems.push(PolicyDiagnostic::error(
                     "policy::read",

@@ -109,6 +109,10 @@ pub fn main() -> i32 {
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Demo(args) => demo::run(args, out).await,
             Command::Completions(args) => completions::run(args),
+            Command::Schema => {
+                emit(&coupa_access_core::policy::json_schema())?;
+                Ok(0)
+            }
         }
     });
     match result {

@@ -22,4 +22,5 @@ mod sandbox_faults;
 mod sandbox_large;
 mod sandbox_support;
 mod sandbox_writes;
+mod schema;
 mod scoped_vs_full;

@@ -2,7 +2,19 @@ use serde::{Deserialize, Serialize};
 
 /// One of Coupa's 15 writable license flags, named without the `-user` suffix
 /// (`expense` is the `expense-user` flag on a user).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum License {
     Purchasing,

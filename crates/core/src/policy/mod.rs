@@ -18,6 +18,7 @@
 mod check;
 mod convert;
 mod diagnostic;
+mod schema;
 mod suggest;
 #[allow(unsafe_code)]
 mod yaml;
@@ -26,6 +27,7 @@ mod yaml;
 pub use crate::model::PolicyFile;
 pub use check::{check, CheckReport};
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
+pub use schema::{json_schema, PolicyDocument};
 
 use crate::model::{Desired, Loc};
 

@@ -17,11 +17,11 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-const TOP_LEVEL: &[&str] = &["groups", "roles", "licenses", "users", "settings"];
-const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
-const USER_FIELDS: &[&str] = &["groups", "roles", "licenses"];
-const SETTINGS_FIELDS: &[&str] = &["protected_users", "max_removals"];
-const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
+pub(crate) const TOP_LEVEL: &[&str] = &["groups", "roles", "licenses", "users", "settings"];
+pub(crate) const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
+pub(crate) const USER_FIELDS: &[&str] = &["groups", "roles", "licenses"];
+pub(crate) const SETTINGS_FIELDS: &[&str] = &["protected_users", "max_removals"];
+pub(crate) const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
 
 /// Which kind of target a section declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,181 @@
+//! The policy file format as documented structs, for the JSON Schema (draft-07) that editors use
+//! (`coupa-access schema`, `policies/policy.schema.json`). Loading does not go through these
+//! structs (it needs positions for diagnostics, see `convert`); a test keeps their field names
+//! equal to the fields the loader accepts, so the schema and the loader cannot drift apart.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::License;
+
+/// One coupa-access policy file. Every `*.yaml`/`*.yml` file under the policies folder is read
+/// and merged; only the groups, roles and licenses declared somewhere are managed.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "coupa-access policy file")]
+pub struct PolicyDocument {
+    /// Coupa user groups, by name. A group declared here is managed: members not listed are
+    /// removed unless `mode: additive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<BTreeMap<String, Option<TargetEntry>>>,
+    /// Coupa roles, by name. Role changes are reported, not written, unless
+    /// `settings.writes` includes `roles`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<BTreeMap<String, Option<TargetEntry>>>,
+    /// Coupa licenses, by key without the `-user` suffix (`expense` is the `expense-user` flag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<BTreeMap<License, Option<TargetEntry>>>,
+    /// The same facts written per person: login or email → what they hold. A group, role or
+    /// license named only here is managed additively (people gain it, nobody loses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<BTreeMap<String, Option<UserEntry>>>,
+    /// Settings for the whole policy set; at most one file may hold them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsEntry>,
+}
+
+/// A managed group, role or license.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetEntry {
+    /// Free text for reviewers; not written to Coupa.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `authoritative` (the default): members not listed are removed. `additive`: listed members
+    /// are added and nobody is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ModeEntry>,
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+}
+
+/// How members that the policy does not list are treated.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeEntry {
+    /// Members not listed are removed.
+    Authoritative,
+    /// Listed members are added; nobody is removed.
+    Additive,
+}
+
+/// What one person holds, by name.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    /// Group names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Role names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// License keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<License>>,
+}
+
+/// Settings for the whole policy set.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsEntry {
+    /// Logins or emails never removed from anything (e.g. the integration's own account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_users: Option<Vec<String>>,
+    /// Removal guards: a plan over them is refused unless `--allow-removals N` names its exact
+    /// number of removals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_removals: Option<MaxRemovalsEntry>,
+}
+
+/// Removal guards.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaxRemovalsEntry {
+    /// At most this many removals in one plan; 0 allows none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub total: Option<u64>,
+    /// At most this fraction (0 to 1) of one group's current members removed at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub per_group_fraction: Option<f64>,
+}
+
+/// The policy JSON Schema (draft-07), pretty-printed with a trailing newline.
+pub fn json_schema() -> String {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let schema = generator.into_root_schema_for::<PolicyDocument>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::convert::{
+        MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
+    };
+
+    fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
+        let node = match def {
+            Some(d) => &schema["definitions"][d],
+            None => schema,
+        };
+        let mut keys: Vec<String> = node["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{def:?} has properties"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(fields: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    /// The schema names exactly the fields the loader accepts.
+    #[test]
+    fn schema_fields_are_the_loaders_fields() {
+        let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(properties(&schema, None), sorted(TOP_LEVEL));
+        assert_eq!(
+            properties(&schema, Some("TargetEntry")),
+            sorted(TARGET_FIELDS)
+        );
+        assert_eq!(properties(&schema, Some("UserEntry")), sorted(USER_FIELDS));
+        assert_eq!(
+            properties(&schema, Some("SettingsEntry")),
+            sorted(SETTINGS_FIELDS)
+        );
+        assert_eq!(
+            properties(&schema, Some("MaxRemovalsEntry")),
+            sorted(MAX_REMOVALS_FIELDS)
+        );
+        let licenses = schema["definitions"]["License"].to_string();
+        for l in License::ALL {
+            assert!(licenses.contains(&format!("\"{}\"", l.key())), "{licenses}");
+        }
+    }
+
+    #[test]
+    fn every_field_has_a_description() {
+        let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
+        for (name, def) in schema["definitions"].as_object().unwrap() {
+            for (field, prop) in def["properties"].as_object().into_iter().flatten() {
+                assert!(
+                    prop.get("description").is_some(),
+                    "{name}.{field} has no description"
+                );
+            }
+        }
+    }
+}

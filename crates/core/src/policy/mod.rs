@@ -11,15 +11,14 @@
 //!   said the group is fully described.
 //! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
 //!   position. [`check`] then resolves names against live Coupa the same way.
-//! - YAML is read with libyaml's event parser into a small tree with byte spans (see `yaml`),
-//!   because serde_yaml does not say where a value was written.
+//! - YAML is read with saphyr-parser's event parser (safe, pure Rust) into a small tree with
+//!   byte spans (see `yaml`), because serde_yaml does not say where a value was written.
 //! - `policy_digest` is `sha256:<hex>` over each file's relative path and text, in path order.
 
 mod check;
 mod convert;
 mod diagnostic;
 mod suggest;
-#[allow(unsafe_code)]
 mod yaml;
 
 /// Re-exported for callers of [`load_files`].

@@ -68,7 +68,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         let docs = match yaml::parse(&f.text) {
             Ok(docs) => docs,
             Err(e) => {
-                // libyaml reports an unexpected end at the very end of the text, where miette
+                // An unexpected end is reported at the very end of the text, where miette
                 // draws no label; point at the last written character instead.
                 let end = f.text.trim_end().len();
                 let offset = if e.offset >= end {

@@ -10,11 +10,13 @@
 //!   ensures those memberships but never removes anybody — the safe reading of a file that never
 //!   said the group is fully described.
 //! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
-//!   position. [`check`] then resolves names against live Coupa the same way.
+//!   position. [`check`] then resolves names against live Coupa the same way. Both report at
+//!   most 50 problems of one kind, then one "and N more" summary.
 //! - YAML is read with saphyr-parser's event parser (safe, pure Rust) into a small tree with
 //!   byte spans (see `yaml`), because serde_yaml does not say where a value was written.
 //! - `policy_digest` is `sha256:<hex>` over each file's relative path and text, in path order.
 
+mod cap;
 mod check;
 mod convert;
 mod diagnostic;
@@ -33,7 +35,9 @@ use crate::model::{Desired, Loc};
 pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
     convert::convert(files).map_err(|mut diagnostics| {
         diagnostic::sort(&mut diagnostics);
-        PolicyErrors { diagnostics }
+        PolicyErrors {
+            diagnostics: cap::cap_diagnostics(diagnostics),
+        }
     })
 }
 

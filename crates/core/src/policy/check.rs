@@ -165,7 +165,9 @@ impl<'a> Checker<'a> {
             Suggest::Group(name) => {
                 closest(name, self.ix.live.groups.iter().map(|g| g.name.as_str()))
             }
-            Suggest::Role(name) => closest(name, self.ix.live.roles.iter().map(|r| r.name.as_str())),
+            Suggest::Role(name) => {
+                closest(name, self.ix.live.roles.iter().map(|r| r.name.as_str()))
+            }
         };
         match (found, s) {
             (Some(found), _) => format!("did you mean `{found}`?"),

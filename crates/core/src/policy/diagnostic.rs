@@ -117,9 +117,10 @@ impl PolicyDiagnostic {
         });
         let span = SourceSpan::new(offset.into(), len);
         if let Some((line_start, line_end)) = on_long_line {
-            let shares_line = self.labels.iter().any(|l| {
-                (line_start..=line_end).contains(&l.offset())
-            });
+            let shares_line = self
+                .labels
+                .iter()
+                .any(|l| (line_start..=line_end).contains(&l.offset()));
             if shares_line {
                 // Its position is still in `points`; miette draws one label per long line.
                 return self;
@@ -373,7 +374,9 @@ const WINDOW: usize = 100;
 fn line_around(text: &str, offset: usize) -> Option<(usize, usize)> {
     let offset = offset.min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[offset..].find(['\n', '\r']).map_or(text.len(), |i| offset + i);
+    let end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i);
     Some((start, end))
 }
 
@@ -395,7 +398,10 @@ impl SourceCode for FileSource {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = self.text.as_str();
         let full = text.as_bytes().read_span(span, before, after)?;
-        let (start, end) = (full.span().offset(), full.span().offset() + full.span().len());
+        let (start, end) = (
+            full.span().offset(),
+            full.span().offset() + full.span().len(),
+        );
         let quoted = &text[start.min(text.len())..end.min(text.len())];
         let (lo, hi) = if quoted.split('\n').all(|l| l.len() <= MAX_LINE) {
             (start, end)
@@ -464,12 +470,18 @@ mod tests {
         let out = render_errors(format!("{line}, ["));
         assert!(out.contains("invalid YAML"), "{out}");
         // Two labels on one long line, far apart: `groups` written twice.
-        let out = render_errors(format!("{{groups: {{}}, {}, groups: {{}}}}", groups.join(", ")));
+        let out = render_errors(format!(
+            "{{groups: {{}}, {}, groups: {{}}}}",
+            groups.join(", ")
+        ));
         assert!(out.contains("`groups` is written twice"), "{out}");
         // Non-ASCII before the error, and a long line in the middle of short ones.
         let out = render_errors(format!("# ü\n{}\n", line.replace("g0", "ü0")));
         assert!(out.contains("unknown top-level key `zzz`"), "{out}");
-        let out = render_errors(format!("roles: {{}}\ngroups: {{{}}}\nzzz: 1\n", groups.join(", ")));
+        let out = render_errors(format!(
+            "roles: {{}}\ngroups: {{{}}}\nzzz: 1\n",
+            groups.join(", ")
+        ));
         assert!(out.contains("unknown top-level key `zzz`"), "{out}");
     }
 }

@@ -20,6 +20,8 @@ mod cap;
 mod check;
 mod convert;
 mod diagnostic;
+#[cfg(test)]
+mod proptests;
 mod suggest;
 mod yaml;
 

@@ -459,14 +459,21 @@ mod tests {
         };
         let quoted: Vec<bool> = m.iter().map(|(_, v)| v.quoted).collect();
         assert_eq!(quoted, [false, true, true, true, true, true]);
-        assert_eq!(m[5].1.value, Value::Scalar(String::new()), "'' is text, not null");
+        assert_eq!(
+            m[5].1.value,
+            Value::Scalar(String::new()),
+            "'' is text, not null"
+        );
         assert!(!m[0].0.quoted, "plain keys are not quoted");
     }
 
     #[test]
     fn a_billion_laughs_is_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
-        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g"].iter().zip(["b", "c", "d", "e", "f", "g", "h"]) {
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h"])
+        {
             text.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(parse(&text).unwrap_err().message.contains("alias"));

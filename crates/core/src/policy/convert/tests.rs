@@ -205,7 +205,10 @@ fn quoted_numbers_in_settings_are_type_errors() {
     assert_eq!(
         got,
         [
-            ("policy::wrong_type", "`total` must be a number, not a quoted string"),
+            (
+                "policy::wrong_type",
+                "`total` must be a number, not a quoted string"
+            ),
             (
                 "policy::wrong_type",
                 "`per_group_fraction` must be a number, not a quoted string"
@@ -213,7 +216,10 @@ fn quoted_numbers_in_settings_are_type_errors() {
         ]
     );
     assert_eq!(first_point(text), (2, 26));
-    assert_eq!(ds[0].help_text(), Some("write the number without quotes: `total: 10`"));
+    assert_eq!(
+        ds[0].help_text(),
+        Some("write the number without quotes: `total: 10`")
+    );
     assert_eq!(
         messages("settings:\n  max_removals: { total: !!str 3 }\n"),
         ["`total` must be a number, not a quoted string"]

@@ -359,7 +359,7 @@ impl Source {
         let column = if self.ascii {
             offset - start
         } else {
-            self.text[start..offset].chars().count()
+            column_of(&self.text, start, offset)
         };
         (line + 1, column + 1)
     }
@@ -378,6 +378,17 @@ fn line_around(text: &str, offset: usize) -> Option<(usize, usize)> {
         .find(['\n', '\r'])
         .map_or(text.len(), |i| offset + i);
     Some((start, end))
+}
+
+/// The 0-based column, in characters, of `offset` on the line starting at `line_start`. A byte
+/// order mark opening the file is no column: editors do not show it.
+pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
+    let chars = text[line_start..offset].chars().count();
+    if line_start == 0 && text.starts_with('\u{feff}') && offset > 0 {
+        chars - 1
+    } else {
+        chars
+    }
 }
 
 /// A policy file as miette reads it. Like `NamedSource`, except that a snippet with a very long
@@ -402,7 +413,10 @@ impl SourceCode for FileSource {
             full.span().offset(),
             full.span().offset() + full.span().len(),
         );
-        let quoted = &text[start.min(text.len())..end.min(text.len())];
+        let Some(quoted) = text.get(start..end) else {
+            // Not character boundaries (labels are clamped to them): miette's own reading.
+            return Ok(full);
+        };
         let (lo, hi) = if quoted.split('\n').all(|l| l.len() <= MAX_LINE) {
             (start, end)
         } else {
@@ -427,7 +441,8 @@ impl SourceCode for FileSource {
             }
         };
         let line = text[..lo].matches('\n').count();
-        let column = lo - text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        // miette counts columns in bytes; ours are characters, as in `points`.
+        let column = column_of(text, text[..lo].rfind('\n').map_or(0, |i| i + 1), lo);
         Ok(Box::new(
             MietteSpanContents::new_named(
                 self.name.clone(),

@@ -93,6 +93,7 @@ pub fn describe_loc(desired: &Desired, loc: Loc) -> String {
     }
     let before = &f.text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = diagnostic::column_of(&f.text, line_start, offset) + 1;
     format!("{}:{line}:{column}", f.path)
 }

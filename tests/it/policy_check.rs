@@ -227,11 +227,13 @@ fn suggestions_stay_cheap_on_a_large_tenant() {
         members.join(", ")
     ));
     let report = policy::check(&d, &live);
-    assert_eq!(report.errors.len(), 200);
+    // 50 shown, then one summary of the other 150.
+    assert_eq!(report.errors.len(), 51);
     assert_eq!(
         report.errors[0].help_text(),
         Some("did you mean `user000000`?")
     );
+    assert_eq!(report.errors[50].message(), "and 150 more unknown users");
 }
 
 #[test]
@@ -295,4 +297,35 @@ fn names_equal_but_for_case_resolve_by_exact_spelling_or_are_errors() {
     );
     assert_eq!(at(&report.errors[0]), (2, 3));
     assert!(coupa_access_core::plan::diff(&d, &live).is_err());
+}
+
+#[test]
+fn twenty_thousand_unknown_users_are_capped_with_an_exact_count() {
+    let mut live = live();
+    for i in 0..20_000u64 {
+        live.users.push(user(
+            1000 + i,
+            &format!("user{i:05}"),
+            &format!("user{i:05}@acme.com"),
+            true,
+        ));
+    }
+    // Per-person form: 20,000 people nobody in Coupa has, plus one typo in a group's list.
+    let mut text = String::from("groups:\n  AP Clerks:\n    members: [alise]\nusers:\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("  person{i:05}: {{ groups: [AP Clerks] }}\n"));
+    }
+    let d = load(&text);
+    let report = policy::check(&d, &live);
+    assert_eq!(report.errors.len(), 51, "50 shown and one summary");
+    let (shown, summary) = report.errors.split_at(50);
+    assert!(shown.iter().all(|d| d.code() == "policy::unknown_user"));
+    assert_eq!(shown[0].message(), "unknown user `alise`");
+    assert_eq!(shown[0].help_text(), Some("did you mean `alice`?"));
+    assert_eq!(shown[1].message(), "unknown user `person00000`");
+    assert_eq!(at(&shown[1]), (5, 3));
+    assert_eq!(summary[0].code(), "policy::unknown_user");
+    assert_eq!(summary[0].message(), "and 19,951 more unknown users");
+    // The rendering stays small: 51 reports, not 20,001.
+    assert!(policy::render_plain(&report.errors).len() < 50_000);
 }

@@ -548,3 +548,81 @@ Advice: policy::duplicate_member
 ";
     assert_eq!(policy::render_plain(&err.diagnostics), expected);
 }
+
+#[test]
+fn crlf_files_load_like_lf_files_and_point_at_the_right_place() {
+    let crlf = DESIGN.replace('\n', "\r\n");
+    let (_, lf_files) = folder(&[("access.yaml", DESIGN)]);
+    let (_, crlf_files) = folder(&[("access.yaml", &crlf)]);
+    let lf = load(&lf_files).unwrap();
+    let d = load(&crlf_files).unwrap();
+    assert_eq!(
+        d.groups.keys().collect::<Vec<_>>(),
+        lf.groups.keys().collect::<Vec<_>>()
+    );
+    let members = |d: &Desired| -> Vec<String> {
+        d.groups["AP Clerks"]
+            .members
+            .iter()
+            .map(|m| m.identity.clone())
+            .collect()
+    };
+    assert_eq!(members(&d), members(&lf));
+    let bob = &d.groups["AP Clerks"].members[1];
+    assert_eq!(quoted(&d, bob.loc), "bob");
+    assert_eq!(
+        pos(&d, bob.loc),
+        pos(&lf, lf.groups["AP Clerks"].members[1].loc)
+    );
+    assert_eq!(d.settings.max_removals.total, Some(25));
+
+    let (_, files) = folder(&[("a.yaml", "groups:\r\n  A:\r\n    membrs: [x]\r\n")]);
+    let err = load_err(&files);
+    assert_eq!(
+        err.diagnostics[0].points()[0],
+        point("policies/a.yaml", 3, 5, "unknown field")
+    );
+}
+
+#[test]
+fn a_bom_is_not_content_and_not_a_column() {
+    let text = format!("\u{feff}{DESIGN}");
+    let (_, files) = folder(&[("access.yaml", &text)]);
+    let d = load(&files).unwrap();
+    assert!(d.groups.contains_key("AP Clerks"));
+    let (_, files) = folder(&[("a.yaml", "\u{feff}grups: {}\n")]);
+    let err = load_err(&files);
+    assert_eq!(
+        err.diagnostics[0].points()[0],
+        point("policies/a.yaml", 1, 1, "unknown key")
+    );
+}
+
+#[test]
+fn tabs_and_repeated_keys_are_positioned_errors() {
+    let (_, files) = folder(&[("a.yaml", "groups:\n\tA: { members: [x] }\n")]);
+    let err = load_err(&files);
+    let d = &err.diagnostics[0];
+    assert_eq!(d.code(), "policy::yaml_syntax");
+    assert!(d.message().contains("tab"), "{}", d.message());
+    assert_eq!(d.points()[0].line, 2);
+
+    let (_, files) = folder(&[(
+        "a.yaml",
+        "groups:\n  A:\n    members: [x]\n    members: [y]\n",
+    )]);
+    let err = load_err(&files);
+    let points = err.diagnostics[0].points();
+    assert_eq!(
+        err.diagnostics[0].message(),
+        "`members` is written twice in group `A`"
+    );
+    assert_eq!(
+        points[0],
+        point("policies/a.yaml", 4, 5, "written again here")
+    );
+    assert_eq!(
+        points[1],
+        point("policies/a.yaml", 3, 5, "first written here")
+    );
+}

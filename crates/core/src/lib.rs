@@ -6,7 +6,7 @@
 //!   the checks of a `Desired` against `Live`.
 //! - [`plan`]: `diff(&Desired, &Live) -> Plan`, the removal guards, fingerprints.
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
-#![deny(unsafe_code)] // forbid once policy::yaml no longer wraps libyaml by hand
+#![forbid(unsafe_code)]
 
 pub mod model;
 pub mod plan;

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use miette::Severity;
 
+use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use crate::model::{Desired, Live, LiveIndex, Loc, Member, NameMatch, Target, User, UserMatch};
@@ -33,6 +34,9 @@ impl CheckReport {
 /// Resolves every user, group and role the policy names against `live`: unknown or ambiguous
 /// names are errors (with "did you mean"), inactive users and groups are warnings. Names match
 /// case-insensitively. Licenses need no lookup: their keys were checked when loading.
+///
+/// At most [`MAX_PER_KIND`] diagnostics of one code are reported, followed by one saying how many
+/// more there were; "did you mean" is worked out only for the ones reported.
 pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     let sources = Sources::new(&desired.files);
     let ix = LiveIndex::new(live);
@@ -40,7 +44,7 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
         sources: &sources,
         ix: &ix,
         suggester: None,
-        report: CheckReport::default(),
+        pending: Vec::new(),
     };
     for g in desired.groups.values() {
         cx.group(g);
@@ -71,30 +75,109 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     for m in &desired.settings.protected_users {
         cx.member(m, None);
     }
-    let mut report = cx.report;
-    // Per-user members share the key's Loc, so one unknown person named for several targets
-    // would repeat; keep one diagnostic per place and message.
-    for list in [&mut report.errors, &mut report.warnings] {
-        let mut seen = HashSet::new();
-        list.retain(|d| seen.insert((d.sort_key(), d.message().to_string())));
-        sort(list);
-    }
-    report
+    cx.finish()
+}
+
+/// A diagnostic whose "did you mean" is looked for only if it is reported.
+struct Pending {
+    diagnostic: PolicyDiagnostic,
+    suggest: Option<Suggest>,
+}
+
+/// What to look for a close match of.
+enum Suggest {
+    User(String),
+    Group(String),
+    Role(String),
 }
 
 struct Checker<'a> {
     sources: &'a Sources,
     ix: &'a LiveIndex<'a>,
-    /// Built on the first unknown user only: most runs never need it.
+    /// Built on the first unknown user reported only: most runs never need it.
     suggester: Option<IdentitySuggester<'a>>,
-    report: CheckReport,
+    pending: Vec<Pending>,
 }
 
 impl<'a> Checker<'a> {
     fn push(&mut self, d: PolicyDiagnostic) {
-        match d.severity() {
-            Severity::Error => self.report.errors.push(d),
-            _ => self.report.warnings.push(d),
+        self.pending.push(Pending {
+            diagnostic: d,
+            suggest: None,
+        });
+    }
+
+    /// Pushes `d`, whose help is "did you mean" a close match of `s`, or `otherwise`.
+    fn push_suggesting(&mut self, d: PolicyDiagnostic, s: Suggest) {
+        self.pending.push(Pending {
+            diagnostic: d,
+            suggest: Some(s),
+        });
+    }
+
+    /// Removes repeats, sorts, caps each kind and only then looks for suggestions.
+    fn finish(mut self) -> CheckReport {
+        let (mut errors, mut warnings): (Vec<Pending>, Vec<Pending>) =
+            std::mem::take(&mut self.pending)
+                .into_iter()
+                .partition(|p| p.diagnostic.severity() == Severity::Error);
+        let mut report = CheckReport::default();
+        for (severity, list, out) in [
+            (Severity::Error, &mut errors, &mut report.errors),
+            (Severity::Warning, &mut warnings, &mut report.warnings),
+        ] {
+            // Per-user members share the key's Loc, so one unknown person named for several
+            // targets would repeat; keep one diagnostic per place and message.
+            let mut seen = HashSet::new();
+            list.retain(|p| {
+                let d = &p.diagnostic;
+                seen.insert((d.sort_key(), d.message().to_string()))
+            });
+            list.sort_by_key(|p| p.diagnostic.sort_key());
+            let (kept, left_out) = cap(std::mem::take(list), |p| p.diagnostic.code(), MAX_PER_KIND);
+            for p in kept {
+                let d = match p.suggest {
+                    Some(s) => {
+                        let help = self.suggestion(&s);
+                        p.diagnostic.help(help)
+                    }
+                    None => p.diagnostic,
+                };
+                out.push(d);
+            }
+            sort(out);
+            for (code, n) in left_out {
+                out.push(summary(severity, code, n));
+            }
+        }
+        report
+    }
+
+    /// The help line of an unknown name: a close match, or how names are matched.
+    fn suggestion(&mut self, s: &Suggest) -> String {
+        let found = match s {
+            Suggest::User(identity) => {
+                let ix = self.ix;
+                self.suggester
+                    .get_or_insert_with(|| IdentitySuggester::new(ix.identities()))
+                    .suggest(identity)
+            }
+            Suggest::Group(name) => {
+                closest(name, self.ix.live.groups.iter().map(|g| g.name.as_str()))
+            }
+            Suggest::Role(name) => {
+                closest(name, self.ix.live.roles.iter().map(|r| r.name.as_str()))
+            }
+        };
+        match (found, s) {
+            (Some(found), _) => format!("did you mean `{found}`?"),
+            (None, Suggest::User(_)) => "write the user's Coupa login or email".into(),
+            (None, Suggest::Group(_)) => {
+                "group names must match a user group in Coupa (case-insensitively)".into()
+            }
+            (None, Suggest::Role(_)) => {
+                "role names must match a role in Coupa (case-insensitively)".into()
+            }
         }
     }
 
@@ -146,17 +229,12 @@ impl<'a> Checker<'a> {
             self.push(d);
             return;
         }
-        let names = self.ix.live.groups.iter().map(|g| g.name.as_str());
-        let help = match closest(&t.name, names) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "group names must match a user group in Coupa (case-insensitively)".into(),
-        };
         let d = PolicyDiagnostic::error(
             "policy::unknown_group",
             format!("unknown group `{}`", t.name),
         );
-        let d = self.at(d, t.loc, "no such group in Coupa").help(help);
-        self.push(d);
+        let d = self.at(d, t.loc, "no such group in Coupa");
+        self.push_suggesting(d, Suggest::Group(t.name.clone()));
     }
 
     fn role(&mut self, t: &Target) {
@@ -165,15 +243,10 @@ impl<'a> Checker<'a> {
             NameMatch::Ambiguous(a, b) => return self.ambiguous_name(t, "role", &a.name, &b.name),
             NameMatch::None => {}
         }
-        let names = self.ix.live.roles.iter().map(|r| r.name.as_str());
-        let help = match closest(&t.name, names) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "role names must match a role in Coupa (case-insensitively)".into(),
-        };
         let d =
             PolicyDiagnostic::error("policy::unknown_role", format!("unknown role `{}`", t.name));
-        let d = self.at(d, t.loc, "no such role in Coupa").help(help);
-        self.push(d);
+        let d = self.at(d, t.loc, "no such role in Coupa");
+        self.push_suggesting(d, Suggest::Role(t.name.clone()));
     }
 
     /// Warns about one person listed twice for `t` under different identities.
@@ -238,15 +311,6 @@ impl<'a> Checker<'a> {
                 None
             }
             UserMatch::None => {
-                let ix = self.ix;
-                let suggestion = self
-                    .suggester
-                    .get_or_insert_with(|| IdentitySuggester::new(ix.identities()))
-                    .suggest(&m.identity);
-                let help = match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "write the user's Coupa login or email".into(),
-                };
                 let (code, message) = match target {
                     Some(_) => (
                         "policy::unknown_user",
@@ -258,10 +322,8 @@ impl<'a> Checker<'a> {
                     ),
                 };
                 let d = PolicyDiagnostic::error(code, message);
-                let d = self
-                    .at(d, m.loc, "no such login or email in Coupa")
-                    .help(help);
-                self.push(d);
+                let d = self.at(d, m.loc, "no such login or email in Coupa");
+                self.push_suggesting(d, Suggest::User(m.identity.clone()));
                 None
             }
         }

@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
-    SourceCode, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, Severity, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::model::{Desired, Loc, PolicyFile};
@@ -44,7 +44,7 @@ pub struct PolicyDiagnostic {
     code: &'static str,
     severity: Severity,
     help: Option<String>,
-    src: Option<NamedSource<Arc<String>>>,
+    src: Option<FileSource>,
     labels: Vec<LabeledSpan>,
     points: Vec<LabelPoint>,
     /// Places in other files, each with its own source (miette labels are per source).
@@ -99,7 +99,15 @@ impl PolicyDiagnostic {
             }
             Some(_) => {}
         }
-        let (offset, len) = file.clamp(loc.offset, loc.len);
+        let (offset, mut len) = file.clamp(loc.offset, loc.len);
+        let on_long_line = file.long_line_at(offset);
+        if let Some((_, line_end)) = on_long_line {
+            // On a very long line miette only sees a window around one label (see FileSource).
+            len = len.min(WINDOW).min(line_end - offset);
+            while !file.text.is_char_boundary(offset + len) {
+                len -= 1;
+            }
+        }
         let (line, column) = file.line_col(offset);
         self.points.push(LabelPoint {
             path: file.path.clone(),
@@ -108,6 +116,16 @@ impl PolicyDiagnostic {
             label: text.clone(),
         });
         let span = SourceSpan::new(offset.into(), len);
+        if let Some((line_start, line_end)) = on_long_line {
+            let shares_line = self
+                .labels
+                .iter()
+                .any(|l| (line_start..=line_end).contains(&l.offset()));
+            if shares_line {
+                // Its position is still in `points`; miette draws one label per long line.
+                return self;
+            }
+        }
         self.labels.push(if self.labels.is_empty() {
             LabeledSpan::new_primary_with_span(Some(text), span)
         } else {
@@ -259,6 +277,8 @@ struct Source {
     path: String,
     text: Arc<String>,
     line_starts: Vec<usize>,
+    /// An ASCII text's columns are byte differences: no counting along long lines.
+    ascii: bool,
 }
 
 impl Sources {
@@ -294,11 +314,29 @@ impl Source {
                 .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             text: Arc::new(f.text.clone()),
+            ascii: f.text.is_ascii(),
         }
     }
 
-    fn named(&self) -> NamedSource<Arc<String>> {
-        NamedSource::new(self.path.clone(), self.text.clone()).with_language("yaml")
+    fn named(&self) -> FileSource {
+        FileSource {
+            name: self.path.clone(),
+            text: self.text.clone(),
+        }
+    }
+
+    /// The byte range of the line holding `offset` if that line is too long to quote whole.
+    fn long_line_at(&self, offset: usize) -> Option<(usize, usize)> {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts[line];
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        if self.text[start..end].ends_with('\r') {
+            end -= 1;
+        }
+        (end - start > MAX_LINE).then_some((start, end))
     }
 
     /// Keeps a span inside the text and on character boundaries.
@@ -318,6 +356,147 @@ impl Source {
         let (offset, _) = self.clamp(offset, 0);
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts[line];
-        (line + 1, self.text[start..offset].chars().count() + 1)
+        let column = if self.ascii {
+            offset - start
+        } else {
+            column_of(&self.text, start, offset)
+        };
+        (line + 1, column + 1)
+    }
+}
+
+/// Lines longer than this (bytes) are quoted only around the label.
+const MAX_LINE: usize = 1_000;
+/// Bytes quoted on each side of a label on a long line; also the longest label drawn there.
+const WINDOW: usize = 100;
+
+/// The `[start, end)` byte range of the line holding `offset` (without its line break).
+fn line_around(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i);
+    Some((start, end))
+}
+
+/// The 0-based column, in characters, of `offset` on the line starting at `line_start`. A byte
+/// order mark opening the file is no column: editors do not show it.
+pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
+    let chars = text[line_start..offset].chars().count();
+    if line_start == 0 && text.starts_with('\u{feff}') && offset > 0 {
+        chars - 1
+    } else {
+        chars
+    }
+}
+
+/// A policy file as miette reads it. Like `NamedSource`, except that a snippet with a very long
+/// line shows only a window of that line around the span: miette pads with format widths,
+/// which panic past 65,535 columns, and quoting 100 KB of one line helps nobody.
+#[derive(Debug, Clone)]
+struct FileSource {
+    name: String,
+    text: Arc<String>,
+}
+
+impl SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_str();
+        let full = text.as_bytes().read_span(span, before, after)?;
+        let (start, end) = (
+            full.span().offset(),
+            full.span().offset() + full.span().len(),
+        );
+        let Some(quoted) = text.get(start..end) else {
+            // Not character boundaries (labels are clamped to them): miette's own reading.
+            return Ok(full);
+        };
+        let (lo, hi) = if quoted.split('\n').all(|l| l.len() <= MAX_LINE) {
+            (start, end)
+        } else {
+            let at = span.offset().min(text.len());
+            let Some((line_start, line_end)) = line_around(text, at) else {
+                return Err(MietteError::OutOfBounds);
+            };
+            if line_end - line_start > MAX_LINE {
+                // A window of the long line itself.
+                let mut lo = at.saturating_sub(WINDOW).max(line_start);
+                let mut hi = at.saturating_add(2 * WINDOW).min(line_end);
+                while !text.is_char_boundary(lo) {
+                    lo -= 1;
+                }
+                while !text.is_char_boundary(hi) {
+                    hi += 1;
+                }
+                (lo, hi)
+            } else {
+                // Only the span's own (short) line.
+                (line_start, line_end)
+            }
+        };
+        let line = text[..lo].matches('\n').count();
+        // miette counts columns in bytes; ours are characters, as in `points`.
+        let column = column_of(text, text[..lo].rfind('\n').map_or(0, |i| i + 1), lo);
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                &text.as_bytes()[lo..hi],
+                (lo, hi - lo).into(),
+                line,
+                column,
+                full.line_count(),
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::PolicyFile;
+    use crate::policy::{load_files, render_plain};
+
+    fn render_errors(text: String) -> String {
+        let err = load_files(vec![PolicyFile {
+            path: "p/a.yaml".into(),
+            text,
+        }])
+        .unwrap_err();
+        render_plain(&err.diagnostics)
+    }
+
+    #[test]
+    fn errors_far_along_one_long_line_render() {
+        // 1,000 names of 100 characters: over 100 KB on one line.
+        let groups: Vec<String> = (0..1_000)
+            .map(|i| format!("g{i:05}{}: {{}}", "x".repeat(94)))
+            .collect();
+        let line = format!("{{groups: {{{}}}, zzz: 1}}", groups.join(", "));
+        assert!(line.len() > 100_000);
+        let out = render_errors(line.clone());
+        assert!(out.contains("unknown top-level key `zzz`"), "{out}");
+        assert!(out.len() < 5_000, "only a window of the line is quoted");
+        let out = render_errors(format!("{line}, ["));
+        assert!(out.contains("invalid YAML"), "{out}");
+        // Two labels on one long line, far apart: `groups` written twice.
+        let out = render_errors(format!(
+            "{{groups: {{}}, {}, groups: {{}}}}",
+            groups.join(", ")
+        ));
+        assert!(out.contains("`groups` is written twice"), "{out}");
+        // Non-ASCII before the error, and a long line in the middle of short ones.
+        let out = render_errors(format!("# ü\n{}\n", line.replace("g0", "ü0")));
+        assert!(out.contains("unknown top-level key `zzz`"), "{out}");
+        let out = render_errors(format!(
+            "roles: {{}}\ngroups: {{{}}}\nzzz: 1\n",
+            groups.join(", ")
+        ));
+        assert!(out.contains("unknown top-level key `zzz`"), "{out}");
     }
 }

@@ -10,17 +10,20 @@
 //!   ensures those memberships but never removes anybody — the safe reading of a file that never
 //!   said the group is fully described.
 //! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
-//!   position. [`check`] then resolves names against live Coupa the same way.
-//! - YAML is read with libyaml's event parser into a small tree with byte spans (see `yaml`),
-//!   because serde_yaml does not say where a value was written.
+//!   position. [`check`] then resolves names against live Coupa the same way. Both report at
+//!   most 50 problems of one kind, then one "and N more" summary.
+//! - YAML is read with saphyr-parser's event parser (safe, pure Rust) into a small tree with
+//!   byte spans (see `yaml`), because serde_yaml does not say where a value was written.
 //! - `policy_digest` is `sha256:<hex>` over each file's relative path and text, in path order.
 
+mod cap;
 mod check;
 mod convert;
 mod diagnostic;
 mod schema;
+#[cfg(test)]
+mod proptests;
 mod suggest;
-#[allow(unsafe_code)]
 mod yaml;
 
 /// Re-exported for callers of [`load_files`].
@@ -36,7 +39,9 @@ use crate::model::{Desired, Loc};
 pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
     convert::convert(files).map_err(|mut diagnostics| {
         diagnostic::sort(&mut diagnostics);
-        PolicyErrors { diagnostics }
+        PolicyErrors {
+            diagnostics: cap::cap_diagnostics(diagnostics),
+        }
     })
 }
 
@@ -90,6 +95,7 @@ pub fn describe_loc(desired: &Desired, loc: Loc) -> String {
     }
     let before = &f.text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = diagnostic::column_of(&f.text, line_start, offset) + 1;
     format!("{}:{line}:{column}", f.path)
 }

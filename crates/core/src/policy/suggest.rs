@@ -18,15 +18,23 @@ pub(crate) fn closest<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let wanted = NameKey::new(name);
-    let limit = threshold(wanted.chars().count());
+    let len = wanted.chars().count();
+    let limit = threshold(len);
     candidates
         .into_iter()
-        .filter_map(|c| {
-            let d = strsim::levenshtein(&wanted, &NameKey::new(c));
-            (d <= limit).then_some((d, c))
-        })
+        .filter_map(|c| within(&wanted, len, limit, &NameKey::new(c)).map(|d| (d, c)))
         .min()
         .map(|(_, c)| c)
+}
+
+/// The edit distance from `wanted` (of `len` characters) to `candidate` if at most `limit`. The
+/// distance is at least the difference in length, so most candidates are skipped unscored.
+fn within(wanted: &str, len: usize, limit: usize, candidate: &str) -> Option<usize> {
+    if candidate.chars().count().abs_diff(len) > limit {
+        return None;
+    }
+    let d = strsim::levenshtein(wanted, candidate);
+    (d <= limit).then_some(d)
 }
 
 /// Finds close identities among many (100k users have 200k logins and emails) without comparing
@@ -72,7 +80,8 @@ impl<'a> IdentitySuggester<'a> {
         if wanted.is_empty() {
             return None;
         }
-        let limit = threshold(wanted.chars().count());
+        let len = wanted.chars().count();
+        let limit = threshold(len);
         let backward_key = reversed(&wanted);
         around(&self.forward, &wanted)
             .iter()
@@ -82,10 +91,7 @@ impl<'a> IdentitySuggester<'a> {
                     .iter()
                     .map(|(r, s)| (reversed(r), *s)),
             )
-            .filter_map(|(f, orig)| {
-                let d = strsim::levenshtein(&wanted, &f);
-                (d <= limit).then_some((d, orig))
-            })
+            .filter_map(|(f, orig)| within(&wanted, len, limit, &f).map(|d| (d, orig)))
             .min()
             .map(|(_, c)| c)
     }

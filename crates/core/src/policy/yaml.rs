@@ -1,15 +1,13 @@
-//! A light YAML tree with byte spans, built from libyaml's event stream.
+//! A light YAML tree with byte spans, built from saphyr-parser's event stream.
 //!
 //! `serde_yaml` (yaml_serde) does not expose where a value was written, and every diagnostic must
-//! point at file, line and column. libyaml-rs is the parser yaml_serde itself runs on, so this costs
-//! no extra build and reads YAML exactly as serde_yaml would. The `unsafe` is confined to
-//! [`EventParser`], a minimal safe wrapper modelled on yaml_serde's own.
+//! point at file, line and column. saphyr-parser is a safe, pure-Rust YAML 1.2 event parser whose
+//! markers count characters; [`Offsets`] turns them into the byte offsets the rest of the crate
+//! uses, so non-ASCII text is located correctly.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, CStr};
-use std::mem::MaybeUninit;
 
-use libyaml_rs as sys;
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as Marks, StrInput, Tag};
 
 /// A byte range in the file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,13 +21,16 @@ pub struct Span {
 pub struct Node {
     pub value: Value,
     pub span: Span,
+    /// A scalar written quoted or as a block (`'…'`, `"…"`, `|`, `>`) or tagged `!!str`: it is
+    /// text as written, never a number, a null or a YAML merge key. False for collections.
+    pub quoted: bool,
 }
 
 /// The shape of a YAML value. Scalars stay text: the converter decides what they mean.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `~`, `null`, or nothing at all (`members:` with no value), with the text as written
-    /// (a key such as `Null:` is still a name).
+    /// (a key such as `Null:` is still a name). Only unquoted scalars are null.
     Null(String),
     Scalar(String),
     Seq(Vec<Node>),
@@ -42,6 +43,7 @@ impl Node {
     pub fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null(_) => "nothing",
+            Value::Scalar(_) if self.quoted => "a quoted string",
             Value::Scalar(_) => "a single value",
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
@@ -64,133 +66,270 @@ const MAX_ALIAS_NODES: usize = 1_000_000;
 /// Parses every document of a file. An empty file yields no documents.
 pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut builder = Builder {
-        events: EventParser::new(text.as_bytes())?,
+        text,
+        events: Parser::new_from_str(text),
+        offsets: Offsets::new(text),
         anchors: HashMap::new(),
         alias_budget: MAX_ALIAS_NODES,
+        open_flows: Vec::new(),
     };
     let mut docs = Vec::new();
     loop {
-        let ev = builder.events.next()?;
-        match ev.kind {
-            EventKind::StreamStart | EventKind::DocumentEnd => {}
-            EventKind::DocumentStart => {
-                let first = builder.events.next()?;
-                docs.push(builder.node(first, 0)?);
+        let (ev, marks) = builder.next()?;
+        match ev {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                // Anchors carry over into later documents of the file (as they always have):
+                // the policy tests share member lists that way.
+                let (first, marks) = builder.next()?;
+                docs.push(builder.node(first, marks, 0)?);
             }
-            EventKind::StreamEnd => return Ok(docs),
-            _ => return Err(unexpected(&ev)),
+            Event::StreamEnd => return Ok(docs),
+            _ => return Err(builder.unexpected(marks)),
         }
     }
 }
 
-fn unexpected(ev: &Event) -> SyntaxError {
-    SyntaxError {
-        message: "unexpected YAML event".into(),
-        offset: ev.start,
+/// Turns the parser's character indices into byte offsets. Events come nearly in text order, so
+/// a cursor that walks from the last position keeps the whole parse linear.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    chars: usize,
+    bytes: usize,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            chars: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The byte offset of character `index` (the text's length past its end).
+    fn byte(&mut self, index: usize) -> usize {
+        if self.ascii {
+            return index.min(self.text.len());
+        }
+        if index < self.chars / 2 {
+            self.chars = 0;
+            self.bytes = 0;
+        }
+        while self.chars > index {
+            match self.text[..self.bytes].chars().next_back() {
+                Some(c) => {
+                    self.bytes -= c.len_utf8();
+                    self.chars -= 1;
+                }
+                None => break,
+            }
+        }
+        while self.chars < index {
+            match self.text[self.bytes..].chars().next() {
+                Some(c) => {
+                    self.bytes += c.len_utf8();
+                    self.chars += 1;
+                }
+                None => break,
+            }
+        }
+        self.bytes
+    }
+
+    fn span(&mut self, start: usize, end: usize) -> Span {
+        let offset = self.byte(start);
+        let end = self.byte(end.max(start));
+        Span {
+            offset,
+            len: end - offset,
+        }
     }
 }
 
 struct Builder<'a> {
-    events: EventParser<'a>,
-    anchors: HashMap<String, Node>,
+    text: &'a str,
+    events: Parser<'a, StrInput<'a>>,
+    offsets: Offsets<'a>,
+    /// Anchor id (the parser numbers anchors) -> the node it names.
+    anchors: HashMap<usize, Node>,
     alias_budget: usize,
+    /// Byte offsets of the `[` and `{` collections being read, innermost last: an error inside
+    /// one is most often its missing close, which the parser's message does not say.
+    open_flows: Vec<usize>,
 }
 
-impl Builder<'_> {
-    fn node(&mut self, ev: Event, depth: usize) -> Result<Node, SyntaxError> {
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Marks), SyntaxError> {
+        match self.events.next() {
+            Some(Ok(ev)) => Ok(ev),
+            Some(Err(e)) => Err(self.scan_error(&e)),
+            // The parser always ends with StreamEnd; running out early is a truncated stream.
+            None => Err(SyntaxError {
+                message: "unexpected end of the YAML stream".into(),
+                offset: self.text.len(),
+            }),
+        }
+    }
+
+    fn scan_error(&mut self, e: &ScanError) -> SyntaxError {
+        let offset = self.offsets.byte(e.marker().index());
+        let message = if e.info().contains("unknown anchor") {
+            // Name the alias: the parser only says that one was unknown.
+            let name: String = self.text[offset..]
+                .trim_start_matches('*')
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+                .take(100)
+                .collect();
+            format!("unknown anchor `{name}`")
+        } else {
+            e.info().to_string()
+        };
+        let message = match self.open_flows.last() {
+            Some(&open) => {
+                let (bracket, close) = match self.text[open..].chars().next() {
+                    Some('{') => ("{", "}"),
+                    _ => ("[", "]"),
+                };
+                let line = self.text[..open].matches('\n').count() + 1;
+                format!("{message}, inside the `{bracket}` opened on line {line} (is a `{close}` missing?)")
+            }
+            None => message,
+        };
+        SyntaxError { message, offset }
+    }
+
+    fn unexpected(&mut self, marks: Marks) -> SyntaxError {
+        SyntaxError {
+            message: "unexpected YAML event".into(),
+            offset: self.offsets.byte(marks.start.index()),
+        }
+    }
+
+    fn node(&mut self, ev: Event<'a>, marks: Marks, depth: usize) -> Result<Node, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(SyntaxError {
                 message: format!("nested more than {MAX_DEPTH} levels deep"),
-                offset: ev.start,
+                offset: self.offsets.byte(marks.start.index()),
             });
         }
-        let start = ev.start;
-        let (node, anchor) = match ev.kind {
-            EventKind::Scalar {
-                value,
-                plain,
-                anchor,
-            } => {
+        let start = marks.start.index();
+        let (node, anchor) = match ev {
+            Event::Scalar(value, style, anchor, tag) => {
+                let quoted = style != ScalarStyle::Plain || is_str_tag(tag.as_deref());
+                let value = value.into_owned();
                 let is_null =
-                    plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                    !quoted && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 let value = if is_null {
                     Value::Null(value)
                 } else {
                     Value::Scalar(value)
                 };
-                let span = Span {
-                    offset: start,
-                    len: ev.end.saturating_sub(start),
-                };
-                (Node { value, span }, anchor)
+                let span = self.offsets.span(start, marks.end.index());
+                (
+                    Node {
+                        value,
+                        span,
+                        quoted,
+                    },
+                    anchor,
+                )
             }
-            EventKind::Alias(name) => {
-                let Some(target) = self.anchors.get(&name) else {
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    // The parser rejects unknown aliases itself; this is a safety net.
                     return Err(SyntaxError {
-                        message: format!("unknown anchor `{name}`"),
-                        offset: start,
+                        message: "unknown anchor".into(),
+                        offset: self.offsets.byte(start),
                     });
                 };
                 let cost = count(target);
                 if cost > self.alias_budget {
                     return Err(SyntaxError {
                         message: "too many alias expansions".into(),
-                        offset: start,
+                        offset: self.offsets.byte(start),
                     });
                 }
                 self.alias_budget -= cost;
                 return Ok(target.clone());
             }
-            EventKind::SequenceStart { anchor } => {
+            Event::SequenceStart(anchor, _) => {
+                let flow = self.open_flow(start);
                 let mut items = Vec::new();
                 loop {
-                    let next = self.events.next()?;
-                    if let EventKind::SequenceEnd = next.kind {
-                        let span = Span {
-                            offset: start,
-                            len: next.end.saturating_sub(start),
-                        };
+                    let (next, next_marks) = self.next()?;
+                    if let Event::SequenceEnd = next {
+                        self.close_flow(flow);
+                        let span = self.offsets.span(start, next_marks.end.index());
                         break (
                             Node {
                                 value: Value::Seq(items),
                                 span,
+                                quoted: false,
                             },
                             anchor,
                         );
                     }
-                    items.push(self.node(next, depth + 1)?);
+                    items.push(self.node(next, next_marks, depth + 1)?);
                 }
             }
-            EventKind::MappingStart { anchor } => {
+            Event::MappingStart(anchor, _) => {
+                let flow = self.open_flow(start);
                 let mut pairs = Vec::new();
                 loop {
-                    let next = self.events.next()?;
-                    if let EventKind::MappingEnd = next.kind {
-                        let span = Span {
-                            offset: start,
-                            len: next.end.saturating_sub(start),
-                        };
+                    let (next, next_marks) = self.next()?;
+                    if let Event::MappingEnd = next {
+                        self.close_flow(flow);
+                        let span = self.offsets.span(start, next_marks.end.index());
                         break (
                             Node {
                                 value: Value::Map(pairs),
                                 span,
+                                quoted: false,
                             },
                             anchor,
                         );
                     }
-                    let key = self.node(next, depth + 1)?;
-                    let value_ev = self.events.next()?;
-                    let value = self.node(value_ev, depth + 1)?;
+                    let key = self.node(next, next_marks, depth + 1)?;
+                    let (value_ev, value_marks) = self.next()?;
+                    let value = self.node(value_ev, value_marks, depth + 1)?;
                     pairs.push((key, value));
                 }
             }
-            _ => return Err(unexpected(&ev)),
+            _ => return Err(self.unexpected(marks)),
         };
-        if let Some(name) = anchor {
-            self.anchors.insert(name, node.clone());
+        // Anchor id 0 means "no anchor".
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
     }
+}
+
+impl Builder<'_> {
+    /// Notes a collection starting at character `start` if it is written `[...]` or `{...}`.
+    fn open_flow(&mut self, start: usize) -> bool {
+        let at = self.offsets.byte(start);
+        let flow = matches!(self.text.as_bytes().get(at), Some(b'[' | b'{'));
+        if flow {
+            self.open_flows.push(at);
+        }
+        flow
+    }
+
+    fn close_flow(&mut self, flow: bool) {
+        if flow {
+            self.open_flows.pop();
+        }
+    }
+}
+
+/// `!!str` (however its handle was written) makes a scalar text whatever it looks like.
+fn is_str_tag(tag: Option<&Tag>) -> bool {
+    tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.is_yaml_core_schema()))
 }
 
 fn count(node: &Node) -> usize {
@@ -198,156 +337,6 @@ fn count(node: &Node) -> usize {
         Value::Null(_) | Value::Scalar(_) => 0,
         Value::Seq(items) => items.iter().map(count).sum(),
         Value::Map(pairs) => pairs.iter().map(|(k, v)| count(k) + count(v)).sum(),
-    }
-}
-
-/// One parser event with its byte range.
-struct Event {
-    kind: EventKind,
-    start: usize,
-    end: usize,
-}
-
-enum EventKind {
-    StreamStart,
-    StreamEnd,
-    DocumentStart,
-    DocumentEnd,
-    Alias(String),
-    Scalar {
-        value: String,
-        plain: bool,
-        anchor: Option<String>,
-    },
-    SequenceStart {
-        anchor: Option<String>,
-    },
-    SequenceEnd,
-    MappingStart {
-        anchor: Option<String>,
-    },
-    MappingEnd,
-}
-
-/// Safe wrapper over libyaml's pull parser. The parser struct is boxed because libyaml keeps a
-/// pointer to it (`read_handler_data`), so it must never move; `'a` ties it to the input it reads.
-struct EventParser<'a> {
-    raw: Box<MaybeUninit<sys::yaml_parser_t>>,
-    _input: std::marker::PhantomData<&'a [u8]>,
-}
-
-impl<'a> EventParser<'a> {
-    fn new(input: &'a [u8]) -> Result<Self, SyntaxError> {
-        let mut raw = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
-        let p = raw.as_mut_ptr();
-        // SAFETY: `p` points to boxed, writable memory that initialize fills in; `input`
-        // outlives the parser through `'a`.
-        unsafe {
-            if sys::yaml_parser_initialize(p).fail {
-                return Err(SyntaxError {
-                    message: "out of memory starting the YAML parser".into(),
-                    offset: 0,
-                });
-            }
-            sys::yaml_parser_set_encoding(p, sys::YAML_UTF8_ENCODING);
-            sys::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
-        }
-        Ok(EventParser {
-            raw,
-            _input: std::marker::PhantomData,
-        })
-    }
-
-    fn next(&mut self) -> Result<Event, SyntaxError> {
-        let p = self.raw.as_mut_ptr();
-        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
-        // SAFETY: the parser was initialised in `new`; the event is read only after parse
-        // succeeded and deleted exactly once.
-        unsafe {
-            if (&*p).error != sys::YAML_NO_ERROR
-                || sys::yaml_parser_parse(p, event.as_mut_ptr()).fail
-            {
-                return Err(parse_error(p));
-            }
-            let ev = &*event.as_ptr();
-            let kind = convert(ev);
-            let out = Event {
-                kind,
-                start: ev.start_mark.index as usize,
-                end: ev.end_mark.index as usize,
-            };
-            sys::yaml_event_delete(event.as_mut_ptr());
-            Ok(out)
-        }
-    }
-}
-
-impl Drop for EventParser<'_> {
-    fn drop(&mut self) {
-        // SAFETY: only constructed after a successful initialize.
-        unsafe { sys::yaml_parser_delete(self.raw.as_mut_ptr()) }
-    }
-}
-
-/// SAFETY: `p` must be an initialised parser that reported an error.
-unsafe fn parse_error(p: *const sys::yaml_parser_t) -> SyntaxError {
-    let parser = unsafe { &*p };
-    let problem =
-        unsafe { cstr(parser.problem.cast::<u8>()) }.unwrap_or_else(|| "invalid YAML".to_string());
-    let context = unsafe { cstr(parser.context.cast::<u8>()) };
-    let message = match context {
-        Some(c) => format!("{problem}, {c}"),
-        None => problem,
-    };
-    SyntaxError {
-        message,
-        offset: parser.problem_mark.index as usize,
-    }
-}
-
-/// SAFETY: `ptr` is null or a NUL-terminated string.
-unsafe fn cstr(ptr: *const u8) -> Option<String> {
-    if ptr.is_null() {
-        return None;
-    }
-    let s = unsafe { CStr::from_ptr(ptr.cast::<c_char>()) };
-    Some(s.to_string_lossy().into_owned())
-}
-
-/// SAFETY: `ev` is an event just produced by `yaml_parser_parse`.
-unsafe fn convert(ev: &sys::yaml_event_t) -> EventKind {
-    unsafe {
-        match ev.type_ {
-            sys::YAML_STREAM_START_EVENT => EventKind::StreamStart,
-            sys::YAML_DOCUMENT_START_EVENT => EventKind::DocumentStart,
-            sys::YAML_DOCUMENT_END_EVENT => EventKind::DocumentEnd,
-            sys::YAML_ALIAS_EVENT => {
-                EventKind::Alias(cstr(ev.data.alias.anchor).unwrap_or_default())
-            }
-            sys::YAML_SCALAR_EVENT => {
-                let s = &ev.data.scalar;
-                let bytes = if s.value.is_null() {
-                    &[][..]
-                } else {
-                    std::slice::from_raw_parts(s.value, s.length as usize)
-                };
-                EventKind::Scalar {
-                    value: String::from_utf8_lossy(bytes).into_owned(),
-                    plain: s.style == sys::YAML_PLAIN_SCALAR_STYLE,
-                    anchor: cstr(s.anchor),
-                }
-            }
-            sys::YAML_SEQUENCE_START_EVENT => EventKind::SequenceStart {
-                anchor: cstr(ev.data.sequence_start.anchor),
-            },
-            sys::YAML_SEQUENCE_END_EVENT => EventKind::SequenceEnd,
-            sys::YAML_MAPPING_START_EVENT => EventKind::MappingStart {
-                anchor: cstr(ev.data.mapping_start.anchor),
-            },
-            sys::YAML_MAPPING_END_EVENT => EventKind::MappingEnd,
-            // STREAM_END, and NO_EVENT which libyaml never returns on success.
-            _ => EventKind::StreamEnd,
-        }
     }
 }
 
@@ -437,5 +426,56 @@ mod tests {
         let text = "groups:\r\n  # note\r\n  B: {}\r\n";
         let span = first_key_of_first_value(text);
         assert_eq!(&text[span.offset..span.offset + span.len], "B");
+    }
+
+    #[test]
+    fn spans_are_bytes_after_non_ascii_comments_and_keys() {
+        let text = "# café ünïcode — notes\ngroups:\n  Zoë: { members: [ä@x.com, 'ö ü'] }\n";
+        let docs = parse(text).unwrap();
+        let Value::Map(top) = &docs[0].value else {
+            panic!()
+        };
+        let Value::Map(groups) = &top[0].1.value else {
+            panic!()
+        };
+        assert_eq!(scalar_at(text, &groups[0].0), "Zoë");
+        let Value::Map(fields) = &groups[0].1.value else {
+            panic!()
+        };
+        let Value::Seq(members) = &fields[0].1.value else {
+            panic!()
+        };
+        assert_eq!(scalar_at(text, &members[0]), "ä@x.com");
+        assert_eq!(scalar_at(text, &members[1]), "'ö ü'");
+        let err = parse("a: ünï\nb: [ä, ö\n").unwrap_err();
+        assert!(err.offset <= 22 && "a: ünï\nb: [ä, ö\n".is_char_boundary(err.offset));
+    }
+
+    #[test]
+    fn quoted_block_and_str_tagged_scalars_are_marked_quoted() {
+        let docs = parse("a: 10\nb: '10'\nc: \"10\"\nd: !!str 10\ne: |\n  10\nf: ''\n").unwrap();
+        let Value::Map(m) = &docs[0].value else {
+            panic!()
+        };
+        let quoted: Vec<bool> = m.iter().map(|(_, v)| v.quoted).collect();
+        assert_eq!(quoted, [false, true, true, true, true, true]);
+        assert_eq!(
+            m[5].1.value,
+            Value::Scalar(String::new()),
+            "'' is text, not null"
+        );
+        assert!(!m[0].0.quoted, "plain keys are not quoted");
+    }
+
+    #[test]
+    fn a_billion_laughs_is_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h"])
+        {
+            text.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse(&text).unwrap_err().message.contains("alias"));
     }
 }

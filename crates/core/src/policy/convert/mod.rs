@@ -68,7 +68,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         let docs = match yaml::parse(&f.text) {
             Ok(docs) => docs,
             Err(e) => {
-                // libyaml reports an unexpected end at the very end of the text, where miette
+                // An unexpected end is reported at the very end of the text, where miette
                 // draws no label; point at the last written character instead.
                 let end = f.text.trim_end().len();
                 let offset = if e.offset >= end {
@@ -211,6 +211,21 @@ impl Cx<'_> {
     /// A key as text, or `None` (reported) when it is not a plain value.
     fn key(&mut self, file: usize, key: &Node) -> Option<String> {
         match &key.value {
+            // YAML 1.1's merge key: silently merging (or reading `<<` as a name) would change
+            // who is a member without anybody seeing it.
+            Value::Scalar(s) if s == "<<" && !key.quoted => {
+                self.error(
+                    "policy::merge_key",
+                    "merge keys (`<<`) are not supported".into(),
+                    loc(file, key),
+                    "merge key",
+                    Some(
+                        "write the keys out in full; an alias (`*name`) can still stand for a whole value"
+                            .into(),
+                    ),
+                );
+                None
+            }
             Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.clone()),
             _ => {
                 self.error(

@@ -57,6 +57,12 @@ impl Cx<'_> {
         for (field, _, value) in self.fields(file, pairs, MAX_REMOVALS_FIELDS, "`max_removals`") {
             let text = match &value.value {
                 Value::Null(_) => continue,
+                // `"10"` is a string in YAML; reading it as 10 would hide a typed-in mistake.
+                Value::Scalar(s) if value.quoted => {
+                    let help = Some(format!("write the number without quotes: `{field}: {s}`"));
+                    self.wrong_type(file, value, &format!("`{field}`"), "a number", help);
+                    continue;
+                }
                 Value::Scalar(s) => s.trim().to_string(),
                 _ => {
                     self.wrong_type(file, value, &format!("`{field}`"), "a number", None);

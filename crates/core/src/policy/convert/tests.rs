@@ -168,3 +168,63 @@ fn the_top_level_must_be_a_mapping() {
     let d = one("~\n").unwrap();
     assert!(d.groups.is_empty());
 }
+
+fn first_point(text: &str) -> (usize, usize) {
+    let ds = one(text).unwrap_err();
+    let p = &ds[0].points()[0];
+    (p.line, p.column)
+}
+
+#[test]
+fn merge_keys_are_refused_where_they_are_written() {
+    let text = "groups:\n  A: &a { members: [x] }\n  B:\n    <<: *a\n";
+    let ds = one(text).unwrap_err();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].code(), "policy::merge_key");
+    assert_eq!(ds[0].message(), "merge keys (`<<`) are not supported");
+    assert_eq!(first_point(text), (4, 5));
+    // Also at the top level and inside `settings`.
+    assert_eq!(
+        messages("<<: { groups: {} }\n"),
+        ["merge keys (`<<`) are not supported"]
+    );
+    assert_eq!(
+        messages("settings:\n  <<: { protected_users: [x] }\n"),
+        ["merge keys (`<<`) are not supported"]
+    );
+    // A quoted `<<` is an ordinary name.
+    let d = one("groups:\n  '<<': {}\n").unwrap();
+    assert!(d.groups.contains_key("<<"));
+}
+
+#[test]
+fn quoted_numbers_in_settings_are_type_errors() {
+    let text = "settings:\n  max_removals: { total: \"10\", per_group_fraction: '0.25' }\n";
+    let ds = one(text).unwrap_err();
+    let got: Vec<(&str, &str)> = ds.iter().map(|d| (d.code(), d.message())).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "policy::wrong_type",
+                "`total` must be a number, not a quoted string"
+            ),
+            (
+                "policy::wrong_type",
+                "`per_group_fraction` must be a number, not a quoted string"
+            ),
+        ]
+    );
+    assert_eq!(first_point(text), (2, 26));
+    assert_eq!(
+        ds[0].help_text(),
+        Some("write the number without quotes: `total: 10`")
+    );
+    assert_eq!(
+        messages("settings:\n  max_removals: { total: !!str 3 }\n"),
+        ["`total` must be a number, not a quoted string"]
+    );
+    let d = one("settings:\n  max_removals: { total: 10, per_group_fraction: 0.25 }\n").unwrap();
+    assert_eq!(d.settings.max_removals.total, Some(10));
+    assert_eq!(d.settings.max_removals.per_group_fraction, Some(0.25));
+}

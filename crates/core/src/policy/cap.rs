@@ -1,0 +1,125 @@
+//! Caps how many diagnostics of one kind are reported: 20,000 unknown users are one mistake
+//! (a wrong tenant, a pasted list), and megabytes of near-identical errors bury it. The first
+//! [`MAX_PER_KIND`] of each kind (diagnostic code) are kept, then one summary says exactly how
+//! many more there were.
+
+use std::collections::HashMap;
+
+use miette::Severity;
+
+use super::diagnostic::PolicyDiagnostic;
+
+/// How many diagnostics of one code are shown before the rest are summarised.
+pub(crate) const MAX_PER_KIND: usize = 50;
+
+/// Keeps the first `limit` items of each code, in order, and returns them with how many of
+/// each code were left out (codes in the order their first item was left out).
+pub(crate) fn cap<T>(
+    items: Vec<T>,
+    code_of: impl Fn(&T) -> &'static str,
+    limit: usize,
+) -> (Vec<T>, Vec<(&'static str, usize)>) {
+    let mut shown: HashMap<&'static str, usize> = HashMap::new();
+    let mut left_out: Vec<(&'static str, usize)> = Vec::new();
+    let mut kept = Vec::new();
+    for item in items {
+        let code = code_of(&item);
+        let n = shown.entry(code).or_default();
+        if *n < limit {
+            *n += 1;
+            kept.push(item);
+        } else {
+            match left_out.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, count)) => *count += 1,
+                None => left_out.push((code, 1)),
+            }
+        }
+    }
+    (kept, left_out)
+}
+
+/// Caps sorted diagnostics and appends one summary per capped code at the end.
+pub(crate) fn cap_diagnostics(diags: Vec<PolicyDiagnostic>) -> Vec<PolicyDiagnostic> {
+    let severities: HashMap<&'static str, Severity> =
+        diags.iter().map(|d| (d.code(), d.severity())).collect();
+    let (mut kept, left_out) = cap(diags, PolicyDiagnostic::code, MAX_PER_KIND);
+    for (code, n) in left_out {
+        let severity = severities.get(code).copied().unwrap_or(Severity::Error);
+        kept.push(summary(severity, code, n));
+    }
+    kept
+}
+
+/// "and 19,950 more unknown users", with the same code and severity as the ones it stands for.
+pub(crate) fn summary(severity: Severity, code: &'static str, n: usize) -> PolicyDiagnostic {
+    let what = match code {
+        "policy::unknown_user" => "unknown users",
+        "policy::unknown_protected_user" => "unknown users in `protected_users`",
+        "policy::unknown_group" => "unknown groups",
+        "policy::unknown_role" => "unknown roles",
+        "policy::unknown_license" => "unknown licenses",
+        "policy::inactive_user" => "inactive users",
+        "policy::inactive_group" => "inactive groups",
+        "policy::ambiguous_user" => "ambiguous users",
+        "policy::ambiguous_name" => "ambiguous names",
+        "policy::same_person_twice" => "people listed twice under different names",
+        "policy::duplicate_member" => "people listed twice",
+        "policy::unknown_field" => "unknown fields",
+        _ => "problems of this kind",
+    };
+    let message = format!("and {} more {what}", thousands(n));
+    PolicyDiagnostic::new(severity, code, message).help(format!(
+        "only the first {MAX_PER_KIND} of each kind are shown; fix those and run again to see the rest"
+    ))
+}
+
+/// `19950` as `19,950`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(19_950), "19,950");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn cap_keeps_the_first_of_each_code_and_counts_the_rest() {
+        let items = vec![("a", 1), ("b", 2), ("a", 3), ("a", 4), ("b", 5), ("c", 6)];
+        let (kept, left_out) = cap(items, |(c, _)| *c, 1);
+        assert_eq!(kept, [("a", 1), ("b", 2), ("c", 6)]);
+        assert_eq!(left_out, [("a", 2), ("b", 1)]);
+    }
+
+    #[test]
+    fn capped_diagnostics_end_with_an_exact_summary() {
+        let diags: Vec<PolicyDiagnostic> = (0..MAX_PER_KIND + 7)
+            .map(|i| PolicyDiagnostic::error("policy::unknown_user", format!("u{i}")))
+            .chain(std::iter::once(PolicyDiagnostic::warning(
+                "policy::inactive_user",
+                "w",
+            )))
+            .collect();
+        let out = cap_diagnostics(diags);
+        assert_eq!(out.len(), MAX_PER_KIND + 2);
+        let last = out.last().unwrap();
+        assert_eq!(last.message(), "and 7 more unknown users");
+        assert_eq!(last.severity(), Severity::Error);
+    }
+}

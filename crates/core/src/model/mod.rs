@@ -4,9 +4,18 @@
 mod desired;
 mod license;
 mod live;
+mod origin;
 mod plan;
+mod plan_json;
+mod target;
+pub mod time;
+mod warning;
 
 pub use desired::*;
 pub use license::*;
 pub use live::*;
+pub use origin::*;
 pub use plan::*;
+pub use plan_json::*;
+pub use target::*;
+pub use warning::*;

@@ -56,7 +56,10 @@ pub fn check_guards(
     if let Some(max) = limits.per_group_fraction {
         let mut removed: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
         for c in &removals {
-            removed.entry(&c.target).or_default().insert(c.user_id);
+            removed
+                .entry(c.target.name())
+                .or_default()
+                .insert(c.user_id);
         }
         for (group, users) in removed {
             let members = plan

@@ -6,13 +6,19 @@ use miette::Severity;
 
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
-use crate::model::{Desired, Live, LiveIndex, Loc, Member, NameMatch, Target, User, UserMatch};
+use crate::model::{
+    dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, LiveIndex, Loc, Member, NameMatch,
+    SourcePos, Target, User, UserMatch, Warning, WarningCode,
+};
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
 #[derive(Debug, Default)]
 pub struct CheckReport {
     pub errors: Vec<PolicyDiagnostic>,
     pub warnings: Vec<PolicyDiagnostic>,
+    /// The warnings again as typed plan warnings, one per fact (an inactive user listed in
+    /// several places is one fact), ordered by position.
+    pub plan_warnings: Vec<Warning>,
 }
 
 impl CheckReport {
@@ -48,11 +54,13 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     for r in desired.roles.values() {
         cx.role(r);
     }
-    for t in desired
+    let kinds = |kind: Kind| move |t| (kind, t);
+    for (kind, t) in desired
         .groups
         .values()
-        .chain(desired.roles.values())
-        .chain(desired.licenses.values())
+        .map(kinds(Kind::Group))
+        .chain(desired.roles.values().map(kinds(Kind::Role)))
+        .chain(desired.licenses.values().map(kinds(Kind::License)))
     {
         // The loader removed repeats of one identity; this catches one person written two ways.
         let mut by_user: HashMap<u64, &Member> = HashMap::new();
@@ -61,7 +69,7 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
                 continue;
             };
             match by_user.get(&user.id) {
-                Some(first) => cx.same_person(t, user, m, first),
+                Some(first) => cx.same_person(kind, t, user, m, first),
                 None => {
                     by_user.insert(user.id, m);
                 }
@@ -79,7 +87,27 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
         list.retain(|d| seen.insert((d.sort_key(), d.message().to_string())));
         sort(list);
     }
+    // Positionless first, then by file and position, like the diagnostics.
+    report.plan_warnings.sort_by(|a, b| {
+        let key = |w: &Warning| w.at.as_ref().map(|p| (p.file.clone(), p.line, p.column));
+        key(a).cmp(&key(b))
+    });
+    report.plan_warnings = dedupe_warnings(std::mem::take(&mut report.plan_warnings));
     report
+}
+
+/// A plan warning stating the same fact as diagnostic `d`, at its first position.
+fn typed(d: &PolicyDiagnostic, code: WarningCode) -> Warning {
+    let at = d.points().into_iter().next().map(|p| SourcePos {
+        file: p.path,
+        line: p.line,
+        column: p.column,
+    });
+    let w = Warning::new(code, d.message()).at(at);
+    match d.help_text() {
+        Some(h) => w.help(h),
+        None => w,
+    }
 }
 
 struct Checker<'a> {
@@ -95,6 +123,27 @@ impl<'a> Checker<'a> {
         match d.severity() {
             Severity::Error => self.report.errors.push(d),
             _ => self.report.warnings.push(d),
+        }
+    }
+
+    /// Pushes a warning diagnostic and the typed plan warning for the same fact.
+    fn warn(&mut self, d: PolicyDiagnostic, w: Warning) {
+        self.report.plan_warnings.push(w);
+        self.push(d);
+    }
+
+    /// The live target a declaration names, for warnings about it.
+    fn resolved(&self, kind: Kind, t: &Target) -> Option<ChangeTarget> {
+        match kind {
+            Kind::Group => self.ix.group(&t.name).map(|g| ChangeTarget::Group {
+                id: g.id,
+                name: g.name.clone(),
+            }),
+            Kind::Role => self.ix.role(&t.name).map(|r| ChangeTarget::Role {
+                id: r.id,
+                name: r.name.clone(),
+            }),
+            Kind::License => License::from_key(&t.name).map(ChangeTarget::License),
         }
     }
 
@@ -131,7 +180,11 @@ impl<'a> Checker<'a> {
                 let d = self.at(d, t.loc, "inactive group").help(
                     "members are still managed; reactivate the group or remove it from the policy",
                 );
-                self.push(d);
+                let w = typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
+                    id: g.id,
+                    name: g.name.clone(),
+                });
+                self.warn(d, w);
             }
             return;
         }
@@ -177,7 +230,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Warns about one person listed twice for `t` under different identities.
-    fn same_person(&mut self, t: &Target, user: &User, again: &Member, first: &Member) {
+    fn same_person(&mut self, kind: Kind, t: &Target, user: &User, again: &Member, first: &Member) {
         let d = PolicyDiagnostic::warning(
             "policy::same_person_twice",
             format!(
@@ -189,7 +242,9 @@ impl<'a> Checker<'a> {
         let d = self
             .at(d, first.loc, "first listed here")
             .help("list each person once");
-        self.push(d);
+        let mut w = typed(&d, WarningCode::SamePersonTwice).about_user(&user.login);
+        w.target = self.resolved(kind, t);
+        self.warn(d, w);
     }
 
     /// Resolves one member, reporting problems; returns the user when there is exactly one.
@@ -205,7 +260,9 @@ impl<'a> Checker<'a> {
                     let d = self
                         .at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
                         .help("reactivate the user in Coupa or remove them from the policy");
-                    self.push(d);
+                    // The fact is the user's state: one plan warning however often listed.
+                    let w = typed(&d, WarningCode::InactiveUser).about_user(&u.login);
+                    self.warn(d, w);
                 }
                 Some(u)
             }

@@ -32,7 +32,8 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
-    Ok(if args.detailed_exitcode && !plan.is_empty() {
+    // Only what apply would write counts: reported-only role and license rows do not.
+    Ok(if args.detailed_exitcode && plan.has_applied_changes() {
         EXIT_CHANGES
     } else {
         0

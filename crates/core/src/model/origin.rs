@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// What live state a plan was made against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Origin {
     /// A Coupa instance read over its API: the only origin `apply` accepts.
     Instance {

@@ -59,7 +59,7 @@ impl std::fmt::Display for SourcePos {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub code: WarningCode,
-    /// One line (the guard's message spans several), for people.
+    /// One line, for people.
     pub message: String,
     /// What to do about it, when there is advice.
     pub help: Option<String>,

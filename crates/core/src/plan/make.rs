@@ -71,11 +71,16 @@ pub fn make(
         };
         let at = policy::setting_loc(desired, &["max_removals", key])
             .and_then(|loc| SourcePos::locate(&desired.files, loc));
+        // One line (every reason), so it reads the same in text, markdown and CI annotations.
         warnings.push(
             Warning::new(
                 WarningCode::GuardExceeded,
-                format!("apply will refuse this plan: {violation}"),
+                format!(
+                    "apply will refuse this plan: {}",
+                    violation.reasons().join("; ")
+                ),
             )
+            .help(violation.advice())
             .at(at),
         );
     }

@@ -9,7 +9,7 @@ use super::Output;
 use crate::cli::{ApplyArgs, Format};
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
-use coupa_access_core::model::{Plan, Settings};
+use coupa_access_core::model::{Origin, Plan, PlanReadError, Settings};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let mut client = connect(&args.connection, Access::ReadWrite)?;
@@ -18,7 +18,10 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         None => {
             let desired = load_policies(&args.policies)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
-            make_plan(&desired, &live, client.domain())?
+            let origin = Origin::Instance {
+                domain: client.domain().to_string(),
+            };
+            make_plan(&desired, &live, origin)?
         }
     };
     // Cheap checks first so a wrong plan fails before anything is shown or read.
@@ -75,14 +78,19 @@ fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read plan file {}", path.display()))?;
-    serde_json::from_str(&text)
-        .into_diagnostic()
-        .wrap_err_with(|| {
+    match Plan::from_json(&text) {
+        Err(e @ PlanReadError::UnsupportedVersion { .. }) => Err(miette::miette!(
+            help = "make the plan with this coupa-access (`coupa-access plan --out`), or apply it with the version that made it",
+            "cannot apply {}: {e}",
+            path.display()
+        )),
+        other => other.into_diagnostic().wrap_err_with(|| {
             format!(
                 "{} is not a coupa-access plan (from `plan --out`)",
                 path.display()
             )
-        })
+        }),
+    }
 }
 
 /// Asks on the terminal; refuses when there is none.
@@ -95,7 +103,7 @@ async fn confirm(plan: &Plan) -> miette::Result<bool> {
     }
     eprint!(
         "\nApply {} addition(s) and {} removal(s) to {}?\nOnly 'yes' will be accepted: ",
-        plan.summary.add, plan.summary.remove, plan.domain
+        plan.summary.add, plan.summary.remove, plan.origin
     );
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();

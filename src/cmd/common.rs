@@ -12,7 +12,8 @@ use crate::cli::{ConnectionArgs, Format};
 use coupa_access_client::{
     self, Access, Client, ClientOptions, Connection, ReadProgress, ReadScope,
 };
-use coupa_access_core::model::{Desired, Live, Plan};
+use coupa_access_core::model::{Desired, Live, Origin, Plan};
+use coupa_access_core::plan::{self, PlanFailure};
 use coupa_access_core::policy::{self, PolicyDiagnostic};
 use coupa_access_core::render;
 
@@ -133,38 +134,40 @@ pub fn read_snapshot(path: &Path) -> miette::Result<Live> {
 }
 
 /// Checks every policy name against live state. Warnings are printed to stderr; errors are
-/// returned together. Returns the warnings' one-line texts for the plan.
-pub fn check_against_live(desired: &Desired, live: &Live) -> miette::Result<Vec<String>> {
+/// returned together.
+pub fn check_against_live(desired: &Desired, live: &Live) -> miette::Result<()> {
     let report = policy::check(desired, live);
-    let messages = report.warning_messages();
-    for warning in report.warnings {
-        eprintln!("{:?}", Report::new(warning));
-    }
+    print_warnings(report.warnings);
     if !report.errors.is_empty() {
         return Err(Report::new(LiveCheckFailed {
             diagnostics: report.errors,
         }));
     }
-    Ok(messages)
+    Ok(())
 }
 
-/// Diffs policy against live state and stamps the plan with where and when it was made.
-pub fn make_plan(desired: &Desired, live: &Live, domain: &str) -> miette::Result<Plan> {
-    let warnings = check_against_live(desired, live)?;
-    let mut plan = coupa_access_core::plan::diff(desired, live).into_diagnostic()?;
-    plan.domain = domain.to_string();
-    plan.generated_at = now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    for w in warnings {
-        if !plan.warnings.contains(&w) {
-            plan.warnings.push(w);
+fn print_warnings(warnings: Vec<PolicyDiagnostic>) {
+    for warning in warnings {
+        eprintln!("{:?}", Report::new(warning));
+    }
+}
+
+/// Makes the plan (the core's use case, on this binary's clock); the policy check's warnings
+/// go to stderr with their source, before any error.
+pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Result<Plan> {
+    match plan::make(desired, live, origin, now()) {
+        Ok(planned) => {
+            print_warnings(planned.diagnostics);
+            Ok(planned.plan)
         }
+        Err(PlanFailure::Check { errors, warnings }) => {
+            print_warnings(warnings);
+            Err(Report::new(LiveCheckFailed {
+                diagnostics: errors,
+            }))
+        }
+        Err(PlanFailure::Plan(e)) => Err(e).into_diagnostic(),
     }
-    // Reviewers see in the plan that apply will refuse it, not only after merge.
-    if let Err(violation) = coupa_access_core::plan::check_guards(&plan, &desired.settings, None) {
-        plan.warnings
-            .push(format!("apply will refuse this plan: {violation}"));
-    }
-    Ok(plan)
 }
 
 /// The clock: `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention) when

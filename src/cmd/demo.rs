@@ -10,7 +10,7 @@ use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::DemoArgs;
 use coupa_access_client::{Access, Client, ClientOptions, Connection};
-use coupa_access_core::model::PolicyFile;
+use coupa_access_core::model::{Origin, PolicyFile};
 use coupa_access_core::policy;
 use coupa_access_sandbox::{sample_tenant, Sandbox, SandboxConfig};
 
@@ -68,7 +68,10 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     .into_diagnostic()?;
     let mut client = Client::new(conn, Access::Read, ClientOptions::default()).into_diagnostic()?;
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await;
-    let plan = live.and_then(|live| make_plan(&desired, &live, client.domain()));
+    let origin = Origin::Instance {
+        domain: client.domain().to_string(),
+    };
+    let plan = live.and_then(|live| make_plan(&desired, &live, origin));
     sandbox.shutdown().await;
     let plan = plan?;
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;

@@ -4,29 +4,36 @@ use super::common::{self, connect, load_policies, make_plan, render_plan};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::PlanArgs;
 use coupa_access_client::Access;
+use coupa_access_core::model::Origin;
 
 pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     let desired = load_policies(&args.policies)?;
-    let (live, domain) = match &args.snapshot {
+    let (live, origin) = match &args.snapshot {
         // A snapshot does not prove which instance it came from, so its plan names the
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
         Some(path) => (
             common::read_snapshot(path)?,
-            format!("snapshot:{}", path.display()),
+            Origin::Snapshot {
+                path: path.display().to_string(),
+                domain: None,
+                taken_at: None,
+            },
         ),
         None => {
             let mut client = connect(&args.connection, Access::Read)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
-            (live, client.domain().to_string())
+            let domain = client.domain().to_string();
+            (live, Origin::Instance { domain })
         }
     };
-    let plan = make_plan(&desired, &live, &domain)?;
+    let plan = make_plan(&desired, &live, origin)?;
     if let Some(path) = &args.out {
         crate::out_file::write(path, &coupa_access_core::render::json(&plan))?;
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
-    Ok(if args.detailed_exitcode && !plan.is_empty() {
+    // Only what apply would write counts: reported-only role and license rows do not.
+    Ok(if args.detailed_exitcode && plan.has_applied_changes() {
         EXIT_CHANGES
     } else {
         0

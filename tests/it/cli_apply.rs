@@ -91,7 +91,8 @@ fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written()
         "json",
     ]));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json plan");
-    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["format_version"], 2);
+    assert_eq!(json["origin"]["domain"], sb.sandbox.url());
     assert_eq!(json["domain"], sb.sandbox.url());
 
     // Someone adds dave to AP Clerks by hand after the plan was made.

@@ -5,6 +5,7 @@
 
 mod cli_apply;
 mod cli_basics;
+mod cli_plan_files;
 mod cli_snapshot;
 mod client_domain;
 mod client_http;

@@ -266,8 +266,7 @@ fn names_equal_but_for_case_resolve_by_exact_spelling_or_are_errors() {
     let groups: Vec<(u64, u64)> = plan
         .changes
         .iter()
-        .filter(|c| c.kind == coupa_access_core::model::Kind::Group)
-        .map(|c| (c.target_id, c.user_id))
+        .filter_map(|c| Some((c.target.group_id()?, c.user_id)))
         .collect();
     assert_eq!(
         groups,

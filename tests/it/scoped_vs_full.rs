@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadScope};
-use coupa_access_core::model::{Group, Live, Membership, PolicyFile, Role, User};
-use coupa_access_core::plan::ManagedGroups;
+use coupa_access_core::model::{Group, Live, Membership, Origin, PolicyFile, Role, User};
+use coupa_access_core::plan::{ManagedGroups, PlanFailure};
 use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::{Sandbox, SandboxConfig};
 use rand::rngs::SmallRng;
@@ -154,12 +154,18 @@ fn outcome(files: &[PolicyFile], live: &Live) -> Result<String, Vec<String>> {
             .map(|d| d.one_line())
             .collect::<Vec<_>>()
     })?;
-    let report = policy::check(&desired, live);
-    if !report.errors.is_empty() {
-        return Err(report.errors.iter().map(|d| d.one_line()).collect());
+    // The same use case the CLI runs: check, diff, guards, stamp.
+    let origin = Origin::Instance {
+        domain: "https://acme.coupahost.com".into(),
+    };
+    let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+    match plan::make(&desired, live, origin, now) {
+        Ok(planned) => Ok(coupa_access_core::render::json(&planned.plan)),
+        Err(PlanFailure::Check { errors, .. }) => {
+            Err(errors.iter().map(|d| d.one_line()).collect())
+        }
+        Err(e) => Err(vec![e.to_string()]),
     }
-    let plan = plan::diff(&desired, live).map_err(|e| vec![e.to_string()])?;
-    Ok(coupa_access_core::render::json(&plan))
 }
 
 #[tokio::test]
@@ -235,8 +241,8 @@ async fn a_group_with_a_trailing_space_keeps_its_members_in_a_scoped_read() {
         2,
         "both members of `AP Clerks ` read"
     );
-    let plan = plan::diff(&desired, &scoped).unwrap();
-    assert!(plan.changes.is_empty(), "no changes: {:?}", plan.changes);
+    let diff = plan::diff(&desired, &scoped).unwrap();
+    assert!(diff.changes.is_empty(), "no changes: {:?}", diff.changes);
 }
 
 /// The same comparison through the binary: `plan` against the instance (scoped read) and

@@ -1,10 +1,12 @@
 //! coupa-access-core: the pure core of coupa-access. Plain functions over plain data, no I/O:
 //! this crate depends on no async runtime, HTTP or terminal crate, and never prints.
 //!
-//! - [`model`]: plain data — `Live` (what Coupa holds), `Desired` (what policy asks), `Plan`.
+//! - [`model`]: plain data — `Live` (what Coupa holds), `Desired` (what policy asks), `Plan`
+//!   with typed targets, warnings and origin, and the plan JSON (written and read).
 //! - [`policy`]: policy YAML from in-memory files into `Desired`, with miette diagnostics, and
 //!   the checks of a `Desired` against `Live`.
-//! - [`plan`]: `diff(&Desired, &Live) -> Plan`, the removal guards, fingerprints.
+//! - [`plan`]: the plan use case `make(&Desired, &Live, Origin, now) -> Plan` (check, diff,
+//!   guards, stamp; the caller's clock), the removal guards, fingerprints.
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
 #![forbid(unsafe_code)]
 

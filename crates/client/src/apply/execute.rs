@@ -35,8 +35,8 @@ pub struct Writes {
 pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>> {
     let mut by_key: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
-        if c.applies && c.action == Action::Remove {
-            by_key.entry((c.target_id, c.user_id)).or_default().push(i);
+        if let (true, Action::Remove, Some(group_id)) = (c.applies, c.action, c.target.group_id()) {
+            by_key.entry((group_id, c.user_id)).or_default().push(i);
         }
     }
     let mut out = BTreeMap::new();
@@ -66,10 +66,14 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &Apply
         let semaphore = Arc::new(Semaphore::new(concurrency));
         let mut tasks = JoinSet::new();
         for (index, change) in plan.changes.iter().enumerate() {
-            if !change.applies || change.action != action {
+            // Only group changes are written (preflight refused any other marked as applied).
+            let (true, Some(group_id)) = (change.applies, change.target.group_id()) else {
+                continue;
+            };
+            if change.action != action {
                 continue;
             }
-            let key = (change.target_id, change.user_id);
+            let key = (group_id, change.user_id);
             let client = client.clone();
             let semaphore = semaphore.clone();
             let stop_removals = stop_removals.clone();

@@ -28,10 +28,8 @@ pub enum ApplyError {
         plan_domain: String,
         client_domain: String,
     },
-    #[error(
-        "this plan has format_version {found}; this coupa-access reads format_version {expected}"
-    )]
-    UnsupportedFormat { found: u32, expected: u32 },
+    #[error("this plan was made from {origin}, not against a Coupa instance, so it cannot be applied; make a new plan against the instance")]
+    NotFromInstance { origin: String },
     #[error("the plan is stale: the live members of {} changed since it was made; nothing was written. Run `coupa-access plan` again and review the new plan", .groups.join(", "))]
     Stale { groups: Vec<String> },
     #[error("the plan is inconsistent: {0}; nothing was written")]

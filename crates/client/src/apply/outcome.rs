@@ -55,8 +55,8 @@ impl ApplyReport {
         for r in &self.results {
             let c = &r.change;
             let what = match c.action {
-                Action::Add => format!("add {} to {}", c.user, c.target),
-                Action::Remove => format!("remove {} from {}", c.user, c.target),
+                Action::Add => format!("add {} to {}", c.user, c.target.name()),
+                Action::Remove => format!("remove {} from {}", c.user, c.target.name()),
             };
             let line = match &r.outcome {
                 Outcome::Verified => format!("  ok       {what} (verified)"),

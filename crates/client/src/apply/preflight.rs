@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ApplyError;
 use crate::Client;
-use coupa_access_core::model::{Action, Kind, Membership, Plan, PLAN_FORMAT_VERSION};
+use coupa_access_core::model::{Action, ChangeTarget, Membership, Plan};
 
 /// Live memberships of the touched groups, read just before writing.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +27,8 @@ impl Fresh {
     }
 }
 
-/// Refuses a plan for another instance, of another format, inconsistent, removing a protected
-/// user, or stale. Returns the fresh memberships of the touched groups.
+/// Refuses a plan made from a snapshot or for another instance, inconsistent, removing a
+/// protected user, or stale (the plan file's version was checked when it was read). Returns the fresh memberships of the touched groups.
 pub async fn preflight(plan: &Plan, client: &Client) -> Result<Fresh, ApplyError> {
     check_static(plan, client.domain())?;
     let mut stale = Vec::new();
@@ -50,18 +50,17 @@ pub async fn preflight(plan: &Plan, client: &Client) -> Result<Fresh, ApplyError
     Ok(Fresh::from_memberships(&all))
 }
 
-/// The checks that need no network: instance, format, every written change backed by a
-/// precondition, no protected user removed.
+/// The checks that need no network: made against this instance, every written change backed
+/// by a precondition, no protected user removed.
 pub fn check_static(plan: &Plan, client_domain: &str) -> Result<(), ApplyError> {
-    if plan.format_version != PLAN_FORMAT_VERSION {
-        return Err(ApplyError::UnsupportedFormat {
-            found: plan.format_version,
-            expected: PLAN_FORMAT_VERSION,
+    let Some(plan_domain) = plan.origin.instance_domain() else {
+        return Err(ApplyError::NotFromInstance {
+            origin: plan.origin.to_string(),
         });
-    }
-    if !plan.domain.eq_ignore_ascii_case(client_domain) {
+    };
+    if !plan_domain.eq_ignore_ascii_case(client_domain) {
         return Err(ApplyError::WrongInstance {
-            plan_domain: plan.domain.clone(),
+            plan_domain: plan_domain.to_string(),
             client_domain: client_domain.to_string(),
         });
     }
@@ -73,23 +72,22 @@ pub fn check_static(plan: &Plan, client_domain: &str) -> Result<(), ApplyError> 
         .collect();
     let mut removes_protected = Vec::new();
     for c in plan.changes.iter().filter(|c| c.applies) {
-        if c.kind != Kind::Group {
+        let ChangeTarget::Group { id, name } = &c.target else {
             return Err(ApplyError::Malformed(format!(
-                "a {:?} change to {} is marked as applied, but only group changes are written",
-                c.kind, c.target
+                "a change to {} is marked as applied, but only group changes are written",
+                c.target.describe()
             )));
-        }
-        match plan.preconditions.groups.get(&c.target) {
-            Some(pre) if pre.group_id == c.target_id => {}
+        };
+        match plan.preconditions.groups.get(name) {
+            Some(pre) if pre.group_id == *id => {}
             _ => {
                 return Err(ApplyError::Malformed(format!(
-                    "group {} (id {}) has no recorded live members to check against",
-                    c.target, c.target_id
+                    "group {name} (id {id}) has no recorded live members to check against"
                 )))
             }
         }
         if c.action == Action::Remove && protected.contains(&c.user_id) {
-            removes_protected.push(format!("{} from {}", c.user, c.target));
+            removes_protected.push(format!("{} from {name}", c.user));
         }
     }
     if !removes_protected.is_empty() {

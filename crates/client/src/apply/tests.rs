@@ -9,11 +9,14 @@ use super::{ApplyError, Outcome};
 use coupa_access_core::model::*;
 
 fn change(action: Action, user_id: u64, applies: bool) -> Change {
+    let (id, name) = (10, "AP Clerks".to_string());
     Change {
         action,
-        kind: if applies { Kind::Group } else { Kind::Role },
-        target: "AP Clerks".into(),
-        target_id: 10,
+        target: if applies {
+            ChangeTarget::Group { id, name }
+        } else {
+            ChangeTarget::Role { id, name }
+        },
         user: format!("u{user_id}"),
         user_id,
         applies,
@@ -33,10 +36,11 @@ fn plan(changes: Vec<Change>) -> Plan {
         },
     );
     Plan {
-        format_version: PLAN_FORMAT_VERSION,
         tool_version: "0".into(),
-        domain: "https://acme.coupahost.com".into(),
-        generated_at: String::new(),
+        origin: Origin::Instance {
+            domain: "https://acme.coupahost.com".into(),
+        },
+        generated_at: time::DateTime::UNIX_EPOCH,
         policy_digest: String::new(),
         changes,
         summary: Summary::default(),
@@ -45,30 +49,49 @@ fn plan(changes: Vec<Change>) -> Plan {
     }
 }
 
+const DOMAIN: &str = "https://acme.coupahost.com";
+
 #[test]
-fn static_checks_refuse_other_instances_formats_and_protected_removals() {
+fn static_checks_refuse_other_instances_snapshots_and_protected_removals() {
     let p = plan(vec![change(Action::Remove, 2, true)]);
     assert!(check_static(&p, "https://ACME.coupahost.com").is_ok());
     assert!(matches!(
         check_static(&p, "https://other.coupahost.com"),
         Err(ApplyError::WrongInstance { .. })
     ));
-    let mut v2 = p.clone();
-    v2.format_version = 2;
+    let mut snapshot = p.clone();
+    snapshot.origin = Origin::Snapshot {
+        path: "tenant.json".into(),
+        domain: Some(DOMAIN.into()),
+        taken_at: None,
+    };
+    let err = check_static(&snapshot, DOMAIN).unwrap_err();
+    assert!(matches!(err, ApplyError::NotFromInstance { .. }));
+    assert!(
+        err.to_string().starts_with(
+            "this plan was made from snapshot tenant.json (of https://acme.coupahost.com)"
+        ),
+        "{err}"
+    );
+    let mut role_applied = p.clone();
+    role_applied.changes[0].target = ChangeTarget::Role {
+        id: 10,
+        name: "AP Clerks".into(),
+    };
     assert!(matches!(
-        check_static(&v2, &p.domain),
-        Err(ApplyError::UnsupportedFormat { found: 2, .. })
+        check_static(&role_applied, DOMAIN),
+        Err(ApplyError::Malformed(_))
     ));
     let mut protected = p.clone();
     protected.preconditions.protected_user_ids = vec![2];
     assert!(matches!(
-        check_static(&protected, &p.domain),
+        check_static(&protected, DOMAIN),
         Err(ApplyError::RemovesProtected { .. })
     ));
     let mut unbacked = p.clone();
     unbacked.preconditions.groups.clear();
     assert!(matches!(
-        check_static(&unbacked, &p.domain),
+        check_static(&unbacked, DOMAIN),
         Err(ApplyError::Malformed(_))
     ));
 }
@@ -94,7 +117,7 @@ fn read_back_decides_each_outcome() {
         delete_refused: None,
     };
     let present: BTreeSet<(u64, u64)> = [(10, 1), (10, 3), (10, 5)].into();
-    let report = decide(&p, writes, &present, &BTreeSet::new(), &p.domain);
+    let report = decide(&p, writes, &present, &BTreeSet::new(), DOMAIN);
     let outcomes: Vec<_> = report.results.iter().map(|r| r.outcome.clone()).collect();
     assert_eq!(outcomes[0], Outcome::Verified);
     assert!(matches!(outcomes[1], Outcome::Failed(_)));
@@ -121,7 +144,7 @@ fn an_unreadable_group_never_counts_as_verified() {
         results: vec![(0, WriteResult::Ok)],
         delete_refused: None,
     };
-    let report = decide(&p, writes, &BTreeSet::new(), &[10].into(), &p.domain);
+    let report = decide(&p, writes, &BTreeSet::new(), &[10].into(), DOMAIN);
     assert!(matches!(report.results[0].outcome, Outcome::Failed(_)));
 }
 

@@ -14,7 +14,7 @@ pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyRep
         .changes
         .iter()
         .filter(|c| c.applies)
-        .map(|c| c.target_id)
+        .filter_map(|c| c.target.group_id())
         .collect();
     for group_id in groups {
         match client.read_group_memberships(group_id).await {
@@ -43,23 +43,22 @@ pub fn decide(
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let outcome = if !c.applies {
-                Outcome::ReportedOnly
-            } else {
+            let group_id = c.target.group_id().filter(|_| c.applies);
+            let outcome = if let Some(group_id) = group_id {
                 let want_present = c.action == Action::Add;
-                let is_present = present.contains(&(c.target_id, c.user_id));
+                let is_present = present.contains(&(group_id, c.user_id));
                 match by_index.remove(&i) {
                     None => Outcome::Skipped("not attempted".into()),
                     Some(WriteResult::Skipped(why)) => Outcome::Skipped(why),
                     Some(WriteResult::Failed(why)) => {
-                        if !unreadable.contains(&c.target_id) && is_present == want_present {
+                        if !unreadable.contains(&group_id) && is_present == want_present {
                             // The write reported an error but Coupa shows the desired state.
                             Outcome::Verified
                         } else {
                             Outcome::Failed(why)
                         }
                     }
-                    Some(WriteResult::Ok) if unreadable.contains(&c.target_id) => Outcome::Failed(
+                    Some(WriteResult::Ok) if unreadable.contains(&group_id) => Outcome::Failed(
                         "written, but the group could not be read back to verify".into(),
                     ),
                     Some(WriteResult::Ok) if is_present == want_present => Outcome::Verified,
@@ -71,6 +70,8 @@ pub fn decide(
                             .into()
                     }),
                 }
+            } else {
+                Outcome::ReportedOnly
             };
             ChangeResult {
                 change: c.clone(),

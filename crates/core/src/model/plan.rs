@@ -1,11 +1,13 @@
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::MaxRemovals;
+use super::{ChangeTarget, MaxRemovals, Origin, Warning};
 
-/// The plan JSON version this build writes and reads.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// The plan JSON version this build writes. It reads this one and every earlier one
+/// (see `docs/plan-format.md`).
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// Add or remove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,26 +26,29 @@ pub enum Kind {
     License,
 }
 
-/// One membership to add or remove.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One membership to add or remove. Serialised with flat `kind`, `target` and `target_id`
+/// fields (see `plan_json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub action: Action,
-    pub kind: Kind,
-    /// Group name, role name or license key (`expense`), as Coupa spells it.
-    pub target: String,
-    /// Group or role id; 0 for licenses (they have no id).
-    pub target_id: u64,
+    /// The group, role or license, as Coupa spells it.
+    pub target: ChangeTarget,
     /// The user's Coupa login.
     pub user: String,
     pub user_id: u64,
     /// Whether `apply` writes it (group changes); roles and licenses are reported only.
     pub applies: bool,
     /// For a group removal: the membership to delete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_id: Option<u64>,
     /// True for changes to an omnipotent (Admin) role; shown first for review.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
+}
+
+impl Change {
+    /// Group, role or license.
+    pub fn kind(&self) -> Kind {
+        self.target.kind()
+    }
 }
 
 /// Counts of changes.
@@ -80,20 +85,23 @@ pub struct Preconditions {
     pub protected_user_ids: Vec<u64>,
 }
 
-/// The result of diffing policy against live Coupa. Serialised as the plan JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A plan: what must change for Coupa to match the policy, where and when it was made.
+/// Serialised as the plan JSON (format [`PLAN_FORMAT_VERSION`]; see `plan_json`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    pub format_version: u32,
+    /// The coupa-access version that made it.
     pub tool_version: String,
-    /// The instance the plan was made for (`https://acme.coupahost.com`); empty until set.
-    pub domain: String,
-    /// RFC 3339; empty until set by the caller (the planner is pure).
-    pub generated_at: String,
+    /// The live state it was made against.
+    pub origin: Origin,
+    /// When it was made (whole seconds, UTC).
+    pub generated_at: DateTime<Utc>,
+    /// `sha256:<hex>` of the policy files.
     pub policy_digest: String,
     /// Deterministic order: kind (group, role, license), target, action (remove first), user.
     pub changes: Vec<Change>,
     pub summary: Summary,
-    pub warnings: Vec<String>,
+    /// One per fact, planner's first, then the policy check's, then the guards'.
+    pub warnings: Vec<Warning>,
     pub preconditions: Preconditions,
 }
 
@@ -101,5 +109,20 @@ impl Plan {
     /// True when nothing would change and nothing is reported.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// True when `apply` would write something (reported-only changes do not count).
+    pub fn has_applied_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.applies)
+    }
+}
+
+/// Counts the changes the way [`Summary`] does.
+pub fn summarize(changes: &[Change]) -> Summary {
+    let count = |f: &dyn Fn(&Change) -> bool| changes.iter().filter(|c| f(c)).count();
+    Summary {
+        add: count(&|c| c.applies && c.action == Action::Add),
+        remove: count(&|c| c.applies && c.action == Action::Remove),
+        reported_only: count(&|c| !c.applies),
     }
 }

@@ -1,7 +1,7 @@
 //! Removal guards: a plan that removes too much stops unless a human confirms the exact count.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use crate::model::{Action, Plan, Settings};
 
@@ -56,7 +56,10 @@ pub fn check_guards(
     if let Some(max) = limits.per_group_fraction {
         let mut removed: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
         for c in &removals {
-            removed.entry(&c.target).or_default().insert(c.user_id);
+            removed
+                .entry(c.target.name())
+                .or_default()
+                .insert(c.user_id);
         }
         for (group, users) in removed {
             let members = plan
@@ -109,39 +112,52 @@ fn percent(f: f64) -> String {
     }
 }
 
-impl fmt::Display for GuardViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl GuardViolation {
+    /// Each reason the guard tripped, one line each, e.g. `this plan removes 6 group
+    /// memberships; the limit is 5 (settings.max_removals.total)`.
+    pub fn reasons(&self) -> Vec<String> {
         let n = self.removals;
-        let mut msg = String::from("removal guard tripped:");
+        let mut out = Vec::new();
         if let Some(max) = self.total_limit {
-            let _ = write!(
-                msg,
-                "\n  this plan removes {n} group memberships; the limit is {max} (settings.max_removals.total)"
-            );
+            out.push(format!(
+                "this plan removes {n} group memberships; the limit is {max} (settings.max_removals.total)"
+            ));
         }
         if let Some(max) = self.fraction_limit {
             for g in &self.groups {
-                let _ = write!(
-                    msg,
-                    "\n  group \"{}\" would lose {} of {} members ({}); the limit is {} (settings.max_removals.per_group_fraction)",
+                out.push(format!(
+                    "group \"{}\" would lose {} of {} members ({}); the limit is {} (settings.max_removals.per_group_fraction)",
                     g.group,
                     g.removed,
                     g.members,
                     percent(g.fraction),
                     percent(max)
-                );
+                ));
             }
         }
         if let Some(given) = self.allow {
-            let _ = write!(
-                msg,
-                "\n  --allow-removals {given} does not match: the plan removes exactly {n}"
-            );
+            out.push(format!(
+                "--allow-removals {given} does not match: the plan removes exactly {n}"
+            ));
         }
-        let _ = write!(
-            msg,
-            "\nReview the removals, then rerun with --allow-removals {n} to allow exactly these {n} removals."
-        );
-        f.write_str(&msg)
+        out
+    }
+
+    /// How to go ahead anyway.
+    pub fn advice(&self) -> String {
+        let n = self.removals;
+        format!(
+            "Review the removals, then rerun with --allow-removals {n} to allow exactly these {n} removals."
+        )
+    }
+}
+
+impl fmt::Display for GuardViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("removal guard tripped:")?;
+        for r in self.reasons() {
+            write!(f, "\n  {r}")?;
+        }
+        write!(f, "\n{}", self.advice())
     }
 }

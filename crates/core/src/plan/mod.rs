@@ -1,11 +1,14 @@
-//! The planner: `diff(&Desired, &Live) -> Plan`, pure and deterministic, plus the member-set
-//! fingerprints `apply` uses for stale detection and the removal guards.
+//! The planner: [`make`] (the plan use case: check, diff, guards, stamp) over `diff(&Desired,
+//! &Live)`, pure and deterministic, plus the member-set fingerprints `apply` uses for stale
+//! detection and the removal guards.
 //!
 //! Semantics in short:
 //! - Only declared targets are managed; anything the policy does not name is left alone.
 //! - Authoritative targets add listed members who lack them and remove live holders not listed;
 //!   additive ones (and `implicit` targets, named only from the `users:` form) only add.
 //! - Protected users are never removed from anything (a warning says what was kept).
+//! - Warnings are typed ([`crate::model::Warning`]) and come one per fact: an inactive user the
+//!   plan adds gets one warning naming every target.
 //! - Group changes apply; role and license changes are reported only.
 //! - Duplicated live memberships (one user twice in a group): never a second add; an authoritative
 //!   removal removes every one of that user's membership ids (otherwise the user would still be a
@@ -14,6 +17,7 @@
 mod error;
 mod fingerprint;
 mod guards;
+mod make;
 mod managed;
 mod planner;
 mod targets;
@@ -24,8 +28,9 @@ mod tests;
 pub use error::PlanError;
 pub use fingerprint::fingerprint;
 pub use guards::{check_guards, GroupRemovals, GuardViolation};
+pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
-pub use planner::diff;
+pub use planner::{diff, Diff};
 
 use crate::model::Kind;
 

@@ -1,30 +1,51 @@
 //! `diff`: policy against live Coupa.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{
-    Action, Change, Desired, GroupPrecondition, Kind, License, Live, LiveIndex, Member, Mode,
-    NameKey, Plan, Preconditions, Summary, User, UserMatch, PLAN_FORMAT_VERSION,
+    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
+    Loc, Member, Mode, NameKey, PolicyFile, Preconditions, SourcePos, Summary, User, UserMatch,
+    Warning, WarningCode,
 };
 
 use super::targets::{self, Wanted};
-use super::{fingerprint, kind_word, PlanError};
+use super::{fingerprint, PlanError};
 
 /// Who holds a target now: user id -> membership ids (empty for roles and licenses, which have
 /// no membership records).
 type Holders = BTreeMap<u64, Vec<u64>>;
 
+/// What must change, before it is stamped with where and when (see [`super::make`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diff {
+    /// Deterministic order: kind (group, role, license), target, action (remove first), user.
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    /// The planner's warnings, one per fact.
+    pub warnings: Vec<Warning>,
+    pub preconditions: Preconditions,
+}
+
+impl Diff {
+    /// True when nothing would change and nothing is reported.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
 /// Diffs what the policy asks for against live Coupa.
 ///
-/// The result is deterministic for the same inputs. `domain` and `generated_at` are left empty
-/// for the caller to fill in (the planner reads no clock and knows no connection).
-pub fn diff(desired: &Desired, live: &Live) -> Result<Plan, PlanError> {
+/// The result is deterministic for the same inputs. It reads no clock and knows no connection:
+/// [`super::make`] turns it into a [`crate::model::Plan`].
+pub fn diff(desired: &Desired, live: &Live) -> Result<Diff, PlanError> {
     let ix = LiveIndex::new(live);
     let mut acc = Acc {
         ix: &ix,
+        files: &desired.files,
         protected: protected_ids(&ix, &desired.settings.protected_users)?,
         changes: Vec::new(),
         warnings: Vec::new(),
+        inactive: HashMap::new(),
     };
 
     let group_holders = plan_groups(desired, live, &mut acc)?;
@@ -33,28 +54,29 @@ pub fn diff(desired: &Desired, live: &Live) -> Result<Plan, PlanError> {
 
     let Acc {
         mut changes,
-        warnings,
+        mut warnings,
         protected,
+        inactive,
         ..
     } = acc;
+    // One warning per inactive user, naming every target the plan still adds them to.
+    for (index, targets) in inactive.into_values() {
+        let w = &mut warnings[index];
+        let login = w.user.clone().unwrap_or_default();
+        w.message = format!(
+            "{login} is inactive in Coupa; the plan still adds them to {}",
+            targets.join(", ")
+        );
+    }
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
 
-    let summary = Summary {
-        add: count(&changes, |c| c.applies && c.action == Action::Add),
-        remove: count(&changes, |c| c.applies && c.action == Action::Remove),
-        reported_only: count(&changes, |c| !c.applies),
-    };
+    let summary = summarize(&changes);
     let mut preconditions = preconditions(&ix, &changes, &group_holders);
     // Saved plans carry the guards and exemptions they were made under, for `apply PLAN.json`.
     preconditions.max_removals = desired.settings.max_removals;
-    preconditions.protected_user_ids = protected.into_iter().collect();
+    preconditions.protected_user_ids = protected.into_keys().collect();
 
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        domain: String::new(),
-        generated_at: String::new(),
-        policy_digest: desired.policy_digest.clone(),
+    Ok(Diff {
         changes,
         summary,
         warnings,
@@ -65,33 +87,33 @@ pub fn diff(desired: &Desired, live: &Live) -> Result<Plan, PlanError> {
 /// What the planner collects while walking targets.
 struct Acc<'a> {
     ix: &'a LiveIndex<'a>,
-    protected: BTreeSet<u64>,
+    files: &'a [PolicyFile],
+    /// Protected user ids, with where each was first listed.
+    protected: BTreeMap<u64, Loc>,
     changes: Vec<Change>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
+    /// Inactive users the plan adds somewhere: user id -> (index of their warning, targets).
+    inactive: HashMap<u64, (usize, Vec<String>)>,
+}
+
+impl Acc<'_> {
+    fn pos(&self, loc: Loc) -> Option<SourcePos> {
+        SourcePos::locate(self.files, loc)
+    }
 }
 
 /// The live target a declaration resolved to.
-struct Resolved<'a> {
-    kind: Kind,
-    /// As Coupa spells it (the license key for licenses).
-    name: &'a str,
-    /// Group or role id; 0 for licenses.
-    id: u64,
+struct Resolved {
+    target: ChangeTarget,
     applies: bool,
     privileged: bool,
 }
 
-impl Resolved<'_> {
-    fn describe(&self) -> String {
-        format!("{} \"{}\"", kind_word(self.kind), self.name)
-    }
-
+impl Resolved {
     fn change(&self, action: Action, user: &User, membership_id: Option<u64>) -> Change {
         Change {
             action,
-            kind: self.kind,
-            target: self.name.to_string(),
-            target_id: self.id,
+            target: self.target.clone(),
             user: user.login.clone(),
             user_id: user.id,
             applies: self.applies,
@@ -103,16 +125,16 @@ impl Resolved<'_> {
 
 /// Resolves `settings.protected_users`. An identity that names two users protects both: when in
 /// doubt, keep access rather than remove it.
-fn protected_ids(ix: &LiveIndex<'_>, members: &[Member]) -> Result<BTreeSet<u64>, PlanError> {
-    let mut ids = BTreeSet::new();
+fn protected_ids(ix: &LiveIndex<'_>, members: &[Member]) -> Result<BTreeMap<u64, Loc>, PlanError> {
+    let mut ids = BTreeMap::new();
     for m in members {
         match ix.user(&m.identity) {
             UserMatch::One(u) => {
-                ids.insert(u.id);
+                ids.entry(u.id).or_insert(m.loc);
             }
             UserMatch::Ambiguous(a, b) => {
-                ids.insert(a.id);
-                ids.insert(b.id);
+                ids.entry(a.id).or_insert(m.loc);
+                ids.entry(b.id).or_insert(m.loc);
             }
             UserMatch::None => {
                 return Err(PlanError::UnknownProtectedUser {
@@ -173,9 +195,10 @@ fn plan_groups(
             }
         }
         let target = Resolved {
-            kind: Kind::Group,
-            name: &group.name,
-            id: group.id,
+            target: ChangeTarget::Group {
+                id: group.id,
+                name: group.name.clone(),
+            },
             applies: true,
             privileged: false,
         };
@@ -206,9 +229,10 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
     }
     for (w, role) in managed {
         let target = Resolved {
-            kind: Kind::Role,
-            name: &role.name,
-            id: role.id,
+            target: ChangeTarget::Role {
+                id: role.id,
+                name: role.name.clone(),
+            },
             applies: false,
             privileged: role.omnipotent,
         };
@@ -231,9 +255,7 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             .map(|u| (u.id, Vec::new()))
             .collect();
         let target = Resolved {
-            kind: Kind::License,
-            name: License::key(*license),
-            id: 0,
+            target: ChangeTarget::License(*license),
             applies: false,
             privileged: false,
         };
@@ -245,20 +267,21 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
 /// Adds and removals for one target.
 fn plan_target(
     acc: &mut Acc<'_>,
-    target: &Resolved<'_>,
+    target: &Resolved,
     wanted: &Wanted<'_>,
     holders: &Holders,
 ) -> Result<(), PlanError> {
-    let mut members: BTreeMap<u64, &User> = BTreeMap::new();
+    let t = &target.target;
+    let mut members: BTreeMap<u64, (&User, Loc)> = BTreeMap::new();
     for m in &wanted.members {
         match acc.ix.user(&m.identity) {
             UserMatch::One(u) => {
-                members.insert(u.id, u);
+                members.entry(u.id).or_insert((u, m.loc));
             }
             UserMatch::Ambiguous(a, b) => {
                 return Err(PlanError::AmbiguousUser {
-                    kind: target.kind,
-                    target: target.name.to_string(),
+                    kind: t.kind(),
+                    target: t.name().to_string(),
                     identity: m.identity.clone(),
                     first: a.login.clone(),
                     second: b.login.clone(),
@@ -266,24 +289,20 @@ fn plan_target(
             }
             UserMatch::None => {
                 return Err(PlanError::UnknownUser {
-                    kind: target.kind,
-                    target: target.name.to_string(),
+                    kind: t.kind(),
+                    target: t.name().to_string(),
                     identity: m.identity.clone(),
                 })
             }
         }
     }
 
-    for (id, user) in &members {
+    for (id, (user, loc)) in &members {
         if holders.contains_key(id) {
             continue;
         }
         if !user.active {
-            acc.warnings.push(format!(
-                "{} is inactive in Coupa; the plan still adds them to {}",
-                user.login,
-                target.describe()
-            ));
+            inactive_added(acc, user, *loc, t);
         }
         acc.changes.push(target.change(Action::Add, user, None));
     }
@@ -296,22 +315,35 @@ fn plan_target(
         let keep = wanted.mode == Mode::Additive || members.contains_key(user_id);
         if keep {
             if membership_ids.len() > 1 {
-                acc.warnings.push(format!(
-                    "{} has {} memberships of {} (ids {}); left as they are",
-                    user.login,
-                    membership_ids.len(),
-                    target.describe(),
-                    join_ids(membership_ids)
-                ));
+                let w = Warning::new(
+                    WarningCode::DuplicateMembership,
+                    format!(
+                        "{} has {} memberships of {} (ids {}); left as they are",
+                        user.login,
+                        membership_ids.len(),
+                        t.describe(),
+                        join_ids(membership_ids)
+                    ),
+                )
+                .about_user(&user.login)
+                .about_target(t.clone());
+                acc.warnings.push(w);
             }
             continue;
         }
-        if acc.protected.contains(user_id) {
-            acc.warnings.push(format!(
-                "kept {} in {}: protected user (settings.protected_users)",
-                user.login,
-                target.describe()
-            ));
+        if let Some(&loc) = acc.protected.get(user_id) {
+            let w = Warning::new(
+                WarningCode::ProtectedUserKept,
+                format!(
+                    "kept {} in {}: protected user (settings.protected_users)",
+                    user.login,
+                    t.describe()
+                ),
+            )
+            .about_user(&user.login)
+            .about_target(t.clone())
+            .at(acc.pos(loc));
+            acc.warnings.push(w);
             continue;
         }
         if membership_ids.is_empty() {
@@ -326,6 +358,21 @@ fn plan_target(
     Ok(())
 }
 
+/// Records that the plan adds an inactive user to `t`: one warning per user (the fact is that
+/// they are inactive), pointing where they were first listed; its text is finished in `diff`.
+fn inactive_added(acc: &mut Acc<'_>, user: &User, loc: Loc, t: &ChangeTarget) {
+    if let Some((_, targets)) = acc.inactive.get_mut(&user.id) {
+        targets.push(t.describe());
+        return;
+    }
+    let w = Warning::new(WarningCode::InactiveUser, String::new())
+        .about_user(&user.login)
+        .at(acc.pos(loc));
+    acc.inactive
+        .insert(user.id, (acc.warnings.len(), vec![t.describe()]));
+    acc.warnings.push(w);
+}
+
 fn join_ids(ids: &[u64]) -> String {
     ids.iter()
         .map(u64::to_string)
@@ -333,17 +380,13 @@ fn join_ids(ids: &[u64]) -> String {
         .join(", ")
 }
 
-fn count(changes: &[Change], f: impl Fn(&Change) -> bool) -> usize {
-    changes.iter().filter(|c| f(c)).count()
-}
-
 /// Kind (group, role, license), target name (case-insensitively, then exactly), removals before
 /// adds, user login (likewise), then membership id.
 fn order_key(c: &Change) -> impl Ord + '_ {
     (
-        c.kind,
-        NameKey::new(&c.target),
-        c.target.as_str(),
+        c.kind(),
+        NameKey::new(c.target.name()),
+        c.target.name(),
         c.action == Action::Add,
         NameKey::new(&c.user),
         c.user.as_str(),
@@ -358,11 +401,14 @@ fn preconditions(
     group_holders: &BTreeMap<u64, Holders>,
 ) -> Preconditions {
     let mut groups = BTreeMap::new();
-    for c in changes.iter().filter(|c| c.kind == Kind::Group) {
-        if groups.contains_key(&c.target) {
+    for c in changes {
+        let ChangeTarget::Group { id, name } = &c.target else {
+            continue;
+        };
+        if groups.contains_key(name) {
             continue;
         }
-        let holders = group_holders.get(&c.target_id);
+        let holders = group_holders.get(id);
         let ids = holders.into_iter().flat_map(|h| h.keys().copied());
         let mut members: Vec<String> = holders
             .into_iter()
@@ -372,9 +418,9 @@ fn preconditions(
             .collect();
         members.sort();
         groups.insert(
-            c.target.clone(),
+            name.clone(),
             GroupPrecondition {
-                group_id: c.target_id,
+                group_id: *id,
                 members_fingerprint: fingerprint(ids),
                 members,
             },

@@ -1,8 +1,8 @@
 //! Planner unit tests over hand-built `Desired` and `Live` values.
 
 use crate::model::{
-    Action, Change, Desired, Group, Kind, License, Live, Loc, MaxRemovals, Member, Membership,
-    Mode, Plan, Role, Settings, Target, User,
+    Action, Change, ChangeTarget, Desired, Group, Kind, License, Live, Loc, MaxRemovals, Member,
+    Membership, Mode, Origin, Plan, PolicyFile, Role, Settings, Target, User, WarningCode,
 };
 
 use super::*;
@@ -90,8 +90,27 @@ fn with_group(mut d: Desired, t: Target) -> Desired {
     d
 }
 
-fn summary_of(p: &Plan) -> Vec<String> {
+fn summary_of(p: &Diff) -> Vec<String> {
     p.changes.iter().map(line).collect()
+}
+
+/// The warnings' codes and messages.
+fn warnings_of(p: &Diff) -> Vec<(WarningCode, &str)> {
+    p.warnings
+        .iter()
+        .map(|w| (w.code, w.message.as_str()))
+        .collect()
+}
+
+/// 2026-01-01T00:00:00Z, the fixed clock of these tests.
+fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap()
+}
+
+fn instance() -> Origin {
+    Origin::Instance {
+        domain: "https://acme.coupahost.com".into(),
+    }
 }
 
 fn line(c: &Change) -> String {
@@ -99,7 +118,7 @@ fn line(c: &Change) -> String {
         Action::Add => '+',
         Action::Remove => '-',
     };
-    format!("{a} {} {} {}", kind_word(c.kind), c.target, c.user)
+    format!("{a} {} {} {}", kind_word(c.kind()), c.target.name(), c.user)
 }
 
 // ---- diff --------------------------------------------------------------------------------
@@ -111,10 +130,6 @@ fn empty_desired_changes_nothing() {
     assert_eq!(plan.summary, crate::model::Summary::default());
     assert!(plan.warnings.is_empty());
     assert!(plan.preconditions.groups.is_empty());
-    assert_eq!(plan.format_version, 1);
-    assert_eq!(plan.tool_version, env!("CARGO_PKG_VERSION"));
-    assert_eq!(plan.policy_digest, "sha256:test");
-    assert!(plan.domain.is_empty() && plan.generated_at.is_empty());
 }
 
 #[test]
@@ -130,7 +145,17 @@ fn authoritative_adds_missing_and_removes_unlisted() {
     );
     let rm = &plan.changes[0];
     assert_eq!(rm.membership_id, Some(302));
-    assert_eq!((rm.target_id, rm.user_id, rm.applies), (12, 2, true));
+    assert_eq!(
+        (&rm.target, rm.user_id, rm.applies),
+        (
+            &ChangeTarget::Group {
+                id: 12,
+                name: "AP Clerks".into()
+            },
+            2,
+            true
+        )
+    );
     let add = &plan.changes[1];
     assert_eq!(
         (add.membership_id, add.user_id, add.applies),
@@ -195,11 +220,25 @@ fn protected_users_are_never_removed() {
     assert_eq!(summary_of(&plan), ["- group AP Clerks alice"]);
     assert_eq!(plan.preconditions.protected_user_ids, [2]);
     assert_eq!(
-        plan.warnings,
+        warnings_of(&plan),
         [
-            "kept bob in group \"AP Clerks\": protected user (settings.protected_users)",
-            "kept bob in role \"Buyer\": protected user (settings.protected_users)",
+            (
+                WarningCode::ProtectedUserKept,
+                "kept bob in group \"AP Clerks\": protected user (settings.protected_users)"
+            ),
+            (
+                WarningCode::ProtectedUserKept,
+                "kept bob in role \"Buyer\": protected user (settings.protected_users)"
+            ),
         ]
+    );
+    assert_eq!(plan.warnings[1].user.as_deref(), Some("bob"));
+    assert_eq!(
+        plan.warnings[1].target,
+        Some(ChangeTarget::Role {
+            id: 4,
+            name: "Buyer".into()
+        })
     );
 }
 
@@ -236,7 +275,7 @@ fn identities_and_names_match_case_insensitively() {
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(summary_of(&plan), ["+ group AP Clerks carol"]);
     // target is spelt as Coupa spells it
-    assert_eq!(plan.changes[0].target, "AP Clerks");
+    assert_eq!(plan.changes[0].target.name(), "AP Clerks");
     assert_eq!(plan.changes[0].user, "carol");
 }
 
@@ -277,8 +316,12 @@ fn roles_and_licenses_are_reported_not_applied() {
     );
     assert!(plan.changes.iter().all(|c| !c.applies && !c.privileged));
     assert!(plan.changes.iter().all(|c| c.membership_id.is_none()));
-    assert_eq!(plan.changes[0].target_id, 4);
-    assert_eq!(plan.changes[2].target_id, 0);
+    assert_eq!(plan.changes[0].target.id(), Some(4));
+    assert_eq!(
+        plan.changes[2].target,
+        ChangeTarget::License(License::Expense)
+    );
+    assert_eq!(plan.changes[2].target.id(), None, "licenses have no id");
     assert_eq!((plan.summary.add, plan.summary.remove), (0, 0));
     assert_eq!(plan.summary.reported_only, 4);
     assert!(plan.preconditions.groups.is_empty());
@@ -316,8 +359,11 @@ fn inactive_users_are_added_with_a_warning_and_removed_normally() {
         ["- group Buyers dave", "+ group Finance dave"]
     );
     assert_eq!(
-        plan.warnings,
-        ["dave is inactive in Coupa; the plan still adds them to group \"Finance\""]
+        warnings_of(&plan),
+        [(
+            WarningCode::InactiveUser,
+            "dave is inactive in Coupa; the plan still adds them to group \"Finance\""
+        )]
     );
 }
 
@@ -347,8 +393,11 @@ fn duplicate_live_memberships_never_double_add_and_are_all_removed() {
     let plan = diff(&d, &live).unwrap();
     assert_eq!(summary_of(&plan), ["+ group Finance alice"]);
     assert_eq!(
-        plan.warnings,
-        ["carol has 2 memberships of group \"Finance\" (ids 304, 311); left as they are"]
+        warnings_of(&plan),
+        [(
+            WarningCode::DuplicateMembership,
+            "carol has 2 memberships of group \"Finance\" (ids 304, 311); left as they are"
+        )]
     );
 }
 
@@ -510,7 +559,7 @@ fn removal_plan(n: u64, members: u64) -> Plan {
     let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    diff(&d, &live).unwrap()
+    make(&d, &live, instance(), fixed_now()).unwrap().plan
 }
 
 fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
@@ -625,4 +674,127 @@ fn guard_message_names_totals_groups_and_the_override() {
          --allow-removals 4 does not match: the plan removes exactly 6\n\
          Review the removals, then rerun with --allow-removals 6 to allow exactly these 6 removals."
     );
+}
+
+// ---- make: the plan use case ------------------------------------------------------------
+
+fn load(yaml: &str) -> Desired {
+    crate::policy::load_files(vec![PolicyFile {
+        path: "policies/access.yaml".into(),
+        text: yaml.into(),
+    }])
+    .unwrap()
+}
+
+#[test]
+fn make_stamps_origin_and_the_given_time_to_the_second() {
+    let d = load("groups:\n  Finance:\n    members: [carol, alice]\n");
+    let now = fixed_now() + chrono::Duration::milliseconds(750);
+    let plan = make(&d, &tenant(), instance(), now).unwrap().plan;
+    assert_eq!(plan.generated_at, fixed_now());
+    assert_eq!(plan.origin, instance());
+    assert_eq!(plan.tool_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(plan.policy_digest, d.policy_digest);
+    assert_eq!(summary_of_plan(&plan), ["+ group Finance alice"]);
+    assert!(plan.warnings.is_empty());
+}
+
+fn summary_of_plan(p: &Plan) -> Vec<String> {
+    p.changes.iter().map(line).collect()
+}
+
+#[test]
+fn make_states_an_inactive_user_once_with_where_and_what_to_do() {
+    // The check warns about dave at each listing; the planner about each add: one fact.
+    let d = load(
+        "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\n",
+    );
+    let planned = make(&d, &tenant(), instance(), fixed_now()).unwrap();
+    assert_eq!(
+        planned.diagnostics.len(),
+        2,
+        "both listings shown on stderr"
+    );
+    let w = &planned.plan.warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].code, WarningCode::InactiveUser);
+    assert_eq!(w[0].user.as_deref(), Some("dave"));
+    assert_eq!(
+        w[0].message,
+        "dave is inactive in Coupa; the plan still adds them to group \"Buyers\", group \"Finance\""
+    );
+    assert_eq!(
+        w[0].one_line(),
+        "policies/access.yaml:5:20: dave is inactive in Coupa; the plan still adds them to \
+         group \"Buyers\", group \"Finance\" \
+         (reactivate the user in Coupa or remove them from the policy)"
+    );
+}
+
+#[test]
+fn make_keeps_check_warnings_for_facts_the_planner_does_not_state() {
+    // dave is already in Finance, so nothing is added: only the check's
+    // warning remains, with its own words.
+    let mut live = tenant();
+    live.memberships.push(ms(306, 4, 14));
+    let d = load("groups:\n  Finance:\n    members: [carol, dave]\n");
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    assert!(plan.is_empty());
+    assert_eq!(
+        plan.warnings
+            .iter()
+            .map(|w| w.one_line())
+            .collect::<Vec<_>>(),
+        [
+            "policies/access.yaml:3:22: user `dave` is inactive in Coupa \
+          (reactivate the user in Coupa or remove them from the policy)"
+        ]
+    );
+}
+
+#[test]
+fn make_turns_a_tripped_guard_into_a_warning_at_the_setting() {
+    let d =
+        load("groups:\n  AP Clerks:\n    members: []\nsettings:\n  max_removals: { total: 1 }\n");
+    let plan = make(&d, &tenant(), instance(), fixed_now()).unwrap().plan;
+    assert_eq!(plan.summary.remove, 2);
+    let w = &plan.warnings;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].code, WarningCode::GuardExceeded);
+    let at = w[0].at.as_ref().unwrap();
+    assert_eq!(
+        (at.file.as_str(), at.line, at.column),
+        ("policies/access.yaml", 5, 26)
+    );
+    assert_eq!(
+        w[0].one_line(),
+        "policies/access.yaml:5:26: apply will refuse this plan: this plan removes 2 group \
+         memberships; the limit is 1 (settings.max_removals.total) (Review the removals, then \
+         rerun with --allow-removals 2 to allow exactly these 2 removals.)"
+    );
+    assert!(!w[0].message.contains('\n'), "one line");
+}
+
+#[test]
+fn make_fails_with_every_check_error_and_the_warnings() {
+    let d = load("groups:\n  Finance:\n    members: [dave, zed, yan]\n");
+    match make(&d, &tenant(), instance(), fixed_now()) {
+        Err(PlanFailure::Check { errors, warnings }) => {
+            assert_eq!(errors.len(), 2);
+            assert_eq!(warnings.len(), 1);
+            assert_eq!(warnings[0].message(), "user `dave` is inactive in Coupa");
+        }
+        other => panic!("expected check errors, got {other:?}"),
+    }
+    // The planner's own refusals come through too.
+    let mut live = tenant();
+    live.memberships.push(ms(320, 77, 14));
+    let d = load("groups:\n  Finance:\n    members: [carol]\n");
+    assert!(matches!(
+        make(&d, &live, instance(), fixed_now()),
+        Err(PlanFailure::Plan(PlanError::UnknownMember {
+            user_id: 77,
+            ..
+        }))
+    ));
 }

@@ -7,13 +7,19 @@ use miette::Severity;
 use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
-use crate::model::{Desired, Live, LiveIndex, Loc, Member, NameMatch, Target, User, UserMatch};
+use crate::model::{
+    dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, LiveIndex, Loc, Member, NameMatch,
+    SourcePos, Target, User, UserMatch, Warning, WarningCode,
+};
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
 #[derive(Debug, Default)]
 pub struct CheckReport {
     pub errors: Vec<PolicyDiagnostic>,
     pub warnings: Vec<PolicyDiagnostic>,
+    /// The warnings again as typed plan warnings, one per fact (an inactive user listed in
+    /// several places is one fact), ordered by position.
+    pub plan_warnings: Vec<Warning>,
 }
 
 impl CheckReport {
@@ -45,6 +51,7 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
         ix: &ix,
         suggester: None,
         pending: Vec::new(),
+        plan_warnings: Vec::new(),
     };
     for g in desired.groups.values() {
         cx.group(g);
@@ -52,11 +59,13 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
     for r in desired.roles.values() {
         cx.role(r);
     }
-    for t in desired
+    let kinds = |kind: Kind| move |t| (kind, t);
+    for (kind, t) in desired
         .groups
         .values()
-        .chain(desired.roles.values())
-        .chain(desired.licenses.values())
+        .map(kinds(Kind::Group))
+        .chain(desired.roles.values().map(kinds(Kind::Role)))
+        .chain(desired.licenses.values().map(kinds(Kind::License)))
     {
         // The loader removed repeats of one identity; this catches one person written two ways.
         let mut by_user: HashMap<u64, &Member> = HashMap::new();
@@ -65,7 +74,7 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
                 continue;
             };
             match by_user.get(&user.id) {
-                Some(first) => cx.same_person(t, user, m, first),
+                Some(first) => cx.same_person(kind, t, user, m, first),
                 None => {
                     by_user.insert(user.id, m);
                 }
@@ -91,12 +100,28 @@ enum Suggest {
     Role(String),
 }
 
+/// A plan warning stating the same fact as diagnostic `d`, at its first position.
+fn typed(d: &PolicyDiagnostic, code: WarningCode) -> Warning {
+    let at = d.points().into_iter().next().map(|p| SourcePos {
+        file: p.path,
+        line: p.line,
+        column: p.column,
+    });
+    let w = Warning::new(code, d.message()).at(at);
+    match d.help_text() {
+        Some(h) => w.help(h),
+        None => w,
+    }
+}
+
 struct Checker<'a> {
     sources: &'a Sources,
     ix: &'a LiveIndex<'a>,
     /// Built on the first unknown user reported only: most runs never need it.
     suggester: Option<IdentitySuggester<'a>>,
     pending: Vec<Pending>,
+    /// The typed plan warnings for the facts warned about.
+    plan_warnings: Vec<Warning>,
 }
 
 impl<'a> Checker<'a> {
@@ -150,6 +175,13 @@ impl<'a> Checker<'a> {
                 out.push(summary(severity, code, n));
             }
         }
+        // Positionless first, then by file and position, like the diagnostics.
+        let mut plan_warnings = std::mem::take(&mut self.plan_warnings);
+        plan_warnings.sort_by(|a, b| {
+            let key = |w: &Warning| w.at.as_ref().map(|p| (p.file.clone(), p.line, p.column));
+            key(a).cmp(&key(b))
+        });
+        report.plan_warnings = dedupe_warnings(plan_warnings);
         report
     }
 
@@ -178,6 +210,27 @@ impl<'a> Checker<'a> {
             (None, Suggest::Role(_)) => {
                 "role names must match a role in Coupa (case-insensitively)".into()
             }
+        }
+    }
+
+    /// Pushes a warning diagnostic and the typed plan warning for the same fact.
+    fn warn(&mut self, d: PolicyDiagnostic, w: Warning) {
+        self.plan_warnings.push(w);
+        self.push(d);
+    }
+
+    /// The live target a declaration names, for warnings about it.
+    fn resolved(&self, kind: Kind, t: &Target) -> Option<ChangeTarget> {
+        match kind {
+            Kind::Group => self.ix.group(&t.name).map(|g| ChangeTarget::Group {
+                id: g.id,
+                name: g.name.clone(),
+            }),
+            Kind::Role => self.ix.role(&t.name).map(|r| ChangeTarget::Role {
+                id: r.id,
+                name: r.name.clone(),
+            }),
+            Kind::License => License::from_key(&t.name).map(ChangeTarget::License),
         }
     }
 
@@ -214,7 +267,11 @@ impl<'a> Checker<'a> {
                 let d = self.at(d, t.loc, "inactive group").help(
                     "members are still managed; reactivate the group or remove it from the policy",
                 );
-                self.push(d);
+                let w = typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
+                    id: g.id,
+                    name: g.name.clone(),
+                });
+                self.warn(d, w);
             }
             return;
         }
@@ -250,7 +307,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Warns about one person listed twice for `t` under different identities.
-    fn same_person(&mut self, t: &Target, user: &User, again: &Member, first: &Member) {
+    fn same_person(&mut self, kind: Kind, t: &Target, user: &User, again: &Member, first: &Member) {
         let d = PolicyDiagnostic::warning(
             "policy::same_person_twice",
             format!(
@@ -262,7 +319,9 @@ impl<'a> Checker<'a> {
         let d = self
             .at(d, first.loc, "first listed here")
             .help("list each person once");
-        self.push(d);
+        let mut w = typed(&d, WarningCode::SamePersonTwice).about_user(&user.login);
+        w.target = self.resolved(kind, t);
+        self.warn(d, w);
     }
 
     /// Resolves one member, reporting problems; returns the user when there is exactly one.
@@ -278,7 +337,9 @@ impl<'a> Checker<'a> {
                     let d = self
                         .at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
                         .help("reactivate the user in Coupa or remove them from the policy");
-                    self.push(d);
+                    // The fact is the user's state: one plan warning however often listed.
+                    let w = typed(&d, WarningCode::InactiveUser).about_user(&u.login);
+                    self.warn(d, w);
                 }
                 Some(u)
             }

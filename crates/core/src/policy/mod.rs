@@ -20,9 +20,9 @@ mod cap;
 mod check;
 mod convert;
 mod diagnostic;
-mod schema;
 #[cfg(test)]
 mod proptests;
+mod schema;
 mod suggest;
 mod yaml;
 

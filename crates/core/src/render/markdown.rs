@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::model::{Action, Change, Kind, Plan};
+use crate::model::{time, Action, Change, ChangeTarget, Kind, Plan};
 use crate::plan::kind_word;
 
 use super::closing_line;
@@ -16,7 +16,7 @@ pub const MARKDOWN_LIMIT: usize = 65_000;
 /// Room kept for the truncation note and the footer, which are written last.
 const RESERVE: usize = 1_000;
 
-/// The plan as markdown: a heading with the domain, a summary table, removals and privileged
+/// The plan as markdown: a heading with the origin, a summary table, removals and privileged
 /// changes first, warnings, then every target's changes in a collapsible `<details>` section.
 /// Never longer than [`MARKDOWN_LIMIT`]; when cut, it says how many changes were left out.
 pub fn markdown(plan: &Plan) -> String {
@@ -39,14 +39,12 @@ pub fn markdown(plan: &Plan) -> String {
         if !important.is_empty() {
             w.push("### Removals and privileged changes\n\n");
             // A user removed twice from one group (duplicated memberships) gets the ids shown.
-            let mut times: HashMap<(Kind, &str, u64, Action), usize> = HashMap::new();
+            let mut times: HashMap<(&ChangeTarget, u64, Action), usize> = HashMap::new();
             for (_, c) in &important {
-                *times
-                    .entry((c.kind, &c.target, c.user_id, c.action))
-                    .or_default() += 1;
+                *times.entry((&c.target, c.user_id, c.action)).or_default() += 1;
             }
             for (i, c) in important {
-                let repeated = times[&(c.kind, c.target.as_str(), c.user_id, c.action)] > 1;
+                let repeated = times[&(&c.target, c.user_id, c.action)] > 1;
                 if !w.push(&important_item(c, repeated)) {
                     break;
                 }
@@ -58,7 +56,7 @@ pub fn markdown(plan: &Plan) -> String {
 
     if !plan.warnings.is_empty() && w.push("### Warnings\n\n") {
         for (i, warning) in plan.warnings.iter().enumerate() {
-            if !w.push(&format!("- {}\n", escape(warning))) {
+            if !w.push(&format!("- {}\n", escape(&warning.one_line()))) {
                 warnings_left_out = plan.warnings.len() - i;
                 break;
             }
@@ -130,10 +128,10 @@ impl Budget {
 }
 
 fn heading(plan: &Plan) -> String {
-    let mut s = String::from("## coupa-access plan");
-    if !plan.domain.is_empty() {
-        let _ = write!(s, " for {}", escape(&plan.domain));
-    }
+    let mut s = format!(
+        "## coupa-access plan for {}",
+        escape(&plan.origin.to_string())
+    );
     let _ = write!(
         s,
         "\n\n**{}**\n\n",
@@ -155,7 +153,7 @@ fn summary_table(plan: &Plan) -> String {
         let n = |a: Action| {
             plan.changes
                 .iter()
-                .filter(|c| c.kind == kind && c.action == a)
+                .filter(|c| c.kind() == kind && c.action == a)
                 .count()
         };
         let _ = writeln!(
@@ -178,8 +176,8 @@ fn important_item(c: &Change, repeated: bool) -> String {
     let mut s = format!(
         "- **{verb}** {} {prep} {} {}",
         escape(&c.user),
-        kind_word(c.kind),
-        escape(&c.target)
+        kind_word(c.kind()),
+        escape(c.target.name())
     );
     if let (true, Some(id)) = (repeated, c.membership_id) {
         let _ = write!(s, " (membership {id})");
@@ -260,9 +258,7 @@ fn footer(plan: &Plan) -> String {
     if !plan.policy_digest.is_empty() {
         let _ = write!(s, " · policy {}", html_escape(&plan.policy_digest));
     }
-    if !plan.generated_at.is_empty() {
-        let _ = write!(s, " · generated {}", html_escape(&plan.generated_at));
-    }
+    let _ = write!(s, " · generated {}", time::format(&plan.generated_at));
     s.push_str("</sub>\n");
     s
 }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::Plan;
+use crate::model::{Origin, Plan, Warning};
 
 /// Control characters, and the invisible bidirectional controls that reorder how a line reads
 /// (a right-to-left override can make `FAILED` display as something else).
@@ -49,12 +49,12 @@ fn fix(s: &mut String) {
 /// The plan with every shown string free of control characters; borrowed when already clean
 /// (the usual case, so big plans are not copied).
 pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
-    let dirty = has_control(&plan.domain)
-        || plan.warnings.iter().any(|w| has_control(w))
+    let dirty = origin_strings(&plan.origin).iter().any(|s| has_control(s))
+        || plan.warnings.iter().any(warning_dirty)
         || plan
             .changes
             .iter()
-            .any(|c| has_control(&c.target) || has_control(&c.user))
+            .any(|c| has_control(c.target.name()) || has_control(&c.user))
         || plan
             .preconditions
             .groups
@@ -64,10 +64,26 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
         return Cow::Borrowed(plan);
     }
     let mut p = plan.clone();
-    fix(&mut p.domain);
-    p.warnings.iter_mut().for_each(fix);
+    match &mut p.origin {
+        Origin::Instance { domain } => fix(domain),
+        Origin::Snapshot { path, domain, .. } => {
+            fix(path);
+            domain.iter_mut().for_each(fix);
+        }
+    }
+    for w in &mut p.warnings {
+        fix(&mut w.message);
+        w.help.iter_mut().for_each(fix);
+        w.user.iter_mut().for_each(fix);
+        if let Some(at) = &mut w.at {
+            fix(&mut at.file);
+        }
+        if let Some(t) = &mut w.target {
+            t.map_name(fix);
+        }
+    }
     for c in &mut p.changes {
-        fix(&mut c.target);
+        c.target.map_name(fix);
         fix(&mut c.user);
     }
     p.preconditions.groups = std::mem::take(&mut p.preconditions.groups)
@@ -79,4 +95,21 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
         })
         .collect();
     Cow::Owned(p)
+}
+
+fn origin_strings(o: &Origin) -> Vec<&str> {
+    match o {
+        Origin::Instance { domain } => vec![domain],
+        Origin::Snapshot { path, domain, .. } => std::iter::once(path.as_str())
+            .chain(domain.as_deref())
+            .collect(),
+    }
+}
+
+fn warning_dirty(w: &Warning) -> bool {
+    has_control(&w.message)
+        || w.help.as_deref().is_some_and(has_control)
+        || w.user.as_deref().is_some_and(has_control)
+        || w.at.as_ref().is_some_and(|a| has_control(&a.file))
+        || w.target.as_ref().is_some_and(|t| has_control(t.name()))
 }

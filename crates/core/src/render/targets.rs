@@ -2,14 +2,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::model::{Action, Change, Kind, NameKey, Plan};
-use crate::plan::kind_word;
+use crate::model::{Action, Change, ChangeTarget, NameKey, Plan};
 
 /// All changes to one group, role or license, in plan order.
 pub(super) struct TargetChanges<'a> {
-    pub kind: Kind,
-    pub target: &'a str,
-    pub target_id: u64,
+    pub target: &'a ChangeTarget,
     pub applies: bool,
     pub privileged: bool,
     pub changes: Vec<&'a Change>,
@@ -22,14 +19,9 @@ pub(super) struct TargetChanges<'a> {
 impl TargetChanges<'_> {
     /// `group "AP Clerks" (id 12)`, `role "Admin" (id 1)`, `license "expense"`.
     pub fn title(&self) -> String {
-        match self.kind {
-            Kind::License => format!("{} \"{}\"", kind_word(self.kind), self.target),
-            _ => format!(
-                "{} \"{}\" (id {})",
-                kind_word(self.kind),
-                self.target,
-                self.target_id
-            ),
+        match self.target.id() {
+            Some(id) => format!("{} (id {id})", self.target.describe()),
+            None => self.target.describe(),
         }
     }
 
@@ -52,13 +44,11 @@ impl TargetChanges<'_> {
 /// are sorted by kind and target already).
 pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
     let mut out: Vec<TargetChanges<'_>> = Vec::new();
-    let mut index: HashMap<(Kind, &str), usize> = HashMap::new();
+    let mut index: HashMap<&ChangeTarget, usize> = HashMap::new();
     for (n, c) in plan.changes.iter().enumerate() {
-        let i = *index.entry((c.kind, &c.target)).or_insert_with(|| {
+        let i = *index.entry(&c.target).or_insert_with(|| {
             out.push(TargetChanges {
-                kind: c.kind,
                 target: &c.target,
-                target_id: c.target_id,
                 applies: c.applies,
                 privileged: false,
                 changes: Vec::new(),

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Action, Change, GroupPrecondition, Kind, Plan, Preconditions, Summary, PLAN_FORMAT_VERSION,
+    Action, Change, ChangeTarget, GroupPrecondition, Kind, License, Origin, Plan, Preconditions,
+    SourcePos, Summary, Warning, WarningCode,
 };
 use crate::plan::fingerprint;
 
@@ -17,11 +18,20 @@ fn change(
     user: &str,
     user_id: u64,
 ) -> Change {
+    let target = match kind {
+        Kind::Group => ChangeTarget::Group {
+            id: target_id,
+            name: target.into(),
+        },
+        Kind::Role => ChangeTarget::Role {
+            id: target_id,
+            name: target.into(),
+        },
+        Kind::License => ChangeTarget::License(License::from_key(target).unwrap()),
+    };
     Change {
         action,
-        kind,
-        target: target.into(),
-        target_id,
+        target,
         user: user.into(),
         user_id,
         applies: kind == Kind::Group,
@@ -56,14 +66,18 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
         })
         .collect();
     Plan {
-        format_version: PLAN_FORMAT_VERSION,
         tool_version: "0.1.0".into(),
-        domain: "https://acme.coupahost.com".into(),
-        generated_at: "2026-01-01T00:00:00Z".into(),
+        origin: Origin::Instance {
+            domain: "https://acme.coupahost.com".into(),
+        },
+        generated_at: chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap(),
         policy_digest: "sha256:abc".into(),
         changes,
         summary,
-        warnings,
+        warnings: warnings
+            .into_iter()
+            .map(|w| Warning::new(WarningCode::Other, w))
+            .collect(),
         preconditions: Preconditions {
             groups,
             ..Preconditions::default()
@@ -82,7 +96,7 @@ fn sample() -> Plan {
             change(Add, Group, "AP Clerks", 12, "carol", 3),
             admin_add,
             change(Remove, Role, "Buyer", 4, "alice", 1),
-            change(Add, License, "expense", 0, "carol", 3),
+            change(Add, Kind::License, "expense", 0, "carol", 3),
         ],
         vec!["kept dave in group \"AP Clerks\": protected user (settings.protected_users)".into()],
         &[(
@@ -238,9 +252,9 @@ fn json_is_pretty_stable_and_round_trips() {
     let p = sample();
     let j = json(&p);
     assert!(j.ends_with("}\n"));
-    assert!(
-        j.starts_with("{\n  \"format_version\": 1,\n  \"tool_version\": \"0.1.0\",\n  \"domain\"")
-    );
+    assert!(j.starts_with(
+        "{\n  \"format_version\": 2,\n  \"tool_version\": \"0.1.0\",\n  \"domain\": \"https://acme.coupahost.com\",\n  \"origin\": {\n    \"type\": \"instance\",\n    \"domain\": \"https://acme.coupahost.com\"\n  },\n  \"generated_at\": \"2026-01-01T00:00:00Z\""
+    ));
     let back: Plan = serde_json::from_str(&j).unwrap();
     assert_eq!(back, p);
     assert_eq!(json(&back), j);
@@ -429,4 +443,41 @@ fn control_characters_in_names_are_escaped() {
     assert!(t.contains("members 1 -> 0:\n    - eve\\u{7}\n"), "{t}");
     // JSON keeps the data as it is (serde_json escapes it).
     assert!(json(&p).contains("\"user\": \"eve\\u0007\""));
+}
+
+#[test]
+fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
+    let mut p = plan_with(vec![], vec![], &[]);
+    p.origin = Origin::Snapshot {
+        path: "tenant.json".into(),
+        domain: None,
+        taken_at: None,
+    };
+    p.warnings = vec![
+        Warning::new(WarningCode::InactiveUser, "user `dave` is inactive")
+            .at(Some(SourcePos {
+                file: "policies/g.yaml".into(),
+                line: 4,
+                column: 15,
+            }))
+            .help("reactivate them"),
+    ];
+    let t = text(&p, Color::Never);
+    assert!(
+        t.starts_with("coupa-access plan for snapshot tenant.json\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  ! policies/g.yaml:4:15: user `dave` is inactive (reactivate them)\n"),
+        "{t}"
+    );
+    let md = markdown(&p);
+    assert!(
+        md.starts_with("## coupa-access plan for snapshot tenant.json\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- policies/g.yaml:4:15: user \\`dave\\` is inactive (reactivate them)\n"),
+        "{md}"
+    );
 }

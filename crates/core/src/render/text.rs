@@ -49,13 +49,11 @@ pub fn text(plan: &Plan, color: Color) -> String {
     let plan = &*printable(plan);
     let p = Painter(color);
     let mut out = String::new();
-    if !plan.domain.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            p.paint(HEADER, &format!("coupa-access plan for {}", plan.domain))
-        );
-    }
+    let _ = writeln!(
+        out,
+        "{}\n",
+        p.paint(HEADER, &format!("coupa-access plan for {}", plan.origin))
+    );
 
     let targets = by_target(plan);
     for t in &targets {
@@ -70,7 +68,7 @@ pub fn text(plan: &Plan, color: Color) -> String {
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "{}", p.paint(HEADER, "Warnings:"));
         for w in &plan.warnings {
-            let _ = writeln!(out, "  {} {w}", p.paint(WARN, "!"));
+            let _ = writeln!(out, "  {} {}", p.paint(WARN, "!"), w.one_line());
         }
         out.push('\n');
     }
@@ -117,10 +115,10 @@ fn write_people(out: &mut String, p: &Painter, plan: &Plan) {
 }
 
 fn person_item(p: &Painter, c: &Change) -> String {
-    let what = match c.kind {
-        Kind::Group => c.target.clone(),
-        Kind::Role => format!("role {}", c.target),
-        Kind::License => format!("license {}", c.target),
+    let what = match c.kind() {
+        Kind::Group => c.target.name().to_string(),
+        Kind::Role => format!("role {}", c.target.name()),
+        Kind::License => format!("license {}", c.target.name()),
     };
     let what = match c.action {
         Action::Remove => p.paint(REMOVE, &what),
@@ -132,13 +130,16 @@ fn person_item(p: &Painter, c: &Change) -> String {
 
 /// For each touched group: its members before and after, as a diff.
 fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[TargetChanges<'_>]) {
-    let groups: Vec<_> = targets.iter().filter(|t| t.kind == Kind::Group).collect();
+    let groups: Vec<_> = targets
+        .iter()
+        .filter(|t| t.target.kind() == Kind::Group)
+        .collect();
     if groups.is_empty() {
         return;
     }
     let _ = writeln!(out, "{}", p.paint(HEADER, "Group members after apply:"));
     for t in groups {
-        let before: Vec<&str> = match plan.preconditions.groups.get(t.target) {
+        let before: Vec<&str> = match plan.preconditions.groups.get(t.target.name()) {
             Some(pre) => {
                 let set: BTreeSet<&str> = pre.members.iter().map(String::as_str).collect();
                 let mut v: Vec<&str> = set.into_iter().collect();

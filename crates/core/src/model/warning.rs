@@ -1,0 +1,159 @@
+use serde::{Deserialize, Serialize};
+
+use super::{ChangeTarget, Loc, PolicyFile};
+
+/// What a plan warning is about, as a stable machine-readable code (snake_case in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// A user the policy lists is inactive in Coupa (the plan still adds them).
+    InactiveUser,
+    /// A managed group is inactive in Coupa.
+    InactiveGroup,
+    /// One person is listed twice for one target, under two identities.
+    SamePersonTwice,
+    /// A protected user was kept where the policy would have removed them.
+    ProtectedUserKept,
+    /// A user holds several live memberships of one group; they are left as they are.
+    DuplicateMembership,
+    /// The plan exceeds `settings.max_removals`: apply will refuse it without an override.
+    GuardExceeded,
+    /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
+    #[serde(other)]
+    Other,
+}
+
+/// Where in the policy files a warning points: 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePos {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourcePos {
+    /// The position of `loc` in `files`; `None` when `loc` names no file.
+    pub fn locate(files: &[PolicyFile], loc: Loc) -> Option<SourcePos> {
+        let f = files.get(loc.file)?;
+        let mut offset = loc.offset.min(f.text.len());
+        while !f.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &f.text[..offset];
+        Some(SourcePos {
+            file: f.path.clone(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+        })
+    }
+}
+
+impl std::fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One fact a reviewer should know about a plan. Warnings are deduplicated by
+/// [`Warning::fact`] (code and subject), never by their text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: WarningCode,
+    /// One line, for people.
+    pub message: String,
+    /// What to do about it, when there is advice.
+    pub help: Option<String>,
+    /// Where in the policy files, when known.
+    pub at: Option<SourcePos>,
+    /// The Coupa login of the user it is about, if it is about one.
+    pub user: Option<String>,
+    /// The group, role or license it is about, if it is about one.
+    pub target: Option<ChangeTarget>,
+}
+
+/// The identity of the fact a warning states: its code and subject.
+pub type Fact = (WarningCode, Option<String>, Option<ChangeTarget>);
+
+impl Warning {
+    /// A warning with only a code and a message.
+    pub fn new(code: WarningCode, message: impl Into<String>) -> Self {
+        Warning {
+            code,
+            message: message.into(),
+            help: None,
+            at: None,
+            user: None,
+            target: None,
+        }
+    }
+
+    /// Sets the user it is about.
+    pub fn about_user(mut self, login: impl Into<String>) -> Self {
+        self.user = Some(login.into());
+        self
+    }
+
+    /// Sets the target it is about.
+    pub fn about_target(mut self, target: ChangeTarget) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Sets where it points.
+    pub fn at(mut self, at: Option<SourcePos>) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// Sets the advice.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// What makes two warnings the same fact.
+    pub fn fact(&self) -> Fact {
+        (self.code, self.user.clone(), self.target.clone())
+    }
+
+    /// `path:line:col: message (help)`, the one-line form renderers show.
+    pub fn one_line(&self) -> String {
+        let mut s = match &self.at {
+            Some(at) => format!("{at}: {}", self.message),
+            None => self.message.clone(),
+        };
+        if let Some(h) = &self.help {
+            s.push_str(" (");
+            s.push_str(h);
+            s.push(')');
+        }
+        s
+    }
+
+    /// Fills what this warning lacks (position, advice) from another statement of the same fact.
+    fn absorb(&mut self, other: Warning) {
+        if self.at.is_none() {
+            self.at = other.at;
+        }
+        if self.help.is_none() {
+            self.help = other.help;
+        }
+    }
+}
+
+/// Keeps one warning per fact, in first-seen order; a later statement of the same fact only
+/// fills in the position or advice the first one lacked.
+pub fn dedupe_warnings(warnings: impl IntoIterator<Item = Warning>) -> Vec<Warning> {
+    let mut out: Vec<Warning> = Vec::new();
+    let mut index: std::collections::HashMap<Fact, usize> = std::collections::HashMap::new();
+    for w in warnings {
+        match index.get(&w.fact()) {
+            Some(&i) => out[i].absorb(w),
+            None => {
+                index.insert(w.fact(), out.len());
+                out.push(w);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,92 @@
+//! The plan use case: check the policy against live Coupa, diff, run the removal guards, stamp
+//! the result with its origin and time. The clock is the caller's.
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::model::{dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning, WarningCode};
+use crate::policy::{self, PolicyDiagnostic};
+
+use super::{check_guards, diff, PlanError};
+
+/// A plan, and the policy check's warnings as diagnostics for showing with their source (the
+/// same facts are in `plan.warnings` as typed values).
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    pub diagnostics: Vec<PolicyDiagnostic>,
+}
+
+/// Why no plan was made.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanFailure {
+    /// Names in the policy do not resolve against live Coupa; every problem is here.
+    #[error("{} problem(s) in the policy files when checked against Coupa", .errors.len())]
+    Check {
+        #[related]
+        errors: Vec<PolicyDiagnostic>,
+        /// The check's warnings, to show before the errors.
+        warnings: Vec<PolicyDiagnostic>,
+    },
+    /// The planner refused (a safety net behind the check, e.g. incomplete live data).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// Makes the plan for `desired` against `live`, read from `origin`, at `now` (kept to the
+/// second, as the plan JSON writes it).
+///
+/// Warnings come one per fact: the planner's first, then the policy check's, then a tripped
+/// removal guard's (the plan is still made, so reviewers see that apply will refuse it).
+pub fn make(
+    desired: &Desired,
+    live: &Live,
+    origin: Origin,
+    now: DateTime<Utc>,
+) -> Result<Planned, PlanFailure> {
+    let report = policy::check(desired, live);
+    if !report.errors.is_empty() {
+        return Err(PlanFailure::Check {
+            errors: report.errors,
+            warnings: report.warnings,
+        });
+    }
+    let diff = diff(desired, live)?;
+    let mut plan = Plan {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        origin,
+        generated_at: now.trunc_subsecs(0),
+        policy_digest: desired.policy_digest.clone(),
+        changes: diff.changes,
+        summary: diff.summary,
+        warnings: Vec::new(),
+        preconditions: diff.preconditions,
+    };
+    let mut warnings = diff.warnings;
+    warnings.extend(report.plan_warnings);
+    if let Err(violation) = check_guards(&plan, &desired.settings, None) {
+        let key = if violation.total_limit.is_some() {
+            "total"
+        } else {
+            "per_group_fraction"
+        };
+        let at = policy::setting_loc(desired, &["max_removals", key])
+            .and_then(|loc| SourcePos::locate(&desired.files, loc));
+        // One line (every reason), so it reads the same in text, markdown and CI annotations.
+        warnings.push(
+            Warning::new(
+                WarningCode::GuardExceeded,
+                format!(
+                    "apply will refuse this plan: {}",
+                    violation.reasons().join("; ")
+                ),
+            )
+            .help(violation.advice())
+            .at(at),
+        );
+    }
+    plan.warnings = dedupe_warnings(warnings);
+    Ok(Planned {
+        plan,
+        diagnostics: report.warnings,
+    })
+}

@@ -9,7 +9,8 @@ use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use crate::model::{Desired, Live, LiveIndex, Loc, Member, NameMatch, Target, User, UserMatch};
 
-/// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
+/// The outcome of [`check`]: errors stop a plan; warnings are shown with it. Each list is
+/// sorted by position, with its "and N more" summaries (one per capped code) last.
 #[derive(Debug, Default)]
 pub struct CheckReport {
     pub errors: Vec<PolicyDiagnostic>,

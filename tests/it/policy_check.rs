@@ -328,3 +328,36 @@ fn twenty_thousand_unknown_users_are_capped_with_an_exact_count() {
     // The rendering stays small: 51 reports, not 20,001.
     assert!(policy::render_plain(&report.errors).len() < 50_000);
 }
+
+#[test]
+fn warnings_and_errors_past_column_65535_render() {
+    // One 100 KB line: known members, then an inactive user and an unknown one at its end.
+    let padding: Vec<&str> = std::iter::repeat_n("alice", 17_000).collect();
+    let text = format!(
+        "groups: {{ AP Clerks: {{ mode: additive, members: [{}, dave, nobody-here] }} }}\n",
+        padding.join(", ")
+    );
+    assert!(text.len() > 100_000);
+    let d = policy::load_files(vec![PolicyFile {
+        path: "policies/access.yaml".into(),
+        text,
+    }]);
+    // alice 17,000 times is a duplicate-member error past column 65,535 too.
+    let err = d.unwrap_err();
+    let out = policy::render_plain(&err.diagnostics);
+    assert!(out.contains("listed twice"), "{out}");
+    assert!(out.len() < 100_000, "long lines are quoted as a window");
+
+    let text = format!(
+        "groups: {{ AP Clerks: {{ description: '{}', members: [dave, nobody-here] }} }}\n",
+        "x".repeat(100_000)
+    );
+    let d = load(&text);
+    let report = policy::check(&d, &live());
+    // `nobody-here`: 37 characters before the description's text, 19 after it.
+    assert_eq!(at(&report.errors[0]).1, 37 + 100_000 + 19 + 1);
+    let out = policy::render_plain(&report.errors);
+    assert!(out.contains("unknown user `nobody-here`"), "{out}");
+    let out = policy::render_plain(&report.warnings);
+    assert!(out.contains("user `dave` is inactive"), "{out}");
+}

@@ -12,7 +12,8 @@ use crate::model::{
     SourcePos, Target, User, UserMatch, Warning, WarningCode,
 };
 
-/// The outcome of [`check`]: errors stop a plan; warnings are shown with it.
+/// The outcome of [`check`]: errors stop a plan; warnings are shown with it. Each list is
+/// sorted by position, with its "and N more" summaries (one per capped code) last.
 #[derive(Debug, Default)]
 pub struct CheckReport {
     pub errors: Vec<PolicyDiagnostic>,

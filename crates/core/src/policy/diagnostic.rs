@@ -14,7 +14,8 @@ use crate::model::{Desired, Loc, PolicyFile};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{} in policy files", problems(.diagnostics.len()))]
 pub struct PolicyErrors {
-    /// Sorted by file, then by position in the file.
+    /// Sorted by file, then by position in the file; at most 50 of one code, each capped code
+    /// ending with one "and N more" summary after all of them.
     #[related]
     pub diagnostics: Vec<PolicyDiagnostic>,
 }

@@ -24,6 +24,8 @@ fn fast_opts() -> ClientOptions {
         max_backoff: Duration::from_millis(5),
         timeout: Duration::from_secs(10),
         read_concurrency: 8,
+        // Refusals here are real (the mock never warms up): re-authenticate at once.
+        token_warmup: Duration::ZERO,
     }
 }
 

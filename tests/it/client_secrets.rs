@@ -102,6 +102,7 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
         max_retries: 1,
         base_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(2),
+        token_warmup: Duration::ZERO,
         ..ClientOptions::default()
     };
     let client = Client::new(conn, Access::ReadWrite, opts).unwrap();

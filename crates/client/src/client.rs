@@ -5,10 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::auth::CachedToken;
+use super::decide::Rules;
 use super::limiter::RateLimiter;
+use super::redact::Redactor;
 use super::{Connection, CoupaError};
 
 /// Which scopes the client asks for: `plan` needs only reads.
@@ -49,6 +52,10 @@ pub struct ClientOptions {
     /// Most GET requests in flight at once; also the most id ranges a large resource is
     /// split into, read concurrently.
     pub read_concurrency: usize,
+    /// How old a token must be before Coupa's refusal of it (401/403) is believed: Coupa asks
+    /// for at least 5 s between issuing a token and using it. A younger token that is refused
+    /// is waited out and sent again, never replaced.
+    pub token_warmup: Duration,
 }
 
 impl Default for ClientOptions {
@@ -61,6 +68,7 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(30),
             timeout: Duration::from_secs(60),
             read_concurrency: 12,
+            token_warmup: Duration::from_secs(5),
         }
     }
 }
@@ -127,6 +135,26 @@ pub(crate) struct Inner {
     pub token: Mutex<Option<CachedToken>>,
     pub read_slots: Semaphore,
     pub counters: Counters,
+    pub redactor: Redactor,
+}
+
+impl Inner {
+    /// The request loop's limits.
+    pub(crate) fn rules(&self) -> Rules {
+        let o = &self.opts;
+        Rules {
+            max_retries: o.max_retries,
+            connect_retries: o.max_retries,
+            base_backoff: o.base_backoff,
+            max_backoff: o.max_backoff,
+            warmup: o.token_warmup,
+        }
+    }
+
+    /// `text` without the client secret or any token issued to this client.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
+    }
 }
 
 impl fmt::Debug for Client {
@@ -162,6 +190,7 @@ impl Client {
                 read_slots: Semaphore::new(opts.read_concurrency.max(1)),
                 token: Mutex::new(None),
                 counters: Counters::default(),
+                redactor: Redactor::new(&conn.client_id, conn.client_secret.expose_secret()),
                 conn,
                 access,
                 opts,

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use coupa_access_core::model::{License, Live, Membership};
 
 use super::convert;
+use super::request::{Call, Outcome};
 use super::scan::{Query, Tally};
 use super::scope::{self, ReadScope};
-use super::send::{Outcome, Policy};
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 use super::{Client, CoupaError};
 
@@ -166,17 +166,13 @@ impl Client {
         &self,
         path_and_query: &str,
     ) -> Result<T, CoupaError> {
-        let a = match self
-            .inner
-            .send(Method::GET, path_and_query, None, Policy::Idempotent)
-            .await?
-        {
+        let a = match self.inner.execute(&Call::get(path_and_query)).await? {
             Outcome::Answered(a) => a,
             // Idempotent requests are retried instead; this arm is never taken.
             Outcome::Unknown(detail) => {
                 return Err(CoupaError::Transport {
                     method: "GET".into(),
-                    path: super::send::path_only(path_and_query).into(),
+                    path: super::status::path_only(path_and_query).into(),
                     retries: self.inner.opts.max_retries,
                     detail,
                 })
@@ -187,7 +183,7 @@ impl Client {
         }
         serde_json::from_slice(&a.body).map_err(|e| CoupaError::Decode {
             method: "GET".into(),
-            path: super::send::path_only(path_and_query).into(),
+            path: super::status::path_only(path_and_query).into(),
             detail: format!("the body is not the expected JSON ({e})"),
         })
     }

@@ -199,6 +199,16 @@ pub struct SandboxArgs {
     /// Token lifetime in seconds (short values make tokens expire mid-run).
     #[arg(long, default_value_t = 86399)]
     pub token_lifetime: u64,
+    /// Refuse tokens younger than this many seconds with 401, as Coupa may in the first
+    /// seconds after issuing one.
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub token_warmup: u64,
+    /// Send this exact text as Retry-After with 429 answers (hostile values for rehearsals).
+    #[arg(long, value_name = "TEXT")]
+    pub retry_after_raw: Option<String>,
+    /// Quote each request (headers, body) back in error answers, as a careless proxy might.
+    #[arg(long)]
+    pub echo_requests: bool,
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,

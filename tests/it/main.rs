@@ -12,6 +12,7 @@ mod client_perf_ranges;
 mod client_perf_sandbox;
 mod client_sandbox;
 mod client_secrets;
+mod client_warmup;
 mod common;
 mod golden;
 mod policy_check;

@@ -821,7 +821,7 @@ async fn a_read_that_times_out_is_retried() {
 }
 
 #[tokio::test]
-async fn an_expired_token_is_not_reused() {
+async fn a_token_expiring_at_once_is_kept_a_minute_not_refetched_per_call() {
     let server = MockServer::builder().start().await;
     answer(
         &server,
@@ -834,7 +834,8 @@ async fn an_expired_token_is_not_reused() {
     for g in 0..3 {
         c.read_group_memberships(g).await.unwrap();
     }
-    assert_eq!(c.stats().token_requests, 3);
+    // expires_in 0 is read as the shortest lifetime believed (60 s), not a token per call.
+    assert_eq!(c.stats().token_requests, 1);
     assert_eq!(c.stats().gets, 3);
 }
 
@@ -985,4 +986,64 @@ async fn a_server_ignoring_id_gt_is_an_error_not_an_endless_read() {
     let c = client(&server, Access::Read);
     let err = c.read_live().await.unwrap_err().to_string();
     assert!(err.contains("ascending id order"), "{err}");
+}
+
+#[tokio::test]
+async fn a_token_that_is_not_bearer_is_refused_clearly() {
+    let server = MockServer::builder().start().await;
+    answer(
+        &server,
+        on("POST", "/oauth2/token"),
+        reply(
+            200,
+            json!({"access_token": TOKEN, "token_type": "mac", "expires_in": 60}),
+        ),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let err = client(&server, Access::Read).read_live().await.unwrap_err();
+    assert!(matches!(err, CoupaError::TokenEndpoint { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`mac`") && msg.contains("not a bearer token"),
+        "{msg}"
+    );
+    assert!(!msg.contains(TOKEN), "{msg}");
+    assert!(
+        api_methods(&server).await.is_empty(),
+        "no API call with a non-bearer token"
+    );
+}
+
+#[tokio::test]
+async fn an_html_page_is_summarised_not_dumped() {
+    let server = token_server().await;
+    answer(
+        &server,
+        any_path("GET"),
+        ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html><body>Sign in to Coupa</body></html>",
+            "text/html",
+        ),
+    )
+    .await;
+    let err = client(&server, Access::Read).read_live().await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("answered HTML, not Coupa's JSON API"), "{msg}");
+    assert!(!msg.contains("Sign in"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_page_larger_than_the_cap_is_an_error_not_a_memory_blowup() {
+    let server = token_server().await;
+    let huge = format!("[{}]", "0,".repeat(9 * 1024 * 1024) + "0");
+    answer(
+        &server,
+        on("GET", "/api/roles"),
+        ResponseTemplate::new(200).set_body_raw(huge, "application/json"),
+    )
+    .await;
+    mount_empty_lists(&server).await;
+    let err = client(&server, Access::Read).read_live().await.unwrap_err();
+    assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
 }

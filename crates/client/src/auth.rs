@@ -9,7 +9,6 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use super::client::{Counters, Inner};
-use super::error::describe_body;
 use super::request::{Call, Kind, Outcome, Payload};
 use super::token::{parse_token_answer, TokenAnswer};
 use super::CoupaError;
@@ -107,7 +106,7 @@ impl Inner {
 
     pub(crate) fn token_error(&self, status: u16, body: &[u8]) -> CoupaError {
         let domain = self.conn.domain.clone();
-        let detail = self.redact(&describe_body(body));
+        let detail = self.describe(body);
         let code = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from));

@@ -151,9 +151,15 @@ impl Inner {
         }
     }
 
-    /// `text` without the client secret or any token issued to this client.
+    /// `text` (from a server or an error chain) fit for a message: without the client secret
+    /// or any token issued to this client, control characters made visible, shortened.
     pub(crate) fn redact(&self, text: &str) -> String {
-        self.redactor.redact(text)
+        super::error::quote(text, &self.redactor)
+    }
+
+    /// A server's body fit for a message (see [`describe_body`](super::error::describe_body)).
+    pub(crate) fn describe(&self, body: &[u8]) -> String {
+        super::error::describe_body(body, &self.redactor)
     }
 }
 

@@ -3,6 +3,10 @@
 
 use std::path::PathBuf;
 
+use coupa_access_core::render::printable_str;
+
+use super::redact::Redactor;
+
 /// Where to grant scopes, quoted in every "missing scope" message.
 pub(crate) const SCOPE_HELP: &str = "Coupa Setup > Integrations > OAuth2/OpenID Connect Clients";
 
@@ -127,10 +131,29 @@ impl CoupaError {
     }
 }
 
+/// What replaces an HTML body in messages: a login or error page, not Coupa's API.
+pub(crate) const HTML_ANSWER: &str =
+    "the server answered HTML, not Coupa's JSON API — is the domain right?";
+
+/// The most characters of server text quoted in a message.
+const QUOTE_MAX: usize = 300;
+
 /// Formats an error body for a message: Coupa's `{"errors": {...}}` as `field: message; ...`,
-/// an OAuth2 error as `error: description`, anything else trimmed and shortened.
-pub(crate) fn describe_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// an OAuth2 error as `error: description`, HTML as [`HTML_ANSWER`], anything else trimmed.
+/// Secrets are redacted from the whole text first, then control characters are made visible,
+/// and only then is it shortened — so a cut never leaves part of a secret behind.
+pub(crate) fn describe_body(body: &[u8], redactor: &Redactor) -> String {
+    let text = raw_description(body);
+    let clean = redactor.redact(&text);
+    shorten(&printable_str(&clean), QUOTE_MAX)
+}
+
+/// Server text for a message (a transport error, a decode error): redacted, printable, short.
+pub(crate) fn quote(text: &str, redactor: &Redactor) -> String {
+    shorten(&printable_str(&redactor.redact(text)), QUOTE_MAX)
+}
+
+fn raw_description(body: &[u8]) -> String {
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(errs) = v.get("errors") {
             return describe_errors(errs);
@@ -142,11 +165,22 @@ pub(crate) fn describe_body(body: &[u8]) -> String {
             };
         }
     }
+    if looks_like_html(body) {
+        return HTML_ANSWER.into();
+    }
+    let text = String::from_utf8_lossy(body);
     let t = text.trim();
     if t.is_empty() {
         return "(empty body)".into();
     }
-    shorten(t, 300)
+    t.to_string()
+}
+
+/// An HTML page (a login page, a proxy's error page), judged by its first kilobyte.
+pub(crate) fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    head.starts_with('<') && (head.contains("<html") || head.starts_with("<!doctype html"))
 }
 
 fn describe_errors(errs: &serde_json::Value) -> String {
@@ -178,15 +212,49 @@ fn shorten(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    fn describe(body: &[u8]) -> String {
+        describe_body(body, &Redactor::new("id", "s3cret-value"))
+    }
+
+    #[test]
+    fn quoted_text_is_redacted_before_it_is_cut_and_cleaned() {
+        // The secret straddles the cut: redacting after cutting would leave most of it.
+        let body = format!("{}s3cret-value and more", "x".repeat(QUOTE_MAX - 5));
+        let d = describe(body.as_bytes());
+        assert!(!d.contains("s3cret"), "{d}");
+        assert!(d.ends_with('…'), "{d}");
+        let d = describe(b"bad\x1b[31mred\x07 s3cret-value");
+        assert!(!d.contains('\x1b') && !d.contains('\x07'), "{d:?}");
+        assert!(d.contains("[redacted]"), "{d}");
+        let d =
+            describe(br#"{"error":"invalid_client","error_description":"s3cret-value is wrong"}"#);
+        assert_eq!(d, "invalid_client: [redacted] is wrong");
+    }
+
+    #[test]
+    fn html_is_summarised_not_dumped() {
+        for body in [
+            &b"<!DOCTYPE html><html><body>Sign in</body></html>"[..],
+            b"  <html><head><title>503</title></head></html>",
+            b"\xef\xbb\xbf<HTML>x</HTML>",
+        ] {
+            assert_eq!(describe(body), HTML_ANSWER);
+        }
+        assert_eq!(
+            describe(b"<?xml version=\"1.0\"?><errors/>"),
+            "<?xml version=\"1.0\"?><errors/>"
+        );
+    }
+
     #[test]
     fn coupa_errors_body_is_readable() {
         let b = br#"{"errors": {"user": ["Login has already been taken", "Email is invalid"]}}"#;
         assert_eq!(
-            describe_body(b),
+            describe(b),
             "user: Login has already been taken, Email is invalid"
         );
         let b = br#"{"error":"invalid_scope","error_description":"bad scope x"}"#;
-        assert_eq!(describe_body(b), "invalid_scope: bad scope x");
-        assert_eq!(describe_body(b"  "), "(empty body)");
+        assert_eq!(describe(b), "invalid_scope: bad scope x");
+        assert_eq!(describe(b"  "), "(empty body)");
     }
 }

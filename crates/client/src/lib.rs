@@ -34,6 +34,9 @@ mod transport;
 pub mod wire;
 mod write;
 
+#[cfg(test)]
+mod proptests;
+
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::{resolve_client_secret, Connection};
 pub use error::{ConfigError, CoupaError};

@@ -181,12 +181,20 @@ impl Client {
         if !a.status.is_success() {
             return Err(self.inner.status_error(&Method::GET, path_and_query, &a));
         }
-        serde_json::from_slice(&a.body).map_err(|e| CoupaError::Decode {
+        decode_page(&a.body).map_err(|detail| CoupaError::Decode {
             method: "GET".into(),
             path: super::status::path_only(path_and_query).into(),
-            detail: format!("the body is not the expected JSON ({e})"),
+            detail: self.inner.redact(&detail),
         })
     }
+}
+
+/// A success body as `T`; an HTML page (a login page at the wrong address) is named as such.
+pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if super::error::looks_like_html(body) {
+        return Err(super::error::HTML_ANSWER.into());
+    }
+    serde_json::from_slice(body).map_err(|e| format!("the body is not the expected JSON ({e})"))
 }
 
 /// Converts membership rows, keeping those of `group_id` (and of `user_id` when given):

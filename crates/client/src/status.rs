@@ -4,7 +4,6 @@
 use reqwest::Method;
 
 use super::client::Inner;
-use super::error::describe_body;
 use super::request::Answer;
 use super::CoupaError;
 
@@ -38,7 +37,7 @@ pub(crate) fn scope_for(method: &Method, path: &str) -> &'static str {
 
 /// `: <what the server said>`, or nothing for an empty body; redacted and cleaned.
 pub(crate) fn detail_suffix(inner: &Inner, body: &[u8]) -> String {
-    let d = inner.redact(&describe_body(body));
+    let d = inner.describe(body);
     if d == "(empty body)" {
         String::new()
     } else {
@@ -56,7 +55,7 @@ impl Inner {
     ) -> CoupaError {
         let path = path_only(path_and_query).to_string();
         let method_s = method.to_string();
-        let detail = self.redact(&describe_body(&a.body));
+        let detail = self.describe(&a.body);
         match a.status.as_u16() {
             403 => CoupaError::Forbidden {
                 scope: scope_for(method, path_and_query).to_string(),

@@ -13,17 +13,22 @@ use super::wire::WireToken;
 pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// The longest lifetime believed; Coupa issues 86399 s and advises renewing within 20 h.
 pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(86_400);
+/// The shortest lifetime believed: a token "expiring" at once (0, or negative) would mean a
+/// token request before every call; if it really expired, Coupa's 401 replaces it.
+pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(60);
 
 /// A checked token answer.
 pub(crate) struct TokenAnswer {
     pub token: SecretString,
-    /// At most [`MAX_LIFETIME`]; zero for a token that is already expired (used for the
-    /// request that fetched it only).
+    /// Between [`MIN_LIFETIME`] and [`MAX_LIFETIME`].
     pub expires_in: Duration,
 }
 
 /// Reads a 2xx token answer. The error says what is wrong without quoting the token.
 pub(crate) fn parse_token_answer(body: &[u8]) -> Result<TokenAnswer, String> {
+    if super::error::looks_like_html(body) {
+        return Err(super::error::HTML_ANSWER.into());
+    }
     let wire: WireToken = serde_json::from_slice(body).map_err(|e| {
         // Only the category and position: serde's message may quote a value.
         let what = match e.classify() {
@@ -72,7 +77,7 @@ fn check_type(t: Option<&Value>) -> Result<(), String> {
 }
 
 /// `expires_in` as a lifetime: a number or numeric string of seconds, clamped to
-/// [0, MAX_LIFETIME]; absent or unreadable means [`DEFAULT_LIFETIME`].
+/// [MIN_LIFETIME, MAX_LIFETIME]; absent or unreadable means [`DEFAULT_LIFETIME`].
 fn lifetime(v: Option<&Value>) -> Duration {
     let secs = match v {
         Some(Value::Number(n)) => n.as_f64(),
@@ -81,7 +86,7 @@ fn lifetime(v: Option<&Value>) -> Duration {
     };
     match secs {
         Some(s) if s.is_finite() => {
-            let s = s.clamp(0.0, MAX_LIFETIME.as_secs_f64());
+            let s = s.clamp(MIN_LIFETIME.as_secs_f64(), MAX_LIFETIME.as_secs_f64());
             Duration::from_secs(s as u64)
         }
         _ => DEFAULT_LIFETIME,
@@ -103,9 +108,10 @@ mod tests {
         let cases = [
             (json!(86399), 86399),
             (json!("86399"), 86399),
-            (json!(0), 0),
-            (json!(-5), 0),
-            (json!(30.7), 30),
+            (json!(0), 60),
+            (json!(-5), 60),
+            (json!(30.7), 60),
+            (json!(600.7), 600),
             (json!(u64::MAX), 86_400),
             (json!(9.3e300), 86_400),
             (json!("1e999"), 3600),
@@ -168,6 +174,10 @@ mod tests {
             assert!(!e.contains("zzz-secret"), "{e}");
         }
         let e = parse_token_answer(b"<html>").err().unwrap();
-        assert!(e.contains("not an OAuth2 token response"), "{e}");
+        assert_eq!(e, super::super::error::HTML_ANSWER);
+        let e = parse_token_answer(b"access_token=zzz-secret")
+            .err()
+            .unwrap();
+        assert!(e.contains("not JSON") && !e.contains("zzz"), "{e}");
     }
 }

@@ -193,7 +193,9 @@ impl Client {
             serde_json::from_slice(&a.body).map_err(|e| CoupaError::Decode {
                 method: "POST".into(),
                 path: path.into(),
-                detail: format!("the body is not a membership ({e})"),
+                detail: self
+                    .inner
+                    .redact(&format!("the body is not a membership ({e})")),
             })?;
         convert::membership(w).map_err(|detail| CoupaError::Decode {
             method: "POST".into(),

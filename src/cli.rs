@@ -73,8 +73,9 @@ pub struct ConnectionArgs {
     /// OAuth2 client id of the Coupa OAuth2/OpenID Connect client.
     #[arg(long, env = "COUPA_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// File holding the OAuth2 client secret (else COUPA_CLIENT_SECRET is read).
-    #[arg(long, env = "COUPA_CLIENT_SECRET_FILE")]
+    /// File holding the OAuth2 client secret. Given, it wins over COUPA_CLIENT_SECRET, which
+    /// wins over COUPA_CLIENT_SECRET_FILE (a file named in the environment).
+    #[arg(long)]
     pub client_secret_file: Option<PathBuf>,
     /// Client-side rate limit, requests per second (Coupa allows 25).
     #[arg(long, default_value_t = 25.0)]

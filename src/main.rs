@@ -4,7 +4,9 @@
 
 mod cli;
 mod cmd;
+mod errors;
 mod policy_dir;
+mod secret;
 
 fn main() {
     std::process::exit(cmd::main());

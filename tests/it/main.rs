@@ -6,6 +6,7 @@
 mod cli_apply;
 mod cli_basics;
 mod cli_snapshot;
+mod client_cli_secret;
 mod client_domain;
 mod client_http;
 mod client_perf_ranges;

@@ -1,8 +1,6 @@
 //! Errors at the client's boundary. Every message says what to do next, and none ever holds
 //! the client secret or a bearer token (they live only in `secrecy` types).
 
-use std::path::PathBuf;
-
 use coupa_access_core::render::printable_str;
 
 use super::redact::Redactor;
@@ -10,31 +8,18 @@ use super::redact::Redactor;
 /// Where to grant scopes, quoted in every "missing scope" message.
 pub(crate) const SCOPE_HELP: &str = "Coupa Setup > Integrations > OAuth2/OpenID Connect Clients";
 
-/// A problem with how the connection was configured (domain, client id, secret).
+/// A problem with how the connection was configured (domain, client id).
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
     /// The domain could not be read as a Coupa instance address.
-    #[error("invalid Coupa domain `{input}`: {reason} (expected e.g. https://acme.coupahost.com; set --domain or COUPA_DOMAIN)")]
+    #[error("invalid Coupa domain `{input}`: {reason} (expected an instance address such as https://acme.coupahost.com)")]
     InvalidDomain { input: String, reason: String },
     /// `http://` for a host other than this machine.
     #[error("refusing plain http for `{input}`: Coupa must be reached over https:// (http:// is only accepted for loopback hosts such as the local sandbox)")]
     InsecureScheme { input: String },
     /// No client id.
-    #[error("no OAuth2 client id: set --client-id or COUPA_CLIENT_ID")]
+    #[error("no OAuth2 client id given")]
     MissingClientId,
-    /// Neither `COUPA_CLIENT_SECRET` nor a secret file was given.
-    #[error("no OAuth2 client secret: set COUPA_CLIENT_SECRET, or put it in a file and pass --client-secret-file (or COUPA_CLIENT_SECRET_FILE)")]
-    MissingSecret,
-    /// The secret file could not be read.
-    #[error("cannot read the client secret file {} (from --client-secret-file / COUPA_CLIENT_SECRET_FILE): {source}; alternatively set COUPA_CLIENT_SECRET", path.display())]
-    SecretFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The secret was found but is empty.
-    #[error("the OAuth2 client secret from {from} is empty: set COUPA_CLIENT_SECRET or pass --client-secret-file (COUPA_CLIENT_SECRET_FILE) pointing at a file holding it")]
-    EmptySecret { from: String },
 }
 
 /// A failure talking to Coupa.
@@ -44,7 +29,7 @@ pub enum CoupaError {
     Config(#[from] ConfigError),
 
     /// The token endpoint rejected the client id or secret.
-    #[error("Coupa rejected the OAuth2 client credentials at {domain}/oauth2/token (HTTP {status}{detail}): check the client id (--client-id / COUPA_CLIENT_ID) and the client secret (COUPA_CLIENT_SECRET or --client-secret-file / COUPA_CLIENT_SECRET_FILE) against the client in {help}", help = SCOPE_HELP)]
+    #[error("Coupa rejected the OAuth2 client credentials at {domain}/oauth2/token (HTTP {status}{detail}): the client id or secret is wrong, or the client is not active on this instance")]
     BadCredentials {
         domain: String,
         status: u16,
@@ -60,7 +45,7 @@ pub enum CoupaError {
     TokenEndpoint { domain: String, detail: String },
 
     /// A bearer token was rejected even after fetching a fresh one.
-    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token: check that the OAuth2 client is active in {help} and that --domain points at the instance that issued it", help = SCOPE_HELP)]
+    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may be inactive, or the token comes from another instance")]
     Unauthorized { method: String, path: String },
 
     /// 403: the token lacks the scope this endpoint needs.
@@ -92,7 +77,7 @@ pub enum CoupaError {
     },
 
     /// Network failure or timeout that did not clear within the retry budget.
-    #[error("{method} {path} failed after {retries} retries: {detail} — check the network path to Coupa and --domain")]
+    #[error("{method} {path} failed after {retries} retries: {detail}")]
     Transport {
         method: String,
         path: String,

@@ -1,6 +1,6 @@
 //! The HTTP client for Coupa's REST API.
 //!
-//! - [`connection`](Connection): domain normalisation and client secret resolution.
+//! - [`connection`](Connection): domain normalisation.
 //! - `auth`: OAuth2 client credentials, token cache.
 //! - `request`: the one request loop (reads, writes, the token request), executing the rules
 //!   of `decide` (retry, back off, pause everyone on 429, wait out a young token,
@@ -38,6 +38,6 @@ mod write;
 mod proptests;
 
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
-pub use connection::{resolve_client_secret, Connection};
+pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
 pub use scope::ReadScope;

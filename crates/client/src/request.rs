@@ -283,10 +283,7 @@ impl Inner {
             (Kind::Token, Last::Answer(r)) => self.token_error(r.status.as_u16(), &r.body),
             (Kind::Token, Last::Failed(f)) => CoupaError::TokenEndpoint {
                 domain: self.conn.domain.clone(),
-                detail: format!(
-                    "{} (after {retries} retries); check --domain (COUPA_DOMAIN) and the network path to Coupa",
-                    self.redact(&f.detail)
-                ),
+                detail: format!("{} (after {retries} retries)", self.redact(&f.detail)),
             },
             (_, _) if why == Failure::Unauthorized => CoupaError::Unauthorized { method, path },
             (_, Last::Answer(r)) => CoupaError::RetriesExhausted {

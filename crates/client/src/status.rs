@@ -71,14 +71,14 @@ impl Inner {
                 method: method_s,
                 path,
                 status: s,
-                detail: "Coupa redirected the request; check that --domain is the instance's API address (e.g. https://acme.coupahost.com)".into(),
+                detail: "Coupa redirected the request: the address is not an instance's API (such as https://acme.coupahost.com)".into(),
             },
             404 if method == Method::GET && !path.trim_start_matches("/api/").contains('/') => {
                 CoupaError::Rejected {
                     method: method_s,
                     path,
                     status: 404,
-                    detail: format!("{detail} — this API endpoint does not exist here; check that --domain (COUPA_DOMAIN) is your Coupa instance, e.g. https://acme.coupahost.com"),
+                    detail: format!("{detail} — this API endpoint does not exist here, so the address may not be a Coupa instance"),
                 }
             }
             s => CoupaError::Rejected {

@@ -117,6 +117,10 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             "coupa_access::api::write_unconfirmed",
             "read the group in Coupa (or run `coupa-access plan`) before running apply again".to_string(),
         ),
+        CoupaError::DeadlineExceeded { .. } => (
+            "coupa_access::api::deadline",
+            "nothing partial was used; run again when Coupa answers faster, or allow more time".to_string(),
+        ),
         CoupaError::Setup(_) => (
             "coupa_access::client::setup",
             "run again with -v for details".to_string(),

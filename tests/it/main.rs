@@ -8,6 +8,7 @@ mod cli_basics;
 mod cli_snapshot;
 mod client_cli_secret;
 mod client_domain;
+mod client_fail_fast;
 mod client_http;
 mod client_perf_ranges;
 mod client_perf_sandbox;

@@ -56,6 +56,9 @@ pub struct ClientOptions {
     /// for at least 5 s between issuing a token and using it. A younger token that is refused
     /// is waited out and sent again, never replaced.
     pub token_warmup: Duration,
+    /// A limit on the whole run, counted from [`Client::new`]: when it passes, the request
+    /// under way (or its wait) stops with [`CoupaError::DeadlineExceeded`]. `None`: no limit.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for ClientOptions {
@@ -69,6 +72,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(60),
             read_concurrency: 12,
             token_warmup: Duration::from_secs(5),
+            deadline: None,
         }
     }
 }
@@ -136,7 +140,12 @@ pub(crate) struct Inner {
     pub read_slots: Semaphore,
     pub counters: Counters,
     pub redactor: Redactor,
+    /// When [`ClientOptions::deadline`] runs out.
+    pub deadline_at: Option<tokio::time::Instant>,
 }
+
+/// Retries after a failure to connect (DNS, refused, TLS handshake).
+const CONNECT_RETRIES: u32 = 2;
 
 impl Inner {
     /// The request loop's limits.
@@ -144,7 +153,8 @@ impl Inner {
         let o = &self.opts;
         Rules {
             max_retries: o.max_retries,
-            connect_retries: o.max_retries,
+            // A wrong address stays wrong: a quick retry or two, not the full budget.
+            connect_retries: CONNECT_RETRIES,
             base_backoff: o.base_backoff,
             max_backoff: o.max_backoff,
             warmup: o.token_warmup,
@@ -197,6 +207,9 @@ impl Client {
                 token: Mutex::new(None),
                 counters: Counters::default(),
                 redactor: Redactor::new(&conn.client_id, conn.client_secret.expose_secret()),
+                deadline_at: opts
+                    .deadline
+                    .and_then(|d| tokio::time::Instant::now().checked_add(d)),
                 conn,
                 access,
                 opts,

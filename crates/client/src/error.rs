@@ -103,6 +103,15 @@ pub enum CoupaError {
     )]
     WriteUnconfirmed { what: String, detail: String },
 
+    /// The run's time limit ([`ClientOptions::deadline`](crate::ClientOptions::deadline))
+    /// passed while a request was under way or waiting.
+    #[error("stopped {method} {path}: the run's time limit of {}s was reached", limit.as_secs_f64())]
+    DeadlineExceeded {
+        method: String,
+        path: String,
+        limit: std::time::Duration,
+    },
+
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),

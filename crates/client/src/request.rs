@@ -117,7 +117,15 @@ impl Inner {
                     Some(b)
                 }
             };
-            let last = self.attempt(call, &url, bearer.as_ref()).await?;
+            let sending = self.attempt(call, &url, bearer.as_ref());
+            let last = if call.kind == Kind::Write {
+                // A write is never cut off mid-flight (that would leave its outcome unknown):
+                // the deadline stops it only before it is sent.
+                self.before_deadline(call, path)?;
+                sending.await?
+            } else {
+                self.within_deadline(call, path, sending).await??
+            };
             let happened = match &last {
                 Last::Answer(r) => {
                     if r.status.as_u16() == 429 {
@@ -168,7 +176,8 @@ impl Inner {
                 Decision::Fail(why) => return Err(self.give_up(call, path, why, retries, last)),
                 Decision::BackOff(wait) => {
                     retries += 1;
-                    tokio::time::sleep(wait).await;
+                    self.within_deadline(call, path, tokio::time::sleep(wait))
+                        .await?;
                 }
                 Decision::PauseEveryone(wait) => {
                     retries += 1;
@@ -177,13 +186,46 @@ impl Inner {
                 }
                 Decision::WarmUp(wait) => {
                     tracing::debug!(method = %call.method, path, wait_ms = wait.as_millis() as u64, "token refused in its warm-up; waiting, then the same token again");
-                    tokio::time::sleep(wait).await;
+                    self.within_deadline(call, path, tokio::time::sleep(wait))
+                        .await?;
                 }
                 Decision::Reauthenticate => {
                     rejected = bearer.map(|b| b.generation);
                 }
             }
             Counters::bump(&self.counters.retries);
+        }
+    }
+
+    /// Runs `f`, unless the run's deadline passes first.
+    async fn within_deadline<T>(
+        &self,
+        call: &Call<'_>,
+        path: &str,
+        f: impl std::future::Future<Output = T>,
+    ) -> Result<T, CoupaError> {
+        let Some(at) = self.deadline_at else {
+            return Ok(f.await);
+        };
+        self.before_deadline(call, path)?;
+        tokio::time::timeout_at(at, f)
+            .await
+            .map_err(|_| self.deadline_error(call, path))
+    }
+
+    /// An error when the run's deadline has passed.
+    fn before_deadline(&self, call: &Call<'_>, path: &str) -> Result<(), CoupaError> {
+        match self.deadline_at {
+            Some(at) if Instant::now() >= at => Err(self.deadline_error(call, path)),
+            _ => Ok(()),
+        }
+    }
+
+    fn deadline_error(&self, call: &Call<'_>, path: &str) -> CoupaError {
+        CoupaError::DeadlineExceeded {
+            method: call.method.to_string(),
+            path: path.to_string(),
+            limit: self.opts.deadline.unwrap_or_default(),
         }
     }
 

@@ -35,6 +35,9 @@ fn snapshot(
     cmd.output().expect("binary runs")
 }
 
+/// (`--client-secret-file`, `COUPA_CLIENT_SECRET`, `COUPA_CLIENT_SECRET_FILE`, succeeds)
+type Case<'a> = (Option<&'a Path>, Option<&'a str>, Option<&'a Path>, bool);
+
 #[test]
 fn the_flag_wins_over_the_env_secret_which_wins_over_the_env_file() {
     let sb = TestSandbox::start(tenant(), Faults::default());
@@ -44,8 +47,7 @@ fn the_flag_wins_over_the_env_secret_which_wins_over_the_env_file() {
     std::fs::write(&good, format!("{CLIENT_SECRET}\n")).unwrap();
     std::fs::write(&bad, WRONG).unwrap();
     let out = dir.path().join("snap.json");
-    // (flag file, COUPA_CLIENT_SECRET, COUPA_CLIENT_SECRET_FILE, succeeds)
-    let cases: [(Option<&Path>, Option<&str>, Option<&Path>, bool); 6] = [
+    let cases: [Case; 6] = [
         (Some(&good), Some(WRONG), Some(&bad), true),
         (Some(&bad), Some(CLIENT_SECRET), Some(&good), false),
         (None, Some(CLIENT_SECRET), Some(&bad), true),

@@ -85,8 +85,9 @@ pub struct ConnectionArgs {
     /// OAuth2 client id of the Coupa OAuth2/OpenID Connect client.
     #[arg(long, env = "COUPA_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// File holding the OAuth2 client secret (else COUPA_CLIENT_SECRET is read).
-    #[arg(long, env = "COUPA_CLIENT_SECRET_FILE")]
+    /// File holding the OAuth2 client secret. Given, it wins over COUPA_CLIENT_SECRET, which
+    /// wins over COUPA_CLIENT_SECRET_FILE (a file named in the environment).
+    #[arg(long)]
     pub client_secret_file: Option<PathBuf>,
     /// Client-side rate limit, requests per second (Coupa allows 25): 0.1 to 1000.
     #[arg(long, default_value_t = 25.0, value_parser = per_second)]
@@ -211,6 +212,16 @@ pub struct SandboxArgs {
     /// Token lifetime in seconds (short values make tokens expire mid-run; at most ten years).
     #[arg(long, default_value_t = 86399, value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
     pub token_lifetime: u64,
+    /// Refuse tokens younger than this many seconds with 401, as Coupa may in the first
+    /// seconds after issuing one.
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub token_warmup: u64,
+    /// Send this exact text as Retry-After with 429 answers (hostile values for rehearsals).
+    #[arg(long, value_name = "TEXT")]
+    pub retry_after_raw: Option<String>,
+    /// Quote each request (headers, body) back in error answers, as a careless proxy might.
+    #[arg(long)]
+    pub echo_requests: bool,
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,

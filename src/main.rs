@@ -4,8 +4,10 @@
 
 mod cli;
 mod cmd;
+mod errors;
 mod out_file;
 mod policy_dir;
+mod secret;
 
 fn main() {
     std::process::exit(cmd::main());

@@ -9,9 +9,7 @@ use miette::{IntoDiagnostic, Report, WrapErr};
 
 use super::Output;
 use crate::cli::{ConnectionArgs, Format};
-use coupa_access_client::{
-    self, Access, Client, ClientOptions, Connection, ReadProgress, ReadScope,
-};
+use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadProgress, ReadScope};
 use coupa_access_core::model::{Desired, Live, Origin, Plan};
 use coupa_access_core::plan::{self, PlanFailure};
 use coupa_access_core::policy::{self, PolicyDiagnostic};
@@ -44,8 +42,9 @@ pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
     Ok(desired)
 }
 
-/// Builds a client from flags and environment. The secret comes only from the environment or a
-/// file, never from a flag value.
+/// Builds a client from flags and environment. The secret comes only from a file or the
+/// environment, never from a flag value (see `secret`); client errors become diagnostics
+/// naming the flags (see `errors`).
 pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> {
     let domain = args.domain.as_deref().ok_or_else(|| {
         miette::miette!(
@@ -59,15 +58,14 @@ pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> 
             "no OAuth2 client id given"
         )
     })?;
-    let secret = coupa_access_client::resolve_client_secret(args.client_secret_file.as_deref())
-        .into_diagnostic()?;
-    let conn = Connection::new(domain, client_id, secret).into_diagnostic()?;
+    let secret = crate::secret::resolve(args.client_secret_file.as_deref())?;
+    let conn = Connection::new(domain, client_id, secret).map_err(crate::errors::report_config)?;
     let opts = ClientOptions {
         burst: args.burst,
         per_second: args.rate_limit,
         ..ClientOptions::default()
     };
-    Client::new(conn, access, opts).into_diagnostic()
+    Client::new(conn, access, opts).map_err(crate::errors::report)
 }
 
 /// What a plan needs from Coupa: every user, group and role, but memberships only of the groups
@@ -108,7 +106,7 @@ pub async fn read_live(
     let live = client
         .read_live_scoped(scope)
         .await
-        .into_diagnostic()
+        .map_err(crate::errors::report)
         .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
     if let Some(bar) = bar {
         bar.finish_and_clear();

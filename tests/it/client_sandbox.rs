@@ -13,6 +13,8 @@ fn fast_opts() -> ClientOptions {
     ClientOptions {
         base_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(20),
+        // The sandbox accepts tokens at once unless told otherwise (see client_warmup).
+        token_warmup: Duration::ZERO,
         ..ClientOptions::default()
     }
 }
@@ -76,7 +78,9 @@ async fn rate_limited_reads_are_retried_with_and_without_retry_after() {
         let config = SandboxConfig {
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
-            burst: 3,
+            // A bucket of one: the read's first concurrent requests meet 429s however slow
+            // the machine is.
+            burst: 1,
             rate_per_second: 50.0,
             faults: Faults {
                 retry_after,
@@ -98,7 +102,9 @@ async fn rate_limited_reads_are_retried_with_and_without_retry_after() {
         let throttled = sb.request_counts().get("429").copied().unwrap_or(0);
         assert!(
             throttled > 0,
-            "the test must provoke 429s ({retry_after:?})"
+            "the test must provoke 429s ({retry_after:?}): {:?} {:?}",
+            sb.request_counts(),
+            c.stats()
         );
         assert!(c.stats().rate_limited > 0);
     }
@@ -240,4 +246,68 @@ async fn a_403_names_the_scope_to_grant() {
         .memberships
         .iter()
         .any(|m| m.user_id == 1004 && m.group_id == 101));
+}
+
+#[tokio::test]
+async fn hostile_retry_after_and_expires_in_neither_panic_nor_hang() {
+    let hostile_retry_after = [
+        "99999999999999999999999",
+        "-1",
+        "1e400",
+        "NaN",
+        "Tue, 31 Dec 9999 23:59:59 GMT",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "soon",
+        "",
+    ];
+    let hostile_expires_in = [
+        serde_json::json!(u64::MAX),
+        serde_json::json!(1e300),
+        serde_json::json!(-5),
+        serde_json::json!("soon"),
+        serde_json::json!({"s": 1}),
+        serde_json::json!(i64::MIN),
+    ];
+    let mut throttled = 0;
+    for (i, raw) in hostile_retry_after.iter().enumerate() {
+        let config = SandboxConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            // A bucket of one that drains in 250 ms: back-to-back requests meet 429s.
+            burst: 1,
+            rate_per_second: 4.0,
+            faults: Faults {
+                retry_after_raw: Some(raw.to_string()),
+                token_expires_in_raw: Some(
+                    hostile_expires_in[i % hostile_expires_in.len()].clone(),
+                ),
+                ..Faults::default()
+            },
+            ..SandboxConfig::default()
+        };
+        let sb = Sandbox::start(sample_tenant(), config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let opts = ClientOptions {
+            max_retries: 50,
+            max_backoff: Duration::from_millis(50),
+            ..fast_opts()
+        };
+        let c = client(&sb, Access::Read, opts);
+        // max_backoff caps any Retry-After: the reads finish promptly.
+        let reads = async {
+            let a = c.read_group_memberships(101).await?;
+            let b = c.read_group_memberships(101).await?;
+            Ok::<_, CoupaError>((a, b))
+        };
+        let (a, b) = tokio::time::timeout(Duration::from_secs(60), reads)
+            .await
+            .unwrap_or_else(|_| panic!("hangs with Retry-After {raw:?}"))
+            .unwrap();
+        assert_eq!(a, b, "{raw:?}");
+        assert!(!a.is_empty());
+        assert_eq!(c.stats().tokens_fetched, 1, "{raw:?}");
+        throttled += sb.request_counts().get("429").copied().unwrap_or(0);
+    }
+    assert!(throttled > 0, "the test must provoke 429s");
 }

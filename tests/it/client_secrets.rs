@@ -102,6 +102,7 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
         max_retries: 1,
         base_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(2),
+        token_warmup: Duration::ZERO,
         ..ClientOptions::default()
     };
     let client = Client::new(conn, Access::ReadWrite, opts).unwrap();
@@ -128,4 +129,140 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
     assert!(logs.contains("status=401"), "{logs}");
     assert!(logs.contains("/oauth2/token"), "{logs}");
     assert_clean("TRACE logs", &logs);
+}
+
+/// A secret with every character that URL, form and Base64 encodings change.
+const AWKWARD: &str = "p@ss+w/rd=&x !%";
+
+/// Every way `AWKWARD` or a token could appear, in full or in telling part.
+fn assert_no_leak(what: &str, text: &str, tokens: &[String]) {
+    let form: String = url::form_urlencoded::byte_serialize(AWKWARD.as_bytes()).collect();
+    let leaks = [
+        AWKWARD,
+        "p@ss+w",
+        "w/rd=&x",
+        form.as_str(),
+        "p%40ss%2Bw",
+        "%2Frd%3D",
+    ];
+    for leak in leaks {
+        assert!(!text.contains(leak), "{what} leaks {leak:?}:\n{text}");
+    }
+    for t in tokens {
+        assert!(!text.contains(t.as_str()), "{what} leaks a token:\n{text}");
+        assert!(
+            !text.contains(&t[..t.len() / 2]),
+            "{what} leaks half a token:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_echoing_server_never_gets_the_secret_or_a_token_into_errors_or_logs() {
+    use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let start = |secret: &str, faults: Faults, scopes: Option<Vec<String>>| {
+        let mut config = SandboxConfig {
+            client_id: "cid".into(),
+            client_secret: secret.into(),
+            rate_per_second: 1e6,
+            burst: 100_000,
+            faults: Faults {
+                echo_requests: true,
+                ..faults
+            },
+            ..SandboxConfig::default()
+        };
+        if let Some(s) = scopes {
+            config.scopes = s;
+        }
+        Sandbox::start(sample_tenant(), config, "127.0.0.1:0".parse().unwrap())
+    };
+    let client = |sb: &Sandbox, access: Access| {
+        let conn = Connection::new(&sb.url(), "cid", SecretString::from(AWKWARD)).unwrap();
+        let opts = ClientOptions {
+            max_retries: 1,
+            base_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..ClientOptions::default()
+        };
+        Client::new(conn, access, opts).unwrap()
+    };
+    let mut errors = Vec::new();
+
+    // 1. The token endpoint refuses the secret and echoes the form body holding it.
+    let wrong = start("another-secret", Faults::default(), None)
+        .await
+        .unwrap();
+    let e = client(&wrong, Access::Read).read_live().await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("request echo") && msg.contains("client_secret=[redacted]"),
+        "{msg}"
+    );
+    errors.push(e);
+
+    // 2. A scope refused at the token endpoint, echoing the secret again.
+    let read_only = start(
+        AWKWARD,
+        Faults::default(),
+        Some(vec![
+            "core.user.read".into(),
+            "core.user_group.read".into(),
+            "core.common.read".into(),
+        ]),
+    )
+    .await
+    .unwrap();
+    errors.push(
+        client(&read_only, Access::ReadWrite)
+            .create_membership(1001, 102)
+            .await
+            .unwrap_err(),
+    );
+
+    // 3. API errors echoing `Authorization: Bearer <token>`: a read that never recovers and a
+    //    write whose outcome stays unknown.
+    let failing = start(
+        AWKWARD,
+        Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let c = client(&failing, Access::ReadWrite);
+    errors.push(c.read_group_memberships(101).await.unwrap_err());
+    errors.push(c.create_membership(1001, 102).await.unwrap_err());
+    let tokens: Vec<String> = [&wrong, &read_only, &failing]
+        .iter()
+        .flat_map(|sb| sb.issued_tokens())
+        .collect();
+    assert!(!tokens.is_empty());
+
+    for e in &errors {
+        assert_no_leak("error message", &e.to_string(), &tokens);
+        assert_no_leak("error Debug", &format!("{e:?}"), &tokens);
+    }
+    assert!(
+        errors[2].to_string().contains("[redacted]"),
+        "{}",
+        errors[2]
+    );
+    assert_no_leak("Debug of Client", &format!("{c:?}"), &tokens);
+
+    drop(_guard);
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("status=503"), "{logs}");
+    assert_no_leak("TRACE logs", &logs, &tokens);
 }

@@ -164,3 +164,96 @@ async fn latency_is_added_to_api_answers() {
     // A lower bound only: the answer cannot come before the injected delay.
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+#[tokio::test]
+async fn hostile_retry_after_and_expires_in_are_sent_verbatim() {
+    let mut config = tight(None);
+    config.faults.retry_after_raw = Some("99999999999999999999999".into());
+    config.faults.token_expires_in_raw = Some(serde_json::json!(-5));
+    let sb = start(config).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", sb.url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "sandbox-client"),
+            ("client_secret", "sandbox-secret"),
+            ("scope", SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["expires_in"], -5);
+    let t = body["access_token"].as_str().unwrap().to_string();
+    for _ in 0..3 {
+        assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
+    }
+    let resp = get(&sb, &t, "/api/roles").await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(resp.headers()["retry-after"], "99999999999999999999999");
+}
+
+#[tokio::test]
+async fn an_endless_token_lifetime_does_not_panic() {
+    let sb = start_with(Faults {
+        token_lifetime: Duration::from_secs(u64::MAX),
+        ..Faults::default()
+    })
+    .await;
+    let t = token(&sb, SCOPE).await;
+    assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn young_tokens_are_refused_during_the_warmup() {
+    let sb = start_with(Faults {
+        token_warmup: Duration::from_secs(5),
+        ..Faults::default()
+    })
+    .await;
+    let t = token(&sb, SCOPE).await;
+    let resp = get(&sb, &t, "/api/roles").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_token");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
+    assert_eq!(sb.request_counts()["401 warmup"], 1);
+}
+
+#[tokio::test]
+async fn echo_requests_quotes_the_request_in_error_answers() {
+    let sb = start_with(Faults {
+        echo_requests: true,
+        ..Faults::default()
+    })
+    .await;
+    let t = token(&sb, SCOPE).await;
+    // A success is untouched.
+    assert_eq!(get(&sb, &t, "/api/roles").await.status(), StatusCode::OK);
+    let resp = get(&sb, &t, "/api/purchase_orders").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let text = resp.text().await.unwrap();
+    assert!(
+        text.starts_with("request echo: GET /api/purchase_orders"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("authorization: Bearer {t}")),
+        "{text}"
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", sb.url()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "x"),
+            ("client_secret", "a b&c"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("client_secret=a+b%26c"), "{text}");
+    assert!(text.contains("invalid_client"), "{text}");
+}

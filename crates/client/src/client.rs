@@ -5,10 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::auth::CachedToken;
+use super::decide::Rules;
 use super::limiter::RateLimiter;
+use super::redact::Redactor;
 use super::{Connection, CoupaError};
 
 /// Which scopes the client asks for: `plan` needs only reads.
@@ -49,6 +52,13 @@ pub struct ClientOptions {
     /// Most GET requests in flight at once; also the most id ranges a large resource is
     /// split into, read concurrently.
     pub read_concurrency: usize,
+    /// How old a token must be before Coupa's refusal of it (401/403) is believed: Coupa asks
+    /// for at least 5 s between issuing a token and using it. A younger token that is refused
+    /// is waited out and sent again, never replaced.
+    pub token_warmup: Duration,
+    /// A limit on the whole run, counted from [`Client::new`]: when it passes, the request
+    /// under way (or its wait) stops with [`CoupaError::DeadlineExceeded`]. `None`: no limit.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for ClientOptions {
@@ -61,6 +71,8 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(30),
             timeout: Duration::from_secs(60),
             read_concurrency: 12,
+            token_warmup: Duration::from_secs(5),
+            deadline: None,
         }
     }
 }
@@ -127,6 +139,38 @@ pub(crate) struct Inner {
     pub token: Mutex<Option<CachedToken>>,
     pub read_slots: Semaphore,
     pub counters: Counters,
+    pub redactor: Redactor,
+    /// When [`ClientOptions::deadline`] runs out.
+    pub deadline_at: Option<tokio::time::Instant>,
+}
+
+/// Retries after a failure to connect (DNS, refused, TLS handshake).
+const CONNECT_RETRIES: u32 = 2;
+
+impl Inner {
+    /// The request loop's limits.
+    pub(crate) fn rules(&self) -> Rules {
+        let o = &self.opts;
+        Rules {
+            max_retries: o.max_retries,
+            // A wrong address stays wrong: a quick retry or two, not the full budget.
+            connect_retries: CONNECT_RETRIES,
+            base_backoff: o.base_backoff,
+            max_backoff: o.max_backoff,
+            warmup: o.token_warmup,
+        }
+    }
+
+    /// `text` (from a server or an error chain) fit for a message: without the client secret
+    /// or any token issued to this client, control characters made visible, shortened.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        super::error::quote(text, &self.redactor)
+    }
+
+    /// A server's body fit for a message (see [`describe_body`](super::error::describe_body)).
+    pub(crate) fn describe(&self, body: &[u8]) -> String {
+        super::error::describe_body(body, &self.redactor)
+    }
 }
 
 impl fmt::Debug for Client {
@@ -162,6 +206,10 @@ impl Client {
                 read_slots: Semaphore::new(opts.read_concurrency.max(1)),
                 token: Mutex::new(None),
                 counters: Counters::default(),
+                redactor: Redactor::new(&conn.client_id, conn.client_secret.expose_secret()),
+                deadline_at: opts
+                    .deadline
+                    .and_then(|d| tokio::time::Instant::now().checked_add(d)),
                 conn,
                 access,
                 opts,

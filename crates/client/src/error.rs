@@ -1,36 +1,25 @@
 //! Errors at the client's boundary. Every message says what to do next, and none ever holds
 //! the client secret or a bearer token (they live only in `secrecy` types).
 
-use std::path::PathBuf;
+use coupa_access_core::render::printable_str;
+
+use super::redact::Redactor;
 
 /// Where to grant scopes, quoted in every "missing scope" message.
 pub(crate) const SCOPE_HELP: &str = "Coupa Setup > Integrations > OAuth2/OpenID Connect Clients";
 
-/// A problem with how the connection was configured (domain, client id, secret).
+/// A problem with how the connection was configured (domain, client id).
 #[derive(thiserror::Error, Debug)]
 pub enum ConfigError {
     /// The domain could not be read as a Coupa instance address.
-    #[error("invalid Coupa domain `{input}`: {reason} (expected e.g. https://acme.coupahost.com; set --domain or COUPA_DOMAIN)")]
+    #[error("invalid Coupa domain `{input}`: {reason} (expected an instance address such as https://acme.coupahost.com)")]
     InvalidDomain { input: String, reason: String },
     /// `http://` for a host other than this machine.
     #[error("refusing plain http for `{input}`: Coupa must be reached over https:// (http:// is only accepted for loopback hosts such as the local sandbox)")]
     InsecureScheme { input: String },
     /// No client id.
-    #[error("no OAuth2 client id: set --client-id or COUPA_CLIENT_ID")]
+    #[error("no OAuth2 client id given")]
     MissingClientId,
-    /// Neither `COUPA_CLIENT_SECRET` nor a secret file was given.
-    #[error("no OAuth2 client secret: set COUPA_CLIENT_SECRET, or put it in a file and pass --client-secret-file (or COUPA_CLIENT_SECRET_FILE)")]
-    MissingSecret,
-    /// The secret file could not be read.
-    #[error("cannot read the client secret file {} (from --client-secret-file / COUPA_CLIENT_SECRET_FILE): {source}; alternatively set COUPA_CLIENT_SECRET", path.display())]
-    SecretFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The secret was found but is empty.
-    #[error("the OAuth2 client secret from {from} is empty: set COUPA_CLIENT_SECRET or pass --client-secret-file (COUPA_CLIENT_SECRET_FILE) pointing at a file holding it")]
-    EmptySecret { from: String },
 }
 
 /// A failure talking to Coupa.
@@ -40,7 +29,7 @@ pub enum CoupaError {
     Config(#[from] ConfigError),
 
     /// The token endpoint rejected the client id or secret.
-    #[error("Coupa rejected the OAuth2 client credentials at {domain}/oauth2/token (HTTP {status}{detail}): check the client id (--client-id / COUPA_CLIENT_ID) and the client secret (COUPA_CLIENT_SECRET or --client-secret-file / COUPA_CLIENT_SECRET_FILE) against the client in {help}", help = SCOPE_HELP)]
+    #[error("Coupa rejected the OAuth2 client credentials at {domain}/oauth2/token (HTTP {status}{detail}): the client id or secret is wrong, or the client is not active on this instance")]
     BadCredentials {
         domain: String,
         status: u16,
@@ -56,7 +45,7 @@ pub enum CoupaError {
     TokenEndpoint { domain: String, detail: String },
 
     /// A bearer token was rejected even after fetching a fresh one.
-    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token: check that the OAuth2 client is active in {help} and that --domain points at the instance that issued it", help = SCOPE_HELP)]
+    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may be inactive, or the token comes from another instance")]
     Unauthorized { method: String, path: String },
 
     /// 403: the token lacks the scope this endpoint needs.
@@ -88,7 +77,7 @@ pub enum CoupaError {
     },
 
     /// Network failure or timeout that did not clear within the retry budget.
-    #[error("{method} {path} failed after {retries} retries: {detail} — check the network path to Coupa and --domain")]
+    #[error("{method} {path} failed after {retries} retries: {detail}")]
     Transport {
         method: String,
         path: String,
@@ -114,6 +103,15 @@ pub enum CoupaError {
     )]
     WriteUnconfirmed { what: String, detail: String },
 
+    /// The run's time limit ([`ClientOptions::deadline`](crate::ClientOptions::deadline))
+    /// passed while a request was under way or waiting.
+    #[error("stopped {method} {path}: the run's time limit of {}s was reached", limit.as_secs_f64())]
+    DeadlineExceeded {
+        method: String,
+        path: String,
+        limit: std::time::Duration,
+    },
+
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
@@ -127,10 +125,29 @@ impl CoupaError {
     }
 }
 
+/// What replaces an HTML body in messages: a login or error page, not Coupa's API.
+pub(crate) const HTML_ANSWER: &str =
+    "the server answered HTML, not Coupa's JSON API — is the domain right?";
+
+/// The most characters of server text quoted in a message.
+const QUOTE_MAX: usize = 300;
+
 /// Formats an error body for a message: Coupa's `{"errors": {...}}` as `field: message; ...`,
-/// an OAuth2 error as `error: description`, anything else trimmed and shortened.
-pub(crate) fn describe_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// an OAuth2 error as `error: description`, HTML as [`HTML_ANSWER`], anything else trimmed.
+/// Secrets are redacted from the whole text first, then control characters are made visible,
+/// and only then is it shortened — so a cut never leaves part of a secret behind.
+pub(crate) fn describe_body(body: &[u8], redactor: &Redactor) -> String {
+    let text = raw_description(body);
+    let clean = redactor.redact(&text);
+    shorten(&printable_str(&clean), QUOTE_MAX)
+}
+
+/// Server text for a message (a transport error, a decode error): redacted, printable, short.
+pub(crate) fn quote(text: &str, redactor: &Redactor) -> String {
+    shorten(&printable_str(&redactor.redact(text)), QUOTE_MAX)
+}
+
+fn raw_description(body: &[u8]) -> String {
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(errs) = v.get("errors") {
             return describe_errors(errs);
@@ -142,11 +159,22 @@ pub(crate) fn describe_body(body: &[u8]) -> String {
             };
         }
     }
+    if looks_like_html(body) {
+        return HTML_ANSWER.into();
+    }
+    let text = String::from_utf8_lossy(body);
     let t = text.trim();
     if t.is_empty() {
         return "(empty body)".into();
     }
-    shorten(t, 300)
+    t.to_string()
+}
+
+/// An HTML page (a login page, a proxy's error page), judged by its first kilobyte.
+pub(crate) fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    head.starts_with('<') && (head.contains("<html") || head.starts_with("<!doctype html"))
 }
 
 fn describe_errors(errs: &serde_json::Value) -> String {
@@ -178,15 +206,49 @@ fn shorten(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    fn describe(body: &[u8]) -> String {
+        describe_body(body, &Redactor::new("id", "s3cret-value"))
+    }
+
+    #[test]
+    fn quoted_text_is_redacted_before_it_is_cut_and_cleaned() {
+        // The secret straddles the cut: redacting after cutting would leave most of it.
+        let body = format!("{}s3cret-value and more", "x".repeat(QUOTE_MAX - 5));
+        let d = describe(body.as_bytes());
+        assert!(!d.contains("s3cret"), "{d}");
+        assert!(d.ends_with('…'), "{d}");
+        let d = describe(b"bad\x1b[31mred\x07 s3cret-value");
+        assert!(!d.contains('\x1b') && !d.contains('\x07'), "{d:?}");
+        assert!(d.contains("[redacted]"), "{d}");
+        let d =
+            describe(br#"{"error":"invalid_client","error_description":"s3cret-value is wrong"}"#);
+        assert_eq!(d, "invalid_client: [redacted] is wrong");
+    }
+
+    #[test]
+    fn html_is_summarised_not_dumped() {
+        for body in [
+            &b"<!DOCTYPE html><html><body>Sign in</body></html>"[..],
+            b"  <html><head><title>503</title></head></html>",
+            b"\xef\xbb\xbf<HTML>x</HTML>",
+        ] {
+            assert_eq!(describe(body), HTML_ANSWER);
+        }
+        assert_eq!(
+            describe(b"<?xml version=\"1.0\"?><errors/>"),
+            "<?xml version=\"1.0\"?><errors/>"
+        );
+    }
+
     #[test]
     fn coupa_errors_body_is_readable() {
         let b = br#"{"errors": {"user": ["Login has already been taken", "Email is invalid"]}}"#;
         assert_eq!(
-            describe_body(b),
+            describe(b),
             "user: Login has already been taken, Email is invalid"
         );
         let b = br#"{"error":"invalid_scope","error_description":"bad scope x"}"#;
-        assert_eq!(describe_body(b), "invalid_scope: bad scope x");
-        assert_eq!(describe_body(b"  "), "(empty body)");
+        assert_eq!(describe(b), "invalid_scope: bad scope x");
+        assert_eq!(describe(b"  "), "(empty body)");
     }
 }

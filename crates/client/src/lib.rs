@@ -1,9 +1,12 @@
 //! The HTTP client for Coupa's REST API.
 //!
-//! - [`connection`](Connection): domain normalisation and client secret resolution.
+//! - [`connection`](Connection): domain normalisation.
 //! - `auth`: OAuth2 client credentials, token cache.
-//! - `limiter` + `retry` + `send`: the single request path (one shared token bucket,
-//!   retries with backoff, 401 -> one token refetch).
+//! - `request`: the one request loop (reads, writes, the token request), executing the rules
+//!   of `decide` (retry, back off, pause everyone on 429, wait out a young token,
+//!   re-authenticate, unknown outcome for writes); `transport` one attempt with capped bodies;
+//!   `limiter` the shared token bucket; `retry` backoff and `Retry-After`; `status` final
+//!   answers as errors; `token` the token answer's checks; `redact` secrets out of quoted text.
 //! - `read`: `read_live` / `read_live_scoped` ([`ReadScope`]); `scan`: keyset paging, split
 //!   into concurrent id ranges for large resources; `scope`: memberships of named groups only.
 //! - `write`: membership create/delete that never blindly resends a write whose outcome is
@@ -16,17 +19,25 @@ mod auth;
 mod client;
 mod connection;
 mod convert;
+mod decide;
 mod error;
 mod limiter;
 mod read;
+mod redact;
+mod request;
 mod retry;
 mod scan;
 mod scope;
-mod send;
+mod status;
+mod token;
+mod transport;
 pub mod wire;
 mod write;
 
+#[cfg(test)]
+mod proptests;
+
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
-pub use connection::{resolve_client_secret, Connection};
+pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
 pub use scope::{GroupFilter, ReadScope};

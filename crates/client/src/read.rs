@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use coupa_access_core::model::{License, Live, Membership};
 
 use super::convert;
+use super::request::{Call, Outcome};
 use super::scan::{Query, Tally};
 use super::scope::{self, ReadScope};
-use super::send::{Outcome, Policy};
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 use super::{Client, CoupaError};
 
@@ -168,17 +168,13 @@ impl Client {
         &self,
         path_and_query: &str,
     ) -> Result<T, CoupaError> {
-        let a = match self
-            .inner
-            .send(Method::GET, path_and_query, None, Policy::Idempotent)
-            .await?
-        {
+        let a = match self.inner.execute(&Call::get(path_and_query)).await? {
             Outcome::Answered(a) => a,
             // Idempotent requests are retried instead; this arm is never taken.
             Outcome::Unknown(detail) => {
                 return Err(CoupaError::Transport {
                     method: "GET".into(),
-                    path: super::send::path_only(path_and_query).into(),
+                    path: super::status::path_only(path_and_query).into(),
                     retries: self.inner.opts.max_retries,
                     detail,
                 })
@@ -187,12 +183,20 @@ impl Client {
         if !a.status.is_success() {
             return Err(self.inner.status_error(&Method::GET, path_and_query, &a));
         }
-        serde_json::from_slice(&a.body).map_err(|e| CoupaError::Decode {
+        decode_page(&a.body).map_err(|detail| CoupaError::Decode {
             method: "GET".into(),
-            path: super::send::path_only(path_and_query).into(),
-            detail: format!("the body is not the expected JSON ({e})"),
+            path: super::status::path_only(path_and_query).into(),
+            detail: self.inner.redact(&detail),
         })
     }
+}
+
+/// A success body as `T`; an HTML page (a login page at the wrong address) is named as such.
+pub(crate) fn decode_page<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if super::error::looks_like_html(body) {
+        return Err(super::error::HTML_ANSWER.into());
+    }
+    serde_json::from_slice(body).map_err(|e| format!("the body is not the expected JSON ({e})"))
 }
 
 /// Converts membership rows, keeping those of `group_id` (and of `user_id` when given):

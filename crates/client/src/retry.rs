@@ -1,38 +1,57 @@
-//! When and how long to wait before retrying.
+//! How long to wait before retrying: exponential backoff, and a server's `Retry-After` read
+//! with a range (Coupa may not send it; a proxy may send anything).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use rand::Rng;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+/// The longest `Retry-After` honoured: a server asking for more is asking for too much.
+pub(crate) const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
 
-/// Exponential backoff with jitter: `base * 2^attempt`, capped at `max`, then a random
-/// fraction between half and all of it so concurrent readers do not retry in lockstep.
-pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
+/// Exponential backoff: `base * 2^attempt`, capped at `max`, times `jitter` (clamped to
+/// [0.5, 1]) so concurrent readers do not retry in lockstep.
+pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
     let exp = base.saturating_mul(2u32.saturating_pow(attempt.min(20)));
-    let capped = exp.min(max);
-    let factor = rand::thread_rng().gen_range(0.5..=1.0);
-    capped.mul_f64(factor)
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.5, 1.0)
+    } else {
+        1.0
+    };
+    // In integer nanoseconds: exact, and no float rounding above what a Duration holds.
+    let micro_parts = (jitter * 1_000_000.0) as u128;
+    let nanos = exp.min(max).as_nanos() * micro_parts / 1_000_000;
+    let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+    Duration::new(secs, (nanos % 1_000_000_000) as u32)
 }
 
-/// `Retry-After` in seconds, when present and numeric (Coupa may not send it).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let secs: f64 = v.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+/// A random backoff factor for [`backoff`].
+pub(crate) fn jitter() -> f64 {
+    use rand::Rng;
+    rand::thread_rng().gen_range(0.5..=1.0)
 }
 
-/// How long to wait after a 429: the server's `Retry-After` when given (capped at `max`,
-/// so a huge value cannot stall a run), else backoff.
-pub(crate) fn after_429(
-    headers: &HeaderMap,
-    attempt: u32,
-    base: Duration,
-    max: Duration,
-) -> Duration {
-    match retry_after(headers) {
-        Some(d) => d.min(max),
-        None => backoff(attempt, base, max),
+/// `Retry-After` as a wait: delta-seconds (fractions accepted) or an HTTP date relative to
+/// `now` (a date in the past is no wait), at most [`RETRY_AFTER_CAP`]. Anything else is `None`:
+/// back off as if the header were absent.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
     }
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for u64 is still "a very long time", which the cap answers.
+        let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(RETRY_AFTER_CAP));
+    }
+    if v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let secs: f64 = v.parse().ok()?;
+        let capped = secs.min(RETRY_AFTER_CAP.as_secs_f64());
+        return (capped.is_finite() && capped >= 0.0).then(|| Duration::from_secs_f64(capped));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(RETRY_AFTER_CAP),
+    )
 }
 
 #[cfg(test)]
@@ -44,26 +63,46 @@ mod tests {
         let base = Duration::from_millis(100);
         let max = Duration::from_secs(1);
         for attempt in 0..10 {
-            let d = backoff(attempt, base, max);
             let full = (base * 2u32.pow(attempt)).min(max);
-            assert!(d <= full && d >= full / 2, "{attempt}: {d:?}");
+            assert_eq!(backoff(attempt, base, max, 1.0), full);
+            assert_eq!(backoff(attempt, base, max, 0.5), full / 2);
+            assert_eq!(backoff(attempt, base, max, 7.0), full, "jitter is clamped");
+            assert_eq!(backoff(attempt, base, max, f64::NAN), full);
         }
+        // Huge settings never panic.
+        assert!(backoff(u32::MAX, Duration::MAX, Duration::MAX, 1.0) > Duration::from_secs(1));
+        let j = jitter();
+        assert!((0.5..=1.0).contains(&j), "{j}");
     }
 
     #[test]
-    fn retry_after_seconds() {
-        let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h), None);
-        h.insert(RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        assert_eq!(
-            after_429(&h, 0, Duration::from_millis(1), Duration::from_secs(2)),
-            Duration::from_secs(2)
-        );
-        h.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&h), None);
+    fn retry_after_table() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
+        let cases: &[(&str, Option<Duration>)] = &[
+            ("3", Some(Duration::from_secs(3))),
+            (" 3 ", Some(Duration::from_secs(3))),
+            ("0", Some(Duration::ZERO)),
+            ("1.5", Some(Duration::from_millis(1500))),
+            ("3600", Some(RETRY_AFTER_CAP)),
+            ("18446744073709551616", Some(RETRY_AFTER_CAP)),
+            ("1e400", None),
+            ("-1", None),
+            ("NaN", None),
+            ("inf", None),
+            ("1.2.3", None),
+            ("", None),
+            ("soon", None),
+            // 10 s after `now` (Wed, 21 Oct 2015 07:27:50 GMT).
+            (
+                "Wed, 21 Oct 2015 07:28:00 GMT",
+                Some(Duration::from_secs(10)),
+            ),
+            ("Wed, 21 Oct 2015 07:00:00 GMT", Some(Duration::ZERO)),
+            ("Wed, 21 Oct 2099 07:28:00 GMT", Some(RETRY_AFTER_CAP)),
+            ("Wed, 99 Oct 2015 07:28:00 GMT", None),
+        ];
+        for (v, want) in cases {
+            assert_eq!(parse_retry_after(v, now), *want, "{v:?}");
+        }
     }
 }

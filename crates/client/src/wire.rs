@@ -117,16 +117,29 @@ pub struct WireErrors {
     pub errors: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The OAuth2 token endpoint's answer.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The OAuth2 token endpoint's answer. Only `access_token` must be there; the rest is read
+/// loosely (a number may come as a string) and range-checked by the client. `Debug` hides the
+/// token.
+#[derive(Clone, Deserialize, Serialize)]
 pub struct WireToken {
     pub access_token: String,
-    #[serde(default)]
-    pub token_type: Option<String>,
-    #[serde(default)]
-    pub expires_in: Option<u64>,
-    #[serde(default)]
-    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for WireToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireToken")
+            .field("access_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 /// Scopes: reads need these.

@@ -6,11 +6,35 @@ use reqwest::Method;
 use coupa_access_core::model::Membership;
 
 use super::convert;
-use super::send::{Answer, Outcome, Policy};
+use super::request::{Answer, Call, Outcome};
+use super::retry;
 use super::wire::WireMembership;
 use super::{Client, CoupaError};
 
 const MEMBERSHIPS: &str = "/api/user_group_memberships";
+
+/// A membership write, and how to tell whether it happened.
+enum Write {
+    Create { user_id: u64, group_id: u64 },
+    Delete { membership_id: u64 },
+}
+
+/// A write that reached its goal.
+enum Written {
+    Created(Membership),
+    Deleted,
+}
+
+impl Write {
+    fn what(&self) -> String {
+        match self {
+            Write::Create { user_id, group_id } => {
+                format!("adding user {user_id} to group {group_id}")
+            }
+            Write::Delete { membership_id } => format!("removing membership {membership_id}"),
+        }
+    }
+}
 
 impl Client {
     /// Adds `user_id` to group `group_id` (`POST /api/user_group_memberships`).
@@ -19,91 +43,112 @@ impl Client {
         user_id: u64,
         group_id: u64,
     ) -> Result<Membership, CoupaError> {
-        let body = serde_json::json!({"user-id": user_id, "user-group-id": group_id});
-        let what = format!("adding user {user_id} to group {group_id}");
-        let mut unknowns = 0u32;
-        loop {
-            match self
-                .inner
-                .send(Method::POST, MEMBERSHIPS, Some(&body), Policy::Write)
-                .await?
-            {
-                Outcome::Answered(a) if a.status.is_success() => {
-                    return self.parse_membership(&a, MEMBERSHIPS)
-                }
-                Outcome::Answered(a) if matches!(a.status.as_u16(), 400 | 409 | 422) => {
-                    // Coupa refuses a duplicate ("has already been taken"): if the membership
-                    // exists, the goal is reached (apply converges when re-run).
-                    if let Some(m) = self.find_membership(user_id, group_id).await? {
-                        return Ok(m);
-                    }
-                    return Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a));
-                }
-                Outcome::Answered(a) => {
-                    return Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a))
-                }
-                Outcome::Unknown(detail) => {
-                    tracing::debug!(user_id, group_id, %detail, "membership create outcome unknown; checking");
-                    // Give a slow server a moment to finish what it may be doing, then look.
-                    self.pause(unknowns).await;
-                    if let Some(m) = self.find_membership(user_id, group_id).await? {
-                        return Ok(m);
-                    }
-                    unknowns += 1;
-                    if unknowns > self.inner.opts.max_retries {
-                        return Err(CoupaError::WriteUnconfirmed { what, detail });
-                    }
-                }
-            }
+        match self.write(Write::Create { user_id, group_id }).await? {
+            Written::Created(m) => Ok(m),
+            Written::Deleted => unreachable_write(),
         }
     }
 
     /// Removes a membership (`DELETE /api/user_group_memberships/:id`). A 405, or a 404 for a
     /// membership that exists, is [`CoupaError::DeleteRefused`].
     pub async fn delete_membership(&self, membership_id: u64) -> Result<(), CoupaError> {
-        let path = format!("{MEMBERSHIPS}/{membership_id}");
-        let what = format!("removing membership {membership_id}");
+        self.write(Write::Delete { membership_id })
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends `w`; when its outcome is unknown, waits a moment, looks whether it happened,
+    /// and only then sends it again — at most `max_retries` times.
+    async fn write(&self, w: Write) -> Result<Written, CoupaError> {
         let mut unknowns = 0u32;
         loop {
-            match self
-                .inner
-                .send(Method::DELETE, &path, None, Policy::Write)
-                .await?
-            {
-                Outcome::Answered(a) if a.status.is_success() => return Ok(()),
-                Outcome::Answered(a) if a.status.as_u16() == 405 => {
-                    return Err(CoupaError::DeleteRefused {
-                        membership_id,
-                        status: 405,
-                    })
+            let outcome = match &w {
+                Write::Create { user_id, group_id } => {
+                    let body = serde_json::json!({"user-id": user_id, "user-group-id": group_id});
+                    let call = Call::write(Method::POST, MEMBERSHIPS, Some(&body));
+                    self.inner.execute(&call).await?
                 }
-                Outcome::Answered(a) if a.status.as_u16() == 404 => {
-                    // Either already gone, or the tenant has no DELETE route: look.
-                    return if self.membership_exists(membership_id).await? {
-                        Err(CoupaError::DeleteRefused {
-                            membership_id,
-                            status: 404,
-                        })
-                    } else {
-                        Ok(())
-                    };
+                Write::Delete { membership_id } => {
+                    let path = format!("{MEMBERSHIPS}/{membership_id}");
+                    self.inner
+                        .execute(&Call::write(Method::DELETE, &path, None))
+                        .await?
                 }
-                Outcome::Answered(a) => {
-                    return Err(self.inner.status_error(&Method::DELETE, &path, &a))
-                }
-                Outcome::Unknown(detail) => {
-                    tracing::debug!(membership_id, %detail, "membership delete outcome unknown; checking");
-                    self.pause(unknowns).await;
-                    if !self.membership_exists(membership_id).await? {
-                        return Ok(());
-                    }
-                    unknowns += 1;
-                    if unknowns > self.inner.opts.max_retries {
-                        return Err(CoupaError::WriteUnconfirmed { what, detail });
-                    }
-                }
+            };
+            let detail = match outcome {
+                Outcome::Answered(a) => return self.answered(&w, a).await,
+                Outcome::Unknown(detail) => detail,
+            };
+            tracing::debug!(what = %w.what(), %detail, "write outcome unknown; checking");
+            // Give a slow server a moment to finish what it may be doing, then look.
+            let o = &self.inner.opts;
+            tokio::time::sleep(retry::backoff(
+                unknowns,
+                o.base_backoff,
+                o.max_backoff,
+                retry::jitter(),
+            ))
+            .await;
+            if let Some(done) = self.happened(&w).await? {
+                return Ok(done);
+            }
+            unknowns += 1;
+            if unknowns > o.max_retries {
+                return Err(CoupaError::WriteUnconfirmed {
+                    what: w.what(),
+                    detail,
+                });
             }
         }
+    }
+
+    /// What a final answer to `w` means.
+    async fn answered(&self, w: &Write, a: Answer) -> Result<Written, CoupaError> {
+        let code = a.status.as_u16();
+        match *w {
+            Write::Create { .. } if a.status.is_success() => {
+                self.parse_membership(&a, MEMBERSHIPS).map(Written::Created)
+            }
+            Write::Create { .. } if matches!(code, 400 | 409 | 422) => {
+                // Coupa refuses a duplicate ("has already been taken"): if the membership
+                // exists, the goal is reached (apply converges when re-run).
+                match self.happened(w).await? {
+                    Some(done) => Ok(done),
+                    None => Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a)),
+                }
+            }
+            Write::Create { .. } => Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a)),
+            Write::Delete { .. } if a.status.is_success() => Ok(Written::Deleted),
+            Write::Delete { membership_id } if code == 405 => Err(CoupaError::DeleteRefused {
+                membership_id,
+                status: 405,
+            }),
+            // Either already gone, or the tenant has no DELETE route: look.
+            Write::Delete { membership_id } if code == 404 => match self.happened(w).await? {
+                Some(done) => Ok(done),
+                None => Err(CoupaError::DeleteRefused {
+                    membership_id,
+                    status: 404,
+                }),
+            },
+            Write::Delete { membership_id } => {
+                let path = format!("{MEMBERSHIPS}/{membership_id}");
+                Err(self.inner.status_error(&Method::DELETE, &path, &a))
+            }
+        }
+    }
+
+    /// Whether `w`'s goal holds in Coupa now.
+    async fn happened(&self, w: &Write) -> Result<Option<Written>, CoupaError> {
+        Ok(match *w {
+            Write::Create { user_id, group_id } => self
+                .find_membership(user_id, group_id)
+                .await?
+                .map(Written::Created),
+            Write::Delete { membership_id } => {
+                (!self.membership_exists(membership_id).await?).then_some(Written::Deleted)
+            }
+        })
     }
 
     /// The membership of `user_id` in `group_id`, if Coupa has one.
@@ -132,11 +177,7 @@ impl Client {
     /// `GET /api/user_group_memberships/:id`: 200 -> true, 404 -> false.
     async fn membership_exists(&self, membership_id: u64) -> Result<bool, CoupaError> {
         let path = format!("{MEMBERSHIPS}/{membership_id}");
-        match self
-            .inner
-            .send(Method::GET, &path, None, Policy::Idempotent)
-            .await?
-        {
+        match self.inner.execute(&Call::get(&path)).await? {
             Outcome::Answered(a) if a.status.is_success() => Ok(true),
             Outcome::Answered(a) if a.status.as_u16() == 404 => Ok(false),
             Outcome::Answered(a) => Err(self.inner.status_error(&Method::GET, &path, &a)),
@@ -152,7 +193,9 @@ impl Client {
             serde_json::from_slice(&a.body).map_err(|e| CoupaError::Decode {
                 method: "POST".into(),
                 path: path.into(),
-                detail: format!("the body is not a membership ({e})"),
+                detail: self
+                    .inner
+                    .redact(&format!("the body is not a membership ({e})")),
             })?;
         convert::membership(w).map_err(|detail| CoupaError::Decode {
             method: "POST".into(),
@@ -160,14 +203,11 @@ impl Client {
             detail,
         })
     }
+}
 
-    async fn pause(&self, attempt: u32) {
-        let o = &self.inner.opts;
-        tokio::time::sleep(super::retry::backoff(
-            attempt,
-            o.base_backoff,
-            o.max_backoff,
-        ))
-        .await;
-    }
+/// `create_membership` only ever gets `Written::Created` back.
+fn unreachable_write() -> Result<Membership, CoupaError> {
+    Err(CoupaError::Setup(
+        "internal error: a create answered as a delete".into(),
+    ))
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -14,11 +14,14 @@ use serde_json::json;
 use super::format::{Body, Format};
 use super::state::{lock, Shared};
 
-/// An issued access token.
+/// An issued access token. Times follow tokio's clock, so tests on a paused clock see tokens
+/// age and expire.
 #[derive(Debug, Clone)]
 pub struct Token {
     pub scopes: BTreeSet<String>,
-    pub expires_at: Instant,
+    pub issued_at: Instant,
+    /// `None`: a lifetime too long to reach.
+    pub expires_at: Option<Instant>,
 }
 
 /// The scope a route needs, by method and route template (as in API-NOTES' scope table).
@@ -70,10 +73,19 @@ pub fn check_bearer(
             format,
         ));
     };
-    if Instant::now() >= granted.expires_at {
+    let now = Instant::now();
+    if granted.expires_at.is_some_and(|at| now >= at) {
         return Err(unauthorized(
             "invalid_token",
             "The access token expired",
+            format,
+        ));
+    }
+    if now.duration_since(granted.issued_at) < shared.config.faults.token_warmup {
+        shared.count("401 warmup");
+        return Err(unauthorized(
+            "invalid_token",
+            "The access token is not active yet",
             format,
         ));
     }
@@ -144,18 +156,26 @@ pub async fn token(
     }
     let lifetime = config.faults.token_lifetime;
     let access_token = random_token();
+    let now = Instant::now();
     lock(&shared.tokens).insert(
         access_token.clone(),
         Token {
             scopes: scopes.clone(),
-            expires_at: Instant::now() + lifetime,
+            issued_at: now,
+            // A lifetime past what the clock holds never ends (u64::MAX seconds must not panic).
+            expires_at: now.checked_add(lifetime),
         },
     );
+    let expires_in = config
+        .faults
+        .token_expires_in_raw
+        .clone()
+        .unwrap_or_else(|| json!(lifetime.as_secs()));
     let scope = scopes.into_iter().collect::<Vec<_>>().join(" ");
     let body = json!({
         "access_token": access_token,
         "token_type": "bearer",
-        "expires_in": lifetime.as_secs(),
+        "expires_in": expires_in,
         "scope": scope,
         "created_at": chrono::Utc::now().timestamp(),
     });

@@ -58,7 +58,7 @@ pub async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
     let format = Format::from_headers(req.headers());
     if !lock(&shared.limiter).admit(Instant::now()) {
         shared.count("429");
-        return too_many_requests(faults.retry_after, format);
+        return too_many_requests(faults, format);
     }
     if lock(&shared.faults).should_fail() {
         shared.count("fault");
@@ -71,14 +71,54 @@ pub async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
     next.run(req).await
 }
 
-fn too_many_requests(retry_after: Option<u64>, format: Format) -> Response {
+fn too_many_requests(faults: &super::Faults, format: Format) -> Response {
     let mut resp = Body::errors(StatusCode::TOO_MANY_REQUESTS, "base", "Rate limit exceeded")
         .into_response(format);
-    if let Some(secs) = retry_after {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    let value = match &faults.retry_after_raw {
+        // Text a header cannot carry (a newline) is sent as no header.
+        Some(raw) => HeaderValue::from_bytes(raw.as_bytes()).ok(),
+        None => faults.retry_after.map(HeaderValue::from),
+    };
+    if let Some(v) = value {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
+}
+
+/// With `echo_requests`, an error answer becomes plain text quoting the request first (method,
+/// path, `Authorization` and every other header, the body), then the original answer.
+pub async fn echo(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if !shared.config.faults.echo_requests {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut echo = format!("request echo: {} {}", parts.method, parts.uri);
+    let mut headers: Vec<_> = parts.headers.iter().collect();
+    headers.sort_by_key(|(k, _)| *k != header::AUTHORIZATION);
+    for (k, v) in headers {
+        echo.push_str(&format!("; {k}: {}", String::from_utf8_lossy(v.as_bytes())));
+    }
+    echo.push_str(&format!("; body: {}", String::from_utf8_lossy(&bytes)));
+    let resp = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if resp.status().as_u16() < 400 {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let answer = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let text = format!("{echo}; answer: {}", String::from_utf8_lossy(&answer));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(text))
 }
 
 /// A gateway-style error page, as a load balancer in front of Coupa sends it.

@@ -66,7 +66,8 @@ impl Default for SandboxConfig {
     }
 }
 
-/// Faults injected into API answers (never into `/oauth2/token`, except `token_lifetime`).
+/// Faults injected into API answers (never into `/oauth2/token`, except the token options and
+/// `echo_requests`).
 #[derive(Debug, Clone)]
 pub struct Faults {
     /// Added to every API answer.
@@ -88,6 +89,18 @@ pub struct Faults {
     pub delete_disabled: bool,
     /// Creating a membership for these user ids answers 400 in Coupa's error shape.
     pub reject_users: BTreeSet<u64>,
+    /// Tokens younger than this are refused with 401, as Coupa may refuse a token in the
+    /// first seconds after issuing it (it asks for a five-second buffer).
+    pub token_warmup: Duration,
+    /// The `Retry-After` header text sent with 429 instead of `retry_after` (any text, for
+    /// hostile values: `"-1"`, `"99999999999999999999"`, an HTTP date, garbage).
+    pub retry_after_raw: Option<String>,
+    /// The `expires_in` value of token answers instead of `token_lifetime`'s seconds (any
+    /// JSON: `-5`, `1e300`, `"soon"`); tokens still live `token_lifetime`.
+    pub token_expires_in_raw: Option<serde_json::Value>,
+    /// Error answers (4xx/5xx, the token endpoint's too) quote the request back: method,
+    /// path, every header including `Authorization`, and the body — as a careless proxy might.
+    pub echo_requests: bool,
 }
 
 impl Default for Faults {
@@ -102,6 +115,10 @@ impl Default for Faults {
             token_lifetime: Duration::from_secs(86_399),
             delete_disabled: false,
             reject_users: BTreeSet::new(),
+            token_warmup: Duration::ZERO,
+            retry_after_raw: None,
+            token_expires_in_raw: None,
+            echo_requests: false,
         }
     }
 }

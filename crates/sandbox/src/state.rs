@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
+use tokio::time::Instant as TokioInstant;
+
 use coupa_access_core::model::{Live, User};
 
 use super::auth::Token;
@@ -162,9 +164,9 @@ impl Shared {
     }
 
     pub fn expire_tokens(&self) {
-        let now = Instant::now();
+        let now = TokioInstant::now();
         for t in lock(&self.tokens).values_mut() {
-            t.expires_at = now;
+            t.expires_at = Some(now);
         }
     }
 }

@@ -43,6 +43,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     api.route("/oauth2/token", post(auth::token))
         .route_layer(from_fn_with_state(shared.clone(), gate::count))
         .fallback(gate::not_found)
+        .layer(from_fn_with_state(shared.clone(), gate::echo))
         .with_state(shared)
 }
 

@@ -11,7 +11,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         // A snapshot does not prove which instance it came from, so its plan names the
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
         Some(path) => (
-            common::read_snapshot(path)?,
+            common::read_snapshot(path)?.0,
             format!("snapshot:{}", path.display()),
         ),
         None => {

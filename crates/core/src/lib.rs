@@ -5,10 +5,16 @@
 //! - [`policy`]: policy YAML from in-memory files into `Desired`, with miette diagnostics, and
 //!   the checks of a `Desired` against `Live`.
 //! - [`plan`]: `diff(&Desired, &Live) -> Plan`, the removal guards, fingerprints.
+//! - [`drift`]: extra and missing access per target and person, coverage, recent memberships.
+//! - [`export`]: `&Live -> policy YAML` that reproduces it (bootstrap a policy repository).
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
+//! - [`snapshot`]: the snapshot file: live state with its source instance and time.
 #![deny(unsafe_code)] // forbid once policy::yaml no longer wraps libyaml by hand
 
+pub mod drift;
+pub mod export;
 pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod render;
+pub mod snapshot;

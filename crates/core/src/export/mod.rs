@@ -78,10 +78,27 @@ pub struct ExportFailed(pub Vec<ExportError>);
 /// What every file needs while it is written.
 struct Cx<'a> {
     ix: &'a LiveIndex<'a>,
-    /// How each user is named in the policy.
-    names: BTreeMap<u64, String>,
+    /// How each user is named in the policy, as a YAML scalar.
+    names: BTreeMap<u64, Name>,
     opts: &'a ExportOptions,
     problems: Vec<ExportError>,
+}
+
+/// A user's identity in the policy: as written, folded (for sorting and clashes) and as YAML.
+struct Name {
+    raw: String,
+    folded: String,
+    yaml: String,
+}
+
+impl Name {
+    fn new(identity: &str) -> Name {
+        Name {
+            raw: identity.to_string(),
+            folded: fold(identity),
+            yaml: scalar(identity),
+        }
+    }
 }
 
 /// One target to write: its name as Coupa spells it, notes for its key, and its holders.
@@ -240,16 +257,17 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
     }
 }
 
-/// How each user is named in the policy: the login when it finds exactly them, else the email.
-fn identities(ix: &LiveIndex<'_>) -> BTreeMap<u64, String> {
+/// How each user is named in the policy, as a YAML scalar: the login when it finds exactly
+/// them, else the email.
+fn identities(ix: &LiveIndex<'_>) -> BTreeMap<u64, Name> {
     let mut out = BTreeMap::new();
     for u in &ix.live.users {
         let finds_them =
             |s: &str| !s.is_empty() && matches!(ix.user(s), UserMatch::One(v) if v.id == u.id);
         if finds_them(&u.login) {
-            out.insert(u.id, u.login.clone());
+            out.insert(u.id, Name::new(&u.login));
         } else if finds_them(&u.email) {
-            out.insert(u.id, u.email.clone());
+            out.insert(u.id, Name::new(&u.email));
         }
         // Users nobody can name are a problem only when a chosen target lists them (`render`).
     }
@@ -342,7 +360,7 @@ fn render(
                 "    # membership {mid} names user id {uid}, which Coupa did not return"
             );
         }
-        let mut members: Vec<(&User, &String)> = Vec::with_capacity(e.holders.len());
+        let mut members: Vec<(&User, &Name)> = Vec::with_capacity(e.holders.len());
         for u in e.holders.iter().filter_map(|id| ix.user_by_id(*id)) {
             match names.get(&u.id) {
                 Some(n) => members.push((u, n)),
@@ -357,13 +375,13 @@ fn render(
                 }
             }
         }
-        members.sort_by(|(_, a), (_, b)| (fold(a), a).cmp(&(fold(b), b)));
+        members.sort_by(|(_, a), (_, b)| (&a.folded, &a.raw).cmp(&(&b.folded, &b.raw)));
         for pair in members.windows(2) {
-            if fold(pair[0].1) == fold(pair[1].1) {
+            if pair[0].1.folded == pair[1].1.folded {
                 problems.push(ExportError::CaseClash {
                     kind: "login",
-                    first: pair[0].1.clone(),
-                    second: pair[1].1.clone(),
+                    first: pair[0].1.raw.clone(),
+                    second: pair[1].1.raw.clone(),
                 });
             }
         }
@@ -374,7 +392,7 @@ fn render(
         text.push_str("    members:\n");
         for (u, name) in members {
             members_total += 1;
-            let _ = write!(text, "      - {}", scalar(name));
+            let _ = write!(text, "      - {}", name.yaml);
             if !u.active {
                 text.push_str("  # inactive in Coupa");
             }

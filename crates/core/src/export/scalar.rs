@@ -7,6 +7,11 @@
 
 /// One string as a one-line YAML scalar.
 pub fn scalar(s: &str) -> String {
+    // Most logins and names are plain words: no need to ask the emitter (exports list
+    // hundreds of thousands of members).
+    if is_simple(s) && plain_is_safe(s) {
+        return s.to_string();
+    }
     if s.chars().any(|c| c.is_control()) {
         // A JSON string is a valid YAML double-quoted scalar, escapes included.
         return serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""));
@@ -24,6 +29,16 @@ pub fn scalar(s: &str) -> String {
 const SPECIAL_WORDS: [&str; 13] = [
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "nan", "inf", "<<",
 ];
+
+/// Letters, digits, `.`, `_`, `@`, `-`, `+` and inner single spaces, starting with a letter:
+/// YAML reads these plain as the same string unless `plain_is_safe` objects (`yes`, `null`).
+fn is_simple(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-' | '+' | ' '))
+}
 
 /// A conservative test for a plain (unquoted) scalar: no surprises for any reader.
 fn plain_is_safe(s: &str) -> bool {
@@ -65,6 +80,16 @@ mod tests {
             );
         }
         assert_eq!(scalar("it's: odd"), "'it''s: odd'");
+        // The fast path agrees with the emitter on simple names.
+        for simple in [
+            "alice",
+            "AP Clerks",
+            "jean-luc.o_neil+x@acme.com",
+            "Group 00",
+        ] {
+            let emitted = serde_yaml::to_string(simple).unwrap();
+            assert_eq!(format!("{}\n", scalar(simple)), emitted);
+        }
         assert_eq!(scalar("two\nlines"), "\"two\\nlines\"");
     }
 }

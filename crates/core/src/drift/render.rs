@@ -186,7 +186,8 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
         return;
     }
     heading(out, "By target", style);
-    for t in drifted {
+    let left_out = drifted.len().saturating_sub(LIST_CAP);
+    for t in drifted.into_iter().take(LIST_CAP) {
         let mode = match t.mode {
             Governance::Authoritative => "authoritative",
             Governance::Additive => "additive",
@@ -272,6 +273,7 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             style,
         );
     }
+    more(out, left_out, "targets", style);
 }
 
 fn capital(word: &str) -> String {

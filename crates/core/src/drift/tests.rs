@@ -243,3 +243,21 @@ fn long_lists_are_capped_in_text_and_markdown_with_exact_counts_and_complete_in_
     );
     assert!(s < t && t < p);
 }
+
+#[test]
+fn many_drifted_targets_are_capped_too() {
+    let mut l = live();
+    let mut policy = String::from("groups:\n");
+    for g in 0..60u64 {
+        l.groups.push(Group::new(500 + g, &format!("G{g:02}")));
+        l.memberships
+            .push(membership(7000 + g, 2, 500 + g, "2026-01-02T00:00:00Z"));
+        policy.push_str(&format!("  G{g:02}:\n    members: []\n"));
+    }
+    let r = drift(&desired(&policy), &l, None).unwrap();
+    assert_eq!(r.summary.targets_drifted, 60);
+    let text = text(&r);
+    assert!(text.contains("… and 10 more targets"), "{text}");
+    assert!(!text.contains("Group \"G55\""), "{text}");
+    assert_eq!(r.targets.len(), 60, "JSON stays complete");
+}

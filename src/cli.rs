@@ -55,6 +55,18 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check the policy files offline; with credentials, also resolve every name against Coupa.
     Validate(ValidateArgs),
+    /// Report live access that differs from policy: extra and missing, with when it appeared,
+    /// coverage and unmanaged groups.
+    ///
+    /// Exit codes: 0 success, 1 error; with --detailed-exitcode, 2 means there is drift.
+    Drift(DriftArgs),
+    /// Write policy YAML that reproduces today's live state (to bootstrap a policy repository).
+    ///
+    /// Writes groups.yaml (every group unless --groups says otherwise), roles.yaml (with --roles)
+    /// and licenses.yaml (with --licenses) into --out-dir. Members are Coupa logins, sorted.
+    Export(ExportArgs),
+    /// Render a saved plan (from `plan --out`).
+    Show(ShowArgs),
     /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
     Snapshot(SnapshotArgs),
     /// Serve a local Coupa-compatible API for rehearsals and tests.
@@ -160,8 +172,84 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Folder of policy YAML files (every *.yaml under it is read).
+    #[arg(long, default_value = "policies")]
+    pub policies: PathBuf,
+    /// Output format on stdout (json is versioned and complete; text and markdown cap long lists).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 2 when there is drift (0 when none, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Report against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    /// Also list memberships created since this date (YYYY-MM-DD or RFC 3339), in any group.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Mode written into exported policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportMode {
+    /// Members not listed are removed (the policy default).
+    Authoritative,
+    /// Listed members are added; nobody is removed.
+    Additive,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Folder to write groups.yaml, roles.yaml and licenses.yaml into (created if missing).
+    #[arg(long, default_value = "policies")]
+    pub out_dir: PathBuf,
+    /// Groups to export, by name pattern (`*` any run of characters, `?` one; case-insensitive).
+    /// Default: every group.
+    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    pub groups: Vec<String>,
+    /// Roles to export, by name pattern (`*` for all). Default: none.
+    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    pub roles: Vec<String>,
+    /// Licenses to export, by key pattern (`expense`, `*` for all). Default: none.
+    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    pub licenses: Vec<String>,
+    /// Mode written for every exported group, role and license.
+    #[arg(long, value_enum, default_value_t = ExportMode::Authoritative)]
+    pub mode: ExportMode,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Export offline from a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Formats for `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    /// For people at a terminal.
+    Text,
+    /// For pull-request comments.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file from `plan --out`.
+    pub plan: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Where to write the snapshot JSON.
+    /// Where to write the snapshot JSON (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
     #[command(flatten)]

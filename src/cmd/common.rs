@@ -14,6 +14,7 @@ use coupa_access_core::model::{Desired, Live, Origin, Plan};
 use coupa_access_core::plan::{self, PlanFailure};
 use coupa_access_core::policy::{self, PolicyDiagnostic};
 use coupa_access_core::render;
+use coupa_access_core::snapshot::SnapshotMeta;
 
 /// Problems found when checking policy names against live Coupa, reported together.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -121,12 +122,13 @@ pub async fn read_live(
     Ok(live)
 }
 
-/// Reads a snapshot file written by `coupa-access snapshot`.
-pub fn read_snapshot(path: &Path) -> miette::Result<Live> {
+/// Reads a snapshot file written by `coupa-access snapshot` (or a bare live-state JSON, as
+/// earlier versions wrote and the sandbox's tenant files are), with where and when it was taken.
+pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read snapshot {}", path.display()))?;
-    serde_json::from_str(&text)
+    coupa_access_core::snapshot::from_json(&text)
         .into_diagnostic()
         .wrap_err_with(|| format!("{} is not a coupa-access snapshot", path.display()))
 }

@@ -5,8 +5,11 @@ mod apply;
 mod common;
 mod completions;
 mod demo;
+mod drift;
+mod export;
 mod plan;
 mod sandbox;
+mod show;
 mod snapshot;
 mod validate;
 
@@ -105,6 +108,9 @@ pub fn main() -> i32 {
             Command::Plan(args) => plan::run(args, out).await,
             Command::Apply(args) => apply::run(args, out).await,
             Command::Validate(args) => validate::run(args, out).await,
+            Command::Drift(args) => drift::run(args, out).await,
+            Command::Export(args) => export::run(args, out).await,
+            Command::Show(args) => show::run(args, out),
             Command::Snapshot(args) => snapshot::run(args, out).await,
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Demo(args) => demo::run(args, out).await,

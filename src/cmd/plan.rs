@@ -11,14 +11,22 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
     let (live, origin) = match &args.snapshot {
         // A snapshot does not prove which instance it came from, so its plan names the
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
-        Some(path) => (
-            common::read_snapshot(path)?,
-            Origin::Snapshot {
-                path: path.display().to_string(),
-                domain: None,
-                taken_at: None,
-            },
-        ),
+        Some(path) => {
+            let (live, meta) = common::read_snapshot(path)?;
+            let taken_at = meta
+                .taken_at
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc));
+            (
+                live,
+                Origin::Snapshot {
+                    path: path.display().to_string(),
+                    domain: meta.domain,
+                    taken_at,
+                },
+            )
+        }
         None => {
             let mut client = connect(&args.connection, Access::Read)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;

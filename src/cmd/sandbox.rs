@@ -10,7 +10,7 @@ use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
 
 pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
     let tenant = match &args.tenant {
-        Some(path) => common::read_snapshot(path)?,
+        Some(path) => common::read_snapshot(path)?.0,
         None => sample_tenant(),
     };
     let mut config = SandboxConfig {

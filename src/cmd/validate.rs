@@ -17,7 +17,7 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     .join(", ");
     let against = if let Some(path) = &args.snapshot {
         Some((
-            common::read_snapshot(path)?,
+            common::read_snapshot(path)?.0,
             format!("snapshot {}", path.display()),
         ))
     } else if args.connection.any_given() {

@@ -1,7 +1,6 @@
 //! `snapshot` round trip and colour handling, through the real binary.
 
 use crate::common::*;
-use coupa_access_core::model::Live;
 use coupa_access_sandbox::{sample_tenant, Faults};
 
 #[test]
@@ -15,8 +14,16 @@ fn snapshot_of_a_running_sandbox_reproduces_its_tenant() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let snap: Live = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (snap, meta) = coupa_access_core::snapshot::from_json(&text).unwrap();
     assert_eq!(snap, sample_tenant());
+    assert_eq!(meta.format_version, Some(1));
+    assert_eq!(meta.domain.as_deref(), Some(&*sb.sandbox.url()));
+    assert_eq!(
+        meta.tool_version.as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert!(meta.taken_at.is_some());
     // Nothing else was left behind (the file is written through a temporary and renamed).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
@@ -106,5 +113,77 @@ fn plan_reads_memberships_only_of_managed_groups_and_snapshot_reads_all() {
     assert!(
         all > sample_tenant().memberships.len() as u64 / 50,
         "snapshot reads every page: {all}"
+    );
+}
+
+#[test]
+fn snapshot_to_standard_output_carries_its_metadata() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let out = sb
+        .cmd()
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .args(["snapshot", "--out", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["format_version"], 1);
+    assert_eq!(j["kind"], "snapshot");
+    assert_eq!(j["domain"], sb.sandbox.url());
+    assert_eq!(j["taken_at"], "2026-01-01T00:00:00Z");
+    assert_eq!(j["users"].as_array().unwrap().len(), tenant().users.len());
+    assert!(stderr_of(&out).contains("written to standard output"));
+}
+
+#[test]
+fn show_renders_a_saved_plan_like_plan_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    // A bare live-state file (what earlier versions wrote) still loads.
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = policies(&[(
+        "g.yaml",
+        "groups:\n  AP Clerks:\n    members: [alice, dave]\n",
+    )]);
+    let plan_file = dir.path().join("plan.json");
+    for format in ["text", "markdown"] {
+        let planned = bin()
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .args([
+                "plan",
+                "--snapshot",
+                path_str(&snap),
+                "--policies",
+                path_str(pol.path()),
+            ])
+            .args(["--format", format, "--out", path_str(&plan_file)])
+            .output()
+            .unwrap();
+        assert_eq!(planned.status.code(), Some(0), "{}", stderr_of(&planned));
+        let shown = bin()
+            .args(["show", path_str(&plan_file), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(shown.status.code(), Some(0), "{}", stderr_of(&shown));
+        assert_eq!(stdout_of(&shown), stdout_of(&planned), "{format}");
+        assert!(stdout_of(&shown).contains("dave"));
+    }
+
+    // A file that is not a plan, or a newer plan, is refused naming the file.
+    std::fs::write(&plan_file, "{\"format_version\": 9}").unwrap();
+    let out = bin().args(["show", path_str(&plan_file)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("format_version 9"),
+        "{}",
+        stderr_of(&out)
+    );
+    std::fs::write(&plan_file, "[]").unwrap();
+    let out = bin().args(["show", path_str(&plan_file)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("is not a coupa-access plan file"),
+        "{}",
+        stderr_of(&out)
     );
 }

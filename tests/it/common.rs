@@ -151,3 +151,78 @@ pub fn stderr_of(out: &std::process::Output) -> String {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// A generated tenant of `users` users (deterministic): every seventh inactive, 40 groups of
+/// which a user joins two to four, one project, five roles and a few licenses each; membership
+/// dates spread over 2025.
+pub fn generated_tenant(users: u64) -> Live {
+    let licenses = License::ALL;
+    let mut live = Live {
+        groups: (0..40)
+            .map(|g| group(1000 + g, &format!("Group {g:02}")))
+            .collect(),
+        projects: vec![group(2000, "Rollout Project")],
+        roles: (0..5)
+            .map(|r| Role::new(1 + r, &format!("Role {r}"), r == 0))
+            .collect(),
+        ..Live::default()
+    };
+    let mut next_membership = 1_000_000;
+    for id in 1..=users {
+        let mut u = user(
+            id,
+            &format!("user{id:05}"),
+            &format!("User{id:05}@Acme.com"),
+            id % 7 != 0,
+        );
+        u.roles = [1 + id % 5, 1 + (id / 5) % 5].into();
+        u.licenses = [
+            licenses[(id % 15) as usize],
+            licenses[((id / 15) % 15) as usize],
+        ]
+        .into();
+        live.users.push(u);
+        for k in 0..(2 + id % 3) {
+            let gid = 1000 + (id * 7 + k * 13) % 40;
+            next_membership += 1;
+            live.memberships.push(Membership {
+                id: next_membership,
+                user_id: id,
+                group_id: gid,
+                created_at: Some(format!(
+                    "2025-{:02}-{:02}T08:00:00+00:00",
+                    1 + id % 12,
+                    1 + id % 28
+                )),
+                owner: false,
+                participant: None,
+            });
+        }
+    }
+    live
+}
+
+impl TestSandbox {
+    /// A sandbox serving `live` without a rate limit (large tenants read quickly).
+    pub fn start_unlimited(live: Live) -> TestSandbox {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = SandboxConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            rate_per_second: 1e6,
+            burst: 100_000,
+            ..SandboxConfig::default()
+        };
+        let sandbox = runtime
+            .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))
+            .expect("sandbox starts");
+        TestSandbox {
+            sandbox,
+            _runtime: runtime,
+        }
+    }
+}

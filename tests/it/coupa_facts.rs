@@ -19,10 +19,7 @@ fn sample_read_back() -> Live {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = std::fs::read_to_string(&snap).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    // A snapshot may wrap the live state with metadata; accept both shapes.
-    let live = v.get("live").cloned().unwrap_or(v);
-    serde_json::from_value(live).unwrap()
+    coupa_access_core::snapshot::from_json(&text).unwrap().0
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 mod cli_apply;
 mod cli_basics;
+mod cli_drift;
+mod cli_export;
 mod cli_plan_files;
 mod cli_snapshot;
 mod client_cli_secret;

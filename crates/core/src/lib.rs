@@ -7,10 +7,16 @@
 //!   the checks of a `Desired` against `Live`.
 //! - [`plan`]: the plan use case `make(&Desired, &Live, Origin, now) -> Plan` (check, diff,
 //!   guards, stamp; the caller's clock), the removal guards, fingerprints.
+//! - [`drift`]: extra and missing access per target and person, coverage, recent memberships.
+//! - [`export`]: `&Live -> policy YAML` that reproduces it (bootstrap a policy repository).
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
+//! - [`snapshot`]: the snapshot file: live state with its source instance and time.
 #![forbid(unsafe_code)]
 
+pub mod drift;
+pub mod export;
 pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod render;
+pub mod snapshot;

@@ -1,0 +1,415 @@
+//! Drift as text (terminals, logs), markdown (issues, PR comments) and JSON (complete).
+//! Text and markdown put the summary first, then each target, then each person, and cap long
+//! lists so a 100,000-user tenant stays readable, saying exactly how many rows were left out.
+
+use std::fmt::Write as _;
+
+use super::report::*;
+
+/// Rows shown per list in text and markdown; JSON is always complete.
+pub const LIST_CAP: usize = 50;
+
+/// The versioned drift JSON, complete, ending in a newline.
+pub fn json(report: &DriftReport) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Which of text or markdown is being written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Text,
+    Markdown,
+}
+
+/// For people at a terminal.
+pub fn text(report: &DriftReport) -> String {
+    render(report, Style::Text)
+}
+
+/// For issues and pull-request comments.
+pub fn markdown(report: &DriftReport) -> String {
+    render(report, Style::Markdown)
+}
+
+/// `1234567` as `1,234,567`.
+fn n(v: usize) -> String {
+    let digits = v.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(v: usize, one: &str, many: &str) -> String {
+    format!("{} {}", n(v), if v == 1 { one } else { many })
+}
+
+/// Escapes text for a markdown table cell or inline text.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#'
+        ) {
+            out.push('\\');
+        }
+        if c.is_control() {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Control characters in names from Coupa never reach the terminal raw.
+fn plain(s: &str) -> String {
+    crate::render::printable_str(s).into_owned()
+}
+
+fn name(s: &str, style: Style) -> String {
+    match style {
+        Style::Text => format!("\"{}\"", plain(s)),
+        Style::Markdown => format!("**{}**", md(s)),
+    }
+}
+
+fn who(s: &str, style: Style) -> String {
+    match style {
+        Style::Text => plain(s),
+        Style::Markdown => md(s),
+    }
+}
+
+fn more(out: &mut String, left: usize, what: &str, style: Style) {
+    if left > 0 {
+        let line = format!(
+            "… and {} more {what} (all of them in --format json)",
+            n(left)
+        );
+        match style {
+            Style::Text => {
+                let _ = writeln!(out, "  {line}");
+            }
+            Style::Markdown => {
+                let _ = writeln!(out, "\n_{line}_");
+            }
+        }
+    }
+}
+
+fn heading(out: &mut String, text: &str, style: Style) {
+    match style {
+        Style::Text => {
+            let _ = writeln!(out, "\n{text}");
+        }
+        Style::Markdown => {
+            let _ = writeln!(out, "\n### {text}\n");
+        }
+    }
+}
+
+fn render(r: &DriftReport, style: Style) -> String {
+    let mut out = String::new();
+    let s = &r.summary;
+    let c = &r.coverage;
+    if style == Style::Markdown {
+        out.push_str("## coupa-access drift\n\n");
+    }
+    let _ = writeln!(
+        out,
+        "Drift of {} against policy {} at {}.",
+        who(&r.domain, style),
+        who(&r.policy_digest, style),
+        who(&r.generated_at, style)
+    );
+    if style == Style::Markdown {
+        out.push('\n');
+    }
+    if s.has_drift() {
+        let _ = writeln!(
+            out,
+            "Summary: {} extra, {} missing ({} reported only) in {} of {}; {} affected.",
+            n(s.extra),
+            n(s.missing),
+            n(s.reported_only),
+            n(s.targets_drifted),
+            plural(s.targets_managed, "managed target", "managed targets"),
+            plural(s.people, "person", "people")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Summary: no drift: live access matches policy for all {}.",
+            plural(s.targets_managed, "managed target", "managed targets")
+        );
+    }
+    if style == Style::Markdown {
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "Coverage: {} of {} managed ({} authoritative); {} of {} in managed groups ({} governed \
+         authoritatively); {} unmanaged.",
+        n(c.groups_managed),
+        plural(c.groups_total, "group", "groups"),
+        n(c.groups_authoritative),
+        n(c.memberships_managed),
+        plural(c.memberships_total, "membership", "memberships"),
+        n(c.memberships_governed),
+        plural(c.unmanaged_groups.len(), "group", "groups")
+    );
+
+    targets(&mut out, r, style);
+    people(&mut out, r, style);
+    unmanaged(&mut out, r, style);
+    if let Some(since) = &r.since {
+        recent(&mut out, since, style);
+    }
+    out
+}
+
+fn targets(out: &mut String, r: &DriftReport, style: Style) {
+    let drifted: Vec<&TargetDrift> = r
+        .targets
+        .iter()
+        .filter(|t| !t.extra.is_empty() || !t.missing.is_empty() || t.not_governed > 0)
+        .collect();
+    if drifted.is_empty() {
+        return;
+    }
+    heading(out, "By target", style);
+    let left_out = drifted.len().saturating_sub(LIST_CAP);
+    for t in drifted.into_iter().take(LIST_CAP) {
+        let mode = match t.mode {
+            Governance::Authoritative => "authoritative",
+            Governance::Additive => "additive",
+        };
+        let reported = if t.applies { "" } else { ", reported only" };
+        let kind = t.kind.word();
+        let title = format!(
+            "{} {} ({mode}{reported})",
+            capital(kind),
+            name(&t.target, style)
+        );
+        match style {
+            Style::Text => {
+                let _ = writeln!(
+                    out,
+                    "{title}: {} extra, {} missing",
+                    n(t.extra.len()),
+                    n(t.missing.len())
+                );
+            }
+            Style::Markdown => {
+                let _ = writeln!(
+                    out,
+                    "- {title}: {} extra, {} missing",
+                    n(t.extra.len()),
+                    n(t.missing.len())
+                );
+            }
+        }
+        if t.not_governed > 0 {
+            let line = format!(
+                "{} the policy does not list: not governed (additive)",
+                plural(t.not_governed, "holder", "holders")
+            );
+            match style {
+                Style::Text => {
+                    let _ = writeln!(out, "  {line}");
+                }
+                Style::Markdown => {
+                    let _ = writeln!(out, "  - {line}");
+                }
+            }
+        }
+        let rows = t
+            .extra
+            .iter()
+            .map(|row| ("extra", row))
+            .chain(t.missing.iter().map(|row| ("missing", row)));
+        let total = t.extra.len() + t.missing.len();
+        for (dir, row) in rows.take(LIST_CAP) {
+            let mut notes = Vec::new();
+            if let Some(at) = &row.created_at {
+                notes.push(format!("since {}", who(at, style)));
+            }
+            if !row.membership_ids.is_empty() {
+                let ids: Vec<String> = row.membership_ids.iter().map(u64::to_string).collect();
+                notes.push(format!("membership {}", ids.join(", ")));
+            }
+            if !row.active {
+                notes.push("inactive".into());
+            }
+            if row.protected {
+                notes.push("protected: apply keeps it".into());
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join("; "))
+            };
+            match style {
+                Style::Text => {
+                    let _ = writeln!(out, "  {dir:<7} {}{notes}", who(&row.user, style));
+                }
+                Style::Markdown => {
+                    let _ = writeln!(out, "  - {dir} `{}`{notes}", row.user.replace('`', "'"));
+                }
+            }
+        }
+        more(
+            out,
+            total.saturating_sub(LIST_CAP),
+            "rows of this target",
+            style,
+        );
+    }
+    more(out, left_out, "targets", style);
+}
+
+fn capital(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn people(out: &mut String, r: &DriftReport, style: Style) {
+    if r.people.is_empty() {
+        return;
+    }
+    heading(out, "By person", style);
+    if style == Style::Markdown {
+        out.push_str("| person | extra | missing |\n|---|---|---|\n");
+    }
+    for p in r.people.iter().take(LIST_CAP) {
+        let list = |d: Direction| {
+            let items: Vec<String> = p
+                .items
+                .iter()
+                .filter(|i| i.direction == d)
+                .map(|i| {
+                    let ro = if i.applies { "" } else { " (reported only)" };
+                    match style {
+                        Style::Text => format!("{} {}{ro}", i.kind.word(), name(&i.target, style)),
+                        Style::Markdown => format!("{} {}{ro}", i.kind.word(), md(&i.target)),
+                    }
+                })
+                .collect();
+            items.join(", ")
+        };
+        let inactive = if p.active { "" } else { " (inactive)" };
+        match style {
+            Style::Text => {
+                let _ = writeln!(out, "  {}{inactive}", who(&p.user, style));
+                for (label, d) in [("extra", Direction::Extra), ("missing", Direction::Missing)] {
+                    let l = list(d);
+                    if !l.is_empty() {
+                        let _ = writeln!(out, "    {label:<7} {l}");
+                    }
+                }
+            }
+            Style::Markdown => {
+                let _ = writeln!(
+                    out,
+                    "| {}{inactive} | {} | {} |",
+                    md(&p.user),
+                    list(Direction::Extra),
+                    list(Direction::Missing)
+                );
+            }
+        }
+    }
+    more(
+        out,
+        r.people.len().saturating_sub(LIST_CAP),
+        "people",
+        style,
+    );
+}
+
+fn unmanaged(out: &mut String, r: &DriftReport, style: Style) {
+    let groups = &r.coverage.unmanaged_groups;
+    if groups.is_empty() {
+        return;
+    }
+    heading(
+        out,
+        &format!("Unmanaged groups ({}), most members first", n(groups.len())),
+        style,
+    );
+    if style == Style::Markdown {
+        out.push_str("| group | members |\n|---|---:|\n");
+    }
+    for g in groups.iter().take(LIST_CAP) {
+        match style {
+            Style::Text => {
+                let _ = writeln!(out, "  {:>7}  {}", n(g.members), plain(&g.name));
+            }
+            Style::Markdown => {
+                let _ = writeln!(out, "| {} | {} |", md(&g.name), n(g.members));
+            }
+        }
+    }
+    more(out, groups.len().saturating_sub(LIST_CAP), "groups", style);
+}
+
+fn recent(out: &mut String, since: &SinceReport, style: Style) {
+    heading(
+        out,
+        &format!(
+            "Memberships created since {} ({}), in any group",
+            since.since,
+            n(since.memberships.len())
+        ),
+        style,
+    );
+    if since.undated > 0 {
+        let _ = writeln!(
+            out,
+            "  ({} without a created-at date are not listed)",
+            plural(since.undated, "membership", "memberships")
+        );
+    }
+    if style == Style::Markdown && !since.memberships.is_empty() {
+        out.push_str("| created | group | person | managed |\n|---|---|---|---|\n");
+    }
+    for m in since.memberships.iter().take(LIST_CAP) {
+        let managed = if m.managed { "managed" } else { "unmanaged" };
+        match style {
+            Style::Text => {
+                let _ = writeln!(
+                    out,
+                    "  {}  {}  {} ({managed})",
+                    plain(&m.created_at),
+                    name(&m.group, style),
+                    plain(&m.user)
+                );
+            }
+            Style::Markdown => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {managed} |",
+                    md(&m.created_at),
+                    md(&m.group),
+                    md(&m.user)
+                );
+            }
+        }
+    }
+    more(
+        out,
+        since.memberships.len().saturating_sub(LIST_CAP),
+        "memberships",
+        style,
+    );
+}

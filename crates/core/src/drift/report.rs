@@ -1,0 +1,197 @@
+//! The drift report: typed, serialised as the versioned drift JSON (`format_version: 1`,
+//! `kind: "drift"`), and rendered as text or markdown.
+
+use serde::{Deserialize, Serialize};
+
+/// The drift JSON version this build writes.
+pub const DRIFT_FORMAT_VERSION: u32 = 1;
+
+/// What a drift row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Group,
+    Role,
+    License,
+}
+
+impl TargetKind {
+    /// `group`, `role`, `license`.
+    pub fn word(self) -> &'static str {
+        match self {
+            TargetKind::Group => "group",
+            TargetKind::Role => "role",
+            TargetKind::License => "license",
+        }
+    }
+}
+
+/// How a managed target treats holders the policy does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Governance {
+    /// The policy lists every holder: anyone else is extra.
+    Authoritative,
+    /// The policy only adds: holders it does not list are not governed (counted, not listed).
+    Additive,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    pub format_version: u32,
+    /// Always `drift`.
+    pub kind: String,
+    pub tool_version: String,
+    /// The instance (or `snapshot:FILE`) compared; empty until the caller sets it.
+    pub domain: String,
+    /// RFC 3339; empty until the caller sets it (the core reads no clock).
+    pub generated_at: String,
+    pub policy_digest: String,
+    pub summary: DriftSummary,
+    /// Every managed target, drifted or not, in kind then name order.
+    pub targets: Vec<TargetDrift>,
+    /// Everyone with drift, by login.
+    pub people: Vec<PersonDrift>,
+    pub coverage: Coverage,
+    /// With `--since`: memberships created since then, in any group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<SinceReport>,
+}
+
+/// Counts over the whole report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DriftSummary {
+    /// Holders of authoritative targets the policy does not give it to.
+    pub extra: usize,
+    /// Policy members who do not hold the target.
+    pub missing: usize,
+    /// Of `extra + missing`, rows `apply` does not write (roles and licenses).
+    pub reported_only: usize,
+    /// Managed targets with any extra or missing row.
+    pub targets_drifted: usize,
+    pub targets_managed: usize,
+    /// People with any extra or missing row.
+    pub people: usize,
+}
+
+impl DriftSummary {
+    /// True when anything differs from policy.
+    pub fn has_drift(&self) -> bool {
+        self.extra + self.missing > 0
+    }
+}
+
+/// One managed group, role or license.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetDrift {
+    pub kind: TargetKind,
+    /// Group or role name as Coupa spells it, or the license key.
+    pub target: String,
+    /// Group or role id; absent for licenses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<u64>,
+    pub mode: Governance,
+    /// False for roles and licenses: `apply` reports them, it does not write them.
+    pub applies: bool,
+    /// Holders now (distinct users).
+    pub holders: usize,
+    pub extra: Vec<DriftRow>,
+    pub missing: Vec<DriftRow>,
+    /// Additive targets: holders the policy does not list (not governed, so not drift).
+    pub not_governed: usize,
+}
+
+/// One person's extra or missing access to one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftRow {
+    pub user: String,
+    pub user_id: u64,
+    pub active: bool,
+    /// Extra group memberships: when the (earliest) membership was created, as Coupa reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Extra group memberships: their ids (more than one when Coupa holds duplicates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub membership_ids: Vec<u64>,
+    /// A protected user (`settings.protected_users`): `apply` keeps them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
+}
+
+/// Direction of a person's drift row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Extra,
+    Missing,
+}
+
+/// One person's drift across targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDrift {
+    pub user: String,
+    pub user_id: u64,
+    pub active: bool,
+    pub items: Vec<PersonItem>,
+}
+
+/// One of a person's drift rows, seen from the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonItem {
+    pub direction: Direction,
+    pub kind: TargetKind,
+    pub target: String,
+    pub applies: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+/// How much of the tenant the policy governs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    pub groups_total: usize,
+    pub groups_managed: usize,
+    /// Managed groups in authoritative mode (fully described by policy).
+    pub groups_authoritative: usize,
+    pub memberships_total: usize,
+    /// Memberships of managed groups.
+    pub memberships_managed: usize,
+    /// Memberships of authoritative managed groups.
+    pub memberships_governed: usize,
+    /// Groups no policy declares, most members first.
+    pub unmanaged_groups: Vec<UnmanagedGroup>,
+}
+
+/// A group no policy declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmanagedGroup {
+    pub name: String,
+    pub id: u64,
+    /// Distinct users holding a membership.
+    pub members: usize,
+}
+
+/// Memberships created since a date, in any group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinceReport {
+    /// The date asked for, as RFC 3339.
+    pub since: String,
+    /// Oldest first.
+    pub memberships: Vec<RecentMembership>,
+    /// Memberships without a readable `created-at` (not listed).
+    pub undated: usize,
+}
+
+/// A membership created since the date asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentMembership {
+    pub created_at: String,
+    pub group: String,
+    pub group_id: u64,
+    pub user: String,
+    pub user_id: u64,
+    pub membership_id: u64,
+    /// Whether the group is managed by policy.
+    pub managed: bool,
+}

@@ -1,0 +1,265 @@
+use super::*;
+use crate::model::{Group, License, Live, Membership, PolicyFile, Role, User};
+
+fn membership(id: u64, user_id: u64, group_id: u64, at: &str) -> Membership {
+    Membership {
+        id,
+        user_id,
+        group_id,
+        created_at: Some(at.into()),
+        owner: false,
+        participant: None,
+    }
+}
+
+/// alice(1) bob(2) carol(3) erin(4, inactive) bot(5); AP Clerks(10: alice, bob, bot),
+/// Approvers(11: alice, carol), Everyone(12: everybody, unmanaged); Buyer role: alice, bob.
+fn live() -> Live {
+    let mut alice = User::new(1, "alice", "alice@acme.com");
+    alice.roles = [3].into();
+    alice.licenses = [License::Expense].into();
+    let mut bob = User::new(2, "bob", "bob@acme.com");
+    bob.roles = [3].into();
+    let erin = User {
+        active: false,
+        ..User::new(4, "erin", "erin@acme.com")
+    };
+    let mut memberships = vec![
+        membership(100, 1, 10, "2025-06-01T08:00:00+00:00"),
+        membership(101, 2, 10, "2026-01-05T10:00:00+00:00"),
+        membership(102, 5, 10, "2025-01-01T00:00:00+00:00"),
+        membership(103, 1, 11, "2025-06-01T08:00:00+00:00"),
+        membership(104, 3, 11, "2026-02-01T09:00:00+01:00"),
+    ];
+    for u in 1..=5 {
+        memberships.push(membership(200 + u, u, 12, "2024-01-01T00:00:00Z"));
+    }
+    Live {
+        users: vec![
+            alice,
+            bob,
+            User::new(3, "carol", "carol@acme.com"),
+            erin,
+            User::new(5, "bot", "bot@acme.com"),
+        ],
+        groups: vec![
+            Group::new(10, "AP Clerks"),
+            Group::new(11, "Approvers"),
+            Group::new(12, "Everyone"),
+        ],
+        projects: vec![],
+        roles: vec![Role::new(3, "Buyer", false)],
+        memberships,
+    }
+}
+
+fn desired(yaml: &str) -> crate::model::Desired {
+    crate::policy::load_files(vec![PolicyFile {
+        path: "p.yaml".into(),
+        text: yaml.into(),
+    }])
+    .unwrap()
+}
+
+const POLICY: &str = "\
+groups:
+  AP Clerks:
+    members: [alice, erin, bot]
+  Approvers:
+    mode: additive
+    members: [alice]
+roles:
+  Buyer:
+    members: [alice]
+licenses:
+  expense:
+    members: [alice, carol]
+settings:
+  protected_users: [bot]
+";
+
+#[test]
+fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
+    let r = drift(&desired(POLICY), &live(), None).unwrap();
+    let ap = &r.targets[0];
+    assert_eq!(
+        (ap.kind, ap.target.as_str()),
+        (TargetKind::Group, "AP Clerks")
+    );
+    assert_eq!(ap.extra.len(), 1);
+    assert_eq!(ap.extra[0].user, "bob");
+    assert_eq!(
+        ap.extra[0].created_at.as_deref(),
+        Some("2026-01-05T10:00:00+00:00")
+    );
+    assert_eq!(ap.extra[0].membership_ids, [101]);
+    assert_eq!(
+        ap.missing
+            .iter()
+            .map(|m| (&*m.user, m.active))
+            .collect::<Vec<_>>(),
+        [("erin", false)]
+    );
+    // Additive: carol is not governed, so not drift.
+    let approvers = &r.targets[1];
+    assert_eq!(
+        (
+            approvers.extra.len(),
+            approvers.missing.len(),
+            approvers.not_governed
+        ),
+        (0, 0, 1)
+    );
+    let buyer = &r.targets[2];
+    assert_eq!((buyer.kind, buyer.applies), (TargetKind::Role, false));
+    assert_eq!(
+        buyer.extra.iter().map(|m| &*m.user).collect::<Vec<_>>(),
+        ["bob"]
+    );
+    let expense = &r.targets[3];
+    assert_eq!(
+        expense.missing.iter().map(|m| &*m.user).collect::<Vec<_>>(),
+        ["carol"]
+    );
+    assert_eq!(
+        r.summary,
+        DriftSummary {
+            extra: 2,
+            missing: 2,
+            reported_only: 2,
+            targets_drifted: 3,
+            targets_managed: 4,
+            people: 3
+        }
+    );
+    assert!(r.summary.has_drift());
+    let bob = r.people.iter().find(|p| p.user == "bob").unwrap();
+    assert_eq!(bob.items.len(), 2);
+    assert_eq!(r.coverage.unmanaged_groups.len(), 1);
+    assert_eq!(
+        (
+            r.coverage.unmanaged_groups[0].name.as_str(),
+            r.coverage.unmanaged_groups[0].members
+        ),
+        ("Everyone", 5)
+    );
+    assert_eq!(
+        (
+            r.coverage.groups_managed,
+            r.coverage.groups_authoritative,
+            r.coverage.memberships_managed,
+            r.coverage.memberships_governed,
+            r.coverage.memberships_total
+        ),
+        (2, 1, 5, 3, 10)
+    );
+}
+
+#[test]
+fn protected_extras_are_marked_and_matching_policy_is_no_drift() {
+    let policy =
+        "groups:\n  AP Clerks:\n    members: [alice]\nsettings:\n  protected_users: [bot]\n";
+    let r = drift(&desired(policy), &live(), None).unwrap();
+    let bot = r.targets[0].extra.iter().find(|e| e.user == "bot").unwrap();
+    assert!(bot.protected);
+    let clean = "groups:\n  AP Clerks:\n    members: [alice, bob, bot]\n";
+    let r = drift(&desired(clean), &live(), None).unwrap();
+    assert!(!r.summary.has_drift());
+    assert!(r.people.is_empty());
+}
+
+#[test]
+fn since_lists_memberships_in_any_group_oldest_first() {
+    let at = parse_since("2026-01-01", chrono::Utc::now()).unwrap();
+    let r = drift(&desired(POLICY), &live(), Some(at)).unwrap();
+    let since = r.since.unwrap();
+    let rows: Vec<(u64, bool)> = since
+        .memberships
+        .iter()
+        .map(|m| (m.membership_id, m.managed))
+        .collect();
+    assert_eq!(rows, [(101, true), (104, true)]);
+    assert_eq!(since.undated, 0);
+}
+
+#[test]
+fn unknown_names_are_errors_not_silence() {
+    let err = drift(
+        &desired("groups:\n  Nope:\n    members: [alice]\n"),
+        &live(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        DriftError::UnknownTarget {
+            kind: "group",
+            name: "Nope".into()
+        }
+    );
+    let err = drift(
+        &desired("groups:\n  AP Clerks:\n    members: [zed]\n"),
+        &live(),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, DriftError::UnknownUser { .. }));
+}
+
+#[test]
+fn long_lists_are_capped_in_text_and_markdown_with_exact_counts_and_complete_in_json() {
+    let mut l = live();
+    for i in 0..120u64 {
+        l.users.push(User::new(
+            1000 + i,
+            &format!("u{i:03}"),
+            &format!("u{i}@acme.com"),
+        ));
+        l.memberships
+            .push(membership(5000 + i, 1000 + i, 10, "2026-01-02T00:00:00Z"));
+    }
+    let r = drift(&desired(POLICY), &l, None).unwrap();
+    let text = text(&r);
+    assert!(
+        text.contains(&format!(
+            "… and {} more rows of this target",
+            122 - LIST_CAP
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("… and {} more people", r.people.len() - LIST_CAP)),
+        "{text}"
+    );
+    let md = markdown(&r);
+    assert!(md.contains("more rows of this target"), "{md}");
+    let j: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(j["format_version"], 1);
+    assert_eq!(j["kind"], "drift");
+    assert_eq!(j["targets"][0]["extra"].as_array().unwrap().len(), 121);
+    // Summary first, then targets, then people.
+    let (s, t, p) = (
+        text.find("Summary:").unwrap(),
+        text.find("By target").unwrap(),
+        text.find("By person").unwrap(),
+    );
+    assert!(s < t && t < p);
+}
+
+#[test]
+fn many_drifted_targets_are_capped_too() {
+    let mut l = live();
+    let mut policy = String::from("groups:\n");
+    for g in 0..60u64 {
+        l.groups.push(Group::new(500 + g, &format!("G{g:02}")));
+        l.memberships
+            .push(membership(7000 + g, 2, 500 + g, "2026-01-02T00:00:00Z"));
+        policy.push_str(&format!("  G{g:02}:\n    members: []\n"));
+    }
+    let r = drift(&desired(&policy), &l, None).unwrap();
+    assert_eq!(r.summary.targets_drifted, 60);
+    let text = text(&r);
+    assert!(text.contains("… and 10 more targets"), "{text}");
+    assert!(!text.contains("Group \"G55\""), "{text}");
+    assert_eq!(r.targets.len(), 60, "JSON stays complete");
+}

@@ -1,0 +1,198 @@
+//! The snapshot file (`coupa-access snapshot`): live state plus where and when it was read.
+//!
+//! ```json
+//! { "format_version": 1, "kind": "snapshot", "domain": "https://acme.coupahost.com",
+//!   "taken_at": "2026-01-01T00:00:00Z", "tool_version": "0.1.0",
+//!   "users": [...], "groups": [...], "projects": [...], "roles": [...], "memberships": [...] }
+//! ```
+//! The live data sits at the top level beside the metadata, so a bare `Live` JSON — what
+//! earlier versions wrote, and the sandbox's tenant files — still loads (with no metadata).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Live;
+
+/// The snapshot format version this build writes and reads.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// Where and when a snapshot was taken. Every field is `None` for a bare `Live` file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    pub format_version: Option<u32>,
+    /// The instance read (`https://acme.coupahost.com`), as the client reported it.
+    pub domain: Option<String>,
+    /// RFC 3339.
+    pub taken_at: Option<String>,
+    pub tool_version: Option<String>,
+}
+
+/// Why a snapshot file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("not JSON: {0}")]
+    Json(#[source] serde_json::Error),
+    #[error("not a snapshot: {0}")]
+    Shape(#[source] serde_json::Error),
+    #[error("snapshot format_version {found} is not one this build reads (it reads {SNAPSHOT_FORMAT_VERSION})")]
+    Version { found: u64 },
+}
+
+#[derive(Serialize)]
+struct Written<'a> {
+    format_version: u32,
+    kind: &'static str,
+    domain: &'a str,
+    taken_at: &'a str,
+    tool_version: &'a str,
+    #[serde(flatten)]
+    live: &'a Live,
+}
+
+/// The snapshot JSON (pretty, ending in a newline) for `live` read from `domain` at `taken_at`.
+pub fn to_json(live: &Live, domain: &str, taken_at: &str) -> String {
+    let written = Written {
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        kind: "snapshot",
+        domain,
+        taken_at,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        live,
+    };
+    let mut json = serde_json::to_string_pretty(&written).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// The file as read: the metadata beside `Live`'s fields, parsed in one pass (snapshots of
+/// large tenants are hundreds of megabytes; no intermediate JSON tree).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Read {
+    #[serde(default)]
+    format_version: Option<u64>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    domain: Option<String>,
+    #[serde(default)]
+    taken_at: Option<String>,
+    #[serde(default)]
+    tool_version: Option<String>,
+    users: Vec<crate::model::User>,
+    groups: Vec<crate::model::Group>,
+    #[serde(default)]
+    projects: Vec<crate::model::Group>,
+    roles: Vec<crate::model::Role>,
+    memberships: Vec<crate::model::Membership>,
+}
+
+/// Only the version, read leniently so a newer file is named as such, not as a bad shape.
+#[derive(Deserialize)]
+struct VersionOnly {
+    #[serde(default)]
+    format_version: Option<serde_json::Value>,
+}
+
+fn check_version(v: Option<&serde_json::Value>) -> Result<(), SnapshotError> {
+    match v {
+        None => Ok(()),
+        Some(v) if v.as_u64() == Some(u64::from(SNAPSHOT_FORMAT_VERSION)) => Ok(()),
+        Some(v) => Err(SnapshotError::Version {
+            found: v.as_u64().unwrap_or(u64::MAX),
+        }),
+    }
+}
+
+/// Reads a snapshot, or a bare `Live` JSON (whose metadata are then all `None`).
+pub fn from_json(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
+    let read: Read = match serde_json::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let version: VersionOnly = serde_json::from_str(text).map_err(SnapshotError::Json)?;
+            check_version(version.format_version.as_ref())?;
+            return Err(if e.is_syntax() || e.is_eof() {
+                SnapshotError::Json(e)
+            } else {
+                SnapshotError::Shape(e)
+            });
+        }
+    };
+    check_version(read.format_version.map(serde_json::Value::from).as_ref())?;
+    let _ = read.kind;
+    let meta = SnapshotMeta {
+        format_version: read.format_version.map(|_| SNAPSHOT_FORMAT_VERSION),
+        domain: read.domain,
+        taken_at: read.taken_at,
+        tool_version: read.tool_version,
+    };
+    // Exhaustive on purpose: a new `Live` field fails to compile here until `Read` has it.
+    let live = Live {
+        users: read.users,
+        groups: read.groups,
+        projects: read.projects,
+        roles: read.roles,
+        memberships: read.memberships,
+    };
+    Ok((live, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Group, User};
+
+    fn live() -> Live {
+        Live {
+            users: vec![User::new(1, "alice", "alice@acme.com")],
+            groups: vec![Group::new(10, "AP Clerks")],
+            ..Live::default()
+        }
+    }
+
+    #[test]
+    fn written_snapshots_carry_their_metadata_and_read_back() {
+        let json = to_json(
+            &live(),
+            "https://acme.coupahost.com",
+            "2026-01-01T00:00:00Z",
+        );
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["format_version"], 1);
+        assert_eq!(value["kind"], "snapshot");
+        assert_eq!(value["users"][0]["login"], "alice");
+        let (back, meta) = from_json(&json).unwrap();
+        assert_eq!(back, live());
+        assert_eq!(meta.domain.as_deref(), Some("https://acme.coupahost.com"));
+        assert_eq!(meta.taken_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            meta.tool_version.as_deref(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(meta.format_version, Some(1));
+    }
+
+    #[test]
+    fn bare_live_files_still_load_and_bad_ones_say_why() {
+        let bare = serde_json::to_string(&live()).unwrap();
+        let (back, meta) = from_json(&bare).unwrap();
+        assert_eq!((back, meta), (live(), SnapshotMeta::default()));
+        let newer = bare.replacen('{', "{\"format_version\": 2,", 1);
+        assert!(matches!(
+            from_json(&newer),
+            Err(SnapshotError::Version { found: 2 })
+        ));
+        let bad = bare.replacen('{', "{\"format_version\": 1, \"domain\": 5,", 1);
+        assert!(matches!(from_json(&bad), Err(SnapshotError::Shape(_))));
+        // A newer version is named as such even when its shape changed.
+        let newer_shape = "{\"format_version\": 2, \"tenant\": {}}";
+        assert!(matches!(
+            from_json(newer_shape),
+            Err(SnapshotError::Version { found: 2 })
+        ));
+        assert!(matches!(
+            from_json("{\"users\": 1}"),
+            Err(SnapshotError::Shape(_))
+        ));
+        assert!(matches!(from_json("nope"), Err(SnapshotError::Json(_))));
+    }
+}

@@ -1,0 +1,58 @@
+//! `coupa-access drift`: live access that differs from policy (extra / missing, with when it
+//! appeared), coverage and unmanaged groups. Reads memberships of every group: coverage and
+//! `--since` look beyond the managed ones.
+
+use miette::IntoDiagnostic;
+
+use super::common::{self, connect, load_policies};
+use super::{Output, EXIT_CHANGES};
+use crate::cli::{DriftArgs, Format};
+use coupa_access_client::{Access, ReadScope};
+use coupa_access_core::drift;
+
+pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
+    let now = common::now();
+    // The date first: a typo should not cost a full read of the tenant.
+    let since = match &args.since {
+        Some(text) => Some(drift::parse_since(text, now).map_err(|e| {
+            miette::miette!(help = "for example --since 2026-01-31", "--since: {e}")
+        })?),
+        None => None,
+    };
+    let desired = load_policies(&args.policies)?;
+    let (live, domain) = match &args.snapshot {
+        Some(path) => {
+            let (live, meta) = common::read_snapshot(path)?;
+            let domain = match meta.domain {
+                Some(d) => format!(
+                    "{d} (snapshot {}{})",
+                    path.display(),
+                    meta.taken_at
+                        .map(|t| format!(" taken {t}"))
+                        .unwrap_or_default()
+                ),
+                None => format!("snapshot:{}", path.display()),
+            };
+            (live, domain)
+        }
+        None => {
+            let mut client = connect(&args.connection, Access::Read)?;
+            let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+            (live, client.domain().to_string())
+        }
+    };
+    common::check_against_live(&desired, &live)?;
+    let mut report = drift::drift(&desired, &live, since).into_diagnostic()?;
+    report.domain = domain;
+    report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    super::emit(&match args.format {
+        Format::Text => drift::text(&report),
+        Format::Json => drift::json(&report),
+        Format::Markdown => drift::markdown(&report),
+    })?;
+    Ok(if args.detailed_exitcode && report.summary.has_drift() {
+        EXIT_CHANGES
+    } else {
+        0
+    })
+}

@@ -1,0 +1,259 @@
+//! `export` through the real binary: export then plan shows no changes (sample tenant and a
+//! generated 5,000-user tenant), hostile names survive, nothing is overwritten or half-written.
+
+use std::path::Path;
+
+use crate::common::*;
+use coupa_access_core::model::{Group, Live, Membership, User};
+use coupa_access_sandbox::sample_tenant;
+
+/// `coupa-access snapshot` against the sandbox into `file`.
+fn snapshot(sb: &TestSandbox, file: &Path) {
+    let out = sb
+        .cmd()
+        .args(["snapshot", "--out", path_str(file)])
+        .args(["--rate-limit", "1000", "--burst", "1000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+/// `plan --snapshot FILE --detailed-exitcode` on `policies`: the exit code and stdout.
+fn plan_offline(file: &Path, policies: &Path) -> (Option<i32>, String) {
+    let out = bin()
+        .args([
+            "plan",
+            "--snapshot",
+            path_str(file),
+            "--policies",
+            path_str(policies),
+        ])
+        .arg("--detailed-exitcode")
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    (out.status.code(), stdout_of(&out))
+}
+
+fn export(cmd: &mut assert_cmd::Command, args: &[&str]) -> std::process::Output {
+    cmd.arg("export").args(args).output().unwrap()
+}
+
+#[test]
+fn export_from_the_sample_tenant_then_plan_changes_nothing() {
+    let sb = TestSandbox::start_unlimited(sample_tenant());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    snapshot(&sb, &snap);
+    let pol = dir.path().join("policies");
+    // Live, from the running sandbox.
+    let out = export(
+        &mut sb.cmd(),
+        &[
+            "--out-dir",
+            path_str(&pol),
+            "--roles",
+            "*",
+            "--licenses",
+            "*",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    for f in ["groups.yaml", "roles.yaml", "licenses.yaml"] {
+        assert!(pol.join(f).is_file(), "{f} written");
+    }
+    let groups = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
+    assert!(
+        groups.contains("# inactive in Coupa"),
+        "inactive members are marked"
+    );
+    assert!(groups.contains("are not exported: "), "projects are named");
+    assert!(groups.contains(&format!("from {} at ", sb.sandbox.url())));
+    let (code, stdout) = plan_offline(&snap, &pol);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("No changes"), "{stdout}");
+    // And against the live sandbox too.
+    let out = sb
+        .cmd()
+        .args(["plan", "--policies", path_str(&pol), "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+}
+
+#[test]
+fn export_from_a_generated_5000_user_tenant_then_plan_changes_nothing() {
+    let live = generated_tenant(5_000);
+    let sb = TestSandbox::start_unlimited(live.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    snapshot(&sb, &snap);
+    let pol = dir.path().join("policies");
+    // Offline, from the snapshot.
+    let out = export(
+        &mut bin(),
+        &[
+            "--snapshot",
+            path_str(&snap),
+            "--out-dir",
+            path_str(&pol),
+            "--roles",
+            "*",
+            "--licenses",
+            "*",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!(
+            "40 groups, {} member entries",
+            live.memberships.len()
+        )),
+        "{stderr}"
+    );
+    let groups = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
+    assert!(
+        groups.contains(&format!("from {} (snapshot", sb.sandbox.url())),
+        "{}",
+        &groups[..300]
+    );
+    assert!(groups.contains("are not exported: Rollout Project."));
+    let (code, stdout) = plan_offline(&snap, &pol);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+#[test]
+fn hostile_names_are_quoted_and_read_back() {
+    let hostile = [
+        "yes", "no", "null", "~", "true", "42", "3.5", "a: b", "a #b", " spaced ", "-dash",
+        "*star", "&anchor", "!tag", "%pct", "@at", "`tick", "[list]", "{map}", "it's",
+    ];
+    let mut live = Live::default();
+    for (i, name) in hostile.iter().enumerate() {
+        let i = i as u64;
+        live.users
+            .push(User::new(1 + i, name, &format!("u{i}@acme.com")));
+        live.groups.push(Group::new(100 + i, name));
+        live.memberships.push(Membership {
+            id: 1000 + i,
+            user_id: 1 + i,
+            group_id: 100 + i,
+            created_at: None,
+            owner: false,
+            participant: None,
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&live).unwrap()).unwrap();
+    let pol = dir.path().join("p");
+    let out = export(
+        &mut bin(),
+        &["--snapshot", path_str(&snap), "--out-dir", path_str(&pol)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
+    for bad in [
+        "  yes:", "  null:", "  ~:", "  42:", "- no\n", "- true\n", "  -dash:",
+    ] {
+        assert!(!text.contains(bad), "{bad:?} written plain:\n{text}");
+    }
+    let (code, stdout) = plan_offline(&snap, &pol);
+    assert_eq!(code, Some(0), "{stdout}\n{text}");
+}
+
+#[test]
+fn existing_files_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = dir.path().join("p");
+    std::fs::create_dir(&pol).unwrap();
+    std::fs::write(pol.join("roles.yaml"), "# mine\n").unwrap();
+    let args = [
+        "--snapshot",
+        path_str(&snap),
+        "--out-dir",
+        path_str(&pol),
+        "--roles",
+        "*",
+    ];
+    let out = export(&mut bin(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("nothing written") && stderr.contains("roles.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert!(
+        !pol.join("groups.yaml").exists(),
+        "groups.yaml not written either"
+    );
+    assert_eq!(
+        std::fs::read_to_string(pol.join("roles.yaml")).unwrap(),
+        "# mine\n"
+    );
+
+    let out = export(&mut bin(), &[&args[..], &["--force"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let roles = std::fs::read_to_string(pol.join("roles.yaml")).unwrap();
+    assert!(
+        roles.contains("  User:\n    members:\n      - alice\n"),
+        "{roles}"
+    );
+    // Only the two files: temporaries were renamed into place.
+    assert_eq!(std::fs::read_dir(&pol).unwrap().count(), 2);
+}
+
+#[test]
+fn patterns_that_match_nothing_and_additive_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = dir.path().join("p");
+    let base = ["--snapshot", path_str(&snap), "--out-dir", path_str(&pol)];
+    let out = export(
+        &mut bin(),
+        &[&base[..], &["--groups", "AP*", "Nope"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("no group matches `Nope`"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!pol.exists(), "nothing created");
+
+    let out = export(
+        &mut bin(),
+        &[
+            &base[..],
+            &[
+                "--groups",
+                "ap clerks",
+                "--licenses",
+                "exp*",
+                "--mode",
+                "additive",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let groups = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
+    assert!(
+        groups.contains(
+            "  AP Clerks:\n    mode: additive\n    members:\n      - alice\n      - bob\n"
+        ),
+        "{groups}"
+    );
+    assert!(!groups.contains("Buyers"));
+    let licenses = std::fs::read_to_string(pol.join("licenses.yaml")).unwrap();
+    assert!(
+        licenses.contains("  expense:\n    mode: additive\n    members:\n      - alice\n"),
+        "{licenses}"
+    );
+    assert!(!pol.join("roles.yaml").exists());
+}

@@ -170,7 +170,11 @@ fn protected_extras_are_marked_and_matching_policy_is_no_drift() {
 
 #[test]
 fn since_lists_memberships_in_any_group_oldest_first() {
-    let at = parse_since("2026-01-01", chrono::Utc::now()).unwrap();
+    let at = parse_since(
+        "2026-01-01",
+        chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+    )
+    .unwrap();
     let r = drift(&desired(POLICY), &live(), Some(at)).unwrap();
     let since = r.since.unwrap();
     let rows: Vec<(u64, bool)> = since

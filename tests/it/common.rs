@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use assert_cmd::Command;
+use coupa_access_client::{Access, Client, ClientOptions, Connection};
 use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
@@ -77,19 +78,48 @@ pub struct TestSandbox {
     _runtime: tokio::runtime::Runtime,
 }
 
+/// The sandbox settings tests use: this file's client, Coupa's rate limit, `faults`.
+pub fn sandbox_config(faults: Faults) -> SandboxConfig {
+    SandboxConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        faults,
+        ..SandboxConfig::default()
+    }
+}
+
+/// [`sandbox_config`] without a rate limit (large tenants and many reads stay quick).
+pub fn unlimited_config() -> SandboxConfig {
+    SandboxConfig {
+        rate_per_second: 1e6,
+        burst: 100_000,
+        ..sandbox_config(Faults::default())
+    }
+}
+
+/// A client of the library (not the binary) for a sandbox started with [`sandbox_config`].
+pub fn client_for(sandbox: &Sandbox, access: Access) -> Client {
+    let conn = Connection::new(&sandbox.url(), CLIENT_ID, CLIENT_SECRET.to_string().into())
+        .expect("sandbox URL is valid");
+    Client::new(conn, access, ClientOptions::default()).expect("client")
+}
+
 impl TestSandbox {
     pub fn start(live: Live, faults: Faults) -> TestSandbox {
+        Self::with_config(live, sandbox_config(faults))
+    }
+
+    /// A sandbox serving `live` without a rate limit (large tenants read quickly).
+    pub fn start_unlimited(live: Live) -> TestSandbox {
+        Self::with_config(live, unlimited_config())
+    }
+
+    fn with_config(live: Live, config: SandboxConfig) -> TestSandbox {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let config = SandboxConfig {
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            faults,
-            ..SandboxConfig::default()
-        };
         let sandbox = runtime
             .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))
             .expect("sandbox starts");
@@ -106,6 +136,21 @@ impl TestSandbox {
             .env("COUPA_CLIENT_ID", CLIENT_ID)
             .env("COUPA_CLIENT_SECRET", CLIENT_SECRET);
         cmd
+    }
+
+    /// Runs `coupa-access snapshot` against this sandbox into a temporary folder; returns the
+    /// folder (keep it alive) and the snapshot file.
+    pub fn snapshot(&self) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let snap = dir.path().join("snap.json");
+        let out = self
+            .cmd()
+            .args(["snapshot", "--out"])
+            .arg(&snap)
+            .output()
+            .expect("binary runs");
+        assert!(out.status.success(), "snapshot failed: {}", stderr_of(&out));
+        (dir, snap)
     }
 
     /// (group id, user id) pairs of the sandbox's memberships now.
@@ -200,29 +245,4 @@ pub fn generated_tenant(users: u64) -> Live {
         }
     }
     live
-}
-
-impl TestSandbox {
-    /// A sandbox serving `live` without a rate limit (large tenants read quickly).
-    pub fn start_unlimited(live: Live) -> TestSandbox {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SandboxConfig {
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            rate_per_second: 1e6,
-            burst: 100_000,
-            ..SandboxConfig::default()
-        };
-        let sandbox = runtime
-            .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))
-            .expect("sandbox starts");
-        TestSandbox {
-            sandbox,
-            _runtime: runtime,
-        }
-    }
 }

@@ -5,16 +5,16 @@
 
 use std::collections::BTreeSet;
 
-use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadScope};
+use coupa_access_client::{Access, ReadScope};
 use coupa_access_core::model::{Group, Live, Membership, Origin, PolicyFile, Role, User};
 use coupa_access_core::plan::{ManagedGroups, PlanFailure};
 use coupa_access_core::{plan, policy};
-use coupa_access_sandbox::{Sandbox, SandboxConfig};
+use coupa_access_sandbox::Sandbox;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::common::{CLIENT_ID, CLIENT_SECRET};
+use crate::common::{client_for, sandbox_config, unlimited_config};
 
 /// Group names that fold together or nearly do.
 const GROUP_NAMES: &[&str] = &[
@@ -173,18 +173,11 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
     let mut compared_plans = 0;
     for seed in 0..40u64 {
         let (tenant, files) = generate(seed);
-        let config = SandboxConfig {
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            rate_per_second: 1e6,
-            burst: 100_000,
-            ..SandboxConfig::default()
-        };
-        let sb = Sandbox::start(tenant.clone(), config, "127.0.0.1:0".parse().unwrap())
+        let addr = "127.0.0.1:0".parse().unwrap();
+        let sb = Sandbox::start(tenant.clone(), unlimited_config(), addr)
             .await
             .unwrap();
-        let conn = Connection::new(&sb.url(), CLIENT_ID, CLIENT_SECRET.to_string().into()).unwrap();
-        let client = Client::new(conn, Access::Read, ClientOptions::default()).unwrap();
+        let client = client_for(&sb, Access::Read);
 
         let full = client
             .read_live_scoped(&ReadScope::Everything)
@@ -217,16 +210,14 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
 async fn a_group_with_a_trailing_space_keeps_its_members_in_a_scoped_read() {
     let mut tenant = crate::common::tenant();
     tenant.groups[0].name = "AP Clerks ".into();
-    let config = SandboxConfig {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        ..SandboxConfig::default()
-    };
-    let sb = Sandbox::start(tenant, config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let conn = Connection::new(&sb.url(), CLIENT_ID, CLIENT_SECRET.to_string().into()).unwrap();
-    let client = Client::new(conn, Access::Read, ClientOptions::default()).unwrap();
+    let sb = Sandbox::start(
+        tenant,
+        sandbox_config(Default::default()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let client = client_for(&sb, Access::Read);
     let files = vec![PolicyFile {
         path: "policies/g.yaml".into(),
         text: "groups:\n  AP Clerks:\n    members: [alice, bob]\n".into(),
@@ -257,15 +248,7 @@ fn the_cli_plans_the_same_from_the_instance_and_from_a_snapshot() {
         "g.yaml",
         "groups:\n  ap clerks:\n    members: [alice, carol]\n  Buyers:\n    members: [carol]\n",
     )]);
-    let work = tempfile::tempdir().unwrap();
-    let snap = work.path().join("snap.json");
-    let out = sb
-        .cmd()
-        .args(["snapshot", "--out"])
-        .arg(&snap)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", crate::common::stderr_of(&out));
+    let (_work, snap) = sb.snapshot();
     let changes = |extra: &[&str]| -> serde_json::Value {
         let out = sb
             .cmd()

@@ -45,6 +45,9 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
         .finish();
     // Thread-local: the current-thread test runtime (and reqwest's tasks) log into `buf`.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other test threads may have cached "never" for these callsites while no subscriber of
+    // theirs wanted them; recompute so this thread's subscriber sees every event.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
@@ -168,6 +171,9 @@ async fn an_echoing_server_never_gets_the_secret_or_a_token_into_errors_or_logs(
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other test threads may have cached "never" for these callsites while no subscriber of
+    // theirs wanted them; recompute so this thread's subscriber sees every event.
+    tracing::callsite::rebuild_interest_cache();
 
     let start = |secret: &str, faults: Faults, scopes: Option<Vec<String>>| {
         let mut config = SandboxConfig {

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -183,16 +183,16 @@ impl<'a, T> NameMatch<'a, T> {
 #[derive(Debug)]
 pub struct LiveIndex<'a> {
     pub live: &'a Live,
-    by_login: BTreeMap<NameKey, Vec<usize>>,
-    by_email: BTreeMap<NameKey, Vec<usize>>,
-    groups_by_name: BTreeMap<NameKey, Vec<usize>>,
-    projects_by_name: BTreeMap<NameKey, Vec<usize>>,
-    roles_by_name: BTreeMap<NameKey, Vec<usize>>,
+    by_login: HashMap<NameKey, Vec<usize>>,
+    by_email: HashMap<NameKey, Vec<usize>>,
+    groups_by_name: HashMap<NameKey, Vec<usize>>,
+    projects_by_name: HashMap<NameKey, Vec<usize>>,
+    roles_by_name: HashMap<NameKey, Vec<usize>>,
     users_by_id: BTreeMap<u64, usize>,
 }
 
-fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> BTreeMap<NameKey, Vec<usize>> {
-    let mut map: BTreeMap<NameKey, Vec<usize>> = BTreeMap::new();
+fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> HashMap<NameKey, Vec<usize>> {
+    let mut map: HashMap<NameKey, Vec<usize>> = HashMap::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let k = key(item);
         if !k.is_empty() {
@@ -210,18 +210,17 @@ fn pick<'a, T>(
     written: &str,
     name: impl Fn(&T) -> &str,
 ) -> NameMatch<'a, T> {
-    let hits: Vec<&'a T> = hits
-        .map(|v| v.iter().map(|&i| &items[i]).collect())
-        .unwrap_or_default();
-    match hits.as_slice() {
+    // The common cases (no hit, one hit) allocate nothing: this runs once per policy member.
+    match hits.map(Vec::as_slice).unwrap_or_default() {
         [] => NameMatch::None,
-        [one] => NameMatch::One(one),
+        [one] => NameMatch::One(&items[*one]),
         [first, second, ..] => {
             let written = written.trim();
-            let exact: Vec<&&'a T> = hits.iter().filter(|t| name(t) == written).collect();
-            match exact.as_slice() {
-                [one] => NameMatch::One(one),
-                _ => NameMatch::Ambiguous(first, second),
+            let all = hits.into_iter().flatten().map(|&i| &items[i]);
+            let mut exact = all.filter(|t| name(t) == written);
+            match (exact.next(), exact.next()) {
+                (Some(one), None) => NameMatch::One(one),
+                _ => NameMatch::Ambiguous(&items[*first], &items[*second]),
             }
         }
     }

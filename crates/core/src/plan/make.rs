@@ -6,7 +6,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::model::{dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning, WarningCode};
 use crate::policy::{self, PolicyDiagnostic};
 
-use super::{check_guards, diff, PlanError};
+use super::{check_guards, diff_with, PlanError};
 
 /// A plan, and the policy check's warnings as diagnostics for showing with their source (the
 /// same facts are in `plan.warnings` as typed values).
@@ -43,14 +43,16 @@ pub fn make(
     origin: Origin,
     now: DateTime<Utc>,
 ) -> Result<Planned, PlanFailure> {
-    let report = policy::check(desired, live);
+    // One index for the check and the diff: built once per plan (100k users).
+    let ix = crate::model::LiveIndex::new(live);
+    let report = policy::check_with(desired, &ix);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {
             errors: report.errors,
             warnings: report.warnings,
         });
     }
-    let diff = diff(desired, live)?;
+    let diff = diff_with(desired, &ix)?;
     let mut plan = Plan {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         origin,

@@ -30,7 +30,7 @@ pub use fingerprint::fingerprint;
 pub use guards::{check_guards, GroupRemovals, GuardViolation};
 pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
-pub use planner::{diff, Diff};
+pub use planner::{diff, diff_with, Diff};
 
 use crate::model::Kind;
 

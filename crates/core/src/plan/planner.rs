@@ -38,11 +38,16 @@ impl Diff {
 /// The result is deterministic for the same inputs. It reads no clock and knows no connection:
 /// [`super::make`] turns it into a [`crate::model::Plan`].
 pub fn diff(desired: &Desired, live: &Live) -> Result<Diff, PlanError> {
-    let ix = LiveIndex::new(live);
+    diff_with(desired, &LiveIndex::new(live))
+}
+
+/// [`diff`] over an index already built (the plan use case builds one for check and diff).
+pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanError> {
+    let live = ix.live;
     let mut acc = Acc {
-        ix: &ix,
+        ix,
         files: &desired.files,
-        protected: protected_ids(&ix, &desired.settings.protected_users)?,
+        protected: protected_ids(ix, &desired.settings.protected_users)?,
         changes: Vec::new(),
         warnings: Vec::new(),
         inactive: HashMap::new(),
@@ -71,7 +76,7 @@ pub fn diff(desired: &Desired, live: &Live) -> Result<Diff, PlanError> {
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
 
     let summary = summarize(&changes);
-    let mut preconditions = preconditions(&ix, &changes, &group_holders);
+    let mut preconditions = preconditions(ix, &changes, &group_holders);
     // Saved plans carry the guards and exemptions they were made under, for `apply PLAN.json`.
     preconditions.max_removals = desired.settings.max_removals;
     preconditions.protected_user_ids = protected.into_keys().collect();

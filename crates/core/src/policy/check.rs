@@ -45,11 +45,15 @@ impl CheckReport {
 /// At most [`MAX_PER_KIND`] diagnostics of one code are reported, followed by one saying how many
 /// more there were; "did you mean" is worked out only for the ones reported.
 pub fn check(desired: &Desired, live: &Live) -> CheckReport {
+    check_with(desired, &LiveIndex::new(live))
+}
+
+/// [`check`] over an index already built (the plan use case builds one for check and diff).
+pub fn check_with(desired: &Desired, ix: &LiveIndex<'_>) -> CheckReport {
     let sources = Sources::new(&desired.files);
-    let ix = LiveIndex::new(live);
     let mut cx = Checker {
         sources: &sources,
-        ix: &ix,
+        ix,
         suggester: None,
         pending: Vec::new(),
         plan_warnings: Vec::new(),

@@ -28,7 +28,7 @@ mod yaml;
 
 /// Re-exported for callers of [`load_files`].
 pub use crate::model::PolicyFile;
-pub use check::{check, CheckReport};
+pub use check::{check, check_with, CheckReport};
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
 pub use schema::{json_schema, PolicyDocument};
 

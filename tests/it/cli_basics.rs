@@ -227,3 +227,49 @@ fn numeric_flags_out_of_range_are_usage_errors() {
         );
     }
 }
+
+/// Policy files in any letter case are read (a `Settings.YAML` must not vanish), other files are
+/// named as ignored, and a folder without policy files says that nothing is managed.
+#[test]
+fn policy_folders_read_any_case_name_ignored_files_and_warn_when_empty() {
+    let dir = policies(&[
+        (
+            "Settings.YAML",
+            "settings:\n  protected_users: [nobody-at-all]\n",
+        ),
+        ("notes.txt", "not a policy"),
+    ]);
+    let out = bin()
+        .args(["validate", "--policies", path_str(dir.path())])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("ignoring") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert!(!err.contains("ignoring policies/Settings.YAML"), "{err}");
+    // The upper-case file is really read: checked against a tenant, its protected user is unknown.
+    let snap = dir.path().join("tenant.json.snapshot");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let out = bin()
+        .args(["validate", "--policies", path_str(dir.path()), "--snapshot"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("nobody-at-all"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    let empty = policies(&[("README.md", "# our policies")]);
+    let out = bin()
+        .args(["validate", "--policies", path_str(empty.path())])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(err.contains("holds no policy files"), "{err}");
+}

@@ -7,6 +7,7 @@
 //!
 //! `cargo bench --bench read_live` (sizes: `BENCH_USERS=2000,10000`; `BENCH_RATE=25`;
 //! `BENCH_LATENCY_MS=100`; `BENCH_READ_CONCURRENCY`, default the client's).
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -67,13 +67,15 @@ mod tests {
         assert_eq!(h.record("users", 500, t0 + Duration::from_secs(3)), None);
         assert_eq!(h.record("users", 1_000, t0 + Duration::from_secs(9)), None);
         assert_eq!(
-            h.record("users", 2_000, t0 + Duration::from_secs(10)).as_deref(),
+            h.record("users", 2_000, t0 + Duration::from_secs(10))
+                .as_deref(),
             Some("reading Coupa: 2000 users (200 records/s, 10s elapsed)")
         );
         // Not again until another interval has passed since that line.
         assert_eq!(h.record("groups", 40, t0 + Duration::from_secs(19)), None);
         assert_eq!(
-            h.record("groups", 40, t0 + Duration::from_secs(20)).as_deref(),
+            h.record("groups", 40, t0 + Duration::from_secs(20))
+                .as_deref(),
             Some("reading Coupa: 40 groups, 2000 users (102 records/s, 20s elapsed)")
         );
     }

@@ -42,7 +42,11 @@ pub fn errors_of(report: &miette::Report) -> Vec<ErrorItem> {
     let diags = report
         .downcast_ref::<PolicyErrors>()
         .map(|e| &e.diagnostics)
-        .or_else(|| report.downcast_ref::<LiveCheckFailed>().map(|e| &e.diagnostics));
+        .or_else(|| {
+            report
+                .downcast_ref::<LiveCheckFailed>()
+                .map(|e| &e.diagnostics)
+        });
     if let Some(diags) = diags {
         return diags.iter().map(ErrorItem::of_policy).collect();
     }
@@ -98,10 +102,9 @@ pub fn error_markdown(command: &str, errors: &[ErrorItem]) -> String {
         }
         item.push('\n');
         if s.len() + item.len() + reserve > MARKDOWN_LIMIT {
-            s.push_str(&format!(
-                "- _… and {} more not shown_\n",
-                count(errors.len() - i, "problem", "problems")
-            ));
+            let n = errors.len() - i;
+            let what = if n == 1 { "problem" } else { "problems" };
+            s.push_str(&format!("- _… and {n} more {what} not shown_\n"));
             break;
         }
         s.push_str(&item);
@@ -143,7 +146,9 @@ pub fn annotate(choice: Annotations) -> bool {
 
 /// Escapes a workflow command's message (GitHub's rules: `%`, CR, LF).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow command's property value (also `:` and `,`).
@@ -248,6 +253,9 @@ mod tests {
         assert!(md.starts_with(PLAN_MARKER));
         assert!(md.len() <= MARKDOWN_LIMIT);
         let shown = md.lines().filter(|l| l.starts_with("- `policies")).count();
-        assert!(md.contains(&format!("… and {} more not shown", 5_000 - shown)), "{md}");
+        assert!(
+            md.contains(&format!("… and {} more problems not shown", 5_000 - shown)),
+            "{md}"
+        );
     }
 }

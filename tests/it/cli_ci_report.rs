@@ -30,11 +30,18 @@ fn a_policy_error_writes_a_markdown_report_on_stdout() {
     let out = plan_in(dir.path(), &["--format", "markdown"]);
     assert_eq!(out.status.code(), Some(1));
     let md = stdout_of(&out);
-    assert!(md.starts_with("<!-- coupa-access:plan -->\n## coupa-access plan failed\n"), "{md}");
+    assert!(
+        md.starts_with("<!-- coupa-access:plan -->\n## coupa-access plan failed\n"),
+        "{md}"
+    );
     assert!(md.contains("`policies/x.yaml:3:5`: "), "{md}");
     assert!(md.contains("memberz"), "{md}");
     // The usual diagnostic still goes to stderr.
-    assert!(stderr_of(&out).contains("policies/x.yaml:3:5"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("policies/x.yaml:3:5"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
@@ -66,7 +73,8 @@ fn under_github_actions_policy_errors_become_annotations() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.lines().any(|l| l.starts_with("::error file=policies/x.yaml,line=3,col=5,title=")),
+        err.lines()
+            .any(|l| l.starts_with("::error file=policies/x.yaml,line=3,col=5,title=")),
         "{err}"
     );
     // --annotations none turns it off.
@@ -92,13 +100,20 @@ fn the_step_summary_is_appended_to() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(text.starts_with("# earlier step\n<!-- coupa-access:plan -->\n"), "{text}");
+    assert!(
+        text.starts_with("# earlier step\n<!-- coupa-access:plan -->\n"),
+        "{text}"
+    );
     assert!(text.contains("`policies/x.yaml:3:5`"), "{text}");
 
     // A plan that succeeds appends its markdown after what is there.
     let ok = policies(&[("g.yaml", "groups: {}\n")]);
     let tenant = ok.path().join("tenant.json");
-    std::fs::write(&tenant, serde_json::to_string(&crate::common::tenant()).unwrap()).unwrap();
+    std::fs::write(
+        &tenant,
+        serde_json::to_string(&crate::common::tenant()).unwrap(),
+    )
+    .unwrap();
     let out = bin()
         .env("GITHUB_STEP_SUMMARY", &summary)
         .args(["plan", "--summary", "--policies"])
@@ -109,6 +124,12 @@ fn the_step_summary_is_appended_to() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = std::fs::read_to_string(&summary).unwrap();
-    assert!(text.starts_with("# earlier step\n<!-- coupa-access:plan -->\n## coupa-access plan failed"), "{text}");
-    assert!(text.contains("No changes. Coupa matches the policy."), "{text}");
+    assert!(
+        text.starts_with("# earlier step\n<!-- coupa-access:plan -->\n## coupa-access plan failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("No changes. Coupa matches the policy."),
+        "{text}"
+    );
 }

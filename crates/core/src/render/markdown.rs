@@ -101,9 +101,8 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
     if targets.is_empty() {
         return String::new();
     }
-    let mut s = String::from(
-        "| kind | target | add | remove | reported only |\n|---|---|---:|---:|---|\n",
-    );
+    let mut s =
+        String::from("| kind | target | add | remove | reported only |\n|---|---|---:|---:|---|\n");
     let cap_note = 200;
     for (i, t) in targets.iter().enumerate() {
         let mut name = escape(t.target.name());

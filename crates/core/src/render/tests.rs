@@ -266,9 +266,17 @@ fn json_is_pretty_stable_and_round_trips() {
 #[test]
 fn markdown_lists_every_target_in_a_table_and_each_change_once() {
     let md = markdown(&sample());
-    assert!(md.starts_with("<!-- coupa-access:plan -->\n## coupa-access plan for https://acme.coupahost.com\n"));
-    assert!(md.contains("| kind | target | add | remove | reported only |\n"), "{md}");
-    assert!(md.contains("| group | AP Clerks (id 12) | 1 | 1 | no |\n"), "{md}");
+    assert!(md.starts_with(
+        "<!-- coupa-access:plan -->\n## coupa-access plan for https://acme.coupahost.com\n"
+    ));
+    assert!(
+        md.contains("| kind | target | add | remove | reported only |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| group | AP Clerks (id 12) | 1 | 1 | no |\n"),
+        "{md}"
+    );
     let table = md.find("| kind | target").unwrap();
     let details = md.find("### Details").unwrap();
     assert!(table < details);
@@ -277,7 +285,10 @@ fn markdown_lists_every_target_in_a_table_and_each_change_once() {
     // Each change appears once: removals first in their group's section.
     assert!(md.contains("```diff\n- bob\n+ carol\n```"), "{md}");
     assert_eq!(md.matches("bob").count(), 1, "{md}");
-    assert!(md.contains("+ alice  (privileged: omnipotent role)\n"), "{md}");
+    assert!(
+        md.contains("+ alice  (privileged: omnipotent role)\n"),
+        "{md}"
+    );
     assert!(!md.contains("not shown"));
     assert!(md.ends_with("</sub>\n"));
 }
@@ -330,7 +341,14 @@ fn shown_and_left_out(md: &str) -> (usize, usize) {
         .lines()
         .filter_map(|l| l.strip_prefix("… and "))
         .filter(|l| l.contains(" in this "))
-        .map(|l| l.split(' ').next().unwrap().replace(',', "").parse::<usize>().unwrap())
+        .map(|l| {
+            l.split(' ')
+                .next()
+                .unwrap()
+                .replace(',', "")
+                .parse::<usize>()
+                .unwrap()
+        })
         .sum();
     (shown, left_out)
 }
@@ -342,7 +360,14 @@ fn markdown_of_a_large_plan_names_every_group_with_exact_left_out_counts() {
     let mut changes = Vec::new();
     for i in 0..3_000u64 {
         let g = if i < 2_000 { 0 } else { 1 + i % 39 };
-        changes.push(change(Remove, Kind::Group, &format!("Group {g:02}"), g, &format!("user{i:06}-with-a-long-login@acme.example.com"), i));
+        changes.push(change(
+            Remove,
+            Kind::Group,
+            &format!("Group {g:02}"),
+            g,
+            &format!("user{i:06}-with-a-long-login@acme.example.com"),
+            i,
+        ));
     }
     changes.sort_by(|a, b| (&a.target, &a.user).cmp(&(&b.target, &b.user)));
     let warnings = (0..5_000).map(|i| format!("warning number {i}")).collect();
@@ -350,17 +375,39 @@ fn markdown_of_a_large_plan_names_every_group_with_exact_left_out_counts() {
     let md = markdown(&p);
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
     for g in 0..40 {
-        assert!(md.contains(&format!("| group | Group {g:02} (id {g}) |")), "table names group {g}");
-        assert!(md.contains(&format!("<summary>group &quot;Group {g:02}&quot; (id {g})")), "details of group {g}");
+        assert!(
+            md.contains(&format!("| group | Group {g:02} (id {g}) |")),
+            "table names group {g}"
+        );
+        assert!(
+            md.contains(&format!("<summary>group &quot;Group {g:02}&quot; (id {g})")),
+            "details of group {g}"
+        );
     }
     let (shown, left_out) = shown_and_left_out(&md);
-    assert!(left_out > 0 && shown > 1_000, "{shown} shown, {left_out} left out");
+    assert!(
+        left_out > 0 && shown > 1_000,
+        "{shown} shown, {left_out} left out"
+    );
     assert_eq!(shown + left_out, 3_000);
-    assert!(md.contains(&format!("{} of 3,000 changes are not shown", super::markdown::thousands(left_out))), "{}", &md[md.len() - 600..]);
+    assert!(
+        md.contains(&format!(
+            "{} of 3,000 changes are not shown",
+            super::markdown::thousands(left_out)
+        )),
+        "{}",
+        &md[md.len() - 600..]
+    );
     // The small groups are complete: only the big one is cut.
     assert_eq!(md.matches(" in this group not shown").count(), 1);
-    let warnings_shown = md.lines().filter(|l| l.starts_with("- warning number")).count();
-    assert!(md.contains(&format!("- _… and {} more warnings not shown_", super::markdown::thousands(5_000 - warnings_shown))));
+    let warnings_shown = md
+        .lines()
+        .filter(|l| l.starts_with("- warning number"))
+        .count();
+    assert!(md.contains(&format!(
+        "- _… and {} more warnings not shown_",
+        super::markdown::thousands(5_000 - warnings_shown)
+    )));
     assert!(md.ends_with("</sub>\n"));
 }
 
@@ -369,23 +416,53 @@ fn markdown_of_a_huge_plan_caps_the_table_with_an_exact_count() {
     use Action::*;
     let n = 100_000;
     let changes: Vec<Change> = (0..n as u64)
-        .map(|i| change(if i % 2 == 0 { Remove } else { Add }, Kind::Group, &format!("Group {:04}", i % 5_000), i % 5_000, &format!("user{i:06}"), i))
+        .map(|i| {
+            change(
+                if i % 2 == 0 { Remove } else { Add },
+                Kind::Group,
+                &format!("Group {:04}", i % 5_000),
+                i % 5_000,
+                &format!("user{i:06}"),
+                i,
+            )
+        })
         .collect();
     let mut changes = changes;
     changes.sort_by(|a, b| (&a.target, &a.user).cmp(&(&b.target, &b.user)));
     let md = markdown(&plan_with(changes, vec![], &[]));
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
-    let rows = md.lines().filter(|l| l.starts_with("| group | Group ")).count();
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| group | Group "))
+        .count();
     assert!(rows > 10 && rows < 5_000, "{rows}");
     let rest = 5_000 - rows;
-    assert!(md.contains(&format!("_… and {} more targets ({} changes) not listed in this table._", super::markdown::thousands(rest), super::markdown::thousands(rest * 20))), "{md}");
+    assert!(
+        md.contains(&format!(
+            "_… and {} more targets ({} changes) not listed in this table._",
+            super::markdown::thousands(rest),
+            super::markdown::thousands(rest * 20)
+        )),
+        "{md}"
+    );
     // Every change is either shown, counted in its section, or in a section left out.
     let (shown, in_sections) = shown_and_left_out(&md);
     let sections = md.matches("<details>").count();
     let skipped = 5_000 - sections;
-    assert!(md.contains(&format!("the details of {} more targets ({} changes) not shown", super::markdown::thousands(skipped), super::markdown::thousands(skipped * 20))), "{}", &md[md.len() - 800..]);
+    assert!(
+        md.contains(&format!(
+            "the details of {} more targets ({} changes) not shown",
+            super::markdown::thousands(skipped),
+            super::markdown::thousands(skipped * 20)
+        )),
+        "{}",
+        &md[md.len() - 800..]
+    );
     assert_eq!(shown + in_sections + skipped * 20, n);
-    assert!(md.contains(&format!("{} of 100,000 changes are not shown", super::markdown::thousands(n - shown))));
+    assert!(md.contains(&format!(
+        "{} of 100,000 changes are not shown",
+        super::markdown::thousands(n - shown)
+    )));
 }
 
 #[test]
@@ -401,7 +478,10 @@ fn markdown_cuts_one_huge_group_inside_its_section_and_closes_it() {
     assert!(shown > 1_000 && shown < n);
     assert_eq!(shown + left_out, n);
     assert!(
-        md.contains(&format!("```\n\n… and {} more changes in this group not shown\n\n</details>\n", super::markdown::thousands(n - shown))),
+        md.contains(&format!(
+            "```\n\n… and {} more changes in this group not shown\n\n</details>\n",
+            super::markdown::thousands(n - shown)
+        )),
         "section closed"
     );
 }
@@ -497,7 +577,9 @@ fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
     );
     let md = markdown(&p);
     assert!(
-        md.starts_with("## coupa-access plan for snapshot tenant.json\n"),
+        md.starts_with(
+            "<!-- coupa-access:plan -->\n## coupa-access plan for snapshot tenant.json\n"
+        ),
         "{md}"
     );
     assert!(

@@ -184,7 +184,7 @@ impl Section {
         if !t.applies {
             summary.push_str(" (reported only, not applied)");
         }
-        let mut ordered: Vec<_> = t.changes.iter().copied().collect();
+        let mut ordered = t.changes.to_vec();
         ordered.sort_by_key(|c| c.action != Action::Remove);
         let lines: Vec<String> = ordered
             .iter()

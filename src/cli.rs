@@ -130,6 +130,14 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes (0 when none, 1 on error).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// GitHub annotations on stderr for policy problems and plan warnings (auto: under GitHub
+    /// Actions, when GITHUB_ACTIONS=true).
+    #[arg(long, value_enum, default_value_t = Annotations::Auto)]
+    pub annotations: Annotations,
+    /// Append the markdown report (also of a failure) to the file GITHUB_STEP_SUMMARY names
+    /// (written whenever that variable is set).
+    #[arg(long)]
+    pub summary: bool,
     /// Plan offline against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
     /// Such a plan is for review only: `apply` refuses it, since a snapshot does not prove which
     /// instance it came from.
@@ -152,6 +160,10 @@ pub struct ApplyArgs {
     /// Accept a plan over the removal guards in settings; must equal the plan's number of removals.
     #[arg(long, value_name = "N")]
     pub allow_removals: Option<usize>,
+    /// Append the apply report to the file GITHUB_STEP_SUMMARY names (written whenever that
+    /// variable is set).
+    #[arg(long)]
+    pub summary: bool,
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
@@ -185,11 +197,26 @@ pub struct DriftArgs {
     /// Report against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// Append the markdown drift report to the file GITHUB_STEP_SUMMARY names (written whenever
+    /// that variable is set).
+    #[arg(long)]
+    pub summary: bool,
     /// Also list memberships created since this date (YYYY-MM-DD or RFC 3339), in any group.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// Whether to print GitHub workflow-command annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Annotations {
+    /// Under GitHub Actions (GITHUB_ACTIONS=true).
+    Auto,
+    /// Always, as `::error file=…,line=…::message` lines.
+    Github,
+    /// Never.
+    None,
 }
 
 /// Mode written into exported policy.

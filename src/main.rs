@@ -5,8 +5,10 @@
 mod cli;
 mod cmd;
 mod errors;
+mod heartbeat;
 mod out_file;
 mod policy_dir;
+mod report;
 mod secret;
 
 fn main() {

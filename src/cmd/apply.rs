@@ -70,7 +70,12 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         bar.finish_and_clear();
     }
     let report = report.into_diagnostic()?;
-    eprint!("{}", report.render());
+    let rendered = report.render();
+    eprint!("{rendered}");
+    crate::report::append_summary(
+        args.summary,
+        &crate::report::text_summary("apply", report.is_success(), &rendered),
+    )?;
     Ok(if report.is_success() { 0 } else { 1 })
 }
 

@@ -76,7 +76,8 @@ pub fn plan_scope(desired: &Desired) -> ReadScope {
     ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::of(desired))
 }
 
-/// Reads live state, with a progress bar when stderr is a terminal.
+/// Reads live state, with a progress bar when stderr is a terminal and a line about every ten
+/// seconds when it is not.
 pub async fn read_live(
     client: &mut Client,
     scope: &ReadScope,
@@ -102,6 +103,19 @@ pub async fn read_live(
                 .collect::<Vec<_>>()
                 .join(", ");
             bar.set_message(msg);
+        }));
+    }
+    if bar.is_none() {
+        // No terminal (a CI log): a line about every ten seconds instead of a bar.
+        let beat = std::sync::Mutex::new(crate::heartbeat::Heartbeat::new(
+            std::time::Instant::now(),
+            crate::heartbeat::INTERVAL,
+        ));
+        client.set_progress(Arc::new(move |p: ReadProgress| {
+            let mut beat = beat.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(line) = beat.record(p.resource, p.fetched, std::time::Instant::now()) {
+                eprintln!("{line}");
+            }
         }));
     }
     let live = client

@@ -13,6 +13,8 @@ mod show;
 mod snapshot;
 mod validate;
 
+pub use common::LiveCheckFailed;
+
 use std::io::IsTerminal;
 
 use clap::Parser;

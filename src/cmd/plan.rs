@@ -2,11 +2,46 @@
 
 use super::common::{self, connect, load_policies, make_plan, render_plan};
 use super::{Output, EXIT_CHANGES};
-use crate::cli::PlanArgs;
+use crate::cli::{Format, PlanArgs};
+use crate::report;
 use coupa_access_client::Access;
-use coupa_access_core::model::Origin;
+use coupa_access_core::model::{Origin, Plan};
 
+/// Plans; when that fails, the failure still reaches the pull request: as a markdown or JSON
+/// error document on stdout (per `--format`), as annotations, and in the step summary.
 pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
+    let annotate = report::annotate(args.annotations);
+    match plan(&args, out).await {
+        Ok(plan) => {
+            if annotate {
+                report::annotate_warnings(&plan.warnings);
+            }
+            report::append_summary(args.summary, &coupa_access_core::render::markdown(&plan))?;
+            // Only what apply would write counts: reported-only role and license rows do not.
+            Ok(if args.detailed_exitcode && plan.has_applied_changes() {
+                EXIT_CHANGES
+            } else {
+                0
+            })
+        }
+        Err(e) => {
+            let errors = report::errors_of(&e);
+            match args.format {
+                Format::Markdown => super::emit(&report::error_markdown("plan", &errors))?,
+                Format::Json => super::emit(&report::error_json(&errors))?,
+                Format::Text => {}
+            }
+            if annotate {
+                report::annotate_errors(&errors);
+            }
+            report::append_summary(args.summary, &report::error_markdown("plan", &errors))?;
+            Err(e)
+        }
+    }
+}
+
+/// Loads, reads, plans and prints the plan (and writes `--out`).
+async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     let desired = load_policies(&args.policies)?;
     let (live, origin) = match &args.snapshot {
         // A snapshot does not prove which instance it came from, so its plan names the
@@ -40,10 +75,5 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
-    // Only what apply would write counts: reported-only role and license rows do not.
-    Ok(if args.detailed_exitcode && plan.has_applied_changes() {
-        EXIT_CHANGES
-    } else {
-        0
-    })
+    Ok(plan)
 }

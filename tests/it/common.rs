@@ -172,6 +172,9 @@ pub fn bin() -> Command {
         .env_remove("COUPA_CLIENT_SECRET")
         .env_remove("COUPA_CLIENT_SECRET_FILE")
         .env_remove("COUPA_ACCESS_LOG")
+        // Tests run under GitHub Actions too: no annotations or summaries unless a test asks.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env("NO_COLOR", "1");
     cmd
 }

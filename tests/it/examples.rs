@@ -63,11 +63,20 @@ fn invocations(script: &str) -> Vec<(String, Vec<String>)> {
 /// The long flags a subcommand's `--help` lists.
 fn flags_of(sub: &str) -> BTreeSet<String> {
     let out = bin().args([sub, "--help"]).output().unwrap();
-    assert!(out.status.success(), "`coupa-access {sub}` is not a command");
+    assert!(
+        out.status.success(),
+        "`coupa-access {sub}` is not a command"
+    );
     stdout_of(&out)
         .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
         .filter(|w| w.starts_with("--") && w.len() > 2)
-        .map(|w| w.split('=').next().unwrap_or(w).trim_end_matches('.').to_string())
+        .map(|w| {
+            w.split('=')
+                .next()
+                .unwrap_or(w)
+                .trim_end_matches('.')
+                .to_string()
+        })
         .map(|w| w.split('<').next().unwrap_or(&w).to_string())
         .collect()
 }
@@ -82,7 +91,11 @@ fn every_example_invocation_uses_real_subcommands_and_flags() {
         let mut all = Vec::new();
         strings(&doc, &mut all);
         let calls: Vec<_> = all.iter().flat_map(|s| invocations(s)).collect();
-        assert!(!calls.is_empty(), "{} runs no coupa-access command", path.display());
+        assert!(
+            !calls.is_empty(),
+            "{} runs no coupa-access command",
+            path.display()
+        );
         for (sub, flags) in calls {
             let known = flags_of(&sub);
             for flag in &flags {
@@ -102,9 +115,13 @@ fn every_example_invocation_uses_real_subcommands_and_flags() {
 
 #[test]
 fn the_invocation_parser_finds_flags_across_continuations() {
-    let calls = invocations("set +e\ncoupa-access plan --format markdown \\\n  --out=x.json > plan.md\n");
+    let calls =
+        invocations("set +e\ncoupa-access plan --format markdown \\\n  --out=x.json > plan.md\n");
     assert_eq!(
         calls,
-        [("plan".to_string(), vec!["--format".to_string(), "--out".to_string()])]
+        [(
+            "plan".to_string(),
+            vec!["--format".to_string(), "--out".to_string()]
+        )]
     );
 }

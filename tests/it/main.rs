@@ -5,6 +5,7 @@
 
 mod cli_apply;
 mod cli_basics;
+mod cli_ci_report;
 mod cli_drift;
 mod cli_export;
 mod cli_plan_files;
@@ -20,6 +21,7 @@ mod client_secrets;
 mod client_warmup;
 mod common;
 mod coupa_facts;
+mod examples;
 mod golden;
 mod policy_check;
 mod policy_load;

@@ -1,9 +1,13 @@
 //! The markdown plan for pull-request comments (GitHub caps a comment at 65,536 characters).
+//!
+//! Layout: a hidden marker (so CI finds its own comment to update), the heading and summary
+//! line, a table of every touched target, the warnings, then each target's changes in a
+//! collapsed `<details>` section, every change listed exactly once. Each part has a budget so
+//! that one huge group cannot hide the others, and whatever does not fit is counted exactly.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::model::{time, Action, Change, ChangeTarget, Kind, Plan};
+use crate::model::{time, Action, Plan};
 use crate::plan::kind_word;
 
 use super::closing_line;
@@ -13,233 +17,284 @@ use super::targets::{by_target, TargetChanges};
 /// The markdown output never exceeds this many bytes (and so characters).
 pub const MARKDOWN_LIMIT: usize = 65_000;
 
-/// Room kept for the truncation note and the footer, which are written last.
+/// The first line of every markdown report (plan or errors): CI scripts look for it to update
+/// their own pull-request comment instead of adding a new one.
+pub const PLAN_MARKER: &str = "<!-- coupa-access:plan -->";
+
+/// Room kept for the closing note and the footer, which are written last.
 const RESERVE: usize = 1_000;
 
-/// The plan as markdown: a heading with the origin, a summary table, removals and privileged
-/// changes first, warnings, then every target's changes in a collapsible `<details>` section.
-/// Never longer than [`MARKDOWN_LIMIT`]; when cut, it says how many changes were left out.
+/// At most this share (in percent) of the budget goes to the target table.
+const TABLE_SHARE: usize = 40;
+
+/// At most this share (in percent) of the budget goes to warnings.
+const WARNING_SHARE: usize = 10;
+
+/// The plan as markdown (see the module docs). Never longer than [`MARKDOWN_LIMIT`]; when
+/// something is cut, it says exactly how much was left out.
 pub fn markdown(plan: &Plan) -> String {
     let plan = &*printable(plan);
-    let mut w = Budget::new(MARKDOWN_LIMIT - RESERVE);
-    // Which changes appear somewhere, so "left out" is counted exactly.
-    let mut shown = vec![false; plan.changes.len()];
-
-    w.force(&heading(plan));
-    w.force(&summary_table(plan));
-    let mut warnings_left_out = 0;
-
-    if !plan.is_empty() {
-        let important: Vec<(usize, &Change)> = plan
-            .changes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.action == Action::Remove || c.privileged)
-            .collect();
-        if !important.is_empty() {
-            w.push("### Removals and privileged changes\n\n");
-            // A user removed twice from one group (duplicated memberships) gets the ids shown.
-            let mut times: HashMap<(&ChangeTarget, u64, Action), usize> = HashMap::new();
-            for (_, c) in &important {
-                *times.entry((&c.target, c.user_id, c.action)).or_default() += 1;
-            }
-            for (i, c) in important {
-                let repeated = times[&(&c.target, c.user_id, c.action)] > 1;
-                if !w.push(&important_item(c, repeated)) {
-                    break;
-                }
-                shown[i] = true;
-            }
-            w.push("\n");
-        }
-    }
-
-    if !plan.warnings.is_empty() && w.push("### Warnings\n\n") {
-        for (i, warning) in plan.warnings.iter().enumerate() {
-            if !w.push(&format!("- {}\n", escape(&warning.one_line()))) {
-                warnings_left_out = plan.warnings.len() - i;
-                break;
-            }
-        }
-        w.push("\n");
-    } else {
-        warnings_left_out = plan.warnings.len();
-    }
+    let budget = MARKDOWN_LIMIT - RESERVE;
+    let mut out = String::new();
+    let _ = writeln!(out, "{PLAN_MARKER}");
+    out.push_str(&heading(plan));
 
     let targets = by_target(plan);
-    if !targets.is_empty() && w.push("### Details\n\n") {
-        for t in &targets {
-            if !write_details(&mut w, t, &mut shown) {
-                break;
+    out.push_str(&table(&targets, budget * TABLE_SHARE / 100));
+    out.push_str(&warnings(plan, budget * WARNING_SHARE / 100));
+
+    let mut shown = 0;
+    let mut skipped_targets = 0;
+    let mut skipped_changes = 0;
+    if !targets.is_empty() {
+        out.push_str("### Details\n\n");
+        let sections: Vec<Section> = targets.iter().map(Section::of).collect();
+        let shares = fair_shares(&sections, budget.saturating_sub(out.len()));
+        for (section, share) in sections.iter().zip(shares) {
+            match section.render(share) {
+                Some((text, n)) => {
+                    out.push_str(&text);
+                    shown += n;
+                }
+                None => {
+                    skipped_targets += 1;
+                    skipped_changes += section.lines.len();
+                }
             }
         }
     }
 
-    let left_out = shown.iter().filter(|s| !**s).count();
-    let mut out = w.out;
-    if left_out > 0 || warnings_left_out > 0 {
+    let left_out = plan.changes.len() - shown;
+    if left_out > 0 {
+        if skipped_targets > 0 {
+            let _ = writeln!(
+                out,
+                "_… and the details of {} more {} ({} {}) not shown._\n",
+                thousands(skipped_targets),
+                plural(skipped_targets, "target", "targets"),
+                thousands(skipped_changes),
+                plural(skipped_changes, "change", "changes"),
+            );
+        }
         let _ = write!(
             out,
-            "> [!WARNING]\n> This comment was cut to stay under GitHub's size limit: {left_out} of {} changes",
-            plan.changes.len()
-        );
-        if warnings_left_out > 0 {
-            let _ = write!(out, " and {warnings_left_out} warnings");
-        }
-        out.push_str(
-            " are not shown. Run `coupa-access plan` or read the JSON plan for all of them.\n\n",
+            "> [!WARNING]\n> This comment was cut to stay under GitHub's size limit: {} of {} changes are not shown. \
+             Run `coupa-access plan` or read the JSON plan for all of them.\n\n",
+            thousands(left_out),
+            thousands(plan.changes.len())
         );
     }
     out.push_str(&footer(plan));
     out
 }
 
-/// Appends while under a byte limit.
-struct Budget {
-    out: String,
-    limit: usize,
-}
-
-impl Budget {
-    fn new(limit: usize) -> Self {
-        Budget {
-            out: String::new(),
-            limit,
-        }
-    }
-
-    fn room(&self) -> usize {
-        self.limit.saturating_sub(self.out.len())
-    }
-
-    /// Appends `s` if it fits; says whether it did.
-    fn push(&mut self, s: &str) -> bool {
-        if s.len() > self.room() {
-            return false;
-        }
-        self.out.push_str(s);
-        true
-    }
-
-    /// Appends short, bounded text that must always be there.
-    fn force(&mut self, s: &str) {
-        self.out.push_str(s);
-    }
-}
-
 fn heading(plan: &Plan) -> String {
-    let mut s = format!(
-        "## coupa-access plan for {}",
-        escape(&plan.origin.to_string())
-    );
-    let _ = write!(
-        s,
-        "\n\n**{}**\n\n",
+    format!(
+        "## coupa-access plan for {}\n\n**{}**\n\n",
+        escape(&plan.origin.to_string()),
         closing_line(&plan.summary, !plan.is_empty())
-    );
-    s
+    )
 }
 
-fn summary_table(plan: &Plan) -> String {
-    if plan.is_empty() {
+/// One row per touched target, capped at `limit` bytes with the number of targets left out.
+fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
+    if targets.is_empty() {
         return String::new();
     }
-    let mut s = String::from("| kind | add | remove |\n|---|---:|---:|\n");
-    for (kind, label) in [
-        (Kind::Group, "group"),
-        (Kind::Role, "role (reported only)"),
-        (Kind::License, "license (reported only)"),
-    ] {
-        let n = |a: Action| {
-            plan.changes
-                .iter()
-                .filter(|c| c.kind() == kind && c.action == a)
-                .count()
-        };
-        let _ = writeln!(
-            s,
-            "| {label} | {} | {} |",
-            n(Action::Add),
-            n(Action::Remove)
+    let mut s =
+        String::from("| kind | target | add | remove | reported only |\n|---|---|---:|---:|---|\n");
+    let cap_note = 200;
+    for (i, t) in targets.iter().enumerate() {
+        let mut name = escape(t.target.name());
+        if let Some(id) = t.target.id() {
+            let _ = write!(name, " (id {id})");
+        }
+        if t.privileged {
+            name.push_str(" — **privileged: omnipotent**");
+        }
+        let row = format!(
+            "| {} | {name} | {} | {} | {} |\n",
+            kind_word(t.target.kind()),
+            t.count(Action::Add),
+            t.count(Action::Remove),
+            if t.applies { "no" } else { "yes" }
         );
-    }
-    s.push('\n');
-    s
-}
-
-/// `- **remove** bob from group AP Clerks` (with the reported-only and privileged notes).
-fn important_item(c: &Change, repeated: bool) -> String {
-    let (verb, prep) = match c.action {
-        Action::Add => ("add", "to"),
-        Action::Remove => ("remove", "from"),
-    };
-    let mut s = format!(
-        "- **{verb}** {} {prep} {} {}",
-        escape(&c.user),
-        kind_word(c.kind()),
-        escape(c.target.name())
-    );
-    if let (true, Some(id)) = (repeated, c.membership_id) {
-        let _ = write!(s, " (membership {id})");
-    }
-    if c.privileged {
-        s.push_str(" — **privileged: omnipotent role**");
-    }
-    if !c.applies {
-        s.push_str(" _(reported only, not applied)_");
-    }
-    s.push('\n');
-    s
-}
-
-/// One target's `<details>` section; false when it did not fit at all (then nothing was
-/// written). A section cut short ends with a note inside its code block.
-fn write_details(w: &mut Budget, t: &TargetChanges<'_>, shown: &mut [bool]) -> bool {
-    let mut summary = t.title();
-    let (adds, removes) = (t.count(Action::Add), t.count(Action::Remove));
-    let _ = write!(summary, ": {adds} to add, {removes} to remove");
-    if t.privileged {
-        summary.push_str(", privileged: omnipotent");
-    }
-    if !t.applies {
-        summary.push_str(" (reported only, not applied)");
-    }
-    let lines: Vec<String> = t
-        .changes
-        .iter()
-        .map(|c| {
-            let m = match c.action {
-                Action::Add => '+',
-                Action::Remove => '-',
-            };
-            format!("{m} {}\n", t.user_label(c))
-        })
-        .collect();
-    let fence = fence_for(&lines);
-    let open = format!(
-        "<details><summary>{}</summary>\n\n{fence}diff\n",
-        html_escape(&summary)
-    );
-    let cut = "... more not shown\n";
-    let close = format!("{fence}\n\n</details>\n\n");
-    if open.len() + cut.len() + close.len() > w.room() {
-        return false;
-    }
-    w.push(&open);
-    let mut complete = true;
-    for (&i, line) in t.indices.iter().zip(&lines) {
-        if line.len() + cut.len() + close.len() > w.room() {
-            complete = false;
+        if s.len() + row.len() + cap_note > limit {
+            let rest = &targets[i..];
+            let changes: usize = rest.iter().map(|t| t.changes.len()).sum();
+            let _ = writeln!(
+                s,
+                "\n_… and {} more {} ({} {}) not listed in this table._",
+                thousands(rest.len()),
+                plural(rest.len(), "target", "targets"),
+                thousands(changes),
+                plural(changes, "change", "changes"),
+            );
             break;
         }
-        w.push(line);
-        shown[i] = true;
+        s.push_str(&row);
     }
-    if !complete {
-        w.push(cut);
+    s.push('\n');
+    s
+}
+
+/// The warnings, capped at `limit` bytes with the number left out.
+fn warnings(plan: &Plan, limit: usize) -> String {
+    if plan.warnings.is_empty() {
+        return String::new();
     }
-    w.push(&close);
-    complete
+    let mut s = String::from("### Warnings\n\n");
+    let cap_note = 100;
+    for (i, w) in plan.warnings.iter().enumerate() {
+        let item = format!("- {}\n", escape(&w.one_line()));
+        if s.len() + item.len() + cap_note > limit {
+            let n = plan.warnings.len() - i;
+            let _ = writeln!(
+                s,
+                "- _… and {} more {} not shown_",
+                thousands(n),
+                plural(n, "warning", "warnings")
+            );
+            break;
+        }
+        s.push_str(&item);
+    }
+    s.push('\n');
+    s
+}
+
+/// One target's collapsed section, prepared so its size is known before it is placed.
+struct Section {
+    open: String,
+    /// The change lines: removals first (what a reviewer must not miss), each once.
+    lines: Vec<String>,
+    close: String,
+    /// `group`, `role` or `license`, for the "more changes in this group" note.
+    kind: &'static str,
+}
+
+impl Section {
+    fn of(t: &TargetChanges<'_>) -> Section {
+        let mut summary = t.title();
+        let (adds, removes) = (t.count(Action::Add), t.count(Action::Remove));
+        let _ = write!(summary, ": {adds} to add, {removes} to remove");
+        if t.privileged {
+            summary.push_str(", privileged: omnipotent");
+        }
+        if !t.applies {
+            summary.push_str(" (reported only, not applied)");
+        }
+        let mut ordered = t.changes.to_vec();
+        ordered.sort_by_key(|c| c.action != Action::Remove);
+        let lines: Vec<String> = ordered
+            .iter()
+            .map(|c| {
+                let m = match c.action {
+                    Action::Add => '+',
+                    Action::Remove => '-',
+                };
+                let mut line = format!("{m} {}", t.user_label(c));
+                if c.privileged {
+                    line.push_str("  (privileged: omnipotent role)");
+                }
+                line.push('\n');
+                line
+            })
+            .collect();
+        let fence = fence_for(&lines);
+        Section {
+            open: format!(
+                "<details><summary>{}</summary>\n\n{fence}diff\n",
+                html_escape(&summary)
+            ),
+            close: format!("{fence}\n"),
+            lines,
+            kind: kind_word(t.target.kind()),
+        }
+    }
+
+    /// The bytes of the section with nothing in it but the cut note (its least room).
+    fn skeleton(&self) -> usize {
+        self.open.len() + self.close.len() + self.note(self.lines.len()).len() + END.len()
+    }
+
+    /// The bytes of the whole section.
+    fn full(&self) -> usize {
+        self.open.len()
+            + self.lines.iter().map(String::len).sum::<usize>()
+            + self.close.len()
+            + END.len()
+    }
+
+    fn note(&self, n: usize) -> String {
+        format!(
+            "\n… and {} more {} in this {} not shown\n",
+            thousands(n),
+            plural(n, "change", "changes"),
+            self.kind
+        )
+    }
+
+    /// The section within `room` bytes and how many changes it shows; `None` when not even its
+    /// skeleton fits.
+    fn render(&self, room: usize) -> Option<(String, usize)> {
+        if self.full() <= room {
+            let mut s = self.open.clone();
+            self.lines.iter().for_each(|l| s.push_str(l));
+            s.push_str(&self.close);
+            s.push_str(END);
+            return Some((s, self.lines.len()));
+        }
+        if self.skeleton() > room {
+            return None;
+        }
+        let mut s = self.open.clone();
+        // The note's digits shrink as more lines fit, so the skeleton's note is an upper bound.
+        let mut used = self.skeleton();
+        let mut n = 0;
+        for line in &self.lines {
+            if used + line.len() > room {
+                break;
+            }
+            used += line.len();
+            s.push_str(line);
+            n += 1;
+        }
+        s.push_str(&self.close);
+        s.push_str(&self.note(self.lines.len() - n));
+        s.push_str(END);
+        Some((s, n))
+    }
+}
+
+const END: &str = "\n</details>\n\n";
+
+/// Splits `room` among sections. Each placed section first gets its skeleton (so it is named
+/// with its count); the rest is shared out: a section needing less than an equal share gets
+/// what it needs, and what it leaves goes to the bigger ones. When even the skeletons do not
+/// all fit, the last sections get nothing (and are counted as left out).
+fn fair_shares(sections: &[Section], room: usize) -> Vec<usize> {
+    let mut shares = vec![0; sections.len()];
+    let mut placed = 0;
+    let mut skeletons = 0;
+    for s in sections {
+        if skeletons + s.skeleton() > room {
+            break;
+        }
+        skeletons += s.skeleton();
+        shares[placed] = s.skeleton();
+        placed += 1;
+    }
+    let extra_need = |i: usize| sections[i].full().saturating_sub(sections[i].skeleton());
+    let mut order: Vec<usize> = (0..placed).collect();
+    order.sort_by_key(|&i| extra_need(i));
+    let mut left = room - skeletons;
+    for (k, &i) in order.iter().enumerate() {
+        let extra = extra_need(i).min(left / (placed - k));
+        shares[i] += extra;
+        left -= extra;
+    }
+    shares
 }
 
 /// A code fence longer than any run of backticks in the content.
@@ -263,8 +318,29 @@ fn footer(plan: &Plan) -> String {
     s
 }
 
-/// Escapes text (names, logins, warnings) so markdown shows it literally.
-fn escape(s: &str) -> String {
+/// `1,234`: counts in notes are read by people.
+pub(super) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// Escapes text (names, logins, messages) so markdown shows it literally.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

@@ -11,7 +11,7 @@ mod text;
 mod tests;
 
 pub use json::json;
-pub use markdown::{markdown, MARKDOWN_LIMIT};
+pub use markdown::{escape as markdown_escape, markdown, MARKDOWN_LIMIT, PLAN_MARKER};
 pub use printable::printable_str;
 pub use text::text;
 

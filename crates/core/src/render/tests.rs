@@ -264,18 +264,31 @@ fn json_is_pretty_stable_and_round_trips() {
 }
 
 #[test]
-fn markdown_puts_removals_and_privileged_first_then_details() {
+fn markdown_lists_every_target_in_a_table_and_each_change_once() {
     let md = markdown(&sample());
-    assert!(md.starts_with("## coupa-access plan for https://acme.coupahost.com\n"));
-    assert!(md.contains("| group | 1 | 1 |\n| role (reported only) | 1 | 1 |\n| license (reported only) | 1 | 0 |\n"));
-    let removals = md.find("### Removals and privileged changes").unwrap();
+    assert!(md.starts_with(
+        "<!-- coupa-access:plan -->\n## coupa-access plan for https://acme.coupahost.com\n"
+    ));
+    assert!(
+        md.contains("| kind | target | add | remove | reported only |\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| group | AP Clerks (id 12) | 1 | 1 | no |\n"),
+        "{md}"
+    );
+    let table = md.find("| kind | target").unwrap();
     let details = md.find("### Details").unwrap();
-    assert!(removals < details);
-    assert!(md.contains("- **remove** bob from group AP Clerks\n"));
-    assert!(md.contains("- **add** alice to role Admin — **privileged: omnipotent role** _(reported only, not applied)_\n"));
+    assert!(table < details);
     assert_eq!(md.matches("<details>").count(), 4);
     assert_eq!(md.matches("</details>").count(), 4);
-    assert!(md.contains("```diff\n- bob\n+ carol\n```"));
+    // Each change appears once: removals first in their group's section.
+    assert!(md.contains("```diff\n- bob\n+ carol\n```"), "{md}");
+    assert_eq!(md.matches("bob").count(), 1, "{md}");
+    assert!(
+        md.contains("+ alice  (privileged: omnipotent role)\n"),
+        "{md}"
+    );
     assert!(!md.contains("not shown"));
     assert!(md.ends_with("</sub>\n"));
 }
@@ -297,7 +310,7 @@ fn markdown_escapes_names() {
     );
     let md = markdown(&p);
     assert!(
-        md.contains("- **remove** a\\_b from group \\<b\\>\\*Ops\\*\\</b\\> \\| \\`x\\`\n"),
+        md.contains("| group | \\<b\\>\\*Ops\\*\\</b\\> \\| \\`x\\` (id 9) | 0 | 1 | no |\n"),
         "{md}"
     );
     assert!(
@@ -318,63 +331,142 @@ fn markdown_fences_survive_backticks_in_logins() {
     assert!(md.contains("````diff\n+ a```b\n````\n"), "{md}");
 }
 
+/// The changes a markdown plan shows (diff lines) and the counts its notes say it left out.
+fn shown_and_left_out(md: &str) -> (usize, usize) {
+    let shown = md
+        .lines()
+        .filter(|l| l.starts_with("+ user") || l.starts_with("- user"))
+        .count();
+    let left_out = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("… and "))
+        .filter(|l| l.contains(" in this "))
+        .map(|l| {
+            l.split(' ')
+                .next()
+                .unwrap()
+                .replace(',', "")
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    (shown, left_out)
+}
+
 #[test]
-fn markdown_of_a_huge_plan_stays_under_the_limit_and_counts_what_is_left_out() {
+fn markdown_of_a_large_plan_names_every_group_with_exact_left_out_counts() {
     use Action::*;
-    let n = 100_000;
-    let mut changes = Vec::with_capacity(n);
-    for i in 0..n as u64 {
-        let action = if i % 2 == 0 { Remove } else { Add };
+    // 3,000 removals over 40 groups, one of them holding most.
+    let mut changes = Vec::new();
+    for i in 0..3_000u64 {
+        let g = if i < 2_000 { 0 } else { 1 + i % 39 };
         changes.push(change(
-            action,
+            Remove,
             Kind::Group,
-            &format!("Group {:03}", i % 500),
-            i % 500,
-            &format!("user{i:06}"),
+            &format!("Group {g:02}"),
+            g,
+            &format!("user{i:06}-with-a-long-login@acme.example.com"),
             i,
         ));
     }
-    changes.sort_by(|a, b| {
-        (&a.target, a.action == Add, &a.user).cmp(&(&b.target, b.action == Add, &b.user))
-    });
+    changes.sort_by(|a, b| (&a.target, &a.user).cmp(&(&b.target, &b.user)));
     let warnings = (0..5_000).map(|i| format!("warning number {i}")).collect();
     let p = plan_with(changes, warnings, &[]);
     let md = markdown(&p);
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
-    assert!(md.chars().count() <= 65_000);
-
-    // Count the changes that do appear: removal items, and lines in the details fences
-    // (removals appear in both places, so count distinct users).
-    let mut seen = std::collections::BTreeSet::new();
-    for line in md.lines() {
-        if let Some(rest) = line.strip_prefix("- **remove** ") {
-            seen.insert(rest.split(' ').next().unwrap().to_string());
-        } else if let Some(u) = line.strip_prefix("+ ").or_else(|| line.strip_prefix("- ")) {
-            if u.starts_with("user") {
-                seen.insert(u.to_string());
-            }
-        }
+    for g in 0..40 {
+        assert!(
+            md.contains(&format!("| group | Group {g:02} (id {g}) |")),
+            "table names group {g}"
+        );
+        assert!(
+            md.contains(&format!("<summary>group &quot;Group {g:02}&quot; (id {g})")),
+            "details of group {g}"
+        );
     }
-    let left_out = n - seen.len();
-    assert!(left_out > 0);
+    let (shown, left_out) = shown_and_left_out(&md);
+    assert!(
+        left_out > 0 && shown > 1_000,
+        "{shown} shown, {left_out} left out"
+    );
+    assert_eq!(shown + left_out, 3_000);
+    assert!(
+        md.contains(&format!(
+            "{} of 3,000 changes are not shown",
+            super::markdown::thousands(left_out)
+        )),
+        "{}",
+        &md[md.len() - 600..]
+    );
+    // The small groups are complete: only the big one is cut.
+    assert_eq!(md.matches(" in this group not shown").count(), 1);
     let warnings_shown = md
         .lines()
         .filter(|l| l.starts_with("- warning number"))
         .count();
-    let note = format!(
-        "{left_out} of {n} changes and {} warnings are not shown",
-        5_000 - warnings_shown
-    );
-    assert!(
-        md.contains(&note),
-        "expected {note:?} in the tail: {}",
-        &md[md.len() - 600..]
-    );
+    assert!(md.contains(&format!(
+        "- _… and {} more warnings not shown_",
+        super::markdown::thousands(5_000 - warnings_shown)
+    )));
     assert!(md.ends_with("</sub>\n"));
 }
 
 #[test]
-fn markdown_cuts_details_inside_a_section_and_closes_it() {
+fn markdown_of_a_huge_plan_caps_the_table_with_an_exact_count() {
+    use Action::*;
+    let n = 100_000;
+    let changes: Vec<Change> = (0..n as u64)
+        .map(|i| {
+            change(
+                if i % 2 == 0 { Remove } else { Add },
+                Kind::Group,
+                &format!("Group {:04}", i % 5_000),
+                i % 5_000,
+                &format!("user{i:06}"),
+                i,
+            )
+        })
+        .collect();
+    let mut changes = changes;
+    changes.sort_by(|a, b| (&a.target, &a.user).cmp(&(&b.target, &b.user)));
+    let md = markdown(&plan_with(changes, vec![], &[]));
+    assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| group | Group "))
+        .count();
+    assert!(rows > 10 && rows < 5_000, "{rows}");
+    let rest = 5_000 - rows;
+    assert!(
+        md.contains(&format!(
+            "_… and {} more targets ({} changes) not listed in this table._",
+            super::markdown::thousands(rest),
+            super::markdown::thousands(rest * 20)
+        )),
+        "{md}"
+    );
+    // Every change is either shown, counted in its section, or in a section left out.
+    let (shown, in_sections) = shown_and_left_out(&md);
+    let sections = md.matches("<details>").count();
+    let skipped = 5_000 - sections;
+    assert!(
+        md.contains(&format!(
+            "the details of {} more targets ({} changes) not shown",
+            super::markdown::thousands(skipped),
+            super::markdown::thousands(skipped * 20)
+        )),
+        "{}",
+        &md[md.len() - 800..]
+    );
+    assert_eq!(shown + in_sections + skipped * 20, n);
+    assert!(md.contains(&format!(
+        "{} of 100,000 changes are not shown",
+        super::markdown::thousands(n - shown)
+    )));
+}
+
+#[test]
+fn markdown_cuts_one_huge_group_inside_its_section_and_closes_it() {
     use Action::*;
     let n = 20_000;
     let changes = (0..n as u64)
@@ -382,13 +474,25 @@ fn markdown_cuts_details_inside_a_section_and_closes_it() {
         .collect();
     let md = markdown(&plan_with(changes, vec![], &[]));
     assert!(md.len() <= MARKDOWN_LIMIT);
-    let shown = md.lines().filter(|l| l.starts_with("+ user")).count();
+    let (shown, left_out) = shown_and_left_out(&md);
     assert!(shown > 1_000 && shown < n);
+    assert_eq!(shown + left_out, n);
     assert!(
-        md.contains("... more not shown\n```\n\n</details>\n"),
+        md.contains(&format!(
+            "```\n\n… and {} more changes in this group not shown\n\n</details>\n",
+            super::markdown::thousands(n - shown)
+        )),
         "section closed"
     );
-    assert!(md.contains(&format!("{} of {n} changes are not shown", n - shown)));
+}
+
+#[test]
+fn thousands_separates_digits() {
+    use super::markdown::thousands;
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1_234), "1,234");
+    assert_eq!(thousands(1_234_567), "1,234,567");
 }
 
 #[test]
@@ -473,7 +577,9 @@ fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
     );
     let md = markdown(&p);
     assert!(
-        md.starts_with("## coupa-access plan for snapshot tenant.json\n"),
+        md.starts_with(
+            "<!-- coupa-access:plan -->\n## coupa-access plan for snapshot tenant.json\n"
+        ),
         "{md}"
     );
     assert!(

@@ -1,8 +1,6 @@
 //! The client secret and bearer tokens never show up in Debug output, error messages or
 //! tracing output, even at TRACE level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coupa_access_client::{Access, Client, ClientOptions, Connection};
@@ -15,19 +13,6 @@ const SECRET: &str = "zz-Client-Secret-9f8e7d";
 const TOKEN1: &str = "tok-first-0a1b2c3d";
 const TOKEN2: &str = "tok-second-4e5f6a7b";
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn assert_clean(what: &str, text: &str) {
     for s in [SECRET, TOKEN1, TOKEN2] {
         assert!(!text.contains(s), "{what} leaks {s}:\n{text}");
@@ -36,18 +21,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Thread-local: the current-thread test runtime (and reqwest's tasks) log into `buf`.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other test threads may have cached "never" for these callsites while no subscriber of
-    // theirs wanted them; recompute so this thread's subscriber sees every event.
-    tracing::callsite::rebuild_interest_cache();
+    let logs_capture = crate::common::capture_logs();
 
     let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
@@ -125,8 +99,8 @@ async fn secrets_stay_out_of_debug_errors_and_trace_logs() {
     assert_clean("Debug of Client", &format!("{client:?}"));
     assert_eq!(client.stats().tokens_fetched, 2);
 
-    drop(_guard);
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = logs_capture.text();
+    drop(logs_capture);
     // The logs are really there (method, path, status), just without secrets.
     assert!(logs.contains("/api/user_group_memberships"), "{logs}");
     assert!(logs.contains("status=401"), "{logs}");
@@ -163,17 +137,7 @@ fn assert_no_leak(what: &str, text: &str, tokens: &[String]) {
 #[tokio::test]
 async fn an_echoing_server_never_gets_the_secret_or_a_token_into_errors_or_logs() {
     use coupa_access_sandbox::{sample_tenant, Faults, Sandbox, SandboxConfig};
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other test threads may have cached "never" for these callsites while no subscriber of
-    // theirs wanted them; recompute so this thread's subscriber sees every event.
-    tracing::callsite::rebuild_interest_cache();
+    let logs_capture = crate::common::capture_logs();
 
     let start = |secret: &str, faults: Faults, scopes: Option<Vec<String>>| {
         let mut config = SandboxConfig {
@@ -267,8 +231,8 @@ async fn an_echoing_server_never_gets_the_secret_or_a_token_into_errors_or_logs(
     );
     assert_no_leak("Debug of Client", &format!("{c:?}"), &tokens);
 
-    drop(_guard);
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = logs_capture.text();
+    drop(logs_capture);
     assert!(logs.contains("status=503"), "{logs}");
     assert_no_leak("TRACE logs", &logs, &tokens);
 }

@@ -249,3 +249,69 @@ pub fn generated_tenant(users: u64) -> Live {
     }
     live
 }
+
+/// Log lines of this thread, captured while a [`LogCapture`] lives.
+///
+/// One global subscriber (installed once for the whole test binary) writes coupa-access's own
+/// TRACE events into the buffer of the thread that emitted them, when that thread is capturing.
+/// Per-thread `set_default` subscribers are not reliable while other test threads start and
+/// drop theirs (tracing's global interest and level caches race), so tests never use them.
+pub struct LogCapture {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+thread_local! {
+    static CAPTURING: std::cell::RefCell<Option<std::sync::Arc<std::sync::Mutex<Vec<u8>>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+struct ThreadWriter;
+
+impl std::io::Write for ThreadWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        CAPTURING.with(|c| {
+            if let Some(buf) = c.borrow().as_ref() {
+                buf.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(b);
+            }
+        });
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing this thread's coupa-access logs (TRACE); use a current-thread runtime
+/// (`#[tokio::test]`) so every task of the test logs on this thread.
+pub fn capture_logs() -> LogCapture {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::new(
+            "coupa_access=trace,coupa_access_client=trace,coupa_access_sandbox=trace",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(|| ThreadWriter)
+            .try_init();
+    });
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    CAPTURING.with(|c| *c.borrow_mut() = Some(buf.clone()));
+    LogCapture { buf }
+}
+
+impl LogCapture {
+    /// Everything captured so far.
+    pub fn text(&self) -> String {
+        let bytes = self.buf.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| *c.borrow_mut() = None);
+    }
+}

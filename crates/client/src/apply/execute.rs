@@ -112,6 +112,14 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &Apply
                     Err(e) => tracing::error!("a write task failed: {e}"),
                 }
             }
+            // A result just collected (its progress callback) may have cancelled.
+            if cancel.is_cancelled() {
+                drop(permit);
+                writes
+                    .results
+                    .push((index, WriteResult::Skipped(INTERRUPTED.into())));
+                continue;
+            }
             let key = (group_id, change.user_id);
             let client = client.clone();
             let stop_removals = stop_removals.clone();

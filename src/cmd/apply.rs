@@ -29,7 +29,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     if let Some(saved) = &saved {
         let mismatch = apply::compare(saved, &plan);
         if !mismatch.is_empty() {
-            return Err(apply::ApplyError::Mismatch(mismatch)).into_diagnostic();
+            return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
         }
     }
     apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;

@@ -166,7 +166,7 @@ fn sigint_mid_apply_stops_writes_reports_and_exits_130() {
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("Interrupted: no new writes"), "{err}");
     let written = sb.membership_pairs().len() - before;
-    assert!(written >= 1 && written < 30, "{written} written: {err}");
+    assert!((1..30).contains(&written), "{written} written: {err}");
     assert!(
         err.contains(&format!(
             "Interrupted: {written} applied, 0 failed, {} not attempted",

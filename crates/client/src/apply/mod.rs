@@ -41,7 +41,7 @@ pub enum ApplyError {
     #[error("the plan removes protected user(s) {}; nothing was written", .users.join(", "))]
     RemovesProtected { users: Vec<String> },
     #[error("the plan file is not the plan the policy files make against live Coupa now; nothing was written. Differences:\n{0}Review a fresh `coupa-access plan` of the reviewed commit and apply that")]
-    Mismatch(PlanMismatch),
+    Mismatch(Box<PlanMismatch>),
     #[error("could not read the touched groups from Coupa before writing; nothing was written")]
     Read(#[source] crate::CoupaError),
 }

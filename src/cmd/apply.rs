@@ -92,21 +92,46 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
 const WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
+/// On Unix one listener catches both, so a second Ctrl-C sent right after the first is not
+/// lost between two registrations.
+#[cfg(unix)]
+async fn interrupts(handle: apply::CancelHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
+        return;
+    };
+    if sigint.recv().await.is_none() {
+        return;
+    }
+    first_interrupt(&handle);
+    if sigint.recv().await.is_some() {
+        second_interrupt();
+    }
+}
+
+/// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
+#[cfg(not(unix))]
 async fn interrupts(handle: apply::CancelHandle) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
+    first_interrupt(&handle);
+    if tokio::signal::ctrl_c().await.is_ok() {
+        second_interrupt();
+    }
+}
+
+fn first_interrupt(handle: &apply::CancelHandle) {
     eprintln!(
         "\nInterrupted: no new writes; waiting up to {} s for those in flight (Ctrl-C again to exit now).",
         WRITE_GRACE.as_secs()
     );
     handle.cancel();
-    if tokio::signal::ctrl_c().await.is_ok() {
-        eprintln!(
-            "Interrupted again: exiting now. Run `coupa-access plan` to see what was written."
-        );
-        std::process::exit(130);
-    }
+}
+
+fn second_interrupt() -> ! {
+    eprintln!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    std::process::exit(130);
 }
 
 fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {

@@ -208,3 +208,68 @@ fn preflight_and_verify_of_60_touched_groups_cost_a_few_batched_reads() {
     assert!(reads <= 15, "{reads} membership reads: {counts:?}");
     assert_eq!(counts["POST /api/user_group_memberships"], 60, "{counts:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_second_sigint_exits_at_once_with_130() {
+    use std::io::BufRead;
+    // Each answer takes 1 s, so after the first interrupt a write is still in flight.
+    let faults = Faults {
+        latency: Duration::from_secs(1),
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(tenant_with_users(5), faults);
+    let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 5))]);
+    let before = sb.membership_pairs().len();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .env("NO_COLOR", "1")
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .args(["--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sb.membership_pairs().len() == before {
+        assert!(started.elapsed() < Duration::from_secs(90), "no write");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let int = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    int(child.id());
+    // Wait until the binary has taken the first interrupt, then send the second.
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let first = line.contains("Interrupted: no new writes");
+        seen.push(line);
+        if first {
+            break;
+        }
+    }
+    int(child.id());
+    seen.extend(lines.map_while(Result::ok));
+    let status = child.wait().unwrap();
+    let err = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("Interrupted again: exiting now"), "{err}");
+    assert!(
+        !err.contains("Apply:"),
+        "no report after the second interrupt: {err}"
+    );
+}

@@ -151,7 +151,8 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     /// A plan file from `plan --out`; without it, apply plans first and asks for confirmation.
     pub plan: Option<PathBuf>,
-    /// Folder of policy YAML files (used when no plan file is given).
+    /// Folder of policy YAML files; a plan file is applied only if these files, planned again
+    /// against live Coupa, make exactly that plan.
     #[arg(long, default_value = "policies")]
     pub policies: PathBuf,
     /// Apply without asking (needed when not on a terminal, e.g. in CI).

@@ -1,4 +1,5 @@
-//! `coupa-access apply`: plan (or read a saved plan), guard, confirm, write, verify.
+//! `coupa-access apply`: plan (a saved plan must equal the fresh plan), guard, confirm, write,
+//! verify; Ctrl-C stops issuing writes and reports.
 
 use std::io::IsTerminal;
 
@@ -9,28 +10,30 @@ use super::Output;
 use crate::cli::{ApplyArgs, Format};
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
-use coupa_access_core::model::{Origin, Plan, PlanReadError, Settings};
+use coupa_access_core::model::{Origin, Plan, PlanReadError};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let mut client = connect(&args.connection, Access::ReadWrite)?;
-    let plan = match &args.plan {
-        Some(path) => read_plan(path)?,
-        None => {
-            let desired = load_policies(&args.policies)?;
-            let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
-            let origin = Origin::Instance {
-                domain: client.domain().to_string(),
-            };
-            make_plan(&desired, &live, origin)?
+    // A saved plan is only a claim of what was reviewed: cheap checks first (instance, shape),
+    // then it must equal the fresh plan made below, which is the one applied.
+    let saved = args.plan.as_deref().map(read_plan).transpose()?;
+    if let Some(saved) = &saved {
+        apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
+    }
+    let desired = load_policies(&args.policies)?;
+    let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
+    let origin = Origin::Instance {
+        domain: client.domain().to_string(),
+    };
+    let plan = make_plan(&desired, &live, origin)?;
+    if let Some(saved) = &saved {
+        let mismatch = apply::compare(saved, &plan);
+        if !mismatch.is_empty() {
+            return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
         }
-    };
-    // Cheap checks first so a wrong plan fails before anything is shown or read.
+    }
     apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;
-    let settings = Settings {
-        max_removals: plan.preconditions.max_removals,
-        ..Settings::default()
-    };
-    coupa_access_core::plan::check_guards(&plan, &settings, args.allow_removals)
+    coupa_access_core::plan::check_guards(&plan, &desired.settings, args.allow_removals)
         .into_diagnostic()?;
 
     super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
@@ -57,15 +60,20 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         std::sync::Arc::new(move |done: usize| bar.set_position(done as u64))
             as apply::WriteProgress
     });
+    let (handle, cancel) = apply::cancel_pair();
+    let signals = tokio::spawn(interrupts(handle));
     let report = apply::run(
         &plan,
         &client,
         ApplyOptions {
             concurrency: args.concurrency,
             progress,
+            cancel,
+            grace: WRITE_GRACE,
         },
     )
     .await;
+    signals.abort();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -76,7 +84,59 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         args.summary,
         &crate::report::text_summary("apply", report.is_success(), &rendered),
     )?;
-    Ok(if report.is_success() { 0 } else { 1 })
+    Ok(if report.interrupted {
+        130
+    } else if report.is_success() {
+        0
+    } else {
+        1
+    })
+}
+
+/// How long writes in flight may finish after the first Ctrl-C.
+const WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
+/// On Unix one listener catches both, so a second Ctrl-C sent right after the first is not
+/// lost between two registrations.
+#[cfg(unix)]
+async fn interrupts(handle: apply::CancelHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
+        return;
+    };
+    if sigint.recv().await.is_none() {
+        return;
+    }
+    first_interrupt(&handle);
+    if sigint.recv().await.is_some() {
+        second_interrupt();
+    }
+}
+
+/// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
+#[cfg(not(unix))]
+async fn interrupts(handle: apply::CancelHandle) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    first_interrupt(&handle);
+    if tokio::signal::ctrl_c().await.is_ok() {
+        second_interrupt();
+    }
+}
+
+fn first_interrupt(handle: &apply::CancelHandle) {
+    eprintln!(
+        "\nInterrupted: no new writes; waiting up to {} s for those in flight (Ctrl-C again to exit now).",
+        WRITE_GRACE.as_secs()
+    );
+    handle.cancel();
+}
+
+fn second_interrupt() -> ! {
+    eprintln!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    std::process::exit(130);
 }
 
 fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {

@@ -109,7 +109,8 @@ fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written()
     let before = sb.membership_pairs();
     let out = run(sb
         .cmd()
-        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+        .args(["apply", path_str(&plan_file), "--auto-approve"])
+        .args(["--policies", path_str(dir.path())]));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(err.contains("stale") && err.contains("AP Clerks"), "{err}");
@@ -120,7 +121,8 @@ fn saved_plan_applies_exactly_and_a_stale_plan_is_refused_with_nothing_written()
         .with_state(|live| live.memberships.retain(|m| m.id != 900));
     let out = run(sb
         .cmd()
-        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+        .args(["apply", path_str(&plan_file), "--auto-approve"])
+        .args(["--policies", path_str(dir.path())]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let pairs = sb.membership_pairs();
     assert!(pairs.contains(&(10, 3)) && !pairs.contains(&(10, 2)));
@@ -134,7 +136,8 @@ fn a_plan_for_another_instance_is_refused() {
     let (plan_file, _) = save_plan(a.cmd(), &dir, &[]);
     let out = run(b
         .cmd()
-        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+        .args(["apply", path_str(&plan_file), "--auto-approve"])
+        .args(["--policies", path_str(dir.path())]));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr_of(&out).contains("was made for"),
@@ -299,6 +302,8 @@ fn the_secret_never_appears_in_output_logs_or_plan_files() {
         "apply",
         path_str(&plan_file),
         "--auto-approve",
+        "--policies",
+        path_str(dir.path()),
     ]));
     assert_eq!(out2.status.code(), Some(0), "{}", stderr_of(&out2));
     let plan = std::fs::read_to_string(&plan_file).unwrap();
@@ -418,7 +423,8 @@ fn under_injected_server_errors_apply_converges_and_touches_nothing_else() {
         serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
     let out = run(sb
         .cmd()
-        .args(["apply", path_str(&plan_file), "--auto-approve"]));
+        .args(["apply", path_str(&plan_file), "--auto-approve"])
+        .args(["--policies", policy_dir]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
 
     // Exactly the planned group changes happened, nothing else.

@@ -33,11 +33,13 @@ fn fixture_for(sb: &TestSandbox, fixture: &str, dir: &tempfile::TempDir) -> Path
     path
 }
 
-fn apply_file(sb: &TestSandbox, path: &Path) -> std::process::Output {
+/// Applies the plan file with the policy folder `policies` (relative to the repository).
+fn apply_file(sb: &TestSandbox, path: &Path, policies: &str) -> std::process::Output {
     // Wide enough that messages are not wrapped.
     sb.cmd()
         .env("COLUMNS", "300")
         .args(["apply", path_str(path), "--auto-approve"])
+        .args(["--policies", path_str(&repo(policies))])
         .output()
         .unwrap()
 }
@@ -48,7 +50,7 @@ fn a_0_1_0_group_plan_applies_exactly_against_its_tenant() {
     let dir = tempfile::tempdir().unwrap();
     let path = fixture_for(&sb, "plan-v1-0.1.0.json", &dir);
     let before = sb.membership_pairs();
-    let out = apply_file(&sb, &path);
+    let out = apply_file(&sb, &path, "tests/golden/03-removals/policies");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let err = stderr_of(&out);
     assert!(err.contains("3 of 3 changes applied and verified"), "{err}");
@@ -66,7 +68,11 @@ fn a_0_1_0_roles_and_licenses_plan_is_read_and_writes_nothing() {
     let sb = TestSandbox::start(golden_03_tenant(), Faults::default());
     let dir = tempfile::tempdir().unwrap();
     let path = fixture_for(&sb, "plan-v1-0.1.0-roles-licenses.json", &dir);
-    let out = apply_file(&sb, &path);
+    let out = apply_file(
+        &sb,
+        &path,
+        "tests/golden/11-roles-and-licenses-reported/policies",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("Nothing to apply."),
@@ -107,7 +113,7 @@ fn snapshot_plans_and_newer_formats_are_refused_with_nothing_written() {
     assert_eq!(saved["origin"]["type"], "snapshot");
     assert_eq!(saved["origin"]["path"], path_str(&snapshot));
 
-    let out = apply_file(&sb, &plan_file);
+    let out = apply_file(&sb, &plan_file, "tests/golden/03-removals/policies");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(err.contains("not against a Coupa instance"), "{err}");
@@ -117,7 +123,7 @@ fn snapshot_plans_and_newer_formats_are_refused_with_nothing_written() {
         .unwrap()
         .replace("\"format_version\": 1", "\"format_version\": 3");
     std::fs::write(&v3, text).unwrap();
-    let out = apply_file(&sb, &v3);
+    let out = apply_file(&sb, &v3, "tests/golden/03-removals/policies");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 mod cli_apply;
+mod cli_apply_cancel;
+mod cli_apply_saved;
 mod cli_basics;
 mod cli_ci_report;
 mod cli_drift;

@@ -71,7 +71,7 @@ pub(crate) fn user_fields() -> String {
 }
 
 const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
-const MEMBERSHIP_FIELDS: &str =
+pub(crate) const MEMBERSHIP_FIELDS: &str =
     r#"["id","user-id","user-group-id","user-group-type","owner","participant","created-at"]"#;
 
 pub(crate) const USERS: &str = "/api/users";

@@ -1,7 +1,7 @@
 //! Issues the membership writes: additions first (granting before revoking), then removals,
 //! each with bounded concurrency. A refused DELETE stops further removals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -56,15 +56,32 @@ pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>>
     out
 }
 
+/// Why a change was not attempted after a cancel.
+pub const INTERRUPTED: &str = "not attempted: apply was interrupted";
+
+/// Writes additions, then removals. A task is spawned only once it holds a permit, so at most
+/// `concurrency` tasks exist at once however long the plan. After a cancel no new write is
+/// issued; writes in flight get `opts.grace` to finish, then are abandoned (the read-back
+/// decides whether they happened).
 pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &ApplyOptions) -> Writes {
     let concurrency = opts.concurrency.max(1);
     let deletions = assign_deletions(plan, fresh);
     let mut writes = Writes::default();
     let refused: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let stop_removals = Arc::new(AtomicBool::new(false));
+    let cancel = &opts.cancel;
     for action in [Action::Add, Action::Remove] {
         let semaphore = Arc::new(Semaphore::new(concurrency));
-        let mut tasks = JoinSet::new();
+        let mut tasks: JoinSet<(usize, WriteResult)> = JoinSet::new();
+        let mut in_flight: BTreeSet<usize> = BTreeSet::new();
+        let finish =
+            |r: (usize, WriteResult), writes: &mut Writes, in_flight: &mut BTreeSet<usize>| {
+                in_flight.remove(&r.0);
+                writes.results.push(r);
+                if let Some(progress) = &opts.progress {
+                    progress(writes.results.len());
+                }
+            };
         for (index, change) in plan.changes.iter().enumerate() {
             // Only group changes are written (preflight refused any other marked as applied).
             let (true, Some(group_id)) = (change.applies, change.target.group_id()) else {
@@ -73,16 +90,44 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &Apply
             if change.action != action {
                 continue;
             }
+            let permit = if cancel.is_cancelled() {
+                None
+            } else {
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => None,
+                    p = semaphore.clone().acquire_owned() => p.ok(),
+                }
+            };
+            let Some(permit) = permit else {
+                writes
+                    .results
+                    .push((index, WriteResult::Skipped(INTERRUPTED.into())));
+                continue;
+            };
+            // Collect what already finished, so results and progress keep up.
+            while let Some(joined) = tasks.try_join_next() {
+                match joined {
+                    Ok(r) => finish(r, &mut writes, &mut in_flight),
+                    Err(e) => tracing::error!("a write task failed: {e}"),
+                }
+            }
+            // A result just collected (its progress callback) may have cancelled.
+            if cancel.is_cancelled() {
+                drop(permit);
+                writes
+                    .results
+                    .push((index, WriteResult::Skipped(INTERRUPTED.into())));
+                continue;
+            }
             let key = (group_id, change.user_id);
             let client = client.clone();
-            let semaphore = semaphore.clone();
             let stop_removals = stop_removals.clone();
             let refused = refused.clone();
             let membership_ids = deletions.get(&index).cloned().unwrap_or_default();
+            in_flight.insert(index);
             tasks.spawn(async move {
-                let Ok(_permit) = semaphore.acquire_owned().await else {
-                    return (index, WriteResult::Skipped("apply was interrupted".into()));
-                };
+                let _permit = permit;
                 let result = match action {
                     Action::Add => match client.create_membership(key.1, key.0).await {
                         Ok(_) => WriteResult::Ok,
@@ -95,15 +140,28 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &Apply
                 (index, result)
             });
         }
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(r) => {
-                    writes.results.push(r);
-                    if let Some(progress) = &opts.progress {
-                        progress(writes.results.len());
+        // Drain; once cancelled, in-flight writes get the grace period and no more.
+        let deadline = async {
+            cancel.cancelled().await;
+            tokio::time::sleep(opts.grace).await;
+        };
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                joined = tasks.join_next() => match joined {
+                    Some(Ok(r)) => finish(r, &mut writes, &mut in_flight),
+                    Some(Err(e)) => tracing::error!("a write task failed: {e}"),
+                    None => break,
+                },
+                () = &mut deadline => {
+                    tasks.abort_all();
+                    for index in std::mem::take(&mut in_flight) {
+                        writes.results.push((index, WriteResult::Failed(
+                            "interrupted while in flight: Coupa did not answer in time".into(),
+                        )));
                     }
+                    break;
                 }
-                Err(e) => tracing::error!("a write task failed: {e}"),
             }
         }
     }

@@ -6,6 +6,8 @@
 //! concurrency under the client's shared rate limiter; stop issuing removals at the first refusal
 //! of a DELETE; read back and verify.
 
+mod cancel;
+pub mod compare;
 mod execute;
 mod outcome;
 pub mod preflight;
@@ -14,6 +16,8 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use cancel::{cancel_pair, Cancel, CancelHandle};
+pub use compare::{compare, PlanMismatch};
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
 
@@ -36,6 +40,8 @@ pub enum ApplyError {
     Malformed(String),
     #[error("the plan removes protected user(s) {}; nothing was written", .users.join(", "))]
     RemovesProtected { users: Vec<String> },
+    #[error("the plan file is not the plan the policy files make against live Coupa now; nothing was written. Differences:\n{0}Review a fresh `coupa-access plan` of the reviewed commit and apply that")]
+    Mismatch(Box<PlanMismatch>),
     #[error("could not read the touched groups from Coupa before writing; nothing was written")]
     Read(#[source] crate::CoupaError),
 }
@@ -50,6 +56,10 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// Progress callback (the binary draws a bar; the library never prints).
     pub progress: Option<WriteProgress>,
+    /// Once cancelled, no new write is issued (see [`Cancel`]).
+    pub cancel: Cancel,
+    /// How long writes in flight may take to finish after a cancel.
+    pub grace: std::time::Duration,
 }
 
 impl Default for ApplyOptions {
@@ -57,6 +67,8 @@ impl Default for ApplyOptions {
         ApplyOptions {
             concurrency: 4,
             progress: None,
+            cancel: Cancel::never(),
+            grace: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -70,5 +82,7 @@ pub async fn run(
 ) -> Result<ApplyReport, ApplyError> {
     let fresh = preflight(plan, client).await?;
     let writes = execute::write_all(plan, &fresh, client, &opts).await;
-    Ok(verify::read_back(plan, writes, client).await)
+    let mut report = verify::read_back(plan, writes, client).await;
+    report.interrupted = opts.cancel.is_cancelled();
+    Ok(report)
 }

@@ -29,6 +29,8 @@ pub struct ApplyReport {
     pub results: Vec<ChangeResult>,
     /// Set when the tenant refused a membership DELETE: what it said.
     pub delete_refused: Option<String>,
+    /// True when apply was cancelled part-way (writes not attempted are `Skipped`).
+    pub interrupted: bool,
 }
 
 impl ApplyReport {
@@ -76,6 +78,15 @@ impl ApplyReport {
                  deletion (DELETE /api/user_group_memberships) through the API; then run \
                  `coupa-access plan` to confirm.\n",
                 self.domain
+            ));
+        }
+        if self.interrupted {
+            out.push_str(&format!(
+                "\nInterrupted: {} applied, {} failed, {} not attempted. Run `coupa-access plan` \
+                 to see what is left; applying again converges.\n",
+                self.verified(),
+                self.failed(),
+                self.skipped()
             ));
         }
         let written = self

@@ -16,12 +16,20 @@ pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyRep
         .filter(|c| c.applies)
         .filter_map(|c| c.target.group_id())
         .collect();
-    for group_id in groups {
-        match client.read_group_memberships(group_id).await {
-            Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
-            Err(e) => {
-                tracing::warn!("could not read back group {group_id}: {e}");
-                unreadable.insert(group_id);
+    // One batched read; if it fails, each group alone, so one bad group does not leave every
+    // change unverified.
+    match super::preflight::read_groups(client, &groups).await {
+        Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
+        Err(e) => {
+            tracing::warn!("could not read back the touched groups together: {e}");
+            for group_id in groups {
+                match client.read_group_memberships(group_id).await {
+                    Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
+                    Err(e) => {
+                        tracing::warn!("could not read back group {group_id}: {e}");
+                        unreadable.insert(group_id);
+                    }
+                }
             }
         }
     }
@@ -83,5 +91,6 @@ pub fn decide(
         domain: domain.to_string(),
         results,
         delete_refused: writes.delete_refused,
+        interrupted: false,
     }
 }

@@ -1,0 +1,275 @@
+//! Stopping an apply part-way (a cancel token; Ctrl-C in the binary), and what apply's own
+//! reads cost.
+
+use std::time::Duration;
+
+use crate::common::*;
+use coupa_access_client::apply::{self, ApplyOptions, Outcome};
+use coupa_access_client::{Access, Client, ClientOptions, Connection};
+use coupa_access_core::model::{Group, Live, Plan, User};
+use coupa_access_sandbox::Faults;
+
+/// The small tenant with users u01..u`n` (ids 101..) added: a policy adding them to AP Clerks
+/// makes `n` writes.
+fn tenant_with_users(n: u64) -> Live {
+    let mut live = tenant();
+    for i in 1..=n {
+        live.users.push(User::new(
+            100 + i,
+            &format!("u{i:02}"),
+            &format!("u{i:02}@acme.com"),
+        ));
+    }
+    live
+}
+
+fn additive_policy(group: &str, n: u64) -> String {
+    let members: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
+    format!(
+        "groups:\n  {group}:\n    mode: additive\n    members: [{}]\n",
+        members.join(", ")
+    )
+}
+
+fn saved_plan(sb: &TestSandbox, dir: &tempfile::TempDir) -> Plan {
+    let out = sb
+        .cmd()
+        .args([
+            "plan",
+            "--policies",
+            path_str(dir.path()),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    Plan::from_json(&stdout_of(&out)).expect("a plan")
+}
+
+fn client(sb: &TestSandbox) -> Client {
+    let conn = Connection::new(
+        &sb.sandbox.url(),
+        CLIENT_ID,
+        CLIENT_SECRET.to_string().into(),
+    )
+    .unwrap();
+    Client::new(conn, Access::ReadWrite, ClientOptions::default()).unwrap()
+}
+
+#[test]
+fn a_cancel_after_n_writes_applies_n_and_reports_the_rest_not_attempted() {
+    let sb = TestSandbox::start(tenant_with_users(6), Faults::default());
+    let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 6))]);
+    let plan = saved_plan(&sb, &dir);
+    assert_eq!(plan.summary.add, 6);
+    let before = sb.membership_pairs().len();
+
+    let (handle, cancel) = apply::cancel_pair();
+    let progress: apply::WriteProgress = std::sync::Arc::new(move |done| {
+        if done == 2 {
+            handle.cancel();
+        }
+    });
+    // A current-thread runtime (the sandbox has its own): a finished write's result is seen
+    // before the next permit is used, so "cancel after 2 writes" means exactly 2.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = client(&sb);
+    let report = runtime
+        .block_on(apply::run(
+            &plan,
+            &client,
+            ApplyOptions {
+                concurrency: 1,
+                progress: Some(progress),
+                cancel,
+                grace: Duration::from_secs(30),
+            },
+        ))
+        .expect("apply starts");
+    assert!(report.interrupted);
+    assert_eq!(report.verified(), 2, "{}", report.render());
+    assert_eq!(report.failed(), 0, "{}", report.render());
+    assert_eq!(report.skipped(), 4, "{}", report.render());
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped(_)))
+        .all(|r| r.outcome == Outcome::Skipped("not attempted: apply was interrupted".into())));
+    assert!(report
+        .render()
+        .contains("Interrupted: 2 applied, 0 failed, 4 not attempted"));
+    assert_eq!(sb.membership_pairs().len(), before + 2, "exactly 2 written");
+
+    // The next apply converges.
+    let out = sb
+        .cmd()
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("4 of 4 changes applied and verified"));
+    assert_eq!(sb.membership_pairs().len(), before + 6);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_mid_apply_stops_writes_reports_and_exits_130() {
+    let faults = Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(tenant_with_users(30), faults);
+    let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 30))]);
+    let before = sb.membership_pairs().len();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .env("NO_COLOR", "1")
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .args(["--concurrency", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Signal only once the sandbox has seen a write, so the interrupt lands mid-apply.
+    let started = std::time::Instant::now();
+    while sb.membership_pairs().len() == before {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no write within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("Interrupted: no new writes"), "{err}");
+    let written = sb.membership_pairs().len() - before;
+    assert!((1..30).contains(&written), "{written} written: {err}");
+    assert!(
+        err.contains(&format!(
+            "Interrupted: {written} applied, 0 failed, {} not attempted",
+            30 - written
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn preflight_and_verify_of_60_touched_groups_cost_a_few_batched_reads() {
+    let mut live = tenant();
+    let mut policy = String::from("groups:\n");
+    for g in 0..60u64 {
+        let name = format!("G{g:02}");
+        live.groups.push(Group::new(200 + g, &name));
+        policy.push_str(&format!(
+            "  {name}:\n    mode: additive\n    members: [alice]\n"
+        ));
+    }
+    let sb = TestSandbox::start(live, Faults::default());
+    let dir = policies(&[("g.yaml", &policy)]);
+    let out = sb
+        .cmd()
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("60 of 60 changes applied and verified"));
+    let counts = sb.sandbox.request_counts();
+    let reads = counts["GET /api/user_group_memberships"];
+    // The plan's scoped read, preflight and verify: each 3 chunks of 25 groups (and the
+    // keyset scan's closing page), where one read per group cost 3 + 60 + 60.
+    assert!(reads <= 15, "{reads} membership reads: {counts:?}");
+    assert_eq!(counts["POST /api/user_group_memberships"], 60, "{counts:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_sigint_exits_at_once_with_130() {
+    use std::io::BufRead;
+    // Each answer takes 1 s, so after the first interrupt a write is still in flight.
+    let faults = Faults {
+        latency: Duration::from_secs(1),
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(tenant_with_users(5), faults);
+    let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 5))]);
+    let before = sb.membership_pairs().len();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .env("NO_COLOR", "1")
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .args(["--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sb.membership_pairs().len() == before {
+        assert!(started.elapsed() < Duration::from_secs(90), "no write");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let int = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    int(child.id());
+    // Wait until the binary has taken the first interrupt, then send the second.
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let first = line.contains("Interrupted: no new writes");
+        seen.push(line);
+        if first {
+            break;
+        }
+    }
+    int(child.id());
+    seen.extend(lines.map_while(Result::ok));
+    let status = child.wait().unwrap();
+    let err = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("Interrupted again: exiting now"), "{err}");
+    assert!(
+        !err.contains("Apply:"),
+        "no report after the second interrupt: {err}"
+    );
+}

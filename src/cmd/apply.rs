@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use miette::{IntoDiagnostic, WrapErr};
 
-use super::common::{self, connect, load_policies, make_plan, render_plan};
+use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
 use coupa_access_client::apply::{self, ApplyOptions};
@@ -12,11 +12,17 @@ use coupa_access_client::Access;
 use coupa_access_core::model::{Origin, Plan, PlanReadError, Settings};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
-    let mut client = connect(&args.connection, Access::ReadWrite)?;
-    let plan = match &args.plan {
-        Some(path) => read_plan(path)?,
-        None => {
-            let desired = load_policies(&args.policies)?;
+    // Policies first: whether roles are read (and their scope asked for) depends on them.
+    let desired = match &args.plan {
+        Some(_) => None,
+        None => Some(load_policies(&args.policies)?),
+    };
+    let read_roles = desired.as_ref().is_none_or(common::needs_roles);
+    let mut client = common::connect_reading_roles(&args.connection, Access::ReadWrite, read_roles)?;
+    let plan = match (&args.plan, desired) {
+        (Some(path), _) => read_plan(path)?,
+        (None, desired) => {
+            let desired = desired.unwrap_or_default();
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             let origin = Origin::Instance {
                 domain: client.domain().to_string(),

@@ -79,6 +79,17 @@ pub struct TestSandbox {
 
 impl TestSandbox {
     pub fn start(live: Live, faults: Faults) -> TestSandbox {
+        TestSandbox::start_config(
+            live,
+            SandboxConfig {
+                faults,
+                ..SandboxConfig::default()
+            },
+        )
+    }
+
+    /// `live` served with `config` (its client id and secret replaced by the ones `cmd` sends).
+    pub fn start_config(live: Live, config: SandboxConfig) -> TestSandbox {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -87,8 +98,7 @@ impl TestSandbox {
         let config = SandboxConfig {
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
-            faults,
-            ..SandboxConfig::default()
+            ..config
         };
         let sandbox = runtime
             .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))

@@ -18,7 +18,8 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         None => Some(load_policies(&args.policies)?),
     };
     let read_roles = desired.as_ref().is_none_or(common::needs_roles);
-    let mut client = common::connect_reading_roles(&args.connection, Access::ReadWrite, read_roles)?;
+    let mut client =
+        common::connect_reading_roles(&args.connection, Access::ReadWrite, read_roles)?;
     let plan = match (&args.plan, desired) {
         (Some(path), _) => read_plan(path)?,
         (None, desired) => {

@@ -73,7 +73,8 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
             read_roles: common::needs_roles(&desired),
             ..ClientOptions::default()
         },
-    ).into_diagnostic()?;
+    )
+    .into_diagnostic()?;
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await;
     let origin = Origin::Instance {
         domain: client.domain().to_string(),

@@ -29,7 +29,8 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
         }
         None => {
             let read_roles = common::needs_roles(&desired);
-            let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
+            let mut client =
+                common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             let domain = client.domain().to_string();
             (live, Origin::Instance { domain })

@@ -9,11 +9,6 @@ fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
     cmd.output().expect("binary runs")
 }
 
-/// The demo's policy folder (the repository's `policies/`).
-fn demo_policies() -> String {
-    format!("{}/policies", env!("CARGO_MANIFEST_DIR"))
-}
-
 fn login_of(live: &Live, id: u64) -> String {
     live.users
         .iter()
@@ -23,33 +18,58 @@ fn login_of(live: &Live, id: u64) -> String {
 }
 
 #[test]
-fn the_demo_keeps_the_owner_of_buyers_and_apply_leaves_the_membership() {
+fn the_sample_tenants_owner_of_buyers_is_kept_by_plan_and_apply() {
     let tenant = sample_tenant();
     let owner = login_of(&tenant, 1017);
+    let other = login_of(&tenant, 1018);
     assert!(tenant
         .memberships
         .iter()
         .any(|m| (m.group_id, m.user_id, m.owner) == (107, 1017, true)));
     let sb = TestSandbox::start(tenant, Faults::default());
-    let p = demo_policies();
+    // Buyers (107) holds alice, frank, 1017 (the owner), 1018 and 1019; only two are listed.
+    let dir = policies(&[(
+        "g.yaml",
+        "groups:\n  Buyers:\n    members: [alice, frank]\n",
+    )]);
+    let p = path_str(dir.path());
 
-    let out = run(sb.cmd().args(["plan", "--policies", &p]));
+    let out = run(sb.cmd().args(["plan", "--policies", p]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     let warning = format!(
         "kept owner {owner} in group \"Buyers\": group owners are removed only when the group sets remove_owners: true"
     );
     assert!(text.contains(&warning), "{text}");
+    assert!(text.contains(&format!("- {other}")), "{text}");
     assert!(!text.contains(&format!("- {owner}")), "{text}");
+    assert!(text.contains("Plan: 0 to add, 2 to remove"), "{text}");
 
-    let out = run(sb.cmd().args(["apply", "--policies", &p, "--auto-approve"]));
+    let out = run(sb.cmd().args(["apply", "--policies", p, "--auto-approve"]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let pairs = sb.membership_pairs();
     assert!(
-        sb.membership_pairs().contains(&(107, 1017)),
+        pairs.contains(&(107, 1017)),
         "the owner's membership is still there"
     );
-    // Other unlisted members of Buyers were removed: apply did run.
-    assert!(!sb.membership_pairs().contains(&(107, 1006)));
+    assert!(
+        !pairs.contains(&(107, 1018)) && !pairs.contains(&(107, 1019)),
+        "apply ran"
+    );
+
+    // With the opt-in, the owner goes too.
+    let opt_in = policies(&[(
+        "g.yaml",
+        "groups:\n  Buyers:\n    members: [alice, frank]\n    remove_owners: true\n",
+    )]);
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        path_str(opt_in.path()),
+        "--auto-approve",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!sb.membership_pairs().contains(&(107, 1017)));
 }
 
 /// `tenant()` with ten more members in Approvers (12): 11 members.
@@ -118,7 +138,10 @@ fn roles_are_read_only_when_the_policy_declares_one() {
     };
     let sb = TestSandbox::start_config(tenant(), config);
 
-    let groups = policies(&[("g.yaml", "groups:\n  Buyers:\n    members: [carol, dave, integration-bot]\n")]);
+    let groups = policies(&[(
+        "g.yaml",
+        "groups:\n  Buyers:\n    members: [carol, dave, integration-bot]\n",
+    )]);
     let out = run(sb
         .cmd()
         .args(["plan", "--policies", path_str(groups.path())]));

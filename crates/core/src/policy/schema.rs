@@ -139,8 +139,7 @@ pub fn json_schema() -> String {
 mod tests {
     use super::*;
     use crate::policy::convert::{
-        GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL,
-        USER_FIELDS,
+        GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
     };
 
     fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {

@@ -15,10 +15,7 @@ fn tenant_with_owner() -> Live {
 
 #[test]
 fn an_unlisted_owner_is_kept_with_one_warning() {
-    let d = with_group(
-        desired(),
-        target("Buyers", Mode::Authoritative, &["carol"]),
-    );
+    let d = with_group(desired(), target("Buyers", Mode::Authoritative, &["carol"]));
     let p = diff(&d, &tenant_with_owner()).unwrap();
     assert_eq!(summary_of(&p), ["+ group Buyers carol"]);
     assert_eq!(
@@ -69,7 +66,10 @@ fn listed_owners_and_additive_groups_raise_no_owner_warning() {
 #[test]
 fn owners_of_other_groups_are_removed_where_they_are_not_owners() {
     // bob owns Buyers, not AP Clerks.
-    let d = with_group(desired(), target("AP Clerks", Mode::Authoritative, &["alice"]));
+    let d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Authoritative, &["alice"]),
+    );
     let p = diff(&d, &tenant_with_owner()).unwrap();
     assert_eq!(summary_of(&p), ["- group AP Clerks bob"]);
     assert!(p.warnings.is_empty());
@@ -93,7 +93,10 @@ fn remove_owners_is_read_from_the_policy_and_points_at_the_group() {
     let plan = make(&removed, &tenant_with_owner(), instance(), fixed_now())
         .unwrap()
         .plan;
-    assert_eq!(summary_of_plan(&plan), ["- group Buyers bob", "+ group Buyers carol"]);
+    assert_eq!(
+        summary_of_plan(&plan),
+        ["- group Buyers bob", "+ group Buyers carol"]
+    );
     assert!(plan.warnings.is_empty());
 }
 
@@ -129,11 +132,13 @@ fn a_one_line_policy_cannot_empty_a_63_member_group() {
     assert_eq!(plan.preconditions.max_removals, MaxRemovals::DEFAULT_GUARD);
     assert_eq!(
         guard_warnings(&plan),
-        ["apply will refuse this plan: group \"Big\" would lose 62 of 63 members (98.4%); the \
+        [
+            "apply will refuse this plan: group \"Big\" would lose 62 of 63 members (98.4%); the \
           limit is 25% or 3 members, whichever is more (the default removal guard (no \
           settings.max_removals)) (Review the removals, then rerun with --allow-removals 62 to \
           allow exactly these 62 removals. To change the limit for every plan, set \
-          settings.max_removals (e.g. `max_removals: { per_group_fraction: 1 }` lifts it).)"]
+          settings.max_removals (e.g. `max_removals: { per_group_fraction: 1 }` lifts it).)"
+        ]
     );
     // Apply checks the limits the plan carries: refused, unless the exact count is allowed.
     let carried = Settings {
@@ -155,7 +160,10 @@ fn the_default_guard_allows_a_quarter_of_a_large_group() {
     // 15 of 63 is 23.8%: allowed; 16 is 25.4%: refused.
     let keep = |n: u64| {
         let names: Vec<String> = (n..63).map(|i| format!("u{i:03}")).collect();
-        load(&format!("groups:\n  Big:\n    members: [{}]\n", names.join(", ")))
+        load(&format!(
+            "groups:\n  Big:\n    members: [{}]\n",
+            names.join(", ")
+        ))
     };
     let plan = make(&keep(15), &big_tenant(63), instance(), fixed_now())
         .unwrap()
@@ -202,9 +210,8 @@ fn explicit_settings_replace_the_default_guard() {
     assert!(!plan.preconditions.max_removals.default);
 
     // A total alone: no per-group limit and no floor any more.
-    let total = load(
-        "groups:\n  Big:\n    members: [u000]\nsettings:\n  max_removals: { total: 100 }\n",
-    );
+    let total =
+        load("groups:\n  Big:\n    members: [u000]\nsettings:\n  max_removals: { total: 100 }\n");
     assert_eq!(
         total.settings.max_removals,
         MaxRemovals {
@@ -226,7 +233,10 @@ fn explicit_settings_replace_the_default_guard() {
         .plan;
     let w = guard_warnings(&plan);
     assert_eq!(w.len(), 1);
-    assert!(w[0].contains("(settings.max_removals.per_group_fraction)"), "{w:?}");
+    assert!(
+        w[0].contains("(settings.max_removals.per_group_fraction)"),
+        "{w:?}"
+    );
     assert!(!w[0].contains("default removal guard"), "{w:?}");
 }
 

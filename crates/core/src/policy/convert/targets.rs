@@ -70,12 +70,16 @@ impl Cx<'_> {
                 ..Target::default()
             };
             let mut members = Vec::new();
-            let (allowed, body_pairs) = if kind == Kind::Group {
-                (GROUP_FIELDS, body_pairs.to_vec())
+            let filtered;
+            let (allowed, body_pairs): (_, &[(Node, Node)]) = if kind == Kind::Group {
+                (GROUP_FIELDS, body_pairs)
+            } else if body_pairs.iter().any(|(k, _)| is_remove_owners(k)) {
+                filtered = self.without_remove_owners(file, kind, &context, body_pairs);
+                (TARGET_FIELDS, &filtered)
             } else {
-                (TARGET_FIELDS, self.without_remove_owners(file, kind, &context, body_pairs))
+                (TARGET_FIELDS, body_pairs)
             };
-            for (field, _, value) in self.fields(file, &body_pairs, allowed, &context) {
+            for (field, _, value) in self.fields(file, body_pairs, allowed, &context) {
                 match field {
                     "remove_owners" => target.remove_owners = self.flag(file, value, field),
                     "description" => match &value.value {
@@ -112,7 +116,7 @@ impl Cx<'_> {
     ) -> Vec<(Node, Node)> {
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
-            if matches!(&k.value, Value::Scalar(s) if s == "remove_owners") {
+            if is_remove_owners(k) {
                 self.error(
                     "policy::remove_owners_not_group",
                     format!("`remove_owners` applies only to groups, not to {context}"),
@@ -274,4 +278,9 @@ impl Cx<'_> {
         self.by_name[kind.index()].insert(folded, index);
         index
     }
+}
+
+/// A `remove_owners` key.
+fn is_remove_owners(key: &Node) -> bool {
+    matches!(&key.value, Value::Scalar(s) if s == "remove_owners")
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use miette::{IntoDiagnostic, WrapErr};
 
-use super::common::{self, connect, load_policies, make_plan, render_plan};
+use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
 use coupa_access_client::apply::{self, ApplyOptions};
@@ -13,14 +13,17 @@ use coupa_access_client::Access;
 use coupa_access_core::model::{Origin, Plan, PlanReadError};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
-    let mut client = connect(&args.connection, Access::ReadWrite)?;
+    // Policies first: whether roles are read (and their scope asked for) depends on them.
+    let desired = load_policies(&args.policies)?;
+    let read_roles = common::needs_roles(&desired);
+    let mut client =
+        common::connect_reading_roles(&args.connection, Access::ReadWrite, read_roles)?;
     // A saved plan is only a claim of what was reviewed: cheap checks first (instance, shape),
     // then it must equal the fresh plan made below, which is the one applied.
     let saved = args.plan.as_deref().map(read_plan).transpose()?;
     if let Some(saved) = &saved {
         apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
     }
-    let desired = load_policies(&args.policies)?;
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
     let origin = Origin::Instance {
         domain: client.domain().to_string(),

@@ -47,6 +47,21 @@ pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
 /// environment, never from a flag value (see `secret`); client errors become diagnostics
 /// naming the flags (see `errors`).
 pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> {
+    connect_reading_roles(args, access, true)
+}
+
+/// Whether reading live state for `desired` needs `/api/roles` (and its scope): only when the
+/// policy declares a role, in `roles:` or `users:`.
+pub fn needs_roles(desired: &Desired) -> bool {
+    !desired.roles.is_empty()
+}
+
+/// [`connect`], reading roles (and asking for their scope) only when `read_roles`.
+pub fn connect_reading_roles(
+    args: &ConnectionArgs,
+    access: Access,
+    read_roles: bool,
+) -> miette::Result<Client> {
     let domain = args.domain.as_deref().ok_or_else(|| {
         miette::miette!(
             help = "pass --domain https://YOUR-ORG.coupahost.com or set COUPA_DOMAIN",
@@ -64,6 +79,7 @@ pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> 
     let opts = ClientOptions {
         burst: args.burst,
         per_second: args.rate_limit,
+        read_roles,
         ..ClientOptions::default()
     };
     Client::new(conn, access, opts).map_err(crate::errors::report)

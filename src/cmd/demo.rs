@@ -66,7 +66,15 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
         SecretString::from(config.client_secret.clone()),
     )
     .into_diagnostic()?;
-    let mut client = Client::new(conn, Access::Read, ClientOptions::default()).into_diagnostic()?;
+    let mut client = Client::new(
+        conn,
+        Access::Read,
+        ClientOptions {
+            read_roles: common::needs_roles(&desired),
+            ..ClientOptions::default()
+        },
+    )
+    .into_diagnostic()?;
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await;
     let origin = Origin::Instance {
         domain: client.domain().to_string(),

@@ -1,6 +1,6 @@
 //! `coupa-access plan`: diff policy against live Coupa (or a snapshot) and print the plan.
 
-use super::common::{self, connect, load_policies, make_plan, render_plan};
+use super::common::{self, load_policies, make_plan, render_plan};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::{Format, PlanArgs};
 use crate::report;
@@ -63,7 +63,9 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             )
         }
         None => {
-            let mut client = connect(&args.connection, Access::Read)?;
+            let read_roles = common::needs_roles(&desired);
+            let mut client =
+                common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             let domain = client.domain().to_string();
             (live, Origin::Instance { domain })

@@ -1,7 +1,7 @@
 //! `coupa-access validate`: offline policy checks, and with credentials (or a snapshot) every
 //! name resolved against Coupa.
 
-use super::common::{self, check_against_live, connect, load_policies};
+use super::common::{self, check_against_live, load_policies};
 use super::Output;
 use crate::cli::ValidateArgs;
 use coupa_access_client::Access;
@@ -21,7 +21,8 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
             format!("snapshot {}", path.display()),
         ))
     } else if args.connection.any_given() {
-        let mut client = connect(&args.connection, Access::Read)?;
+        let read_roles = common::needs_roles(&desired);
+        let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
         // Names only: no memberships needed.
         let live = common::read_live(
             &mut client,

@@ -27,6 +27,7 @@ fn fast_opts() -> ClientOptions {
         // Refusals here are real (the mock never warms up): re-authenticate at once.
         token_warmup: Duration::ZERO,
         deadline: None,
+        read_roles: true,
     }
 }
 

@@ -106,20 +106,26 @@ pub fn client_for(sandbox: &Sandbox, access: Access) -> Client {
 
 impl TestSandbox {
     pub fn start(live: Live, faults: Faults) -> TestSandbox {
-        Self::with_config(live, sandbox_config(faults))
+        Self::start_config(live, sandbox_config(faults))
     }
 
     /// A sandbox serving `live` without a rate limit (large tenants read quickly).
     pub fn start_unlimited(live: Live) -> TestSandbox {
-        Self::with_config(live, unlimited_config())
+        Self::start_config(live, unlimited_config())
     }
 
-    fn with_config(live: Live, config: SandboxConfig) -> TestSandbox {
+    /// `live` served with `config` (its client id and secret replaced by the ones `cmd` sends).
+    pub fn start_config(live: Live, config: SandboxConfig) -> TestSandbox {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
+        let config = SandboxConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            ..config
+        };
         let sandbox = runtime
             .block_on(Sandbox::start(live, config, "127.0.0.1:0".parse().unwrap()))
             .expect("sandbox starts");

@@ -69,7 +69,7 @@ impl Inner {
     }
 
     async fn fetch_token(&self) -> Result<TokenAnswer, CoupaError> {
-        let scopes = self.access.scopes().join(" ");
+        let scopes = self.scopes().join(" ");
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
             .append_pair("client_id", &self.conn.client_id)
@@ -112,7 +112,7 @@ impl Inner {
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from));
         match code.as_deref() {
             Some("invalid_scope") => {
-                let requested = self.access.scopes();
+                let requested = self.scopes();
                 let named: Vec<&str> = requested
                     .iter()
                     .copied()

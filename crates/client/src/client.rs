@@ -34,6 +34,18 @@ impl Access {
     }
 }
 
+impl Inner {
+    /// The scopes this client asks for: its access's, without the roles scope when roles are
+    /// not read.
+    pub(crate) fn scopes(&self) -> Vec<&'static str> {
+        let mut s = self.access.scopes();
+        if !self.opts.read_roles {
+            s.retain(|&scope| scope != super::wire::ROLES_SCOPE);
+        }
+        s
+    }
+}
+
 /// Tuning for rate limiting, retries and timeouts. Defaults follow Coupa's documented limits.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -59,6 +71,10 @@ pub struct ClientOptions {
     /// A limit on the whole run, counted from [`Client::new`]: when it passes, the request
     /// under way (or its wait) stops with [`CoupaError::DeadlineExceeded`]. `None`: no limit.
     pub deadline: Option<Duration>,
+    /// Whether live reads include `/api/roles`, and so whether the token asks for its scope
+    /// (`core.common.read`). A policy that declares no roles needs neither, and must not fail
+    /// on a client that was never granted that scope.
+    pub read_roles: bool,
 }
 
 impl Default for ClientOptions {
@@ -73,6 +89,7 @@ impl Default for ClientOptions {
             read_concurrency: 12,
             token_warmup: Duration::from_secs(5),
             deadline: None,
+            read_roles: true,
         }
     }
 }

@@ -119,9 +119,18 @@ impl Client {
                 }
             }
         };
+        // Roles only when the caller needs them (`ClientOptions::read_roles`): otherwise
+        // `Live::roles` is empty.
+        let roles = async {
+            if self.inner.opts.read_roles {
+                self.read_all::<WireRole>(Some("roles"), ROLES, &[]).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
         let (users, roles, (groups, memberships)) = tokio::try_join!(
             self.read_all::<WireUser>(Some("users"), USERS, &user_params),
-            self.read_all::<WireRole>(Some("roles"), ROLES, &[]),
+            roles,
             groups_and_memberships,
         )?;
         convert::live(users, groups, roles, memberships).map_err(|(path, detail)| {

@@ -142,6 +142,8 @@ impl std::fmt::Debug for WireToken {
     }
 }
 
+/// The scope of `GET /api/roles`.
+pub const ROLES_SCOPE: &str = "core.common.read";
 /// Scopes: reads need these.
 pub const READ_SCOPES: &[&str] = &["core.common.read", "core.user.read", "core.user_group.read"];
 /// Writes need this too: apply writes group memberships only. (`core.user.write`, for role and

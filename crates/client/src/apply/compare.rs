@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use coupa_access_core::model::{Action, Kind, Plan};
+use coupa_access_core::model::{Action, Kind, MaxRemovals, Plan};
 
 /// How a saved plan differs from the fresh plan made at apply time. Empty means they agree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -154,7 +154,11 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
             fresh.summary.reported_only
         ));
     }
-    if saved.preconditions.max_removals != fresh.preconditions.max_removals {
+    // 0.1.0 wrote "no settings.max_removals" as no limits; this version applies the default
+    // guard there. Such a file still matches: the fresh plan's guard is the one enforced.
+    let legacy_unset = saved.preconditions.max_removals == MaxRemovals::NONE
+        && fresh.preconditions.max_removals == MaxRemovals::DEFAULT_GUARD;
+    if saved.preconditions.max_removals != fresh.preconditions.max_removals && !legacy_unset {
         m.other.push(format!(
             "the plan file records removal guards {:?}; the policy files set {:?}",
             saved.preconditions.max_removals, fresh.preconditions.max_removals

@@ -54,6 +54,9 @@ pub struct Target {
     /// True when the target was only named from the `users:` form, never declared with its
     /// own entry. Such targets are managed additively.
     pub implicit: bool,
+    /// Groups only (`remove_owners: true`): group owners not listed are removed like anyone
+    /// else. By default an owner's membership is kept, with a warning.
+    pub remove_owners: bool,
 }
 
 /// Guards and exemptions from the one `settings:` block.
@@ -61,12 +64,16 @@ pub struct Target {
 pub struct Settings {
     /// Logins or emails never removed from anything.
     pub protected_users: Vec<Member>,
-    /// Limits on removals; `None` means no limit set.
+    /// Limits on removals: what `settings.max_removals` says, or, when it is absent,
+    /// [`MaxRemovals::DEFAULT_GUARD`] (the `Default`).
     pub max_removals: MaxRemovals,
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Saved plans carry the limits they were made under (`preconditions.max_removals`), so the
+/// default guard is written out in full there, marked `"default": true`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MaxRemovals {
     /// At most this many removals in one plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +81,39 @@ pub struct MaxRemovals {
     /// At most this fraction (0..=1) of one group's current members removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_group_fraction: Option<f64>,
+    /// A group may always lose this many members, whatever the fraction (so small groups stay
+    /// manageable). Only the default guard sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_group_floor: Option<usize>,
+    /// True for the default guard (no `settings.max_removals`), so messages can say so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+}
+
+impl MaxRemovals {
+    /// No limits at all (an explicit `max_removals:` that sets nothing).
+    pub const NONE: MaxRemovals = MaxRemovals {
+        total: None,
+        per_group_fraction: None,
+        per_group_floor: None,
+        default: false,
+    };
+
+    /// The guard in force when the policy has no `settings.max_removals`: a plan may remove at
+    /// most 25% of a group's current members, but a group may always lose up to 3.
+    pub const DEFAULT_GUARD: MaxRemovals = MaxRemovals {
+        total: None,
+        per_group_fraction: Some(0.25),
+        per_group_floor: Some(3),
+        default: true,
+    };
+}
+
+/// Absent settings mean the default guard: an unset limit must never mean "anything goes".
+impl Default for MaxRemovals {
+    fn default() -> Self {
+        MaxRemovals::DEFAULT_GUARD
+    }
 }
 
 /// Everything the policy files ask for, merged. Keys are the names as written; lookups against

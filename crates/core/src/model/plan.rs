@@ -77,7 +77,8 @@ pub struct GroupPrecondition {
 pub struct Preconditions {
     /// Keyed by group name, for every group the plan touches.
     pub groups: BTreeMap<String, GroupPrecondition>,
-    /// The removal guards in force when the plan was made (from `settings.max_removals`).
+    /// The removal guards in force when the plan was made (from `settings.max_removals`, or the
+    /// default guard). Absent in a plan file: the default guard.
     #[serde(default)]
     pub max_removals: MaxRemovals,
     /// Ids of the protected users when the plan was made; apply refuses to remove them.

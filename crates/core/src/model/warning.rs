@@ -14,9 +14,13 @@ pub enum WarningCode {
     SamePersonTwice,
     /// A protected user was kept where the policy would have removed them.
     ProtectedUserKept,
+    /// A group owner (`owner: true` in Coupa) not listed was kept: the group does not set
+    /// `remove_owners: true`.
+    OwnerKept,
     /// A user holds several live memberships of one group; they are left as they are.
     DuplicateMembership,
-    /// The plan exceeds `settings.max_removals`: apply will refuse it without an override.
+    /// The plan exceeds `settings.max_removals` (or the default guard): apply will refuse it
+    /// without an override.
     GuardExceeded,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]

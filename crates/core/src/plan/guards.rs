@@ -27,13 +27,19 @@ pub struct GuardViolation {
     pub total_limit: Option<usize>,
     /// `settings.max_removals.per_group_fraction` when a group exceeds it.
     pub fraction_limit: Option<f64>,
+    /// The number of members any group may lose regardless of the fraction (default guard).
+    pub floor: Option<usize>,
+    /// True when the limits are the default guard (no `settings.max_removals`).
+    pub default_guard: bool,
     /// Groups over the fraction limit, by name.
     pub groups: Vec<GroupRemovals>,
     /// `--allow-removals N` as given, when it did not match `removals`.
     pub allow: Option<usize>,
 }
 
-/// Checks the plan's applied removals against `settings.max_removals`.
+/// Checks the plan's applied removals against `settings.max_removals` (which is the default
+/// guard, [`MaxRemovals::DEFAULT_GUARD`](crate::model::MaxRemovals::DEFAULT_GUARD), when the
+/// policy sets none).
 ///
 /// `allow` is `--allow-removals N`: it lifts tripped guards only when N equals the plan's
 /// number of applied removals exactly, so an approval never covers a different plan. When no
@@ -72,7 +78,8 @@ pub fn check_guards(
             } else {
                 users.len() as f64 / members as f64
             };
-            if fraction > max {
+            let within_floor = limits.per_group_floor.is_some_and(|f| users.len() <= f);
+            if fraction > max && !within_floor {
                 groups.push(GroupRemovals {
                     group: group.to_string(),
                     removed: users.len(),
@@ -97,10 +104,15 @@ pub fn check_guards(
         } else {
             limits.per_group_fraction
         },
+        floor: limits.per_group_floor,
+        default_guard: limits.default,
         groups,
         allow,
     })
 }
+
+/// How messages name the default guard.
+const DEFAULT_GUARD_NAME: &str = "the default removal guard (no settings.max_removals)";
 
 /// `0.25` -> `25%`, `1/3` -> `33.3%`.
 fn percent(f: f64) -> String {
@@ -117,21 +129,34 @@ impl GuardViolation {
     /// memberships; the limit is 5 (settings.max_removals.total)`.
     pub fn reasons(&self) -> Vec<String> {
         let n = self.removals;
+        let source = |key: &str| {
+            if self.default_guard {
+                DEFAULT_GUARD_NAME.to_string()
+            } else {
+                format!("settings.max_removals.{key}")
+            }
+        };
         let mut out = Vec::new();
         if let Some(max) = self.total_limit {
             out.push(format!(
-                "this plan removes {n} group memberships; the limit is {max} (settings.max_removals.total)"
+                "this plan removes {n} group memberships; the limit is {max} ({})",
+                source("total")
             ));
         }
         if let Some(max) = self.fraction_limit {
+            let floor = match self.floor {
+                Some(f) => format!(" or {f} members, whichever is more"),
+                None => String::new(),
+            };
             for g in &self.groups {
                 out.push(format!(
-                    "group \"{}\" would lose {} of {} members ({}); the limit is {} (settings.max_removals.per_group_fraction)",
+                    "group \"{}\" would lose {} of {} members ({}); the limit is {}{floor} ({})",
                     g.group,
                     g.removed,
                     g.members,
                     percent(g.fraction),
-                    percent(max)
+                    percent(max),
+                    source("per_group_fraction")
                 ));
             }
         }
@@ -146,15 +171,25 @@ impl GuardViolation {
     /// How to go ahead anyway.
     pub fn advice(&self) -> String {
         let n = self.removals;
-        format!(
+        let mut s = format!(
             "Review the removals, then rerun with --allow-removals {n} to allow exactly these {n} removals."
-        )
+        );
+        if self.default_guard {
+            s.push_str(
+                " To change the limit for every plan, set settings.max_removals (e.g. `max_removals: { per_group_fraction: 1 }` lifts it).",
+            );
+        }
+        s
     }
 }
 
 impl fmt::Display for GuardViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("removal guard tripped:")?;
+        if self.default_guard {
+            write!(f, "{DEFAULT_GUARD_NAME} tripped:")?;
+        } else {
+            f.write_str("removal guard tripped:")?;
+        }
         for r in self.reasons() {
             write!(f, "\n  {r}")?;
         }

@@ -1,6 +1,6 @@
 //! `diff`: policy against live Coupa.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
@@ -112,6 +112,8 @@ struct Resolved {
     target: ChangeTarget,
     applies: bool,
     privileged: bool,
+    /// Users with an `owner: true` membership of this group (empty for roles and licenses).
+    owners: BTreeSet<u64>,
 }
 
 impl Resolved {
@@ -182,9 +184,13 @@ fn plan_groups(
         .iter()
         .map(|(_, g)| (g.id, Holders::new()))
         .collect();
+    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
     for m in &live.memberships {
         if let Some(h) = holders.get_mut(&m.group_id) {
             h.entry(m.user_id).or_default().push(m.id);
+            if m.owner {
+                owners.entry(m.group_id).or_default().insert(m.user_id);
+            }
         }
     }
 
@@ -206,6 +212,7 @@ fn plan_groups(
             },
             applies: true,
             privileged: false,
+            owners: owners.remove(&group.id).unwrap_or_default(),
         };
         plan_target(acc, &target, w, h)?;
     }
@@ -240,6 +247,7 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
             },
             applies: false,
             privileged: role.omnipotent,
+            owners: BTreeSet::new(),
         };
         plan_target(acc, &target, w, &holders[&role.id])?;
     }
@@ -252,6 +260,8 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             name: license.key(),
             mode: if t.implicit { Mode::Additive } else { t.mode },
             members: t.members.iter().collect(),
+            remove_owners: false,
+            loc: t.loc,
         };
         let holders: Holders = live
             .users
@@ -263,6 +273,7 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             target: ChangeTarget::License(*license),
             applies: false,
             privileged: false,
+            owners: BTreeSet::new(),
         };
         plan_target(acc, &target, &w, &holders)?;
     }
@@ -348,6 +359,23 @@ fn plan_target(
             .about_user(&user.login)
             .about_target(t.clone())
             .at(acc.pos(loc));
+            acc.warnings.push(w);
+            continue;
+        }
+        // Owners administer the group in Coupa: removing one could lock the group's admins
+        // out, so it takes an explicit opt-in per group.
+        if target.owners.contains(user_id) && !wanted.remove_owners {
+            let w = Warning::new(
+                WarningCode::OwnerKept,
+                format!(
+                    "kept owner {} in {}: group owners are removed only when the group sets remove_owners: true",
+                    user.login,
+                    t.describe()
+                ),
+            )
+            .about_user(&user.login)
+            .about_target(t.clone())
+            .at(acc.pos(wanted.loc));
             acc.warnings.push(w);
             continue;
         }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Kind, Member, Mode, NameKey, Target};
+use crate::model::{Kind, Loc, Member, Mode, NameKey, Target};
 
 use super::PlanError;
 
@@ -15,6 +15,11 @@ pub(super) struct Wanted<'a> {
     /// Effective mode: `implicit` targets are additive.
     pub mode: Mode,
     pub members: Vec<&'a Member>,
+    /// Groups only: owners not listed are removed too (`remove_owners: true` on an explicit
+    /// declaration).
+    pub remove_owners: bool,
+    /// Where it was first declared.
+    pub loc: Loc,
 }
 
 /// The mode a declaration asks for; `None` for an implicit target (named only from `users:`),
@@ -39,11 +44,14 @@ pub(super) fn merge<'a>(
                     name: &t.name,
                     mode: Mode::Additive,
                     members: Vec::new(),
+                    remove_owners: false,
+                    loc: t.loc,
                 },
                 None,
             )
         });
         entry.0.members.extend(t.members.iter());
+        entry.0.remove_owners |= !t.implicit && t.remove_owners;
         if let Some(mode) = declared_mode(t) {
             match entry.1 {
                 None => entry.1 = Some((&t.name, mode)),

@@ -7,6 +7,8 @@ use crate::model::{
 
 use super::*;
 
+mod owners_and_default_guard;
+
 // ---- builders ----------------------------------------------------------------------------
 
 fn user(id: u64, login: &str) -> User {
@@ -47,6 +49,7 @@ fn target(name: &str, mode: Mode, members: &[&str]) -> Target {
         members: members.iter().map(|m| member(m)).collect(),
         loc: Loc::default(),
         implicit: false,
+        remove_owners: false,
     }
 }
 
@@ -568,6 +571,7 @@ fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
         max_removals: MaxRemovals {
             total,
             per_group_fraction: frac,
+            ..MaxRemovals::NONE
         },
     }
 }

@@ -19,7 +19,7 @@ pub struct PolicyDocument {
     /// Coupa user groups, by name. A group declared here is managed: members not listed are
     /// removed unless `mode: additive`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groups: Option<BTreeMap<String, Option<TargetEntry>>>,
+    pub groups: Option<BTreeMap<String, Option<GroupEntry>>>,
     /// Coupa roles, by name. Role changes are reported, not written, unless
     /// `settings.writes` includes `roles`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,27 @@ pub struct PolicyDocument {
     pub settings: Option<SettingsEntry>,
 }
 
-/// A managed group, role or license.
+/// A managed group.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupEntry {
+    /// Free text for reviewers; not written to Coupa.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `authoritative` (the default): members not listed are removed. `additive`: listed members
+    /// are added and nobody is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ModeEntry>,
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    /// `true`: group owners (`owner: true` in Coupa) not listed are removed like anyone else.
+    /// Default `false`: an owner's membership is kept, with a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_owners: Option<bool>,
+}
+
+/// A managed role or license.
 #[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetEntry {
@@ -85,7 +105,9 @@ pub struct SettingsEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_users: Option<Vec<String>>,
     /// Removal guards: a plan over them is refused unless `--allow-removals N` names its exact
-    /// number of removals.
+    /// number of removals. Absent: the default guard applies (a plan may remove at most 25% of
+    /// a group's current members, but a group may always lose up to 3). Written: it replaces
+    /// the default entirely (`{ per_group_fraction: 1 }` lifts it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removals: Option<MaxRemovalsEntry>,
 }
@@ -117,7 +139,7 @@ pub fn json_schema() -> String {
 mod tests {
     use super::*;
     use crate::policy::convert::{
-        MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
+        GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
     };
 
     fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
@@ -150,6 +172,10 @@ mod tests {
         assert_eq!(
             properties(&schema, Some("TargetEntry")),
             sorted(TARGET_FIELDS)
+        );
+        assert_eq!(
+            properties(&schema, Some("GroupEntry")),
+            sorted(GROUP_FIELDS)
         );
         assert_eq!(properties(&schema, Some("UserEntry")), sorted(USER_FIELDS));
         assert_eq!(

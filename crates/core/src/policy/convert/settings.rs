@@ -49,8 +49,10 @@ impl Cx<'_> {
         }
     }
 
+    /// An explicit `max_removals` replaces the default guard entirely (what it leaves unset is
+    /// unlimited).
     fn max_removals(&mut self, file: usize, node: &Node) -> MaxRemovals {
-        let mut out = MaxRemovals::default();
+        let mut out = MaxRemovals::NONE;
         let help =
             Some("write `max_removals: { total: 25, per_group_fraction: 0.25 }`".to_string());
         let pairs = self.map(file, node, "`max_removals`", help);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{loc, Cx, Entry, Kind, TARGET_FIELDS, USER_FIELDS};
+use super::{loc, Cx, Entry, Kind, GROUP_FIELDS, TARGET_FIELDS, USER_FIELDS};
 use crate::model::{License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
@@ -70,8 +70,18 @@ impl Cx<'_> {
                 ..Target::default()
             };
             let mut members = Vec::new();
-            for (field, _, value) in self.fields(file, body_pairs, TARGET_FIELDS, &context) {
+            let filtered;
+            let (allowed, body_pairs): (_, &[(Node, Node)]) = if kind == Kind::Group {
+                (GROUP_FIELDS, body_pairs)
+            } else if body_pairs.iter().any(|(k, _)| is_remove_owners(k)) {
+                filtered = self.without_remove_owners(file, kind, &context, body_pairs);
+                (TARGET_FIELDS, &filtered)
+            } else {
+                (TARGET_FIELDS, body_pairs)
+            };
+            for (field, _, value) in self.fields(file, body_pairs, allowed, &context) {
                 match field {
+                    "remove_owners" => target.remove_owners = self.flag(file, value, field),
                     "description" => match &value.value {
                         Value::Null(_) => {}
                         Value::Scalar(s) => target.description = Some(s.clone()),
@@ -91,6 +101,49 @@ impl Cx<'_> {
             }
             for (identity, at) in members {
                 self.add_member(kind, index, identity, at, at, "listed again here");
+            }
+        }
+    }
+
+    /// The pairs of a role's or license's body without `remove_owners`, which is reported
+    /// with its own error (it means something for groups, so "unknown field" would mislead).
+    fn without_remove_owners(
+        &mut self,
+        file: usize,
+        kind: Kind,
+        context: &str,
+        pairs: &[(Node, Node)],
+    ) -> Vec<(Node, Node)> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            if is_remove_owners(k) {
+                self.error(
+                    "policy::remove_owners_not_group",
+                    format!("`remove_owners` applies only to groups, not to {context}"),
+                    loc(file, k),
+                    "groups only",
+                    Some(format!(
+                        "remove it: {}s have no owners; {context} accepts: {}",
+                        kind.noun(),
+                        TARGET_FIELDS.join(", ")
+                    )),
+                );
+                continue;
+            }
+            out.push((k.clone(), v.clone()));
+        }
+        out
+    }
+
+    /// A `true`/`false` field; anything else is reported (and reads as `false`, the safe side).
+    fn flag(&mut self, file: usize, node: &Node, field: &str) -> bool {
+        match &node.value {
+            Value::Scalar(s) if !node.quoted && s == "true" => true,
+            Value::Scalar(s) if !node.quoted && s == "false" => false,
+            _ => {
+                let help = Some(format!("write `{field}: true` or `{field}: false`"));
+                self.wrong_type(file, node, &format!("`{field}`"), "true or false", help);
+                false
             }
         }
     }
@@ -218,10 +271,16 @@ impl Cx<'_> {
                 members: Vec::new(),
                 loc: at,
                 implicit: true,
+                remove_owners: false,
             },
             seen: HashMap::new(),
         });
         self.by_name[kind.index()].insert(folded, index);
         index
     }
+}
+
+/// A `remove_owners` key.
+fn is_remove_owners(key: &Node) -> bool {
+    matches!(&key.value, Value::Scalar(s) if s == "remove_owners")
 }

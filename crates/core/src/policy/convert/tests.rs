@@ -59,7 +59,11 @@ fn unknown_fields_list_what_is_allowed() {
     );
     assert_eq!(
         helps("groups:\n  A: { owner: x }\n"),
-        ["group `A` accepts: description, mode, members"]
+        ["group `A` accepts: description, mode, members, remove_owners"]
+    );
+    assert_eq!(
+        helps("roles:\n  A: { owner: x }\n"),
+        ["role `A` accepts: description, mode, members"]
     );
     assert_eq!(
         messages("settings:\n  max_removal: {}\n"),
@@ -90,7 +94,7 @@ fn settings_values_are_validated() {
     assert_eq!(d.settings.max_removals.total, Some(0));
     assert_eq!(d.settings.max_removals.per_group_fraction, Some(1.0));
     let d = one("settings:\n  max_removals: { total: ~ }\n").unwrap();
-    assert_eq!(d.settings.max_removals, MaxRemovals::default());
+    assert_eq!(d.settings.max_removals, MaxRemovals::NONE);
     assert_eq!(
         messages("settings:\n  max_removals: { total: 2.5 }\n"),
         ["`total` must be a whole number"]
@@ -227,4 +231,33 @@ fn quoted_numbers_in_settings_are_type_errors() {
     let d = one("settings:\n  max_removals: { total: 10, per_group_fraction: 0.25 }\n").unwrap();
     assert_eq!(d.settings.max_removals.total, Some(10));
     assert_eq!(d.settings.max_removals.per_group_fraction, Some(0.25));
+}
+
+#[test]
+fn remove_owners_is_a_group_flag() {
+    let d = one("groups:\n  A: { members: [a], remove_owners: true }\n  B: { remove_owners: false }\n  C: {}\n").unwrap();
+    assert!(d.groups["A"].remove_owners);
+    assert!(!d.groups["B"].remove_owners);
+    assert!(!d.groups["C"].remove_owners);
+    assert_eq!(
+        messages("groups:\n  A: { remove_owners: yes }\n"),
+        ["`remove_owners` must be true or false, not a single value"]
+    );
+    assert_eq!(
+        messages("groups:\n  A: { remove_owners: \"true\" }\n"),
+        ["`remove_owners` must be true or false, not a quoted string"]
+    );
+    // On a role or license it is an error at its own position, with the fields they take.
+    let text = "roles:\n  Buyer: { members: [a], remove_owners: true }\nlicenses:\n  expense: { remove_owners: false }\n";
+    assert_eq!(
+        messages(text),
+        [
+            "`remove_owners` applies only to groups, not to role `Buyer`",
+            "`remove_owners` applies only to groups, not to license `expense`"
+        ]
+    );
+    assert_eq!(
+        helps("roles:\n  Buyer: { remove_owners: true }\n"),
+        ["remove it: roles have no owners; role `Buyer` accepts: description, mode, members"]
+    );
 }

@@ -90,3 +90,41 @@ fn the_demo_plans_alice_by_email_although_a_supplier_shares_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(!stdout_of(&out).contains("acme-paper-supplier"));
 }
+
+#[test]
+fn a_plan_that_touches_an_api_user_says_so() {
+    let tenant = sample_tenant();
+    assert!(tenant
+        .users
+        .iter()
+        .any(|u| u.login == "integration-bot" && u.api_user));
+    let files = vec![PolicyFile {
+        path: "policies/g.yaml".into(),
+        text: "groups:\n  Executives:\n    mode: additive\n    members: [integration-bot, alice]\n"
+            .into(),
+    }];
+    let desired = policy::load_files(files).unwrap();
+    let origin = coupa_access_core::model::Origin::Instance {
+        domain: "https://acme.coupahost.com".into(),
+    };
+    let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+    let plan = coupa_access_core::plan::make(&desired, &tenant, origin, now)
+        .unwrap()
+        .plan;
+    let api: Vec<_> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.code == coupa_access_core::model::WarningCode::ApiUserChanged)
+        .collect();
+    assert_eq!(api.len(), 1, "{:?}", plan.warnings);
+    assert!(
+        api[0].message.contains("integration-bot"),
+        "{}",
+        api[0].message
+    );
+    assert!(
+        api[0].message.contains("gains group \"Executives\""),
+        "{}",
+        api[0].message
+    );
+}

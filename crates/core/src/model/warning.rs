@@ -19,6 +19,9 @@ pub enum WarningCode {
     OwnerKept,
     /// A user holds several live memberships of one group; they are left as they are.
     DuplicateMembership,
+    /// The plan changes the access of an API (integration) user (`api-user: true`): an
+    /// integration may stop working.
+    ApiUserChanged,
     /// The plan exceeds `settings.max_removals` (or the default guard): apply will refuse it
     /// without an override.
     GuardExceeded,

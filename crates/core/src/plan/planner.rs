@@ -74,6 +74,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
         );
     }
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    warnings.extend(api_user_warnings(ix, &changes));
 
     let summary = summarize(&changes);
     let mut preconditions = preconditions(ix, &changes, &group_holders);
@@ -87,6 +88,40 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
         warnings,
         preconditions,
     })
+}
+
+/// One warning per API (integration) user whose access the plan changes, naming the changes:
+/// reviewers should know an integration's account is touched.
+fn api_user_warnings(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
+    let mut touched: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for c in changes {
+        if ix.user_by_id(c.user_id).is_some_and(|u| u.api_user) {
+            let verb = match c.action {
+                Action::Add => "gains",
+                Action::Remove => "loses",
+            };
+            touched
+                .entry(c.user_id)
+                .or_default()
+                .push(format!("{verb} {}", c.target.describe()));
+        }
+    }
+    touched
+        .into_iter()
+        .filter_map(|(id, what)| {
+            let user = ix.user_by_id(id)?;
+            let w = Warning::new(
+                WarningCode::ApiUserChanged,
+                format!(
+                    "{} is an API (integration) user in Coupa and {}",
+                    user.login,
+                    what.join(", ")
+                ),
+            )
+            .about_user(&user.login);
+            Some(w)
+        })
+        .collect()
 }
 
 /// What the planner collects while walking targets.

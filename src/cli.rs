@@ -107,6 +107,11 @@ pub struct ConnectionArgs {
     /// Client-side burst size (Coupa allows 20): 1 to 1000.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub burst: u32,
+    /// Give up talking to Coupa after this many seconds in all (1 to 86400): a slow or hung
+    /// instance ends the run with a clear error instead of retrying for ever. Writes in flight
+    /// are never cut off; no new ones start.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub deadline: u64,
 }
 
 impl ConnectionArgs {

@@ -119,7 +119,7 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
         ),
         CoupaError::DeadlineExceeded { .. } => (
             "coupa_access::api::deadline",
-            "nothing partial was used; run again when Coupa answers faster, or allow more time".to_string(),
+            "nothing partial was used; run again when Coupa answers faster, or allow more time with --deadline SECONDS".to_string(),
         ),
         CoupaError::Setup(_) => (
             "coupa_access::client::setup",

@@ -80,6 +80,7 @@ pub fn connect_reading_roles(
         burst: args.burst,
         per_second: args.rate_limit,
         read_roles,
+        deadline: Some(std::time::Duration::from_secs(args.deadline)),
         ..ClientOptions::default()
     };
     Client::new(conn, access, opts).map_err(crate::errors::report)

@@ -273,3 +273,30 @@ fn policy_folders_read_any_case_name_ignored_files_and_warn_when_empty() {
     let err = stderr_of(&out);
     assert!(err.contains("holds no policy files"), "{err}");
 }
+
+/// A run that cannot finish in `--deadline` seconds ends with a clear error naming the flag,
+/// not after minutes of retries. The sandbox answers every API request after 1.5 s, so the
+/// deadline of 1 s has certainly passed once the first answer arrives (no timing luck).
+#[test]
+fn a_slow_instance_ends_the_run_at_the_deadline() {
+    let faults = coupa_access_sandbox::Faults {
+        latency: std::time::Duration::from_millis(1500),
+        ..Default::default()
+    };
+    let sb = TestSandbox::start(tenant(), faults);
+    let dir = policies(&[("g.yaml", "groups:\n  Buyers:\n    members: [carol]\n")]);
+    let out = sb
+        .cmd()
+        .args([
+            "plan",
+            "--deadline",
+            "1",
+            "--policies",
+            path_str(dir.path()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("--deadline"), "{err}");
+}

@@ -190,6 +190,7 @@ fn row(u: &User) -> DriftRow {
         created_at: None,
         membership_ids: Vec::new(),
         protected: false,
+        owner: false,
     }
 }
 
@@ -226,6 +227,7 @@ fn target_drift(
             .min_by_key(|c| parse_timestamp(c))
             .map(String::from);
         row.protected = protected.contains(uid);
+        row.owner = mids.iter().any(|id| ix.is_owner_membership(*id));
         extra.push(row);
     }
     let mut missing: Vec<DriftRow> = r

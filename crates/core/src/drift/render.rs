@@ -252,6 +252,10 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             if row.protected {
                 notes.push("protected: apply keeps it".into());
             }
+            if row.owner {
+                notes
+                    .push("group owner: apply keeps it unless the group sets remove_owners".into());
+            }
             let notes = if notes.is_empty() {
                 String::new()
             } else {

@@ -117,6 +117,10 @@ pub struct DriftRow {
     /// A protected user (`settings.protected_users`): `apply` keeps them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// An owner (admin) of the group in Coupa: `apply` keeps the membership unless the group
+    /// sets `remove_owners: true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub owner: bool,
 }
 
 /// Direction of a person's drift row.

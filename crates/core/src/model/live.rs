@@ -189,6 +189,8 @@ pub struct LiveIndex<'a> {
     projects_by_name: HashMap<NameKey, Vec<usize>>,
     roles_by_name: HashMap<NameKey, Vec<usize>>,
     users_by_id: BTreeMap<u64, usize>,
+    /// Ids of memberships whose user is an owner (admin) of the group.
+    owner_memberships: BTreeSet<u64>,
 }
 
 fn index_by<T>(items: &[T], key: impl Fn(&T) -> &str) -> HashMap<NameKey, Vec<usize>> {
@@ -236,6 +238,12 @@ impl<'a> LiveIndex<'a> {
             groups_by_name: index_by(&live.groups, |g| &g.name),
             projects_by_name: index_by(&live.projects, |g| &g.name),
             roles_by_name: index_by(&live.roles, |r| &r.name),
+            owner_memberships: live
+                .memberships
+                .iter()
+                .filter(|m| m.owner)
+                .map(|m| m.id)
+                .collect(),
             users_by_id: live
                 .users
                 .iter()
@@ -265,6 +273,11 @@ impl<'a> LiveIndex<'a> {
             (Some(u), _) | (None, Some(u)) => UserMatch::One(u),
             (None, None) => UserMatch::None,
         }
+    }
+
+    /// Whether this membership's user is an owner (admin) of its group.
+    pub fn is_owner_membership(&self, membership_id: u64) -> bool {
+        self.owner_memberships.contains(&membership_id)
     }
 
     pub fn user_by_id(&self, id: u64) -> Option<&'a User> {

@@ -1,6 +1,7 @@
 //! What happened to each change, and the report shown after apply.
 
 use coupa_access_core::model::{Action, Change};
+use coupa_access_core::render::printable_str;
 
 /// The fate of one change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +57,18 @@ impl ApplyReport {
         let mut out = String::new();
         for r in &self.results {
             let c = &r.change;
+            // Names and reasons come from Coupa: escape sequences in them must not redraw the
+            // report (a FAILED line shown as ok).
+            let user = printable_str(&c.user);
+            let target = printable_str(c.target.name());
             let what = match c.action {
-                Action::Add => format!("add {} to {}", c.user, c.target.name()),
-                Action::Remove => format!("remove {} from {}", c.user, c.target.name()),
+                Action::Add => format!("add {user} to {target}"),
+                Action::Remove => format!("remove {user} from {target}"),
             };
             let line = match &r.outcome {
                 Outcome::Verified => format!("  ok       {what} (verified)"),
-                Outcome::Failed(why) => format!("  FAILED   {what}: {why}"),
-                Outcome::Skipped(why) => format!("  skipped  {what}: {why}"),
+                Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
+                Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
                 Outcome::ReportedOnly => continue,
             };
             out.push_str(&line);

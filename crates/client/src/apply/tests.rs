@@ -190,3 +190,23 @@ fn duplicate_memberships_are_each_deleted_once() {
     assert_eq!(d[&2], Vec::<u64>::new());
     assert!(!d.contains_key(&3), "additions delete nothing");
 }
+
+/// A login or a reason holding escape sequences cannot redraw the report: a FAILED line stays
+/// a FAILED line on the terminal.
+#[test]
+fn the_report_escapes_control_characters_from_coupa() {
+    let mut c = change(Action::Add, 7, true);
+    c.user = "eve\u{1b}[2K\r  ok       add eve".into();
+    let report = super::ApplyReport {
+        domain: "https://acme.coupahost.com".into(),
+        results: vec![super::ChangeResult {
+            change: c,
+            outcome: Outcome::Failed("denied\u{1b}]0;owned\u{7}\u{202e}".into()),
+        }],
+        delete_refused: None,
+        interrupted: false,
+    };
+    let text = report.render();
+    assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));
+    assert!(text.contains("FAILED   add eve\\u{1b}[2K\\u{d}"), "{text}");
+}

@@ -130,23 +130,7 @@ fn sigint_mid_apply_stops_writes_reports_and_exits_130() {
     let sb = TestSandbox::start(tenant_with_users(30), faults);
     let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 30))]);
     let before = sb.membership_pairs().len();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env("COUPA_DOMAIN", sb.sandbox.url())
-        .env("COUPA_CLIENT_ID", CLIENT_ID)
-        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
-        .env("NO_COLOR", "1")
-        .args([
-            "apply",
-            "--policies",
-            path_str(dir.path()),
-            "--auto-approve",
-        ])
-        .args(["--concurrency", "1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_apply(&sb, dir.path(), std::process::Stdio::piped());
     // Signal only once the sandbox has seen a write, so the interrupt lands mid-apply.
     let started = std::time::Instant::now();
     while sb.membership_pairs().len() == before {
@@ -221,23 +205,7 @@ fn a_second_sigint_exits_at_once_with_130() {
     let sb = TestSandbox::start(tenant_with_users(5), faults);
     let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 5))]);
     let before = sb.membership_pairs().len();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env("COUPA_DOMAIN", sb.sandbox.url())
-        .env("COUPA_CLIENT_ID", CLIENT_ID)
-        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
-        .env("NO_COLOR", "1")
-        .args([
-            "apply",
-            "--policies",
-            path_str(dir.path()),
-            "--auto-approve",
-        ])
-        .args(["--concurrency", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_apply(&sb, dir.path(), std::process::Stdio::null());
     let started = std::time::Instant::now();
     while sb.membership_pairs().len() == before {
         assert!(started.elapsed() < Duration::from_secs(90), "no write");
@@ -272,4 +240,25 @@ fn a_second_sigint_exits_at_once_with_130() {
         !err.contains("Apply:"),
         "no report after the second interrupt: {err}"
     );
+}
+
+/// The real binary applying the policies in `dir` to `sb`, one write at a time, with stderr
+/// piped for the report.
+fn spawn_apply(
+    sb: &TestSandbox,
+    dir: &std::path::Path,
+    stdout: std::process::Stdio,
+) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .env("NO_COLOR", "1")
+        .args(["apply", "--policies", path_str(dir), "--auto-approve"])
+        .args(["--concurrency", "1"])
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts")
 }

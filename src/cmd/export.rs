@@ -83,5 +83,11 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
             file.members
         );
     }
+    // The exported files name this schema in their modeline; an existing one is left alone.
+    let schema = args.out_dir.join("policy.schema.json");
+    if !schema.exists() {
+        crate::out_file::write(&schema, &coupa_access_core::policy::json_schema())?;
+        eprintln!("Wrote {} (for editors).", schema.display());
+    }
     Ok(0)
 }

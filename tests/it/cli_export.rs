@@ -203,8 +203,13 @@ fn existing_files_are_refused_before_anything_is_written() {
         roles.contains("  User:\n    members:\n      - alice\n"),
         "{roles}"
     );
-    // Only the two files: temporaries were renamed into place.
-    assert_eq!(std::fs::read_dir(&pol).unwrap().count(), 2);
+    // Only the two files and the editors' schema: temporaries were renamed into place.
+    let mut names: Vec<String> = std::fs::read_dir(&pol)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["groups.yaml", "policy.schema.json", "roles.yaml"]);
 }
 
 #[test]

@@ -322,7 +322,8 @@ fn render(
         opts,
         problems,
     } = cx;
-    let mut text = String::new();
+    // The editors' modeline first: the schema sits beside the policies (`coupa-access schema`).
+    let mut text = String::from("# yaml-language-server: $schema=policy.schema.json\n");
     let _ = writeln!(
         text,
         "# Exported by coupa-access {} from {} at {}.",

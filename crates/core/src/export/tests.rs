@@ -212,3 +212,19 @@ fn a_login_that_is_another_users_email_is_written_as_the_email() {
     assert_eq!(members, ["other", "x2@acme.com"]);
     assert!(crate::plan::diff(&desired, &live).unwrap().is_empty());
 }
+
+/// Exported files carry the editors' modeline and conform to the policy schema's structs.
+#[test]
+fn exported_files_conform_to_the_schema() {
+    let files = export(&tenant(), &opts(&["*"], &["*"], &["*"])).unwrap();
+    for f in &files {
+        assert!(
+            f.text
+                .starts_with("# yaml-language-server: $schema=policy.schema.json\n"),
+            "{}",
+            f.name
+        );
+        let parsed: Result<crate::policy::PolicyDocument, _> = serde_yaml::from_str(&f.text);
+        assert!(parsed.is_ok(), "{}: {:?}\n{}", f.name, parsed.err(), f.text);
+    }
+}

@@ -361,3 +361,25 @@ fn warnings_and_errors_past_column_65535_render() {
     let out = policy::render_plain(&report.warnings);
     assert!(out.contains("user `dave` is inactive"), "{out}");
 }
+
+/// Names from policy files reach the terminal only as printable text: an escape sequence or a
+/// right-to-left override in a group name is shown escaped in the diagnostic.
+#[test]
+fn diagnostics_never_carry_control_characters_from_names() {
+    let files = vec![coupa_access_core::model::PolicyFile {
+        path: "policies/g.yaml".into(),
+        text: "groups:\n  \"Evil\\e]0;pwned\\a\\u202e\":\n    members: [alice]\n".into(),
+    }];
+    let desired = coupa_access_core::policy::load_files(files).unwrap();
+    let report = coupa_access_core::policy::check(&desired, &crate::common::tenant());
+    assert!(!report.errors.is_empty());
+    for d in &report.errors {
+        let text = format!("{} {:?}", d.message(), d.help_text());
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+    }
+    let rendered = coupa_access_core::policy::render_plain(&report.errors);
+    assert!(rendered.contains("\\u{1b}"), "{rendered}");
+}

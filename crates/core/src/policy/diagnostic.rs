@@ -58,7 +58,8 @@ impl PolicyDiagnostic {
     /// A new diagnostic with no position yet.
     pub(crate) fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
         PolicyDiagnostic {
-            message: message.into(),
+            // Messages quote names from policy files and Coupa: never let them drive a terminal.
+            message: crate::render::printable_str(&message.into()).into_owned(),
             code,
             severity,
             help: None,
@@ -156,7 +157,7 @@ impl PolicyDiagnostic {
     }
 
     pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(crate::render::printable_str(&help.into()).into_owned());
         self
     }
 

@@ -315,14 +315,15 @@ impl Source {
             line_starts: std::iter::once(0)
                 .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
-            text: Arc::new(f.text.clone()),
+            // Snippets quote the file: never let it drive a terminal.
+            text: Arc::new(crate::render::printable_same_width(&f.text).into_owned()),
             ascii: f.text.is_ascii(),
         }
     }
 
     fn named(&self) -> FileSource {
         FileSource {
-            name: self.path.clone(),
+            name: crate::render::printable_str(&self.path).into_owned(),
             text: self.text.clone(),
         }
     }
@@ -471,6 +472,19 @@ mod tests {
         }])
         .unwrap_err();
         render_plain(&err.diagnostics)
+    }
+
+    #[test]
+    fn snippets_never_quote_control_characters() {
+        // An escape sequence and a right-to-left override in the file, on the erroneous line
+        // and around it; CRLF line ends stay as they are.
+        let text = "groups:\r\n  Buyers:\r\n    # \u{1b}]0;owned\u{7}\u{1b}[2J\r\n    members: [\u{202e}alice, 12]\u{85}\r\n".to_string();
+        let out = render_errors(text);
+        assert!(out.contains("members"), "{out}");
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{85}'] {
+            assert!(!out.contains(bad), "{bad:?} quoted raw in:\n{out}");
+        }
+        assert!(out.contains("?]0;owned??[2J"), "{out}");
     }
 
     #[test]

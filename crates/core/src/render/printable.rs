@@ -40,6 +40,33 @@ fn clean(s: &str) -> String {
     out
 }
 
+/// `s` with each control character (other than tab and line ends) and bidirectional control
+/// replaced by a visible character of the same UTF-8 length, so byte offsets into `s` (the
+/// spans of policy diagnostics) still point at the same places. Source snippets quote policy
+/// files through this.
+pub(crate) fn printable_same_width(s: &str) -> Cow<'_, str> {
+    let keep = |s: &str, i: usize, ch: char| {
+        ch == '\t' || ch == '\n' || (ch == '\r' && s[i + 1..].starts_with('\n'))
+    };
+    if !s.char_indices().any(|(i, ch)| is_unprintable(ch) && !keep(s, i, ch)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, ch) in s.char_indices() {
+        if is_unprintable(ch) && !keep(s, i, ch) {
+            out.push(match ch.len_utf8() {
+                1 => '?',
+                2 => '\u{bf}',
+                _ => '\u{fffd}',
+            });
+        } else {
+            out.push(ch);
+        }
+    }
+    debug_assert_eq!(out.len(), s.len());
+    out.into()
+}
+
 fn fix(s: &mut String) {
     if has_control(s) {
         *s = clean(s);

@@ -113,6 +113,10 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             "coupa_access::api::delete_refused",
             "remove the membership in the Coupa UI, or ask Coupa support to enable membership deletion for the API".to_string(),
         ),
+        CoupaError::WriteNotTaken { .. } => (
+            "coupa_access::api::write_not_taken",
+            "Coupa is answering reads but not this write; nothing else in this step was changed: run apply again later (it re-reads Coupa first)".to_string(),
+        ),
         CoupaError::WriteUnconfirmed { .. } => (
             "coupa_access::api::write_unconfirmed",
             "read the group in Coupa (or run `coupa-access plan`) before running apply again".to_string(),

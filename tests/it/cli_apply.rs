@@ -1,7 +1,7 @@
 //! The real binary against the sandbox: plan, apply, and every way apply must refuse or report.
 
 use crate::common::*;
-use coupa_access_sandbox::Faults;
+use coupa_access_sandbox::{Faults, SandboxConfig};
 
 const POLICY: &str = "\
 groups:
@@ -456,4 +456,32 @@ fn under_injected_server_errors_apply_converges_and_touches_nothing_else() {
         .copied()
         .unwrap_or(0);
     assert!(faults > 0, "the run met injected errors");
+}
+
+#[test]
+fn apply_without_the_write_scope_names_it_and_writes_nothing() {
+    // The OAuth2 client may read (so `plan` works) but was never granted the write scope.
+    let config = SandboxConfig {
+        scopes: ["core.user.read", "core.user_group.read", "core.common.read"]
+            .map(String::from)
+            .to_vec(),
+        ..sandbox_config(Faults::default())
+    };
+    let sb = TestSandbox::start_config(tenant(), config);
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let p = path_str(dir.path());
+    let before = sb.membership_pairs();
+
+    let out = run(sb
+        .cmd()
+        .args(["plan", "--policies", p, "--detailed-exitcode"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+
+    let out = run(sb.cmd().args(["apply", "--policies", p, "--auto-approve"]));
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("core.user_group.write"), "{err}");
+    assert!(err.contains("scope_not_granted"), "{err}");
+    assert!(err.contains("grant the scope"), "{err}");
+    assert_eq!(sb.membership_pairs(), before, "nothing was written");
 }

@@ -916,11 +916,15 @@ async fn resending_an_unconfirmed_create_is_bounded() {
         .create_membership(1, 2)
         .await
         .unwrap_err();
+    // Each check answered "not there": the error says what is known, not "could not confirm".
     assert!(
-        matches!(err, CoupaError::WriteUnconfirmed { .. }),
+        matches!(err, CoupaError::WriteNotTaken { attempts: 4, .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("user 1 to group 2"), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("adding user 1 to group 2 did not take effect"), "{text}");
+    assert!(text.contains("shows it not done"), "{text}");
+    assert!(!text.contains("could not confirm"), "{text}");
     // Each POST was followed by a check; max_retries (3) resends after the first.
     let api: Vec<String> = api_methods(&server).await;
     assert_eq!(api, ["POST", "GET"].repeat(4));

@@ -97,11 +97,20 @@ pub enum CoupaError {
     #[error("this Coupa tenant does not allow deleting group memberships through the API (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status} and the membership is still there); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API")]
     DeleteRefused { membership_id: u64, status: u16 },
 
-    /// A write whose outcome could not be established even after checking.
+    /// A write whose outcome could not be established: even the check failed.
     #[error(
         "could not confirm {what}: {detail}; read the group in Coupa before running apply again"
     )]
     WriteUnconfirmed { what: String, detail: String },
+
+    /// A write that never got an answer, and that a read made right after the last attempt
+    /// shows did not happen: Coupa's state is known, the change just was not made.
+    #[error("{what} did not take effect: {attempts} attempts got no answer (last: {detail}), and Coupa, read right after the last one, shows it not done")]
+    WriteNotTaken {
+        what: String,
+        attempts: u32,
+        detail: String,
+    },
 
     /// The run's time limit ([`ClientOptions::deadline`](crate::ClientOptions::deadline))
     /// passed while a request was under way or waiting.

@@ -94,8 +94,10 @@ impl Client {
             }
             unknowns += 1;
             if unknowns > o.max_retries {
-                return Err(CoupaError::WriteUnconfirmed {
+                // The check just made answered: the state is known, not in doubt.
+                return Err(CoupaError::WriteNotTaken {
                     what: w.what(),
+                    attempts: unknowns,
                     detail,
                 });
             }

@@ -922,7 +922,10 @@ async fn resending_an_unconfirmed_create_is_bounded() {
         "{err:?}"
     );
     let text = err.to_string();
-    assert!(text.contains("adding user 1 to group 2 did not take effect"), "{text}");
+    assert!(
+        text.contains("adding user 1 to group 2 did not take effect"),
+        "{text}"
+    );
     assert!(text.contains("shows it not done"), "{text}");
     assert!(!text.contains("could not confirm"), "{text}");
     // Each POST was followed by a check; max_retries (3) resends after the first.

@@ -383,3 +383,90 @@ fn diagnostics_never_carry_control_characters_from_names() {
     let rendered = coupa_access_core::policy::render_plain(&report.errors);
     assert!(rendered.contains("\\u{1b}"), "{rendered}");
 }
+
+#[test]
+fn two_groups_with_the_same_name_are_told_apart_by_id() {
+    let mut live = live();
+    // A second group spelled exactly like `AP Clerks` (Coupa does not stop this).
+    live.groups.push(group(14, "AP Clerks", true));
+    live.memberships = vec![coupa_access_core::model::Membership {
+        id: 90,
+        user_id: 1,
+        group_id: 10,
+        created_at: None,
+        owner: false,
+        participant: None,
+    }];
+
+    // By name alone the advice names both ids and how to choose; the planner refuses too.
+    let d = load("groups:\n  AP Clerks: { members: [alice, bob] }\n");
+    let report = policy::check(&d, &live);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let e = &report.errors[0];
+    assert_eq!(
+        e.to_string(),
+        "`AP Clerks` matches two groups in Coupa: `AP Clerks` (id 10) and `AP Clerks` (id 14)"
+    );
+    let help = e.help_text().unwrap_or_default();
+    assert!(help.contains("add `id: 10` or `id: 14`"), "{help}");
+    assert_eq!(at(e), (2, 3));
+    assert!(coupa_access_core::plan::diff(&d, &live).is_err());
+
+    // `id:` picks one; the plan changes only that group.
+    let d = load("groups:\n  AP Clerks: { id: 14, members: [alice, bob] }\n");
+    let report = policy::check(&d, &live);
+    assert!(report.is_ok(), "{:?}", report.errors);
+    let plan = coupa_access_core::plan::diff(&d, &live).unwrap();
+    let adds: Vec<(u64, u64)> = plan
+        .changes
+        .iter()
+        .filter_map(|c| Some((c.target.group_id()?, c.user_id)))
+        .collect();
+    assert_eq!(adds, [(14, 1), (14, 2)], "group 14 only; 10 untouched");
+
+    // An id that is another group's, or nobody's, is an error naming the ids that fit.
+    let d = load("groups:\n  AP Clerks: { id: 11 }\n  Old Team: { id: 99 }\n");
+    let report = policy::check(&d, &live);
+    let found: Vec<(String, String)> = report
+        .errors
+        .iter()
+        .map(|e| (e.to_string(), e.help_text().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(
+        found[0].0,
+        "group id 11 is `Approvers EMEA` in Coupa, not `AP Clerks`"
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("Coupa groups named `AP Clerks`: id 10, id 14"),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1].0,
+        "no user group in Coupa has id 99 (given for `Old Team`)"
+    );
+    assert!(found[1].1.contains("named `Old Team`: id 12"), "{found:?}");
+    assert!(coupa_access_core::plan::diff(&d, &live).is_err());
+
+    // Only whole numbers from 1, unquoted.
+    for bad in ["0", "-1", "\"14\"", "[14]", "1.5"] {
+        let text = format!("groups:\n  AP Clerks: {{ id: {bad} }}\n");
+        let err = policy::load_files(vec![PolicyFile {
+            path: "policies/access.yaml".into(),
+            text,
+        }])
+        .unwrap_err();
+        assert!(
+            err.diagnostics
+                .iter()
+                .any(|d| d.to_string().contains("`id` must be")),
+            "{bad}: {:?}",
+            err.diagnostics
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+        );
+    }
+}

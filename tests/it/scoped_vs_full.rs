@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use coupa_access_client::{Access, ReadScope};
-use coupa_access_core::model::{Group, Live, Membership, Origin, PolicyFile, Role, User};
+use coupa_access_core::model::{Group, Live, Membership, NameKey, Origin, PolicyFile, Role, User};
 use coupa_access_core::plan::{ManagedGroups, PlanFailure};
 use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::Sandbox;
@@ -73,6 +73,11 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             projects.push(Group::new(60 + i as u64, name));
         }
     }
+    // Coupa lets two groups have the exact same name; a policy tells them apart with `id:`.
+    if !groups.is_empty() && rng.gen_bool(0.4) {
+        let twin = groups.choose(&mut rng).unwrap().name.clone();
+        groups.push(Group::new(50, &twin));
+    }
     let mut memberships = Vec::new();
     let mut next = 1000;
     for g in &groups {
@@ -133,8 +138,20 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
         } else {
             "authoritative"
         };
+        // Sometimes the group is named by id too: one of its twins', or a wrong one.
+        let ids: Vec<u64> = live
+            .groups
+            .iter()
+            .filter(|g| NameKey::new(&g.name) == NameKey::new(&written))
+            .map(|g| g.id)
+            .collect();
+        let id = match ids.choose(&mut rng) {
+            Some(&id) if rng.gen_bool(0.6) => format!("    id: {id}\n"),
+            Some(_) if rng.gen_bool(0.1) => "    id: 11\n".to_string(),
+            _ => String::new(),
+        };
         yaml.push_str(&format!(
-            "  {}:\n    mode: {mode}\n    members: [{}]\n",
+            "  {}:\n{id}    mode: {mode}\n    members: [{}]\n",
             quoted(&written),
             members.join(", ")
         ));
@@ -170,7 +187,7 @@ fn outcome(files: &[PolicyFile], live: &Live) -> Result<String, Vec<String>> {
 
 #[tokio::test]
 async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
-    let mut compared_plans = 0;
+    let (mut compared_plans, mut planned_by_id) = (0, 0);
     for seed in 0..40u64 {
         let (tenant, files) = generate(seed);
         let addr = "127.0.0.1:0".parse().unwrap();
@@ -196,8 +213,15 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
         );
         if a.is_ok() {
             compared_plans += 1;
+            if files[0].text.contains("    id: ") {
+                planned_by_id += 1;
+            }
         }
     }
+    assert!(
+        planned_by_id >= 3,
+        "only {planned_by_id} plans named a group by id"
+    );
     // The generator must produce mostly valid policies, or the property says little.
     assert!(
         compared_plans >= 15,

@@ -56,10 +56,13 @@ pub fn drift(
     // Groups: merged by live id (declarations differing only in case name one group).
     let mut groups: BTreeMap<u64, Resolved> = BTreeMap::new();
     for t in desired.groups.values() {
-        let g = ix.group(&t.name).ok_or_else(|| DriftError::UnknownTarget {
-            kind: "group",
-            name: t.name.clone(),
-        })?;
+        let g = ix
+            .group_named(&t.name, t.id)
+            .one()
+            .ok_or_else(|| DriftError::UnknownTarget {
+                kind: "group",
+                name: t.name.clone(),
+            })?;
         let r = groups
             .entry(g.id)
             .or_insert_with(|| empty(TargetKind::Group, &g.name, Some(g.id)));

@@ -12,7 +12,7 @@ mod scalar;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 pub use glob::Glob;
@@ -55,8 +55,8 @@ pub enum ExportError {
     #[error("no {kind} matches `{pattern}`")]
     NoMatch { kind: &'static str, pattern: String },
     #[error(
-        "{kind}s `{first}` and `{second}` differ only in case; a policy cannot name both \
-         (names match case-insensitively)"
+        "{kind}s `{first}` and `{second}` are one name to a policy (names match \
+         case-insensitively), so a policy cannot name both; rename one in Coupa"
     )]
     CaseClash {
         kind: &'static str,
@@ -109,6 +109,32 @@ struct Entry<'a> {
     holders: BTreeSet<u64>,
     /// Membership ids whose user Coupa did not return.
     unknown_users: Vec<(u64, u64)>,
+    /// Groups only: the id, written when other Coupa groups share this name (`twins`).
+    id: Option<u64>,
+    /// Ids of groups with the same name (but for case) left out: one entry per name.
+    twins: Vec<u64>,
+}
+
+/// Keeps one entry per name key (the lowest id, written with `id:`), noting the others in it:
+/// a policy declares each name once, so same-named Coupa groups cannot all be exported.
+fn one_per_name(entries: &mut BTreeMap<u64, Entry<'_>>) {
+    let mut first: HashMap<NameKey, u64> = HashMap::new();
+    let mut left_out = Vec::new();
+    for (&id, e) in entries.iter() {
+        match first.entry(NameKey::new(&e.name)) {
+            std::collections::hash_map::Entry::Occupied(o) => left_out.push((*o.get(), id)),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+        }
+    }
+    for (kept, twin) in left_out {
+        entries.remove(&twin);
+        if let Some(e) = entries.get_mut(&kept) {
+            e.id = Some(kept);
+            e.twins.push(twin);
+        }
+    }
 }
 
 /// Builds the policy files for what `opts` selects.
@@ -139,10 +165,13 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                     description: g.description.as_deref(),
                     holders: BTreeSet::new(),
                     unknown_users: Vec::new(),
+                    id: None,
+                    twins: Vec::new(),
                 };
                 (g.id, e)
             })
             .collect();
+        one_per_name(&mut entries);
         for m in &live.memberships {
             if let Some(e) = entries.get_mut(&m.group_id) {
                 if ix.user_by_id(m.user_id).is_some() {
@@ -197,6 +226,8 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                     description: None,
                     holders: BTreeSet::new(),
                     unknown_users: Vec::new(),
+                    id: None,
+                    twins: Vec::new(),
                 };
                 (r.id, e)
             })
@@ -239,6 +270,8 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                     .map(|u| u.id)
                     .collect(),
                 unknown_users: Vec::new(),
+                id: None,
+                twins: Vec::new(),
             })
             .collect();
         files.push(render(
@@ -296,7 +329,8 @@ fn choose<'a, T>(
         .filter(|t| patterns.iter().any(|p| p.matches(name(t))))
         .collect();
     chosen.sort_by(|a, b| (NameKey::new(name(a)), name(a)).cmp(&(NameKey::new(name(b)), name(b))));
-    for pair in chosen.windows(2) {
+    // Groups sharing a name are exported once, by id (`one_per_name`); roles cannot be.
+    for pair in chosen.windows(2).filter(|_| kind != "group") {
         if NameKey::new(name(pair[0])) == NameKey::new(name(pair[1])) {
             problems.push(ExportError::CaseClash {
                 kind,
@@ -349,6 +383,17 @@ fn render(
             let _ = write!(text, "  # {note}");
         }
         text.push('\n');
+        if let Some(id) = e.id {
+            let _ = writeln!(text, "    id: {id}");
+        }
+        if !e.twins.is_empty() {
+            let ids: Vec<String> = e.twins.iter().map(|t| format!("id {t}")).collect();
+            let _ = writeln!(
+                text,
+                "    # not exported: {}, with the same name in Coupa (a policy declares each name once; rename one in Coupa to manage both)",
+                ids.join(", ")
+            );
+        }
         if let Some(d) = e.description.filter(|d| !d.is_empty()) {
             let _ = writeln!(text, "    description: {}", scalar(d));
         }

@@ -173,8 +173,10 @@ fn additive_mode_is_written_and_read_back() {
 #[test]
 fn patterns_that_match_nothing_and_case_clashes_are_reported_together() {
     let mut live = tenant();
+    // Case twins: groups are exported once by id (see below); roles cannot be told apart.
     live.groups.push(Group::new(300, "ap clerks"));
-    let err = export(&live, &opts(&["AP*", "Nope"], &["Missing"], &[])).unwrap_err();
+    live.roles.push(Role::new(3, "YES", false));
+    let err = export(&live, &opts(&["AP*", "Nope"], &["y*", "Missing"], &[])).unwrap_err();
     assert_eq!(
         err.0,
         vec![
@@ -182,14 +184,14 @@ fn patterns_that_match_nothing_and_case_clashes_are_reported_together() {
                 kind: "group",
                 pattern: "Nope".into()
             },
-            ExportError::CaseClash {
-                kind: "group",
-                first: "AP Clerks".into(),
-                second: "ap clerks".into()
-            },
             ExportError::NoMatch {
                 kind: "role",
                 pattern: "Missing".into()
+            },
+            ExportError::CaseClash {
+                kind: "role",
+                first: "YES".into(),
+                second: "yes".into()
             },
         ]
     );
@@ -227,4 +229,26 @@ fn exported_files_conform_to_the_schema() {
         let parsed: Result<crate::policy::PolicyDocument, _> = serde_yaml::from_str(&f.text);
         assert!(parsed.is_ok(), "{}: {:?}\n{}", f.name, parsed.err(), f.text);
     }
+}
+
+#[test]
+fn groups_sharing_a_name_export_one_entry_by_id_and_note_the_others() {
+    let mut live = tenant();
+    // Exact twins and a case twin of `AP Clerks` (100), each with its own member.
+    live.groups.push(Group::new(150, "AP Clerks"));
+    live.groups.push(Group::new(151, "ap clerks"));
+    live.memberships.push(membership(3, 2, 150));
+    let files = export(&live, &opts(&["AP*"], &[], &[])).unwrap();
+    let text = &files[0].text;
+    assert!(text.contains("  AP Clerks:\n    id: 100\n"), "{text}");
+    assert!(
+        text.contains("    # not exported: id 150, id 151, with the same name in Coupa"),
+        "{text}"
+    );
+    // It loads, checks and plans nothing: the id says which of the twins it is.
+    let desired = load(&files);
+    assert_eq!(desired.groups["AP Clerks"].id, Some(100));
+    assert!(crate::policy::check(&desired, &live).errors.is_empty());
+    let plan = crate::plan::diff(&desired, &live).unwrap();
+    assert!(plan.is_empty(), "{:#?}", plan.changes);
 }

@@ -57,6 +57,9 @@ pub struct Target {
     /// Groups only (`remove_owners: true`): group owners not listed are removed like anyone
     /// else. By default an owner's membership is kept, with a warning.
     pub remove_owners: bool,
+    /// Groups only (`id: 123`): the Coupa id of the group meant, for a name that two Coupa
+    /// groups share. The group with this id must still have this name.
+    pub id: Option<u64>,
 }
 
 /// Guards and exemptions from the one `settings:` block.

@@ -289,6 +289,18 @@ impl<'a> LiveIndex<'a> {
         self.group_match(name).one()
     }
 
+    /// The group a policy entry names: by `id` when it gives one (and only if that group has
+    /// this name), else by name. The one rule the checker, the planner and drift share.
+    pub fn group_named(&self, name: &str, id: Option<u64>) -> NameMatch<'a, Group> {
+        match id {
+            None => self.group_match(name),
+            Some(id) => match self.live.groups.iter().find(|g| g.id == id) {
+                Some(g) if NameKey::new(&g.name) == NameKey::new(name) => NameMatch::One(g),
+                _ => NameMatch::None,
+            },
+        }
+    }
+
     pub fn group_match(&self, name: &str) -> NameMatch<'a, Group> {
         pick(
             &self.live.groups,

@@ -198,7 +198,7 @@ fn plan_groups(
     let wanted = targets::merge(Kind::Group, desired.groups.values())?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
-        let group = match acc.ix.group(w.name) {
+        let group = match acc.ix.group_named(w.name, w.id).one() {
             Some(g) => g,
             None if acc.ix.project(w.name).is_some() => {
                 return Err(PlanError::GroupIsProject {
@@ -297,6 +297,7 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             members: t.members.iter().collect(),
             remove_owners: false,
             loc: t.loc,
+            id: None,
         };
         let holders: Holders = live
             .users

@@ -20,6 +20,8 @@ pub(super) struct Wanted<'a> {
     pub remove_owners: bool,
     /// Where it was first declared.
     pub loc: Loc,
+    /// Groups only: the Coupa id an explicit declaration gives (`id:`).
+    pub id: Option<u64>,
 }
 
 /// The mode a declaration asks for; `None` for an implicit target (named only from `users:`),
@@ -46,12 +48,14 @@ pub(super) fn merge<'a>(
                     members: Vec::new(),
                     remove_owners: false,
                     loc: t.loc,
+                    id: None,
                 },
                 None,
             )
         });
         entry.0.members.extend(t.members.iter());
         entry.0.remove_owners |= !t.implicit && t.remove_owners;
+        entry.0.id = entry.0.id.or(t.id);
         if let Some(mode) = declared_mode(t) {
             match entry.1 {
                 None => entry.1 = Some((&t.name, mode)),

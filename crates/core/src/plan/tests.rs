@@ -50,6 +50,7 @@ fn target(name: &str, mode: Mode, members: &[&str]) -> Target {
         loc: Loc::default(),
         implicit: false,
         remove_owners: false,
+        id: None,
     }
 }
 

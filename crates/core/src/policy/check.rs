@@ -227,10 +227,14 @@ impl<'a> Checker<'a> {
     /// The live target a declaration names, for warnings about it.
     fn resolved(&self, kind: Kind, t: &Target) -> Option<ChangeTarget> {
         match kind {
-            Kind::Group => self.ix.group(&t.name).map(|g| ChangeTarget::Group {
-                id: g.id,
-                name: g.name.clone(),
-            }),
+            Kind::Group => self
+                .ix
+                .group_named(&t.name, t.id)
+                .one()
+                .map(|g| ChangeTarget::Group {
+                    id: g.id,
+                    name: g.name.clone(),
+                }),
             Kind::Role => self.ix.role(&t.name).map(|r| ChangeTarget::Role {
                 id: r.id,
                 name: r.name.clone(),
@@ -243,42 +247,112 @@ impl<'a> Checker<'a> {
         d.label(self.sources, loc, label)
     }
 
-    /// Two live records whose names differ only in case, neither spelled as written.
-    fn ambiguous_name(&mut self, t: &Target, what: &str, first: &str, second: &str) {
+    /// Two live records that the name matches equally well (equal but for case, neither spelled
+    /// as written, or spelled exactly alike). Ids tell them apart; a group entry can say which
+    /// one it means with `id:`.
+    fn ambiguous_name(&mut self, t: &Target, what: &str, first: (&str, u64), second: (&str, u64)) {
         let d = PolicyDiagnostic::error(
             "policy::ambiguous_name",
             format!(
-                "`{}` matches two {what}s in Coupa: `{first}` and `{second}`",
-                t.name
+                "`{}` matches two {what}s in Coupa: `{}` (id {}) and `{}` (id {})",
+                t.name, first.0, first.1, second.0, second.1
             ),
         );
-        let d = self.at(d, t.loc, "ambiguous").help(format!(
-            "write the name exactly as Coupa spells it: `{first}` or `{second}`"
-        ));
+        let help = match (what, first.0 == second.0) {
+            ("group", true) => format!(
+                "two Coupa groups have this exact name: add `id: {}` or `id: {}` under `{}:` to say which one this entry manages, or rename one in Coupa",
+                first.1, second.1, t.name
+            ),
+            ("group", false) => format!(
+                "write the name exactly as Coupa spells it: `{}` or `{}`; or add `id: {}` or `id: {}` under `{}:`",
+                first.0, second.0, first.1, second.1, t.name
+            ),
+            (_, true) => format!(
+                "two Coupa {what}s have this exact name: rename one in Coupa (a policy names {what}s by name only)"
+            ),
+            (_, false) => format!(
+                "write the name exactly as Coupa spells it: `{}` or `{}`",
+                first.0, second.0
+            ),
+        };
+        let d = self.at(d, t.loc, "ambiguous").help(help);
+        self.push(d);
+    }
+
+    /// The ids of the live groups this name matches (case-insensitively), for help lines.
+    fn group_ids_named(&self, name: &str) -> String {
+        let key = crate::model::NameKey::new(name);
+        let ids: Vec<String> = self
+            .ix
+            .live
+            .groups
+            .iter()
+            .filter(|g| crate::model::NameKey::new(&g.name) == key)
+            .map(|g| format!("id {}", g.id))
+            .collect();
+        if ids.is_empty() {
+            format!("no Coupa group is named `{name}`")
+        } else {
+            format!("Coupa groups named `{name}`: {}", ids.join(", "))
+        }
+    }
+
+    /// An entry naming its group by `id:` that does not hold: no such group, or another name.
+    fn wrong_group_id(&mut self, t: &Target, id: u64) {
+        let found = self.ix.live.groups.iter().find(|g| g.id == id);
+        let (code, message, label) = match found {
+            Some(g) => (
+                "policy::group_id_mismatch",
+                format!("group id {id} is `{}` in Coupa, not `{}`", g.name, t.name),
+                "named otherwise in Coupa",
+            ),
+            None => (
+                "policy::unknown_group_id",
+                format!(
+                    "no user group in Coupa has id {id} (given for `{}`)",
+                    t.name
+                ),
+                "no group with this id",
+            ),
+        };
+        let help = format!(
+            "`id:` must be the id of a Coupa group with this name; {}",
+            self.group_ids_named(&t.name)
+        );
+        let d = PolicyDiagnostic::error(code, message);
+        let d = self.at(d, t.loc, label).help(help);
         self.push(d);
     }
 
     fn group(&mut self, t: &Target) {
-        if let NameMatch::Ambiguous(a, b) = self.ix.group_match(&t.name) {
-            self.ambiguous_name(t, "group", &a.name, &b.name);
-            return;
-        }
-        if let Some(g) = self.ix.group(&t.name) {
-            if !g.active {
-                let d = PolicyDiagnostic::warning(
-                    "policy::inactive_group",
-                    format!("group `{}` is inactive in Coupa", g.name),
-                );
-                let d = self.at(d, t.loc, "inactive group").help(
-                    "members are still managed; reactivate the group or remove it from the policy",
-                );
-                let w = typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
-                    id: g.id,
-                    name: g.name.clone(),
-                });
-                self.warn(d, w);
+        match (self.ix.group_named(&t.name, t.id), t.id) {
+            (NameMatch::Ambiguous(a, b), _) => {
+                self.ambiguous_name(t, "group", (&a.name, a.id), (&b.name, b.id));
+                return;
             }
-            return;
+            (NameMatch::None, Some(id)) => {
+                self.wrong_group_id(t, id);
+                return;
+            }
+            (NameMatch::One(g), _) => {
+                if !g.active {
+                    let d = PolicyDiagnostic::warning(
+                        "policy::inactive_group",
+                        format!("group `{}` is inactive in Coupa", g.name),
+                    );
+                    let d = self.at(d, t.loc, "inactive group").help(
+                        "members are still managed; reactivate the group or remove it from the policy",
+                    );
+                    let w =
+                        typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
+                            id: g.id,
+                            name: g.name.clone(),
+                        });
+                    self.warn(d, w);
+                }
+                return;
+            }
+            (NameMatch::None, None) => {}
         }
         if let Some(p) = self.ix.project(&t.name) {
             let d = PolicyDiagnostic::error(
@@ -302,7 +376,9 @@ impl<'a> Checker<'a> {
     fn role(&mut self, t: &Target) {
         match self.ix.role_match(&t.name) {
             NameMatch::One(_) => return,
-            NameMatch::Ambiguous(a, b) => return self.ambiguous_name(t, "role", &a.name, &b.name),
+            NameMatch::Ambiguous(a, b) => {
+                return self.ambiguous_name(t, "role", (&a.name, a.id), (&b.name, b.id))
+            }
             NameMatch::None => {}
         }
         let d =

@@ -54,6 +54,10 @@ pub struct GroupEntry {
     /// Default `false`: an owner's membership is kept, with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_owners: Option<bool>,
+    /// The Coupa id of the group, needed only when two Coupa groups share this name: it says
+    /// which one the entry manages. The group with this id must have this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
 }
 
 /// A managed role or license.

@@ -12,8 +12,8 @@ mod tests;
 
 pub use json::json;
 pub use markdown::{escape as markdown_escape, markdown, MARKDOWN_LIMIT, PLAN_MARKER};
-pub use printable::printable_str;
 pub(crate) use printable::printable_same_width;
+pub use printable::printable_str;
 pub use text::text;
 
 use crate::model::Summary;

@@ -48,7 +48,10 @@ pub(crate) fn printable_same_width(s: &str) -> Cow<'_, str> {
     let keep = |s: &str, i: usize, ch: char| {
         ch == '\t' || ch == '\n' || (ch == '\r' && s[i + 1..].starts_with('\n'))
     };
-    if !s.char_indices().any(|(i, ch)| is_unprintable(ch) && !keep(s, i, ch)) {
+    if !s
+        .char_indices()
+        .any(|(i, ch)| is_unprintable(ch) && !keep(s, i, ch))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());

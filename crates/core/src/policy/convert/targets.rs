@@ -82,6 +82,7 @@ impl Cx<'_> {
             for (field, _, value) in self.fields(file, body_pairs, allowed, &context) {
                 match field {
                     "remove_owners" => target.remove_owners = self.flag(file, value, field),
+                    "id" => target.id = self.group_id(file, value),
                     "description" => match &value.value {
                         Value::Null(_) => {}
                         Value::Scalar(s) => target.description = Some(s.clone()),
@@ -144,6 +145,35 @@ impl Cx<'_> {
                 let help = Some(format!("write `{field}: true` or `{field}: false`"));
                 self.wrong_type(file, node, &format!("`{field}`"), "true or false", help);
                 false
+            }
+        }
+    }
+
+    /// A group's Coupa id: a whole number from 1, unquoted.
+    fn group_id(&mut self, file: usize, node: &Node) -> Option<u64> {
+        let help = || Some("the Coupa id of the group meant, e.g. `id: 123`".to_string());
+        match &node.value {
+            Value::Scalar(s) if !node.quoted => match s.trim().parse::<u64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    self.error(
+                        "policy::wrong_type",
+                        "`id` must be a whole number from 1".into(),
+                        loc(file, node),
+                        "not a group id",
+                        help(),
+                    );
+                    None
+                }
+            },
+            Value::Scalar(s) => {
+                let help = Some(format!("write the id without quotes: `id: {s}`"));
+                self.wrong_type(file, node, "`id`", "a whole number", help);
+                None
+            }
+            _ => {
+                self.wrong_type(file, node, "`id`", "a whole number", help());
+                None
             }
         }
     }
@@ -272,6 +302,7 @@ impl Cx<'_> {
                 loc: at,
                 implicit: true,
                 remove_owners: false,
+                id: None,
             },
             seen: HashMap::new(),
         });

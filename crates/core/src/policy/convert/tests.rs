@@ -59,7 +59,7 @@ fn unknown_fields_list_what_is_allowed() {
     );
     assert_eq!(
         helps("groups:\n  A: { owner: x }\n"),
-        ["group `A` accepts: description, mode, members, remove_owners"]
+        ["group `A` accepts: description, mode, members, remove_owners, id"]
     );
     assert_eq!(
         helps("roles:\n  A: { owner: x }\n"),

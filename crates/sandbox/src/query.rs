@@ -342,7 +342,11 @@ impl ListQuery {
         for f in self.filters.iter().filter(|f| f.key == key) {
             let values: BTreeSet<String> = match f.op {
                 Op::Eq => BTreeSet::from([f.value.trim().to_lowercase()]),
-                Op::In => f.value.split(',').map(|v| v.trim().to_lowercase()).collect(),
+                Op::In => f
+                    .value
+                    .split(',')
+                    .map(|v| v.trim().to_lowercase())
+                    .collect(),
                 _ => continue,
             };
             allowed = Some(match allowed {

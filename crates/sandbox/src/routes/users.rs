@@ -39,8 +39,16 @@ pub async fn list(
         };
         let candidates: Vec<&User> = candidates
             .into_iter()
-            .filter(|u| logins.as_ref().is_none_or(|l| l.contains(&u.login.to_lowercase())))
-            .filter(|u| emails.as_ref().is_none_or(|e| e.contains(&u.email.to_lowercase())))
+            .filter(|u| {
+                logins
+                    .as_ref()
+                    .is_none_or(|l| l.contains(&u.login.to_lowercase()))
+            })
+            .filter(|u| {
+                emails
+                    .as_ref()
+                    .is_none_or(|e| e.contains(&u.email.to_lowercase()))
+            })
             .collect();
         q.select(&candidates, |u| u.id, render)
     });

@@ -1,76 +1,61 @@
-//! Reads a generated tenant from the sandbox with the real client and prints how close the read
-//! came to the minimum: requests made vs the fewest a correct paging client needs, and wall time
-//! vs the floor Coupa's rate limit (25/s, burst 20) imposes on that many requests. The sandbox
-//! answers each request after a latency (real Coupa takes hundreds of ms per page), so a read
-//! that only pages sequentially would be latency-bound; that bound is printed too. Each size is
-//! read twice: everything (`read_live`), and scoped to the memberships of 3 of the 40 groups.
+//! The large-tenant benchmark: the real client against the sandbox at Coupa's limits (25
+//! requests/s, burst 20), 50 ms per answer, no `Retry-After`, and a leaky bucket draining in
+//! steps at a phase of its own (a client pacing at exactly the limit would meet it full). Each
+//! row prints the requests made beside the minimum, the wall time beside the rate-limit floor
+//! (`(requests - burst) / rate`), the 429s, and the same work by a client at concurrency 1.
 //!
-//! `cargo bench --bench read_live` (sizes: `BENCH_USERS=2000,10000`; `BENCH_RATE=25`;
-//! `BENCH_LATENCY_MS=100`; `BENCH_READ_CONCURRENCY`, default the client's).
+//! Rows:
+//! - `plan`: `coupa-access plan` (the binary, as a child process: its peak RSS is its own)
+//!   managing 3 groups of a 100,000-user tenant with 2,000 groups and 300,000 memberships;
+//!   targets ≤ 10 s, ≤ 150 requests, ≤ 200 MB.
+//! - `snapshot`: the full read of a 10,000-user tenant; targets ≤ 1.05× the minimum requests,
+//!   ≤ 1.10× the floor, 0–2 answers of 429.
+//! - `apply`: 1,000 membership changes (preflight, writes, read-back); target ≤ 1.15× floor.
+//!
+//! `cargo bench --bench read_live`. Smaller runs: `BENCH_PLAN_USERS=20000 BENCH_PLAN_GROUPS=400
+//! BENCH_SNAPSHOT_USERS=2000 BENCH_APPLY_CHANGES=200`; `BENCH_ROWS=plan,snapshot,apply`;
+//! `BENCH_LATENCY_MS=50`; `BENCH_PHASE_MS=17`; `BENCH_CONCURRENCY_1=0` skips the
+//! concurrency-1 runs.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadScope};
-use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_client::{apply, Access, Client, ClientOptions, Connection, ReadScope};
+use coupa_access_core::model::{
+    Desired, Group, License, Live, Membership, Origin, Plan, PolicyFile, Role, User,
+};
+use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const PAGE: usize = 50;
+const RATE: f64 = 25.0;
+const BURST: u32 = 20;
 
-fn tenant(users: usize) -> Live {
-    let groups = 40;
+/// `users` users (`user000001`, email `User000001@Acme.com`, every 17th inactive), `groups`
+/// groups (`Group 0000` …), a project, 12 roles, each user in three groups.
+fn tenant(users: u64, groups: u64) -> Live {
     let mut live = Live::default();
     for g in 0..groups {
-        live.groups.push(Group {
-            id: 1000 + g as u64,
-            name: format!("Group {g:02}"),
-            description: None,
-            active: true,
-        });
+        live.groups
+            .push(Group::new(1000 + g, &format!("Group {g:04}")));
     }
-    live.projects.push(Group {
-        id: 5000,
-        name: "Project".into(),
-        description: None,
-        active: true,
-    });
+    live.projects.push(Group::new(1000 + groups, "Project"));
     for r in 0..12u64 {
-        live.roles.push(Role {
-            id: r + 1,
-            name: format!("Role {r}"),
-            description: None,
-            omnipotent: r == 0,
-            system_role: true,
-        });
+        live.roles
+            .push(Role::new(r + 1, &format!("Role {r}"), r == 0));
     }
     let mut mid = 1;
-    for i in 0..users as u64 {
+    for i in 0..users {
         let id = 10_000 + i;
-        live.users.push(User {
-            id,
-            login: format!("user{i:06}"),
-            email: format!("User{i:06}@Acme.com"),
-            firstname: Some("First".into()),
-            lastname: Some(format!("Last{i}")),
-            fullname: None,
-            active: i % 17 != 0,
-            roles: BTreeSet::from([2, 3 + i % 9]),
-            licenses: BTreeSet::from([License::Expense]),
-            supplier: false,
-            api_user: false,
-        });
-        // Two memberships per user.
-        for g in [i % groups as u64, (i * 7 + 3) % groups as u64] {
-            if live
-                .memberships
-                .iter()
-                .rev()
-                .take(2)
-                .any(|m: &Membership| m.user_id == id && m.group_id == 1000 + g)
-            {
-                continue;
-            }
+        let mut u = User::new(id, &format!("user{i:06}"), &format!("User{i:06}@Acme.com"));
+        u.firstname = Some("First".into());
+        u.lastname = Some(format!("Last{i}"));
+        u.active = i % 17 != 0;
+        u.roles = BTreeSet::from([2, 3 + i % 9]);
+        u.licenses = BTreeSet::from([License::Expense]);
+        live.users.push(u);
+        for g in BTreeSet::from([i % groups, (i * 7 + 3) % groups, (i * 13 + 5) % groups]) {
             live.memberships.push(Membership {
                 id: mid,
                 user_id: id,
@@ -85,55 +70,154 @@ fn tenant(users: usize) -> Live {
     live
 }
 
-fn pages(records: usize) -> u64 {
-    // Full pages, then the page that shows the end (short or empty).
-    (records / PAGE) as u64 + 1
+fn login(live: &Live, id: u64) -> &str {
+    &live.users[(id - 10_000) as usize].login
 }
 
-/// One timed read and how close it came to the minimum.
-struct Run<'a> {
-    label: &'a str,
-    users: usize,
-    /// Records the read must fetch, per resource.
-    records: [usize; 4],
-    rate: f64,
-    latency: Duration,
-}
-
-impl Run<'_> {
-    fn minimum(&self) -> u64 {
-        1 + self.records.iter().map(|&r| pages(r)).sum::<u64>()
-    }
-
-    /// What a sequential scan per resource needs at this latency: the longest resource's pages,
-    /// one round trip each (the resources themselves run concurrently).
-    fn sequential(&self) -> f64 {
-        let longest = self.records.iter().map(|&r| pages(r)).max().unwrap_or(0);
-        longest as f64 * self.latency.as_secs_f64()
-    }
-
-    fn report(&self, sandbox: &Sandbox, wall: f64) {
-        let counts = sandbox.request_counts();
-        let made: u64 = counts
+/// A policy managing groups `gids` authoritatively: their members but two, plus three people
+/// named by email.
+fn plan_policy(live: &Live, gids: &[u64]) -> String {
+    let mut yaml = String::from("groups:\n");
+    for (n, gid) in gids.iter().enumerate() {
+        let mut members: Vec<String> = live
+            .memberships
             .iter()
-            .filter(|(k, _)| k.starts_with("GET ") || k.starts_with("POST "))
-            .map(|(_, v)| *v)
-            .sum();
-        let throttled = counts.get("429").copied().unwrap_or(0);
-        let minimum = self.minimum();
-        let floor = (made.saturating_sub(20)) as f64 / self.rate;
-        let sequential = self.sequential();
-        println!(
-            "users={:>6} {:<22} memberships={:>6}: requests {made} vs minimum {minimum} (x{:.2}), \
-             429s {throttled}, wall {wall:.1}s vs rate-limit floor {floor:.1}s (x{:.2}); \
-             a sequential scan needs >= {sequential:.1}s (x{:.2} of floor)",
-            self.users,
-            self.label,
-            self.records[3],
-            made as f64 / minimum as f64,
-            if floor > 0.0 { wall / floor } else { 0.0 },
-            if floor > 0.0 { sequential / floor } else { 0.0 },
-        );
+            .filter(|m| m.group_id == *gid)
+            .skip(2)
+            .map(|m| login(live, m.user_id).to_string())
+            .collect();
+        for k in 0..3 {
+            members.push(format!("user{:06}@acme.com", 10 * n + k + 1));
+        }
+        yaml.push_str(&format!(
+            "  Group {:04}:\n    members: [{}]\n",
+            gid - 1000,
+            members.join(", ")
+        ));
+    }
+    yaml
+}
+
+/// An additive policy adding `changes` people (not members yet) to two groups.
+fn apply_policy(live: &Live, gids: [u64; 2], changes: usize, skip: usize) -> String {
+    let mut yaml = String::from("groups:\n");
+    for (n, gid) in gids.iter().enumerate() {
+        let members: BTreeSet<u64> = live
+            .memberships
+            .iter()
+            .filter(|m| m.group_id == *gid)
+            .map(|m| m.user_id)
+            .collect();
+        let adds: Vec<&str> = live
+            .users
+            .iter()
+            .filter(|u| !members.contains(&u.id) && u.active)
+            .skip(skip + n * changes)
+            .take(changes / 2)
+            .map(|u| u.login.as_str())
+            .collect();
+        yaml.push_str(&format!(
+            "  Group {:04}:\n    mode: additive\n    members: [{}]\n",
+            gid - 1000,
+            adds.join(", ")
+        ));
+    }
+    yaml
+}
+
+fn desired(yaml: &str) -> Desired {
+    policy::load_files(vec![PolicyFile {
+        path: "policies/groups.yaml".into(),
+        text: yaml.into(),
+    }])
+    .expect("bench policy loads")
+}
+
+/// What one run cost.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    requests: u64,
+    throttled: u64,
+    wall: f64,
+}
+
+impl Cost {
+    fn floor(&self) -> f64 {
+        self.requests.saturating_sub(u64::from(BURST)) as f64 / RATE
+    }
+    fn ratio(&self) -> f64 {
+        let f = self.floor();
+        if f > 0.0 {
+            self.wall / f
+        } else {
+            0.0
+        }
+    }
+    fn describe(&self) -> String {
+        format!(
+            "{} requests, {} x429, {:.1} s = x{:.2} the floor {:.1} s",
+            self.requests,
+            self.throttled,
+            self.wall,
+            self.ratio(),
+            self.floor()
+        )
+    }
+}
+
+struct Bench {
+    sandbox: Sandbox,
+    config: SandboxConfig,
+}
+
+impl Bench {
+    async fn start(live: Live, latency: Duration, phase: Duration) -> Bench {
+        let config = SandboxConfig {
+            rate_per_second: RATE,
+            burst: BURST,
+            bucket_phase: Some(phase),
+            faults: Faults {
+                latency,
+                retry_after: None,
+                ..Faults::default()
+            },
+            ..SandboxConfig::default()
+        };
+        let sandbox = Sandbox::start(live, config.clone(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("sandbox");
+        Bench { sandbox, config }
+    }
+
+    fn client(&self, read_concurrency: usize, access: Access) -> Client {
+        let conn = Connection::new(
+            &self.sandbox.url(),
+            &self.config.client_id,
+            self.config.client_secret.clone().into(),
+        )
+        .expect("connection");
+        let opts = ClientOptions {
+            read_concurrency,
+            token_warmup: Duration::ZERO,
+            ..ClientOptions::default()
+        };
+        Client::new(conn, access, opts).expect("client")
+    }
+
+    /// Waits for the sandbox's bucket to drain, zeroes its counters, runs `f`, and counts.
+    async fn measure<T, F: std::future::Future<Output = T>>(&self, f: F) -> (T, Cost) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        self.sandbox.reset_counts();
+        let start = Instant::now();
+        let out = f.await;
+        let wall = start.elapsed().as_secs_f64();
+        let counts = self.sandbox.request_counts();
+        let cost = Cost {
+            requests: self.sandbox.total_api_requests(),
+            throttled: counts.get("429").copied().unwrap_or(0),
+            wall,
+        };
+        (out, cost)
     }
 }
 
@@ -144,110 +228,219 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// Peak resident memory (VmHWM) of a process, in MB, while it runs: polled every 2 ms.
+fn run_child_with_peak(mut cmd: std::process::Command) -> (std::process::Output, f64, f64) {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut s) = stdout {
+            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+        }
+        buf
+    });
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kb = peak_kb.max(kb);
+            }
+        }
+        if child.try_wait().expect("child").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let mut out = child.wait_with_output().expect("child output");
+    out.stdout = reader.join().unwrap_or_default();
+    (out, wall, peak_kb as f64 / 1024.0)
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::var("BENCH_USERS")
-        .unwrap_or_else(|_| "2000,10000".into())
+    let rows: Vec<String> = std::env::var("BENCH_ROWS")
+        .unwrap_or_else(|_| "plan,snapshot,apply".into())
         .split(',')
-        .filter_map(|s| s.trim().parse().ok())
+        .map(|s| s.trim().to_string())
         .collect();
-    let rate: f64 = env_or("BENCH_RATE", 25.0);
-    let latency = Duration::from_millis(env_or("BENCH_LATENCY_MS", 100));
-    let read_concurrency = env_or(
-        "BENCH_READ_CONCURRENCY",
-        ClientOptions::default().read_concurrency,
-    );
-    println!(
-        "sandbox: {rate}/s burst 20, {} ms per answer; client: read_concurrency {}",
-        latency.as_millis(),
-        read_concurrency
-    );
+    let latency = Duration::from_millis(env_or("BENCH_LATENCY_MS", 50));
+    let phase = Duration::from_millis(env_or("BENCH_PHASE_MS", 17));
+    let with_c1 = env_or("BENCH_CONCURRENCY_1", 1) != 0;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    for users in sizes {
-        let live = tenant(users);
-        let chosen: Vec<String> = live.groups.iter().take(3).map(|g| g.name.clone()).collect();
-        let chosen_ids: BTreeSet<u64> = live.groups.iter().take(3).map(|g| g.id).collect();
-        let scoped_memberships = live
-            .memberships
-            .iter()
-            .filter(|m| chosen_ids.contains(&m.group_id))
-            .count();
-        let base = [
-            live.users.len(),
-            live.groups.len() + live.projects.len(),
-            live.roles.len(),
-        ];
-        runtime.block_on(async {
-            let config = SandboxConfig {
-                rate_per_second: rate,
-                burst: 20,
-                faults: Faults {
-                    latency,
-                    ..Faults::default()
-                },
-                ..SandboxConfig::default()
-            };
-            let sandbox =
-                Sandbox::start(live.clone(), config.clone(), "127.0.0.1:0".parse().unwrap())
-                    .await
-                    .expect("sandbox");
-            let client = || {
-                let conn = Connection::new(
-                    &sandbox.url(),
-                    &config.client_id,
-                    config.client_secret.clone().into(),
-                )
-                .expect("connection");
-                let opts = ClientOptions {
-                    per_second: rate,
-                    burst: 20,
-                    read_concurrency,
-                    ..ClientOptions::default()
-                };
-                Client::new(conn, Access::Read, opts).expect("client")
-            };
-            let scopes = [
-                (
-                    "read_live (everything)",
-                    ReadScope::Everything,
-                    live.memberships.len(),
-                ),
-                (
-                    "scoped (3 groups)",
-                    scope_named(&chosen),
-                    scoped_memberships,
-                ),
-            ];
-            for (label, scope, memberships) in scopes {
-                // Let the sandbox's bucket drain so each read starts with its burst.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                sandbox.reset_counts();
-                let client = client();
-                let start = Instant::now();
-                let read = client.read_live_scoped(&scope).await.expect("read");
-                let wall = start.elapsed().as_secs_f64();
-                assert_eq!(read.users.len(), live.users.len());
-                assert_eq!(read.memberships.len(), memberships);
-                let run = Run {
-                    label,
-                    users,
-                    records: [base[0], base[1], base[2], memberships],
-                    rate,
-                    latency,
-                };
-                run.report(&sandbox, wall);
-            }
-            sandbox.shutdown().await;
-        });
+    println!(
+        "sandbox: {RATE}/s burst {BURST}, {} ms per answer, no Retry-After, bucket phase {} ms; \
+         client: default options (concurrency {})",
+        latency.as_millis(),
+        phase.as_millis(),
+        ClientOptions::default().read_concurrency
+    );
+    if rows.iter().any(|r| r == "plan") {
+        let users = env_or("BENCH_PLAN_USERS", 100_000u64);
+        let groups = env_or("BENCH_PLAN_GROUPS", 2_000u64);
+        runtime.block_on(plan_row(users, groups, latency, phase, with_c1));
+    }
+    if rows.iter().any(|r| r == "snapshot") {
+        let users = env_or("BENCH_SNAPSHOT_USERS", 10_000u64);
+        runtime.block_on(snapshot_row(users, latency, phase, with_c1));
+    }
+    if rows.iter().any(|r| r == "apply") {
+        let changes = env_or("BENCH_APPLY_CHANGES", 1_000usize);
+        runtime.block_on(apply_row(changes, latency, phase, with_c1));
     }
 }
 
-/// A scoped read of the groups with these names, by the planner's name rule.
-fn scope_named<S: AsRef<str>>(names: &[S]) -> ReadScope {
-    ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::named(
-        names.iter().map(|n| n.as_ref()),
-    ))
+async fn plan_row(users: u64, groups: u64, latency: Duration, phase: Duration, with_c1: bool) {
+    let live = tenant(users, groups);
+    let gids = [1000, 1000 + groups / 2, 1000 + groups - 1];
+    let yaml = plan_policy(&live, &gids);
+    let names = yaml.matches(", ").count() + gids.len();
+    let memberships = live.memberships.len();
+    let bench = Bench::start(live, latency, phase).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("groups.yaml"), &yaml).expect("policy written");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_coupa-access"));
+    cmd.args(["plan", "--format", "json", "--policies"])
+        .arg(dir.path())
+        .env("COUPA_DOMAIN", bench.sandbox.url())
+        .env("COUPA_CLIENT_ID", &bench.config.client_id)
+        .env("COUPA_CLIENT_SECRET", &bench.config.client_secret)
+        .env_remove("RUST_LOG");
+    let ((out, wall, peak), mut cost) = bench
+        .measure(async {
+            tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
+                .await
+                .expect("join")
+        })
+        .await;
+    cost.wall = wall;
+    assert!(
+        out.status.success(),
+        "plan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let changes = plan["changes"].as_array().map_or(0, Vec::len);
+    println!(
+        "plan, 3 of {groups} groups, {users} users, {memberships} memberships ({names} names, {changes} changes): \
+         {}, peak RSS {peak:.0} MB (targets: <= 10 s, <= 150 requests, <= 200 MB)",
+        cost.describe()
+    );
+    if with_c1 {
+        let client = bench.client(1, Access::Read);
+        let d = desired(&yaml);
+        let (live, c1) = bench
+            .measure(client.read_live_scoped(&ReadScope::for_plan(&d)))
+            .await;
+        let live = live.expect("scoped read");
+        let origin = Origin::Instance {
+            domain: client.domain().into(),
+        };
+        let p = plan::make(&d, &live, origin, chrono::Utc::now()).expect("plan");
+        assert_eq!(p.plan.changes.len(), changes);
+        println!("  the same plan's read at concurrency 1: {}", c1.describe());
+    }
+    bench.sandbox.shutdown().await;
+}
+
+fn pages(records: usize) -> u64 {
+    // Full pages, then the page that shows the end (short or empty).
+    (records / PAGE) as u64 + 1
+}
+
+async fn snapshot_row(users: u64, latency: Duration, phase: Duration, with_c1: bool) {
+    let live = tenant(users, (users / 50).max(10));
+    let minimum = pages(live.users.len())
+        + pages(live.groups.len() + live.projects.len())
+        + pages(live.roles.len())
+        + pages(live.memberships.len());
+    let expected = live.clone();
+    let bench = Bench::start(live, latency, phase).await;
+    let mut runs = vec![(
+        "",
+        bench.client(ClientOptions::default().read_concurrency, Access::Read),
+    )];
+    if with_c1 {
+        runs.push((
+            "  the same read at concurrency 1: ",
+            bench.client(1, Access::Read),
+        ));
+    }
+    for (label, client) in runs {
+        let (read, cost) = bench.measure(client.read_live()).await;
+        let read = read.expect("full read");
+        assert_eq!(read.users.len(), expected.users.len());
+        assert_eq!(read.memberships.len(), expected.memberships.len());
+        let line = format!(
+            "{} (x{:.2} the minimum {minimum})",
+            cost.describe(),
+            cost.requests as f64 / minimum as f64
+        );
+        if label.is_empty() {
+            println!(
+                "snapshot (full read), {users} users, {} memberships: {line} \
+                 (targets: <= x1.05 minimum, <= x1.10 floor, 0-2 x429)",
+                expected.memberships.len()
+            );
+        } else {
+            println!("{label}{line}");
+        }
+    }
+    bench.sandbox.shutdown().await;
+}
+
+async fn apply_row(changes: usize, latency: Duration, phase: Duration, with_c1: bool) {
+    let live = tenant((changes as u64 * 5).max(2_000), 40);
+    let bench = Bench::start(live.clone(), latency, phase).await;
+    let mut runs = vec![("", 4, [1001, 1002], 0)];
+    if with_c1 {
+        runs.push((
+            "  the same apply at concurrency 1: ",
+            1,
+            [1003, 1004],
+            changes,
+        ));
+    }
+    for (label, concurrency, gids, skip) in runs {
+        let client = bench.client(ClientOptions::default().read_concurrency, Access::ReadWrite);
+        let d = desired(&apply_policy(&live, gids, changes, skip));
+        let fresh = client
+            .read_live_scoped(&ReadScope::for_plan(&d))
+            .await
+            .expect("read");
+        let origin = Origin::Instance {
+            domain: client.domain().into(),
+        };
+        let p: Plan = plan::make(&d, &fresh, origin, chrono::Utc::now())
+            .expect("plan")
+            .plan;
+        assert_eq!(p.changes.len(), changes);
+        let opts = apply::ApplyOptions {
+            concurrency,
+            ..apply::ApplyOptions::default()
+        };
+        let (report, cost) = bench.measure(apply::run(&p, &client, opts)).await;
+        let report = report.expect("apply");
+        assert_eq!(report.verified(), changes, "{}", report.render());
+        let line = cost.describe();
+        if label.is_empty() {
+            println!("apply of {changes} membership changes (writes at concurrency {concurrency}): {line} (target: <= x1.15 floor)");
+        } else {
+            println!("{label}{line}");
+        }
+    }
+    bench.sandbox.shutdown().await;
 }

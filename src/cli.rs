@@ -346,6 +346,14 @@ pub struct SandboxArgs {
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,
+    /// Drain the rate-limit bucket one request per 1/rate seconds, the first step this many
+    /// milliseconds after start (a server clock out of step with the client's; at most 60000).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub bucket_phase_ms: Option<u64>,
+    /// Ignore `[in]` filters in list queries and answer the unfiltered list, as a server
+    /// without the operator might.
+    #[arg(long)]
+    pub ignore_in_filters: bool,
 }
 
 #[derive(Debug, Args)]

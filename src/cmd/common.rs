@@ -86,11 +86,12 @@ pub fn connect_reading_roles(
     Client::new(conn, access, opts).map_err(crate::errors::report)
 }
 
-/// What a plan needs from Coupa: every user, group and role, but memberships only of the groups
-/// the policy manages (the planner never looks at others), which on a large tenant saves most
-/// requests.
+/// What a plan needs from Coupa: every group and role, memberships only of the groups the
+/// policy manages (the planner never looks at others) and only the users it names or finds in
+/// them (every user when it manages a role or license authoritatively), which on a large tenant
+/// saves most requests.
 pub fn plan_scope(desired: &Desired) -> ReadScope {
-    ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::of(desired))
+    ReadScope::for_plan(desired)
 }
 
 /// Reads live state, with a progress bar when stderr is a terminal and a line about every ten

@@ -18,6 +18,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
         client_secret: args.client_secret.clone(),
         rate_per_second: args.rate,
         burst: args.burst,
+        bucket_phase: args.bucket_phase_ms.map(Duration::from_millis),
         faults: Faults {
             latency: Duration::from_millis(args.latency_ms),
             error_rate: args.error_rate,
@@ -29,6 +30,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             token_warmup: Duration::from_secs(args.token_warmup),
             retry_after_raw: args.retry_after_raw.clone(),
             echo_requests: args.echo_requests,
+            ignore_in_filters: args.ignore_in_filters,
             ..Faults::default()
         },
         ..SandboxConfig::default()

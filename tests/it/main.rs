@@ -34,4 +34,5 @@ mod sandbox_large;
 mod sandbox_support;
 mod sandbox_writes;
 mod schema;
+mod scoped_users;
 mod scoped_vs_full;

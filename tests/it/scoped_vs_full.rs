@@ -1,7 +1,10 @@
-//! One name rule: a plan made from a scoped read (memberships of managed groups only, what
-//! `plan` and `apply` do) equals the plan made from a full read (what `snapshot` and
-//! `plan --snapshot` do), on generated tenants full of names that are easy to get wrong:
-//! case twins, leading and trailing spaces, projects named like groups, non-ASCII names.
+//! One name rule: a plan made from a scoped read (memberships of managed groups only, and only
+//! the users the policy names or the groups hold: what `plan` and `apply` do) equals the plan
+//! made from a full read (what `snapshot` and `plan --snapshot` do), on generated tenants full
+//! of names that are easy to get wrong: case twins in group names, logins and emails, leading
+//! and trailing spaces, projects named like groups, non-ASCII names, inactive users, Supplier
+//! Portal accounts sharing an employee's email or login, a login that is someone else's email,
+//! names nobody has. The same holds against a server that ignores `[in]` filters.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +12,7 @@ use coupa_access_client::{Access, ReadScope};
 use coupa_access_core::model::{Group, Live, Membership, NameKey, Origin, PolicyFile, Role, User};
 use coupa_access_core::plan::{ManagedGroups, PlanFailure};
 use coupa_access_core::{plan, policy};
-use coupa_access_sandbox::Sandbox;
+use coupa_access_sandbox::{Faults, Sandbox};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -54,14 +57,42 @@ fn quoted(s: &str) -> String {
 fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut users = Vec::new();
+    let mut emails = BTreeSet::new();
     for (i, login) in LOGINS.iter().enumerate() {
         if rng.gen_bool(0.85) {
-            let email = format!("{}@acme.com", login.to_lowercase());
+            // Emails spelled lower case or like the login; login twins mostly get emails of
+            // their own, sometimes one that differs only in case (`Alice@acme.com`).
+            let lower = login.to_lowercase();
+            let email = if !emails.insert(lower.clone()) && rng.gen_bool(0.7) {
+                format!("{lower}.{i}@acme.com")
+            } else if rng.gen_bool(0.5) {
+                format!("{login}@acme.com")
+            } else {
+                format!("{lower}@acme.com")
+            };
             users.push(User {
                 active: rng.gen_bool(0.9),
                 ..User::new(100 + i as u64, login, &email)
             });
         }
+    }
+    // A login that is another user's email, and an email that is another user's login.
+    if rng.gen_bool(0.3) {
+        users.push(User::new(150, "dave@acme.com", "d.two@acme.com"));
+    }
+    if rng.gen_bool(0.3) {
+        users.push(User::new(151, "frank2", "ERIN"));
+    }
+    // Supplier Portal accounts: one sharing an employee's email, one sharing a login, one of
+    // its own; none of them takes part in identity matching.
+    if rng.gen_bool(0.6) {
+        let supplier = |id: u64, login: &str, email: &str| User {
+            supplier: true,
+            ..User::new(id, login, email)
+        };
+        users.push(supplier(160, "acme-supplier", "alice@acme.com"));
+        users.push(supplier(161, "bob", "bob@supplier.example"));
+        users.push(supplier(162, "parts-inc", "sales@parts.example"));
     }
     let mut groups = Vec::new();
     let mut projects = Vec::new();
@@ -74,7 +105,7 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
         }
     }
     // Coupa lets two groups have the exact same name; a policy tells them apart with `id:`.
-    if !groups.is_empty() && rng.gen_bool(0.4) {
+    if !groups.is_empty() && rng.gen_bool(0.3) {
         let twin = groups.choose(&mut rng).unwrap().name.clone();
         groups.push(Group::new(50, &twin));
     }
@@ -109,7 +140,28 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
     let mut declared = BTreeSet::new();
     // Mostly names Coupa has (so most policies check), sometimes any name of the pool.
     let live_names: Vec<&str> = live.groups.iter().map(|g| g.name.as_str()).collect();
-    let live_logins: Vec<&str> = live.users.iter().map(|u| u.login.as_str()).collect();
+    // Mostly employees' logins and emails; now and then anyone's (suppliers too) or a name
+    // nobody has.
+    let employees: Vec<&str> = live
+        .users
+        .iter()
+        .filter(|u| !u.supplier)
+        .flat_map(|u| [u.login.as_str(), u.login.as_str(), u.email.as_str()])
+        .collect();
+    let mut anyone: Vec<&str> = live
+        .users
+        .iter()
+        .flat_map(|u| [u.login.as_str(), u.email.as_str()])
+        .collect();
+    anyone.extend(["nobody", "alicee"]);
+    let member = |rng: &mut SmallRng| -> &str {
+        let pool = if rng.gen_bool(0.93) {
+            &employees
+        } else {
+            &anyone
+        };
+        pool.choose(rng).copied().unwrap_or("nobody")
+    };
     for _ in 0..4 {
         let pool = if rng.gen_bool(0.8) && !live_names.is_empty() {
             &live_names[..]
@@ -124,9 +176,8 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             continue;
         }
         let mut keys = BTreeSet::new();
-        let picked: Vec<&str> = live_logins
-            .choose_multiple(&mut rng, 3)
-            .copied()
+        let picked: Vec<&str> = (0..3)
+            .map(|_| member(&mut rng))
             .filter(|l| keys.insert(l.to_lowercase()))
             .collect();
         let members: Vec<String> = picked
@@ -145,8 +196,10 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             .filter(|g| NameKey::new(&g.name) == NameKey::new(&written))
             .map(|g| g.id)
             .collect();
+        // Twins need it (mostly given); a lone group may have it too.
+        let p_id = if ids.len() > 1 { 0.9 } else { 0.3 };
         let id = match ids.choose(&mut rng) {
-            Some(&id) if rng.gen_bool(0.6) => format!("    id: {id}\n"),
+            Some(&id) if rng.gen_bool(p_id) => format!("    id: {id}\n"),
             Some(_) if rng.gen_bool(0.1) => "    id: 11\n".to_string(),
             _ => String::new(),
         };
@@ -155,6 +208,38 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             quoted(&written),
             members.join(", ")
         ));
+    }
+    // Additive roles and licenses read only the users they name; now and then an authoritative
+    // one, which needs every user.
+    let pick = |rng: &mut SmallRng| -> String {
+        let mut seen = BTreeSet::new();
+        (0..2)
+            .map(|_| member(rng))
+            .filter(|l| seen.insert(l.to_lowercase()))
+            .map(quoted)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if rng.gen_bool(0.4) {
+        let mode = if rng.gen_bool(0.2) {
+            "authoritative"
+        } else {
+            "additive"
+        };
+        let members = pick(&mut rng);
+        yaml.push_str(&format!(
+            "roles:\n  Buyer:\n    mode: {mode}\n    members: [{members}]\n"
+        ));
+    }
+    if rng.gen_bool(0.4) {
+        let members = pick(&mut rng);
+        yaml.push_str(&format!(
+            "licenses:\n  expense:\n    mode: additive\n    members: [{members}]\n"
+        ));
+    }
+    if rng.gen_bool(0.3) {
+        let members = pick(&mut rng);
+        yaml.push_str(&format!("settings:\n  protected_users: [{members}]\n"));
     }
     let files = vec![PolicyFile {
         path: "policies/groups.yaml".into(),
@@ -185,15 +270,34 @@ fn outcome(files: &[PolicyFile], live: &Live) -> Result<String, Vec<String>> {
     }
 }
 
+/// Generated tenants per run: enough that a few hundred policies are compared, plans and
+/// errors alike.
+const SEEDS: u64 = 60;
+
 #[tokio::test]
 async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
     let (mut compared_plans, mut planned_by_id) = (0, 0);
-    for seed in 0..40u64 {
+    let mut fewer_users = 0;
+    for seed in 0..SEEDS {
         let (tenant, files) = generate(seed);
         let addr = "127.0.0.1:0".parse().unwrap();
         let sb = Sandbox::start(tenant.clone(), unlimited_config(), addr)
             .await
             .unwrap();
+        // A server that ignores `[in]` filters: the client must notice and read everything.
+        let ignoring = Sandbox::start(
+            tenant.clone(),
+            coupa_access_sandbox::SandboxConfig {
+                faults: Faults {
+                    ignore_in_filters: true,
+                    ..Faults::default()
+                },
+                ..unlimited_config()
+            },
+            addr,
+        )
+        .await
+        .unwrap();
         let client = client_for(&sb, Access::Read);
 
         let full = client
@@ -201,31 +305,61 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
             .await
             .unwrap();
         let desired = policy::load_files(files.clone()).expect("generated policies load");
-        let scope = ReadScope::managed_by(ManagedGroups::of(&desired));
-        let scoped = client.read_live_scoped(&scope).await.unwrap();
+        let groups_only = ReadScope::managed_by(ManagedGroups::of(&desired));
+        let scoped = client.read_live_scoped(&groups_only).await.unwrap();
+        let for_plan = ReadScope::for_plan(&desired);
+        let plan_read = client.read_live_scoped(&for_plan).await.unwrap();
+        let ignored = client_for(&ignoring, Access::Read)
+            .read_live_scoped(&for_plan)
+            .await
+            .unwrap();
         sb.shutdown().await;
-
-        let (a, b) = (outcome(&files, &full), outcome(&files, &scoped));
+        ignoring.shutdown().await;
+        if plan_read.users.len() < full.users.len() {
+            fewer_users += 1;
+        }
         assert_eq!(
-            a, b,
-            "seed {seed}: the scoped read planned differently from the full read\npolicy:\n{}",
-            files[0].text
+            ignored.users, full.users,
+            "seed {seed}: a server ignoring [in] filters must lead to the full user read"
         );
-        if a.is_ok() {
-            compared_plans += 1;
-            if files[0].text.contains("    id: ") {
-                planned_by_id += 1;
+
+        let a = outcome(&files, &full);
+        for (what, live) in [
+            ("memberships of managed groups", &scoped),
+            ("the users the plan needs", &plan_read),
+            ("a server ignoring [in]", &ignored),
+        ] {
+            assert_eq!(
+                a,
+                outcome(&files, live),
+                "seed {seed}: the read of {what} planned differently from the full read\npolicy:\n{}",
+                files[0].text
+            );
+        }
+        match &a {
+            Ok(_) => {
+                compared_plans += 1;
+                if files[0].text.contains("    id: ") {
+                    planned_by_id += 1;
+                }
             }
+            Err(e) => eprintln!("seed {seed}: {e:?}"),
         }
     }
     assert!(
         planned_by_id >= 3,
         "only {planned_by_id} plans named a group by id"
     );
-    // The generator must produce mostly valid policies, or the property says little.
+    // The generator must produce mostly valid policies, or the property says little; and the
+    // user scoping must actually leave users out.
+    println!("{compared_plans} plans, {planned_by_id} by id, {fewer_users} reads left users out");
     assert!(
-        compared_plans >= 15,
-        "only {compared_plans} of 40 seeds planned"
+        compared_plans >= 12,
+        "only {compared_plans} of {SEEDS} seeds planned"
+    );
+    assert!(
+        fewer_users >= 12,
+        "only {fewer_users} of {SEEDS} scoped reads left any user out"
     );
 }
 

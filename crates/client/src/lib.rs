@@ -9,6 +9,8 @@
 //!   answers as errors; `token` the token answer's checks; `redact` secrets out of quoted text.
 //! - `read`: `read_live` / `read_live_scoped` ([`ReadScope`]); `scan`: keyset paging, split
 //!   into concurrent id ranges for large resources; `scope`: memberships of named groups only.
+//! - `users`: the users a scoped plan needs, by id, login and email batches, verified, falling
+//!   back to every user when an answer cannot be trusted.
 //! - `write`: membership create/delete that never blindly resends a write whose outcome is
 //!   unknown.
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
@@ -31,6 +33,7 @@ mod scope;
 mod status;
 mod token;
 mod transport;
+mod users;
 pub mod wire;
 mod write;
 

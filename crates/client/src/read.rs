@@ -2,6 +2,7 @@
 //! goes through. Paging itself (keyset scans, in id ranges when large) lives in `scan`.
 //! A read returns everything or an error, never part of the data.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use reqwest::Method;
@@ -12,7 +13,8 @@ use coupa_access_core::model::{License, Live, Membership};
 use super::convert;
 use super::request::{Call, Outcome};
 use super::scan::{Query, Tally};
-use super::scope::{self, ReadScope};
+use super::scope::{self, GroupFilter, ReadScope};
+use super::users::{Distrust, Found};
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 use super::{Client, CoupaError};
 
@@ -93,32 +95,11 @@ impl Client {
     /// fails. With [`ReadScope::Groups`], groups are read first and then only the memberships
     /// of the groups the scope selects (concurrently with users and roles), so `Live::memberships` holds
     /// those alone: use it only for decisions about those groups (`snapshot`, `export` and
-    /// `drift` need [`ReadScope::Everything`]). Records created while a large resource is read,
+    /// `drift` need [`ReadScope::Everything`]). [`ReadScope::GroupsAndUsers`] also reads only
+    /// the users a plan needs (see `users`), concurrently with the groups; members of the
+    /// chosen groups not among them are read by id afterwards. Records created while a large resource is read,
     /// with ids above the highest one when its ranges were planned, are not included.
     pub async fn read_live_scoped(&self, scope: &ReadScope) -> Result<Live, CoupaError> {
-        let user_params = [("fields", user_fields())];
-        let group_params = [("fields", GROUP_FIELDS.to_string())];
-        let membership_params = [("fields", MEMBERSHIP_FIELDS.to_string())];
-        let groups_and_memberships = async {
-            match scope {
-                ReadScope::Everything => tokio::try_join!(
-                    self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
-                    self.read_all::<WireMembership>(
-                        Some("memberships"),
-                        MEMBERSHIPS,
-                        &membership_params
-                    ),
-                ),
-                ReadScope::Groups(select) => {
-                    let groups = self
-                        .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
-                        .await?;
-                    let ids = scope::group_ids_selected(&groups, select);
-                    let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
-                    Ok((groups, memberships))
-                }
-            }
-        };
         // Roles only when the caller needs them (`ClientOptions::read_roles`): otherwise
         // `Live::roles` is empty.
         let roles = async {
@@ -128,11 +109,36 @@ impl Client {
                 Ok(Vec::new())
             }
         };
-        let (users, roles, (groups, memberships)) = tokio::try_join!(
-            self.read_all::<WireUser>(Some("users"), USERS, &user_params),
-            roles,
-            groups_and_memberships,
-        )?;
+        let (users, roles, (groups, memberships)) = match scope {
+            ReadScope::Everything => {
+                tokio::try_join!(self.all_users(), roles, self.groups_and_memberships(None))?
+            }
+            ReadScope::Groups(select) => tokio::try_join!(
+                self.all_users(),
+                roles,
+                self.groups_and_memberships(Some(select))
+            )?,
+            ReadScope::GroupsAndUsers { groups, identities } => {
+                let tally = Tally::new(Some("users"));
+                let (named, roles, (groups, memberships)) = tokio::try_join!(
+                    self.users_named(identities, tally.clone()),
+                    roles,
+                    self.groups_and_memberships(Some(groups)),
+                )?;
+                let users = match named {
+                    Ok(found) => self.add_members(found, &memberships, tally).await?,
+                    Err(d) => Err(d),
+                };
+                let users = match users {
+                    Ok(found) => found.into_values().collect(),
+                    Err(Distrust(why)) => {
+                        tracing::debug!(reason = %why, "scoped user read not used; reading every user");
+                        self.all_users().await?
+                    }
+                };
+                (users, roles, (groups, memberships))
+            }
+        };
         convert::live(users, groups, roles, memberships).map_err(|(path, detail)| {
             CoupaError::Decode {
                 method: "GET".into(),
@@ -140,6 +146,60 @@ impl Client {
                 detail,
             }
         })
+    }
+
+    /// Every user.
+    async fn all_users(&self) -> Result<Vec<WireUser>, CoupaError> {
+        self.read_all::<WireUser>(Some("users"), USERS, &[("fields", user_fields())])
+            .await
+    }
+
+    /// Every group, and the memberships of those `select` picks (of every group when `None`).
+    async fn groups_and_memberships(
+        &self,
+        select: Option<&GroupFilter>,
+    ) -> Result<(Vec<WireUserGroup>, Vec<WireMembership>), CoupaError> {
+        let group_params = [("fields", GROUP_FIELDS.to_string())];
+        let membership_params = [("fields", MEMBERSHIP_FIELDS.to_string())];
+        match select {
+            None => tokio::try_join!(
+                self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
+                self.read_all::<WireMembership>(
+                    Some("memberships"),
+                    MEMBERSHIPS,
+                    &membership_params
+                ),
+            ),
+            Some(select) => {
+                let groups = self
+                    .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
+                    .await?;
+                let ids = scope::group_ids_selected(&groups, select);
+                let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
+                Ok((groups, memberships))
+            }
+        }
+    }
+
+    /// `found` plus, read by id, the members of `memberships` it lacks.
+    async fn add_members(
+        &self,
+        mut found: Found,
+        memberships: &[WireMembership],
+        tally: Arc<Tally>,
+    ) -> Result<Result<Found, Distrust>, CoupaError> {
+        let missing: BTreeSet<u64> = memberships
+            .iter()
+            .filter_map(|m| m.user_id)
+            .filter(|id| !found.contains_key(id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(Ok(found));
+        }
+        Ok(self.users_by_id(&missing, tally).await?.map(|more| {
+            found.extend(more);
+            found
+        }))
     }
 
     /// The memberships of one group, read fresh (used before and after writes).

@@ -52,7 +52,7 @@ impl Query {
     }
 
     /// The page after id `after`, up to id `upto` when given.
-    fn page(&self, after: u64, upto: Option<u64>) -> String {
+    pub(crate) fn page(&self, after: u64, upto: Option<u64>) -> String {
         let mut p = self.params.clone();
         p.push(("id[gt]".into(), after.to_string()));
         if let Some(hi) = upto {
@@ -112,7 +112,7 @@ impl Tally {
         })
     }
 
-    fn add(&self, client: &Client, n: usize) {
+    pub(crate) fn add(&self, client: &Client, n: usize) {
         let mut f = self.fetched.lock().unwrap_or_else(|p| p.into_inner());
         *f += n as u64;
         if let Some(r) = self.resource {
@@ -234,7 +234,7 @@ impl Client {
 /// Checks that a page holds ids strictly ascending above `after` and never above `upto`, and
 /// returns its last id. Keyset paging is only sound then: anything else could skip or
 /// duplicate records, so it is an error, never a partial read.
-fn check_page<T: Keyed>(
+pub(crate) fn check_page<T: Keyed>(
     q: &Query,
     page: &[T],
     after: u64,

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use coupa_access_core::model::Group;
-use coupa_access_core::plan::ManagedGroups;
+use coupa_access_core::model::{Desired, Group};
+use coupa_access_core::plan::{ManagedGroups, UsersNeeded};
 
 use super::convert;
 use super::scan::{join_in_order, Query, Tally};
@@ -21,14 +21,22 @@ pub(crate) const GROUPS_PER_QUERY: usize = 25;
 /// Picks the live groups whose memberships a scoped read fetches.
 pub type GroupFilter = Arc<dyn Fn(&Group) -> bool + Send + Sync>;
 
-/// Which memberships a live read fetches. Users, groups and roles are always read in full.
+/// Which memberships and users a live read fetches. Groups and roles are always read in full.
 #[derive(Clone, Default)]
 pub enum ReadScope {
-    /// Every membership of every group.
+    /// Every membership of every group, every user.
     #[default]
     Everything,
-    /// Only memberships of the plain groups (projects excluded) the filter selects.
+    /// Only memberships of the plain groups (projects excluded) the filter selects; every user.
     Groups(GroupFilter),
+    /// Memberships of the groups the filter selects, and only the users those memberships
+    /// name (read by id) and the users whose login or email has the key of one of `identities`
+    /// (see `users`). When an answer cannot be trusted or an identity is nobody's, every user
+    /// is read instead, so `Live::users` is then complete.
+    GroupsAndUsers {
+        groups: GroupFilter,
+        identities: Arc<[String]>,
+    },
 }
 
 impl ReadScope {
@@ -43,6 +51,21 @@ impl ReadScope {
         ReadScope::groups(move |g| managed.selects(g))
     }
 
+    /// What a plan of `desired` reads: memberships of the groups it manages, and the users it
+    /// needs ([`UsersNeeded`]: every user when an authoritative role or license can remove
+    /// anyone). The planner gives the same plan on this as on a full read.
+    pub fn for_plan(desired: &Desired) -> ReadScope {
+        let managed = ManagedGroups::of(desired);
+        let groups: GroupFilter = Arc::new(move |g| managed.selects(g));
+        match UsersNeeded::of(desired) {
+            UsersNeeded::All => ReadScope::Groups(groups),
+            UsersNeeded::Named(names) => ReadScope::GroupsAndUsers {
+                groups,
+                identities: names.into(),
+            },
+        }
+    }
+
     /// No memberships at all (users, groups and roles only).
     pub fn no_memberships() -> ReadScope {
         ReadScope::groups(|_| false)
@@ -54,6 +77,13 @@ impl fmt::Debug for ReadScope {
         match self {
             ReadScope::Everything => f.write_str("Everything"),
             ReadScope::Groups(_) => f.write_str("Groups(<filter>)"),
+            ReadScope::GroupsAndUsers { identities, .. } => {
+                write!(
+                    f,
+                    "GroupsAndUsers(<filter>, {} identities)",
+                    identities.len()
+                )
+            }
         }
     }
 }

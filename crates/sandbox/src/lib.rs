@@ -49,6 +49,10 @@ pub struct SandboxConfig {
     pub rate_per_second: f64,
     /// Requests the bucket holds before answering 429 (Coupa: 20).
     pub burst: u32,
+    /// `None`: the bucket drains continuously. `Some(phase)`: it drains one whole request per
+    /// tick of `1 / rate_per_second`, the first tick `phase` after start, as a server clock out
+    /// of step with the client's would (a client pacing at exactly the rate then draws 429s).
+    pub bucket_phase: Option<Duration>,
     /// Injected faults.
     pub faults: Faults,
 }
@@ -61,6 +65,7 @@ impl Default for SandboxConfig {
             scopes: wire::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
             rate_per_second: 25.0,
             burst: 20,
+            bucket_phase: None,
             faults: Faults::default(),
         }
     }
@@ -101,6 +106,10 @@ pub struct Faults {
     /// Error answers (4xx/5xx, the token endpoint's too) quote the request back: method,
     /// path, every header including `Authorization`, and the body — as a careless proxy might.
     pub echo_requests: bool,
+    /// List queries ignore every `[in]` filter (`id[in]=`, `login[in]=`, …) and answer as if it
+    /// were not there, as a server that does not support the operator might: clients must
+    /// notice records that do not match, never trust them.
+    pub ignore_in_filters: bool,
 }
 
 impl Default for Faults {
@@ -119,6 +128,7 @@ impl Default for Faults {
             retry_after_raw: None,
             token_expires_in_raw: None,
             echo_requests: false,
+            ignore_in_filters: false,
         }
     }
 }

@@ -335,6 +335,28 @@ impl ListQuery {
         allowed
     }
 
+    /// The lower-cased texts equality and `in` filters on a text `key` allow (`None`: no such
+    /// filter): the same comparison [`Filter::matches`] makes, for narrowing before rendering.
+    pub fn allowed_texts(&self, key: &str) -> Option<BTreeSet<String>> {
+        let mut allowed: Option<BTreeSet<String>> = None;
+        for f in self.filters.iter().filter(|f| f.key == key) {
+            let values: BTreeSet<String> = match f.op {
+                Op::Eq => BTreeSet::from([f.value.trim().to_lowercase()]),
+                Op::In => f
+                    .value
+                    .split(',')
+                    .map(|v| v.trim().to_lowercase())
+                    .collect(),
+                _ => continue,
+            };
+            allowed = Some(match allowed {
+                Some(a) => a.intersection(&values).cloned().collect(),
+                None => values,
+            });
+        }
+        allowed
+    }
+
     /// The id range the filters allow (inclusive), to skip straight to it.
     fn id_bounds(&self) -> (u64, u64) {
         let (mut lo, mut hi) = (0u64, u64::MAX);

@@ -118,7 +118,8 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(live: Live, config: SandboxConfig) -> Shared {
-        let limiter = LeakyBucket::new(config.rate_per_second, config.burst, Instant::now());
+        let limiter = LeakyBucket::new(config.rate_per_second, config.burst, Instant::now())
+            .with_phase(config.bucket_phase);
         let faults = FaultState::new(&config.faults);
         Shared {
             config,

@@ -19,6 +19,7 @@ mod fingerprint;
 mod guards;
 mod make;
 mod managed;
+mod needed_users;
 mod planner;
 mod targets;
 
@@ -30,6 +31,7 @@ pub use fingerprint::fingerprint;
 pub use guards::{check_guards, GroupRemovals, GuardViolation};
 pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
+pub use needed_users::UsersNeeded;
 pub use planner::{diff, diff_with, Diff};
 
 use crate::model::Kind;

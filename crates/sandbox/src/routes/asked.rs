@@ -2,6 +2,7 @@
 //! or a 400 in Coupa's error shape before the handler runs.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -11,6 +12,7 @@ use axum::response::Response;
 use crate::format::{Body, Format};
 use crate::query::{self, ListQuery};
 use crate::render;
+use crate::state::Shared;
 
 /// The query keys (fields and filters) one resource understands.
 pub(super) trait Keys {
@@ -51,15 +53,18 @@ pub(super) struct Asked<K> {
     keys: PhantomData<fn() -> K>,
 }
 
-impl<S: Sync, K: Keys> FromRequestParts<S> for Asked<K> {
+impl<K: Keys> FromRequestParts<Arc<Shared>> for Asked<K> {
     /// A query that does not parse: 400 in Coupa's error shape, in the asked format.
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
         let format = Format::from_headers(&parts.headers);
-        let q = query::parse(parts.uri.query(), &K::KNOWN).map_err(|e| {
+        let mut q = query::parse(parts.uri.query(), &K::KNOWN).map_err(|e| {
             Body::errors(StatusCode::BAD_REQUEST, e.key, e.message).into_response(format)
         })?;
+        if shared.config.faults.ignore_in_filters {
+            q.filters.retain(|f| f.op != query::Op::In);
+        }
         Ok(Asked {
             format,
             q,

@@ -101,6 +101,16 @@ pub struct Faults {
     /// Error answers (4xx/5xx, the token endpoint's too) quote the request back: method,
     /// path, every header including `Authorization`, and the body — as a careless proxy might.
     pub echo_requests: bool,
+    /// Fraction (0..=1) of API writes (anything but GET) answered with `error_status` before
+    /// they change anything, drawn from the same seeded RNG (after `error_rate`).
+    pub write_error_rate: f64,
+    /// The next N user updates that follow a clear (`roles` or `user-groups` set to `[]` or
+    /// null) of the same user answer 500 and change nothing: the failure between the two
+    /// writes of a clear-then-set.
+    pub fail_set_after_clear: u32,
+    /// Licenses a user update setting them false does not revoke (Coupa has been seen to keep
+    /// `purchasing-user` and `contracts-user`). Default: those two.
+    pub sticky_licenses: BTreeSet<coupa_access_core::model::License>,
 }
 
 impl Default for Faults {
@@ -119,6 +129,14 @@ impl Default for Faults {
             retry_after_raw: None,
             token_expires_in_raw: None,
             echo_requests: false,
+            write_error_rate: 0.0,
+            fail_set_after_clear: 0,
+            sticky_licenses: [
+                coupa_access_core::model::License::Purchasing,
+                coupa_access_core::model::License::Contracts,
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 }

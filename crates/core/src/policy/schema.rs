@@ -110,6 +110,23 @@ pub struct SettingsEntry {
     /// the default entirely (`{ per_group_fraction: 1 }` lifts it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removals: Option<MaxRemovalsEntry>,
+    /// Which kinds of change `apply` writes; the others are planned and reported only.
+    /// Absent: `[groups]`. Role removals are made by clearing the user's roles and setting
+    /// the rest again (Coupa's user update only adds), under a local journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<Vec<WriteKindEntry>>,
+}
+
+/// A kind of change `apply` can write.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteKindEntry {
+    /// Group memberships (create and delete).
+    Groups,
+    /// Roles, through the user update.
+    Roles,
+    /// License flags, through the user update.
+    Licenses,
 }
 
 /// Removal guards.

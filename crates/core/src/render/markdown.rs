@@ -42,6 +42,7 @@ pub fn markdown(plan: &Plan) -> String {
     let targets = by_target(plan);
     out.push_str(&table(&targets, budget * TABLE_SHARE / 100));
     out.push_str(&warnings(plan, budget * WARNING_SHARE / 100));
+    out.push_str(&rewrites(plan, budget * WARNING_SHARE / 100));
 
     let mut shown = 0;
     let mut skipped_targets = 0;
@@ -86,6 +87,25 @@ pub fn markdown(plan: &Plan) -> String {
     }
     out.push_str(&footer(plan));
     out
+}
+
+/// Users whose roles are cleared and set again, capped at `limit` bytes.
+fn rewrites(plan: &Plan, limit: usize) -> String {
+    let lines = super::rewrites::rewrite_lines(plan);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("### Roles cleared and set again\n\nCoupa's user update only adds roles: removing one clears the user's roles and sets the rest again.\n\n");
+    for (i, line) in lines.iter().enumerate() {
+        let item = format!("- {}\n", escape(line));
+        if s.len() + item.len() > limit {
+            let _ = writeln!(s, "- _… and {} more not shown._", thousands(lines.len() - i));
+            break;
+        }
+        s.push_str(&item);
+    }
+    s.push('\n');
+    s
 }
 
 fn heading(plan: &Plan) -> String {

@@ -60,6 +60,15 @@ pub fn text(plan: &Plan, color: Color) -> String {
         write_target(&mut out, &p, t);
     }
 
+    let rewrites = super::rewrites::rewrite_lines(plan);
+    if !rewrites.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(HEADER, "Roles cleared and set again (Coupa's user update only adds roles):"));
+        for line in rewrites {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
+
     if !plan.changes.is_empty() {
         write_people(&mut out, &p, plan);
         write_member_lists(&mut out, &p, plan, &targets);

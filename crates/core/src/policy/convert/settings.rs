@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
-use crate::model::{Loc, MaxRemovals, Member, NameKey};
+use crate::model::{writes_kind, Loc, MaxRemovals, Member, NameKey, Writes};
+use crate::policy::suggest::closest;
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::yaml::{Node, Value};
 
@@ -43,10 +44,38 @@ impl Cx<'_> {
                         .protected_users
                         .push(Member { identity, loc: at });
                 }
+            } else if field == "writes" {
+                self.settings.writes = self.writes(file, value);
             } else {
                 self.settings.max_removals = self.max_removals(file, value);
             }
         }
+    }
+
+    /// `writes: [groups, roles, licenses]`: which kinds apply writes. Every entry is checked,
+    /// and all problems reported; a listed kind twice is harmless.
+    fn writes(&mut self, file: usize, node: &Node) -> Writes {
+        let mut kinds = Vec::new();
+        for (word, at) in self.list(file, node, "`writes`") {
+            match writes_kind(word.trim()) {
+                Some(k) => kinds.push(k),
+                None => {
+                    let words = ["groups", "roles", "licenses"];
+                    let help = match closest(word.trim(), words) {
+                        Some(s) => format!("write `{s}`; apply can write: groups, roles, licenses"),
+                        None => "apply can write: groups, roles, licenses (e.g. `writes: [groups, roles]`)".to_string(),
+                    };
+                    self.error(
+                        "policy::unknown_write_kind",
+                        format!("`{word}` is not something apply can write"),
+                        at,
+                        "not groups, roles or licenses",
+                        Some(help),
+                    );
+                }
+            }
+        }
+        Writes::of(kinds)
     }
 
     /// An explicit `max_removals` replaces the default guard entirely (what it leaves unset is

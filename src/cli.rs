@@ -173,6 +173,10 @@ pub struct ApplyArgs {
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
+    /// The clear-then-set journal: a role removal (or a group removal through the user) records
+    /// the user's list here before clearing it; a journal left by a killed run is restored first.
+    #[arg(long, value_name = "FILE", default_value = coupa_access_client::apply::DEFAULT_JOURNAL)]
+    pub journal: PathBuf,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

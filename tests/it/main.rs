@@ -13,6 +13,7 @@ mod cli_export;
 mod cli_owners_guard;
 mod cli_plan_files;
 mod cli_snapshot;
+mod cli_user_writes;
 mod client_cli_secret;
 mod client_domain;
 mod client_fail_fast;

@@ -11,6 +11,7 @@
 //!   into concurrent id ranges for large resources; `scope`: memberships of named groups only.
 //! - `write`: membership create/delete that never blindly resends a write whose outcome is
 //!   unknown.
+//! - `users`: one user's roles, licenses and `user-groups`, read and updated (idempotent PUTs).
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
 #![forbid(unsafe_code)]
 
@@ -31,6 +32,7 @@ mod scope;
 mod status;
 mod token;
 mod transport;
+mod users;
 pub mod wire;
 mod write;
 
@@ -41,3 +43,4 @@ pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
 pub use scope::{GroupFilter, ReadScope};
+pub use users::{UserAccess, UserList};

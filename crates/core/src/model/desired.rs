@@ -69,6 +69,8 @@ pub struct Settings {
     pub max_removals: MaxRemovals,
     /// Which kinds `apply` writes (`settings.writes`; absent: groups only).
     pub writes: super::Writes,
+    /// How group members are removed (`settings.group_removals`).
+    pub group_removals: super::GroupRemovals,
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.

@@ -89,6 +89,9 @@ pub struct Preconditions {
     /// again, so the review shows both, and apply refuses the plan when these changed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub role_rewrites: BTreeMap<String, RoleRewrite>,
+    /// How apply removes group members (`settings.group_removals`); absent: DELETE.
+    #[serde(default, skip_serializing_if = "super::GroupRemovals::is_default")]
+    pub group_removals: super::GroupRemovals,
 }
 
 /// The live roles of a user whose roles are cleared and set again.

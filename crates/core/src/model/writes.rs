@@ -37,6 +37,34 @@ impl Default for Writes {
     }
 }
 
+/// How `apply` removes a group member (`settings.group_removals`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRemovals {
+    /// `DELETE /api/user_group_memberships/:id`; after a refusal, through `user-groups` when
+    /// apply may update users.
+    #[default]
+    Delete,
+    /// Through the user's `user-groups`, cleared and set again under the journal (for tenants
+    /// that refuse membership DELETE). Apply then asks for `core.user.write`.
+    UserGroups,
+}
+
+impl GroupRemovals {
+    /// The policy word.
+    pub fn word(self) -> &'static str {
+        match self {
+            GroupRemovals::Delete => "delete",
+            GroupRemovals::UserGroups => "user_groups",
+        }
+    }
+
+    /// True for the default (what plan files leave out).
+    pub fn is_default(&self) -> bool {
+        *self == GroupRemovals::Delete
+    }
+}
+
 /// The word a policy uses for a kind in `settings.writes` (`groups`, `roles`, `licenses`).
 pub fn writes_word(kind: Kind) -> &'static str {
     match kind {

@@ -83,6 +83,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     preconditions.max_removals = desired.settings.max_removals;
     preconditions.protected_user_ids = protected.into_keys().collect();
     preconditions.role_rewrites = super::rewrites::role_rewrites(ix, &changes);
+    preconditions.group_removals = desired.settings.group_removals;
 
     Ok(Diff {
         changes,

@@ -115,6 +115,22 @@ pub struct SettingsEntry {
     /// the rest again (Coupa's user update only adds), under a local journal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writes: Option<Vec<WriteKindEntry>>,
+    /// How apply removes group members: `delete` (the default; DELETE on the membership, and
+    /// after a refusal through the user when apply may update users) or `user_groups` (through
+    /// each user's `user-groups`, cleared and set again under the journal, for tenants that
+    /// refuse DELETE; apply then asks for `core.user.write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_removals: Option<GroupRemovalsEntry>,
+}
+
+/// How apply removes group members.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRemovalsEntry {
+    /// `DELETE /api/user_group_memberships/:id`.
+    Delete,
+    /// Through the user's `user-groups`, cleared and set again.
+    UserGroups,
 }
 
 /// A kind of change `apply` can write.

@@ -91,11 +91,15 @@ pub fn markdown(plan: &Plan) -> String {
 
 /// Users whose roles are cleared and set again, capped at `limit` bytes.
 fn rewrites(plan: &Plan, limit: usize) -> String {
+    let note = super::rewrites::group_removal_note(plan)
+        .map(|n| format!("_{}_\n\n", escape(&n)))
+        .unwrap_or_default();
     let lines = super::rewrites::rewrite_lines(plan);
     if lines.is_empty() {
-        return String::new();
+        return note;
     }
-    let mut s = String::from("### Roles cleared and set again\n\nCoupa's user update only adds roles: removing one clears the user's roles and sets the rest again.\n\n");
+    let mut s = note;
+    s.push_str("### Roles cleared and set again\n\nCoupa's user update only adds roles: removing one clears the user's roles and sets the rest again.\n\n");
     for (i, line) in lines.iter().enumerate() {
         let item = format!("- {}\n", escape(line));
         if s.len() + item.len() > limit {

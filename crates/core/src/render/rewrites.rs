@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Action, Kind, Plan};
+use crate::model::{Action, GroupRemovals, Kind, Plan};
 
 /// One line per user whose roles are cleared and set again, e.g.
 /// `alice: roles cleared and set again: Buyer removed, User kept`.
@@ -47,4 +47,15 @@ pub(super) fn rewrite_lines(plan: &Plan) -> Vec<String> {
 
 fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names.collect::<Vec<_>>().join(", ")
+}
+
+/// Says how group removals are made when it is not DELETE (`settings.group_removals`).
+pub(super) fn group_removal_note(plan: &Plan) -> Option<String> {
+    let removes = plan
+        .changes
+        .iter()
+        .any(|c| c.applies && c.kind() == Kind::Group && c.action == Action::Remove);
+    (removes && plan.preconditions.group_removals == GroupRemovals::UserGroups).then(|| {
+        "Group removals go through each user's user-groups (settings.group_removals: user_groups): cleared and set again under the journal, then read back.".to_string()
+    })
 }

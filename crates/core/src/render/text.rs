@@ -60,6 +60,9 @@ pub fn text(plan: &Plan, color: Color) -> String {
         write_target(&mut out, &p, t);
     }
 
+    if let Some(note) = super::rewrites::group_removal_note(plan) {
+        let _ = writeln!(out, "{}\n", p.paint(NOTE, &note));
+    }
     let rewrites = super::rewrites::rewrite_lines(plan);
     if !rewrites.is_empty() {
         let _ = writeln!(out, "{}", p.paint(HEADER, "Roles cleared and set again (Coupa's user update only adds roles):"));

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
-use crate::model::{writes_kind, Loc, MaxRemovals, Member, NameKey, Writes};
+use crate::model::{writes_kind, GroupRemovals, Loc, MaxRemovals, Member, NameKey, Writes};
 use crate::policy::suggest::closest;
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::yaml::{Node, Value};
@@ -44,6 +44,8 @@ impl Cx<'_> {
                         .protected_users
                         .push(Member { identity, loc: at });
                 }
+            } else if field == "group_removals" {
+                self.group_removals(file, value);
             } else if field == "writes" {
                 self.settings.writes = self.writes(file, value);
             } else {
@@ -76,6 +78,25 @@ impl Cx<'_> {
             }
         }
         Writes::of(kinds)
+    }
+
+    /// `group_removals: delete | user_groups`.
+    fn group_removals(&mut self, file: usize, node: &Node) {
+        let choices = [GroupRemovals::Delete, GroupRemovals::UserGroups];
+        let word = match &node.value {
+            Value::Scalar(s) => s.trim().to_string(),
+            _ => String::new(),
+        };
+        match choices.into_iter().find(|c| c.word() == word) {
+            Some(c) => self.settings.group_removals = c,
+            None => self.error(
+                "policy::bad_setting",
+                "`group_removals` must be `delete` or `user_groups`".into(),
+                loc(file, node),
+                "not delete or user_groups",
+                Some("`delete` (the default) removes memberships with DELETE; `user_groups` removes through each user's user-groups, cleared and set again, for tenants that refuse DELETE".into()),
+            ),
+        }
     }
 
     /// An explicit `max_removals` replaces the default guard entirely (what it leaves unset is

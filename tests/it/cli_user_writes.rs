@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::common::*;
-use coupa_access_client::apply::{Journal, journal::Entry};
+use coupa_access_client::apply::{journal::Entry, Journal};
 use coupa_access_client::UserList;
 use coupa_access_core::model::{License, Live};
 use coupa_access_sandbox::Faults;
@@ -31,7 +31,11 @@ fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
     cmd.output().expect("binary runs")
 }
 
-fn apply(sb: &TestSandbox, policies: &tempfile::TempDir, journal: &std::path::Path) -> std::process::Output {
+fn apply(
+    sb: &TestSandbox,
+    policies: &tempfile::TempDir,
+    journal: &std::path::Path,
+) -> std::process::Output {
     run(sb.cmd().args([
         "apply",
         "--policies",
@@ -53,11 +57,21 @@ fn plan_exit(sb: &TestSandbox, policies: &tempfile::TempDir) -> (Option<i32>, St
 }
 
 fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
-    live.users.iter().find(|u| u.id == id).unwrap().roles.clone()
+    live.users
+        .iter()
+        .find(|u| u.id == id)
+        .unwrap()
+        .roles
+        .clone()
 }
 
 fn licenses_of(live: &Live, id: u64) -> BTreeSet<License> {
-    live.users.iter().find(|u| u.id == id).unwrap().licenses.clone()
+    live.users
+        .iter()
+        .find(|u| u.id == id)
+        .unwrap()
+        .licenses
+        .clone()
 }
 
 fn assert_small_policy_holds(live: &Live) {
@@ -87,10 +101,19 @@ fn plan_shows_clear_then_set_and_apply_converges_to_exit_0() {
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("ok       remove alice from role User (verified)"), "{err}");
-    assert!(err.contains("ok       add bob to license expense (verified)"), "{err}");
+    assert!(
+        err.contains("ok       remove alice from role User (verified)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ok       add bob to license expense (verified)"),
+        "{err}"
+    );
     assert_small_policy_holds(&sb.sandbox.live());
-    assert!(!journal.exists(), "the journal is removed once every set is verified");
+    assert!(
+        !journal.exists(),
+        "the journal is removed once every set is verified"
+    );
 
     let (code, text) = plan_exit(&sb, &dir);
     assert_eq!(code, Some(0), "{text}");
@@ -100,14 +123,20 @@ fn plan_shows_clear_then_set_and_apply_converges_to_exit_0() {
 #[test]
 fn without_settings_writes_roles_and_licenses_stay_reported_only() {
     let sb = TestSandbox::start(tenant(), Faults::default());
-    let policy = POLICY.replace("  writes: [groups, roles, licenses]\n", "  protected_users: []\n");
+    let policy = POLICY.replace(
+        "  writes: [groups, roles, licenses]\n",
+        "  protected_users: []\n",
+    );
     let dir = policies(&[("p.yaml", &policy)]);
     let work = tempfile::tempdir().unwrap();
     let out = apply(&sb, &dir, &work.path().join("j.json"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let live = sb.sandbox.live();
     assert_eq!(roles_of(&live, 1), [2].into(), "roles untouched");
-    assert!(licenses_of(&live, 1).contains(&License::Expense), "licenses untouched");
+    assert!(
+        licenses_of(&live, 1).contains(&License::Expense),
+        "licenses untouched"
+    );
     // Only group changes were applied; the rest is still planned, but does not count.
     let (code, text) = plan_exit(&sb, &dir);
     assert_eq!(code, Some(0), "{text}");
@@ -130,13 +159,20 @@ fn a_failure_between_clear_and_set_restores_the_roles_and_the_next_run_converges
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("FAILED   remove alice from role User"), "{err}");
+    assert!(
+        err.contains("FAILED   remove alice from role User"),
+        "{err}"
+    );
     assert!(err.contains("the roles held before were restored"), "{err}");
     let live = sb.sandbox.live();
     // Restored: what alice held right before the clear (User), never nothing.
     assert_eq!(roles_of(&live, 1), [2].into());
     assert!(!journal.exists(), "a restored entry leaves no journal");
-    assert!(live.users.iter().filter(|u| u.id <= 3).all(|u| !u.roles.is_empty()));
+    assert!(live
+        .users
+        .iter()
+        .filter(|u| u.id <= 3)
+        .all(|u| !u.roles.is_empty()));
     // The other users' changes were made; the next run removes alice's User role.
     let out = apply(&sb, &dir, &journal);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
@@ -170,7 +206,10 @@ fn a_journal_left_by_a_killed_run_is_restored_first_then_apply_converges() {
         "{err}"
     );
     // The restore came before planning: the plan saw User and cleared and set it properly.
-    assert!(err.contains("ok       remove alice from role User (verified)"), "{err}");
+    assert!(
+        err.contains("ok       remove alice from role User (verified)"),
+        "{err}"
+    );
     assert_small_policy_holds(&sb.sandbox.live());
     assert!(!journal.exists());
     assert_eq!(plan_exit(&sb, &dir).0, Some(0));
@@ -194,7 +233,11 @@ fn a_journal_for_another_instance_stops_apply_before_anything_is_written() {
     let before = sb.sandbox.live();
     let out = apply(&sb, &dir, &journal);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("other.coupahost.com"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("other.coupahost.com"),
+        "{}",
+        stderr_of(&out)
+    );
     assert_eq!(sb.sandbox.live(), before);
     assert!(journal.exists(), "kept for the run it belongs to");
 }
@@ -237,19 +280,42 @@ fn under_20_percent_write_failures_apply_converges_exactly_and_nobody_is_roleles
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(sb.sandbox.request_counts().get("fault").copied().unwrap_or(0) > 5, "faults were injected");
+    assert!(
+        sb.sandbox
+            .request_counts()
+            .get("fault")
+            .copied()
+            .unwrap_or(0)
+            > 5,
+        "faults were injected"
+    );
 
     let now = sb.sandbox.live();
     for u in &now.users {
         assert!(!u.roles.is_empty(), "{} is roleless", u.login);
         assert_eq!(u.roles.contains(&2), u.id % 2 == 0, "{} Role 1", u.login);
         assert!(u.roles.contains(&5), "{} Role 4", u.login);
-        assert_eq!(u.licenses.contains(&License::Expense), u.id % 3 == 0, "{} expense", u.login);
+        assert_eq!(
+            u.licenses.contains(&License::Expense),
+            u.id % 3 == 0,
+            "{} expense",
+            u.login
+        );
         // Roles the policy does not manage are as they were.
         let was = live.users.iter().find(|w| w.id == u.id).unwrap();
-        let unmanaged = |r: &BTreeSet<u64>| r.iter().filter(|id| ![2, 5].contains(*id)).copied().collect::<BTreeSet<_>>();
+        let unmanaged = |r: &BTreeSet<u64>| {
+            r.iter()
+                .filter(|id| ![2, 5].contains(*id))
+                .copied()
+                .collect::<BTreeSet<_>>()
+        };
         assert_eq!(unmanaged(&u.roles), unmanaged(&was.roles), "{}", u.login);
-        let other = |l: &BTreeSet<License>| l.iter().filter(|l| **l != License::Expense).copied().collect::<BTreeSet<_>>();
+        let other = |l: &BTreeSet<License>| {
+            l.iter()
+                .filter(|l| **l != License::Expense)
+                .copied()
+                .collect::<BTreeSet<_>>()
+        };
         assert_eq!(other(&u.licenses), other(&was.licenses), "{}", u.login);
     }
     assert!(!journal.exists());
@@ -267,10 +333,16 @@ fn a_license_coupa_keeps_is_reported_as_kept_not_retried() {
     let out = apply(&sb, &dir, &work.path().join("j.json"));
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("KEPT     remove bob from license purchasing"), "{err}");
+    assert!(
+        err.contains("KEPT     remove bob from license purchasing"),
+        "{err}"
+    );
     assert!(err.contains("1 kept by Coupa"), "{err}");
     assert_eq!(
-        sb.sandbox.request_counts().get("PUT /api/users/:id").copied(),
+        sb.sandbox
+            .request_counts()
+            .get("PUT /api/users/:id")
+            .copied(),
         Some(1),
         "one update, not retried: {:?}",
         sb.sandbox.request_counts()
@@ -299,7 +371,10 @@ groups:
     let journal = work.path().join("journal.json");
     let (code, text) = plan_exit(&sb, &dir);
     assert_eq!(code, Some(2));
-    assert!(text.contains("Group removals go through each user's user-groups"), "{text}");
+    assert!(
+        text.contains("Group removals go through each user's user-groups"),
+        "{text}"
+    );
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -309,7 +384,10 @@ groups:
         [(10, 3), (12, 4)].into(),
         "AP Clerks is carol, Buyers is empty, Approvers untouched"
     );
-    assert!(!sb.sandbox.request_counts().contains_key("DELETE /api/user_group_memberships/:id"));
+    assert!(!sb
+        .sandbox
+        .request_counts()
+        .contains_key("DELETE /api/user_group_memberships/:id"));
     assert_eq!(plan_exit(&sb, &dir).0, Some(0));
     assert!(!journal.exists());
 
@@ -328,7 +406,10 @@ licenses:
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("so the removals went through each user's user-groups instead"), "{err}");
+    assert!(
+        err.contains("so the removals went through each user's user-groups instead"),
+        "{err}"
+    );
     assert!(!sb.membership_pairs().contains(&(10, 1)) && !sb.membership_pairs().contains(&(10, 2)));
     assert!(sb.membership_pairs().contains(&(10, 3)));
     assert_eq!(plan_exit(&sb, &dir).0, Some(0));

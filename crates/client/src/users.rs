@@ -97,7 +97,10 @@ impl Client {
         };
         let u = convert::user(w).map_err(bad)?;
         if u.id != user_id {
-            return Err(bad(format!("asked for user {user_id}, Coupa sent user {}", u.id)));
+            return Err(bad(format!(
+                "asked for user {user_id}, Coupa sent user {}",
+                u.id
+            )));
         }
         Ok(UserAccess {
             id: u.id,

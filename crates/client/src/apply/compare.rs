@@ -172,7 +172,8 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
             .keys()
             .chain(fresh.preconditions.role_rewrites.keys())
             .filter(|k| {
-                saved.preconditions.role_rewrites.get(*k) != fresh.preconditions.role_rewrites.get(*k)
+                saved.preconditions.role_rewrites.get(*k)
+                    != fresh.preconditions.role_rewrites.get(*k)
             })
             .collect();
         for login in users {
@@ -180,7 +181,9 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
                 p.preconditions
                     .role_rewrites
                     .get(login)
-                    .map_or("no role rewrite".to_string(), |r| format!("roles {}", r.roles.join(", ")))
+                    .map_or("no role rewrite".to_string(), |r| {
+                        format!("roles {}", r.roles.join(", "))
+                    })
             };
             m.other.push(format!(
                 "the plan file records {login} with {}; a fresh plan has {}",

@@ -77,7 +77,11 @@ pub(super) async fn remove_through_users(
 
 /// Refuses a user who owns a group they keep: clearing `user-groups` would drop the owner row,
 /// and setting it again makes a plain membership.
-async fn kept_ownership(client: &Client, user_id: u64, remove: &BTreeSet<u64>) -> Result<(), String> {
+async fn kept_ownership(
+    client: &Client,
+    user_id: u64,
+    remove: &BTreeSet<u64>,
+) -> Result<(), String> {
     let rows = client
         .read_user_memberships(user_id)
         .await

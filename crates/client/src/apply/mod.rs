@@ -105,8 +105,7 @@ pub async fn run(
             .await;
     let mut report = verify::read_back(plan, writes, client).await;
     report.removed_through_users = through_users;
-    let user_outcomes =
-        users::write_roles_and_licenses(plan, client, &journal, &opts.cancel).await;
+    let user_outcomes = users::write_roles_and_licenses(plan, client, &journal, &opts.cancel).await;
     for (i, outcome) in user_outcomes {
         if let Some(r) = report.results.get_mut(i) {
             r.outcome = outcome;

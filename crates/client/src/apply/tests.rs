@@ -93,10 +93,17 @@ fn static_checks_refuse_other_instances_snapshots_and_protected_removals() {
     );
     assert!(check_static(&role_applied, DOMAIN).is_ok());
     let mut compared = role_applied.clone();
-    compared.preconditions.role_rewrites.get_mut("u2").unwrap().role_ids = vec![10, 11];
+    compared
+        .preconditions
+        .role_rewrites
+        .get_mut("u2")
+        .unwrap()
+        .role_ids = vec![10, 11];
     let m = super::compare(&role_applied, &compared);
     assert!(
-        m.other.iter().any(|o| o.starts_with("the plan file records u2 with roles")),
+        m.other
+            .iter()
+            .any(|o| o.starts_with("the plan file records u2 with roles")),
         "{m:?}"
     );
     let mut through = role_applied.clone();

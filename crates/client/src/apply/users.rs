@@ -109,9 +109,17 @@ async fn write_user(
     } else {
         let add = t.role_add.keys().copied().collect();
         let remove = t.role_remove.keys().copied().collect();
-        rewrite(client, journal, user_id, &t.login, UserList::Roles, &remove, &add)
-            .await
-            .err()
+        rewrite(
+            client,
+            journal,
+            user_id,
+            &t.login,
+            UserList::Roles,
+            &remove,
+            &add,
+        )
+        .await
+        .err()
     };
     let now = client.read_user_access(user_id, false).await;
     let mut out = BTreeMap::new();
@@ -120,7 +128,10 @@ async fn write_user(
         Err(e) => {
             let why = format!("could not read the user back to verify: {e}");
             for (_, i) in t.licenses.values() {
-                out.insert(*i, Outcome::Failed(license_err.clone().unwrap_or(why.clone())));
+                out.insert(
+                    *i,
+                    Outcome::Failed(license_err.clone().unwrap_or(why.clone())),
+                );
             }
             for i in t.role_add.values().chain(t.role_remove.values()) {
                 out.insert(*i, Outcome::Failed(role_err.clone().unwrap_or(why.clone())));
@@ -177,7 +188,12 @@ pub(super) async fn rewrite(
     let fresh = client
         .read_user_access(user_id, with_groups)
         .await
-        .map_err(|e| format!("could not read the user's {} before writing: {e}", list.key()))?;
+        .map_err(|e| {
+            format!(
+                "could not read the user's {} before writing: {e}",
+                list.key()
+            )
+        })?;
     let before = list.of(&fresh);
     let after: BTreeSet<u64> = before.difference(remove).chain(add).copied().collect();
     if after == before {

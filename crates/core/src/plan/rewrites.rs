@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{Action, Change, Kind, LiveIndex, RoleRewrite, Warning, WarningCode};
 
 /// One [`RoleRewrite`] per user (by login) with an applied role removal.
-pub(crate) fn role_rewrites(ix: &LiveIndex<'_>, changes: &[Change]) -> BTreeMap<String, RoleRewrite> {
+pub(crate) fn role_rewrites(
+    ix: &LiveIndex<'_>,
+    changes: &[Change],
+) -> BTreeMap<String, RoleRewrite> {
     let users: BTreeSet<u64> = changes
         .iter()
         .filter(|c| c.applies && c.kind() == Kind::Role && c.action == Action::Remove)
@@ -68,7 +71,12 @@ pub(crate) fn hold_back(ix: &LiveIndex<'_>, changes: &mut [Change]) -> Vec<Warni
                         .filter(|u| u.active && u.roles.contains(&r.id))
                         .all(|u| u.id == id)
                 })
-                .map(|r| format!("is the only active holder of the omnipotent role {}", r.name))
+                .map(|r| {
+                    format!(
+                        "is the only active holder of the omnipotent role {}",
+                        r.name
+                    )
+                })
         };
         let Some(why) = why else {
             continue;

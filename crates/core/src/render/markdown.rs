@@ -103,7 +103,11 @@ fn rewrites(plan: &Plan, limit: usize) -> String {
     for (i, line) in lines.iter().enumerate() {
         let item = format!("- {}\n", escape(line));
         if s.len() + item.len() > limit {
-            let _ = writeln!(s, "- _… and {} more not shown._", thousands(lines.len() - i));
+            let _ = writeln!(
+                s,
+                "- _… and {} more not shown._",
+                thousands(lines.len() - i)
+            );
             break;
         }
         s.push_str(&item);
@@ -141,7 +145,13 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
             kind_word(t.target.kind()),
             t.count(Action::Add),
             t.count(Action::Remove),
-            if t.applies { "no" } else { "yes" }
+            if t.applies {
+                "no"
+            } else if t.any_applies {
+                "partly"
+            } else {
+                "yes"
+            }
         );
         if s.len() + row.len() + cap_note > limit {
             let rest = &targets[i..];
@@ -205,7 +215,7 @@ impl Section {
         if t.privileged {
             summary.push_str(", privileged: omnipotent");
         }
-        if !t.applies {
+        if !t.any_applies {
             summary.push_str(" (reported only, not applied)");
         }
         let mut ordered = t.changes.to_vec();
@@ -220,6 +230,9 @@ impl Section {
                 let mut line = format!("{m} {}", t.user_label(c));
                 if c.privileged {
                     line.push_str("  (privileged: omnipotent role)");
+                }
+                if t.mixed() && !c.applies {
+                    line.push_str("  (reported only)");
                 }
                 line.push('\n');
                 line

@@ -65,7 +65,14 @@ pub fn text(plan: &Plan, color: Color) -> String {
     }
     let rewrites = super::rewrites::rewrite_lines(plan);
     if !rewrites.is_empty() {
-        let _ = writeln!(out, "{}", p.paint(HEADER, "Roles cleared and set again (Coupa's user update only adds roles):"));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                HEADER,
+                "Roles cleared and set again (Coupa's user update only adds roles):"
+            )
+        );
         for line in rewrites {
             let _ = writeln!(out, "  {line}");
         }
@@ -98,7 +105,7 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
     if t.privileged {
         head.push_str(&p.paint(REMOVE, ", privileged: omnipotent"));
     }
-    if !t.applies {
+    if !t.any_applies {
         head.push(' ');
         head.push_str(&p.paint(NOTE, REPORTED_ONLY));
     }
@@ -109,7 +116,12 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
             Action::Remove => p.paint(REMOVE, &user),
             Action::Add => user,
         };
-        let _ = writeln!(out, "  {} {user}", p.marker(c.action));
+        let note = if t.mixed() && !c.applies {
+            p.paint(NOTE, " (reported only)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {} {user}{note}", p.marker(c.action));
     }
     out.push('\n');
 }

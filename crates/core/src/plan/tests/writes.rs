@@ -39,7 +39,11 @@ fn listed_kinds_apply_and_others_stay_reported_only() {
         ]
     );
     assert_eq!(
-        (plan.summary.add, plan.summary.remove, plan.summary.reported_only),
+        (
+            plan.summary.add,
+            plan.summary.remove,
+            plan.summary.reported_only
+        ),
         (1, 1, 2)
     );
     // No applied role removal: nothing is cleared and set again.
@@ -48,7 +52,10 @@ fn listed_kinds_apply_and_others_stay_reported_only() {
 
 #[test]
 fn group_changes_are_reported_only_when_groups_are_not_listed() {
-    let mut d = with_group(desired(), target("AP Clerks", Mode::Authoritative, &["alice"]));
+    let mut d = with_group(
+        desired(),
+        target("AP Clerks", Mode::Authoritative, &["alice"]),
+    );
     d.settings.writes = Writes::of([Kind::Role]);
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(summary_of(&plan), ["- group AP Clerks bob"]);
@@ -74,12 +81,18 @@ fn a_role_removal_records_the_live_roles_and_renders_as_clear_then_set() {
     assert!(!text.contains("reported only, not applied"), "{text}");
     let md = render::markdown(&plan);
     assert!(md.contains("### Roles cleared and set again"), "{md}");
-    assert!(md.contains("- bob: roles cleared and set again: Buyer removed, User kept"), "{md}");
+    assert!(
+        md.contains("- bob: roles cleared and set again: Buyer removed, User kept"),
+        "{md}"
+    );
 
     // The record survives the plan file, and a plan without it (older files) reads as empty.
     let json = render::json(&plan);
     let back = Plan::from_json(&json).unwrap();
-    assert_eq!(back.preconditions.role_rewrites, plan.preconditions.role_rewrites);
+    assert_eq!(
+        back.preconditions.role_rewrites,
+        plan.preconditions.role_rewrites
+    );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["format_version"], PLAN_FORMAT_VERSION);
     v["preconditions"]
@@ -111,7 +124,8 @@ fn role_removals_count_in_total_but_not_in_a_groups_fraction() {
     }
     let mut d = desired();
     d.settings.writes = Writes::of([Kind::Role]);
-    d.roles.insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles
+        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
     let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     assert_eq!(plan.summary.remove, 4);
     // The default guard limits groups' fractions: four role removals do not trip it.
@@ -133,7 +147,8 @@ fn roles_are_never_cleared_for_api_users_or_the_last_active_admin() {
     live.users[0].roles.extend([1, 4]);
     let mut d = desired();
     d.settings.writes = Writes::of([Kind::Role]);
-    d.roles.insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles
+        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
     let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     let marks: Vec<(String, bool)> = plan.changes.iter().map(|c| (line(c), c.applies)).collect();
     assert_eq!(
@@ -153,5 +168,8 @@ fn roles_are_never_cleared_for_api_users_or_the_last_active_admin() {
     assert_eq!(held.len(), 2, "{held:?}");
     assert!(held[0].contains("alice is the only active holder of the omnipotent role Admin"));
     assert!(held[1].contains("carol is an API (integration) user"));
-    assert_eq!(plan.preconditions.role_rewrites.keys().collect::<Vec<_>>(), ["bob"]);
+    assert_eq!(
+        plan.preconditions.role_rewrites.keys().collect::<Vec<_>>(),
+        ["bob"]
+    );
 }

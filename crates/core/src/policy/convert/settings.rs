@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
 use crate::model::{writes_kind, GroupRemovals, Loc, MaxRemovals, Member, NameKey, Writes};
-use crate::policy::suggest::closest;
 use crate::policy::diagnostic::PolicyDiagnostic;
+use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
 
 impl Cx<'_> {

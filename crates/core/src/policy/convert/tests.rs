@@ -265,7 +265,10 @@ fn remove_owners_is_a_group_flag() {
 #[test]
 fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
     use crate::model::{Kind, Writes};
-    assert_eq!(one("groups: {}\n").unwrap().settings.writes, Writes::default());
+    assert_eq!(
+        one("groups: {}\n").unwrap().settings.writes,
+        Writes::default()
+    );
     let d = one("settings:\n  writes: [groups, roles, licenses]\n").unwrap();
     assert!([Kind::Group, Kind::Role, Kind::License]
         .into_iter()
@@ -280,7 +283,11 @@ fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
             "`members` is not something apply can write"
         ]
     );
-    assert!(helps(text)[0].starts_with("write `roles`;"), "{:?}", helps(text));
+    assert!(
+        helps(text)[0].starts_with("write `roles`;"),
+        "{:?}",
+        helps(text)
+    );
     let ds = one(text).unwrap_err();
     assert_eq!(ds[0].code(), "policy::unknown_write_kind");
     assert!(

@@ -350,6 +350,17 @@ pub struct SandboxArgs {
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,
+    /// Fraction (0 to 1) of API writes (not GETs) answered with --error-status.
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub write_error_rate: f64,
+    /// Fail the next N user updates that follow a clear of the same user's roles or groups (a
+    /// failure between the two writes of a clear-then-set).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub fail_set_after_clear: u32,
+    /// Let purchasing and contracts be revoked like every other license (by default, as Coupa
+    /// has been seen to, setting them false keeps them).
+    #[arg(long)]
+    pub revocable_licenses: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ mod sandbox_api;
 mod sandbox_faults;
 mod sandbox_large;
 mod sandbox_support;
+mod sandbox_user_faults;
 mod sandbox_writes;
 mod schema;
 mod scoped_vs_full;

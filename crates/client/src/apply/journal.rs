@@ -59,7 +59,7 @@ pub enum JournalError {
         login: String,
         user_id: u64,
         #[source]
-        source: CoupaError,
+        source: Box<CoupaError>,
     },
 }
 
@@ -217,7 +217,7 @@ pub async fn recover(client: &Client, path: &Path) -> Result<Vec<Recovered>, Jou
             path: path.into(),
             login: e.login.clone(),
             user_id: e.user_id,
-            source,
+            source: Box::new(source),
         };
         let with_groups = e.list == UserList::UserGroups;
         let now = client

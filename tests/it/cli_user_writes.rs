@@ -414,3 +414,32 @@ licenses:
     assert!(sb.membership_pairs().contains(&(10, 3)));
     assert_eq!(plan_exit(&sb, &dir).0, Some(0));
 }
+
+#[test]
+fn a_journal_whose_set_had_finished_is_dropped_without_writing() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    // Groups only: nothing else to write, but the journal still asks for the user scope.
+    let dir = policies(&[("p.yaml", "groups:\n  Approvers:\n    members: [dave]\n")]);
+    let work = tempfile::tempdir().unwrap();
+    let journal = work.path().join("journal.json");
+    // The killed run had set alice's roles again (she holds User, the entry's `after`).
+    Journal::new(&journal, &sb.sandbox.url())
+        .begin(Entry {
+            user_id: 1,
+            login: "alice".into(),
+            list: UserList::Roles,
+            before: [2, 3].into(),
+            after: [2].into(),
+        })
+        .unwrap();
+    let out = apply(&sb, &dir, &journal);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("alice (user 1): roles already set again; nothing to restore"),
+        "{err}"
+    );
+    assert_eq!(sb.sandbox.request_counts().get("PUT /api/users/:id"), None);
+    assert_eq!(roles_of(&sb.sandbox.live(), 1), [2].into());
+    assert!(!journal.exists());
+}

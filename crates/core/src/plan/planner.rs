@@ -76,6 +76,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     warnings.extend(api_user_warnings(ix, &changes));
     warnings.extend(super::rewrites::hold_back(ix, &mut changes));
+    warnings.extend(super::rewrites::roleless(ix, &changes));
 
     let summary = summarize(&changes);
     let mut preconditions = preconditions(ix, &changes, &group_holders);

@@ -99,3 +99,38 @@ pub(crate) fn hold_back(ix: &LiveIndex<'_>, changes: &mut [Change]) -> Vec<Warni
     }
     warnings
 }
+
+/// One warning per active user the applied role changes leave holding no role at all: the
+/// policy may mean it, but a reviewer should see that someone is locked out of Coupa.
+pub(crate) fn roleless(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
+    let mut after: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for c in changes
+        .iter()
+        .filter(|c| c.applies && c.kind() == Kind::Role)
+    {
+        let (Some(user), Some(role)) = (ix.user_by_id(c.user_id), c.target.id()) else {
+            continue;
+        };
+        let roles = after.entry(user.id).or_insert_with(|| user.roles.clone());
+        match c.action {
+            Action::Add => roles.insert(role),
+            Action::Remove => roles.remove(&role),
+        };
+    }
+    after
+        .into_iter()
+        .filter(|(_, roles)| roles.is_empty())
+        .filter_map(|(id, _)| ix.user_by_id(id))
+        .filter(|u| u.active)
+        .map(|u| {
+            Warning::new(
+                WarningCode::LeftWithoutRoles,
+                format!(
+                    "{} is active and holds no role once this plan is applied",
+                    u.login
+                ),
+            )
+            .about_user(&u.login)
+        })
+        .collect()
+}

@@ -114,6 +114,24 @@ fn removing_a_users_last_role_says_no_role_is_left() {
         text.contains("bob: roles cleared and set again: Buyer removed, no role left"),
         "{text}"
     );
+    let w: Vec<_> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::LeftWithoutRoles)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        w,
+        ["bob is active and holds no role once this plan is applied"]
+    );
+    // Reported-only role changes leave no one roleless.
+    let (mut d, live) = (d, live);
+    d.settings.writes = Writes::default();
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    assert!(plan
+        .warnings
+        .iter()
+        .all(|w| w.code != WarningCode::LeftWithoutRoles));
 }
 
 #[test]

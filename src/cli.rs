@@ -173,6 +173,10 @@ pub struct ApplyArgs {
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
+    /// The clear-then-set journal: a role removal (or a group removal through the user) records
+    /// the user's list here before clearing it; a journal left by a killed run is restored first.
+    #[arg(long, value_name = "FILE", default_value = coupa_access_client::apply::DEFAULT_JOURNAL)]
+    pub journal: PathBuf,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
@@ -354,6 +358,17 @@ pub struct SandboxArgs {
     /// without the operator might.
     #[arg(long)]
     pub ignore_in_filters: bool,
+    /// Fraction (0 to 1) of API writes (not GETs) answered with --error-status.
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    pub write_error_rate: f64,
+    /// Fail the next N user updates that follow a clear of the same user's roles or groups (a
+    /// failure between the two writes of a clear-then-set).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub fail_set_after_clear: u32,
+    /// Let purchasing and contracts be revoked like every other license (by default, as Coupa
+    /// has been seen to, setting them false keeps them).
+    #[arg(long)]
+    pub revocable_licenses: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,8 +16,22 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     // Policies first: whether roles are read (and their scope asked for) depends on them.
     let desired = load_policies(&args.policies)?;
     let read_roles = common::needs_roles(&desired);
-    let mut client =
-        common::connect_reading_roles(&args.connection, Access::ReadWrite, read_roles)?;
+    let access = if common::writes_users(&desired, &args.journal) {
+        Access::ReadWriteUsers
+    } else {
+        Access::ReadWrite
+    };
+    let mut client = common::connect_reading_roles(&args.connection, access, read_roles)?;
+    // A journal left by a killed run is settled before anything is read or planned.
+    let recovered = apply::recover(&client, &args.journal)
+        .await
+        .into_diagnostic()?;
+    for r in &recovered {
+        eprintln!(
+            "Journal {} left by an interrupted apply: {r}",
+            args.journal.display()
+        );
+    }
     // A saved plan is only a claim of what was reviewed: cheap checks first (instance, shape),
     // then it must equal the fresh plan made below, which is the one applied.
     let saved = args.plan.as_deref().map(read_plan).transpose()?;
@@ -73,6 +87,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
             progress,
             cancel,
             grace: WRITE_GRACE,
+            journal: args.journal.clone(),
         },
     )
     .await;

@@ -56,6 +56,17 @@ pub fn needs_roles(desired: &Desired) -> bool {
     !desired.roles.is_empty()
 }
 
+/// Whether apply writes through the user update (and so asks for `core.user.write`): the
+/// policy writes roles or licenses and declares some, removes group members through
+/// `user-groups`, or a journal left by an earlier run must be restored.
+pub fn writes_users(desired: &Desired, journal: &std::path::Path) -> bool {
+    let w = &desired.settings.writes;
+    (w.applies(coupa_access_core::model::Kind::Role) && !desired.roles.is_empty())
+        || (w.applies(coupa_access_core::model::Kind::License) && !desired.licenses.is_empty())
+        || desired.settings.group_removals == coupa_access_core::model::GroupRemovals::UserGroups
+        || journal.exists()
+}
+
 /// [`connect`], reading roles (and asking for their scope) only when `read_roles`.
 pub fn connect_reading_roles(
     args: &ConnectionArgs,

@@ -63,6 +63,7 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             )
         }
         None => {
+            warn_of_a_journal();
             let read_roles = common::needs_roles(&desired);
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
@@ -78,4 +79,17 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     }
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
     Ok(plan)
+}
+
+/// An apply journal in the working folder means an apply stopped between clearing a user's roles
+/// (or groups) and setting them again: Coupa is read as it is, with that list cleared, so the
+/// plan would show the user's access as missing. Say so; `apply` restores it first.
+fn warn_of_a_journal() {
+    let journal = std::path::Path::new(coupa_access_client::apply::DEFAULT_JOURNAL);
+    if journal.exists() {
+        eprintln!(
+            "warning: {} is here: an earlier apply stopped between clearing a user's roles or groups and setting them again; `coupa-access apply` restores them first (this plan shows Coupa as it is now)",
+            journal.display()
+        );
+    }
 }

@@ -31,6 +31,13 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             retry_after_raw: args.retry_after_raw.clone(),
             echo_requests: args.echo_requests,
             ignore_in_filters: args.ignore_in_filters,
+            write_error_rate: args.write_error_rate,
+            fail_set_after_clear: args.fail_set_after_clear,
+            sticky_licenses: if args.revocable_licenses {
+                Default::default()
+            } else {
+                Faults::default().sticky_licenses
+            },
             ..Faults::default()
         },
         ..SandboxConfig::default()

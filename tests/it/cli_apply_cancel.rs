@@ -87,6 +87,7 @@ fn a_cancel_after_n_writes_applies_n_and_reports_the_rest_not_attempted() {
                 progress: Some(progress),
                 cancel,
                 grace: Duration::from_secs(30),
+                ..ApplyOptions::default()
             },
         ))
         .expect("apply starts");

@@ -21,14 +21,20 @@ pub enum Access {
     Read,
     /// Read scopes plus [`wire::WRITE_SCOPES`](super::wire::WRITE_SCOPES).
     ReadWrite,
+    /// [`Access::ReadWrite`] plus [`wire::USER_WRITE_SCOPE`](super::wire::USER_WRITE_SCOPE):
+    /// role and license writes, and group removals through the user.
+    ReadWriteUsers,
 }
 
 impl Access {
     /// The scopes requested from the token endpoint.
     pub fn scopes(self) -> Vec<&'static str> {
         let mut s: Vec<&'static str> = super::wire::READ_SCOPES.to_vec();
-        if self == Access::ReadWrite {
+        if matches!(self, Access::ReadWrite | Access::ReadWriteUsers) {
             s.extend_from_slice(super::wire::WRITE_SCOPES);
+        }
+        if self == Access::ReadWriteUsers {
+            s.push(super::wire::USER_WRITE_SCOPE);
         }
         s
     }
@@ -233,6 +239,11 @@ impl Client {
             }),
             progress: None,
         })
+    }
+
+    /// The scopes this client asks for (whether it may update users).
+    pub fn access(&self) -> Access {
+        self.inner.access
     }
 
     /// The normalised instance address, e.g. `https://acme.coupahost.com`.

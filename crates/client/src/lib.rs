@@ -13,6 +13,8 @@
 //!   back to every user when an answer cannot be trusted.
 //! - `write`: membership create/delete that never blindly resends a write whose outcome is
 //!   unknown.
+//! - `user_writes`: one user's roles, licenses and `user-groups`, read and updated (idempotent
+//!   PUTs).
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
 #![forbid(unsafe_code)]
 
@@ -33,6 +35,7 @@ mod scope;
 mod status;
 mod token;
 mod transport;
+mod user_writes;
 mod users;
 pub mod wire;
 mod write;
@@ -44,3 +47,4 @@ pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
 pub use scope::{GroupFilter, ReadScope};
+pub use user_writes::{UserAccess, UserList};

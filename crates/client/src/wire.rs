@@ -146,9 +146,10 @@ impl std::fmt::Debug for WireToken {
 pub const ROLES_SCOPE: &str = "core.common.read";
 /// Scopes: reads need these.
 pub const READ_SCOPES: &[&str] = &["core.common.read", "core.user.read", "core.user_group.read"];
-/// Writes need this too: apply writes group memberships only. (`core.user.write`, for role and
-/// license writes, is not asked for until a version writes them.)
+/// Writes need this too: group memberships.
 pub const WRITE_SCOPES: &[&str] = &["core.user_group.write"];
+/// User updates (roles, licenses, `user-groups`): asked for only when apply writes them.
+pub const USER_WRITE_SCOPE: &str = "core.user.write";
 /// Every scope the sandbox knows, for granting a rehearsal client everything.
 pub const ALL_SCOPES: &[&str] = &[
     "core.common.read",

@@ -1,4 +1,7 @@
-//! Injected server errors: the first N requests, then a seeded random fraction.
+//! Injected server errors: the first N requests, then a seeded random fraction; a fraction of
+//! writes; and the update that follows a clear of the same user.
+
+use std::collections::BTreeSet;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -10,7 +13,11 @@ use super::Faults;
 pub struct FaultState {
     fail_first_left: u32,
     error_rate: f64,
+    write_error_rate: f64,
     rng: SmallRng,
+    fail_set_after_clear_left: u32,
+    /// Users whose last update was a clear.
+    cleared: BTreeSet<u64>,
 }
 
 impl FaultState {
@@ -18,8 +25,33 @@ impl FaultState {
         FaultState {
             fail_first_left: faults.fail_first,
             error_rate: faults.error_rate.clamp(0.0, 1.0),
+            write_error_rate: faults.write_error_rate.clamp(0.0, 1.0),
             rng: SmallRng::seed_from_u64(faults.seed),
+            fail_set_after_clear_left: faults.fail_set_after_clear,
+            cleared: BTreeSet::new(),
         }
+    }
+
+    /// True when this write (a request that is not a GET) gets the injected error.
+    pub fn should_fail_write(&mut self) -> bool {
+        self.write_error_rate > 0.0 && self.rng.gen_bool(self.write_error_rate)
+    }
+
+    /// Called for every user update before it is applied: true when it must fail because it
+    /// follows a clear of the same user (and `fail_set_after_clear` has some left). `clears`
+    /// says whether this update is itself a clear.
+    pub fn fails_after_clear(&mut self, user_id: u64, clears: bool) -> bool {
+        let follows_clear = self.cleared.contains(&user_id);
+        if follows_clear && !clears && self.fail_set_after_clear_left > 0 {
+            self.fail_set_after_clear_left -= 1;
+            return true;
+        }
+        if clears {
+            self.cleared.insert(user_id);
+        } else {
+            self.cleared.remove(&user_id);
+        }
+        false
     }
 
     /// True when this request gets the injected error. The same seed gives the same sequence.
@@ -55,5 +87,20 @@ mod tests {
         let failures = a[2..].iter().filter(|&&x| x).count();
         assert!((30..90).contains(&failures), "{failures} of 198 at 30%");
         assert!(!pattern(&Faults::default(), 100).contains(&true));
+    }
+
+    #[test]
+    fn the_update_after_a_clear_fails_n_times() {
+        let mut s = FaultState::new(&Faults {
+            fail_set_after_clear: 1,
+            ..Faults::default()
+        });
+        assert!(!s.fails_after_clear(7, false), "no clear before");
+        assert!(!s.fails_after_clear(7, true));
+        assert!(!s.fails_after_clear(8, false), "another user");
+        assert!(s.fails_after_clear(7, false), "the set after the clear");
+        assert!(!s.fails_after_clear(7, false), "only once");
+        assert!(!s.fails_after_clear(7, true));
+        assert!(!s.fails_after_clear(7, false), "none left");
     }
 }

@@ -64,6 +64,10 @@ pub async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
         shared.count("fault");
         return injected_error(faults.error_status);
     }
+    if req.method() != axum::http::Method::GET && lock(&shared.faults).should_fail_write() {
+        shared.count("fault");
+        return injected_error(faults.error_status);
+    }
     let scope = auth::required_scope(req.method(), &path);
     if let Err(resp) = auth::check_bearer(&shared, req.headers(), scope, format) {
         return *resp;

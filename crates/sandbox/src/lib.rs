@@ -110,6 +110,16 @@ pub struct Faults {
     /// were not there, as a server that does not support the operator might: clients must
     /// notice records that do not match, never trust them.
     pub ignore_in_filters: bool,
+    /// Fraction (0..=1) of API writes (anything but GET) answered with `error_status` before
+    /// they change anything, drawn from the same seeded RNG (after `error_rate`).
+    pub write_error_rate: f64,
+    /// The next N user updates that follow a clear (`roles` or `user-groups` set to `[]` or
+    /// null) of the same user answer 500 and change nothing: the failure between the two
+    /// writes of a clear-then-set.
+    pub fail_set_after_clear: u32,
+    /// Licenses a user update setting them false does not revoke (Coupa has been seen to keep
+    /// `purchasing-user` and `contracts-user`). Default: those two.
+    pub sticky_licenses: BTreeSet<coupa_access_core::model::License>,
 }
 
 impl Default for Faults {
@@ -129,6 +139,14 @@ impl Default for Faults {
             token_expires_in_raw: None,
             echo_requests: false,
             ignore_in_filters: false,
+            write_error_rate: 0.0,
+            fail_set_after_clear: 0,
+            sticky_licenses: [
+                coupa_access_core::model::License::Purchasing,
+                coupa_access_core::model::License::Contracts,
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 }

@@ -164,6 +164,41 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
             saved.preconditions.max_removals, fresh.preconditions.max_removals
         ));
     }
+    // Role removals clear and set again what the user held: it must be what was reviewed.
+    if saved.preconditions.role_rewrites != fresh.preconditions.role_rewrites {
+        let users: std::collections::BTreeSet<&String> = saved
+            .preconditions
+            .role_rewrites
+            .keys()
+            .chain(fresh.preconditions.role_rewrites.keys())
+            .filter(|k| {
+                saved.preconditions.role_rewrites.get(*k)
+                    != fresh.preconditions.role_rewrites.get(*k)
+            })
+            .collect();
+        for login in users {
+            let show = |p: &Plan| {
+                p.preconditions
+                    .role_rewrites
+                    .get(login)
+                    .map_or("no role rewrite".to_string(), |r| {
+                        format!("roles {}", r.roles.join(", "))
+                    })
+            };
+            m.other.push(format!(
+                "the plan file records {login} with {}; a fresh plan has {}",
+                show(saved),
+                show(fresh)
+            ));
+        }
+    }
+    if saved.preconditions.group_removals != fresh.preconditions.group_removals {
+        m.other.push(format!(
+            "the plan file removes group members by {}; the policy files say {}",
+            saved.preconditions.group_removals.word(),
+            fresh.preconditions.group_removals.word()
+        ));
+    }
     let sorted = |ids: &[u64]| {
         let mut v = ids.to_vec();
         v.sort_unstable();

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use super::{ApplyOptions, Fresh};
 use crate::Client;
-use coupa_access_core::model::{Action, Plan};
+use coupa_access_core::model::{Action, GroupRemovals, Plan};
 
 /// The result of the write for change `index` of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>>
     out
 }
 
+/// A removal left to the user-groups path (`settings.group_removals: user_groups`).
+pub const THROUGH_USERS: &str = "not attempted: removed through the user's user-groups instead";
+
 /// Why a change was not attempted after a cancel.
 pub const INTERRUPTED: &str = "not attempted: apply was interrupted";
 
@@ -99,6 +102,16 @@ pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &Apply
                     p = semaphore.clone().acquire_owned() => p.ok(),
                 }
             };
+            // `settings.group_removals: user_groups`: no DELETE; removed through the user.
+            if action == Action::Remove
+                && plan.preconditions.group_removals == GroupRemovals::UserGroups
+            {
+                drop(permit);
+                writes
+                    .results
+                    .push((index, WriteResult::Skipped(THROUGH_USERS.into())));
+                continue;
+            }
             let Some(permit) = permit else {
                 writes
                     .results

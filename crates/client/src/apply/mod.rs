@@ -1,16 +1,22 @@
-//! Executes a plan's group changes through the Coupa client, then reads back every touched group
-//! and reports each change as verified, failed or skipped.
+//! Executes a plan's applied changes through the Coupa client — group memberships, then roles
+//! and licenses through the user update — reads back what it wrote and reports each change as
+//! verified, failed, skipped or kept by Coupa.
 //!
 //! Order of work: refuse a plan made for another instance or one that is stale (any touched
 //! group's live members changed since the plan); write additions, then removals, with bounded
 //! concurrency under the client's shared rate limiter; stop issuing removals at the first refusal
-//! of a DELETE; read back and verify.
+//! of a DELETE, then (after a refusal) remove through the users' `user-groups`; read back and
+//! verify; then each user's roles and licenses (`users`), removals of roles by clear-then-set
+//! under the `journal`.
 
 mod cancel;
 pub mod compare;
 mod execute;
+mod group_fallback;
+pub mod journal;
 mod outcome;
 pub mod preflight;
+mod users;
 mod verify;
 
 #[cfg(test)]
@@ -18,11 +24,12 @@ mod tests;
 
 pub use cancel::{cancel_pair, Cancel, CancelHandle};
 pub use compare::{compare, PlanMismatch};
+pub use journal::{recover, Journal, JournalError, Recovered};
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
 
 use crate::Client;
-use coupa_access_core::model::Plan;
+use coupa_access_core::model::{GroupRemovals, Plan};
 
 /// Why apply refused to start. Nothing has been written when one of these is returned.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +67,13 @@ pub struct ApplyOptions {
     pub cancel: Cancel,
     /// How long writes in flight may take to finish after a cancel.
     pub grace: std::time::Duration,
+    /// The clear-then-set journal (role removals, group removals through `user-groups`).
+    pub journal: std::path::PathBuf,
 }
+
+/// Where the journal is kept unless the caller says otherwise (relative to the working
+/// directory).
+pub const DEFAULT_JOURNAL: &str = ".coupa-access-journal.json";
 
 impl Default for ApplyOptions {
     fn default() -> Self {
@@ -69,6 +82,7 @@ impl Default for ApplyOptions {
             progress: None,
             cancel: Cancel::never(),
             grace: std::time::Duration::from_secs(30),
+            journal: DEFAULT_JOURNAL.into(),
         }
     }
 }
@@ -81,8 +95,22 @@ pub async fn run(
     opts: ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let fresh = preflight(plan, client).await?;
-    let writes = execute::write_all(plan, &fresh, client, &opts).await;
+    let journal = Journal::new(&opts.journal, client.domain());
+    let mut writes = execute::write_all(plan, &fresh, client, &opts).await;
+    // Through the user only with the scope to update users; otherwise a refusal is reported.
+    let through_users = (writes.delete_refused.is_some()
+        || plan.preconditions.group_removals == GroupRemovals::UserGroups)
+        && client.access() == crate::Access::ReadWriteUsers
+        && group_fallback::remove_through_users(plan, &mut writes, client, &journal, &opts.cancel)
+            .await;
     let mut report = verify::read_back(plan, writes, client).await;
+    report.removed_through_users = through_users;
+    let user_outcomes = users::write_roles_and_licenses(plan, client, &journal, &opts.cancel).await;
+    for (i, outcome) in user_outcomes {
+        if let Some(r) = report.results.get_mut(i) {
+            r.outcome = outcome;
+        }
+    }
     report.interrupted = opts.cancel.is_cancelled();
     Ok(report)
 }

@@ -1,6 +1,6 @@
 //! What happened to each change, and the report shown after apply.
 
-use coupa_access_core::model::{Action, Change};
+use coupa_access_core::model::{Action, Change, Kind};
 use coupa_access_core::render::printable_str;
 
 /// The fate of one change.
@@ -12,7 +12,10 @@ pub enum Outcome {
     Failed(String),
     /// Not attempted, with why.
     Skipped(String),
-    /// A role or license change: reported in the plan, not written by this version.
+    /// Written, but Coupa kept what the change takes away (a license flag set false that
+    /// Coupa does not revoke); with what to do. Not retried.
+    Kept(String),
+    /// A change of a kind not in `settings.writes`: reported in the plan, not written.
     ReportedOnly,
 }
 
@@ -32,6 +35,11 @@ pub struct ApplyReport {
     pub delete_refused: Option<String>,
     /// True when apply was cancelled part-way (writes not attempted are `Skipped`).
     pub interrupted: bool,
+    /// True when, after a refused DELETE, group removals went through the users'
+    /// `user-groups` (cleared and set again) instead.
+    pub removed_through_users: bool,
+    /// What was settled from a journal an earlier run left, before anything else.
+    pub recovered: Vec<String>,
 }
 
 impl ApplyReport {
@@ -47,20 +55,32 @@ impl ApplyReport {
     pub fn skipped(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Skipped(_)))
     }
-    /// True when every written change was verified and none was skipped.
+    /// Changes Coupa accepted but did not carry out (licenses it keeps).
+    pub fn kept(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Kept(_)))
+    }
+    /// True when every written change was verified and none was skipped or kept.
     pub fn is_success(&self) -> bool {
-        self.failed() == 0 && self.skipped() == 0
+        self.failed() == 0 && self.skipped() == 0 && self.kept() == 0
     }
 
     /// A plain-text account, one line per written change, then a summary.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        for r in &self.recovered {
+            out.push_str(&format!("  journal  {}\n", printable_str(r)));
+        }
         for r in &self.results {
             let c = &r.change;
             // Names and reasons come from Coupa: escape sequences in them must not redraw the
             // report (a FAILED line shown as ok).
             let user = printable_str(&c.user);
             let target = printable_str(c.target.name());
+            let target = match c.kind() {
+                Kind::Group => target.to_string(),
+                Kind::Role => format!("role {target}"),
+                Kind::License => format!("license {target}"),
+            };
             let what = match c.action {
                 Action::Add => format!("add {user} to {target}"),
                 Action::Remove => format!("remove {user} from {target}"),
@@ -69,12 +89,22 @@ impl ApplyReport {
                 Outcome::Verified => format!("  ok       {what} (verified)"),
                 Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
                 Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
+                Outcome::Kept(why) => format!("  KEPT     {what}: {}", printable_str(why)),
                 Outcome::ReportedOnly => continue,
             };
             out.push_str(&line);
             out.push('\n');
         }
-        if self.delete_refused.is_some() {
+        if self.removed_through_users {
+            if self.delete_refused.is_some() {
+                out.push_str(&format!(
+                    "\n{} refused to delete a group membership, so the removals went through \
+                     each user's user-groups instead (cleared and set again under the journal, \
+                     then read back).\n",
+                    self.domain
+                ));
+            }
+        } else if self.delete_refused.is_some() {
             out.push_str(&format!(
                 "\n{} refused to delete a group membership, so removals were stopped at the first \
                  refusal (additions were still applied).\n\
@@ -100,11 +130,15 @@ impl ApplyReport {
             .filter(|r| r.outcome != Outcome::ReportedOnly)
             .count();
         out.push_str(&format!(
-            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped.\n",
+            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{}.\n",
             self.verified(),
             written,
             self.failed(),
-            self.skipped()
+            self.skipped(),
+            match self.kept() {
+                0 => String::new(),
+                n => format!(", {n} kept by Coupa"),
+            }
         ));
         out
     }

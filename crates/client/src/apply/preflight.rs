@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ApplyError;
 use crate::Client;
-use coupa_access_core::model::{Action, ChangeTarget, Membership, Plan};
+use coupa_access_core::model::{Action, ChangeTarget, Kind, Membership, Plan};
 
 /// Live memberships of the touched groups, read just before writing.
 #[derive(Debug, Clone, Default)]
@@ -103,10 +103,22 @@ pub fn check_static(plan: &Plan, client_domain: &str) -> Result<(), ApplyError> 
     let mut removes_protected = Vec::new();
     for c in plan.changes.iter().filter(|c| c.applies) {
         let ChangeTarget::Group { id, name } = &c.target else {
-            return Err(ApplyError::Malformed(format!(
-                "a change to {} is marked as applied, but only group changes are written",
-                c.target.describe()
-            )));
+            let recorded = plan
+                .preconditions
+                .role_rewrites
+                .get(&c.user)
+                .is_some_and(|rw| rw.user_id == c.user_id);
+            if c.kind() == Kind::Role && c.action == Action::Remove && !recorded {
+                return Err(ApplyError::Malformed(format!(
+                    "removing {} from {} is marked as applied, but the plan records no roles of that user to clear and set again",
+                    c.target.describe(),
+                    c.user
+                )));
+            }
+            if c.action == Action::Remove && protected.contains(&c.user_id) {
+                removes_protected.push(format!("{} from {}", c.user, c.target.describe()));
+            }
+            continue;
         };
         match plan.preconditions.groups.get(name) {
             Some(pre) if pre.group_id == *id => {}

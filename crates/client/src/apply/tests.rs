@@ -82,6 +82,33 @@ fn static_checks_refuse_other_instances_snapshots_and_protected_removals() {
         check_static(&role_applied, DOMAIN),
         Err(ApplyError::Malformed(_))
     ));
+    // A role removal is written only with the user's recorded roles to clear and set again.
+    role_applied.preconditions.role_rewrites.insert(
+        "u2".into(),
+        RoleRewrite {
+            user_id: 2,
+            role_ids: vec![10],
+            roles: vec!["AP Clerks".into()],
+        },
+    );
+    assert!(check_static(&role_applied, DOMAIN).is_ok());
+    let mut compared = role_applied.clone();
+    compared
+        .preconditions
+        .role_rewrites
+        .get_mut("u2")
+        .unwrap()
+        .role_ids = vec![10, 11];
+    let m = super::compare(&role_applied, &compared);
+    assert!(
+        m.other
+            .iter()
+            .any(|o| o.starts_with("the plan file records u2 with roles")),
+        "{m:?}"
+    );
+    let mut through = role_applied.clone();
+    through.preconditions.group_removals = GroupRemovals::UserGroups;
+    assert!(!super::compare(&role_applied, &through).is_empty());
     let mut protected = p.clone();
     protected.preconditions.protected_user_ids = vec![2];
     assert!(matches!(
@@ -203,8 +230,7 @@ fn the_report_escapes_control_characters_from_coupa() {
             change: c,
             outcome: Outcome::Failed("denied\u{1b}]0;owned\u{7}\u{202e}".into()),
         }],
-        delete_refused: None,
-        interrupted: false,
+        ..super::ApplyReport::default()
     };
     let text = report.render();
     assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));

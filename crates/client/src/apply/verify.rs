@@ -91,6 +91,6 @@ pub fn decide(
         domain: domain.to_string(),
         results,
         delete_refused: writes.delete_refused,
-        interrupted: false,
+        ..ApplyReport::default()
     }
 }

@@ -70,6 +70,10 @@ pub struct Settings {
     /// Limits on removals: what `settings.max_removals` says, or, when it is absent,
     /// [`MaxRemovals::DEFAULT_GUARD`] (the `Default`).
     pub max_removals: MaxRemovals,
+    /// Which kinds `apply` writes (`settings.writes`; absent: groups only).
+    pub writes: super::Writes,
+    /// How group members are removed (`settings.group_removals`).
+    pub group_removals: super::GroupRemovals,
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.

@@ -11,6 +11,7 @@ mod plan_json;
 mod target;
 pub mod time;
 mod warning;
+mod writes;
 
 pub use desired::*;
 pub use license::*;
@@ -21,3 +22,4 @@ pub use plan::*;
 pub use plan_json::*;
 pub use target::*;
 pub use warning::*;
+pub use writes::*;

@@ -36,7 +36,7 @@ pub struct Change {
     /// The user's Coupa login.
     pub user: String,
     pub user_id: u64,
-    /// Whether `apply` writes it (group changes); roles and licenses are reported only.
+    /// Whether `apply` writes it: its kind is in `settings.writes` (groups by default).
     pub applies: bool,
     /// For a group removal: the membership to delete.
     pub membership_id: Option<u64>,
@@ -58,7 +58,7 @@ pub struct Summary {
     pub add: usize,
     /// Changes `apply` will write that remove a membership.
     pub remove: usize,
-    /// Role and license changes: reported, not written.
+    /// Changes of kinds not in `settings.writes`: reported, not written.
     pub reported_only: usize,
 }
 
@@ -84,6 +84,24 @@ pub struct Preconditions {
     /// Ids of the protected users when the plan was made; apply refuses to remove them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protected_user_ids: Vec<u64>,
+    /// Keyed by login, for every user an applied change removes a role from: the roles they
+    /// hold now. Coupa removes a role only by clearing the user's roles and setting the rest
+    /// again, so the review shows both, and apply refuses the plan when these changed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub role_rewrites: BTreeMap<String, RoleRewrite>,
+    /// How apply removes group members (`settings.group_removals`); absent: DELETE.
+    #[serde(default, skip_serializing_if = "super::GroupRemovals::is_default")]
+    pub group_removals: super::GroupRemovals,
+}
+
+/// The live roles of a user whose roles are cleared and set again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRewrite {
+    pub user_id: u64,
+    /// Ids of every role the user holds now, ascending.
+    pub role_ids: Vec<u64>,
+    /// Their names, sorted.
+    pub roles: Vec<String>,
 }
 
 /// A plan: what must change for Coupa to match the policy, where and when it was made.

@@ -25,6 +25,12 @@ pub enum WarningCode {
     /// The plan exceeds `settings.max_removals` (or the default guard): apply will refuse it
     /// without an override.
     GuardExceeded,
+    /// A user's role removals are reported, not applied: removing a role clears all of the
+    /// user's roles first, which apply never does to an API (integration) user or to the last
+    /// holder of an omnipotent role.
+    RolesNotCleared,
+    /// An active user holds no role at all once the plan's applied role changes are made.
+    LeftWithoutRoles,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]
     Other,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::model::{Action, Plan, Settings};
+use crate::model::{Action, Kind, Plan, Settings};
 
 /// A group that would lose more than `per_group_fraction` of its current members.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +61,8 @@ pub fn check_guards(
     let mut groups = Vec::new();
     if let Some(max) = limits.per_group_fraction {
         let mut removed: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
-        for c in &removals {
+        // The fraction is of a group's members; role and license removals count in `total`.
+        for c in removals.iter().filter(|c| c.kind() == Kind::Group) {
             removed
                 .entry(c.target.name())
                 .or_default()

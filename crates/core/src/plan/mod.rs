@@ -9,7 +9,8 @@
 //! - Protected users are never removed from anything (a warning says what was kept).
 //! - Warnings are typed ([`crate::model::Warning`]) and come one per fact: an inactive user the
 //!   plan adds gets one warning naming every target.
-//! - Group changes apply; role and license changes are reported only.
+//! - Changes of the kinds in `settings.writes` apply (groups by default); the rest are
+//!   reported only. A role removal records the user's live roles (`preconditions.role_rewrites`).
 //! - Duplicated live memberships (one user twice in a group): never a second add; an authoritative
 //!   removal removes every one of that user's membership ids (otherwise the user would still be a
 //!   member), and a kept duplicate is left alone with a warning.
@@ -21,6 +22,7 @@ mod make;
 mod managed;
 mod needed_users;
 mod planner;
+mod rewrites;
 mod targets;
 
 #[cfg(test)]

@@ -75,12 +75,16 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     }
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     warnings.extend(api_user_warnings(ix, &changes));
+    warnings.extend(super::rewrites::hold_back(ix, &mut changes));
+    warnings.extend(super::rewrites::roleless(ix, &changes));
 
     let summary = summarize(&changes);
     let mut preconditions = preconditions(ix, &changes, &group_holders);
     // Saved plans carry the guards and exemptions they were made under, for `apply PLAN.json`.
     preconditions.max_removals = desired.settings.max_removals;
     preconditions.protected_user_ids = protected.into_keys().collect();
+    preconditions.role_rewrites = super::rewrites::role_rewrites(ix, &changes);
+    preconditions.group_removals = desired.settings.group_removals;
 
     Ok(Diff {
         changes,
@@ -245,7 +249,7 @@ fn plan_groups(
                 id: group.id,
                 name: group.name.clone(),
             },
-            applies: true,
+            applies: desired.settings.writes.applies(Kind::Group),
             privileged: false,
             owners: owners.remove(&group.id).unwrap_or_default(),
         };
@@ -280,7 +284,7 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
                 id: role.id,
                 name: role.name.clone(),
             },
-            applies: false,
+            applies: desired.settings.writes.applies(Kind::Role),
             privileged: role.omnipotent,
             owners: BTreeSet::new(),
         };
@@ -307,7 +311,7 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             .collect();
         let target = Resolved {
             target: ChangeTarget::License(*license),
-            applies: false,
+            applies: desired.settings.writes.applies(Kind::License),
             privileged: false,
             owners: BTreeSet::new(),
         };

@@ -8,6 +8,7 @@ use crate::model::{
 use super::*;
 
 mod owners_and_default_guard;
+mod writes;
 
 // ---- builders ----------------------------------------------------------------------------
 
@@ -574,6 +575,7 @@ fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
             per_group_fraction: frac,
             ..MaxRemovals::NONE
         },
+        ..Settings::default()
     }
 }
 

@@ -114,6 +114,39 @@ pub struct SettingsEntry {
     /// the default entirely (`{ per_group_fraction: 1 }` lifts it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removals: Option<MaxRemovalsEntry>,
+    /// Which kinds of change `apply` writes; the others are planned and reported only.
+    /// Absent: `[groups]`. Role removals are made by clearing the user's roles and setting
+    /// the rest again (Coupa's user update only adds), under a local journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<Vec<WriteKindEntry>>,
+    /// How apply removes group members: `delete` (the default; DELETE on the membership, and
+    /// after a refusal through the user when apply may update users) or `user_groups` (through
+    /// each user's `user-groups`, cleared and set again under the journal, for tenants that
+    /// refuse DELETE; apply then asks for `core.user.write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_removals: Option<GroupRemovalsEntry>,
+}
+
+/// How apply removes group members.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRemovalsEntry {
+    /// `DELETE /api/user_group_memberships/:id`.
+    Delete,
+    /// Through the user's `user-groups`, cleared and set again.
+    UserGroups,
+}
+
+/// A kind of change `apply` can write.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteKindEntry {
+    /// Group memberships (create and delete).
+    Groups,
+    /// Roles, through the user update.
+    Roles,
+    /// License flags, through the user update.
+    Licenses,
 }
 
 /// Removal guards.

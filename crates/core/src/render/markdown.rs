@@ -42,6 +42,7 @@ pub fn markdown(plan: &Plan) -> String {
     let targets = by_target(plan);
     out.push_str(&table(&targets, budget * TABLE_SHARE / 100));
     out.push_str(&warnings(plan, budget * WARNING_SHARE / 100));
+    out.push_str(&rewrites(plan, budget * WARNING_SHARE / 100));
 
     let mut shown = 0;
     let mut skipped_targets = 0;
@@ -88,6 +89,33 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
+/// Users whose roles are cleared and set again, capped at `limit` bytes.
+fn rewrites(plan: &Plan, limit: usize) -> String {
+    let note = super::rewrites::group_removal_note(plan)
+        .map(|n| format!("_{}_\n\n", escape(&n)))
+        .unwrap_or_default();
+    let lines = super::rewrites::rewrite_lines(plan);
+    if lines.is_empty() {
+        return note;
+    }
+    let mut s = note;
+    s.push_str("### Roles cleared and set again\n\nCoupa's user update only adds roles: removing one clears the user's roles and sets the rest again.\n\n");
+    for (i, line) in lines.iter().enumerate() {
+        let item = format!("- {}\n", escape(line));
+        if s.len() + item.len() > limit {
+            let _ = writeln!(
+                s,
+                "- _… and {} more not shown._",
+                thousands(lines.len() - i)
+            );
+            break;
+        }
+        s.push_str(&item);
+    }
+    s.push('\n');
+    s
+}
+
 fn heading(plan: &Plan) -> String {
     format!(
         "## coupa-access plan for {}\n\n**{}**\n\n",
@@ -117,7 +145,13 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
             kind_word(t.target.kind()),
             t.count(Action::Add),
             t.count(Action::Remove),
-            if t.applies { "no" } else { "yes" }
+            if t.applies {
+                "no"
+            } else if t.any_applies {
+                "partly"
+            } else {
+                "yes"
+            }
         );
         if s.len() + row.len() + cap_note > limit {
             let rest = &targets[i..];
@@ -181,7 +215,7 @@ impl Section {
         if t.privileged {
             summary.push_str(", privileged: omnipotent");
         }
-        if !t.applies {
+        if !t.any_applies {
             summary.push_str(" (reported only, not applied)");
         }
         let mut ordered = t.changes.to_vec();
@@ -196,6 +230,9 @@ impl Section {
                 let mut line = format!("{m} {}", t.user_label(c));
                 if c.privileged {
                     line.push_str("  (privileged: omnipotent role)");
+                }
+                if t.mixed() && !c.applies {
+                    line.push_str("  (reported only)");
                 }
                 line.push('\n');
                 line

@@ -4,6 +4,7 @@
 mod json;
 mod markdown;
 mod printable;
+mod rewrites;
 mod targets;
 mod text;
 

@@ -89,7 +89,12 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
             .preconditions
             .groups
             .iter()
-            .any(|(k, g)| has_control(k) || g.members.iter().any(|m| has_control(m)));
+            .any(|(k, g)| has_control(k) || g.members.iter().any(|m| has_control(m)))
+        || plan
+            .preconditions
+            .role_rewrites
+            .iter()
+            .any(|(k, r)| has_control(k) || r.roles.iter().any(|m| has_control(m)));
     if !dirty {
         return Cow::Borrowed(plan);
     }
@@ -122,6 +127,14 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
             fix(&mut k);
             g.members.iter_mut().for_each(fix);
             (k, g)
+        })
+        .collect();
+    p.preconditions.role_rewrites = std::mem::take(&mut p.preconditions.role_rewrites)
+        .into_iter()
+        .map(|(mut k, mut r)| {
+            fix(&mut k);
+            r.roles.iter_mut().for_each(fix);
+            (k, r)
         })
         .collect();
     Cow::Owned(p)

@@ -7,7 +7,10 @@ use crate::model::{Action, Change, ChangeTarget, NameKey, Plan};
 /// All changes to one group, role or license, in plan order.
 pub(super) struct TargetChanges<'a> {
     pub target: &'a ChangeTarget,
+    /// Every change here is written.
     pub applies: bool,
+    /// Some change here is written (a held-back role removal makes a target mixed).
+    pub any_applies: bool,
     pub privileged: bool,
     pub changes: Vec<&'a Change>,
     /// Index of each of `changes` in `Plan::changes`.
@@ -17,6 +20,11 @@ pub(super) struct TargetChanges<'a> {
 }
 
 impl TargetChanges<'_> {
+    /// Some changes here are written and some reported only: each reported one is marked.
+    pub fn mixed(&self) -> bool {
+        self.any_applies && !self.applies
+    }
+
     /// `group "AP Clerks" (id 12)`, `role "Admin" (id 1)`, `license "expense"`.
     pub fn title(&self) -> String {
         match self.target.id() {
@@ -50,6 +58,7 @@ pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
             out.push(TargetChanges {
                 target: &c.target,
                 applies: c.applies,
+                any_applies: false,
                 privileged: false,
                 changes: Vec::new(),
                 indices: Vec::new(),
@@ -60,6 +69,7 @@ pub(super) fn by_target(plan: &Plan) -> Vec<TargetChanges<'_>> {
         let t = &mut out[i];
         t.privileged |= c.privileged;
         t.applies &= c.applies;
+        t.any_applies |= c.applies;
         t.changes.push(c);
         t.indices.push(n);
     }

@@ -60,6 +60,25 @@ pub fn text(plan: &Plan, color: Color) -> String {
         write_target(&mut out, &p, t);
     }
 
+    if let Some(note) = super::rewrites::group_removal_note(plan) {
+        let _ = writeln!(out, "{}\n", p.paint(NOTE, &note));
+    }
+    let rewrites = super::rewrites::rewrite_lines(plan);
+    if !rewrites.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                HEADER,
+                "Roles cleared and set again (Coupa's user update only adds roles):"
+            )
+        );
+        for line in rewrites {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
+
     if !plan.changes.is_empty() {
         write_people(&mut out, &p, plan);
         write_member_lists(&mut out, &p, plan, &targets);
@@ -86,7 +105,7 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
     if t.privileged {
         head.push_str(&p.paint(REMOVE, ", privileged: omnipotent"));
     }
-    if !t.applies {
+    if !t.any_applies {
         head.push(' ');
         head.push_str(&p.paint(NOTE, REPORTED_ONLY));
     }
@@ -97,7 +116,12 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
             Action::Remove => p.paint(REMOVE, &user),
             Action::Add => user,
         };
-        let _ = writeln!(out, "  {} {user}", p.marker(c.action));
+        let note = if t.mixed() && !c.applies {
+            p.paint(NOTE, " (reported only)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {} {user}{note}", p.marker(c.action));
     }
     out.push('\n');
 }

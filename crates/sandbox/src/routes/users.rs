@@ -1,13 +1,16 @@
 //! `GET /api/users`, `GET /api/users/:id` and `PUT /api/users/:id`, with Coupa's write rules:
 //! `roles` and `user-groups` only ever add (an empty list clears), unknown ids are silently
-//! ignored, and `purchasing-user`/`contracts-user` set to false do not revoke.
+//! ignored, and `purchasing-user`/`contracts-user` set to false do not revoke (see
+//! `Faults::sticky_licenses`). Injected: the update after a clear can fail
+//! (`Faults::fail_set_after_clear`).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::asked::{Asked, UserKeys};
@@ -15,7 +18,7 @@ use super::{id_value, json_body, not_found, parse_id, written};
 use crate::format::Body;
 use crate::query::ListQuery;
 use crate::render;
-use crate::state::{now_iso, Shared, Tenant};
+use crate::state::{lock, now_iso, Shared, Tenant};
 use coupa_access_core::model::{License, Membership, User};
 
 pub async fn list(
@@ -83,19 +86,38 @@ pub async fn update(
         Ok(m) => m,
         Err(resp) => return *resp,
     };
+    let sticky = &shared.config.faults.sticky_licenses;
     let result = shared.with_tenant(|t| {
         let id = parse_id(&id).filter(|id| t.user_index(*id).is_some())?;
-        Some(apply_update(t, id, &changes).map(|()| show_one(t, id, &q)))
+        if lock(&shared.faults).fails_after_clear(id, clears(&changes)) {
+            return Some(Err(None));
+        }
+        Some(
+            apply_update(t, id, &changes, sticky)
+                .map(|()| show_one(t, id, &q))
+                .map_err(Some),
+        )
     });
     match result {
         None => not_found("User", format),
-        Some(Err(msg)) => Body::errors(StatusCode::BAD_REQUEST, "user", msg).into_response(format),
+        Some(Err(None)) => {
+            shared.count("fault");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Some(Err(Some(msg))) => {
+            Body::errors(StatusCode::BAD_REQUEST, "user", msg).into_response(format)
+        }
         Some(Ok(v)) => written(StatusCode::OK, "user", v.unwrap_or(Value::Null), &q, format),
     }
 }
 
 /// Applies a user update as Coupa does. Validation happens before anything changes.
-fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<(), String> {
+fn apply_update(
+    t: &mut Tenant,
+    id: u64,
+    body: &Map<String, Value>,
+    sticky: &BTreeSet<License>,
+) -> Result<(), String> {
     let roles = refs(body, "roles")?.map(|r| {
         r.resolve(|v| {
             let name = v.get("name").and_then(Value::as_str);
@@ -139,8 +161,8 @@ fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<()
             Some(Value::Bool(true)) => {
                 user.licenses.insert(l);
             }
-            // Coupa has been seen to keep these licenses when set to false.
-            Some(Value::Bool(false)) if matches!(l, License::Purchasing | License::Contracts) => {}
+            // Coupa has been seen to keep some licenses (purchasing, contracts) when set to false.
+            Some(Value::Bool(false)) if sticky.contains(&l) => {}
             Some(Value::Bool(false)) => {
                 user.licenses.remove(&l);
             }
@@ -181,6 +203,15 @@ fn apply_update(t: &mut Tenant, id: u64, body: &Map<String, Value>) -> Result<()
         t.touch_user(id);
     }
     Ok(())
+}
+
+/// Whether an update clears the user's roles or groups (the first write of a clear-then-set).
+fn clears(body: &Map<String, Value>) -> bool {
+    ["roles", "user-groups"].iter().any(|k| match body.get(*k) {
+        Some(Value::Null) => true,
+        Some(Value::Array(items)) => items.is_empty(),
+        _ => false,
+    })
 }
 
 /// An association list in a user update: `[]` (or `null`) clears, anything else only adds.

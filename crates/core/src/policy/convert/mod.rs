@@ -22,7 +22,12 @@ pub(crate) const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
 /// Groups take one more field than roles and licenses.
 pub(crate) const GROUP_FIELDS: &[&str] = &["description", "mode", "members", "remove_owners", "id"];
 pub(crate) const USER_FIELDS: &[&str] = &["groups", "roles", "licenses"];
-pub(crate) const SETTINGS_FIELDS: &[&str] = &["protected_users", "max_removals"];
+pub(crate) const SETTINGS_FIELDS: &[&str] = &[
+    "protected_users",
+    "max_removals",
+    "writes",
+    "group_removals",
+];
 pub(crate) const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
 
 /// Which kind of target a section declares.

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
-use crate::model::{Loc, MaxRemovals, Member, NameKey};
+use crate::model::{writes_kind, GroupRemovals, Loc, MaxRemovals, Member, NameKey, Writes};
 use crate::policy::diagnostic::PolicyDiagnostic;
+use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
 
 impl Cx<'_> {
@@ -43,9 +44,58 @@ impl Cx<'_> {
                         .protected_users
                         .push(Member { identity, loc: at });
                 }
+            } else if field == "group_removals" {
+                self.group_removals(file, value);
+            } else if field == "writes" {
+                self.settings.writes = self.writes(file, value);
             } else {
                 self.settings.max_removals = self.max_removals(file, value);
             }
+        }
+    }
+
+    /// `writes: [groups, roles, licenses]`: which kinds apply writes. Every entry is checked,
+    /// and all problems reported; a listed kind twice is harmless.
+    fn writes(&mut self, file: usize, node: &Node) -> Writes {
+        let mut kinds = Vec::new();
+        for (word, at) in self.list(file, node, "`writes`") {
+            match writes_kind(word.trim()) {
+                Some(k) => kinds.push(k),
+                None => {
+                    let words = ["groups", "roles", "licenses"];
+                    let help = match closest(word.trim(), words) {
+                        Some(s) => format!("write `{s}`; apply can write: groups, roles, licenses"),
+                        None => "apply can write: groups, roles, licenses (e.g. `writes: [groups, roles]`)".to_string(),
+                    };
+                    self.error(
+                        "policy::unknown_write_kind",
+                        format!("`{word}` is not something apply can write"),
+                        at,
+                        "not groups, roles or licenses",
+                        Some(help),
+                    );
+                }
+            }
+        }
+        Writes::of(kinds)
+    }
+
+    /// `group_removals: delete | user_groups`.
+    fn group_removals(&mut self, file: usize, node: &Node) {
+        let choices = [GroupRemovals::Delete, GroupRemovals::UserGroups];
+        let word = match &node.value {
+            Value::Scalar(s) => s.trim().to_string(),
+            _ => String::new(),
+        };
+        match choices.into_iter().find(|c| c.word() == word) {
+            Some(c) => self.settings.group_removals = c,
+            None => self.error(
+                "policy::bad_setting",
+                "`group_removals` must be `delete` or `user_groups`".into(),
+                loc(file, node),
+                "not delete or user_groups",
+                Some("`delete` (the default) removes memberships with DELETE; `user_groups` removes through each user's user-groups, cleared and set again, for tenants that refuse DELETE".into()),
+            ),
         }
     }
 

@@ -261,3 +261,42 @@ fn remove_owners_is_a_group_flag() {
         ["remove it: roles have no owners; role `Buyer` accepts: description, mode, members"]
     );
 }
+
+#[test]
+fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
+    use crate::model::{Kind, Writes};
+    assert_eq!(
+        one("groups: {}\n").unwrap().settings.writes,
+        Writes::default()
+    );
+    let d = one("settings:\n  writes: [groups, roles, licenses]\n").unwrap();
+    assert!([Kind::Group, Kind::Role, Kind::License]
+        .into_iter()
+        .all(|k| d.settings.writes.applies(k)));
+    let d = one("settings:\n  writes: [licenses]\n").unwrap();
+    assert_eq!(d.settings.writes, Writes::of([Kind::License]));
+    let text = "settings:\n  writes: [groups, role, members]\n";
+    assert_eq!(
+        messages(text),
+        [
+            "`role` is not something apply can write",
+            "`members` is not something apply can write"
+        ]
+    );
+    assert!(
+        helps(text)[0].starts_with("write `roles`;"),
+        "{:?}",
+        helps(text)
+    );
+    let ds = one(text).unwrap_err();
+    assert_eq!(ds[0].code(), "policy::unknown_write_kind");
+    assert!(
+        ds[0].one_line().starts_with("p/a.yaml:2:20: `role` is not"),
+        "{}",
+        ds[0].one_line()
+    );
+    assert_eq!(
+        messages("settings:\n  writes: roles\n"),
+        ["`writes` must be a list, not a single value"]
+    );
+}

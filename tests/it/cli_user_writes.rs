@@ -443,3 +443,40 @@ fn a_journal_whose_set_had_finished_is_dropped_without_writing() {
     assert_eq!(roles_of(&sb.sandbox.live(), 1), [2].into());
     assert!(!journal.exists());
 }
+
+#[test]
+fn plan_warns_of_a_journal_left_in_the_working_folder() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("p.yaml", POLICY)]);
+    let work = tempfile::tempdir().unwrap();
+    let plan = |sb: &TestSandbox| {
+        sb.cmd()
+            .current_dir(work.path())
+            .args(["plan", "--policies", path_str(dir.path())])
+            .output()
+            .unwrap()
+    };
+    let out = plan(&sb);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("journal"), "{}", stderr_of(&out));
+
+    Journal::new(
+        &work.path().join(coupa_access_client::apply::DEFAULT_JOURNAL),
+        &sb.sandbox.url(),
+    )
+    .begin(Entry {
+        user_id: 1,
+        login: "alice".into(),
+        list: UserList::Roles,
+        before: [2].into(),
+        after: [3].into(),
+    })
+    .unwrap();
+    let out = plan(&sb);
+    let err = stderr_of(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("warning: .coupa-access-journal.json is here: an earlier apply stopped"),
+        "{err}"
+    );
+}

@@ -461,7 +461,8 @@ fn plan_warns_of_a_journal_left_in_the_working_folder() {
     assert!(!stderr_of(&out).contains("journal"), "{}", stderr_of(&out));
 
     Journal::new(
-        &work.path().join(coupa_access_client::apply::DEFAULT_JOURNAL),
+        work.path()
+            .join(coupa_access_client::apply::DEFAULT_JOURNAL),
         &sb.sandbox.url(),
     )
     .begin(Entry {

@@ -4,6 +4,7 @@
 mod desired;
 mod license;
 mod live;
+mod live_index;
 mod name_key;
 mod origin;
 mod plan;
@@ -15,6 +16,7 @@ mod warning;
 pub use desired::*;
 pub use license::*;
 pub use live::*;
+pub use live_index::*;
 pub use name_key::NameKey;
 pub use origin::*;
 pub use plan::*;

@@ -208,8 +208,10 @@ fn main() {
     let users: usize = env_or("BENCH_PLAN_USERS", 100_000).max(1);
     let runs: usize = env_or("BENCH_PLAN_RUNS", 3).max(1);
     // Another build (e.g. of main, for a before/after) can be measured on the same files.
-    let bin = std::env::var_os("BENCH_PLAN_BIN")
-        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_coupa-access")), PathBuf::from);
+    let bin = std::env::var_os("BENCH_PLAN_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_coupa-access")),
+        PathBuf::from,
+    );
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = match std::env::var_os("BENCH_PLAN_KEEP") {
         Some(keep) => PathBuf::from(keep),
@@ -246,7 +248,12 @@ fn main() {
         &dir.join("export.out"),
         &dir.join("export.err"),
     );
-    assert_eq!(exported.exit, Some(0), "export failed: see {}", dir.display());
+    assert_eq!(
+        exported.exit,
+        Some(0),
+        "export failed: see {}",
+        dir.display()
+    );
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     println!(
         "tenant: {} users, {} groups, {} memberships ({:.1} MB snapshot); policy: {:.1} MB YAML \

@@ -187,11 +187,7 @@ impl<'a> LiveIndex<'a> {
             return UserMatch::None;
         }
         let users = &self.live.users;
-        let of = |email: usize| {
-            hits.iter()
-                .filter(move |h| *h % 2 == email)
-                .map(|h| h / 2)
-        };
+        let of = |email: usize| hits.iter().filter(move |h| *h % 2 == email).map(|h| h / 2);
         let by_login = match pick(users, of(0), identity, |u| &u.login) {
             NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
             NameMatch::One(u) => Some(u),

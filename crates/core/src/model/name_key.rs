@@ -75,9 +75,22 @@ mod tests {
 
     #[test]
     fn fold_borrows_keys_and_agrees_with_new() {
-        assert!(matches!(NameKey::fold(" alice@acme.com"), Cow::Borrowed("alice@acme.com")));
+        assert!(matches!(
+            NameKey::fold(" alice@acme.com"),
+            Cow::Borrowed("alice@acme.com")
+        ));
         assert!(matches!(NameKey::fold("Alice"), Cow::Owned(_)));
-        for name in ["Alice", " ZOË ", "zoë", "ǅemal", "İstanbul", "ß", "a\u{a0}", "", " x y "] {
+        for name in [
+            "Alice",
+            " ZOË ",
+            "zoë",
+            "ǅemal",
+            "İstanbul",
+            "ß",
+            "a\u{a0}",
+            "",
+            " x y ",
+        ] {
             assert_eq!(NameKey::fold(name), NameKey::new(name).as_str(), "{name:?}");
         }
     }

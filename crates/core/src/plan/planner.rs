@@ -214,7 +214,11 @@ fn plan_groups(
     let ids: HashSet<u64> = managed.iter().map(|(_, g)| g.id).collect();
     let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
     let mut rows = Vec::new();
-    for m in live.memberships.iter().filter(|m| ids.contains(&m.group_id)) {
+    for m in live
+        .memberships
+        .iter()
+        .filter(|m| ids.contains(&m.group_id))
+    {
         rows.push(Holding {
             target_id: m.group_id,
             user_id: m.user_id,

@@ -308,6 +308,24 @@ impl Sources {
     }
 }
 
+impl Sources {
+    /// Whether file `file` is known (a label there sets a diagnostic's position).
+    pub(crate) fn has(&self, file: usize) -> bool {
+        file < self.files.len()
+    }
+
+    /// Where `loc` starts, as a label there reports it (`None` for an unknown file).
+    pub(crate) fn pos(&self, loc: Loc) -> Option<crate::model::SourcePos> {
+        let file = self.files.get(loc.file)?;
+        let (line, column) = file.line_col(loc.offset);
+        Some(crate::model::SourcePos {
+            file: file.path.clone(),
+            line,
+            column,
+        })
+    }
+}
+
 impl Source {
     fn new(f: &PolicyFile) -> Self {
         Source {

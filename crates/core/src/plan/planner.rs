@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
-    Loc, Member, Mode, NameKey, PolicyFile, Preconditions, SourcePos, Summary, User, UserMatch,
+    Loc, Locator, Member, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
     Warning, WarningCode,
 };
 
@@ -42,7 +42,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     let live = ix.live;
     let mut acc = Acc {
         ix,
-        files: &desired.files,
+        locator: Locator::new(&desired.files),
         protected: protected_ids(ix, &desired.settings.protected_users)?,
         changes: Vec::new(),
         warnings: Vec::new(),
@@ -123,7 +123,8 @@ fn api_user_warnings(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
 /// What the planner collects while walking targets.
 struct Acc<'a> {
     ix: &'a LiveIndex<'a>,
-    files: &'a [PolicyFile],
+    /// Positions of warnings in the policy files.
+    locator: Locator<'a>,
     /// Protected user ids, with where each was first listed.
     protected: BTreeMap<u64, Loc>,
     changes: Vec<Change>,
@@ -134,7 +135,7 @@ struct Acc<'a> {
 
 impl Acc<'_> {
     fn pos(&self, loc: Loc) -> Option<SourcePos> {
-        SourcePos::locate(self.files, loc)
+        self.locator.locate(loc)
     }
 }
 

@@ -77,6 +77,9 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     };
     lap("live state read");
     let plan = make_plan(&desired, &live, origin)?;
+    // The plan holds what rendering needs: the tenant and the policy go before the output is
+    // built, so their memory serves it (on 100k users they are most of the peak).
+    drop((live, desired));
     lap("planned");
     if let Some(path) = &args.out {
         crate::out_file::write(path, &coupa_access_core::render::json(&plan))?;

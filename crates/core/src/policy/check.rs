@@ -493,3 +493,88 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PolicyFile, User};
+    use crate::policy::{load_files, render_plain};
+
+    fn live() -> Live {
+        let mut live = Live::default();
+        for (id, login) in ["alice", "dave", "erin"].into_iter().enumerate() {
+            let mut u = User::new(id as u64 + 1, login, &format!("{login}@acme.com"));
+            u.active = login == "alice";
+            live.users.push(u);
+        }
+        for (id, name) in ["G1", "G2", "G3"].into_iter().enumerate() {
+            live.groups
+                .push(crate::model::Group::new(10 + id as u64, name));
+        }
+        live
+    }
+
+    fn load(files: &[(&str, &str)]) -> Desired {
+        load_files(
+            files
+                .iter()
+                .map(|(path, text)| PolicyFile {
+                    path: path.to_string(),
+                    text: text.to_string(),
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_inactive_user_is_one_plan_warning_at_the_first_listing_and_a_diagnostic_per_listing() {
+        let d = load(&[
+            ("p/b.yaml", "groups:\n  G2:\n    members: [dave, erin]\n"),
+            (
+                "p/a.yaml",
+                "users:\n  Dave: { groups: [G3] }\ngroups:\n  G1:\n    members: [alice, dave]\n",
+            ),
+        ]);
+        let report = check(&d, &live());
+        assert!(report.is_ok(), "{:?}", report.errors);
+        let shown: Vec<String> = report.warnings.iter().map(|w| w.one_line()).collect();
+        let rule = "(reactivate the user in Coupa or remove them from the policy)";
+        assert_eq!(
+            shown,
+            [
+                format!("p/a.yaml:2:3: user `Dave` is inactive in Coupa {rule}"),
+                format!("p/a.yaml:5:22: user `dave` is inactive in Coupa {rule}"),
+                format!("p/b.yaml:3:15: user `dave` is inactive in Coupa {rule}"),
+                format!("p/b.yaml:3:21: user `erin` is inactive in Coupa {rule}"),
+            ]
+        );
+        let typed: Vec<String> = report.plan_warnings.iter().map(|w| w.one_line()).collect();
+        assert_eq!(typed, [shown[0].clone(), shown[3].clone()]);
+        assert_eq!(report.plan_warnings[0].user.as_deref(), Some("dave"));
+        let out = render_plain(&report.warnings);
+        assert!(out.contains("inactive; listed for `G3`"), "{out}");
+        assert!(out.contains("inactive; listed for `G2`"), "{out}");
+    }
+
+    #[test]
+    fn only_the_reported_drafts_are_built_and_the_rest_are_counted() {
+        let members: Vec<String> = (0..60).map(|i| format!("nobody{i:02}")).collect();
+        let text = format!("groups:\n  G1:\n    members: [{}]\n", members.join(", "));
+        let d = load(&[("p/a.yaml", &text)]);
+        let report = check(&d, &live());
+        assert_eq!(report.errors.len(), MAX_PER_KIND + 1);
+        assert_eq!(report.errors[0].message(), "unknown user `nobody00`");
+        assert_eq!(report.errors[0].points()[0].column, 15);
+        assert!(
+            report.errors[0].help_text().is_some(),
+            "reported ones get their help"
+        );
+        assert_eq!(
+            report.errors.last().map(|e| e.message()),
+            Some("and 10 more unknown users")
+        );
+        let out = render_plain(&report.errors[..1]);
+        assert!(out.contains("no such login or email in Coupa"), "{out}");
+    }
+}

@@ -494,6 +494,49 @@ mod tests {
         assert!(!m[0].0.quoted, "plain keys are not quoted");
     }
 
+    /// Every scalar of a tree, depth first, keys before their values.
+    fn scalars<'n>(node: &'n Node<'_>, out: &mut Vec<&'n Cow<'n, str>>) {
+        match &node.value {
+            Value::Null(s) | Value::Scalar(s) => out.push(s),
+            Value::Seq(items) => items.iter().for_each(|n| scalars(n, out)),
+            Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                scalars(k, out);
+                scalars(v, out);
+            }),
+        }
+    }
+
+    #[test]
+    fn scalars_borrowed_from_the_text_are_the_values_the_parser_reads() {
+        let text = "groups:\n  'AP Clerks':\n    members: [alice, \"bob@acme.com\", 'it''s', \"tab\\there\"]\n  \
+                    Zoë:\n    description: >\n      folded\n      lines\n    members:\n      - plain  # note\n      \
+                    - two\n        lines\n      - ~\n      - ''\n      - !!str 10\n";
+        let docs = parse(text).unwrap();
+        let mut ours = Vec::new();
+        scalars(&docs[0], &mut ours);
+        let parser: Vec<String> = Parser::new_from_str(text)
+            .filter_map(|ev| match ev.unwrap().0 {
+                Event::Scalar(v, ..) => Some(v.into_owned()),
+                _ => None,
+            })
+            .collect();
+        let ours_text: Vec<&str> = ours.iter().map(|s| s.as_ref()).collect();
+        assert_eq!(ours_text, parser);
+        let borrowed: Vec<&str> = ours
+            .iter()
+            .filter(|s| matches!(s, Cow::Borrowed(_)))
+            .map(|s| s.as_ref())
+            .collect();
+        assert!(borrowed.contains(&"AP Clerks") && borrowed.contains(&"bob@acme.com"));
+        assert!(borrowed.contains(&"plain") && borrowed.contains(&"alice"));
+        for owned in ["it's", "tab\there", "folded lines\n", "two lines"] {
+            assert!(
+                !borrowed.contains(&owned),
+                "{owned:?} differs from its text"
+            );
+        }
+    }
+
     #[test]
     fn a_billion_laughs_is_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");

@@ -148,7 +148,7 @@ impl NameIndex {
 
     fn insert_hashed(&mut self, hash: u64, key: &str, hit: usize) {
         let start = self.text.len();
-        self.text.push_str(&key);
+        self.text.push_str(key);
         let entry = Entry {
             start,
             end: self.text.len(),

@@ -174,10 +174,10 @@ struct Checker<'a> {
     pending: Vec<Pending>,
     /// The typed plan warnings for the facts warned about.
     plan_warnings: Vec<Warning>,
-    /// Inactive users warned about: user id -> (index into `plan_warnings`, where). One plan
-    /// warning per user, the one listed first in file order (as sorting and deduplicating all
-    /// of them would keep), without building the others.
-    inactive: HashMap<u64, (usize, (usize, usize))>,
+    /// Inactive users warned about: login (what a warning's fact names) -> (index into
+    /// `plan_warnings`, where). One plan warning per user, the one listed first in file order
+    /// (as sorting and deduplicating all of them would keep), without building the others.
+    inactive: HashMap<&'a str, (usize, (usize, usize))>,
 }
 
 impl<'a> Checker<'a> {
@@ -399,11 +399,11 @@ impl<'a> Checker<'a> {
 
     /// Warns that `u`, listed as `m` for `t`, is inactive: a diagnostic per listing, and one
     /// plan warning per user (the fact is the user's state), at the first listing.
-    fn inactive_user(&mut self, u: &User, m: &Member, t: &Target) {
+    fn inactive_user(&mut self, u: &'a User, m: &Member, t: &Target) {
         const HELP: &str = "reactivate the user in Coupa or remove them from the policy";
         let message = format!("user `{}` is inactive in Coupa", m.identity);
         let at = (m.loc.file, m.loc.offset);
-        let earlier = match self.inactive.get(&u.id) {
+        let earlier = match self.inactive.get(u.login.as_str()) {
             Some(&(_, first)) => at < first,
             None => true,
         };
@@ -412,13 +412,14 @@ impl<'a> Checker<'a> {
                 .at(self.sources.pos(m.loc))
                 .help(HELP)
                 .about_user(&u.login);
-            match self.inactive.get_mut(&u.id) {
+            match self.inactive.get_mut(u.login.as_str()) {
                 Some((i, first)) => {
                     self.plan_warnings[*i] = w;
                     *first = at;
                 }
                 None => {
-                    self.inactive.insert(u.id, (self.plan_warnings.len(), at));
+                    self.inactive
+                        .insert(&u.login, (self.plan_warnings.len(), at));
                     self.plan_warnings.push(w);
                 }
             }

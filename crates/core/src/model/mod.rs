@@ -4,6 +4,8 @@
 mod desired;
 mod license;
 mod live;
+mod live_index;
+mod locate;
 mod name_key;
 mod origin;
 mod plan;
@@ -16,6 +18,8 @@ mod writes;
 pub use desired::*;
 pub use license::*;
 pub use live::*;
+pub use live_index::*;
+pub use locate::Locator;
 pub use name_key::NameKey;
 pub use origin::*;
 pub use plan::*;

@@ -1,19 +1,15 @@
 //! `diff`: policy against live Coupa.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
-    Loc, Member, Mode, NameKey, PolicyFile, Preconditions, SourcePos, Summary, User, UserMatch,
+    Loc, Locator, Member, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
     Warning, WarningCode,
 };
 
 use super::targets::{self, Wanted};
 use super::{fingerprint, PlanError};
-
-/// Who holds a target now: user id -> membership ids (empty for roles and licenses, which have
-/// no membership records).
-type Holders = BTreeMap<u64, Vec<u64>>;
 
 /// What must change, before it is stamped with where and when (see [`super::make`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +42,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     let live = ix.live;
     let mut acc = Acc {
         ix,
-        files: &desired.files,
+        locator: Locator::new(&desired.files),
         protected: protected_ids(ix, &desired.settings.protected_users)?,
         changes: Vec::new(),
         warnings: Vec::new(),
@@ -58,7 +54,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
     plan_licenses(desired, live, &mut acc)?;
 
     let Acc {
-        mut changes,
+        changes,
         mut warnings,
         protected,
         inactive,
@@ -73,7 +69,7 @@ pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanErro
             targets.join(", ")
         );
     }
-    changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    let mut changes = sort_changes(changes);
     warnings.extend(api_user_warnings(ix, &changes));
     warnings.extend(super::rewrites::hold_back(ix, &mut changes));
     warnings.extend(super::rewrites::roleless(ix, &changes));
@@ -131,7 +127,8 @@ fn api_user_warnings(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
 /// What the planner collects while walking targets.
 struct Acc<'a> {
     ix: &'a LiveIndex<'a>,
-    files: &'a [PolicyFile],
+    /// Positions of warnings in the policy files.
+    locator: Locator<'a>,
     /// Protected user ids, with where each was first listed.
     protected: BTreeMap<u64, Loc>,
     changes: Vec<Change>,
@@ -142,7 +139,7 @@ struct Acc<'a> {
 
 impl Acc<'_> {
     fn pos(&self, loc: Loc) -> Option<SourcePos> {
-        SourcePos::locate(self.files, loc)
+        self.locator.locate(loc)
     }
 }
 
@@ -192,13 +189,13 @@ fn protected_ids(ix: &LiveIndex<'_>, members: &[Member]) -> Result<BTreeMap<u64,
     Ok(ids)
 }
 
-/// Plans every declared group; returns the live holders of each managed group (by group id)
-/// for the preconditions.
+/// Plans every declared group; returns the live holders of the managed groups for the
+/// preconditions.
 fn plan_groups(
     desired: &Desired,
     live: &Live,
     acc: &mut Acc<'_>,
-) -> Result<BTreeMap<u64, Holders>, PlanError> {
+) -> Result<HoldersByTarget, PlanError> {
     let wanted = targets::merge(Kind::Group, desired.groups.values())?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
@@ -219,27 +216,32 @@ fn plan_groups(
     }
 
     // One pass over the memberships, keeping only managed groups (tenants are large).
-    let mut holders: BTreeMap<u64, Holders> = managed
-        .iter()
-        .map(|(_, g)| (g.id, Holders::new()))
-        .collect();
+    let ids: HashSet<u64> = managed.iter().map(|(_, g)| g.id).collect();
     let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    for m in &live.memberships {
-        if let Some(h) = holders.get_mut(&m.group_id) {
-            h.entry(m.user_id).or_default().push(m.id);
-            if m.owner {
-                owners.entry(m.group_id).or_default().insert(m.user_id);
-            }
+    let mut rows = Vec::new();
+    for m in live
+        .memberships
+        .iter()
+        .filter(|m| ids.contains(&m.group_id))
+    {
+        rows.push(Holding {
+            target_id: m.group_id,
+            user_id: m.user_id,
+            membership_id: Some(m.id),
+        });
+        if m.owner {
+            owners.entry(m.group_id).or_default().insert(m.user_id);
         }
     }
+    let holders = HoldersByTarget::new(rows);
 
     for (w, group) in managed {
-        let h = &holders[&group.id];
-        for (&user_id, ids) in h {
+        let h = holders.of(group.id);
+        for (user_id, rows) in h.by_user() {
             if acc.ix.user_by_id(user_id).is_none() {
                 return Err(PlanError::UnknownMember {
                     group: group.name.clone(),
-                    membership_id: ids.first().copied().unwrap_or_default(),
+                    membership_id: rows[0].membership_id.unwrap_or_default(),
                     user_id,
                 });
             }
@@ -267,17 +269,18 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
         })?;
         managed.push((w, role));
     }
-    let mut holders: BTreeMap<u64, Holders> = managed
-        .iter()
-        .map(|(_, r)| (r.id, Holders::new()))
-        .collect();
+    let ids: HashSet<u64> = managed.iter().map(|(_, r)| r.id).collect();
+    let mut rows = Vec::new();
     for u in &live.users {
-        for role_id in &u.roles {
-            if let Some(h) = holders.get_mut(role_id) {
-                h.insert(u.id, Vec::new());
-            }
+        for &role_id in u.roles.iter().filter(|id| ids.contains(id)) {
+            rows.push(Holding {
+                target_id: role_id,
+                user_id: u.id,
+                membership_id: None,
+            });
         }
     }
+    let holders = HoldersByTarget::new(rows);
     for (w, role) in managed {
         let target = Resolved {
             target: ChangeTarget::Role {
@@ -288,7 +291,7 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
             privileged: role.omnipotent,
             owners: BTreeSet::new(),
         };
-        plan_target(acc, &target, w, &holders[&role.id])?;
+        plan_target(acc, &target, w, holders.of(role.id))?;
     }
     Ok(())
 }
@@ -303,19 +306,24 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             loc: t.loc,
             id: None,
         };
-        let holders: Holders = live
+        let rows = live
             .users
             .iter()
             .filter(|u| u.licenses.contains(license))
-            .map(|u| (u.id, Vec::new()))
+            .map(|u| Holding {
+                target_id: 0,
+                user_id: u.id,
+                membership_id: None,
+            })
             .collect();
+        let holders = HoldersByTarget::new(rows);
         let target = Resolved {
             target: ChangeTarget::License(*license),
             applies: desired.settings.writes.applies(Kind::License),
             privileged: false,
             owners: BTreeSet::new(),
         };
-        plan_target(acc, &target, &w, &holders)?;
+        plan_target(acc, &target, &w, holders.of(0))?;
     }
     Ok(())
 }
@@ -325,15 +333,15 @@ fn plan_target(
     acc: &mut Acc<'_>,
     target: &Resolved,
     wanted: &Wanted<'_>,
-    holders: &Holders,
+    holders: Holders<'_>,
 ) -> Result<(), PlanError> {
     let t = &target.target;
-    let mut members: BTreeMap<u64, (&User, Loc)> = BTreeMap::new();
+    // The listed users by id, each with where it was first listed (a stable sort keeps the
+    // first listing first; dedup keeps it).
+    let mut members: Vec<(&User, Loc)> = Vec::with_capacity(wanted.members.len());
     for m in &wanted.members {
         match acc.ix.user(&m.identity) {
-            UserMatch::One(u) => {
-                members.entry(u.id).or_insert((u, m.loc));
-            }
+            UserMatch::One(u) => members.push((u, m.loc)),
             UserMatch::Ambiguous(a, b) => {
                 return Err(PlanError::AmbiguousUser {
                     kind: t.kind(),
@@ -352,31 +360,35 @@ fn plan_target(
             }
         }
     }
+    members.sort_by_key(|(u, _)| u.id);
+    members.dedup_by_key(|(u, _)| u.id);
+    let listed = |id: u64| members.binary_search_by_key(&id, |(u, _)| u.id).is_ok();
 
-    for (id, (user, loc)) in &members {
-        if holders.contains_key(id) {
+    for &(user, loc) in &members {
+        if holders.contains(user.id) {
             continue;
         }
         if !user.active {
-            inactive_added(acc, user, *loc, t);
+            inactive_added(acc, user, loc, t);
         }
         acc.changes.push(target.change(Action::Add, user, None));
     }
 
-    for (user_id, membership_ids) in holders {
-        let Some(user) = acc.ix.user_by_id(*user_id) else {
+    for (user_id, rows) in holders.by_user() {
+        let Some(user) = acc.ix.user_by_id(user_id) else {
             // Holders of groups were checked by the caller; roles and licenses come from users.
             continue;
         };
-        let keep = wanted.mode == Mode::Additive || members.contains_key(user_id);
+        let membership_ids = rows.iter().filter_map(|h| h.membership_id);
+        let keep = wanted.mode == Mode::Additive || listed(user_id);
         if keep {
-            if membership_ids.len() > 1 {
+            let count = membership_ids.clone().count();
+            if count > 1 {
                 let w = Warning::new(
                     WarningCode::DuplicateMembership,
                     format!(
-                        "{} has {} memberships of {} (ids {}); left as they are",
+                        "{} has {count} memberships of {} (ids {}); left as they are",
                         user.login,
-                        membership_ids.len(),
                         t.describe(),
                         join_ids(membership_ids)
                     ),
@@ -387,7 +399,7 @@ fn plan_target(
             }
             continue;
         }
-        if let Some(&loc) = acc.protected.get(user_id) {
+        if let Some(&loc) = acc.protected.get(&user_id) {
             let w = Warning::new(
                 WarningCode::ProtectedUserKept,
                 format!(
@@ -404,7 +416,7 @@ fn plan_target(
         }
         // Owners administer the group in Coupa: removing one could lock the group's admins
         // out, so it takes an explicit opt-in per group.
-        if target.owners.contains(user_id) && !wanted.remove_owners {
+        if target.owners.contains(&user_id) && !wanted.remove_owners {
             let w = Warning::new(
                 WarningCode::OwnerKept,
                 format!(
@@ -419,11 +431,11 @@ fn plan_target(
             acc.warnings.push(w);
             continue;
         }
-        if membership_ids.is_empty() {
+        if membership_ids.clone().next().is_none() {
             acc.changes.push(target.change(Action::Remove, user, None));
         }
         // Every duplicate goes: removing only one would leave the user a member.
-        for &mid in membership_ids {
+        for mid in membership_ids {
             acc.changes
                 .push(target.change(Action::Remove, user, Some(mid)));
         }
@@ -446,11 +458,8 @@ fn inactive_added(acc: &mut Acc<'_>, user: &User, loc: Loc, t: &ChangeTarget) {
     acc.warnings.push(w);
 }
 
-fn join_ids(ids: &[u64]) -> String {
-    ids.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+fn join_ids(ids: impl Iterator<Item = u64>) -> String {
+    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Kind (group, role, license), target name (case-insensitively, then exactly), removals before
@@ -458,20 +467,95 @@ fn join_ids(ids: &[u64]) -> String {
 fn order_key(c: &Change) -> impl Ord + '_ {
     (
         c.kind(),
-        NameKey::new(c.target.name()),
+        NameKey::fold(c.target.name()),
         c.target.name(),
         c.action == Action::Add,
-        NameKey::new(&c.user),
+        NameKey::fold(&c.user),
         c.user.as_str(),
         c.membership_id,
     )
+}
+
+/// Sorts changes by [`order_key`], each key computed once (plans can hold many thousands of
+/// changes). Stable: equal keys keep their order.
+fn sort_changes(changes: Vec<Change>) -> Vec<Change> {
+    let order: Vec<usize> = {
+        let mut keyed: Vec<_> = changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (order_key(c), i))
+            .collect();
+        // The index breaks ties, so an unstable sort gives the stable order.
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// One live holding of a target: a membership record of a group, or a role or license flag on
+/// a user (no record: `membership_id` is `None`).
+#[derive(Debug, Clone, Copy)]
+struct Holding {
+    target_id: u64,
+    user_id: u64,
+    membership_id: Option<u64>,
+}
+
+/// Every holding of the targets planned, sorted by target and user; a user's memberships of one
+/// group keep Coupa's order. One flat vector instead of a map per target: tenants have 300k
+/// memberships.
+struct HoldersByTarget {
+    rows: Vec<Holding>,
+    /// Target id -> its rows.
+    ranges: HashMap<u64, std::ops::Range<usize>>,
+}
+
+impl HoldersByTarget {
+    fn new(mut rows: Vec<Holding>) -> Self {
+        rows.sort_by_key(|h| (h.target_id, h.user_id));
+        let mut ranges = HashMap::new();
+        let mut start = 0;
+        for chunk in rows.chunk_by(|a, b| a.target_id == b.target_id) {
+            ranges.insert(chunk[0].target_id, start..start + chunk.len());
+            start += chunk.len();
+        }
+        HoldersByTarget { rows, ranges }
+    }
+
+    /// The holders of one target (none when nobody holds it).
+    fn of(&self, target_id: u64) -> Holders<'_> {
+        Holders(
+            self.ranges
+                .get(&target_id)
+                .map_or(&[], |r| &self.rows[r.clone()]),
+        )
+    }
+}
+
+/// Who holds one target now, sorted by user id.
+#[derive(Clone, Copy)]
+struct Holders<'r>(&'r [Holding]);
+
+impl<'r> Holders<'r> {
+    fn contains(self, user_id: u64) -> bool {
+        let at = self.0.partition_point(|h| h.user_id < user_id);
+        self.0.get(at).is_some_and(|h| h.user_id == user_id)
+    }
+
+    /// Each holder's id with its rows, by user id.
+    fn by_user(self) -> impl Iterator<Item = (u64, &'r [Holding])> + Clone {
+        self.0
+            .chunk_by(|a, b| a.user_id == b.user_id)
+            .map(|rows| (rows[0].user_id, rows))
+    }
 }
 
 /// Live member sets of every group the plan touches.
 fn preconditions(
     ix: &LiveIndex<'_>,
     changes: &[Change],
-    group_holders: &BTreeMap<u64, Holders>,
+    group_holders: &HoldersByTarget,
 ) -> Preconditions {
     let mut groups = BTreeMap::new();
     for c in changes {
@@ -481,12 +565,11 @@ fn preconditions(
         if groups.contains_key(name) {
             continue;
         }
-        let holders = group_holders.get(id);
-        let ids = holders.into_iter().flat_map(|h| h.keys().copied());
-        let mut members: Vec<String> = holders
-            .into_iter()
-            .flat_map(|h| h.keys())
-            .filter_map(|id| ix.user_by_id(*id))
+        let holders = group_holders.of(*id);
+        let ids = holders.by_user().map(|(id, _)| id);
+        let mut members: Vec<String> = ids
+            .clone()
+            .filter_map(|id| ix.user_by_id(id))
             .map(|u| u.login.clone())
             .collect();
         members.sort();

@@ -11,6 +11,7 @@ use crate::model::{
     dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, LiveIndex, Loc, Member, NameMatch,
     SourcePos, Target, User, UserMatch, Warning, WarningCode,
 };
+use crate::render::printable_str;
 
 /// The outcome of [`check`]: errors stop a plan; warnings are shown with it. Each list is
 /// sorted by position, with its "and N more" summaries (one per capped code) last.
@@ -57,6 +58,7 @@ pub fn check_with(desired: &Desired, ix: &LiveIndex<'_>) -> CheckReport {
         suggester: None,
         pending: Vec::new(),
         plan_warnings: Vec::new(),
+        inactive: HashMap::new(),
     };
     for g in desired.groups.values() {
         cx.group(g);
@@ -94,8 +96,53 @@ pub fn check_with(desired: &Desired, ix: &LiveIndex<'_>) -> CheckReport {
 
 /// A diagnostic whose "did you mean" is looked for only if it is reported.
 struct Pending {
-    diagnostic: PolicyDiagnostic,
+    severity: Severity,
+    code: &'static str,
+    /// The message (printable), by which repeats at one place are told apart.
+    message: String,
+    sort_key: (Option<usize>, usize),
+    draft: Draft,
     suggest: Option<Suggest>,
+}
+
+/// A diagnostic, or what it takes to build it. Kinds that can number many thousands (an
+/// inactive or unknown user per listing) wait as drafts: only the first [`MAX_PER_KIND`] of a
+/// kind are reported, so only those are built (a label quotes the file).
+enum Draft {
+    Built(PolicyDiagnostic),
+    /// One label at `loc`, and the help line when there is fixed advice.
+    Labelled {
+        loc: Loc,
+        label: String,
+        help: Option<&'static str>,
+    },
+}
+
+impl Pending {
+    fn built(d: PolicyDiagnostic, suggest: Option<Suggest>) -> Self {
+        Pending {
+            severity: d.severity(),
+            code: d.code(),
+            message: d.message().to_string(),
+            sort_key: d.sort_key(),
+            draft: Draft::Built(d),
+            suggest,
+        }
+    }
+
+    fn build(self, sources: &Sources) -> PolicyDiagnostic {
+        match self.draft {
+            Draft::Built(d) => d,
+            Draft::Labelled { loc, label, help } => {
+                let d = PolicyDiagnostic::new(self.severity, self.code, self.message)
+                    .label(sources, loc, label);
+                match help {
+                    Some(h) => d.help(h),
+                    None => d,
+                }
+            }
+        }
+    }
 }
 
 /// What to look for a close match of.
@@ -127,21 +174,43 @@ struct Checker<'a> {
     pending: Vec<Pending>,
     /// The typed plan warnings for the facts warned about.
     plan_warnings: Vec<Warning>,
+    /// Inactive users warned about: login (what a warning's fact names) -> (index into
+    /// `plan_warnings`, where). One plan warning per user, the one listed first in file order
+    /// (as sorting and deduplicating all of them would keep), without building the others.
+    inactive: HashMap<&'a str, (usize, (usize, usize))>,
 }
 
 impl<'a> Checker<'a> {
     fn push(&mut self, d: PolicyDiagnostic) {
-        self.pending.push(Pending {
-            diagnostic: d,
-            suggest: None,
-        });
+        self.pending.push(Pending::built(d, None));
     }
 
     /// Pushes `d`, whose help is "did you mean" a close match of `s`, or `otherwise`.
     fn push_suggesting(&mut self, d: PolicyDiagnostic, s: Suggest) {
+        self.pending.push(Pending::built(d, Some(s)));
+    }
+
+    /// Pushes a diagnostic with one label at `loc`, built only if it is reported.
+    fn push_draft(
+        &mut self,
+        (severity, code): (Severity, &'static str),
+        message: String,
+        (loc, label): (Loc, String),
+        help: Option<&'static str>,
+        suggest: Option<Suggest>,
+    ) {
+        let sort_key = if self.sources.has(loc.file) {
+            (Some(loc.file), loc.offset)
+        } else {
+            (None, 0)
+        };
         self.pending.push(Pending {
-            diagnostic: d,
-            suggest: Some(s),
+            severity,
+            code,
+            message: crate::render::printable_str(&message).into_owned(),
+            sort_key,
+            draft: Draft::Labelled { loc, label, help },
+            suggest,
         });
     }
 
@@ -150,7 +219,7 @@ impl<'a> Checker<'a> {
         let (mut errors, mut warnings): (Vec<Pending>, Vec<Pending>) =
             std::mem::take(&mut self.pending)
                 .into_iter()
-                .partition(|p| p.diagnostic.severity() == Severity::Error);
+                .partition(|p| p.severity == Severity::Error);
         let mut report = CheckReport::default();
         for (severity, list, out) in [
             (Severity::Error, &mut errors, &mut report.errors),
@@ -159,19 +228,18 @@ impl<'a> Checker<'a> {
             // Per-user members share the key's Loc, so one unknown person named for several
             // targets would repeat; keep one diagnostic per place and message.
             let mut seen = HashSet::new();
-            list.retain(|p| {
-                let d = &p.diagnostic;
-                seen.insert((d.sort_key(), d.message().to_string()))
-            });
-            list.sort_by_key(|p| p.diagnostic.sort_key());
-            let (kept, left_out) = cap(std::mem::take(list), |p| p.diagnostic.code(), MAX_PER_KIND);
-            for p in kept {
-                let d = match p.suggest {
+            list.retain(|p| seen.insert((p.sort_key, p.message.clone())));
+            list.sort_by_key(|p| p.sort_key);
+            let (kept, left_out) = cap(std::mem::take(list), |p| p.code, MAX_PER_KIND);
+            for mut p in kept {
+                let suggest = p.suggest.take();
+                let d = p.build(self.sources);
+                let d = match suggest {
                     Some(s) => {
                         let help = self.suggestion(&s);
-                        p.diagnostic.help(help)
+                        d.help(help)
                     }
-                    None => p.diagnostic,
+                    None => d,
                 };
                 out.push(d);
             }
@@ -182,10 +250,10 @@ impl<'a> Checker<'a> {
         }
         // Positionless first, then by file and position, like the diagnostics.
         let mut plan_warnings = std::mem::take(&mut self.plan_warnings);
-        plan_warnings.sort_by(|a, b| {
-            let key = |w: &Warning| w.at.as_ref().map(|p| (p.file.clone(), p.line, p.column));
-            key(a).cmp(&key(b))
-        });
+        fn key(w: &Warning) -> Option<(&str, usize, usize)> {
+            w.at.as_ref().map(|p| (p.file.as_str(), p.line, p.column))
+        }
+        plan_warnings.sort_by(|a, b| key(a).cmp(&key(b)));
         report.plan_warnings = dedupe_warnings(plan_warnings);
         report
     }
@@ -405,22 +473,49 @@ impl<'a> Checker<'a> {
         self.warn(d, w);
     }
 
+    /// Warns that `u`, listed as `m` for `t`, is inactive: a diagnostic per listing, and one
+    /// plan warning per user (the fact is the user's state), at the first listing.
+    fn inactive_user(&mut self, u: &'a User, m: &Member, t: &Target) {
+        const HELP: &str = "reactivate the user in Coupa or remove them from the policy";
+        let message = format!("user `{}` is inactive in Coupa", m.identity);
+        let at = (m.loc.file, m.loc.offset);
+        let earlier = match self.inactive.get(u.login.as_str()) {
+            Some(&(_, first)) => at < first,
+            None => true,
+        };
+        if earlier {
+            let w = Warning::new(WarningCode::InactiveUser, printable_str(&message))
+                .at(self.sources.pos(m.loc))
+                .help(HELP)
+                .about_user(&u.login);
+            match self.inactive.get_mut(u.login.as_str()) {
+                Some((i, first)) => {
+                    self.plan_warnings[*i] = w;
+                    *first = at;
+                }
+                None => {
+                    self.inactive
+                        .insert(&u.login, (self.plan_warnings.len(), at));
+                    self.plan_warnings.push(w);
+                }
+            }
+        }
+        self.push_draft(
+            (Severity::Warning, "policy::inactive_user"),
+            message,
+            (m.loc, format!("inactive; listed for `{}`", t.name)),
+            Some(HELP),
+            None,
+        );
+    }
+
     /// Resolves one member, reporting problems; returns the user when there is exactly one.
     /// `target` is `None` for `protected_users`, where an inactive user is no concern.
     fn member(&mut self, m: &Member, target: Option<&Target>) -> Option<&'a User> {
         match self.ix.user(&m.identity) {
             UserMatch::One(u) => {
                 if let (false, Some(t)) = (u.active, target) {
-                    let d = PolicyDiagnostic::warning(
-                        "policy::inactive_user",
-                        format!("user `{}` is inactive in Coupa", m.identity),
-                    );
-                    let d = self
-                        .at(d, m.loc, &format!("inactive; listed for `{}`", t.name))
-                        .help("reactivate the user in Coupa or remove them from the policy");
-                    // The fact is the user's state: one plan warning however often listed.
-                    let w = typed(&d, WarningCode::InactiveUser).about_user(&u.login);
-                    self.warn(d, w);
+                    self.inactive_user(u, m, t);
                 }
                 Some(u)
             }
@@ -463,11 +558,100 @@ impl<'a> Checker<'a> {
                         format!("unknown user `{}` in `protected_users`", m.identity),
                     ),
                 };
-                let d = PolicyDiagnostic::error(code, message);
-                let d = self.at(d, m.loc, "no such login or email in Coupa");
-                self.push_suggesting(d, Suggest::User(m.identity.clone()));
+                self.push_draft(
+                    (Severity::Error, code),
+                    message,
+                    (m.loc, "no such login or email in Coupa".into()),
+                    None,
+                    Some(Suggest::User(m.identity.clone())),
+                );
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PolicyFile, User};
+    use crate::policy::{load_files, render_plain};
+
+    fn live() -> Live {
+        let mut live = Live::default();
+        for (id, login) in ["alice", "dave", "erin"].into_iter().enumerate() {
+            let mut u = User::new(id as u64 + 1, login, &format!("{login}@acme.com"));
+            u.active = login == "alice";
+            live.users.push(u);
+        }
+        for (id, name) in ["G1", "G2", "G3"].into_iter().enumerate() {
+            live.groups
+                .push(crate::model::Group::new(10 + id as u64, name));
+        }
+        live
+    }
+
+    fn load(files: &[(&str, &str)]) -> Desired {
+        load_files(
+            files
+                .iter()
+                .map(|(path, text)| PolicyFile {
+                    path: path.to_string(),
+                    text: text.to_string(),
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_inactive_user_is_one_plan_warning_at_the_first_listing_and_a_diagnostic_per_listing() {
+        let d = load(&[
+            ("p/b.yaml", "groups:\n  G2:\n    members: [dave, erin]\n"),
+            (
+                "p/a.yaml",
+                "users:\n  Dave: { groups: [G3] }\ngroups:\n  G1:\n    members: [alice, dave]\n",
+            ),
+        ]);
+        let report = check(&d, &live());
+        assert!(report.is_ok(), "{:?}", report.errors);
+        let shown: Vec<String> = report.warnings.iter().map(|w| w.one_line()).collect();
+        let rule = "(reactivate the user in Coupa or remove them from the policy)";
+        assert_eq!(
+            shown,
+            [
+                format!("p/a.yaml:2:3: user `Dave` is inactive in Coupa {rule}"),
+                format!("p/a.yaml:5:22: user `dave` is inactive in Coupa {rule}"),
+                format!("p/b.yaml:3:15: user `dave` is inactive in Coupa {rule}"),
+                format!("p/b.yaml:3:21: user `erin` is inactive in Coupa {rule}"),
+            ]
+        );
+        let typed: Vec<String> = report.plan_warnings.iter().map(|w| w.one_line()).collect();
+        assert_eq!(typed, [shown[0].clone(), shown[3].clone()]);
+        assert_eq!(report.plan_warnings[0].user.as_deref(), Some("dave"));
+        let out = render_plain(&report.warnings);
+        assert!(out.contains("inactive; listed for `G3`"), "{out}");
+        assert!(out.contains("inactive; listed for `G2`"), "{out}");
+    }
+
+    #[test]
+    fn only_the_reported_drafts_are_built_and_the_rest_are_counted() {
+        let members: Vec<String> = (0..60).map(|i| format!("nobody{i:02}")).collect();
+        let text = format!("groups:\n  G1:\n    members: [{}]\n", members.join(", "));
+        let d = load(&[("p/a.yaml", &text)]);
+        let report = check(&d, &live());
+        assert_eq!(report.errors.len(), MAX_PER_KIND + 1);
+        assert_eq!(report.errors[0].message(), "unknown user `nobody00`");
+        assert_eq!(report.errors[0].points()[0].column, 15);
+        assert!(
+            report.errors[0].help_text().is_some(),
+            "reported ones get their help"
+        );
+        assert_eq!(
+            report.errors.last().map(|e| e.message()),
+            Some("and 10 more unknown users")
+        );
+        let out = render_plain(&report.errors[..1]);
+        assert!(out.contains("no such login or email in Coupa"), "{out}");
     }
 }

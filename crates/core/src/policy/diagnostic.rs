@@ -278,9 +278,37 @@ pub(crate) struct Sources {
 struct Source {
     path: String,
     text: Arc<String>,
-    line_starts: Vec<usize>,
+    lines: Arc<Lines>,
     /// An ASCII text's columns are byte differences: no counting along long lines.
     ascii: bool,
+}
+
+/// Where a text's lines start, found once and shared by every diagnostic quoting the text.
+#[derive(Debug)]
+struct Lines {
+    /// Byte offsets where each line starts (after each `\n`), the first being 0.
+    starts: Vec<usize>,
+    /// The text has a `\r` not followed by `\n`, which miette counts as a line break of its own.
+    lone_cr: bool,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        Lines {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+            lone_cr: text
+                .match_indices('\r')
+                .any(|(i, _)| bytes.get(i + 1) != Some(&b'\n')),
+        }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1) - 1
+    }
 }
 
 impl Sources {
@@ -308,13 +336,29 @@ impl Sources {
     }
 }
 
+impl Sources {
+    /// Whether file `file` is known (a label there sets a diagnostic's position).
+    pub(crate) fn has(&self, file: usize) -> bool {
+        file < self.files.len()
+    }
+
+    /// Where `loc` starts, as a label there reports it (`None` for an unknown file).
+    pub(crate) fn pos(&self, loc: Loc) -> Option<crate::model::SourcePos> {
+        let file = self.files.get(loc.file)?;
+        let (line, column) = file.line_col(loc.offset);
+        Some(crate::model::SourcePos {
+            file: file.path.clone(),
+            line,
+            column,
+        })
+    }
+}
+
 impl Source {
     fn new(f: &PolicyFile) -> Self {
         Source {
             path: f.path.clone(),
-            line_starts: std::iter::once(0)
-                .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
+            lines: Arc::new(Lines::new(&f.text)),
             // Snippets quote the file: never let it drive a terminal.
             text: Arc::new(crate::render::printable_same_width(&f.text).into_owned()),
             ascii: f.text.is_ascii(),
@@ -325,15 +369,17 @@ impl Source {
         FileSource {
             name: crate::render::printable_str(&self.path).into_owned(),
             text: self.text.clone(),
+            lines: self.lines.clone(),
         }
     }
 
     /// The byte range of the line holding `offset` if that line is too long to quote whole.
     fn long_line_at(&self, offset: usize) -> Option<(usize, usize)> {
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts[line];
+        let line = self.lines.line_of(offset);
+        let start = self.lines.starts[line];
         let mut end = self
-            .line_starts
+            .lines
+            .starts
             .get(line + 1)
             .map_or(self.text.len(), |next| next - 1);
         if self.text[start..end].ends_with('\r') {
@@ -357,8 +403,8 @@ impl Source {
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let (offset, _) = self.clamp(offset, 0);
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts[line];
+        let line = self.lines.line_of(offset);
+        let start = self.lines.starts[line];
         let column = if self.ascii {
             offset - start
         } else {
@@ -401,6 +447,25 @@ pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
 struct FileSource {
     name: String,
     text: Arc<String>,
+    lines: Arc<Lines>,
+}
+
+impl FileSource {
+    /// Where miette may start reading for a span at `offset` with `before` lines of context:
+    /// a line start a little before them, and that line's number. miette counts lines from the
+    /// start of what it is given, so on a large file reading from the top for every snippet
+    /// costs a scan of the file per diagnostic; from here the answer is the same. A text with
+    /// lone `\r`s (miette's line breaks, not ours) is read from the top.
+    fn base(&self, offset: usize, before: usize) -> (usize, usize) {
+        if self.lines.lone_cr {
+            return (0, 0);
+        }
+        let line = self.lines.line_of(offset.min(self.text.len()));
+        match line.checked_sub(before + 1) {
+            Some(base) if base > 0 => (self.lines.starts[base], base),
+            _ => (0, 0),
+        }
+    }
 }
 
 impl SourceCode for FileSource {
@@ -411,14 +476,18 @@ impl SourceCode for FileSource {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = self.text.as_str();
-        let full = text.as_bytes().read_span(span, before, after)?;
+        let (base, base_line) = self.base(span.offset(), before);
+        let from_base = SourceSpan::new((span.offset() - base).into(), span.len());
+        let full = text.as_bytes()[base..].read_span(&from_base, before, after)?;
         let (start, end) = (
-            full.span().offset(),
-            full.span().offset() + full.span().len(),
+            base + full.span().offset(),
+            base + full.span().offset() + full.span().len(),
         );
+        // miette's count of line breaks up to the end of what it read, from the top.
+        let line_count = base_line + full.line_count();
         let Some(quoted) = text.get(start..end) else {
             // Not character boundaries (labels are clamped to them): miette's own reading.
-            return Ok(full);
+            return text.as_bytes().read_span(span, before, after);
         };
         let (lo, hi) = if quoted.split('\n').all(|l| l.len() <= MAX_LINE) {
             (start, end)
@@ -443,9 +512,9 @@ impl SourceCode for FileSource {
                 (line_start, line_end)
             }
         };
-        let line = text[..lo].matches('\n').count();
+        let line = self.lines.line_of(lo);
         // miette counts columns in bytes; ours are characters, as in `points`.
-        let column = column_of(text, text[..lo].rfind('\n').map_or(0, |i| i + 1), lo);
+        let column = column_of(text, self.lines.starts[line], lo);
         Ok(Box::new(
             MietteSpanContents::new_named(
                 self.name.clone(),
@@ -453,7 +522,7 @@ impl SourceCode for FileSource {
                 (lo, hi - lo).into(),
                 line,
                 column,
-                full.line_count(),
+                line_count,
             )
             .with_language("yaml"),
         ))
@@ -462,8 +531,62 @@ impl SourceCode for FileSource {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use super::{Lines, PolicyDiagnostic};
     use crate::model::PolicyFile;
     use crate::policy::{load_files, render_plain};
+
+    /// The diagnostics with their sources read by miette from the top of the text (as before
+    /// snippets were read from a nearby line start).
+    fn read_from_the_top(diags: &[PolicyDiagnostic]) -> Vec<PolicyDiagnostic> {
+        fn redo(d: &PolicyDiagnostic) -> PolicyDiagnostic {
+            let mut src = d.src.clone();
+            if let Some(src) = &mut src {
+                src.lines = Arc::new(Lines {
+                    starts: src.lines.starts.clone(),
+                    lone_cr: true,
+                });
+            }
+            PolicyDiagnostic {
+                message: d.message.clone(),
+                code: d.code,
+                severity: d.severity,
+                help: d.help.clone(),
+                src,
+                labels: d.labels.clone(),
+                points: d.points.clone(),
+                related: d.related.iter().map(redo).collect(),
+                sort_key: d.sort_key,
+            }
+        }
+        diags.iter().map(redo).collect()
+    }
+
+    #[test]
+    fn snippets_read_near_the_span_render_as_read_from_the_top() {
+        // Problems all along a long file: on its first lines, labels far apart (a group
+        // declared twice), two on one line, in LF and CRLF files.
+        let mut text = String::from("groups:\n  G0: {membrs: [a]}\n");
+        for i in 1..400 {
+            text.push_str(&format!("  G{i}:\n    members: [u{i}]\n"));
+            if i % 97 == 0 {
+                text.push_str(&format!("    mode: sideways\n  g{}: {{}}\n", i - 50));
+            }
+        }
+        text.push_str("  G0: {membrs: [b], descr: x}\nrolez: {}\n");
+        for text in [text.clone(), text.replace('\n', "\r\n")] {
+            let err = load_files(vec![PolicyFile {
+                path: "p/a.yaml".into(),
+                text,
+            }])
+            .unwrap_err();
+            assert!(err.diagnostics.len() >= 8, "{:?}", err.diagnostics.len());
+            let near = render_plain(&err.diagnostics);
+            assert_eq!(near, render_plain(&read_from_the_top(&err.diagnostics)));
+            assert!(near.contains("declared twice"), "{near}");
+        }
+    }
 
     fn render_errors(text: String) -> String {
         let err = load_files(vec![PolicyFile {

@@ -5,6 +5,7 @@
 //! markers count characters; [`Offsets`] turns them into the byte offsets the rest of the crate
 //! uses, so non-ASCII text is located correctly.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as Marks, StrInput, Tag};
@@ -16,10 +17,11 @@ pub struct Span {
     pub len: usize,
 }
 
-/// A YAML value with where it was written.
+/// A YAML value with where it was written. Scalars borrow the file's text when they are written
+/// as they read (most are), so a tree of a 6 MB policy holds no copy of its names.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'t> {
+    pub value: Value<'t>,
     pub span: Span,
     /// A scalar written quoted or as a block (`'…'`, `"…"`, `|`, `>`) or tagged `!!str`: it is
     /// text as written, never a number, a null or a YAML merge key. False for collections.
@@ -28,17 +30,17 @@ pub struct Node {
 
 /// The shape of a YAML value. Scalars stay text: the converter decides what they mean.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'t> {
     /// `~`, `null`, or nothing at all (`members:` with no value), with the text as written
     /// (a key such as `Null:` is still a name). Only unquoted scalars are null.
-    Null(String),
-    Scalar(String),
-    Seq(Vec<Node>),
+    Null(Cow<'t, str>),
+    Scalar(Cow<'t, str>),
+    Seq(Vec<Node<'t>>),
     /// Pairs in the order written (duplicate keys are kept; the converter reports them).
-    Map(Vec<(Node, Node)>),
+    Map(Vec<(Node<'t>, Node<'t>)>),
 }
 
-impl Node {
+impl Node<'_> {
     /// A short name of the node's type, for "expected a list, found a string" messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {
@@ -64,7 +66,7 @@ const MAX_DEPTH: usize = 64;
 const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Parses every document of a file. An empty file yields no documents.
-pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
     let mut builder = Builder {
         text,
         events: Parser::new_from_str(text),
@@ -154,7 +156,7 @@ struct Builder<'a> {
     events: Parser<'a, StrInput<'a>>,
     offsets: Offsets<'a>,
     /// Anchor id (the parser numbers anchors) -> the node it names.
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Node<'a>>,
     alias_budget: usize,
     /// Byte offsets of the `[` and `{` collections being read, innermost last: an error inside
     /// one is most often its missing close, which the parser's message does not say.
@@ -209,7 +211,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn node(&mut self, ev: Event<'a>, marks: Marks, depth: usize) -> Result<Node, SyntaxError> {
+    fn node(&mut self, ev: Event<'a>, marks: Marks, depth: usize) -> Result<Node<'a>, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(SyntaxError {
                 message: format!("nested more than {MAX_DEPTH} levels deep"),
@@ -220,15 +222,14 @@ impl<'a> Builder<'a> {
         let (node, anchor) = match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let quoted = style != ScalarStyle::Plain || is_str_tag(tag.as_deref());
-                let value = value.into_owned();
-                let is_null =
-                    !quoted && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                let span = self.offsets.span(start, marks.end.index());
+                let value = self.text_of(value, span);
+                let is_null = !quoted && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
                 let value = if is_null {
                     Value::Null(value)
                 } else {
                     Value::Scalar(value)
                 };
-                let span = self.offsets.span(start, marks.end.index());
                 (
                     Node {
                         value,
@@ -263,6 +264,8 @@ impl<'a> Builder<'a> {
                     let (next, next_marks) = self.next()?;
                     if let Event::SequenceEnd = next {
                         self.close_flow(flow);
+                        // Member lists are long: no room left over for the whole load.
+                        items.shrink_to_fit();
                         let span = self.offsets.span(start, next_marks.end.index());
                         break (
                             Node {
@@ -283,6 +286,7 @@ impl<'a> Builder<'a> {
                     let (next, next_marks) = self.next()?;
                     if let Event::MappingEnd = next {
                         self.close_flow(flow);
+                        pairs.shrink_to_fit();
                         let span = self.offsets.span(start, next_marks.end.index());
                         break (
                             Node {
@@ -309,7 +313,30 @@ impl<'a> Builder<'a> {
     }
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// A scalar's value: the text at `span` itself when it reads as written (a plain or simply
+    /// quoted name), so the tree borrows it; otherwise the parser's own string (escapes, folded
+    /// lines), trimmed of the room the parser reserves in every string it builds.
+    fn text_of(&self, value: Cow<'a, str>, span: Span) -> Cow<'a, str> {
+        let written = self
+            .text
+            .get(span.offset..span.offset + span.len)
+            .unwrap_or("");
+        let inner = match written.as_bytes() {
+            [b'\'' | b'"', .., b'\'' | b'"'] => &written[1..written.len() - 1],
+            _ => written,
+        };
+        if *value == *written {
+            Cow::Borrowed(written)
+        } else if *value == *inner {
+            Cow::Borrowed(inner)
+        } else {
+            let mut owned = value.into_owned();
+            owned.shrink_to_fit();
+            Cow::Owned(owned)
+        }
+    }
+
     /// Notes a collection starting at character `start` if it is written `[...]` or `{...}`.
     fn open_flow(&mut self, start: usize) -> bool {
         let at = self.offsets.byte(start);
@@ -332,7 +359,7 @@ fn is_str_tag(tag: Option<&Tag>) -> bool {
     tag.is_some_and(|t| t.suffix == "str" && (t.handle == "!!" || t.is_yaml_core_schema()))
 }
 
-fn count(node: &Node) -> usize {
+fn count(node: &Node<'_>) -> usize {
     1 + match &node.value {
         Value::Null(_) | Value::Scalar(_) => 0,
         Value::Seq(items) => items.iter().map(count).sum(),
@@ -344,7 +371,7 @@ fn count(node: &Node) -> usize {
 mod tests {
     use super::*;
 
-    fn scalar_at<'a>(text: &'a str, node: &Node) -> &'a str {
+    fn scalar_at<'a>(text: &'a str, node: &Node<'_>) -> &'a str {
         &text[node.span.offset..node.span.offset + node.span.len]
     }
 
@@ -378,7 +405,7 @@ mod tests {
         let Value::Map(m) = &docs[0].value else {
             panic!()
         };
-        assert_eq!(m[0].1.value, Value::Null(String::new()));
+        assert_eq!(m[0].1.value, Value::Null("".into()));
         assert_eq!(m[1].1.value, Value::Null("~".into()));
         assert_eq!(m[2].1.value, Value::Scalar("null".into()));
     }
@@ -461,10 +488,53 @@ mod tests {
         assert_eq!(quoted, [false, true, true, true, true, true]);
         assert_eq!(
             m[5].1.value,
-            Value::Scalar(String::new()),
+            Value::Scalar("".into()),
             "'' is text, not null"
         );
         assert!(!m[0].0.quoted, "plain keys are not quoted");
+    }
+
+    /// Every scalar of a tree, depth first, keys before their values.
+    fn scalars<'n>(node: &'n Node<'_>, out: &mut Vec<&'n Cow<'n, str>>) {
+        match &node.value {
+            Value::Null(s) | Value::Scalar(s) => out.push(s),
+            Value::Seq(items) => items.iter().for_each(|n| scalars(n, out)),
+            Value::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                scalars(k, out);
+                scalars(v, out);
+            }),
+        }
+    }
+
+    #[test]
+    fn scalars_borrowed_from_the_text_are_the_values_the_parser_reads() {
+        let text = "groups:\n  'AP Clerks':\n    members: [alice, \"bob@acme.com\", 'it''s', \"tab\\there\"]\n  \
+                    Zoë:\n    description: >\n      folded\n      lines\n    members:\n      - plain  # note\n      \
+                    - two\n        lines\n      - ~\n      - ''\n      - !!str 10\n";
+        let docs = parse(text).unwrap();
+        let mut ours = Vec::new();
+        scalars(&docs[0], &mut ours);
+        let parser: Vec<String> = Parser::new_from_str(text)
+            .filter_map(|ev| match ev.unwrap().0 {
+                Event::Scalar(v, ..) => Some(v.into_owned()),
+                _ => None,
+            })
+            .collect();
+        let ours_text: Vec<&str> = ours.iter().map(|s| s.as_ref()).collect();
+        assert_eq!(ours_text, parser);
+        let borrowed: Vec<&str> = ours
+            .iter()
+            .filter(|s| matches!(s, Cow::Borrowed(_)))
+            .map(|s| s.as_ref())
+            .collect();
+        assert!(borrowed.contains(&"AP Clerks") && borrowed.contains(&"bob@acme.com"));
+        assert!(borrowed.contains(&"plain") && borrowed.contains(&"alice"));
+        for owned in ["it's", "tab\there", "folded lines\n", "two lines"] {
+            assert!(
+                !borrowed.contains(&owned),
+                "{owned:?} differs from its text"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::suggest::closest;
 use super::yaml::{self, Node, Value};
 use crate::model::{Desired, License, Loc, NameKey, PolicyFile, Settings, Target};
 
+mod seen;
 mod settings;
 mod targets;
 #[cfg(test)]
@@ -51,10 +52,10 @@ impl Kind {
     }
 }
 
-/// A target being assembled, with who is already in it (folded identity -> where it was listed).
+/// A target being assembled, with who is already in it.
 struct Entry {
     target: Target,
-    seen: HashMap<NameKey, Loc>,
+    seen: seen::Seen,
 }
 
 /// Reads, validates and merges policy files (any order; they are sorted by path here).
@@ -112,7 +113,11 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
     let [groups, roles, licenses] = cx.targets;
     let keyed = |v: Vec<Entry>| -> BTreeMap<String, Target> {
         v.into_iter()
-            .map(|e| (e.target.name.clone(), e.target))
+            .map(|mut e| {
+                // Lists grown one `users:` entry at a time keep no spare room.
+                e.target.members.shrink_to_fit();
+                (e.target.name.clone(), e.target)
+            })
             .collect()
     };
     Ok(Desired {
@@ -198,13 +203,13 @@ impl Cx<'_> {
     }
 
     /// The pairs of a mapping; nothing (null) counts as an empty mapping.
-    fn map<'n>(
+    fn map<'n, 't>(
         &mut self,
         file: usize,
-        node: &'n Node,
+        node: &'n Node<'t>,
         what: &str,
         help: Option<String>,
-    ) -> &'n [(Node, Node)] {
+    ) -> &'n [(Node<'t>, Node<'t>)] {
         match &node.value {
             Value::Map(pairs) => pairs,
             Value::Null(_) => &[],
@@ -233,7 +238,7 @@ impl Cx<'_> {
                 );
                 None
             }
-            Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.to_string()),
             _ => {
                 self.error(
                     "policy::bad_key",
@@ -248,14 +253,14 @@ impl Cx<'_> {
     }
 
     /// Known fields of a mapping, reporting unknown and repeated ones.
-    fn fields<'n>(
+    fn fields<'n, 't>(
         &mut self,
         file: usize,
-        pairs: &'n [(Node, Node)],
+        pairs: &'n [(Node<'t>, Node<'t>)],
         allowed: &'static [&'static str],
         context: &str,
-    ) -> Vec<(&'static str, &'n Node, &'n Node)> {
-        let mut out: Vec<(&'static str, &'n Node, &'n Node)> = Vec::new();
+    ) -> Vec<(&'static str, &'n Node<'t>, &'n Node<'t>)> {
+        let mut out: Vec<(&'static str, &'n Node<'t>, &'n Node<'t>)> = Vec::new();
         for (k, v) in pairs {
             let Some(name) = self.key(file, k) else {
                 continue;
@@ -350,7 +355,7 @@ impl Cx<'_> {
         }
     }
 
-    fn top_level(&mut self, file: usize, doc: Node, users: &mut Vec<(usize, Node)>) {
+    fn top_level<'t>(&mut self, file: usize, doc: Node<'t>, users: &mut Vec<(usize, Node<'t>)>) {
         let help = Some(format!(
             "a policy file is a mapping with any of: {}",
             TOP_LEVEL.join(", ")

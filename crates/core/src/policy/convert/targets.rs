@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::seen::Seen;
 use super::{loc, Cx, Entry, Kind, GROUP_FIELDS, TARGET_FIELDS, USER_FIELDS};
 use crate::model::{License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
@@ -85,7 +86,7 @@ impl Cx<'_> {
                     "id" => target.id = self.group_id(file, value),
                     "description" => match &value.value {
                         Value::Null(_) => {}
-                        Value::Scalar(s) => target.description = Some(s.clone()),
+                        Value::Scalar(s) => target.description = Some(s.to_string()),
                         _ => self.wrong_type(file, value, "`description`", "text", None),
                     },
                     "mode" => target.mode = self.mode(file, value),
@@ -93,9 +94,10 @@ impl Cx<'_> {
                 }
             }
             let index = self.targets[kind.index()].len();
+            target.members.reserve_exact(members.len());
             self.targets[kind.index()].push(Entry {
                 target,
-                seen: HashMap::new(),
+                seen: Seen::default(),
             });
             if duplicate.is_none() {
                 self.by_name[kind.index()].insert(folded, index);
@@ -108,13 +110,13 @@ impl Cx<'_> {
 
     /// The pairs of a role's or license's body without `remove_owners`, which is reported
     /// with its own error (it means something for groups, so "unknown field" would mislead).
-    fn without_remove_owners(
+    fn without_remove_owners<'t>(
         &mut self,
         file: usize,
         kind: Kind,
         context: &str,
-        pairs: &[(Node, Node)],
-    ) -> Vec<(Node, Node)> {
+        pairs: &[(Node<'t>, Node<'t>)],
+    ) -> Vec<(Node<'t>, Node<'t>)> {
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
             if is_remove_owners(k) {
@@ -184,7 +186,7 @@ impl Cx<'_> {
             Value::Scalar(s) if s == "additive" => Mode::Additive,
             _ => {
                 let written = match &node.value {
-                    Value::Scalar(s) => s.as_str(),
+                    Value::Scalar(s) => s,
                     _ => "",
                 };
                 let help = match closest(written, ["authoritative", "additive"]) {
@@ -216,8 +218,8 @@ impl Cx<'_> {
         again: &str,
     ) {
         let entry = &mut self.targets[kind.index()][index];
-        let key = NameKey::new(&identity);
-        if let Some(&first) = entry.seen.get(&key) {
+        let members = &entry.target.members;
+        if let Err(first) = entry.seen.add(members, &identity, member_at, label_at) {
             let d = PolicyDiagnostic::error(
                 "policy::duplicate_member",
                 format!("`{identity}` is listed twice for {} `{}`", kind.noun(), entry.target.name),
@@ -228,7 +230,6 @@ impl Cx<'_> {
             self.diags.push(d);
             return;
         }
-        entry.seen.insert(key, label_at);
         entry.target.members.push(Member {
             identity,
             loc: member_at,
@@ -304,7 +305,7 @@ impl Cx<'_> {
                 remove_owners: false,
                 id: None,
             },
-            seen: HashMap::new(),
+            seen: Seen::default(),
         });
         self.by_name[kind.index()].insert(folded, index);
         index

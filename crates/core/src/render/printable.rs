@@ -45,6 +45,13 @@ fn clean(s: &str) -> String {
 /// spans of policy diagnostics) still point at the same places. Source snippets quote policy
 /// files through this.
 pub(crate) fn printable_same_width(s: &str) -> Cow<'_, str> {
+    // The usual policy file: printable ASCII and line ends, checked byte by byte (fast on MBs).
+    if s
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+    {
+        return Cow::Borrowed(s);
+    }
     let keep = |s: &str, i: usize, ch: char| {
         ch == '\t' || ch == '\n' || (ch == '\r' && s[i + 1..].starts_with('\n'))
     };
@@ -155,4 +162,28 @@ fn warning_dirty(w: &Warning) -> bool {
         || w.user.as_deref().is_some_and(has_control)
         || w.at.as_ref().is_some_and(|a| has_control(&a.file))
         || w.target.as_ref().is_some_and(|t| has_control(t.name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable_same_width;
+    use std::borrow::Cow;
+
+    #[test]
+    fn same_width_keeps_offsets_and_line_ends() {
+        for clean in ["a: b\n\tc\n", "crlf: x\r\n", "ünïcödé: ß\n"] {
+            assert!(
+                matches!(printable_same_width(clean), Cow::Borrowed(_)),
+                "{clean:?}"
+            );
+        }
+        let dirty = "a\u{1b}[2J\rb\u{85}c\u{202e}d\u{7f}\r\n";
+        let out = printable_same_width(dirty);
+        assert_eq!(out, "a?[2J?b\u{bf}c\u{fffd}d?\r\n");
+        assert_eq!(out.len(), dirty.len());
+        // Every character boundary of the original is one of the result.
+        assert!(dirty
+            .char_indices()
+            .all(|(i, _)| out.is_char_boundary(i)));
+    }
 }

@@ -8,6 +8,18 @@ pub(crate) const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
 
 /// Exponential backoff: `base * 2^attempt`, capped at `max`, times `jitter` (clamped to
 /// [0.5, 1]) so concurrent readers do not retry in lockstep.
+/// Sleeps the jittered backoff for `attempt` under `opts`: the pause before looking again at (or
+/// resending) a write whose outcome was unknown.
+pub(crate) async fn pause(attempt: u32, opts: &crate::ClientOptions) {
+    tokio::time::sleep(backoff(
+        attempt,
+        opts.base_backoff,
+        opts.max_backoff,
+        jitter(),
+    ))
+    .await;
+}
+
 pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
     let exp = base.saturating_mul(2u32.saturating_pow(attempt.min(20)));
     let jitter = if jitter.is_finite() {

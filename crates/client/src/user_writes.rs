@@ -138,13 +138,7 @@ impl Client {
                 });
             }
             tracing::debug!(user_id, %detail, "user update outcome unknown; sending it again");
-            tokio::time::sleep(retry::backoff(
-                unknowns,
-                o.base_backoff,
-                o.max_backoff,
-                retry::jitter(),
-            ))
-            .await;
+            retry::pause(unknowns, o).await;
             unknowns += 1;
         }
     }

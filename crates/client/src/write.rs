@@ -82,13 +82,7 @@ impl Client {
             tracing::debug!(what = %w.what(), %detail, "write outcome unknown; checking");
             // Give a slow server a moment to finish what it may be doing, then look.
             let o = &self.inner.opts;
-            tokio::time::sleep(retry::backoff(
-                unknowns,
-                o.base_backoff,
-                o.max_backoff,
-                retry::jitter(),
-            ))
-            .await;
+            retry::pause(unknowns, o).await;
             if let Some(done) = self.happened(&w).await? {
                 return Ok(done);
             }

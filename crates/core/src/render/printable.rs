@@ -46,8 +46,7 @@ fn clean(s: &str) -> String {
 /// files through this.
 pub(crate) fn printable_same_width(s: &str) -> Cow<'_, str> {
     // The usual policy file: printable ASCII and line ends, checked byte by byte (fast on MBs).
-    if s
-        .bytes()
+    if s.bytes()
         .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
     {
         return Cow::Borrowed(s);
@@ -182,8 +181,6 @@ mod tests {
         assert_eq!(out, "a?[2J?b\u{bf}c\u{fffd}d?\r\n");
         assert_eq!(out.len(), dirty.len());
         // Every character boundary of the original is one of the result.
-        assert!(dirty
-            .char_indices()
-            .all(|(i, _)| out.is_char_boundary(i)));
+        assert!(dirty.char_indices().all(|(i, _)| out.is_char_boundary(i)));
     }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
 
 const TARGET_SECONDS: f64 = 1.0;
 const TARGET_MB: f64 = 150.0;
@@ -80,8 +80,8 @@ fn tenant(users: usize, rng: &mut Rng) -> Live {
             lastname: Some(format!("Last{i}")),
             fullname: Some(format!("First{} Last{i}", i % 1000)),
             active: rng.below(20) != 0,
-            roles: BTreeSet::from([2 + rng.below(19)]),
-            licenses: BTreeSet::from([License::Expense, License::ALL[rng.below(15) as usize]]),
+            roles: IdSet::from([2 + rng.below(19)]),
+            licenses: LicenseSet::from([License::Expense, License::ALL[rng.below(15) as usize]]),
             supplier: false,
             api_user: i == 7,
         });

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use coupa_access_client::{apply, Access, Client, ClientOptions, Connection, ReadScope};
 use coupa_access_core::model::{
-    Desired, Group, License, Live, Membership, Origin, Plan, PolicyFile, Role, User,
+    Desired, Group, IdSet, License, LicenseSet, Live, Membership, Origin, Plan, PolicyFile, Role,
+    User,
 };
 use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
@@ -52,8 +53,8 @@ fn tenant(users: u64, groups: u64) -> Live {
         u.firstname = Some("First".into());
         u.lastname = Some(format!("Last{i}"));
         u.active = i % 17 != 0;
-        u.roles = BTreeSet::from([2, 3 + i % 9]);
-        u.licenses = BTreeSet::from([License::Expense]);
+        u.roles = IdSet::from([2, 3 + i % 9]);
+        u.licenses = LicenseSet::from([License::Expense]);
         live.users.push(u);
         for g in BTreeSet::from([i % groups, (i * 7 + 3) % groups, (i * 13 + 5) % groups]) {
             live.memberships.push(Membership {

@@ -45,13 +45,24 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     // Where the time goes, at debug level (`-v`): large tenants plan in about a second.
     let started = std::time::Instant::now();
     let lap = |step: &str| tracing::debug!(ms = started.elapsed().as_millis(), "{step}");
-    let desired = load_policies(&args.policies)?;
+    // A snapshot is read on a second thread while the policy loads: on a 100k-user tenant
+    // each takes about a quarter of a second. The policy's errors come first, as before.
+    let (desired, snapshot) = std::thread::scope(|s| {
+        let snapshot = args
+            .snapshot
+            .as_deref()
+            .map(|path| s.spawn(move || common::read_snapshot(path)));
+        let desired = load_policies(&args.policies);
+        let snapshot = snapshot.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (desired, snapshot)
+    });
+    let desired = desired?;
     lap("policies loaded");
-    let (live, origin) = match &args.snapshot {
+    let (live, origin) = match (&args.snapshot, snapshot) {
         // A snapshot does not prove which instance it came from, so its plan names the
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
-        Some(path) => {
-            let (live, meta) = common::read_snapshot(path)?;
+        (Some(path), Some(read)) => {
+            let (live, meta) = read?;
             let taken_at = meta
                 .taken_at
                 .as_deref()
@@ -66,7 +77,7 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 },
             )
         }
-        None => {
+        _ => {
             warn_of_a_journal();
             let read_roles = common::needs_roles(&desired);
             let mut client =
@@ -78,17 +89,24 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     };
     lap("live state read");
     let plan = make_plan(&desired, &live, origin)?;
-    // The plan holds what rendering needs: the tenant and the policy go before the output is
-    // built, so their memory serves it (on 100k users they are most of the peak).
-    drop((live, desired));
     lap("planned");
-    if let Some(path) = &args.out {
-        crate::out_file::write(path, &coupa_access_core::render::json(&plan))?;
-        eprintln!("Plan written to {}", path.display());
-    }
-    super::emit(&render_plan(&plan, args.format, out.stdout_color))?;
+    // The plan holds what rendering needs: the tenant and the policy are freed on another
+    // thread while the output is built (on 100k users freeing them takes ~50 ms).
+    let freed = std::thread::spawn(move || drop((live, desired)));
+    let printed = print_plan(args, &plan, out);
+    let _ = freed.join();
+    printed?;
     lap("plan printed");
     Ok(plan)
+}
+
+/// Writes `--out` and prints the plan.
+fn print_plan(args: &PlanArgs, plan: &Plan, out: Output) -> miette::Result<()> {
+    if let Some(path) = &args.out {
+        crate::out_file::write(path, &coupa_access_core::render::json(plan))?;
+        eprintln!("Plan written to {}", path.display());
+    }
+    super::emit(&render_plan(plan, args.format, out.stdout_color))
 }
 
 /// An apply journal in the working folder means an apply stopped between clearing a user's roles

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::common::*;
 use coupa_access_client::apply::{journal::Entry, Journal};
 use coupa_access_client::UserList;
-use coupa_access_core::model::{License, Live};
+use coupa_access_core::model::{IdSet, License, LicenseSet, Live};
 use coupa_access_sandbox::Faults;
 
 /// alice: User(2) → Buyer(3) (User removed: clear-then-set); bob gains Buyer and User; carol
@@ -62,7 +62,9 @@ fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
         .find(|u| u.id == id)
         .unwrap()
         .roles
-        .clone()
+        .iter()
+        .copied()
+        .collect()
 }
 
 fn licenses_of(live: &Live, id: u64) -> BTreeSet<License> {
@@ -71,7 +73,9 @@ fn licenses_of(live: &Live, id: u64) -> BTreeSet<License> {
         .find(|u| u.id == id)
         .unwrap()
         .licenses
-        .clone()
+        .iter()
+        .copied()
+        .collect()
 }
 
 fn assert_small_policy_holds(live: &Live) {
@@ -303,14 +307,14 @@ fn under_20_percent_write_failures_apply_converges_exactly_and_nobody_is_roleles
         );
         // Roles the policy does not manage are as they were.
         let was = live.users.iter().find(|w| w.id == u.id).unwrap();
-        let unmanaged = |r: &BTreeSet<u64>| {
+        let unmanaged = |r: &IdSet| {
             r.iter()
                 .filter(|id| ![2, 5].contains(*id))
                 .copied()
                 .collect::<BTreeSet<_>>()
         };
         assert_eq!(unmanaged(&u.roles), unmanaged(&was.roles), "{}", u.login);
-        let other = |l: &BTreeSet<License>| {
+        let other = |l: &LicenseSet| {
             l.iter()
                 .filter(|l| **l != License::Expense)
                 .copied()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError, ReadScope};
-use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const CLIENT_ID: &str = "perf-client";
@@ -34,8 +34,8 @@ fn large_tenant() -> Live {
         let id = 10_000 + i * 3 + (i % 5) % 3 + hole;
         let mut u = User::new(id, &format!("user{i:05}"), &format!("User{i:05}@Acme.com"));
         u.active = i % 17 != 0;
-        u.roles = BTreeSet::from([2, 3 + i % 9]);
-        u.licenses = BTreeSet::from([License::Expense]);
+        u.roles = IdSet::from([2, 3 + i % 9]);
+        u.licenses = LicenseSet::from([License::Expense]);
         live.users.push(u);
         let first = i % GROUPS;
         let second = (i * 7 + 3) % GROUPS;

@@ -106,8 +106,8 @@ impl Client {
             id: u.id,
             login: u.login,
             api_user: u.api_user,
-            roles: u.roles,
-            licenses: u.licenses,
+            roles: u.roles.into_iter().collect(),
+            licenses: u.licenses.into_iter().collect(),
             groups,
         })
     }

@@ -8,7 +8,7 @@ use chrono::{Duration, FixedOffset, NaiveDate};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
 
 /// Coupa's standard roles (system roles) and a few custom ones.
 const ROLES: &[(u64, &str, &str, bool, bool)] = &[
@@ -432,7 +432,7 @@ fn generated_user(id: u64, rng: &mut SmallRng, taken: &mut BTreeSet<String>) -> 
     } else {
         rng.gen_range(0..100) >= 8
     };
-    let mut licenses = BTreeSet::new();
+    let mut licenses = LicenseSet::new();
     if rng.gen_range(0..100) < 85 {
         licenses.insert(License::Expense);
     }
@@ -445,7 +445,7 @@ fn generated_user(id: u64, rng: &mut SmallRng, taken: &mut BTreeSet<String>) -> 
     if rng.gen_range(0..100) < 10 {
         licenses.insert(License::Travel);
     }
-    let mut roles = BTreeSet::from([2]);
+    let mut roles = IdSet::from([2]);
     if licenses.contains(&License::Expense) {
         roles.insert(5);
     }

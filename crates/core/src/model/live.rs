@@ -1,8 +1,6 @@
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
-use super::License;
+use super::{IdSet, LicenseSet};
 
 /// Coupa's live state as coupa-access sees it. This is also the snapshot format
 /// (`coupa-access snapshot`) and the tenant format the sandbox serves.
@@ -39,10 +37,10 @@ pub struct User {
     pub active: bool,
     /// Ids of the roles the user holds.
     #[serde(default)]
-    pub roles: BTreeSet<u64>,
+    pub roles: IdSet,
     /// License flags that are true.
     #[serde(default)]
-    pub licenses: BTreeSet<License>,
+    pub licenses: LicenseSet,
     /// A Coupa Supplier Portal account (`supplier-user: true`): read-only for coupa-access and
     /// never matched to a policy identity, even when it shares an employee's email.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -112,8 +110,8 @@ impl User {
             lastname: None,
             fullname: None,
             active: true,
-            roles: BTreeSet::new(),
-            licenses: BTreeSet::new(),
+            roles: IdSet::new(),
+            licenses: LicenseSet::new(),
             supplier: false,
             api_user: false,
         }

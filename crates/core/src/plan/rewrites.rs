@@ -111,7 +111,9 @@ pub(crate) fn roleless(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
         let (Some(user), Some(role)) = (ix.user_by_id(c.user_id), c.target.id()) else {
             continue;
         };
-        let roles = after.entry(user.id).or_insert_with(|| user.roles.clone());
+        let roles = after
+            .entry(user.id)
+            .or_insert_with(|| user.roles.iter().copied().collect());
         match c.action {
             Action::Add => roles.insert(role),
             Action::Remove => roles.remove(&role),

@@ -51,7 +51,7 @@ fn tenant(users: u64, groups: u64) -> Live {
         let id = 10_000 + i;
         let mut u = User::new(id, &format!("user{i:06}"), &format!("User{i:06}@Acme.com"));
         u.firstname = Some("First".into());
-        u.lastname = Some(format!("Last{i}"));
+        u.lastname = Some(format!("Last{i}").into());
         u.active = i % 17 != 0;
         u.roles = IdSet::from([2, 3 + i % 9]);
         u.licenses = LicenseSet::from([License::Expense]);

@@ -243,11 +243,9 @@ pub fn generated_tenant(users: u64) -> Live {
                 id: next_membership,
                 user_id: id,
                 group_id: gid,
-                created_at: Some(format!(
-                    "2025-{:02}-{:02}T08:00:00+00:00",
-                    1 + id % 12,
-                    1 + id % 28
-                )),
+                created_at: Some(
+                    format!("2025-{:02}-{:02}T08:00:00+00:00", 1 + id % 12, 1 + id % 28).into(),
+                ),
                 owner: false,
                 participant: None,
             });

@@ -34,9 +34,9 @@ pub(crate) fn user(w: WireUser) -> Result<User, Bad> {
         id,
         login,
         email: w.email.unwrap_or_default(),
-        firstname: w.firstname,
-        lastname: w.lastname,
-        fullname: w.fullname,
+        firstname: w.firstname.map(Into::into),
+        lastname: w.lastname.map(Into::into),
+        fullname: w.fullname.map(Into::into),
         // Coupa always sends `active`; a user is active unless it says otherwise.
         active: w.active.unwrap_or(true),
         roles,
@@ -96,7 +96,7 @@ pub(crate) fn membership(w: WireMembership) -> Result<Membership, Bad> {
         group_id: w
             .user_group_id
             .ok_or_else(|| format!("membership {id} has no user-group-id"))?,
-        created_at: w.created_at,
+        created_at: w.created_at.map(Into::into),
         owner: w.owner.unwrap_or(false),
         participant: w.participant,
     })

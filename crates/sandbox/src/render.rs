@@ -179,9 +179,9 @@ pub fn user(
         id: Some(u.id),
         login: Some(u.login.clone()),
         email: Some(u.email.clone()),
-        firstname: u.firstname.clone(),
-        lastname: u.lastname.clone(),
-        fullname: u.fullname.clone(),
+        firstname: u.firstname.as_deref().map(str::to_string),
+        lastname: u.lastname.as_deref().map(str::to_string),
+        fullname: u.fullname.as_deref().map(str::to_string),
         active: Some(u.active),
         roles,
         user_groups,
@@ -196,7 +196,7 @@ pub fn user(
 /// A membership, with its user and group nested as Coupa nests associations.
 pub fn membership(t: &Tenant, m: &Membership) -> Value {
     let found = find_group(t, m.group_id);
-    let created = m.created_at.clone().unwrap_or_else(|| BASELINE_TIME.into());
+    let created: String = m.created_at.as_deref().unwrap_or(BASELINE_TIME).to_string();
     let wire = WireMembership {
         id: Some(m.id),
         user_id: Some(m.user_id),

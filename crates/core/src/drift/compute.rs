@@ -359,7 +359,7 @@ fn recent(
         rows.push((
             when,
             RecentMembership {
-                created_at: m.created_at.clone().unwrap_or_default(),
+                created_at: m.created_at.as_deref().unwrap_or_default().to_string(),
                 group: names.get(&m.group_id).copied().unwrap_or("?").to_string(),
                 group_id: m.group_id,
                 user,

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{IdSet, LicenseSet};
+use super::{IdSet, LicenseSet, ShortText};
 
 /// Coupa's live state as coupa-access sees it. This is also the snapshot format
 /// (`coupa-access snapshot`) and the tenant format the sandbox serves.
@@ -29,11 +29,11 @@ pub struct User {
     pub login: String,
     pub email: String,
     #[serde(default)]
-    pub firstname: Option<String>,
+    pub firstname: Option<ShortText>,
     #[serde(default)]
-    pub lastname: Option<String>,
+    pub lastname: Option<ShortText>,
     #[serde(default)]
-    pub fullname: Option<String>,
+    pub fullname: Option<ShortText>,
     pub active: bool,
     /// Ids of the roles the user holds.
     #[serde(default)]
@@ -89,7 +89,7 @@ pub struct Membership {
     pub group_id: u64,
     /// ISO-8601 with offset, as Coupa reports it.
     #[serde(default)]
-    pub created_at: Option<String>,
+    pub created_at: Option<ShortText>,
     /// The member is an admin of the group (`owner: true`): such a membership is never removed
     /// unless the policy opts in for that group.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -88,7 +88,7 @@ pub async fn create(
             id: t.next_membership_id,
             user_id,
             group_id,
-            created_at: Some(now_iso()),
+            created_at: Some(now_iso().into()),
             owner: false,
             participant: Some(true),
         };

@@ -183,7 +183,7 @@ fn apply_update(
         ("lastname", &mut user.lastname),
     ] {
         if let Some(Value::String(s)) = body.get(key) {
-            *field = Some(s.clone());
+            *field = Some(s.as_str().into());
             names_changed = true;
         }
     }
@@ -193,7 +193,7 @@ fn apply_update(
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        user.fullname = Some(full);
+        user.fullname = Some(full.into());
     }
     let mut changed = t.live.users[i] != before;
     if let Some(groups) = groups {
@@ -266,7 +266,7 @@ fn update_groups(t: &mut Tenant, user_id: u64, groups: Refs<u64>) -> bool {
                 id,
                 user_id,
                 group_id: gid,
-                created_at: Some(now_iso()),
+                created_at: Some(now_iso().into()),
                 owner: false,
                 participant: Some(true),
             });

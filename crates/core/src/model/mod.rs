@@ -3,6 +3,7 @@
 
 mod desired;
 mod license;
+mod listings;
 mod live;
 mod live_index;
 mod locate;
@@ -17,6 +18,7 @@ mod writes;
 
 pub use desired::*;
 pub use license::*;
+pub use listings::{Listed, Listings};
 pub use live::*;
 pub use live_index::*;
 pub use locate::Locator;

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::{
-    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
-    Loc, Locator, Member, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
+    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Listings, Live,
+    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
     Warning, WarningCode,
 };
 
@@ -34,16 +34,20 @@ impl Diff {
 /// The result is deterministic for the same inputs. It reads no clock and knows no connection:
 /// [`super::make`] turns it into a [`crate::model::Plan`].
 pub fn diff(desired: &Desired, live: &Live) -> Result<Diff, PlanError> {
-    diff_with(desired, &LiveIndex::new(live))
+    let ix = LiveIndex::new(live);
+    diff_with(&Listings::new(desired, &ix))
 }
 
-/// [`diff`] over an index already built (the plan use case builds one for check and diff).
-pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanError> {
+/// [`diff`] over listings already resolved (the plan use case resolves them once for the
+/// check and the diff).
+pub fn diff_with(listings: &Listings<'_>) -> Result<Diff, PlanError> {
+    let (desired, ix) = (listings.desired, listings.ix);
     let live = ix.live;
     let mut acc = Acc {
         ix,
+        listings,
         locator: Locator::new(&desired.files),
-        protected: protected_ids(ix, &desired.settings.protected_users)?,
+        protected: protected_ids(listings)?,
         changes: Vec::new(),
         warnings: Vec::new(),
         inactive: HashMap::new(),
@@ -127,6 +131,7 @@ fn api_user_warnings(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
 /// What the planner collects while walking targets.
 struct Acc<'a> {
     ix: &'a LiveIndex<'a>,
+    listings: &'a Listings<'a>,
     /// Positions of warnings in the policy files.
     locator: Locator<'a>,
     /// Protected user ids, with where each was first listed.
@@ -168,10 +173,10 @@ impl Resolved {
 
 /// Resolves `settings.protected_users`. An identity that names two users protects both: when in
 /// doubt, keep access rather than remove it.
-fn protected_ids(ix: &LiveIndex<'_>, members: &[Member]) -> Result<BTreeMap<u64, Loc>, PlanError> {
+fn protected_ids(listings: &Listings<'_>) -> Result<BTreeMap<u64, Loc>, PlanError> {
     let mut ids = BTreeMap::new();
-    for m in members {
-        match ix.user(&m.identity) {
+    for (m, l) in listings.protected() {
+        match listings.user(m, l) {
             UserMatch::One(u) => {
                 ids.entry(u.id).or_insert(m.loc);
             }
@@ -196,7 +201,7 @@ fn plan_groups(
     live: &Live,
     acc: &mut Acc<'_>,
 ) -> Result<HoldersByTarget, PlanError> {
-    let wanted = targets::merge(Kind::Group, desired.groups.values())?;
+    let wanted = targets::merge(Kind::Group, acc.listings.targets(Kind::Group))?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
         let group = match acc.ix.group_named(w.name, w.id).one() {
@@ -261,7 +266,7 @@ fn plan_groups(
 }
 
 fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), PlanError> {
-    let wanted = targets::merge(Kind::Role, desired.roles.values())?;
+    let wanted = targets::merge(Kind::Role, acc.listings.targets(Kind::Role))?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
         let role = acc.ix.role(w.name).ok_or_else(|| PlanError::UnknownRole {
@@ -297,11 +302,12 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
 }
 
 fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), PlanError> {
-    for (license, t) in &desired.licenses {
+    let listings = acc.listings;
+    for (license, (t, listed)) in desired.licenses.keys().zip(listings.targets(Kind::License)) {
         let w = Wanted {
             name: license.key(),
             mode: if t.implicit { Mode::Additive } else { t.mode },
-            members: t.members.iter().collect(),
+            members: t.members.iter().zip(listed.iter().copied()).collect(),
             remove_owners: false,
             loc: t.loc,
             id: None,
@@ -339,8 +345,8 @@ fn plan_target(
     // The listed users by id, each with where it was first listed (a stable sort keeps the
     // first listing first; dedup keeps it).
     let mut members: Vec<(&User, Loc)> = Vec::with_capacity(wanted.members.len());
-    for m in &wanted.members {
-        match acc.ix.user(&m.identity) {
+    for &(m, l) in &wanted.members {
+        match acc.listings.user(m, l) {
             UserMatch::One(u) => members.push((u, m.loc)),
             UserMatch::Ambiguous(a, b) => {
                 return Err(PlanError::AmbiguousUser {

@@ -146,8 +146,10 @@ fn hunks(mut ops: Vec<Op>, n: usize) -> Vec<Vec<Op>> {
 /// `before` with `changes` applied in order (a later change to the same user wins), sorted
 /// and duplicate-free; `before` must be sorted and duplicate-free.
 pub(super) fn after_members<'a>(before: &[&'a str], changes: &[&'a Change]) -> Vec<&'a str> {
-    let mut edits: Vec<(&str, Action)> =
-        changes.iter().map(|c| (c.user.as_str(), c.action)).collect();
+    let mut edits: Vec<(&str, Action)> = changes
+        .iter()
+        .map(|c| (c.user.as_str(), c.action))
+        .collect();
     // Stable: a user's changes keep their order, so the last of them is last.
     edits.sort_by(|a, b| a.0.cmp(b.0));
     let last = edits

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
 
 use super::*;
-use crate::model::{ChangeTarget, Change};
+use crate::model::{Change, ChangeTarget};
 
 /// The diff as the text renderer wrote it before: patience diff, hunks from `similar`.
 fn lines_similar<'a>(before: &[&'a str], after: &[&'a str], context: usize) -> Vec<Line<'a>> {
@@ -166,7 +166,11 @@ fn members_after_apply_are_the_set_edited_in_order() {
             .collect();
         let refs: Vec<&Change> = changes.iter().collect();
         let b = strs(&before);
-        assert_eq!(after_members(&b, &refs), after_set(&b, &refs), "{b:?} {changes:?}");
+        assert_eq!(
+            after_members(&b, &refs),
+            after_set(&b, &refs),
+            "{b:?} {changes:?}"
+        );
     }
 }
 

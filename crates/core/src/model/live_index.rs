@@ -341,7 +341,12 @@ impl<'a> LiveIndex<'a> {
     }
 
     pub fn user_by_id(&self, id: u64) -> Option<&'a User> {
-        self.users_by_id.get(&id).map(|&i| &self.live.users[i])
+        self.user_at_id(id).map(|i| &self.live.users[i])
+    }
+
+    /// [`LiveIndex::user_by_id`], as a place in `Live::users`.
+    pub fn user_at_id(&self, id: u64) -> Option<usize> {
+        self.users_by_id.get(&id).copied()
     }
 
     /// The group with this name, when exactly one matches (see [`LiveIndex::group_match`]).

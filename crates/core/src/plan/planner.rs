@@ -1,6 +1,6 @@
 //! `diff`: policy against live Coupa.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Listings, Live,
@@ -8,6 +8,7 @@ use crate::model::{
     Warning, WarningCode,
 };
 
+use super::holders::{Count, Holders, HoldersByTarget, Holding, NO_USER};
 use super::targets::{self, Wanted};
 use super::{fingerprint, PlanError};
 
@@ -220,30 +221,38 @@ fn plan_groups(
         managed.push((w, group));
     }
 
-    // One pass over the memberships, keeping only managed groups (tenants are large).
-    let ids: HashSet<u64> = managed.iter().map(|(_, g)| g.id).collect();
-    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for m in live
+    // Memberships of managed groups only (tenants are large): each one's bucket is found once,
+    // then counted and placed.
+    let mut count = Count::new(managed.iter().map(|(_, g)| g.id).collect());
+    let buckets: Vec<Option<usize>> = live
         .memberships
         .iter()
-        .filter(|m| ids.contains(&m.group_id))
-    {
-        rows.push(Holding {
-            target_id: m.group_id,
-            user_id: m.user_id,
-            membership_id: Some(m.id),
-        });
+        .map(|m| count.bucket(m.group_id))
+        .collect();
+    buckets.iter().flatten().for_each(|&b| count.count(b));
+    let mut fill = count.fill();
+    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for (m, b) in live.memberships.iter().zip(&buckets) {
+        let Some(b) = *b else { continue };
+        fill.place(
+            b,
+            Holding {
+                user_id: m.user_id,
+                user: acc.ix.user_at_id(m.user_id).unwrap_or(NO_USER),
+                membership_id: Some(m.id),
+            },
+        );
         if m.owner {
             owners.entry(m.group_id).or_default().insert(m.user_id);
         }
     }
-    let holders = HoldersByTarget::new(rows);
+    drop(buckets);
+    let holders = fill.finish();
 
     for (w, group) in managed {
         let h = holders.of(group.id);
         for (user_id, rows) in h.by_user() {
-            if acc.ix.user_by_id(user_id).is_none() {
+            if rows[0].user == NO_USER {
                 return Err(PlanError::UnknownMember {
                     group: group.name.clone(),
                     membership_id: rows[0].membership_id.unwrap_or_default(),
@@ -274,18 +283,25 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
         })?;
         managed.push((w, role));
     }
-    let ids: HashSet<u64> = managed.iter().map(|(_, r)| r.id).collect();
-    let mut rows = Vec::new();
+    // Few roles: finding a role's bucket twice (count, then place) is cheap.
+    let mut count = Count::new(managed.iter().map(|(_, r)| r.id).collect());
     for u in &live.users {
-        for &role_id in u.roles.iter().filter(|id| ids.contains(id)) {
-            rows.push(Holding {
-                target_id: role_id,
-                user_id: u.id,
-                membership_id: None,
-            });
+        for &id in u.roles.iter() {
+            if let Some(b) = count.bucket(id) {
+                count.count(b);
+            }
         }
     }
-    let holders = HoldersByTarget::new(rows);
+    let buckets = Count::new(managed.iter().map(|(_, r)| r.id).collect());
+    let mut fill = count.fill();
+    for u in &live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = buckets.bucket(id) {
+                fill.place(b, holding(acc.ix, u));
+            }
+        }
+    }
+    let holders = fill.finish();
     for (w, role) in managed {
         let target = Resolved {
             target: ChangeTarget::Role {
@@ -312,17 +328,14 @@ fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<()
             loc: t.loc,
             id: None,
         };
-        let rows = live
-            .users
-            .iter()
-            .filter(|u| u.licenses.contains(license))
-            .map(|u| Holding {
-                target_id: 0,
-                user_id: u.id,
-                membership_id: None,
-            })
-            .collect();
-        let holders = HoldersByTarget::new(rows);
+        let holds = |u: &&User| u.licenses.contains(license);
+        let mut count = Count::new(vec![0]);
+        live.users.iter().filter(holds).for_each(|_| count.count(0));
+        let mut fill = count.fill();
+        for u in live.users.iter().filter(holds) {
+            fill.place(0, holding(acc.ix, u));
+        }
+        let holders = fill.finish();
         let target = Resolved {
             target: ChangeTarget::License(*license),
             applies: desired.settings.writes.applies(Kind::License),
@@ -381,7 +394,7 @@ fn plan_target(
     }
 
     for (user_id, rows) in holders.by_user() {
-        let Some(user) = acc.ix.user_by_id(user_id) else {
+        let Some(user) = acc.ix.live.users.get(rows[0].user) else {
             // Holders of groups were checked by the caller; roles and licenses come from users.
             continue;
         };
@@ -499,61 +512,13 @@ fn sort_changes(changes: Vec<Change>) -> Vec<Change> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// One live holding of a target: a membership record of a group, or a role or license flag on
-/// a user (no record: `membership_id` is `None`).
-#[derive(Debug, Clone, Copy)]
-struct Holding {
-    target_id: u64,
-    user_id: u64,
-    membership_id: Option<u64>,
-}
-
-/// Every holding of the targets planned, sorted by target and user; a user's memberships of one
-/// group keep Coupa's order. One flat vector instead of a map per target: tenants have 300k
-/// memberships.
-struct HoldersByTarget {
-    rows: Vec<Holding>,
-    /// Target id -> its rows.
-    ranges: HashMap<u64, std::ops::Range<usize>>,
-}
-
-impl HoldersByTarget {
-    fn new(mut rows: Vec<Holding>) -> Self {
-        rows.sort_by_key(|h| (h.target_id, h.user_id));
-        let mut ranges = HashMap::new();
-        let mut start = 0;
-        for chunk in rows.chunk_by(|a, b| a.target_id == b.target_id) {
-            ranges.insert(chunk[0].target_id, start..start + chunk.len());
-            start += chunk.len();
-        }
-        HoldersByTarget { rows, ranges }
-    }
-
-    /// The holders of one target (none when nobody holds it).
-    fn of(&self, target_id: u64) -> Holders<'_> {
-        Holders(
-            self.ranges
-                .get(&target_id)
-                .map_or(&[], |r| &self.rows[r.clone()]),
-        )
-    }
-}
-
-/// Who holds one target now, sorted by user id.
-#[derive(Clone, Copy)]
-struct Holders<'r>(&'r [Holding]);
-
-impl<'r> Holders<'r> {
-    fn contains(self, user_id: u64) -> bool {
-        let at = self.0.partition_point(|h| h.user_id < user_id);
-        self.0.get(at).is_some_and(|h| h.user_id == user_id)
-    }
-
-    /// Each holder's id with its rows, by user id.
-    fn by_user(self) -> impl Iterator<Item = (u64, &'r [Holding])> + Clone {
-        self.0
-            .chunk_by(|a, b| a.user_id == b.user_id)
-            .map(|rows| (rows[0].user_id, rows))
+/// A role or license flag on `u`, as a holding (no membership record). The holder's place is
+/// the one `LiveIndex::user_at_id` gives, as for group members.
+fn holding(ix: &LiveIndex<'_>, u: &User) -> Holding {
+    Holding {
+        user_id: u.id,
+        user: ix.user_at_id(u.id).unwrap_or(NO_USER),
+        membership_id: None,
     }
 }
 
@@ -573,12 +538,14 @@ fn preconditions(
         }
         let holders = group_holders.of(*id);
         let ids = holders.by_user().map(|(id, _)| id);
-        let mut members: Vec<String> = ids
-            .clone()
-            .filter_map(|id| ix.user_by_id(id))
-            .map(|u| u.login.clone())
+        // Sorted as references, copied once.
+        let mut logins: Vec<&str> = holders
+            .by_user()
+            .filter_map(|(_, rows)| ix.live.users.get(rows[0].user))
+            .map(|u| u.login.as_str())
             .collect();
-        members.sort();
+        logins.sort_unstable();
+        let members = logins.into_iter().map(String::from).collect();
         groups.insert(
             name.clone(),
             GroupPrecondition {

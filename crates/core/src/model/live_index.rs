@@ -8,6 +8,7 @@ use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
+use super::by_id::ById;
 use super::{Group, Live, NameKey, Role, User};
 
 /// The result of looking a policy identity (login or email) up among live users.
@@ -257,7 +258,7 @@ pub struct LiveIndex<'a> {
     groups_by_name: NameIndex,
     projects_by_name: NameIndex,
     roles_by_name: NameIndex,
-    users_by_id: HashMap<u64, usize>,
+    users_by_id: ById,
     /// Ids of memberships whose user is an owner (admin) of the group.
     owner_memberships: BTreeSet<u64>,
 }
@@ -289,12 +290,7 @@ impl<'a> LiveIndex<'a> {
                 .filter(|m| m.owner)
                 .map(|m| m.id)
                 .collect(),
-            users_by_id: live
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id, i))
-                .collect(),
+            users_by_id: ById::new(live.users.iter().map(|u| u.id)),
         }
     }
 
@@ -346,7 +342,7 @@ impl<'a> LiveIndex<'a> {
 
     /// [`LiveIndex::user_by_id`], as a place in `Live::users`.
     pub fn user_at_id(&self, id: u64) -> Option<usize> {
-        self.users_by_id.get(&id).copied()
+        self.users_by_id.get(id)
     }
 
     /// The group with this name, when exactly one matches (see [`LiveIndex::group_match`]).

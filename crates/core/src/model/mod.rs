@@ -1,6 +1,7 @@
 //! Plain data shared by every layer: what Coupa holds (`Live`), what the policy files ask for
 //! (`Desired`) and what must change (`Plan`). No I/O here.
 
+mod by_id;
 mod desired;
 mod license;
 mod listings;

@@ -10,15 +10,16 @@ pub fn fingerprint(member_user_ids: impl IntoIterator<Item = u64>) -> String {
     ids.dedup();
     let mut hasher = Sha256::new();
     // Every id's line into one buffer, hashed in large pieces (groups have many thousands).
-    let mut text = String::with_capacity(ids.len().min(1 << 16) * 8);
+    let mut text: Vec<u8> = Vec::with_capacity(ids.len().min(1 << 13) * 21);
     for id in ids {
-        let _ = writeln!(text, "{id}");
+        push_decimal(&mut text, id);
+        text.push(b'\n');
         if text.len() >= 1 << 16 {
-            hasher.update(text.as_bytes());
+            hasher.update(&text);
             text.clear();
         }
     }
-    hasher.update(text.as_bytes());
+    hasher.update(&text);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in hasher.finalize() {
@@ -28,13 +29,49 @@ pub fn fingerprint(member_user_ids: impl IntoIterator<Item = u64>) -> String {
     out
 }
 
+/// Appends `n` in decimal, as `n.to_string()` writes it (without formatting machinery: a
+/// fingerprint writes one per member).
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use sha2::{Digest, Sha256};
 
-    use super::fingerprint;
+    use super::{fingerprint, push_decimal};
+
+    #[test]
+    fn decimals_are_written_as_to_string_writes_them() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            u64::MAX / 10,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
 
     /// The fingerprint as first written: a set, one update per id and per newline.
     fn fingerprint_plain(ids: impl IntoIterator<Item = u64>) -> String {

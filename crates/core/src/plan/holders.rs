@@ -86,6 +86,11 @@ pub(super) struct Fill {
 }
 
 impl Fill {
+    /// As [`Count::bucket`].
+    pub fn bucket(&self, target_id: u64) -> Option<usize> {
+        self.table.ids.binary_search(&target_id).ok()
+    }
+
     /// Places a holding counted in `bucket` (one not counted is dropped: there is no room).
     pub fn place(&mut self, bucket: usize, h: Holding) {
         let (Some(at), Some(&end)) = (self.next.get_mut(bucket), self.table.starts.get(bucket + 1))

@@ -221,19 +221,20 @@ fn plan_groups(
         managed.push((w, group));
     }
 
-    // Memberships of managed groups only (tenants are large): each one's bucket is found once,
-    // then counted and placed.
+    // Memberships of managed groups only (tenants are large), counted, then placed: finding a
+    // bucket twice (a binary search over the managed ids) costs less than remembering it.
     let mut count = Count::new(managed.iter().map(|(_, g)| g.id).collect());
-    let buckets: Vec<Option<usize>> = live
-        .memberships
-        .iter()
-        .map(|m| count.bucket(m.group_id))
-        .collect();
-    buckets.iter().flatten().for_each(|&b| count.count(b));
+    for m in &live.memberships {
+        if let Some(b) = count.bucket(m.group_id) {
+            count.count(b);
+        }
+    }
     let mut fill = count.fill();
     let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    for (m, b) in live.memberships.iter().zip(&buckets) {
-        let Some(b) = *b else { continue };
+    for m in &live.memberships {
+        let Some(b) = fill.bucket(m.group_id) else {
+            continue;
+        };
         fill.place(
             b,
             Holding {
@@ -246,7 +247,6 @@ fn plan_groups(
             owners.entry(m.group_id).or_default().insert(m.user_id);
         }
     }
-    drop(buckets);
     let holders = fill.finish();
 
     for (w, group) in managed {
@@ -292,11 +292,10 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
             }
         }
     }
-    let buckets = Count::new(managed.iter().map(|(_, r)| r.id).collect());
     let mut fill = count.fill();
     for u in &live.users {
         for &id in u.roles.iter() {
-            if let Some(b) = buckets.bucket(id) {
+            if let Some(b) = fill.bucket(id) {
                 fill.place(b, holding(acc.ix, u));
             }
         }

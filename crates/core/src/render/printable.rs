@@ -48,8 +48,7 @@ pub(crate) fn printable_same_width(s: &str) -> Cow<'_, str> {
     // The usual policy file: printable ASCII and line ends, checked a block at a time without
     // stopping early inside one (so the check vectorises: policy files run to megabytes).
     let clean = |b: u8| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t';
-    if s
-        .as_bytes()
+    if s.as_bytes()
         .chunks(64)
         .all(|block| block.iter().fold(true, |ok, &b| ok & clean(b)))
     {

@@ -13,6 +13,11 @@ fn is_unprintable(ch: char) -> bool {
 }
 
 fn has_control(s: &str) -> bool {
+    // Printable ASCII, as nearly every login and name is, holds none: no decoding needed (a
+    // plan checks every member of every touched group).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return false;
+    }
     s.chars().any(is_unprintable)
 }
 
@@ -168,8 +173,22 @@ fn warning_dirty(w: &Warning) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::printable_same_width;
+    use super::{has_control, is_unprintable, printable_same_width};
     use std::borrow::Cow;
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_decoding_every_character() {
+        let mut samples: Vec<String> = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .map(|c| format!("ab{c}cd"))
+            .collect();
+        samples.extend(
+            ["", "alice", "a b~", "\u{7f}", "zoë", "\u{202e}x", "x\u{85}"].map(String::from),
+        );
+        for s in samples {
+            assert_eq!(has_control(&s), s.chars().any(is_unprintable), "{s:?}");
+        }
+    }
 
     #[test]
     fn same_width_keeps_offsets_and_line_ends() {

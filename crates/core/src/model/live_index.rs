@@ -8,6 +8,7 @@ use std::collections::hash_map::Entry as MapEntry;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
+use super::by_id::ById;
 use super::{Group, Live, NameKey, Role, User};
 
 /// The result of looking a policy identity (login or email) up among live users.
@@ -18,6 +19,14 @@ pub enum UserMatch<'a> {
     /// The identity is one user's login and another user's email.
     Ambiguous(&'a User, &'a User),
     /// No user has it.
+    None,
+}
+
+/// [`UserMatch`] as places in `Live::users`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAt {
+    One(usize),
+    Ambiguous(usize, usize),
     None,
 }
 
@@ -185,6 +194,24 @@ impl NameIndex {
     }
 }
 
+/// Which records a name picks, as places in their slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Picked {
+    None,
+    One(usize),
+    Ambiguous(usize, usize),
+}
+
+impl Picked {
+    fn of<T>(self, items: &[T]) -> NameMatch<'_, T> {
+        match self {
+            Picked::None => NameMatch::None,
+            Picked::One(i) => NameMatch::One(&items[i]),
+            Picked::Ambiguous(a, b) => NameMatch::Ambiguous(&items[a], &items[b]),
+        }
+    }
+}
+
 /// Picks among records whose names fold to the same key: the only one, or the only one spelled
 /// exactly as written; otherwise ambiguous.
 fn pick<'a, T>(
@@ -193,16 +220,26 @@ fn pick<'a, T>(
     written: &str,
     name: impl Fn(&T) -> &str,
 ) -> NameMatch<'a, T> {
+    pick_at(items, hits, written, name).of(items)
+}
+
+/// [`pick`], as places in `items`.
+fn pick_at<T>(
+    items: &[T],
+    hits: impl Iterator<Item = usize> + Clone,
+    written: &str,
+    name: impl Fn(&T) -> &str,
+) -> Picked {
     let mut two = hits.clone();
     match (two.next(), two.next()) {
-        (None, _) => NameMatch::None,
-        (Some(one), None) => NameMatch::One(&items[one]),
+        (None, _) => Picked::None,
+        (Some(one), None) => Picked::One(one),
         (Some(first), Some(second)) => {
             let written = written.trim();
-            let mut exact = hits.map(|i| &items[i]).filter(|t| name(t) == written);
+            let mut exact = hits.filter(|&i| name(&items[i]) == written);
             match (exact.next(), exact.next()) {
-                (Some(one), None) => NameMatch::One(one),
-                _ => NameMatch::Ambiguous(&items[first], &items[second]),
+                (Some(one), None) => Picked::One(one),
+                _ => Picked::Ambiguous(first, second),
             }
         }
     }
@@ -221,7 +258,7 @@ pub struct LiveIndex<'a> {
     groups_by_name: NameIndex,
     projects_by_name: NameIndex,
     roles_by_name: NameIndex,
-    users_by_id: HashMap<u64, usize>,
+    users_by_id: ById,
     /// Ids of memberships whose user is an owner (admin) of the group.
     owner_memberships: BTreeSet<u64>,
 }
@@ -253,39 +290,44 @@ impl<'a> LiveIndex<'a> {
                 .filter(|m| m.owner)
                 .map(|m| m.id)
                 .collect(),
-            users_by_id: live
-                .users
-                .iter()
-                .enumerate()
-                .map(|(i, u)| (u.id, i))
-                .collect(),
+            users_by_id: ById::new(live.users.iter().map(|u| u.id)),
         }
     }
 
     /// Finds the user a policy identity names: a login or an email, case-insensitively.
     /// Two users whose logins (or emails) differ only in case are told apart by exact spelling.
     pub fn user(&self, identity: &str) -> UserMatch<'a> {
+        let users = &self.live.users;
+        match self.user_at(identity) {
+            UserAt::One(i) => UserMatch::One(&users[i]),
+            UserAt::Ambiguous(a, b) => UserMatch::Ambiguous(&users[a], &users[b]),
+            UserAt::None => UserMatch::None,
+        }
+    }
+
+    /// [`LiveIndex::user`], as places in `Live::users`.
+    pub fn user_at(&self, identity: &str) -> UserAt {
         let found = self.identities.get(identity);
         let hits = found.as_slice();
         if hits.is_empty() {
-            return UserMatch::None;
+            return UserAt::None;
         }
         let users = &self.live.users;
         let of = |email: usize| hits.iter().filter(move |h| *h % 2 == email).map(|h| h / 2);
-        let by_login = match pick(users, of(0), identity, |u| &u.login) {
-            NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
-            NameMatch::One(u) => Some(u),
-            NameMatch::None => None,
+        let by_login = match pick_at(users, of(0), identity, |u| &u.login) {
+            Picked::Ambiguous(a, b) => return UserAt::Ambiguous(a, b),
+            Picked::One(u) => Some(u),
+            Picked::None => None,
         };
-        let by_email = match pick(users, of(1), identity, |u| &u.email) {
-            NameMatch::Ambiguous(a, b) => return UserMatch::Ambiguous(a, b),
-            NameMatch::One(u) => Some(u),
-            NameMatch::None => None,
+        let by_email = match pick_at(users, of(1), identity, |u| &u.email) {
+            Picked::Ambiguous(a, b) => return UserAt::Ambiguous(a, b),
+            Picked::One(u) => Some(u),
+            Picked::None => None,
         };
         match (by_login, by_email) {
-            (Some(l), Some(e)) if l.id != e.id => UserMatch::Ambiguous(l, e),
-            (Some(u), _) | (None, Some(u)) => UserMatch::One(u),
-            (None, None) => UserMatch::None,
+            (Some(l), Some(e)) if users[l].id != users[e].id => UserAt::Ambiguous(l, e),
+            (Some(u), _) | (None, Some(u)) => UserAt::One(u),
+            (None, None) => UserAt::None,
         }
     }
 
@@ -295,7 +337,12 @@ impl<'a> LiveIndex<'a> {
     }
 
     pub fn user_by_id(&self, id: u64) -> Option<&'a User> {
-        self.users_by_id.get(&id).map(|&i| &self.live.users[i])
+        self.user_at_id(id).map(|i| &self.live.users[i])
+    }
+
+    /// [`LiveIndex::user_by_id`], as a place in `Live::users`.
+    pub fn user_at_id(&self, id: u64) -> Option<usize> {
+        self.users_by_id.get(id)
     }
 
     /// The group with this name, when exactly one matches (see [`LiveIndex::group_match`]).

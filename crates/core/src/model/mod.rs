@@ -1,8 +1,10 @@
 //! Plain data shared by every layer: what Coupa holds (`Live`), what the policy files ask for
 //! (`Desired`) and what must change (`Plan`). No I/O here.
 
+mod by_id;
 mod desired;
 mod license;
+mod listings;
 mod live;
 mod live_index;
 mod locate;
@@ -19,6 +21,7 @@ mod writes;
 
 pub use desired::*;
 pub use license::*;
+pub use listings::{Listed, Listings};
 pub use live::*;
 pub use live_index::*;
 pub use locate::Locator;

@@ -44,15 +44,17 @@ pub fn make(
     now: DateTime<Utc>,
 ) -> Result<Planned, PlanFailure> {
     // One index for the check and the diff: built once per plan (100k users).
+    // One index and one lookup per member listing for the check and the diff (100k users).
     let ix = crate::model::LiveIndex::new(live);
-    let report = policy::check_with(desired, &ix);
+    let listings = crate::model::Listings::new(desired, &ix);
+    let report = policy::check_with(&listings);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {
             errors: report.errors,
             warnings: report.warnings,
         });
     }
-    let diff = diff_with(desired, &ix)?;
+    let diff = diff_with(&listings)?;
     let mut plan = Plan {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         origin,

@@ -18,6 +18,7 @@
 mod error;
 mod fingerprint;
 mod guards;
+mod holders;
 mod make;
 mod managed;
 mod needed_users;

@@ -1,13 +1,14 @@
 //! `diff`: policy against live Coupa.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{
-    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Live, LiveIndex,
-    Loc, Locator, Member, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
+    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Listings, Live,
+    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
     Warning, WarningCode,
 };
 
+use super::holders::{Count, Holders, HoldersByTarget, Holding, NO_USER};
 use super::targets::{self, Wanted};
 use super::{fingerprint, PlanError};
 
@@ -34,16 +35,20 @@ impl Diff {
 /// The result is deterministic for the same inputs. It reads no clock and knows no connection:
 /// [`super::make`] turns it into a [`crate::model::Plan`].
 pub fn diff(desired: &Desired, live: &Live) -> Result<Diff, PlanError> {
-    diff_with(desired, &LiveIndex::new(live))
+    let ix = LiveIndex::new(live);
+    diff_with(&Listings::new(desired, &ix))
 }
 
-/// [`diff`] over an index already built (the plan use case builds one for check and diff).
-pub fn diff_with(desired: &Desired, ix: &LiveIndex<'_>) -> Result<Diff, PlanError> {
+/// [`diff`] over listings already resolved (the plan use case resolves them once for the
+/// check and the diff).
+pub fn diff_with(listings: &Listings<'_>) -> Result<Diff, PlanError> {
+    let (desired, ix) = (listings.desired, listings.ix);
     let live = ix.live;
     let mut acc = Acc {
         ix,
+        listings,
         locator: Locator::new(&desired.files),
-        protected: protected_ids(ix, &desired.settings.protected_users)?,
+        protected: protected_ids(listings)?,
         changes: Vec::new(),
         warnings: Vec::new(),
         inactive: HashMap::new(),
@@ -127,6 +132,7 @@ fn api_user_warnings(ix: &LiveIndex<'_>, changes: &[Change]) -> Vec<Warning> {
 /// What the planner collects while walking targets.
 struct Acc<'a> {
     ix: &'a LiveIndex<'a>,
+    listings: &'a Listings<'a>,
     /// Positions of warnings in the policy files.
     locator: Locator<'a>,
     /// Protected user ids, with where each was first listed.
@@ -168,10 +174,10 @@ impl Resolved {
 
 /// Resolves `settings.protected_users`. An identity that names two users protects both: when in
 /// doubt, keep access rather than remove it.
-fn protected_ids(ix: &LiveIndex<'_>, members: &[Member]) -> Result<BTreeMap<u64, Loc>, PlanError> {
+fn protected_ids(listings: &Listings<'_>) -> Result<BTreeMap<u64, Loc>, PlanError> {
     let mut ids = BTreeMap::new();
-    for m in members {
-        match ix.user(&m.identity) {
+    for (m, l) in listings.protected() {
+        match listings.user(m, l) {
             UserMatch::One(u) => {
                 ids.entry(u.id).or_insert(m.loc);
             }
@@ -196,7 +202,7 @@ fn plan_groups(
     live: &Live,
     acc: &mut Acc<'_>,
 ) -> Result<HoldersByTarget, PlanError> {
-    let wanted = targets::merge(Kind::Group, desired.groups.values())?;
+    let wanted = targets::merge(Kind::Group, acc.listings.targets(Kind::Group))?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
         let group = match acc.ix.group_named(w.name, w.id).one() {
@@ -215,30 +221,38 @@ fn plan_groups(
         managed.push((w, group));
     }
 
-    // One pass over the memberships, keeping only managed groups (tenants are large).
-    let ids: HashSet<u64> = managed.iter().map(|(_, g)| g.id).collect();
+    // Memberships of managed groups only (tenants are large), counted, then placed: finding a
+    // bucket twice (a binary search over the managed ids) costs less than remembering it.
+    let mut count = Count::new(managed.iter().map(|(_, g)| g.id).collect());
+    for m in &live.memberships {
+        if let Some(b) = count.bucket(m.group_id) {
+            count.count(b);
+        }
+    }
+    let mut fill = count.fill();
     let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for m in live
-        .memberships
-        .iter()
-        .filter(|m| ids.contains(&m.group_id))
-    {
-        rows.push(Holding {
-            target_id: m.group_id,
-            user_id: m.user_id,
-            membership_id: Some(m.id),
-        });
+    for m in &live.memberships {
+        let Some(b) = fill.bucket(m.group_id) else {
+            continue;
+        };
+        fill.place(
+            b,
+            Holding {
+                user_id: m.user_id,
+                user: acc.ix.user_at_id(m.user_id).unwrap_or(NO_USER),
+                membership_id: Some(m.id),
+            },
+        );
         if m.owner {
             owners.entry(m.group_id).or_default().insert(m.user_id);
         }
     }
-    let holders = HoldersByTarget::new(rows);
+    let holders = fill.finish();
 
     for (w, group) in managed {
         let h = holders.of(group.id);
         for (user_id, rows) in h.by_user() {
-            if acc.ix.user_by_id(user_id).is_none() {
+            if rows[0].user == NO_USER {
                 return Err(PlanError::UnknownMember {
                     group: group.name.clone(),
                     membership_id: rows[0].membership_id.unwrap_or_default(),
@@ -261,7 +275,7 @@ fn plan_groups(
 }
 
 fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), PlanError> {
-    let wanted = targets::merge(Kind::Role, desired.roles.values())?;
+    let wanted = targets::merge(Kind::Role, acc.listings.targets(Kind::Role))?;
     let mut managed = Vec::with_capacity(wanted.len());
     for w in wanted.values() {
         let role = acc.ix.role(w.name).ok_or_else(|| PlanError::UnknownRole {
@@ -269,18 +283,24 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
         })?;
         managed.push((w, role));
     }
-    let ids: HashSet<u64> = managed.iter().map(|(_, r)| r.id).collect();
-    let mut rows = Vec::new();
+    // Few roles: finding a role's bucket twice (count, then place) is cheap.
+    let mut count = Count::new(managed.iter().map(|(_, r)| r.id).collect());
     for u in &live.users {
-        for &role_id in u.roles.iter().filter(|id| ids.contains(id)) {
-            rows.push(Holding {
-                target_id: role_id,
-                user_id: u.id,
-                membership_id: None,
-            });
+        for &id in u.roles.iter() {
+            if let Some(b) = count.bucket(id) {
+                count.count(b);
+            }
         }
     }
-    let holders = HoldersByTarget::new(rows);
+    let mut fill = count.fill();
+    for u in &live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = fill.bucket(id) {
+                fill.place(b, holding(acc.ix, u));
+            }
+        }
+    }
+    let holders = fill.finish();
     for (w, role) in managed {
         let target = Resolved {
             target: ChangeTarget::Role {
@@ -297,26 +317,24 @@ fn plan_roles(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), P
 }
 
 fn plan_licenses(desired: &Desired, live: &Live, acc: &mut Acc<'_>) -> Result<(), PlanError> {
-    for (license, t) in &desired.licenses {
+    let listings = acc.listings;
+    for (license, (t, listed)) in desired.licenses.keys().zip(listings.targets(Kind::License)) {
         let w = Wanted {
             name: license.key(),
             mode: if t.implicit { Mode::Additive } else { t.mode },
-            members: t.members.iter().collect(),
+            members: t.members.iter().zip(listed.iter().copied()).collect(),
             remove_owners: false,
             loc: t.loc,
             id: None,
         };
-        let rows = live
-            .users
-            .iter()
-            .filter(|u| u.licenses.contains(license))
-            .map(|u| Holding {
-                target_id: 0,
-                user_id: u.id,
-                membership_id: None,
-            })
-            .collect();
-        let holders = HoldersByTarget::new(rows);
+        let holds = |u: &&User| u.licenses.contains(license);
+        let mut count = Count::new(vec![0]);
+        live.users.iter().filter(holds).for_each(|_| count.count(0));
+        let mut fill = count.fill();
+        for u in live.users.iter().filter(holds) {
+            fill.place(0, holding(acc.ix, u));
+        }
+        let holders = fill.finish();
         let target = Resolved {
             target: ChangeTarget::License(*license),
             applies: desired.settings.writes.applies(Kind::License),
@@ -339,8 +357,8 @@ fn plan_target(
     // The listed users by id, each with where it was first listed (a stable sort keeps the
     // first listing first; dedup keeps it).
     let mut members: Vec<(&User, Loc)> = Vec::with_capacity(wanted.members.len());
-    for m in &wanted.members {
-        match acc.ix.user(&m.identity) {
+    for &(m, l) in &wanted.members {
+        match acc.listings.user(m, l) {
             UserMatch::One(u) => members.push((u, m.loc)),
             UserMatch::Ambiguous(a, b) => {
                 return Err(PlanError::AmbiguousUser {
@@ -375,7 +393,7 @@ fn plan_target(
     }
 
     for (user_id, rows) in holders.by_user() {
-        let Some(user) = acc.ix.user_by_id(user_id) else {
+        let Some(user) = acc.ix.live.users.get(rows[0].user) else {
             // Holders of groups were checked by the caller; roles and licenses come from users.
             continue;
         };
@@ -493,61 +511,13 @@ fn sort_changes(changes: Vec<Change>) -> Vec<Change> {
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
-/// One live holding of a target: a membership record of a group, or a role or license flag on
-/// a user (no record: `membership_id` is `None`).
-#[derive(Debug, Clone, Copy)]
-struct Holding {
-    target_id: u64,
-    user_id: u64,
-    membership_id: Option<u64>,
-}
-
-/// Every holding of the targets planned, sorted by target and user; a user's memberships of one
-/// group keep Coupa's order. One flat vector instead of a map per target: tenants have 300k
-/// memberships.
-struct HoldersByTarget {
-    rows: Vec<Holding>,
-    /// Target id -> its rows.
-    ranges: HashMap<u64, std::ops::Range<usize>>,
-}
-
-impl HoldersByTarget {
-    fn new(mut rows: Vec<Holding>) -> Self {
-        rows.sort_by_key(|h| (h.target_id, h.user_id));
-        let mut ranges = HashMap::new();
-        let mut start = 0;
-        for chunk in rows.chunk_by(|a, b| a.target_id == b.target_id) {
-            ranges.insert(chunk[0].target_id, start..start + chunk.len());
-            start += chunk.len();
-        }
-        HoldersByTarget { rows, ranges }
-    }
-
-    /// The holders of one target (none when nobody holds it).
-    fn of(&self, target_id: u64) -> Holders<'_> {
-        Holders(
-            self.ranges
-                .get(&target_id)
-                .map_or(&[], |r| &self.rows[r.clone()]),
-        )
-    }
-}
-
-/// Who holds one target now, sorted by user id.
-#[derive(Clone, Copy)]
-struct Holders<'r>(&'r [Holding]);
-
-impl<'r> Holders<'r> {
-    fn contains(self, user_id: u64) -> bool {
-        let at = self.0.partition_point(|h| h.user_id < user_id);
-        self.0.get(at).is_some_and(|h| h.user_id == user_id)
-    }
-
-    /// Each holder's id with its rows, by user id.
-    fn by_user(self) -> impl Iterator<Item = (u64, &'r [Holding])> + Clone {
-        self.0
-            .chunk_by(|a, b| a.user_id == b.user_id)
-            .map(|rows| (rows[0].user_id, rows))
+/// A role or license flag on `u`, as a holding (no membership record). The holder's place is
+/// the one `LiveIndex::user_at_id` gives, as for group members.
+fn holding(ix: &LiveIndex<'_>, u: &User) -> Holding {
+    Holding {
+        user_id: u.id,
+        user: ix.user_at_id(u.id).unwrap_or(NO_USER),
+        membership_id: None,
     }
 }
 
@@ -567,12 +537,14 @@ fn preconditions(
         }
         let holders = group_holders.of(*id);
         let ids = holders.by_user().map(|(id, _)| id);
-        let mut members: Vec<String> = ids
-            .clone()
-            .filter_map(|id| ix.user_by_id(id))
-            .map(|u| u.login.clone())
+        // Sorted as references, copied once.
+        let mut logins: Vec<&str> = holders
+            .by_user()
+            .filter_map(|(_, rows)| ix.live.users.get(rows[0].user))
+            .map(|u| u.login.as_str())
             .collect();
-        members.sort();
+        logins.sort_unstable();
+        let members = logins.into_iter().map(String::from).collect();
         groups.insert(
             name.clone(),
             GroupPrecondition {

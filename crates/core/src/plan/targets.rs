@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Kind, Loc, Member, Mode, NameKey, Target};
+use crate::model::{Kind, Listed, Loc, Member, Mode, NameKey, Target};
 
 use super::PlanError;
 
@@ -14,7 +14,8 @@ pub(super) struct Wanted<'a> {
     pub name: &'a str,
     /// Effective mode: `implicit` targets are additive.
     pub mode: Mode,
-    pub members: Vec<&'a Member>,
+    /// Each with whom it names (see [`crate::model::Listings`]).
+    pub members: Vec<(&'a Member, Listed)>,
     /// Groups only: owners not listed are removed too (`remove_owners: true` on an explicit
     /// declaration).
     pub remove_owners: bool,
@@ -31,15 +32,16 @@ fn declared_mode(t: &Target) -> Option<Mode> {
 }
 
 /// Merges targets whose names fold to the same key. Keys of the result are folded names, so
-/// iteration follows the case-insensitive name order.
-pub(super) fn merge<'a>(
+/// iteration follows the case-insensitive name order. Each target comes with its members'
+/// listings.
+pub(super) fn merge<'a, 'l>(
     kind: Kind,
-    targets: impl IntoIterator<Item = &'a Target>,
+    targets: impl IntoIterator<Item = (&'a Target, &'l [Listed])>,
 ) -> Result<BTreeMap<NameKey, Wanted<'a>>, PlanError> {
     // The first explicit declaration fixes the mode: (its name, its mode).
     type Decided<'a> = Option<(&'a str, Mode)>;
     let mut out: BTreeMap<NameKey, (Wanted<'a>, Decided<'a>)> = BTreeMap::new();
-    for t in targets {
+    for (t, listed) in targets {
         let entry = out.entry(NameKey::new(&t.name)).or_insert_with(|| {
             (
                 Wanted {
@@ -53,7 +55,10 @@ pub(super) fn merge<'a>(
                 None,
             )
         });
-        entry.0.members.extend(t.members.iter());
+        entry
+            .0
+            .members
+            .extend(t.members.iter().zip(listed.iter().copied()));
         entry.0.remove_owners |= !t.implicit && t.remove_owners;
         entry.0.id = entry.0.id.or(t.id);
         if let Some(mode) = declared_mode(t) {

@@ -8,6 +8,7 @@ use crate::model::{
 use super::*;
 
 mod owners_and_default_guard;
+mod shared_listings;
 mod writes;
 
 // ---- builders ----------------------------------------------------------------------------

@@ -8,8 +8,8 @@ use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use crate::model::{
-    dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, LiveIndex, Loc, Member, NameMatch,
-    SourcePos, Target, User, UserMatch, Warning, WarningCode,
+    dedupe_warnings, ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member,
+    NameMatch, SourcePos, Target, User, UserMatch, Warning, WarningCode,
 };
 use crate::render::printable_str;
 
@@ -46,15 +46,18 @@ impl CheckReport {
 /// At most [`MAX_PER_KIND`] diagnostics of one code are reported, followed by one saying how many
 /// more there were; "did you mean" is worked out only for the ones reported.
 pub fn check(desired: &Desired, live: &Live) -> CheckReport {
-    check_with(desired, &LiveIndex::new(live))
+    let ix = LiveIndex::new(live);
+    check_with(&Listings::new(desired, &ix))
 }
 
-/// [`check`] over an index already built (the plan use case builds one for check and diff).
-pub fn check_with(desired: &Desired, ix: &LiveIndex<'_>) -> CheckReport {
+/// [`check`] over listings already resolved (the plan use case resolves them once for the
+/// check and the diff).
+pub fn check_with(listings: &Listings<'_>) -> CheckReport {
+    let desired = listings.desired;
     let sources = Sources::new(&desired.files);
     let mut cx = Checker {
         sources: &sources,
-        ix,
+        ix: listings.ix,
         suggester: None,
         pending: Vec::new(),
         plan_warnings: Vec::new(),
@@ -66,30 +69,21 @@ pub fn check_with(desired: &Desired, ix: &LiveIndex<'_>) -> CheckReport {
     for r in desired.roles.values() {
         cx.role(r);
     }
-    let kinds = |kind: Kind| move |t| (kind, t);
-    for (kind, t) in desired
-        .groups
-        .values()
-        .map(kinds(Kind::Group))
-        .chain(desired.roles.values().map(kinds(Kind::Role)))
-        .chain(desired.licenses.values().map(kinds(Kind::License)))
-    {
-        // The loader removed repeats of one identity; this catches one person written two ways.
-        let mut by_user: HashMap<u64, &Member> = HashMap::new();
-        for m in &t.members {
-            let Some(user) = cx.member(m, Some(t)) else {
-                continue;
-            };
-            match by_user.get(&user.id) {
-                Some(first) => cx.same_person(kind, t, user, m, first),
-                None => {
-                    by_user.insert(user.id, m);
+    // (user id, position in the target's members, user) of each resolved member.
+    let mut resolved: Vec<(u64, usize, &User)> = Vec::new();
+    for kind in [Kind::Group, Kind::Role, Kind::License] {
+        for (t, listed) in listings.targets(kind) {
+            resolved.clear();
+            for (pos, (m, &l)) in t.members.iter().zip(listed).enumerate() {
+                if let Some(user) = cx.member(m, Some(t), listings.user(m, l)) {
+                    resolved.push((user.id, pos, user));
                 }
             }
+            cx.same_people(kind, t, &mut resolved);
         }
     }
-    for m in &desired.settings.protected_users {
-        cx.member(m, None);
+    for (m, l) in listings.protected() {
+        cx.member(m, None, listings.user(m, l));
     }
     cx.finish()
 }
@@ -455,6 +449,22 @@ impl<'a> Checker<'a> {
         self.push_suggesting(d, Suggest::Role(t.name.clone()));
     }
 
+    /// Warns about each person listed twice for `t` under different identities (the loader
+    /// removed repeats of one identity), in member order, pointing at their first listing.
+    /// `resolved` holds (user id, member position, user) of `t`'s resolved members.
+    fn same_people(&mut self, kind: Kind, t: &Target, resolved: &mut [(u64, usize, &User)]) {
+        resolved.sort_unstable_by_key(|&(id, pos, _)| (id, pos));
+        let mut again: Vec<(usize, usize, &User)> = Vec::new();
+        for run in resolved.chunk_by(|a, b| a.0 == b.0) {
+            let first = run[0].1;
+            again.extend(run[1..].iter().map(|&(_, pos, u)| (pos, first, u)));
+        }
+        again.sort_unstable_by_key(|&(pos, _, _)| pos);
+        for (pos, first, user) in again {
+            self.same_person(kind, t, user, &t.members[pos], &t.members[first]);
+        }
+    }
+
     /// Warns about one person listed twice for `t` under different identities.
     fn same_person(&mut self, kind: Kind, t: &Target, user: &User, again: &Member, first: &Member) {
         let d = PolicyDiagnostic::warning(
@@ -509,10 +519,16 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// Resolves one member, reporting problems; returns the user when there is exactly one.
+    /// Reports problems with one member, `found` being whom it names; returns the user when
+    /// there is exactly one.
     /// `target` is `None` for `protected_users`, where an inactive user is no concern.
-    fn member(&mut self, m: &Member, target: Option<&Target>) -> Option<&'a User> {
-        match self.ix.user(&m.identity) {
+    fn member(
+        &mut self,
+        m: &Member,
+        target: Option<&Target>,
+        found: UserMatch<'a>,
+    ) -> Option<&'a User> {
+        match found {
             UserMatch::One(u) => {
                 if let (false, Some(t)) = (u.active, target) {
                     self.inactive_user(u, m, t);

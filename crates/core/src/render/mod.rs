@@ -2,6 +2,7 @@
 //! file) and markdown (pull-request comments). Whether to colour is decided by the binary.
 
 mod json;
+mod list_diff;
 mod markdown;
 mod printable;
 mod rewrites;

@@ -1,13 +1,12 @@
 //! The text plan for terminals and CI logs.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
-use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
 
 use crate::model::{Action, Change, Kind, Plan};
 
+use super::list_diff::{after_members, diff_lines, sorted_members, Line};
 use super::printable::printable;
 use super::targets::{by_person, by_target, TargetChanges};
 use super::{closing_line, Color};
@@ -164,12 +163,7 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
     let _ = writeln!(out, "{}", p.paint(HEADER, "Group members after apply:"));
     for t in groups {
         let before: Vec<&str> = match plan.preconditions.groups.get(t.target.name()) {
-            Some(pre) => {
-                let set: BTreeSet<&str> = pre.members.iter().map(String::as_str).collect();
-                let mut v: Vec<&str> = set.into_iter().collect();
-                v.sort();
-                v
-            }
+            Some(pre) => sorted_members(&pre.members),
             None => Vec::new(),
         };
         let after = after_members(&before, &t.changes);
@@ -180,54 +174,23 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
             before.len(),
             after.len()
         );
-        write_list_diff(out, p, &before, &after);
+        diff_lines(&before, &after, CONTEXT, |line| {
+            let _ = match line {
+                Line::Same(m) => writeln!(out, "      {m}"),
+                Line::Removed(m) => writeln!(
+                    out,
+                    "    {} {}",
+                    p.marker(Action::Remove),
+                    p.paint(REMOVE, m)
+                ),
+                Line::Added(m) => writeln!(out, "    {} {m}", p.marker(Action::Add)),
+                Line::Skipped(n) => {
+                    write_skipped(out, p, n);
+                    Ok(())
+                }
+            };
+        });
         out.push('\n');
-    }
-}
-
-/// before + adds - removes, sorted.
-fn after_members<'a>(before: &[&'a str], changes: &[&'a Change]) -> Vec<&'a str> {
-    let mut set: BTreeSet<&str> = before.iter().copied().collect();
-    for c in changes {
-        match c.action {
-            Action::Add => set.insert(&c.user),
-            Action::Remove => set.remove(c.user.as_str()),
-        };
-    }
-    set.into_iter().collect()
-}
-
-fn write_list_diff(out: &mut String, p: &Painter, before: &[&str], after: &[&str]) {
-    // Both lists are sorted and duplicate-free, so patience finds every kept member at once
-    // (Myers would be quadratic-ish on big groups with many changes).
-    let ops = capture_diff_slices(Algorithm::Patience, before, after);
-    let mut shown_to = 0; // old index up to which lines were shown or skipped
-    for group in group_diff_ops(ops, CONTEXT) {
-        let Some(first) = group.first() else { continue };
-        let start = first.old_range().start;
-        if start > shown_to {
-            write_skipped(out, p, start - shown_to);
-        }
-        for op in &group {
-            for change in op.iter_changes(before, after) {
-                let line = match change.tag() {
-                    ChangeTag::Equal => format!("      {}", change.value()),
-                    ChangeTag::Delete => format!(
-                        "    {} {}",
-                        p.marker(Action::Remove),
-                        p.paint(REMOVE, change.value())
-                    ),
-                    ChangeTag::Insert => {
-                        format!("    {} {}", p.marker(Action::Add), change.value())
-                    }
-                };
-                let _ = writeln!(out, "{line}");
-            }
-            shown_to = op.old_range().end;
-        }
-    }
-    if before.len() > shown_to && shown_to > 0 {
-        write_skipped(out, p, before.len() - shown_to);
     }
 }
 

@@ -164,6 +164,10 @@ pub struct Reader {
     close: Pos,
     syntax: Option<Fault>,
     shape: Option<Fault>,
+    /// A second `format_version`: the whole-text read's fallback stops there, so a later
+    /// syntax error is named as this one.
+    version_twice: Option<Fault>,
+    version_seen: bool,
     live: Live,
     /// Whitespace before the first token, for the `Whole` case (which rereads from the start).
     lead: Vec<u8>,
@@ -196,6 +200,8 @@ impl Reader {
             close: (1, 0),
             syntax: None,
             shape: None,
+            version_twice: None,
+            version_seen: false,
             live: Live::default(),
             lead: Vec::new(),
         }
@@ -371,6 +377,7 @@ impl Reader {
     }
 
     fn fail(&mut self, fault: Fault) -> SnapshotError {
+        let fault = self.version_twice.clone().unwrap_or(fault);
         self.state = State::Failed;
         self.syntax = Some(fault.clone());
         SnapshotError::Json(fault)
@@ -530,6 +537,17 @@ impl Reader {
             Some(r) => Target::Record(r),
             None => Target::Rest,
         };
+        if self.target == Target::Rest && key == "format_version" {
+            if self.version_seen && self.version_twice.is_none() {
+                let (line, column) = advance(self.here(), &at[..n]);
+                self.version_twice = Some(Fault {
+                    message: "duplicate field `format_version`".to_owned(),
+                    line,
+                    column,
+                });
+            }
+            self.version_seen = true;
+        }
         if self.target == Target::Rest {
             self.start_piece(self.key_pos);
             self.rest.extend_from_slice(&at[..n]);

@@ -164,7 +164,7 @@ fn agree(text: &str, rng: &mut Rng) {
         (Ok(w), Ok(g)) => assert_eq!(w, g, "{text}"),
         (Err(SnapshotError::Json(w)), Err(SnapshotError::Json(g)))
         | (Err(SnapshotError::Shape(w)), Err(SnapshotError::Shape(g))) => {
-            assert_eq!(w.line, g.line, "want {w}, got {g}, in\n{text}");
+            assert_eq!((w.line, w.column), (g.line, g.column), "want {w}, got {g}, in\n{text}");
         }
         (Err(SnapshotError::Version { found: w }), Err(SnapshotError::Version { found: g })) => {
             assert_eq!(w, g, "{text}");

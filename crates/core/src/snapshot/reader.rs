@@ -92,8 +92,10 @@ enum Parsed<T> {
     Error(serde_json::Error),
 }
 
-fn parse_one<T: DeserializeOwned>(bytes: &[u8], at_eof: bool) -> Parsed<T> {
-    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<T>();
+/// `text` was checked as UTF-8 once, by chunk; serde_json reads it without checking again.
+fn parse_one<T: DeserializeOwned>(text: &str, at_eof: bool) -> Parsed<T> {
+    let bytes = text.as_bytes();
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
     match values.next() {
         None if at_eof => Parsed::Error(eof_error(bytes)),
         None => Parsed::More,
@@ -143,12 +145,12 @@ pub struct Reader {
     state: State,
     /// The unparsed bytes kept between feeds (at most a partial element or token).
     carry: Vec<u8>,
-    /// How many leading bytes of `carry` are checked UTF-8.
-    carry_valid: usize,
     /// File offset of the next unparsed byte, its line, and where that line starts.
     offset: u64,
     line: usize,
     line_start: u64,
+    /// How far into the bytes being parsed `offset` has been brought.
+    synced: usize,
     target: Target,
     /// The current key as written, for the rest.
     key_raw: Vec<u8>,
@@ -185,10 +187,10 @@ impl Reader {
         Reader {
             state: State::Start,
             carry: Vec::new(),
-            carry_valid: 0,
             offset: 0,
             line: 1,
             line_start: 0,
+            synced: 0,
             target: Target::Rest,
             key_raw: Vec::new(),
             key_pos: (1, 0),
@@ -220,23 +222,23 @@ impl Reader {
             carry.extend_from_slice(chunk);
         }
         let data: &[u8] = if in_carry { &carry } else { chunk };
-        let checked_from = if in_carry { self.carry_valid } else { 0 };
-        let valid = match std::str::from_utf8(&data[checked_from..]) {
-            Ok(_) => data.len(),
+        let text = match std::str::from_utf8(data) {
+            Ok(text) => text,
             // A character split across chunks: its first bytes wait for the rest.
-            Err(e) if e.error_len().is_none() => checked_from + e.valid_up_to(),
+            Err(e) if e.error_len().is_none() => {
+                std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default()
+            }
             Err(e) => {
-                let fault = self.invalid_utf8(&data[..checked_from + e.valid_up_to()]);
+                let fault = self.invalid_utf8(&data[..e.valid_up_to()]);
                 return Err(self.fail(fault));
             }
         };
-        let used = self.run(&data[..valid], false);
+        let used = self.run(text, false);
         if in_carry {
             carry.drain(..used);
         } else {
             carry.extend_from_slice(&chunk[used..]);
         }
-        self.carry_valid = valid - used;
         self.carry = carry;
         match &self.syntax {
             Some(f) => Err(SnapshotError::Json(f.clone())),
@@ -250,18 +252,16 @@ impl Reader {
             return Err(SnapshotError::Json(f));
         }
         let carry = std::mem::take(&mut self.carry);
-        if self.carry_valid < carry.len() {
-            let fault = self.invalid_utf8(&carry[..self.carry_valid]);
-            return Err(SnapshotError::Json(fault));
-        }
+        let text = match std::str::from_utf8(&carry) {
+            Ok(text) => text,
+            Err(e) => return Err(SnapshotError::Json(self.invalid_utf8(&carry[..e.valid_up_to()]))),
+        };
         if self.state == State::Whole {
-            let mut whole = std::mem::take(&mut self.lead);
-            whole.extend_from_slice(&carry);
-            // Checked UTF-8 above, chunk by chunk.
-            let text = std::str::from_utf8(&whole).unwrap_or_default();
-            return from_whole_text(text);
+            let mut whole = String::from_utf8_lossy(&self.lead).into_owned();
+            whole.push_str(text);
+            return from_whole_text(&whole);
         }
-        let used = self.run(&carry, true);
+        let used = self.run(text, true);
         if let Some(f) = self.syntax.take() {
             return Err(SnapshotError::Json(f));
         }
@@ -326,7 +326,11 @@ impl Reader {
         (self.line, (self.offset - self.line_start) as usize)
     }
 
-    fn consume(&mut self, bytes: &[u8]) {
+    /// Brings the position up to `data[to]`: lines are counted only when a position is needed
+    /// and once per chunk, not per element.
+    fn sync(&mut self, data: &[u8], to: usize) {
+        let bytes = &data[self.synced..to];
+        self.synced = to;
         let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
         if newlines > 0 {
             let last = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0);
@@ -392,7 +396,16 @@ impl Reader {
 
     /// Parses what it can of `data` (valid UTF-8 up to a character boundary); returns the
     /// number of bytes used. The unused tail is a partial token or element.
-    fn run(&mut self, data: &[u8], at_eof: bool) -> usize {
+    fn run(&mut self, text: &str, at_eof: bool) -> usize {
+        let pos = self.parse(text, at_eof);
+        self.sync(text.as_bytes(), pos);
+        self.synced = 0;
+        pos
+    }
+
+    fn parse(&mut self, text: &str, at_eof: bool) -> usize {
+        let data = text.as_bytes();
+        self.synced = 0;
         let mut pos = 0;
         loop {
             if matches!(self.state, State::Whole | State::Failed) {
@@ -404,13 +417,19 @@ impl Reader {
                 if self.state == State::Start {
                     self.lead.extend_from_slice(&data[pos..pos + ws]);
                 }
-                self.consume(&data[pos..pos + ws]);
                 pos += ws;
             }
-            let at = &data[pos..];
-            let Some(&byte) = at.first() else {
+            let Some(&byte) = data.get(pos) else {
                 return pos;
             };
+            let in_array = matches!(
+                self.state,
+                State::FirstElement | State::NextElement | State::Element | State::AfterElement
+            );
+            if !in_array {
+                self.sync(data, pos);
+            }
+            let at = text.get(pos..).unwrap_or_default();
             let used = match self.state {
                 State::Start if byte == b'{' => {
                     self.pieces[0].1 = self.here();
@@ -465,12 +484,13 @@ impl Reader {
                     Some(1)
                 }
                 State::NextElement if byte == b']' => {
+                    self.sync(data, pos);
                     self.syntax_at(&[], "trailing comma");
                     None
                 }
                 State::FirstElement | State::NextElement | State::Element => {
                     self.state = State::Element;
-                    self.element(at, at_eof)
+                    self.element(text, pos, at_eof)
                 }
                 State::AfterElement if byte == b',' => {
                     self.state = State::NextElement;
@@ -481,6 +501,7 @@ impl Reader {
                     Some(1)
                 }
                 State::AfterElement => {
+                    self.sync(data, pos);
                     self.syntax_at(&[], "expected `,` or `]`");
                     None
                 }
@@ -491,18 +512,15 @@ impl Reader {
                 State::Whole | State::Failed => None,
             };
             match used {
-                Some(n) => {
-                    self.consume(&at[..n]);
-                    pos += n;
-                }
+                Some(n) => pos += n,
                 None => return pos,
             }
         }
     }
 
     /// Handles a parse error of a value at the front of `at`: a syntax error ends the read.
-    fn parse_error(&mut self, at: &[u8], e: &serde_json::Error) {
-        let fault = self.fault_in(at, e);
+    fn parse_error(&mut self, at: &str, e: &serde_json::Error) {
+        let fault = self.fault_in(at.as_bytes(), e);
         if e.is_syntax() || e.is_eof() {
             self.fail(fault);
         } else if self.shape.is_none() {
@@ -510,7 +528,7 @@ impl Reader {
         }
     }
 
-    fn key(&mut self, at: &[u8], at_eof: bool) -> Option<usize> {
+    fn key(&mut self, at: &str, at_eof: bool) -> Option<usize> {
         let (key, n) = match parse_one::<String>(at, at_eof) {
             Parsed::Value(key, n) => (key, n),
             Parsed::More => return None,
@@ -520,12 +538,12 @@ impl Reader {
             }
         };
         self.key_raw.clear();
-        self.key_raw.extend_from_slice(&at[..n]);
+        self.key_raw.extend_from_slice(&at.as_bytes()[..n]);
         self.key_pos = self.here();
         self.target = match Record::of(&key) {
             Some(r) if self.seen.contains(&r) => {
                 if self.shape.is_none() {
-                    let (line, column) = advance(self.here(), &at[..n]);
+                    let (line, column) = advance(self.here(), &at.as_bytes()[..n]);
                     self.shape = Some(Fault {
                         message: format!("duplicate field `{key}`"),
                         line,
@@ -539,7 +557,7 @@ impl Reader {
         };
         if self.target == Target::Rest && key == "format_version" {
             if self.version_seen && self.version_twice.is_none() {
-                let (line, column) = advance(self.here(), &at[..n]);
+                let (line, column) = advance(self.here(), &at.as_bytes()[..n]);
                 self.version_twice = Some(Fault {
                     message: "duplicate field `format_version`".to_owned(),
                     line,
@@ -550,14 +568,14 @@ impl Reader {
         }
         if self.target == Target::Rest {
             self.start_piece(self.key_pos);
-            self.rest.extend_from_slice(&at[..n]);
+            self.rest.extend_from_slice(&at.as_bytes()[..n]);
         }
         self.state = State::Colon;
         Some(n)
     }
 
-    fn value(&mut self, at: &[u8], at_eof: bool) -> Option<usize> {
-        if at[0] == b'[' {
+    fn value(&mut self, at: &str, at_eof: bool) -> Option<usize> {
+        if at.as_bytes()[0] == b'[' {
             match self.target {
                 Target::Record(r) => {
                     self.seen.push(r);
@@ -603,13 +621,16 @@ impl Reader {
         }
         if self.target == Target::Rest {
             self.pieces.push((self.rest.len(), self.here()));
-            self.rest.extend_from_slice(&at[..n]);
+            self.rest.extend_from_slice(&at.as_bytes()[..n]);
         }
         self.state = State::AfterValue;
         Some(n)
     }
 
-    fn element(&mut self, at: &[u8], at_eof: bool) -> Option<usize> {
+    fn element(&mut self, text: &str, pos: usize, at_eof: bool) -> Option<usize> {
+        let data = text.as_bytes();
+        // `pos` is at a token's start: a character boundary.
+        let at = text.get(pos..).unwrap_or_default();
         let parsed = if self.discard {
             match parse_one::<IgnoredAny>(at, at_eof) {
                 Parsed::Value(_, n) => Ok(Some(n)),
@@ -633,6 +654,7 @@ impl Reader {
             }
             Ok(None) => None,
             Err(e) if (e.is_syntax() || e.is_eof()) && !self.discard => {
+                self.sync(data, pos);
                 // Where the whole-text read's fallback, which skips records, places it.
                 match parse_one::<IgnoredAny>(at, at_eof) {
                     Parsed::Error(skipped) => self.parse_error(at, &skipped),
@@ -641,11 +663,12 @@ impl Reader {
                 None
             }
             Err(e) => {
+                self.sync(data, pos);
                 self.parse_error(at, &e);
                 if self.state != State::Failed {
                     // A wrong element: the file is still checked for syntax and version.
                     self.discard = true;
-                    return self.element(at, at_eof);
+                    return self.element(text, pos, at_eof);
                 }
                 None
             }
@@ -655,7 +678,7 @@ impl Reader {
 
 fn push<T: DeserializeOwned>(
     into: &mut Vec<T>,
-    at: &[u8],
+    at: &str,
     at_eof: bool,
 ) -> Result<Option<usize>, serde_json::Error> {
     match parse_one::<T>(at, at_eof) {

@@ -191,7 +191,10 @@ pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
             .into_diagnostic()
             .wrap_err_with(not_snapshot)?;
     }
-    reader.finish().into_diagnostic().wrap_err_with(not_snapshot)
+    reader
+        .finish()
+        .into_diagnostic()
+        .wrap_err_with(not_snapshot)
 }
 
 /// Checks every policy name against live state. Warnings are printed to stderr; errors are

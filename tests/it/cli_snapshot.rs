@@ -222,7 +222,10 @@ fn large_snapshots_are_read_in_chunks_and_bad_ones_name_their_line() {
     let at = good.find("\"user5999\"").unwrap();
     let line = good[..at].matches('\n').count() + 1;
     for (bad, says) in [
-        (format!("{}\"user5999\" x{}", &good[..at], &good[at + 10..]), "not JSON"),
+        (
+            format!("{}\"user5999\" x{}", &good[..at], &good[at + 10..]),
+            "not JSON",
+        ),
         (good.replacen("\"user5999\"", "5999", 1), "not a snapshot"),
     ] {
         let out = validate(bad.as_bytes());
@@ -236,5 +239,8 @@ fn large_snapshots_are_read_in_chunks_and_bad_ones_name_their_line() {
     let out = validate(&bytes);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("invalid UTF-8 at line {line}")), "{err}");
+    assert!(
+        err.contains(&format!("invalid UTF-8 at line {line}")),
+        "{err}"
+    );
 }

@@ -18,7 +18,11 @@ impl std::fmt::Display for Fault {
         if self.line == 0 {
             return f.write_str(&self.message);
         }
-        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 

@@ -145,6 +145,8 @@ pub struct Reader {
     state: State,
     /// The unparsed bytes kept between feeds (at most a partial element or token).
     carry: Vec<u8>,
+    /// The carry length at which parsing is tried again after a feed that made no progress.
+    retry_at: usize,
     /// File offset of the next unparsed byte, its line, and where that line starts.
     offset: u64,
     line: usize,
@@ -165,7 +167,9 @@ pub struct Reader {
     pieces: Vec<(usize, Pos)>,
     close: Pos,
     syntax: Option<Fault>,
-    shape: Option<Fault>,
+    /// The first error the whole-text `Read` would have stopped at, in a record or a record
+    /// key seen twice (`Json` when serde_json names it a syntax error, as `from_whole_text` does).
+    read_error: Option<SnapshotError>,
     /// A second `format_version`: the whole-text read's fallback stops there, so a later
     /// syntax error is named as this one.
     version_twice: Option<Fault>,
@@ -187,6 +191,7 @@ impl Reader {
         Reader {
             state: State::Start,
             carry: Vec::new(),
+            retry_at: 0,
             offset: 0,
             line: 1,
             line_start: 0,
@@ -201,7 +206,7 @@ impl Reader {
             pieces: vec![(0, (1, 0))],
             close: (1, 0),
             syntax: None,
-            shape: None,
+            read_error: None,
             version_twice: None,
             version_seen: false,
             live: Live::default(),
@@ -215,6 +220,10 @@ impl Reader {
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), SnapshotError> {
         if let Some(f) = &self.syntax {
             return Err(SnapshotError::Json(f.clone()));
+        }
+        if !self.carry.is_empty() && self.carry.len() + chunk.len() < self.retry_at {
+            self.carry.extend_from_slice(chunk);
+            return Ok(());
         }
         let mut carry = std::mem::take(&mut self.carry);
         let in_carry = !carry.is_empty();
@@ -239,6 +248,9 @@ impl Reader {
         } else {
             carry.extend_from_slice(&chunk[used..]);
         }
+        // No progress (one huge value, or `Whole`): try again once the carry has doubled,
+        // so the value is reparsed O(log n) times, not once a chunk.
+        self.retry_at = if used == 0 { 2 * carry.len() } else { 0 };
         self.carry = carry;
         match &self.syntax {
             Some(f) => Err(SnapshotError::Json(f.clone())),
@@ -254,7 +266,11 @@ impl Reader {
         let carry = std::mem::take(&mut self.carry);
         let text = match std::str::from_utf8(&carry) {
             Ok(text) => text,
-            Err(e) => return Err(SnapshotError::Json(self.invalid_utf8(&carry[..e.valid_up_to()]))),
+            Err(e) => {
+                return Err(SnapshotError::Json(
+                    self.invalid_utf8(&carry[..e.valid_up_to()]),
+                ))
+            }
         };
         if self.state == State::Whole {
             let mut whole = String::from_utf8_lossy(&self.lead).into_owned();
@@ -300,15 +316,19 @@ impl Reader {
             Ok(read) => read,
             Err(e) => {
                 let fault = self.rest_fault(&e);
-                let first = match self.shape.take() {
-                    Some(s) if (s.line, s.column) <= (fault.line, fault.column) => s,
-                    _ => fault,
+                let rest_error = if e.is_syntax() || e.is_eof() {
+                    SnapshotError::Json(fault)
+                } else {
+                    SnapshotError::Shape(fault)
                 };
-                return Err(SnapshotError::Shape(first));
+                return Err(match self.read_error.take() {
+                    Some(first) if position(&first) <= position(&rest_error) => first,
+                    _ => rest_error,
+                });
             }
         };
-        if let Some(s) = self.shape.take() {
-            return Err(SnapshotError::Shape(s));
+        if let Some(first) = self.read_error.take() {
+            return Err(first);
         }
         check_version(read.format_version.map(serde_json::Value::from).as_ref())?;
         let meta = super::meta_of(&read);
@@ -345,7 +365,10 @@ impl Reader {
         let pos = if e.line() == 0 {
             self.here()
         } else {
-            advance(self.here(), &bytes[..offset_of(bytes, e.line(), e.column())])
+            advance(
+                self.here(),
+                &bytes[..offset_of(bytes, e.line(), e.column())],
+            )
         };
         Fault::from_serde(e, pos)
     }
@@ -355,7 +378,11 @@ impl Reader {
             return Fault::from_serde(e, self.close);
         }
         let at = offset_of(&self.rest, e.line(), e.column());
-        let i = self.pieces.partition_point(|&(start, _)| start <= at).max(1) - 1;
+        let i = self
+            .pieces
+            .partition_point(|&(start, _)| start <= at)
+            .max(1)
+            - 1;
         let (start, pos) = self.pieces[i];
         Fault::from_serde(e, advance(pos, &self.rest[start..at]))
     }
@@ -523,8 +550,14 @@ impl Reader {
         let fault = self.fault_in(at.as_bytes(), e);
         if e.is_syntax() || e.is_eof() {
             self.fail(fault);
-        } else if self.shape.is_none() {
-            self.shape = Some(fault);
+        } else {
+            self.note_read_error(SnapshotError::Shape(fault));
+        }
+    }
+
+    fn note_read_error(&mut self, error: SnapshotError) {
+        if self.read_error.is_none() {
+            self.read_error = Some(error);
         }
     }
 
@@ -542,14 +575,12 @@ impl Reader {
         self.key_pos = self.here();
         self.target = match Record::of(&key) {
             Some(r) if self.seen.contains(&r) => {
-                if self.shape.is_none() {
-                    let (line, column) = advance(self.here(), &at.as_bytes()[..n]);
-                    self.shape = Some(Fault {
-                        message: format!("duplicate field `{key}`"),
-                        line,
-                        column,
-                    });
-                }
+                let (line, column) = advance(self.here(), &at.as_bytes()[..n]);
+                self.note_read_error(SnapshotError::Shape(Fault {
+                    message: format!("duplicate field `{key}`"),
+                    line,
+                    column,
+                }));
                 Target::Discard
             }
             Some(r) => Target::Record(r),
@@ -580,7 +611,7 @@ impl Reader {
                 Target::Record(r) => {
                     self.seen.push(r);
                     self.record = r;
-                    self.discard = false;
+                    self.discard = self.read_error.is_some();
                     self.state = State::FirstElement;
                     return Some(1);
                 }
@@ -653,26 +684,33 @@ impl Reader {
                 Some(n)
             }
             Ok(None) => None,
-            Err(e) if (e.is_syntax() || e.is_eof()) && !self.discard => {
+            Err(e) if !self.discard => {
                 self.sync(data, pos);
-                // Where the whole-text read's fallback, which skips records, places it.
-                match parse_one::<IgnoredAny>(at, at_eof) {
-                    Parsed::Error(skipped) => self.parse_error(at, &skipped),
-                    _ => self.parse_error(at, &e),
-                }
-                None
+                // The whole-text read stops here. Its fallback skips records and names only
+                // syntax errors: so does this reader from now on, from this element on.
+                let fault = self.fault_in(at.as_bytes(), &e);
+                self.note_read_error(if e.is_syntax() || e.is_eof() {
+                    SnapshotError::Json(fault)
+                } else {
+                    SnapshotError::Shape(fault)
+                });
+                self.discard = true;
+                self.element(text, pos, at_eof)
             }
             Err(e) => {
                 self.sync(data, pos);
                 self.parse_error(at, &e);
-                if self.state != State::Failed {
-                    // A wrong element: the file is still checked for syntax and version.
-                    self.discard = true;
-                    return self.element(text, pos, at_eof);
-                }
                 None
             }
         }
+    }
+}
+
+/// Where an error is, for finding the first of two.
+fn position(e: &SnapshotError) -> (usize, usize) {
+    match e {
+        SnapshotError::Json(f) | SnapshotError::Shape(f) => (f.line, f.column),
+        SnapshotError::Version { .. } => (0, 0),
     }
 }
 

@@ -229,7 +229,11 @@ fn large_snapshots_are_read_in_chunks_and_bad_ones_name_their_line() {
         (good.replacen("\"user5999\"", "5999", 1), "not a snapshot"),
     ] {
         let out = validate(bad.as_bytes());
-        let err = stderr_of(&out);
+        // miette wraps long lines.
+        let err = stderr_of(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains(&format!("at line {line} column")), "{err}");
         assert!(err.contains(says) && err.contains("snap.json"), "{err}");
@@ -237,7 +241,10 @@ fn large_snapshots_are_read_in_chunks_and_bad_ones_name_their_line() {
     let mut bytes = good.into_bytes();
     bytes[at + 2] = 0xFF;
     let out = validate(&bytes);
-    let err = stderr_of(&out);
+    let err = stderr_of(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains(&format!("invalid UTF-8 at line {line}")),

@@ -120,10 +120,9 @@ fn parse_one<T: DeserializeOwned>(text: &str, at_eof: bool) -> Parsed<T> {
 
 /// serde_json's own EOF error for `bytes`, so its wording is kept.
 fn eof_error(bytes: &[u8]) -> serde_json::Error {
-    match serde_json::from_slice::<IgnoredAny>(bytes) {
-        Err(e) => e,
-        Ok(_) => serde_json::from_slice::<IgnoredAny>(b"").unwrap_err(),
-    }
+    serde_json::from_slice::<IgnoredAny>(bytes)
+        .err()
+        .unwrap_or_else(|| serde::de::Error::custom("EOF while parsing a value"))
 }
 
 fn is_ws(b: u8) -> bool {
@@ -396,9 +395,9 @@ impl Reader {
         }
     }
 
-    /// A syntax error at the byte after `bytes` (serde_json counts the offending byte).
-    fn syntax_at(&mut self, bytes: &[u8], message: &str) {
-        let (line, column) = advance(self.here(), bytes);
+    /// A syntax error at the next byte (serde_json counts the offending byte in the column).
+    fn syntax_at(&mut self, message: &str) {
+        let (line, column) = self.here();
         let fault = Fault {
             message: message.to_owned(),
             line,
@@ -474,11 +473,11 @@ impl Reader {
                 }
                 State::FirstKey | State::NextKey if byte == b'"' => self.key(at, at_eof),
                 State::NextKey if byte == b'}' => {
-                    self.syntax_at(&[], "trailing comma");
+                    self.syntax_at("trailing comma");
                     None
                 }
                 State::FirstKey | State::NextKey => {
-                    self.syntax_at(&[], "key must be a string");
+                    self.syntax_at("key must be a string");
                     None
                 }
                 State::Colon if byte == b':' => {
@@ -489,7 +488,7 @@ impl Reader {
                     Some(1)
                 }
                 State::Colon => {
-                    self.syntax_at(&[], "expected `:`");
+                    self.syntax_at("expected `:`");
                     None
                 }
                 State::Value => self.value(at, at_eof),
@@ -503,7 +502,7 @@ impl Reader {
                     Some(1)
                 }
                 State::AfterValue => {
-                    self.syntax_at(&[], "expected `,` or `}`");
+                    self.syntax_at("expected `,` or `}`");
                     None
                 }
                 State::FirstElement if byte == b']' => {
@@ -512,7 +511,7 @@ impl Reader {
                 }
                 State::NextElement if byte == b']' => {
                     self.sync(data, pos);
-                    self.syntax_at(&[], "trailing comma");
+                    self.syntax_at("trailing comma");
                     None
                 }
                 State::FirstElement | State::NextElement | State::Element => {
@@ -529,11 +528,11 @@ impl Reader {
                 }
                 State::AfterElement => {
                     self.sync(data, pos);
-                    self.syntax_at(&[], "expected `,` or `]`");
+                    self.syntax_at("expected `,` or `]`");
                     None
                 }
                 State::Trailing => {
-                    self.syntax_at(&[], "trailing characters");
+                    self.syntax_at("trailing characters");
                     None
                 }
                 State::Whole | State::Failed => None,

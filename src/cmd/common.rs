@@ -167,13 +167,34 @@ pub async fn read_live(
 
 /// Reads a snapshot file written by `coupa-access snapshot` (or a bare live-state JSON, as
 /// earlier versions wrote and the sandbox's tenant files are), with where and when it was taken.
+/// The file is fed to the core's reader in chunks, so its text is never held whole beside the
+/// parsed state.
 pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
-    let text = std::fs::read_to_string(path)
+    use std::io::Read as _;
+    const CHUNK: usize = 256 * 1024;
+    let cannot_read = || format!("cannot read snapshot {}", path.display());
+    let not_snapshot = || format!("{} is not a coupa-access snapshot", path.display());
+    let mut file = std::fs::File::open(path)
         .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read snapshot {}", path.display()))?;
-    coupa_access_core::snapshot::from_json(&text)
+        .wrap_err_with(cannot_read)?;
+    let mut reader = coupa_access_core::snapshot::Reader::new();
+    let mut chunk = vec![0; CHUNK];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).into_diagnostic().wrap_err_with(cannot_read),
+        };
+        reader
+            .feed(&chunk[..n])
+            .into_diagnostic()
+            .wrap_err_with(not_snapshot)?;
+    }
+    reader
+        .finish()
         .into_diagnostic()
-        .wrap_err_with(|| format!("{} is not a coupa-access snapshot", path.display()))
+        .wrap_err_with(not_snapshot)
 }
 
 /// Checks every policy name against live state. Warnings are printed to stderr; errors are

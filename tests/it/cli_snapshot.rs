@@ -187,3 +187,67 @@ fn show_renders_a_saved_plan_like_plan_did() {
         stderr_of(&out)
     );
 }
+
+/// A snapshot larger than the binary's read chunk: read whole when good; when bad, the error
+/// names the file and the line (the reader sees the text only a chunk at a time).
+#[test]
+fn large_snapshots_are_read_in_chunks_and_bad_ones_name_their_line() {
+    use coupa_access_core::model::User;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snap.json");
+    let mut live = tenant();
+    for i in 0..6000 {
+        let login = format!("user{i}");
+        live.users
+            .push(User::new(100_000 + i, &login, &format!("{login}@acme.com")));
+    }
+    let good = coupa_access_core::snapshot::to_json(
+        &live,
+        "https://acme.coupahost.com",
+        "2026-01-01T00:00:00Z",
+    );
+    assert!(good.len() > 1 << 20, "{}", good.len());
+    let pol = policies(&[("g.yaml", "groups:\n  AP Clerks:\n    members: [alice]\n")]);
+    let validate = |bytes: &[u8]| {
+        std::fs::write(&file, bytes).unwrap();
+        bin()
+            .args(["validate", "--policies", path_str(pol.path())])
+            .args(["--snapshot", path_str(&file)])
+            .output()
+            .unwrap()
+    };
+    let out = validate(good.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+
+    let at = good.find("\"user5999\"").unwrap();
+    let line = good[..at].matches('\n').count() + 1;
+    for (bad, says) in [
+        (
+            format!("{}\"user5999\" x{}", &good[..at], &good[at + 10..]),
+            "not JSON",
+        ),
+        (good.replacen("\"user5999\"", "5999", 1), "not a snapshot"),
+    ] {
+        let out = validate(bad.as_bytes());
+        // miette wraps long lines.
+        let err = stderr_of(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("at line {line} column")), "{err}");
+        assert!(err.contains(says) && err.contains("snap.json"), "{err}");
+    }
+    let mut bytes = good.into_bytes();
+    bytes[at + 2] = 0xFF;
+    let out = validate(&bytes);
+    let err = stderr_of(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("invalid UTF-8 at line {line}")),
+        "{err}"
+    );
+}

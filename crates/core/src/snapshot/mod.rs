@@ -12,6 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Live;
 
+mod position;
+mod reader;
+#[cfg(test)]
+mod reader_tests;
+
+pub use position::Fault;
+pub use reader::Reader;
+
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
@@ -30,9 +38,9 @@ pub struct SnapshotMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error("not JSON: {0}")]
-    Json(#[source] serde_json::Error),
+    Json(Fault),
     #[error("not a snapshot: {0}")]
-    Shape(#[source] serde_json::Error),
+    Shape(Fault),
     #[error("snapshot format_version {found} is not one this build reads (it reads {SNAPSHOT_FORMAT_VERSION})")]
     Version { found: u64 },
 }
@@ -103,28 +111,32 @@ fn check_version(v: Option<&serde_json::Value>) -> Result<(), SnapshotError> {
     }
 }
 
-/// Reads a snapshot, or a bare `Live` JSON (whose metadata are then all `None`).
+/// Reads a snapshot, or a bare `Live` JSON (whose metadata are then all `None`): the
+/// [`Reader`] fed the whole text at once.
 pub fn from_json(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
+    let mut reader = Reader::new();
+    reader.feed(text.as_bytes())?;
+    reader.finish()
+}
+
+/// The whole text deserialized as `Read` in one pass: what the reader falls back to for a
+/// top-level value that is not an object (and, in tests, what it is compared with).
+fn from_whole_text(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
     let read: Read = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            let version: VersionOnly = serde_json::from_str(text).map_err(SnapshotError::Json)?;
+            let version: VersionOnly =
+                serde_json::from_str(text).map_err(|e| SnapshotError::Json(Fault::of(&e)))?;
             check_version(version.format_version.as_ref())?;
             return Err(if e.is_syntax() || e.is_eof() {
-                SnapshotError::Json(e)
+                SnapshotError::Json(Fault::of(&e))
             } else {
-                SnapshotError::Shape(e)
+                SnapshotError::Shape(Fault::of(&e))
             });
         }
     };
     check_version(read.format_version.map(serde_json::Value::from).as_ref())?;
-    let _ = read.kind;
-    let meta = SnapshotMeta {
-        format_version: read.format_version.map(|_| SNAPSHOT_FORMAT_VERSION),
-        domain: read.domain,
-        taken_at: read.taken_at,
-        tool_version: read.tool_version,
-    };
+    let meta = meta_of(&read);
     // Exhaustive on purpose: a new `Live` field fails to compile here until `Read` has it.
     let live = Live {
         users: read.users,
@@ -134,6 +146,17 @@ pub fn from_json(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
         memberships: read.memberships,
     };
     Ok((live, meta))
+}
+
+fn meta_of(read: &Read) -> SnapshotMeta {
+    // Checked by `Read`'s type only; any string is accepted.
+    let _ = &read.kind;
+    SnapshotMeta {
+        format_version: read.format_version.map(|_| SNAPSHOT_FORMAT_VERSION),
+        domain: read.domain.clone(),
+        taken_at: read.taken_at.clone(),
+        tool_version: read.tool_version.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -202,8 +202,9 @@ pub fn annotate_warnings(warnings: &[Warning]) {
 }
 
 /// Appends `markdown` to the step summary (`GITHUB_STEP_SUMMARY`) when `--summary` is given or
-/// the variable is set; never overwrites what earlier steps wrote.
-pub fn append_summary(asked: bool, markdown: &str) -> miette::Result<()> {
+/// the variable is set; never overwrites what earlier steps wrote. The markdown is rendered only
+/// when it is written (a large plan's takes tens of milliseconds).
+pub fn append_summary(asked: bool, markdown: impl FnOnce() -> String) -> miette::Result<()> {
     let path = std::env::var_os("GITHUB_STEP_SUMMARY")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from);
@@ -218,7 +219,7 @@ pub fn append_summary(asked: bool, markdown: &str) -> miette::Result<()> {
         .append(true)
         .open(&path)
         .map_err(|e| miette::miette!("cannot open the step summary {}: {e}", path.display()))?;
-    f.write_all(markdown.as_bytes())
+    f.write_all(markdown().as_bytes())
         .and_then(|()| f.write_all(b"\n"))
         .map_err(|e| miette::miette!("cannot write the step summary {}: {e}", path.display()))
 }

@@ -98,10 +98,9 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let report = report.into_diagnostic()?;
     let rendered = report.render();
     eprint!("{rendered}");
-    crate::report::append_summary(
-        args.summary,
-        &crate::report::text_summary("apply", report.is_success(), &rendered),
-    )?;
+    crate::report::append_summary(args.summary, || {
+        crate::report::text_summary("apply", report.is_success(), &rendered)
+    })?;
     Ok(if report.interrupted {
         130
     } else if report.is_success() {

@@ -45,7 +45,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     let mut report = drift::drift(&desired, &live, since).into_diagnostic()?;
     report.domain = domain;
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    crate::report::append_summary(args.summary, &drift::markdown(&report))?;
+    crate::report::append_summary(args.summary, || drift::markdown(&report))?;
     super::emit(&match args.format {
         Format::Text => drift::text(&report),
         Format::Json => drift::json(&report),

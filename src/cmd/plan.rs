@@ -16,7 +16,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
             if annotate {
                 report::annotate_warnings(&plan.warnings);
             }
-            report::append_summary(args.summary, &coupa_access_core::render::markdown(&plan))?;
+            report::append_summary(args.summary, || coupa_access_core::render::markdown(&plan))?;
             // Only what apply would write counts: reported-only role and license rows do not.
             Ok(if args.detailed_exitcode && plan.has_applied_changes() {
                 EXIT_CHANGES
@@ -34,7 +34,7 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
             if annotate {
                 report::annotate_errors(&errors);
             }
-            report::append_summary(args.summary, &report::error_markdown("plan", &errors))?;
+            report::append_summary(args.summary, || report::error_markdown("plan", &errors))?;
             Err(e)
         }
     }

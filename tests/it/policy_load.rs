@@ -564,7 +564,7 @@ fn crlf_files_load_like_lf_files_and_point_at_the_right_place() {
         d.groups["AP Clerks"]
             .members
             .iter()
-            .map(|m| m.identity.clone())
+            .map(|m| m.identity.to_string())
             .collect()
     };
     assert_eq!(members(&d), members(&lf));

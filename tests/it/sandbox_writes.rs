@@ -213,7 +213,6 @@ async fn license_flags_set_but_purchasing_and_contracts_do_not_revoke() {
             .find(|u| u.id == 1003)
             .unwrap()
             .licenses
-            .clone()
     };
     let body = json!({"expense-user": false, "purchasing-user": false, "contracts-user": false, "travel-user": true});
     let (status, user) = put(&sb, &t, "/api/users/1003", body).await;

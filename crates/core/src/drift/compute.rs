@@ -177,7 +177,7 @@ fn add_declaration(r: &mut Resolved, t: &Target, ix: &LiveIndex<'_>) -> Result<(
                 return Err(DriftError::UnknownUser {
                     kind: r.kind.word(),
                     target: r.name.clone(),
-                    identity: m.identity.clone(),
+                    identity: m.identity.to_string(),
                 })
             }
         }

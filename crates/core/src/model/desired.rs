@@ -32,8 +32,9 @@ pub enum Mode {
 /// A member as written in a policy file: a login or an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    /// The identity as written (matched case-insensitively against login and email).
-    pub identity: String,
+    /// The identity as written (matched case-insensitively against login and email); inline
+    /// when short, as most logins are (policies list hundreds of thousands of members).
+    pub identity: super::ShortText,
     /// Where it was written.
     pub loc: Loc,
 }

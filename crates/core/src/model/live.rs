@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{IdSet, LicenseSet, ShortText};
+use super::{IdSet, LicenseSet, ShortText, StampText};
 
 /// Coupa's live state as coupa-access sees it. This is also the snapshot format
 /// (`coupa-access snapshot`) and the tenant format the sandbox serves.
@@ -89,7 +89,7 @@ pub struct Membership {
     pub group_id: u64,
     /// ISO-8601 with offset, as Coupa reports it.
     #[serde(default)]
-    pub created_at: Option<ShortText>,
+    pub created_at: Option<StampText>,
     /// The member is an admin of the group (`owner: true`): such a membership is never removed
     /// unless the policy opts in for that group.
     #[serde(default, skip_serializing_if = "is_false")]

@@ -130,16 +130,19 @@ struct NameIndex {
 }
 
 impl NameIndex {
-    fn with_capacity(n: usize) -> Self {
+    /// Room for `n` keys of `bytes` in all (folding rarely changes a name's length; when it
+    /// does, the text grows).
+    fn with_capacity(n: usize, bytes: usize) -> Self {
         NameIndex {
             first: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
-            text: String::with_capacity(n * 16),
+            text: String::with_capacity(bytes),
             ..NameIndex::default()
         }
     }
 
     fn of<T>(items: &[T], name: impl Fn(&T) -> &str) -> Self {
-        let mut ix = NameIndex::with_capacity(items.len());
+        let bytes = items.iter().map(|item| name(item).len()).sum();
+        let mut ix = NameIndex::with_capacity(items.len(), bytes);
         for (i, item) in items.iter().enumerate() {
             ix.insert(name(item), i);
         }
@@ -265,7 +268,11 @@ pub struct LiveIndex<'a> {
 
 impl<'a> LiveIndex<'a> {
     pub fn new(live: &'a Live) -> Self {
-        let mut identities = NameIndex::with_capacity(2 * live.users.len());
+        let employees = || live.users.iter().filter(|u| !u.supplier);
+        let mut identities = NameIndex::with_capacity(
+            2 * employees().count(),
+            employees().map(|u| u.login.len() + u.email.len()).sum(),
+        );
         let mut suppliers = NameIndex::default();
         for (i, u) in live.users.iter().enumerate() {
             // Supplier Portal accounts take no part in identity matching.

@@ -30,7 +30,7 @@ pub use origin::*;
 pub use plan::*;
 pub use plan_json::*;
 pub use sets::*;
-pub use short_text::ShortText;
+pub use short_text::{InlineText, ShortText, StampText};
 pub use target::*;
 pub use warning::*;
 pub use writes::*;

@@ -68,8 +68,9 @@ pub struct GroupPrecondition {
     pub group_id: u64,
     /// `sha256:<hex>` of the sorted live member user ids.
     pub members_fingerprint: String,
-    /// Live member logins, sorted, for the member-list diff view.
-    pub members: Vec<String>,
+    /// Live member logins, sorted, for the member-list diff view (inline when short: a plan
+    /// touching every group of a large tenant lists all its members here).
+    pub members: Vec<super::ShortText>,
 }
 
 /// What `apply` checks before writing a saved plan.

@@ -250,7 +250,7 @@ impl<const N: usize> From<[License; N]> for LicenseSet {
     }
 }
 
-impl<'a> IntoIterator for &'a LicenseSet {
+impl IntoIterator for &LicenseSet {
     type Item = &'static License;
     type IntoIter = LicenseIter;
     fn into_iter(self) -> LicenseIter {

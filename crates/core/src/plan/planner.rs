@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Listings, Live,
-    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, SourcePos, Summary, User, UserMatch,
-    Warning, WarningCode,
+    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, ShortText, SourcePos, Summary, User,
+    UserMatch, Warning, WarningCode,
 };
 
 use super::holders::{Count, Holders, HoldersByTarget, Holding, NO_USER};
@@ -187,7 +187,7 @@ fn protected_ids(listings: &Listings<'_>) -> Result<BTreeMap<u64, Loc>, PlanErro
             }
             UserMatch::None => {
                 return Err(PlanError::UnknownProtectedUser {
-                    identity: m.identity.clone(),
+                    identity: m.identity.to_string(),
                 })
             }
         }
@@ -364,7 +364,7 @@ fn plan_target(
                 return Err(PlanError::AmbiguousUser {
                     kind: t.kind(),
                     target: t.name().to_string(),
-                    identity: m.identity.clone(),
+                    identity: m.identity.to_string(),
                     first: a.login.clone(),
                     second: b.login.clone(),
                 })
@@ -373,7 +373,7 @@ fn plan_target(
                 return Err(PlanError::UnknownUser {
                     kind: t.kind(),
                     target: t.name().to_string(),
-                    identity: m.identity.clone(),
+                    identity: m.identity.to_string(),
                 })
             }
         }
@@ -544,7 +544,7 @@ fn preconditions(
             .map(|u| u.login.as_str())
             .collect();
         logins.sort_unstable();
-        let members = logins.into_iter().map(String::from).collect();
+        let members = logins.into_iter().map(ShortText::from).collect();
         groups.insert(
             name.clone(),
             GroupPrecondition {

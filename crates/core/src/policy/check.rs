@@ -161,7 +161,7 @@ fn typed(d: &PolicyDiagnostic, code: WarningCode) -> Warning {
 }
 
 struct Checker<'a> {
-    sources: &'a Sources,
+    sources: &'a Sources<'a>,
     ix: &'a LiveIndex<'a>,
     /// Built on the first unknown user reported only: most runs never need it.
     suggester: Option<IdentitySuggester<'a>>,
@@ -579,7 +579,7 @@ impl<'a> Checker<'a> {
                     message,
                     (m.loc, "no such login or email in Coupa".into()),
                     None,
-                    Some(Suggest::User(m.identity.clone())),
+                    Some(Suggest::User(m.identity.to_string())),
                 );
                 None
             }

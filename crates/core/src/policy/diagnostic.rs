@@ -270,14 +270,18 @@ pub fn render_plain(diags: &[PolicyDiagnostic]) -> String {
 
 /// The policy files' texts, shared by every diagnostic that quotes them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Sources {
-    files: Vec<Source>,
+pub(crate) struct Sources<'a> {
+    files: Vec<Source<'a>>,
 }
 
 #[derive(Debug, Clone)]
-struct Source {
+struct Source<'a> {
     path: String,
-    text: Arc<String>,
+    /// The file as read: positions are found here (the quoted copy has the same byte layout).
+    text: &'a str,
+    /// The copy snippets quote, made printable; built when a first diagnostic quotes the file
+    /// (policies run to megabytes, and most runs quote nothing).
+    quoted: std::cell::OnceCell<Arc<String>>,
     lines: Arc<Lines>,
     /// An ASCII text's columns are byte differences: no counting along long lines.
     ascii: bool,
@@ -311,21 +315,16 @@ impl Lines {
     }
 }
 
-impl Sources {
-    pub(crate) fn new(files: &[PolicyFile]) -> Self {
+impl<'a> Sources<'a> {
+    pub(crate) fn new(files: &'a [PolicyFile]) -> Self {
         Sources {
             files: files.iter().map(Source::new).collect(),
         }
     }
 
     /// Like `new`, with the text of file `keep` only (indices stay the same).
-    pub(crate) fn only(files: &[PolicyFile], keep: usize) -> Self {
-        let empty = |f: &PolicyFile| {
-            Source::new(&PolicyFile {
-                path: f.path.clone(),
-                text: String::new(),
-            })
-        };
+    pub(crate) fn only(files: &'a [PolicyFile], keep: usize) -> Self {
+        let empty = |f: &PolicyFile| Source::of(f.path.clone(), "");
         Sources {
             files: files
                 .iter()
@@ -336,7 +335,7 @@ impl Sources {
     }
 }
 
-impl Sources {
+impl Sources<'_> {
     /// Whether file `file` is known (a label there sets a diagnostic's position).
     pub(crate) fn has(&self, file: usize) -> bool {
         file < self.files.len()
@@ -354,21 +353,30 @@ impl Sources {
     }
 }
 
-impl Source {
-    fn new(f: &PolicyFile) -> Self {
+impl<'a> Source<'a> {
+    fn new(f: &'a PolicyFile) -> Self {
+        Source::of(f.path.clone(), &f.text)
+    }
+
+    fn of(path: String, text: &'a str) -> Self {
         Source {
-            path: f.path.clone(),
-            lines: Arc::new(Lines::new(&f.text)),
-            // Snippets quote the file: never let it drive a terminal.
-            text: Arc::new(crate::render::printable_same_width(&f.text).into_owned()),
-            ascii: f.text.is_ascii(),
+            path,
+            lines: Arc::new(Lines::new(text)),
+            text,
+            quoted: std::cell::OnceCell::new(),
+            ascii: text.is_ascii(),
         }
     }
 
     fn named(&self) -> FileSource {
+        // Snippets quote the file: never let it drive a terminal. Each character keeps its
+        // byte length, so every offset found in `text` holds in the copy.
+        let quoted = self
+            .quoted
+            .get_or_init(|| Arc::new(crate::render::printable_same_width(self.text).into_owned()));
         FileSource {
             name: crate::render::printable_str(&self.path).into_owned(),
-            text: self.text.clone(),
+            text: quoted.clone(),
             lines: self.lines.clone(),
         }
     }
@@ -408,7 +416,7 @@ impl Source {
         let column = if self.ascii {
             offset - start
         } else {
-            column_of(&self.text, start, offset)
+            column_of(self.text, start, offset)
         };
         (line + 1, column + 1)
     }

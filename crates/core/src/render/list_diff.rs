@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::model::{Action, Change};
+use crate::model::{Action, Change, ShortText};
 
 /// One line of a member-list diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,8 +172,8 @@ pub(super) fn after_members<'a>(before: &[&'a str], changes: &[&'a Change]) -> V
 
 /// `members` sorted and duplicate-free, borrowed as they are when they already are (a plan
 /// this build made; a plan file read back may say anything).
-pub(super) fn sorted_members(members: &[String]) -> Vec<&str> {
-    let mut v: Vec<&str> = members.iter().map(String::as_str).collect();
+pub(super) fn sorted_members(members: &[ShortText]) -> Vec<&str> {
+    let mut v: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
     if !v.windows(2).all(|w| w[0] < w[1]) {
         v.sort_unstable();
         v.dedup();

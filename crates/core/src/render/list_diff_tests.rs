@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
 
 use super::*;
-use crate::model::{Change, ChangeTarget};
+use crate::model::{Change, ChangeTarget, ShortText};
 
 /// The diff as the text renderer wrote it before: patience diff, hunks from `similar`.
 fn lines_similar<'a>(before: &[&'a str], after: &[&'a str], context: usize) -> Vec<Line<'a>> {
@@ -176,7 +176,7 @@ fn members_after_apply_are_the_set_edited_in_order() {
 
 #[test]
 fn members_from_a_plan_file_are_sorted_and_deduplicated_when_they_are_not_already() {
-    let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let v = |s: &[&str]| s.iter().map(|&s| ShortText::from(s)).collect::<Vec<_>>();
     assert_eq!(sorted_members(&v(&["a", "b", "c"])), ["a", "b", "c"]);
     assert_eq!(sorted_members(&v(&["c", "a", "b", "a"])), ["a", "b", "c"]);
     assert_eq!(sorted_members(&v(&["a", "a"])), ["a"]);

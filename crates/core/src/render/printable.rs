@@ -139,7 +139,11 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
         .into_iter()
         .map(|(mut k, mut g)| {
             fix(&mut k);
-            g.members.iter_mut().for_each(fix);
+            for m in &mut g.members {
+                if has_control(m) {
+                    *m = clean(m).into();
+                }
+            }
             (k, g)
         })
         .collect();

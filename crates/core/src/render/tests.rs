@@ -60,7 +60,7 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
                 GroupPrecondition {
                     group_id: *id,
                     members_fingerprint: fingerprint([]),
-                    members: members.iter().map(|m| m.to_string()).collect(),
+                    members: members.iter().map(|&m| m.into()).collect(),
                 },
             )
         })

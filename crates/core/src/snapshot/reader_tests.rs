@@ -60,7 +60,7 @@ fn live(rng: &mut Rng) -> Live {
     for i in 0..rng.below(6) {
         let mut u = User::new(rng.next() >> 20, &text(rng), &text(rng));
         if rng.chance(2) {
-            u.firstname = Some(text(rng));
+            u.firstname = Some(text(rng).into());
         }
         u.active = rng.chance(2);
         live.users.push(u);
@@ -86,7 +86,7 @@ fn live(rng: &mut Rng) -> Live {
             id: rng.next() >> 1,
             user_id: rng.below(50) as u64,
             group_id: rng.below(50) as u64,
-            created_at: rng.chance(2).then(|| text(rng)),
+            created_at: rng.chance(2).then(|| text(rng).into()),
             owner: rng.chance(3),
             participant: rng.chance(2).then(|| rng.chance(2)),
         });

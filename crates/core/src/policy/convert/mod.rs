@@ -149,7 +149,7 @@ pub(crate) fn digest(files: &[PolicyFile]) -> String {
 }
 
 struct Cx<'s> {
-    sources: &'s Sources,
+    sources: &'s Sources<'s>,
     diags: Vec<PolicyDiagnostic>,
     /// Per kind (group, role, license), in the order first named.
     targets: [Vec<Entry>; 3],

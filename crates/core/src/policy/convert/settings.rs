@@ -40,9 +40,10 @@ impl Cx<'_> {
                         continue;
                     }
                     seen.insert(NameKey::new(&identity), at);
-                    self.settings
-                        .protected_users
-                        .push(Member { identity, loc: at });
+                    self.settings.protected_users.push(Member {
+                        identity: identity.into(),
+                        loc: at,
+                    });
                 }
             } else if field == "group_removals" {
                 self.group_removals(file, value);

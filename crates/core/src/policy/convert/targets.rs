@@ -231,7 +231,7 @@ impl Cx<'_> {
             return;
         }
         entry.target.members.push(Member {
-            identity,
+            identity: identity.into(),
             loc: member_at,
         });
     }

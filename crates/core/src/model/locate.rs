@@ -25,11 +25,10 @@ impl<'a> Locator<'a> {
     /// `SourcePos::locate(files, loc)`.
     pub fn locate(&self, loc: Loc) -> Option<SourcePos> {
         let f = self.files.get(loc.file)?;
-        let starts = self.line_starts.get(loc.file)?.get_or_init(|| {
-            std::iter::once(0)
-                .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
+        let starts = self
+            .line_starts
+            .get(loc.file)?
+            .get_or_init(|| line_starts(&f.text));
         let mut offset = loc.offset.min(f.text.len());
         while !f.text.is_char_boundary(offset) {
             offset -= 1;
@@ -43,6 +42,16 @@ impl<'a> Locator<'a> {
             column: f.text[start..offset].chars().count() + 1,
         })
     }
+}
+
+/// Byte offsets where each line of `text` starts (after each `\n`), the first being 0: sized
+/// exactly (a policy can have hundreds of thousands of lines, and two indexes are kept).
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    let lines = 1 + text.bytes().filter(|&b| b == b'\n').count();
+    let mut starts = Vec::with_capacity(lines);
+    starts.push(0);
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 #[cfg(test)]

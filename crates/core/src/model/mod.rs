@@ -24,6 +24,7 @@ pub use license::*;
 pub use listings::{Listed, Listings};
 pub use live::*;
 pub use live_index::*;
+pub(crate) use locate::line_starts;
 pub use locate::Locator;
 pub use name_key::NameKey;
 pub use origin::*;

@@ -281,7 +281,7 @@ struct Source<'a> {
     text: &'a str,
     /// The copy snippets quote, made printable; built when a first diagnostic quotes the file
     /// (policies run to megabytes, and most runs quote nothing).
-    quoted: std::cell::OnceCell<Arc<String>>,
+    quoted: std::cell::OnceCell<Arc<str>>,
     lines: Arc<Lines>,
     /// An ASCII text's columns are byte differences: no counting along long lines.
     ascii: bool,
@@ -300,9 +300,7 @@ impl Lines {
     fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         Lines {
-            starts: std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
+            starts: crate::model::line_starts(text),
             lone_cr: text
                 .match_indices('\r')
                 .any(|(i, _)| bytes.get(i + 1) != Some(&b'\n')),
@@ -373,7 +371,7 @@ impl<'a> Source<'a> {
         // byte length, so every offset found in `text` holds in the copy.
         let quoted = self
             .quoted
-            .get_or_init(|| Arc::new(crate::render::printable_same_width(self.text).into_owned()));
+            .get_or_init(|| Arc::from(crate::render::printable_same_width(self.text)));
         FileSource {
             name: crate::render::printable_str(&self.path).into_owned(),
             text: quoted.clone(),
@@ -454,7 +452,7 @@ pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
 #[derive(Debug, Clone)]
 struct FileSource {
     name: String,
-    text: Arc<String>,
+    text: Arc<str>,
     lines: Arc<Lines>,
 }
 
@@ -483,7 +481,7 @@ impl SourceCode for FileSource {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.text.as_str();
+        let text: &str = &self.text;
         let (base, base_line) = self.base(span.offset(), before);
         let from_base = SourceSpan::new((span.offset() - base).into(), span.len());
         let full = text.as_bytes()[base..].read_span(&from_base, before, after)?;
@@ -586,7 +584,7 @@ mod tests {
         for text in [text.clone(), text.replace('\n', "\r\n")] {
             let err = load_files(vec![PolicyFile {
                 path: "p/a.yaml".into(),
-                text,
+                text: text.into(),
             }])
             .unwrap_err();
             assert!(err.diagnostics.len() >= 8, "{:?}", err.diagnostics.len());
@@ -599,7 +597,7 @@ mod tests {
     fn render_errors(text: String) -> String {
         let err = load_files(vec![PolicyFile {
             path: "p/a.yaml".into(),
-            text,
+            text: text.into(),
         }])
         .unwrap_err();
         render_plain(&err.diagnostics)

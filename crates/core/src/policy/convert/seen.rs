@@ -22,6 +22,14 @@ pub(super) struct Seen {
 }
 
 impl Seen {
+    /// Room for `n` members (a group's `members:` list is read whole before it is added).
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Seen {
+            by_hash: HashMap::with_capacity(n),
+            ..Seen::default()
+        }
+    }
+
     /// Records `identity`, about to be pushed onto `members` with `member_at`, listed at
     /// `label_at`; or, when the target already has it, says where it was first listed.
     pub(super) fn add(

@@ -97,7 +97,7 @@ impl Cx<'_> {
             target.members.reserve_exact(members.len());
             self.targets[kind.index()].push(Entry {
                 target,
-                seen: Seen::default(),
+                seen: Seen::with_capacity(members.len()),
             });
             if duplicate.is_none() {
                 self.by_name[kind.index()].insert(folded, index);

@@ -584,7 +584,7 @@ mod tests {
         for text in [text.clone(), text.replace('\n', "\r\n")] {
             let err = load_files(vec![PolicyFile {
                 path: "p/a.yaml".into(),
-                text: text.into(),
+                text,
             }])
             .unwrap_err();
             assert!(err.diagnostics.len() >= 8, "{:?}", err.diagnostics.len());
@@ -597,7 +597,7 @@ mod tests {
     fn render_errors(text: String) -> String {
         let err = load_files(vec![PolicyFile {
             path: "p/a.yaml".into(),
-            text: text.into(),
+            text,
         }])
         .unwrap_err();
         render_plain(&err.diagnostics)

@@ -149,6 +149,8 @@ pub struct PlanArgs {
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
+    pub journal: JournalArgs,
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -173,12 +175,21 @@ pub struct ApplyArgs {
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
-    /// The clear-then-set journal: a role removal (or a group removal through the user) records
-    /// the user's list here before clearing it; a journal left by a killed run is restored first.
-    #[arg(long, value_name = "FILE", default_value = coupa_access_client::apply::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    #[command(flatten)]
+    pub journal: JournalArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The clear-then-set journal: a role removal (or a group removal through the user) records
+    /// the user's list here, sealed with a key derived from the client secret, before clearing
+    /// it. Entries left by an interrupted apply appear in the plan as restores. Default: a file
+    /// per instance under $XDG_STATE_HOME/coupa-access (or ~/.local/state/coupa-access), outside
+    /// the repository. A journal tracked by git, a symlink or a large file is refused.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod errors;
 mod heartbeat;
+mod journal;
 mod out_file;
 mod policy_dir;
 mod report;

@@ -15,23 +15,28 @@ use coupa_access_core::model::{Origin, Plan, PlanReadError};
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     // Policies first: whether roles are read (and their scope asked for) depends on them.
     let desired = load_policies(&args.policies)?;
-    let read_roles = common::needs_roles(&desired);
-    let access = if common::writes_users(&desired, &args.journal) {
+    let domain = args.connection.domain.clone().unwrap_or_default();
+    let journal_path = crate::journal::path(&args.journal, &domain)?;
+    crate::journal::refuse_tracked(&journal_path)?;
+    let journal_exists = std::fs::symlink_metadata(&journal_path).is_ok();
+    // Restored roles are named in the plan: read roles when a journal may hold some.
+    let read_roles = common::needs_roles(&desired) || journal_exists;
+    let access = if common::writes_users(&desired, &journal_path) {
         Access::ReadWriteUsers
     } else {
         Access::ReadWrite
     };
     let mut client = common::connect_reading_roles(&args.connection, access, read_roles)?;
-    // A journal left by a killed run is settled before anything is read or planned.
-    let recovered = apply::recover(&client, &args.journal)
-        .await
-        .into_diagnostic()?;
-    for r in &recovered {
-        eprintln!(
-            "Journal {} left by an interrupted apply: {r}",
-            args.journal.display()
-        );
-    }
+    // Held for the whole run: one apply at a time per journal. Nothing in it is applied here:
+    // what it may give back becomes part of the plan, shown and confirmed like any change.
+    let (journal, loaded) = apply::Journal::open(
+        &journal_path,
+        client.domain(),
+        client.journal_key(),
+        chrono::Utc::now(),
+    )
+    .into_diagnostic()?;
+    let journal = std::sync::Arc::new(journal);
     // A saved plan is only a claim of what was reviewed: cheap checks first (instance, shape),
     // then it must equal the fresh plan made below, which is the one applied.
     let saved = args.plan.as_deref().map(read_plan).transpose()?;
@@ -43,18 +48,29 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         domain: client.domain().to_string(),
     };
     let plan = make_plan(&desired, &live, origin)?;
+    let (plan, assessment) =
+        crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
     if let Some(saved) = &saved {
         let mismatch = apply::compare(saved, &plan);
         if !mismatch.is_empty() {
             return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
         }
+        if let Some(why) = restores_differ(saved, &plan) {
+            miette::bail!(
+                help = "plan again (with the same journal) and review the restores, then apply that plan",
+                "the plan file is not the plan the policy files and the apply journal make now; nothing was written: {why}"
+            );
+        }
     }
     apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;
+    refuse_kept_users(&plan, &assessment)?;
     coupa_access_core::plan::check_guards(&plan, &desired.settings, args.allow_removals)
         .into_diagnostic()?;
 
     super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
-    if plan.summary.add + plan.summary.remove == 0 {
+    if !plan.has_applied_changes() {
+        // Entries owed nothing are closed: a local tidy-up, nothing is written to Coupa.
+        apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
         eprintln!("Nothing to apply.");
         return Ok(0);
     }
@@ -62,7 +78,8 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         eprintln!("Apply cancelled; nothing was written.");
         return Ok(1);
     }
-    let total = plan.summary.add + plan.summary.remove;
+    apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
+    let total = plan.summary.add + plan.summary.remove + plan.summary.restore;
     let bar = out.stderr_is_terminal.then(|| {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
@@ -87,7 +104,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
             progress,
             cancel,
             grace: WRITE_GRACE,
-            journal: args.journal.clone(),
+            journal: Some(journal.clone()),
         },
     )
     .await;
@@ -175,6 +192,65 @@ fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {
     }
 }
 
+/// Why a saved plan's restores are not the fresh plan's (by user, kind, what is given back
+/// and onto which list).
+fn restores_differ(saved: &Plan, fresh: &Plan) -> Option<String> {
+    let key = |p: &Plan| -> Vec<(u64, coupa_access_core::model::Kind, Vec<u64>, Vec<u64>)> {
+        p.restores
+            .iter()
+            .map(|r| {
+                (
+                    r.user_id,
+                    r.kind,
+                    r.targets.iter().map(|t| t.id).collect(),
+                    r.held_ids.clone(),
+                )
+            })
+            .collect()
+    };
+    if key(saved) == key(fresh) {
+        return None;
+    }
+    let list = |p: &Plan| {
+        if p.restores.is_empty() {
+            "none".to_string()
+        } else {
+            p.restores
+                .iter()
+                .map(|r| r.one_line())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    Some(format!(
+        "it restores {}, the journal now gives {}",
+        coupa_access_core::render::printable_str(&list(saved)),
+        coupa_access_core::render::printable_str(&list(fresh))
+    ))
+}
+
+/// Refuses a plan that changes a user whose journal entry is kept for a person to look at.
+fn refuse_kept_users(plan: &Plan, assessment: &apply::Assessment) -> miette::Result<()> {
+    let touched: std::collections::BTreeSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.applies && assessment.kept_users.contains_key(&c.user_id))
+        .map(|c| c.user.as_str())
+        .collect();
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = touched
+        .iter()
+        .map(|l| coupa_access_core::render::printable_str(l).into_owned())
+        .collect();
+    miette::bail!(
+        help = "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
+        "refusing to change {}: the apply journal holds an entry for them that cannot be restored; nothing was written",
+        names.join(", ")
+    )
+}
+
 /// Asks on the terminal; refuses when there is none.
 async fn confirm(plan: &Plan) -> miette::Result<bool> {
     if !std::io::stdin().is_terminal() {
@@ -183,8 +259,12 @@ async fn confirm(plan: &Plan) -> miette::Result<bool> {
             "refusing to apply without confirmation: standard input is not a terminal"
         );
     }
+    let restores = match plan.summary.restore {
+        0 => String::new(),
+        n => format!(", {n} restore(s) from the journal"),
+    };
     eprint!(
-        "\nApply {} addition(s) and {} removal(s) to {}?\nOnly 'yes' will be accepted: ",
+        "\nApply {} addition(s) and {} removal(s){restores} to {}?\nOnly 'yes' will be accepted: ",
         plan.summary.add, plan.summary.remove, plan.origin
     );
     let answer = tokio::task::spawn_blocking(|| {

@@ -78,17 +78,45 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             )
         }
         _ => {
-            warn_of_a_journal();
-            let read_roles = common::needs_roles(&desired);
+            let domain = args.connection.domain.clone().unwrap_or_default();
+            let journal_path = crate::journal::path(&args.journal, &domain)?;
+            let journal_exists = std::fs::symlink_metadata(&journal_path).is_ok();
+            // Restored roles are named in the plan: read roles when a journal may hold some.
+            let read_roles = common::needs_roles(&desired) || journal_exists;
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
+            let loaded = crate::journal::read(&journal_path, &client)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
-            let domain = client.domain().to_string();
-            (live, Origin::Instance { domain })
+            lap("live state read");
+            let plan = make_plan(&desired, &live, Origin::Instance {
+                domain: client.domain().to_string(),
+            })?;
+            let plan = match &loaded {
+                Some(loaded) => {
+                    crate::journal::fold_into(plan, loaded, &client, &desired, &live)
+                        .await?
+                        .0
+                }
+                None => plan,
+            };
+            return finish(args, plan, live, desired, out);
         }
     };
     lap("live state read");
     let plan = make_plan(&desired, &live, origin)?;
+    finish(args, plan, live, desired, out)
+}
+
+/// Prints the plan (and writes `--out`) while the tenant and policy are freed.
+fn finish(
+    args: &PlanArgs,
+    plan: Plan,
+    live: coupa_access_core::model::Live,
+    desired: coupa_access_core::model::Desired,
+    out: Output,
+) -> miette::Result<Plan> {
+    let started = std::time::Instant::now();
+    let lap = |step: &str| tracing::debug!(ms = started.elapsed().as_millis(), "{step}");
     lap("planned");
     // The plan holds what rendering needs: the tenant and the policy are freed on another
     // thread while the output is built (on 100k users freeing them takes ~50 ms).
@@ -107,17 +135,4 @@ fn print_plan(args: &PlanArgs, plan: &Plan, out: Output) -> miette::Result<()> {
         eprintln!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(plan, args.format, out.stdout_color))
-}
-
-/// An apply journal in the working folder means an apply stopped between clearing a user's roles
-/// (or groups) and setting them again: Coupa is read as it is, with that list cleared, so the
-/// plan would show the user's access as missing. Say so; `apply` restores it first.
-fn warn_of_a_journal() {
-    let journal = std::path::Path::new(coupa_access_client::apply::DEFAULT_JOURNAL);
-    if journal.exists() {
-        eprintln!(
-            "warning: {} is here: an earlier apply stopped between clearing a user's roles or groups and setting them again; `coupa-access apply` restores them first (this plan shows Coupa as it is now)",
-            journal.display()
-        );
-    }
 }

@@ -165,6 +165,8 @@ pub(crate) struct Inner {
     pub redactor: Redactor,
     /// When [`ClientOptions::deadline`] runs out.
     pub deadline_at: Option<tokio::time::Instant>,
+    /// The clear spelling that worked last (0: `[]`, 1: `null`).
+    pub clear_spelling: std::sync::atomic::AtomicU8,
 }
 
 /// Retries after a failure to connect (DNS, refused, TLS handshake).
@@ -236,6 +238,7 @@ impl Client {
                 conn,
                 access,
                 opts,
+                clear_spelling: std::sync::atomic::AtomicU8::new(0),
             }),
             progress: None,
         })
@@ -249,6 +252,17 @@ impl Client {
     /// The normalised instance address, e.g. `https://acme.coupahost.com`.
     pub fn domain(&self) -> &str {
         &self.inner.conn.domain
+    }
+
+    /// The key that seals this client's apply journal entries on this instance (see
+    /// [`apply::journal`](crate::apply::journal)): derived from the client secret, never shown.
+    pub fn journal_key(&self) -> crate::apply::journal::JournalKey {
+        let c = &self.inner.conn;
+        crate::apply::journal::JournalKey::derive(
+            &c.client_id,
+            c.client_secret.expose_secret(),
+            &c.domain,
+        )
     }
 
     /// Called after every page read; the binary draws a progress bar with it.

@@ -47,4 +47,4 @@ pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
 pub use scope::{GroupFilter, ReadScope};
-pub use user_writes::{UserAccess, UserList};
+pub use user_writes::{ClearSpelling, UserAccess, UserList};

@@ -20,12 +20,38 @@ pub struct UserAccess {
     pub id: u64,
     pub login: String,
     pub api_user: bool,
-    /// Role ids.
-    pub roles: BTreeSet<u64>,
+    /// Role ids; `None` when Coupa's answer had no `roles` key (unknown, not empty).
+    pub roles: Option<BTreeSet<u64>>,
     /// License flags that are true.
     pub licenses: BTreeSet<License>,
-    /// Ids of the groups (and projects) in `user-groups`; `None` when they were not asked for.
+    /// Ids of the groups (and projects) in `user-groups`; `None` when they were not asked for,
+    /// or Coupa's answer did not include the key (unknown, not empty).
     pub groups: Option<BTreeSet<u64>>,
+}
+
+/// How a clear of a user's list is written: `{"roles": []}` or `{"roles": null}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClearSpelling {
+    EmptyList,
+    Null,
+}
+
+impl ClearSpelling {
+    /// The other one.
+    pub fn other(self) -> ClearSpelling {
+        match self {
+            ClearSpelling::EmptyList => ClearSpelling::Null,
+            ClearSpelling::Null => ClearSpelling::EmptyList,
+        }
+    }
+
+    /// As JSON in the body.
+    pub fn json(self) -> &'static str {
+        match self {
+            ClearSpelling::EmptyList => "[]",
+            ClearSpelling::Null => "null",
+        }
+    }
 }
 
 /// A list association of the user that Coupa's update only adds to.
@@ -45,11 +71,24 @@ impl UserList {
         }
     }
 
-    /// The ids of this list in `a` (groups must have been read).
-    pub fn of(self, a: &UserAccess) -> BTreeSet<u64> {
+    /// The ids of this list in `a`; `None` when the answer did not include it.
+    pub fn of(self, a: &UserAccess) -> Option<&BTreeSet<u64>> {
         match self {
-            UserList::Roles => a.roles.clone(),
-            UserList::UserGroups => a.groups.clone().unwrap_or_default(),
+            UserList::Roles => a.roles.as_ref(),
+            UserList::UserGroups => a.groups.as_ref(),
+        }
+    }
+
+    /// Whether reading this list needs `user-groups` asked for.
+    pub fn needs_groups(self) -> bool {
+        self == UserList::UserGroups
+    }
+
+    /// The plan's word for what this list holds.
+    pub fn kind(self) -> coupa_access_core::model::Kind {
+        match self {
+            UserList::Roles => coupa_access_core::model::Kind::Role,
+            UserList::UserGroups => coupa_access_core::model::Kind::Group,
         }
     }
 }
@@ -83,13 +122,15 @@ impl Client {
             .finish();
         let path = format!("{}?{query}", user_path(user_id));
         let w: WireUser = self.get_json(&path).await?;
-        let groups = with_groups.then(|| {
+        // A key Coupa left out is unknown: never read as "holds nothing".
+        let groups = if with_groups {
             w.user_groups
-                .iter()
-                .flatten()
-                .filter_map(|g| g.id)
-                .collect::<BTreeSet<u64>>()
-        });
+                .as_ref()
+                .map(|gs| gs.iter().filter_map(|g| g.id).collect::<BTreeSet<u64>>())
+        } else {
+            None
+        };
+        let roles_sent = w.roles.is_some();
         let bad = |detail: String| CoupaError::Decode {
             method: "GET".into(),
             path: user_path(user_id),
@@ -106,7 +147,7 @@ impl Client {
             id: u.id,
             login: u.login,
             api_user: u.api_user,
-            roles: u.roles.into_iter().collect(),
+            roles: roles_sent.then(|| u.roles.into_iter().collect()),
             licenses: u.licenses.into_iter().collect(),
             groups,
         })
@@ -173,7 +214,48 @@ impl Client {
         Ok(out)
     }
 
-    /// Sets `list` to `ids` as Coupa's update allows: `[]` clears, a list adds.
+    /// Clears `list` with `spelling` (`[]` or `null`: which one a tenant honours is not
+    /// documented, so apply checks the clear took and tries the other).
+    pub async fn clear_user_list(
+        &self,
+        user_id: u64,
+        list: UserList,
+        spelling: ClearSpelling,
+    ) -> Result<(), CoupaError> {
+        let value = match spelling {
+            ClearSpelling::EmptyList => serde_json::Value::Array(Vec::new()),
+            ClearSpelling::Null => serde_json::Value::Null,
+        };
+        let mut body = serde_json::Map::new();
+        body.insert(list.key().into(), value);
+        self.update_user(user_id, &serde_json::Value::Object(body))
+            .await
+    }
+
+    /// The clear spelling to try first: the one that last worked in this run.
+    pub fn clear_spelling(&self) -> ClearSpelling {
+        match self
+            .inner
+            .clear_spelling
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            1 => ClearSpelling::Null,
+            _ => ClearSpelling::EmptyList,
+        }
+    }
+
+    /// Remembers the clear spelling that worked, for the rest of the run.
+    pub fn remember_clear_spelling(&self, spelling: ClearSpelling) {
+        let v = match spelling {
+            ClearSpelling::EmptyList => 0,
+            ClearSpelling::Null => 1,
+        };
+        self.inner
+            .clear_spelling
+            .store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Adds `ids` to `list` (Coupa's update only adds; see [`Client::clear_user_list`]).
     pub async fn put_user_list(
         &self,
         user_id: u64,

@@ -17,6 +17,9 @@ use coupa_access_core::model::{Action, GroupRemovals, Plan};
 pub enum WriteResult {
     Ok,
     Failed(String),
+    /// A failure the read-back of the group must not overrule: the write may have cost the
+    /// user other access (a clear-then-set of `user-groups`).
+    FailedFinal(String),
     Skipped(String),
 }
 

@@ -1,6 +1,10 @@
 //! Group removals on a tenant that refuses membership DELETE: after the first refusal, the
 //! removals not made go through each user's `user-groups` instead — cleared and set again
-//! under the journal, as connectors tested against real tenants do.
+//! under the journal, as connectors tested against real tenants do. Before a clear, the user's
+//! `user-groups` view must show every group and project of their membership rows (read just
+//! before); after the set, the rows — not the same view — must show what they keep. A failure
+//! here is final: the read-back of the touched groups never turns it into "verified" (the user
+//! may have lost other groups).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +20,7 @@ pub(super) async fn remove_through_users(
     plan: &Plan,
     writes: &mut Writes,
     client: &Client,
-    journal: &Journal,
+    journal: Option<&Journal>,
     cancel: &Cancel,
 ) -> bool {
     let mut by_user: BTreeMap<u64, (String, BTreeMap<u64, Vec<usize>>)> = BTreeMap::new();
@@ -43,24 +47,14 @@ pub(super) async fn remove_through_users(
             WriteResult::Skipped(super::execute::INTERRUPTED.into())
         } else {
             let remove: BTreeSet<u64> = groups.keys().copied().collect();
-            match kept_ownership(client, user_id, &remove).await {
-                Err(why) => WriteResult::Failed(why),
-                Ok(()) => match users::rewrite(
-                    client,
-                    journal,
-                    user_id,
-                    &login,
-                    UserList::UserGroups,
-                    &remove,
-                    &BTreeSet::new(),
-                )
-                .await
-                {
-                    Ok(()) => WriteResult::Ok,
-                    Err(why) => WriteResult::Failed(format!(
-                        "membership DELETE refused; through the user's user-groups: {why}"
-                    )),
-                },
+            let how = if writes.delete_refused.is_some() {
+                "membership DELETE refused; through the user's user-groups"
+            } else {
+                "through the user's user-groups"
+            };
+            match through_user(client, journal, user_id, &login, &remove).await {
+                Ok(()) => WriteResult::Ok,
+                Err(why) => WriteResult::FailedFinal(format!("{how}: {why}")),
             }
         };
         for i in indices {
@@ -75,17 +69,45 @@ pub(super) async fn remove_through_users(
     true
 }
 
-/// Refuses a user who owns a group they keep: clearing `user-groups` would drop the owner row,
-/// and setting it again makes a plain membership.
-async fn kept_ownership(
+/// One user's group removals by clear-then-set of `user-groups`, checked against the rows.
+async fn through_user(
     client: &Client,
+    journal: Option<&Journal>,
     user_id: u64,
+    login: &str,
     remove: &BTreeSet<u64>,
 ) -> Result<(), String> {
     let rows = client
         .read_user_memberships(user_id)
         .await
-        .map_err(|e| format!("could not read the user's memberships: {e}"))?;
+        .map_err(|e| format!("could not read the user's memberships; nothing was written: {e}"))?;
+    kept_ownership(&rows, remove)?;
+    let fresh = client
+        .read_user_access(user_id, true)
+        .await
+        .map_err(|e| format!("could not read the user's user-groups; nothing was written: {e}"))?;
+    users::rewrite(
+        client,
+        journal,
+        &fresh,
+        login,
+        UserList::UserGroups,
+        remove,
+        &BTreeSet::new(),
+        &users::MustHold {
+            ids: rows.iter().map(|m| m.group_id).collect(),
+            source: "their membership rows",
+        },
+    )
+    .await
+}
+
+/// Refuses a user who owns a group they keep: clearing `user-groups` would drop the owner row,
+/// and setting it again makes a plain membership.
+fn kept_ownership(
+    rows: &[coupa_access_core::model::Membership],
+    remove: &BTreeSet<u64>,
+) -> Result<(), String> {
     let owned: Vec<String> = rows
         .iter()
         .filter(|m| m.owner && !remove.contains(&m.group_id))
@@ -95,7 +117,7 @@ async fn kept_ownership(
         Ok(())
     } else {
         Err(format!(
-            "membership DELETE refused, and removing through the user's user-groups would clear their owner rows of group(s) {}; remove the membership in the Coupa UI",
+            "removing through the user's user-groups would clear their owner rows of group(s) {}; nothing was written: remove the membership in the Coupa UI",
             owned.join(", ")
         ))
     }

@@ -7,7 +7,8 @@
 //! concurrency under the client's shared rate limiter; stop issuing removals at the first refusal
 //! of a DELETE, then (after a refusal) remove through the users' `user-groups`; read back and
 //! verify; then each user's roles and licenses (`users`), removals of roles by clear-then-set
-//! under the `journal`.
+//! under the `journal`. Restores from the journal (`restores`) are part of the plan and written
+//! first.
 
 mod cancel;
 pub mod compare;
@@ -16,6 +17,7 @@ mod group_fallback;
 pub mod journal;
 mod outcome;
 pub mod preflight;
+pub mod restores;
 mod users;
 mod verify;
 
@@ -24,7 +26,8 @@ mod tests;
 
 pub use cancel::{cancel_pair, Cancel, CancelHandle};
 pub use compare::{compare, PlanMismatch};
-pub use journal::{recover, Journal, JournalError, Recovered};
+pub use journal::{Journal, JournalError, JournalKey, Loaded};
+pub use restores::{assess, close_settled, Assessment};
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
 
@@ -67,13 +70,10 @@ pub struct ApplyOptions {
     pub cancel: Cancel,
     /// How long writes in flight may take to finish after a cancel.
     pub grace: std::time::Duration,
-    /// The clear-then-set journal (role removals, group removals through `user-groups`).
-    pub journal: std::path::PathBuf,
+    /// The clear-then-set journal (role removals, group removals through `user-groups`),
+    /// open and locked. Without one, a change that needs a clear-then-set fails unwritten.
+    pub journal: Option<std::sync::Arc<Journal>>,
 }
-
-/// Where the journal is kept unless the caller says otherwise (relative to the working
-/// directory).
-pub const DEFAULT_JOURNAL: &str = ".coupa-access-journal.json";
 
 impl Default for ApplyOptions {
     fn default() -> Self {
@@ -82,7 +82,7 @@ impl Default for ApplyOptions {
             progress: None,
             cancel: Cancel::never(),
             grace: std::time::Duration::from_secs(30),
-            journal: DEFAULT_JOURNAL.into(),
+            journal: None,
         }
     }
 }
@@ -95,22 +95,33 @@ pub async fn run(
     opts: ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let fresh = preflight(plan, client).await?;
-    let journal = Journal::new(&opts.journal, client.domain());
+    let journal = opts.journal.as_deref();
+    // What an interrupted apply took away comes back first: the plan was made with it missing.
+    let restored = match journal {
+        Some(j) => restores::write(&plan.restores, client, j).await,
+        None if plan.restores.is_empty() => Vec::new(),
+        None => plan
+            .restores
+            .iter()
+            .map(|_| Outcome::Failed("no journal is open, so nothing was restored".into()))
+            .collect(),
+    };
     let mut writes = execute::write_all(plan, &fresh, client, &opts).await;
     // Through the user only with the scope to update users; otherwise a refusal is reported.
     let through_users = (writes.delete_refused.is_some()
         || plan.preconditions.group_removals == GroupRemovals::UserGroups)
         && client.access() == crate::Access::ReadWriteUsers
-        && group_fallback::remove_through_users(plan, &mut writes, client, &journal, &opts.cancel)
+        && group_fallback::remove_through_users(plan, &mut writes, client, journal, &opts.cancel)
             .await;
     let mut report = verify::read_back(plan, writes, client).await;
     report.removed_through_users = through_users;
-    let user_outcomes = users::write_roles_and_licenses(plan, client, &journal, &opts.cancel).await;
+    let user_outcomes = users::write_roles_and_licenses(plan, client, journal, &opts.cancel).await;
     for (i, outcome) in user_outcomes {
         if let Some(r) = report.results.get_mut(i) {
             r.outcome = outcome;
         }
     }
+    report.restores = plan.restores.iter().cloned().zip(restored).collect();
     report.interrupted = opts.cancel.is_cancelled();
     Ok(report)
 }

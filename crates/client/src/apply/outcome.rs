@@ -38,13 +38,14 @@ pub struct ApplyReport {
     /// True when, after a refused DELETE, group removals went through the users'
     /// `user-groups` (cleared and set again) instead.
     pub removed_through_users: bool,
-    /// What was settled from a journal an earlier run left, before anything else.
-    pub recovered: Vec<String>,
+    /// The plan's restores (from the journal of an interrupted apply), with their outcomes.
+    pub restores: Vec<(coupa_access_core::model::Restore, Outcome)>,
 }
 
 impl ApplyReport {
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|r| f(&r.outcome)).count()
+            + self.restores.iter().filter(|(_, o)| f(o)).count()
     }
     pub fn verified(&self) -> usize {
         self.count(|o| *o == Outcome::Verified)
@@ -67,8 +68,17 @@ impl ApplyReport {
     /// A plain-text account, one line per written change, then a summary.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for r in &self.recovered {
-            out.push_str(&format!("  journal  {}\n", printable_str(r)));
+        for (r, outcome) in &self.restores {
+            let what = format!("restore {}", printable_str(&r.one_line()));
+            let line = match outcome {
+                Outcome::Verified => format!("  ok       {what} (verified)"),
+                Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
+                Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
+                Outcome::Kept(why) => format!("  KEPT     {what}: {}", printable_str(why)),
+                Outcome::ReportedOnly => continue,
+            };
+            out.push_str(&line);
+            out.push('\n');
         }
         for r in &self.results {
             let c = &r.change;
@@ -128,7 +138,8 @@ impl ApplyReport {
             .results
             .iter()
             .filter(|r| r.outcome != Outcome::ReportedOnly)
-            .count();
+            .count()
+            + self.restores.len();
         out.push_str(&format!(
             "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{}.\n",
             self.verified(),

@@ -46,6 +46,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         summary: Summary::default(),
         warnings: vec![],
         preconditions: pre,
+        restores: Vec::new(),
     }
 }
 

@@ -58,6 +58,7 @@ pub fn decide(
                 match by_index.remove(&i) {
                     None => Outcome::Skipped("not attempted".into()),
                     Some(WriteResult::Skipped(why)) => Outcome::Skipped(why),
+                    Some(WriteResult::FailedFinal(why)) => Outcome::Failed(why),
                     Some(WriteResult::Failed(why)) => {
                         if !unreadable.contains(&group_id) && is_present == want_present {
                             // The write reported an error but Coupa shows the desired state.

@@ -60,6 +60,14 @@ pub struct Summary {
     pub remove: usize,
     /// Changes of kinds not in `settings.writes`: reported, not written.
     pub reported_only: usize,
+    /// Users whose roles or groups an interrupted apply cleared and `apply` gives back (see
+    /// [`Restore`](super::Restore)).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub restore: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The live state of one touched group when the plan was made.
@@ -123,17 +131,27 @@ pub struct Plan {
     /// One per fact, planner's first, then the policy check's, then the guards'.
     pub warnings: Vec<Warning>,
     pub preconditions: Preconditions,
+    /// Access an interrupted apply of this tool took away, given back from its authenticated
+    /// journal (see [`Restore`](super::Restore)); applied first, after confirmation.
+    pub restores: Vec<super::Restore>,
 }
 
 impl Plan {
     /// True when nothing would change and nothing is reported.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.restores.is_empty()
     }
 
     /// True when `apply` would write something (reported-only changes do not count).
     pub fn has_applied_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.applies)
+        self.changes.iter().any(|c| c.applies) || !self.restores.is_empty()
+    }
+
+    /// Sets the restores and counts them in the summary.
+    pub fn with_restores(mut self, restores: Vec<super::Restore>) -> Plan {
+        self.summary.restore = restores.len();
+        self.restores = restores;
+        self
     }
 }
 
@@ -144,5 +162,6 @@ pub fn summarize(changes: &[Change]) -> Summary {
         add: count(&|c| c.applies && c.action == Action::Add),
         remove: count(&|c| c.applies && c.action == Action::Remove),
         reported_only: count(&|c| !c.applies),
+        restore: 0,
     }
 }

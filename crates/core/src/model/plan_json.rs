@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::time::rfc3339;
 use super::{
-    summarize, Action, Change, ChangeTarget, Kind, Origin, Plan, Preconditions, SourcePos, Summary,
-    Warning, WarningCode, PLAN_FORMAT_VERSION,
+    summarize, Action, Change, ChangeTarget, Kind, Origin, Plan, Preconditions, Restore, SourcePos,
+    Summary, Warning, WarningCode, PLAN_FORMAT_VERSION,
 };
 
 /// The oldest plan format this build reads.
@@ -75,6 +75,8 @@ struct PlanOut<'a> {
     summary: &'a Summary,
     warnings: &'a [Warning],
     preconditions: &'a Preconditions,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    restores: &'a [Restore],
 }
 
 impl Serialize for Plan {
@@ -90,6 +92,7 @@ impl Serialize for Plan {
             summary: &self.summary,
             warnings: &self.warnings,
             preconditions: &self.preconditions,
+            restores: &self.restores,
         }
         .serialize(s)
     }
@@ -110,6 +113,9 @@ struct PlanIn {
     summary: Summary,
     warnings: Vec<WarningIn>,
     preconditions: Preconditions,
+    /// Absent: none (plans before restores were part of the plan).
+    #[serde(default)]
+    restores: Vec<Restore>,
 }
 
 impl<'de> Deserialize<'de> for Plan {
@@ -131,7 +137,11 @@ impl<'de> Deserialize<'de> for Plan {
             Some(o) => o,
             None => Origin::from_legacy_domain(&p.domain),
         };
-        if summarize(&p.changes) != p.summary {
+        let counted = Summary {
+            restore: p.restores.len(),
+            ..summarize(&p.changes)
+        };
+        if counted != p.summary {
             return Err(D::Error::custom("summary does not count the changes"));
         }
         Ok(Plan {
@@ -147,6 +157,7 @@ impl<'de> Deserialize<'de> for Plan {
                 .map(WarningIn::into_warning)
                 .collect(),
             preconditions: p.preconditions,
+            restores: p.restores,
         })
     }
 }

@@ -31,6 +31,13 @@ pub enum WarningCode {
     RolesNotCleared,
     /// An active user holds no role at all once the plan's applied role changes are made.
     LeftWithoutRoles,
+    /// An entry of the apply journal is ignored: it is not authenticated as written by this
+    /// tool with this client's secret, it expired, or it is not readable. Nothing is restored
+    /// from it.
+    JournalEntryRefused,
+    /// An authenticated journal entry is not restored (the user was changed by someone since,
+    /// or cannot be judged); it stays in the journal, and apply refuses to touch that user.
+    JournalEntryKept,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]
     Other,

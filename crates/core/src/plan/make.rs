@@ -64,6 +64,7 @@ pub fn make(
         summary: diff.summary,
         warnings: Vec::new(),
         preconditions: diff.preconditions,
+        restores: Vec::new(),
     };
     let mut warnings = diff.warnings;
     warnings.extend(report.plan_warnings);

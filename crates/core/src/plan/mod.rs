@@ -15,6 +15,7 @@
 //!   removal removes every one of that user's membership ids (otherwise the user would still be a
 //!   member), and a kept duplicate is left alone with a warning.
 
+mod decided;
 mod error;
 mod fingerprint;
 mod guards;
@@ -29,6 +30,7 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
+pub use decided::Decided;
 pub use error::PlanError;
 pub use fingerprint::fingerprint;
 pub use guards::{check_guards, GroupRemovals, GuardViolation};

@@ -39,6 +39,7 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(out, "{PLAN_MARKER}");
     out.push_str(&heading(plan));
 
+    out.push_str(&restores(plan, budget * WARNING_SHARE / 100));
     let targets = by_target(plan);
     out.push_str(&table(&targets, budget * TABLE_SHARE / 100));
     out.push_str(&warnings(plan, budget * WARNING_SHARE / 100));
@@ -87,6 +88,25 @@ pub fn markdown(plan: &Plan) -> String {
     }
     out.push_str(&footer(plan));
     out
+}
+
+/// What an interrupted apply's journal gives back, capped at `limit` bytes.
+fn restores(plan: &Plan, limit: usize) -> String {
+    let lines = super::restore_lines(plan);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("### {}\n\n", super::RESTORES_HEADING);
+    for (i, line) in lines.iter().enumerate() {
+        let item = format!("- {}\n", escape(line));
+        if s.len() + item.len() > limit {
+            let _ = writeln!(s, "- _… and {} more not shown._", thousands(lines.len() - i));
+            break;
+        }
+        s.push_str(&item);
+    }
+    s.push('\n');
+    s
 }
 
 /// Users whose roles are cleared and set again, capped at `limit` bytes.

@@ -34,8 +34,31 @@ pub fn closing_line(summary: &Summary, has_changes: bool) -> String {
     if !has_changes {
         return "No changes. Coupa matches the policy.".to_string();
     }
+    let restore = if summary.restore > 0 {
+        format!(", {} to restore", summary.restore)
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {} to add, {} to remove, {} reported only.",
+        "Plan: {} to add, {} to remove{restore}, {} reported only.",
         summary.add, summary.remove, summary.reported_only
     )
+}
+
+/// The heading of the restores section, the same in every format.
+pub(crate) const RESTORES_HEADING: &str =
+    "Restored from the journal of an interrupted apply (what its clear took away, given back)";
+
+/// One line per restore: `alice: roles Buyer, User (cleared 2026-12-03T10:00:00Z)`.
+pub(crate) fn restore_lines(plan: &crate::model::Plan) -> Vec<String> {
+    plan.restores
+        .iter()
+        .map(|r| {
+            format!(
+                "{} (cleared {})",
+                r.one_line(),
+                crate::model::time::format(&r.recorded_at)
+            )
+        })
+        .collect()
 }

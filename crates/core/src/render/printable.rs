@@ -108,7 +108,11 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
             .preconditions
             .role_rewrites
             .iter()
-            .any(|(k, r)| has_control(k) || r.roles.iter().any(|m| has_control(m)));
+            .any(|(k, r)| has_control(k) || r.roles.iter().any(|m| has_control(m)))
+        || plan
+            .restores
+            .iter()
+            .any(|r| has_control(&r.user) || r.targets.iter().any(|t| has_control(&t.name)));
     if !dirty {
         return Cow::Borrowed(plan);
     }
@@ -155,6 +159,10 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
             (k, r)
         })
         .collect();
+    for r in &mut p.restores {
+        fix(&mut r.user);
+        r.targets.iter_mut().for_each(|t| fix(&mut t.name));
+    }
     Cow::Owned(p)
 }
 

@@ -51,6 +51,7 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
             .filter(|c| c.applies && c.action == Action::Remove)
             .count(),
         reported_only: changes.iter().filter(|c| !c.applies).count(),
+        restore: 0,
     };
     let groups: BTreeMap<String, GroupPrecondition> = pre
         .iter()
@@ -82,6 +83,7 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
             groups,
             ..Preconditions::default()
         },
+        restores: Vec::new(),
     }
 }
 
@@ -201,6 +203,7 @@ fn closing_line_counts() {
         add: 3,
         remove: 1,
         reported_only: 2,
+        restore: 0,
     };
     assert_eq!(
         closing_line(&s, true),

@@ -59,6 +59,15 @@ pub fn text(plan: &Plan, color: Color) -> String {
         write_target(&mut out, &p, t);
     }
 
+    let restores = super::restore_lines(plan);
+    if !restores.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(HEADER, &format!("{}:", super::RESTORES_HEADING)));
+        for line in restores {
+            let _ = writeln!(out, "  {} {line}", p.marker(Action::Add));
+        }
+        out.push('\n');
+    }
+
     if let Some(note) = super::rewrites::group_removal_note(plan) {
         let _ = writeln!(out, "{}\n", p.paint(NOTE, &note));
     }

@@ -51,15 +51,17 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let (plan, assessment) =
         crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
     if let Some(saved) = &saved {
-        let mismatch = apply::compare(saved, &plan);
-        if !mismatch.is_empty() {
-            return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
-        }
+        // Restores first: they also change the summary, which the comparison below reports
+        // only as counts.
         if let Some(why) = restores_differ(saved, &plan) {
             miette::bail!(
                 help = "plan again (with the same journal) and review the restores, then apply that plan",
                 "the plan file is not the plan the policy files and the apply journal make now; nothing was written: {why}"
             );
+        }
+        let mismatch = apply::compare(saved, &plan);
+        if !mismatch.is_empty() {
+            return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
         }
     }
     apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;

@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 
 use crate::common::*;
-use coupa_access_client::apply::{journal::Entry, Journal};
-use coupa_access_client::UserList;
 use coupa_access_core::model::{IdSet, License, LicenseSet, Live};
 use coupa_access_sandbox::Faults;
 
@@ -185,68 +183,6 @@ fn a_failure_between_clear_and_set_restores_the_roles_and_the_next_run_converges
 }
 
 #[test]
-fn a_journal_left_by_a_killed_run_is_restored_first_then_apply_converges() {
-    let sb = TestSandbox::start(tenant(), Faults::default());
-    let dir = policies(&[("p.yaml", POLICY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
-    // A run killed between the clear and the set: alice holds no role, the journal holds User.
-    Journal::new(&journal, &sb.sandbox.url())
-        .begin(Entry {
-            user_id: 1,
-            login: "alice".into(),
-            list: UserList::Roles,
-            before: [2].into(),
-            after: [3].into(),
-        })
-        .unwrap();
-    sb.sandbox.with_state(|live| live.users[0].roles.clear());
-
-    let out = apply(&sb, &dir, &journal);
-    let err = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(
-        err.contains("left by an interrupted apply: alice (user 1): roles restored to what they held before the clear"),
-        "{err}"
-    );
-    // The restore came before planning: the plan saw User and cleared and set it properly.
-    assert!(
-        err.contains("ok       remove alice from role User (verified)"),
-        "{err}"
-    );
-    assert_small_policy_holds(&sb.sandbox.live());
-    assert!(!journal.exists());
-    assert_eq!(plan_exit(&sb, &dir).0, Some(0));
-}
-
-#[test]
-fn a_journal_for_another_instance_stops_apply_before_anything_is_written() {
-    let sb = TestSandbox::start(tenant(), Faults::default());
-    let dir = policies(&[("p.yaml", POLICY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
-    Journal::new(&journal, "https://other.coupahost.com")
-        .begin(Entry {
-            user_id: 1,
-            login: "alice".into(),
-            list: UserList::Roles,
-            before: [2].into(),
-            after: [].into(),
-        })
-        .unwrap();
-    let before = sb.sandbox.live();
-    let out = apply(&sb, &dir, &journal);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr_of(&out).contains("other.coupahost.com"),
-        "{}",
-        stderr_of(&out)
-    );
-    assert_eq!(sb.sandbox.live(), before);
-    assert!(journal.exists(), "kept for the run it belongs to");
-}
-
-#[test]
 fn under_20_percent_write_failures_apply_converges_exactly_and_nobody_is_roleless() {
     let live = generated_tenant(60);
     let faults = Faults {
@@ -417,71 +353,4 @@ licenses:
     assert!(!sb.membership_pairs().contains(&(10, 1)) && !sb.membership_pairs().contains(&(10, 2)));
     assert!(sb.membership_pairs().contains(&(10, 3)));
     assert_eq!(plan_exit(&sb, &dir).0, Some(0));
-}
-
-#[test]
-fn a_journal_whose_set_had_finished_is_dropped_without_writing() {
-    let sb = TestSandbox::start(tenant(), Faults::default());
-    // Groups only: nothing else to write, but the journal still asks for the user scope.
-    let dir = policies(&[("p.yaml", "groups:\n  Approvers:\n    members: [dave]\n")]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
-    // The killed run had set alice's roles again (she holds User, the entry's `after`).
-    Journal::new(&journal, &sb.sandbox.url())
-        .begin(Entry {
-            user_id: 1,
-            login: "alice".into(),
-            list: UserList::Roles,
-            before: [2, 3].into(),
-            after: [2].into(),
-        })
-        .unwrap();
-    let out = apply(&sb, &dir, &journal);
-    let err = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(
-        err.contains("alice (user 1): roles already set again; nothing to restore"),
-        "{err}"
-    );
-    assert_eq!(sb.sandbox.request_counts().get("PUT /api/users/:id"), None);
-    assert_eq!(roles_of(&sb.sandbox.live(), 1), [2].into());
-    assert!(!journal.exists());
-}
-
-#[test]
-fn plan_warns_of_a_journal_left_in_the_working_folder() {
-    let sb = TestSandbox::start(tenant(), Faults::default());
-    let dir = policies(&[("p.yaml", POLICY)]);
-    let work = tempfile::tempdir().unwrap();
-    let plan = |sb: &TestSandbox| {
-        sb.cmd()
-            .current_dir(work.path())
-            .args(["plan", "--policies", path_str(dir.path())])
-            .output()
-            .unwrap()
-    };
-    let out = plan(&sb);
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(!stderr_of(&out).contains("journal"), "{}", stderr_of(&out));
-
-    Journal::new(
-        work.path()
-            .join(coupa_access_client::apply::DEFAULT_JOURNAL),
-        &sb.sandbox.url(),
-    )
-    .begin(Entry {
-        user_id: 1,
-        login: "alice".into(),
-        list: UserList::Roles,
-        before: [2].into(),
-        after: [3].into(),
-    })
-    .unwrap();
-    let out = plan(&sb);
-    let err = stderr_of(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("warning: .coupa-access-journal.json is here: an earlier apply stopped"),
-        "{err}"
-    );
 }

@@ -181,8 +181,32 @@ pub fn bin() -> Command {
         // Tests run under GitHub Actions too: no annotations or summaries unless a test asks.
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        // The default apply journal lives in the state directory: never the developer's.
+        .env("XDG_STATE_HOME", test_state_dir())
         .env("NO_COLOR", "1");
     cmd
+}
+
+/// A state directory for the binary under test, one per test process (each sandbox has its
+/// own port, so its default journal file is its own).
+pub fn test_state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("coupa-access-it-state-{}", std::process::id()))
+}
+
+/// Writes a journal at `path` for the sandbox at `url`, sealed as the binary under test seals
+/// (an honest journal left by an interrupted apply).
+pub fn sealed_journal(
+    path: &std::path::Path,
+    url: &str,
+    entries: Vec<coupa_access_client::apply::journal::Entry>,
+) {
+    let key = coupa_access_client::apply::JournalKey::derive(CLIENT_ID, CLIENT_SECRET, url);
+    let (journal, _) =
+        coupa_access_client::apply::Journal::open(path, url, key, chrono::Utc::now())
+            .expect("journal opens");
+    for e in entries {
+        journal.begin(e).expect("entry recorded");
+    }
 }
 
 /// Writes `files` (name, YAML) into a fresh policy folder.

@@ -10,6 +10,7 @@ mod cli_basics;
 mod cli_ci_report;
 mod cli_drift;
 mod cli_export;
+mod cli_journal;
 mod cli_owners_guard;
 mod cli_plan_files;
 mod cli_snapshot;

@@ -120,6 +120,24 @@ pub struct Faults {
     /// Licenses a user update setting them false does not revoke (Coupa has been seen to keep
     /// `purchasing-user` and `contracts-user`). Default: those two.
     pub sticky_licenses: BTreeSet<coupa_access_core::model::License>,
+    /// User records never carry `user-groups`, even when `fields=` asks for it (a tenant or
+    /// release that does not expose the association): a missing key is unknown, not empty.
+    pub hide_user_groups: bool,
+    /// Group or project ids left out of every user's `user-groups` view (a partial view: the
+    /// membership rows still show them).
+    pub user_groups_view_omits: BTreeSet<u64>,
+    /// Clear spellings a user update accepts (200) but ignores: `{"roles": []}` and/or
+    /// `{"roles": null}` (which one Coupa honours is not documented).
+    pub ignored_clears: BTreeSet<ClearForm>,
+}
+
+/// How a user update spells a clear of `roles` or `user-groups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClearForm {
+    /// `[]`
+    EmptyList,
+    /// `null`
+    Null,
 }
 
 impl Default for Faults {
@@ -147,6 +165,9 @@ impl Default for Faults {
             ]
             .into_iter()
             .collect(),
+            hide_user_groups: false,
+            user_groups_view_omits: BTreeSet::new(),
+            ignored_clears: BTreeSet::new(),
         }
     }
 }

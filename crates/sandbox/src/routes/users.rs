@@ -2,7 +2,9 @@
 //! `roles` and `user-groups` only ever add (an empty list clears), unknown ids are silently
 //! ignored, and `purchasing-user`/`contracts-user` set to false do not revoke (see
 //! `Faults::sticky_licenses`). Injected: the update after a clear can fail
-//! (`Faults::fail_set_after_clear`).
+//! (`Faults::fail_set_after_clear`); `user-groups` can be hidden or partial
+//! (`Faults::hide_user_groups`, `Faults::user_groups_view_omits`); a clear spelling can be
+//! accepted and ignored (`Faults::ignored_clears`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -55,6 +57,14 @@ pub async fn list(
             .collect();
         q.select(&candidates, |u| u.id, render)
     });
+    let faults = &shared.config.faults;
+    let rows = rows
+        .into_iter()
+        .map(|mut v| {
+            view_faults(&mut v, faults);
+            v
+        })
+        .collect();
     Body::new(StatusCode::OK, "users", Value::Array(rows)).into_response(format)
 }
 
@@ -64,8 +74,25 @@ pub async fn show(
     Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
     match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q)) {
-        Some(v) => Body::new(StatusCode::OK, "user", v).into_response(format),
+        Some(mut v) => {
+            view_faults(&mut v, &shared.config.faults);
+            Body::new(StatusCode::OK, "user", v).into_response(format)
+        }
         None => not_found("User", format),
+    }
+}
+
+/// A user record as a tenant with `hide_user_groups` or `user_groups_view_omits` shows it.
+fn view_faults(v: &mut Value, faults: &crate::Faults) {
+    let Some(obj) = v.as_object_mut() else {
+        return;
+    };
+    if faults.hide_user_groups {
+        obj.remove("user-groups");
+    } else if let Some(Value::Array(groups)) = obj.get_mut("user-groups") {
+        groups.retain(|g| {
+            id_value(g.get("id")).is_none_or(|id| !faults.user_groups_view_omits.contains(&id))
+        });
     }
 }
 
@@ -82,10 +109,21 @@ pub async fn update(
     Asked { format, q, .. }: Asked<UserKeys>,
     body: Bytes,
 ) -> Response {
-    let changes = match json_body(&headers, &body, format) {
+    let mut changes = match json_body(&headers, &body, format) {
         Ok(m) => m,
         Err(resp) => return *resp,
     };
+    // A clear spelled the way this tenant ignores is accepted and does nothing.
+    for key in ["roles", "user-groups"] {
+        let form = match changes.get(key) {
+            Some(Value::Null) => Some(crate::ClearForm::Null),
+            Some(Value::Array(items)) if items.is_empty() => Some(crate::ClearForm::EmptyList),
+            _ => None,
+        };
+        if form.is_some_and(|f| shared.config.faults.ignored_clears.contains(&f)) {
+            changes.remove(key);
+        }
+    }
     let sticky = &shared.config.faults.sticky_licenses;
     let result = shared.with_tenant(|t| {
         let id = parse_id(&id).filter(|id| t.user_index(*id).is_some())?;

@@ -42,7 +42,13 @@ fn file_name(domain: &str) -> String {
         .last()
         .unwrap_or(domain)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("journal-{host}.json")
 }
@@ -53,7 +59,11 @@ pub fn refuse_tracked(path: &Path) -> miette::Result<()> {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return Ok(());
     };
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     if !dir.is_dir() {
         return Ok(());
     }
@@ -82,8 +92,13 @@ pub fn read(path: &Path, client: &Client) -> miette::Result<Option<Loaded>> {
         return Ok(None);
     }
     refuse_tracked(path)?;
-    let loaded = apply::journal::read(path, client.domain(), &client.journal_key(), chrono::Utc::now())
-        .into_diagnostic()?;
+    let loaded = apply::journal::read(
+        path,
+        client.domain(),
+        &client.journal_key(),
+        chrono::Utc::now(),
+    )
+    .into_diagnostic()?;
     Ok(Some(loaded))
 }
 

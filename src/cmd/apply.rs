@@ -121,7 +121,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         crate::report::text_summary("apply", report.is_success(), &rendered)
     })?;
     Ok(if report.interrupted {
-        130
+        STOPPED_BY.load(std::sync::atomic::Ordering::Relaxed)
     } else if report.is_success() {
         0
     } else {
@@ -132,21 +132,36 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
 /// How long writes in flight may finish after the first Ctrl-C.
 const WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
-/// On Unix one listener catches both, so a second Ctrl-C sent right after the first is not
-/// lost between two registrations.
+/// The exit code of an apply stopped by a signal: 130 after SIGINT, 143 after SIGTERM.
+static STOPPED_BY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(130);
+
+/// The first Ctrl-C or SIGTERM (CI cancellation, `docker stop`) cancels: no new writes, the
+/// report follows. A second one exits at once. On Unix one listener per signal catches both,
+/// so a second signal sent right after the first is not lost between two registrations.
 #[cfg(unix)]
 async fn interrupts(handle: apply::CancelHandle) {
     use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut sigint) = signal(SignalKind::interrupt()) else {
+    let (Ok(mut sigint), Ok(mut sigterm)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
         return;
     };
-    if sigint.recv().await.is_none() {
+    let code = tokio::select! {
+        s = sigint.recv() => s.map(|_| 130),
+        s = sigterm.recv() => s.map(|_| 143),
+    };
+    let Some(code) = code else {
         return;
-    }
+    };
+    STOPPED_BY.store(code, std::sync::atomic::Ordering::Relaxed);
     first_interrupt(&handle);
-    if sigint.recv().await.is_some() {
-        second_interrupt();
+    let again = tokio::select! {
+        s = sigint.recv() => s.map(|_| 130),
+        s = sigterm.recv() => s.map(|_| 143),
+    };
+    if let Some(code) = again {
+        second_interrupt(code);
     }
 }
 
@@ -158,21 +173,21 @@ async fn interrupts(handle: apply::CancelHandle) {
     }
     first_interrupt(&handle);
     if tokio::signal::ctrl_c().await.is_ok() {
-        second_interrupt();
+        second_interrupt(130);
     }
 }
 
 fn first_interrupt(handle: &apply::CancelHandle) {
     eprintln!(
-        "\nInterrupted: no new writes; waiting up to {} s for those in flight (Ctrl-C again to exit now).",
+        "\nInterrupted: no new writes; waiting up to {} s for those in flight (interrupt again to exit now).",
         WRITE_GRACE.as_secs()
     );
     handle.cancel();
 }
 
-fn second_interrupt() -> ! {
+fn second_interrupt(code: i32) -> ! {
     eprintln!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
-    std::process::exit(130);
+    std::process::exit(code);
 }
 
 fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {

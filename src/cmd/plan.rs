@@ -88,9 +88,13 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             let loaded = crate::journal::read(&journal_path, &client)?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             lap("live state read");
-            let plan = make_plan(&desired, &live, Origin::Instance {
-                domain: client.domain().to_string(),
-            })?;
+            let plan = make_plan(
+                &desired,
+                &live,
+                Origin::Instance {
+                    domain: client.domain().to_string(),
+                },
+            )?;
             let plan = match &loaded {
                 Some(loaded) => {
                     crate::journal::fold_into(plan, loaded, &client, &desired, &live)

@@ -124,6 +124,18 @@ fn a_cancel_after_n_writes_applies_n_and_reports_the_rest_not_attempted() {
 #[cfg(unix)]
 #[test]
 fn sigint_mid_apply_stops_writes_reports_and_exits_130() {
+    signal_mid_apply("-INT", 130);
+}
+
+/// CI cancellation and `docker stop` send SIGTERM: the same as a first Ctrl-C, exit 143.
+#[cfg(unix)]
+#[test]
+fn sigterm_mid_apply_stops_writes_reports_and_exits_143() {
+    signal_mid_apply("-TERM", 143);
+}
+
+#[cfg(unix)]
+fn signal_mid_apply(signal: &str, code: i32) {
     let faults = Faults {
         latency: Duration::from_millis(150),
         ..Faults::default()
@@ -142,13 +154,13 @@ fn sigint_mid_apply_stops_writes_reports_and_exits_130() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let out = child.wait_with_output().unwrap();
     let err = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert_eq!(out.status.code(), Some(code), "{err}");
     assert!(err.contains("Interrupted: no new writes"), "{err}");
     let written = sb.membership_pairs().len() - before;
     assert!((1..30).contains(&written), "{written} written: {err}");

@@ -24,10 +24,20 @@ fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
         .collect()
 }
 
-fn run(sb: &TestSandbox, args: &[&str], journal: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
+fn run(
+    sb: &TestSandbox,
+    args: &[&str],
+    journal: &std::path::Path,
+    dir: &tempfile::TempDir,
+) -> std::process::Output {
     sb.cmd()
         .args(args)
-        .args(["--policies", path_str(dir.path()), "--journal", path_str(journal)])
+        .args([
+            "--policies",
+            path_str(dir.path()),
+            "--journal",
+            path_str(journal),
+        ])
         .output()
         .expect("binary runs")
 }
@@ -62,7 +72,9 @@ fn a_forged_journal_grants_nothing_and_is_reported_in_the_plan() {
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr_of(&out));
     assert!(text.contains("No changes"), "{text}");
     assert!(
-        text.contains("apply journal: the entry for alice (user 1) is ignored: it is not sealed by this tool"),
+        text.contains(
+            "apply journal: the entry for alice (user 1) is ignored: it is not sealed by this tool"
+        ),
         "{text}"
     );
     let json = stdout_of(&run(&sb, &["plan", "--format", "json"], &journal, &dir));
@@ -75,7 +87,10 @@ fn a_forged_journal_grants_nothing_and_is_reported_in_the_plan() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("Nothing to apply"), "{err}");
     assert_eq!(sb.sandbox.live(), before, "nothing granted");
-    assert!(!sb.sandbox.request_counts().contains_key("PUT /api/users/:id"));
+    assert!(!sb
+        .sandbox
+        .request_counts()
+        .contains_key("PUT /api/users/:id"));
     assert!(journal.exists(), "kept for a person to look at");
 }
 
@@ -91,25 +106,51 @@ fn an_entry_sealed_with_another_secret_or_edited_is_ignored() {
     sealed_journal(
         &journal,
         &url,
-        vec![Entry::new(1, "alice", UserList::Roles, [2].into(), [].into())],
+        vec![Entry::new(
+            1,
+            "alice",
+            UserList::Roles,
+            [2].into(),
+            [].into(),
+        )],
     );
     let text = std::fs::read_to_string(&journal).unwrap();
-    let edited = text.replacen("\"before\": [\n        2\n      ]", "\"before\": [\n        1,\n        2\n      ]", 1);
+    let edited = text.replacen(
+        "\"before\": [\n        2\n      ]",
+        "\"before\": [\n        1,\n        2\n      ]",
+        1,
+    );
     assert_ne!(text, edited, "{text}");
     std::fs::write(&journal, edited).unwrap();
     let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert_eq!(roles_of(&sb.sandbox.live(), 1), BTreeSet::new(), "no role given");
+    assert_eq!(
+        roles_of(&sb.sandbox.live(), 1),
+        BTreeSet::new(),
+        "no role given"
+    );
     // Sealed by a client with another secret: the same.
     std::fs::remove_file(&journal).unwrap();
     let key = coupa_access_client::apply::JournalKey::derive(CLIENT_ID, "another-secret", &url);
-    let (j, _) = coupa_access_client::apply::Journal::open(&journal, &url, key, chrono::Utc::now()).unwrap();
-    j.begin(Entry::new(1, "alice", UserList::Roles, [1, 2].into(), [].into())).unwrap();
+    let (j, _) =
+        coupa_access_client::apply::Journal::open(&journal, &url, key, chrono::Utc::now()).unwrap();
+    j.begin(Entry::new(
+        1,
+        "alice",
+        UserList::Roles,
+        [1, 2].into(),
+        [].into(),
+    ))
+    .unwrap();
     drop(j);
     let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(stdout_of(&out).contains("is ignored: it is not sealed"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("is ignored: it is not sealed"),
+        "{}",
+        stdout_of(&out)
+    );
     assert_eq!(roles_of(&sb.sandbox.live(), 1), BTreeSet::new());
 }
 
@@ -124,15 +165,30 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
-        vec![Entry::new(1, "alice", UserList::Roles, [2, 3].into(), [2].into())],
+        vec![Entry::new(
+            1,
+            "alice",
+            UserList::Roles,
+            [2, 3].into(),
+            [2].into(),
+        )],
     );
 
     let out = run(&sb, &["plan", "--detailed-exitcode"], &journal, &dir);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(2), "a restore is a change: {text}");
-    assert!(text.contains("Restored from the journal of an interrupted apply"), "{text}");
-    assert!(text.contains("+ alice: roles User, Buyer (cleared "), "{text}");
-    assert!(text.contains("Plan: 0 to add, 0 to remove, 1 to restore, 0 reported only."), "{text}");
+    assert!(
+        text.contains("Restored from the journal of an interrupted apply"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ alice: roles User, Buyer (cleared "),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 0 to add, 0 to remove, 1 to restore, 0 reported only."),
+        "{text}"
+    );
     let md = stdout_of(&run(&sb, &["plan", "--format", "markdown"], &journal, &dir));
     assert!(md.contains("### Restored from the journal"), "{md}");
     assert!(md.contains("- alice: roles User, Buyer"), "{md}");
@@ -141,19 +197,34 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     assert_eq!(plan["summary"]["restore"], 1, "{json}");
     assert_eq!(plan["restores"][0]["user"], "alice", "{json}");
     assert_eq!(plan["restores"][0]["kind"], "role", "{json}");
-    assert_eq!(plan["restores"][0]["targets"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(
+        plan["restores"][0]["targets"].as_array().unwrap().len(),
+        2,
+        "{json}"
+    );
 
     // No terminal and no --auto-approve: refused, and nothing was restored before asking.
     let out = run(&sb, &["apply"], &journal, &dir);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("refusing to apply without confirmation"), "{}", stderr_of(&out));
-    assert_eq!(roles_of(&sb.sandbox.live(), 1), BTreeSet::new(), "nothing before confirmation");
+    assert!(
+        stderr_of(&out).contains("refusing to apply without confirmation"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(
+        roles_of(&sb.sandbox.live(), 1),
+        BTreeSet::new(),
+        "nothing before confirmation"
+    );
     assert!(journal.exists());
 
     let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("ok       restore alice: roles User, Buyer (verified)"), "{err}");
+    assert!(
+        err.contains("ok       restore alice: roles User, Buyer (verified)"),
+        "{err}"
+    );
     assert_eq!(roles_of(&sb.sandbox.live(), 1), [2, 3].into());
     assert!(!journal.exists(), "a restored entry leaves no journal");
     let out = run(&sb, &["plan", "--detailed-exitcode"], &journal, &dir);
@@ -173,12 +244,21 @@ fn a_restore_never_gives_back_what_the_plan_decides() {
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
-        vec![Entry::new(1, "alice", UserList::Roles, [2, 3].into(), [2].into())],
+        vec![Entry::new(
+            1,
+            "alice",
+            UserList::Roles,
+            [2, 3].into(),
+            [2].into(),
+        )],
     );
     let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("restore alice: roles User (verified)"), "{err}");
+    assert!(
+        err.contains("restore alice: roles User (verified)"),
+        "{err}"
+    );
     assert_eq!(roles_of(&sb.sandbox.live(), 1), [2].into());
     assert!(!journal.exists());
 }
@@ -187,20 +267,33 @@ fn a_restore_never_gives_back_what_the_plan_decides() {
 fn a_user_changed_since_is_reported_kept_and_only_applies_touching_them_stop() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     // Someone gave alice Admin after the clear: the entry must not overwrite that.
-    sb.sandbox.with_state(|live| live.users[0].roles = [1].into());
+    sb.sandbox
+        .with_state(|live| live.users[0].roles = [1].into());
     let work = tempfile::tempdir().unwrap();
     let journal = work.path().join("journal.json");
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
-        vec![Entry::new(1, "alice", UserList::Roles, [2, 3].into(), [2].into())],
+        vec![Entry::new(
+            1,
+            "alice",
+            UserList::Roles,
+            [2, 3].into(),
+            [2].into(),
+        )],
     );
     // A plan that does not touch alice goes ahead, with the entry reported.
-    let dir = policies(&[("p.yaml", GROUPS_ONLY.replace("[dave]", "[dave, bob]").as_str())]);
+    let dir = policies(&[(
+        "p.yaml",
+        GROUPS_ONLY.replace("[dave]", "[dave, bob]").as_str(),
+    )]);
     let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
     let (text, err) = (stdout_of(&out), stderr_of(&out));
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(text.contains("not restored because the user now holds #1"), "{text}");
+    assert!(
+        text.contains("not restored because the user now holds #1"),
+        "{text}"
+    );
     assert_eq!(roles_of(&sb.sandbox.live(), 1), [1].into(), "untouched");
     assert!(journal.exists(), "kept");
     // One that touches alice is refused before anything is written.
@@ -216,25 +309,51 @@ fn a_user_changed_since_is_reported_kept_and_only_applies_touching_them_stop() {
 #[test]
 fn a_saved_plan_without_the_journals_restores_is_refused() {
     let sb = TestSandbox::start(tenant(), Faults::default());
-    let dir = policies(&[("p.yaml", GROUPS_ONLY.replace("[dave]", "[dave, bob]").as_str())]);
+    let dir = policies(&[(
+        "p.yaml",
+        GROUPS_ONLY.replace("[dave]", "[dave, bob]").as_str(),
+    )]);
     let work = tempfile::tempdir().unwrap();
     let journal = work.path().join("journal.json");
     let plan_file = work.path().join("plan.json");
-    let out = run(&sb, &["plan", "--out", path_str(&plan_file)], &journal, &dir);
+    let out = run(
+        &sb,
+        &["plan", "--out", path_str(&plan_file)],
+        &journal,
+        &dir,
+    );
     assert!(out.status.success(), "{}", stderr_of(&out));
     // A journal appears after review.
     sb.sandbox.with_state(|live| live.users[0].roles.clear());
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
-        vec![Entry::new(1, "alice", UserList::Roles, [2].into(), [].into())],
+        vec![Entry::new(
+            1,
+            "alice",
+            UserList::Roles,
+            [2].into(),
+            [].into(),
+        )],
     );
     let before = sb.sandbox.live();
-    let out = run(&sb, &["apply", path_str(&plan_file), "--auto-approve"], &journal, &dir);
+    let out = run(
+        &sb,
+        &["apply", path_str(&plan_file), "--auto-approve"],
+        &journal,
+        &dir,
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let flat = err.split_whitespace().filter(|w| *w != "|").collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("it restores none, the journal now gives alice: roles User"), "{err}");
+    let flat = err
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("it restores none, the journal now gives alice: roles User"),
+        "{err}"
+    );
     assert_eq!(sb.sandbox.live(), before);
 }
 
@@ -253,13 +372,32 @@ fn a_journal_tracked_by_git_or_a_symlink_is_refused() {
     };
     if git(&["init", "-q"]).status.success() {
         let journal = repo.path().join("journal.json");
-        sealed_journal(&journal, &sb.sandbox.url(), vec![Entry::new(1, "alice", UserList::Roles, [2].into(), [].into())]);
+        sealed_journal(
+            &journal,
+            &sb.sandbox.url(),
+            vec![Entry::new(
+                1,
+                "alice",
+                UserList::Roles,
+                [2].into(),
+                [].into(),
+            )],
+        );
         assert!(git(&["add", "journal.json"]).status.success());
         for cmd in ["plan", "apply"] {
-            let out = run(&sb, &[cmd, "--auto-approve"][..if cmd == "plan" { 1 } else { 2 }], &journal, &dir);
+            let out = run(
+                &sb,
+                &[cmd, "--auto-approve"][..if cmd == "plan" { 1 } else { 2 }],
+                &journal,
+                &dir,
+            );
             let err = stderr_of(&out);
             assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
-            let flat = err.split_whitespace().filter(|w| *w != "|").collect::<Vec<_>>().join(" ");
+            let flat = err
+                .split_whitespace()
+                .filter(|w| *w != "|")
+                .collect::<Vec<_>>()
+                .join(" ");
             assert!(flat.contains("it is tracked by git"), "{cmd}: {err}");
         }
     }
@@ -281,22 +419,40 @@ fn a_journal_tracked_by_git_or_a_symlink_is_refused() {
 #[test]
 fn the_default_journal_is_in_the_state_directory_not_the_work_tree() {
     let sb = TestSandbox::start(tenant(), Faults::default());
-    let dir = policies(&[("p.yaml", "settings:\n  writes: [groups, roles]\nroles:\n  User:\n    members: []\n")]);
+    let dir = policies(&[(
+        "p.yaml",
+        "settings:\n  writes: [groups, roles]\nroles:\n  User:\n    members: []\n",
+    )]);
     let work = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let out = sb
         .cmd()
         .current_dir(work.path())
         .env("XDG_STATE_HOME", state.path())
-        .args(["apply", "--auto-approve", "--policies", path_str(dir.path())])
+        .args([
+            "apply",
+            "--auto-approve",
+            "--policies",
+            path_str(dir.path()),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(roles_of(&sb.sandbox.live(), 1), BTreeSet::new());
-    assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 0, "nothing in the work tree");
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "nothing in the work tree"
+    );
     let lock = state.path().join("coupa-access").join(format!(
         "journal-{}.json.lock",
-        sb.sandbox.url().trim_start_matches("http://").replace(':', "_")
+        sb.sandbox
+            .url()
+            .trim_start_matches("http://")
+            .replace(':', "_")
     ));
-    assert!(lock.exists(), "the journal's lock sits in the state directory: {lock:?}");
+    assert!(
+        lock.exists(),
+        "the journal's lock sits in the state directory: {lock:?}"
+    );
 }

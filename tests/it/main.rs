@@ -8,6 +8,7 @@ mod cli_apply_cancel;
 mod cli_apply_saved;
 mod cli_basics;
 mod cli_ci_report;
+mod cli_clear_then_set;
 mod cli_drift;
 mod cli_export;
 mod cli_journal;

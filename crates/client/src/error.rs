@@ -98,9 +98,7 @@ pub enum CoupaError {
     DeleteRefused { membership_id: u64, status: u16 },
 
     /// A write whose outcome could not be established: even the check failed.
-    #[error(
-        "could not confirm {what}: {detail}; read the group in Coupa before running apply again"
-    )]
+    #[error("could not confirm {what}: {detail}; check it in Coupa before running apply again")]
     WriteUnconfirmed { what: String, detail: String },
 
     /// A write that never got an answer, and that a read made right after the last attempt

@@ -22,6 +22,8 @@ pub struct UserAccess {
     pub api_user: bool,
     /// Role ids; `None` when Coupa's answer had no `roles` key (unknown, not empty).
     pub roles: Option<BTreeSet<u64>>,
+    /// The names Coupa gave the roles it listed, by id (for messages).
+    pub role_names: std::collections::BTreeMap<u64, String>,
     /// License flags that are true.
     pub licenses: BTreeSet<License>,
     /// Ids of the groups (and projects) in `user-groups`; `None` when they were not asked for,
@@ -131,6 +133,12 @@ impl Client {
             None
         };
         let roles_sent = w.roles.is_some();
+        let role_names = w
+            .roles
+            .iter()
+            .flatten()
+            .filter_map(|r| Some((r.id?, r.name.clone()?)))
+            .collect();
         let bad = |detail: String| CoupaError::Decode {
             method: "GET".into(),
             path: user_path(user_id),
@@ -148,6 +156,7 @@ impl Client {
             login: u.login,
             api_user: u.api_user,
             roles: roles_sent.then(|| u.roles.into_iter().collect()),
+            role_names,
             licenses: u.licenses.into_iter().collect(),
             groups,
         })

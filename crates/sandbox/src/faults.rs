@@ -32,6 +32,11 @@ impl FaultState {
         }
     }
 
+    /// Sets how many more updates after a clear fail.
+    pub fn set_fail_set_after_clear(&mut self, n: u32) {
+        self.fail_set_after_clear_left = n;
+    }
+
     /// True when this write (a request that is not a GET) gets the injected error.
     pub fn should_fail_write(&mut self) -> bool {
         self.write_error_rate > 0.0 && self.rng.gen_bool(self.write_error_rate)

@@ -117,6 +117,9 @@ pub struct Faults {
     /// null) of the same user answer 500 and change nothing: the failure between the two
     /// writes of a clear-then-set.
     pub fail_set_after_clear: u32,
+    /// The status of those failures: 500 (the default: the client resends, the outcome is
+    /// unknown) or a 4xx such as 422 (a definitive refusal, nothing resent).
+    pub fail_set_after_clear_status: u16,
     /// Licenses a user update setting them false does not revoke (Coupa has been seen to keep
     /// `purchasing-user` and `contracts-user`). Default: those two.
     pub sticky_licenses: BTreeSet<coupa_access_core::model::License>,
@@ -159,6 +162,7 @@ impl Default for Faults {
             ignore_in_filters: false,
             write_error_rate: 0.0,
             fail_set_after_clear: 0,
+            fail_set_after_clear_status: 500,
             sticky_licenses: [
                 coupa_access_core::model::License::Purchasing,
                 coupa_access_core::model::License::Contracts,
@@ -227,6 +231,12 @@ impl Sandbox {
     /// Changed users get a new `updated-at`.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut Live) -> R) -> R {
         self.shared.with_tenant(|t| t.mutate(f))
+    }
+
+    /// Sets how many more user updates that follow a clear fail (see
+    /// [`Faults::fail_set_after_clear`]): zero lets the next run go through.
+    pub fn set_fail_set_after_clear(&self, n: u32) {
+        state::lock(&self.shared.faults).set_fail_set_after_clear(n);
     }
 
     /// Requests by route template (`"GET /api/users"`, `"DELETE /api/user_group_memberships/:id"`,

@@ -619,7 +619,10 @@ mod tests {
         let other = JournalKey::derive("client", "other-secret", DOMAIN);
         let loaded = read(&path, DOMAIN, &other, Utc::now()).unwrap();
         assert_eq!(loaded.refused.len(), 1);
-        assert!(read(&path, DOMAIN, &key(), Utc::now()).unwrap().refused.is_empty());
+        assert!(read(&path, DOMAIN, &key(), Utc::now())
+            .unwrap()
+            .refused
+            .is_empty());
     }
 
     #[test]
@@ -690,7 +693,10 @@ mod tests {
         let path = dir.path().join("journal.json");
         let (first, _) = open(&path);
         let second = Journal::open(&path, DOMAIN, key(), Utc::now());
-        assert!(matches!(second, Err(JournalError::Locked { .. })), "{second:?}");
+        assert!(
+            matches!(second, Err(JournalError::Locked { .. })),
+            "{second:?}"
+        );
         drop(first);
         assert!(Journal::open(&path, DOMAIN, key(), Utc::now()).is_ok());
     }
@@ -726,8 +732,8 @@ mod tests {
     fn a_journal_for_another_instance_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.json");
-        let (j, _) = Journal::open(&path, "https://other.coupahost.com", key(), Utc::now())
-            .unwrap();
+        let (j, _) =
+            Journal::open(&path, "https://other.coupahost.com", key(), Utc::now()).unwrap();
         j.begin(entry(1)).unwrap();
         drop(j);
         assert!(matches!(

@@ -27,9 +27,9 @@ mod tests;
 pub use cancel::{cancel_pair, Cancel, CancelHandle};
 pub use compare::{compare, PlanMismatch};
 pub use journal::{Journal, JournalError, JournalKey, Loaded};
-pub use restores::{assess, close_settled, Assessment};
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
+pub use restores::{assess, close_settled, Assessment};
 
 use crate::Client;
 use coupa_access_core::model::{GroupRemovals, Plan};

@@ -125,7 +125,8 @@ fn name_of(live: &Live, list: UserList, id: u64) -> String {
             .find(|g| g.id == id)
             .map(|g| &g.name),
     };
-    name.map(|n| n.to_string()).unwrap_or_else(|| format!("#{id}"))
+    name.map(|n| n.to_string())
+        .unwrap_or_else(|| format!("#{id}"))
 }
 
 /// Writes every restore of the plan, in order; closes each journal entry that is settled.
@@ -152,7 +153,10 @@ async fn write_one(r: &Restore, client: &Client, journal: &Journal) -> Outcome {
     };
     let held_then: BTreeSet<u64> = r.held_ids.iter().copied().collect();
     let give: BTreeSet<u64> = r.targets.iter().map(|t| t.id).collect();
-    let now = match client.read_user_access(r.user_id, list.needs_groups()).await {
+    let now = match client
+        .read_user_access(r.user_id, list.needs_groups())
+        .await
+    {
         Ok(a) => a,
         Err(e) => return Outcome::Failed(format!("could not read the user before restoring: {e}")),
     };
@@ -183,7 +187,10 @@ async fn write_one(r: &Restore, client: &Client, journal: &Journal) -> Outcome {
         return Outcome::Failed(format!("restoring {}: {e}", list.key()));
     }
     let expected: BTreeSet<u64> = held_then.union(&give).copied().collect();
-    let after = match client.read_user_access(r.user_id, list.needs_groups()).await {
+    let after = match client
+        .read_user_access(r.user_id, list.needs_groups())
+        .await
+    {
         Ok(a) => a,
         Err(e) => return Outcome::Failed(format!("could not read the user back to verify: {e}")),
     };
@@ -220,7 +227,10 @@ fn names(r: &Restore, ids: &BTreeSet<u64>) -> String {
 }
 
 /// Closes the entries the assessment found settled (nothing owed).
-pub fn close_settled(journal: &Journal, settled: &[(u64, UserList)]) -> Result<(), super::JournalError> {
+pub fn close_settled(
+    journal: &Journal,
+    settled: &[(u64, UserList)],
+) -> Result<(), super::JournalError> {
     for (user_id, list) in settled {
         journal.finish(*user_id, *list)?;
     }

@@ -95,7 +95,7 @@ pub(super) async fn write_roles_and_licenses(
             client,
             journal,
             user_id,
-            names: &names,
+            names: names.clone(),
         };
         out.extend(ctx.write_user(&t, plan_roles.as_ref()).await);
     }
@@ -106,21 +106,34 @@ struct UserCtx<'a> {
     client: &'a Client,
     journal: Option<&'a Journal>,
     user_id: u64,
-    names: &'a BTreeMap<u64, String>,
+    /// Role names by id, from the plan and the user's own record.
+    names: BTreeMap<u64, String>,
 }
 
 impl UserCtx<'_> {
     fn role_names(&self, ids: &BTreeSet<u64>) -> String {
-        role_names(self.names, ids)
+        role_names(&self.names, ids)
     }
 
-    async fn write_user(&self, t: &Todo, plan_roles: Option<&BTreeSet<u64>>) -> BTreeMap<usize, Outcome> {
+    async fn write_user(
+        mut self,
+        t: &Todo,
+        plan_roles: Option<&BTreeSet<u64>>,
+    ) -> BTreeMap<usize, Outcome> {
         let client = self.client;
         let user_id = self.user_id;
-        let role_indices: Vec<usize> = t.role_add.values().chain(t.role_remove.values()).copied().collect();
+        let role_indices: Vec<usize> = t
+            .role_add
+            .values()
+            .chain(t.role_remove.values())
+            .copied()
+            .collect();
         let mut out = BTreeMap::new();
         let fail_all = |out: &mut BTreeMap<usize, Outcome>, why: &str| {
-            for i in role_indices.iter().chain(t.licenses.values().map(|(_, i)| i)) {
+            for i in role_indices
+                .iter()
+                .chain(t.licenses.values().map(|(_, i)| i))
+            {
                 out.insert(*i, Outcome::Failed(why.to_string()));
             }
         };
@@ -128,10 +141,16 @@ impl UserCtx<'_> {
         let start = match client.read_user_access(user_id, false).await {
             Ok(a) => a,
             Err(e) => {
-                fail_all(&mut out, &format!("could not read the user before writing; nothing was written: {e}"));
+                fail_all(
+                    &mut out,
+                    &format!("could not read the user before writing; nothing was written: {e}"),
+                );
                 return out;
             }
         };
+        for (id, name) in &start.role_names {
+            self.names.entry(*id).or_insert_with(|| name.clone());
+        }
         let start_roles = match (&start.roles, role_indices.is_empty()) {
             (Some(r), _) => Some(r.clone()),
             (None, true) => None,
@@ -187,7 +206,10 @@ impl UserCtx<'_> {
             Err(e) => {
                 let why = format!("could not read the user back to verify: {e}");
                 for (_, i) in t.licenses.values() {
-                    out.insert(*i, Outcome::Failed(license_err.clone().unwrap_or(why.clone())));
+                    out.insert(
+                        *i,
+                        Outcome::Failed(license_err.clone().unwrap_or(why.clone())),
+                    );
                 }
                 for i in &role_indices {
                     out.insert(*i, Outcome::Failed(role_err.clone().unwrap_or(why.clone())));
@@ -211,8 +233,14 @@ impl UserCtx<'_> {
             out.insert(*i, outcome);
         }
         if let Some(start_roles) = start_roles {
-            let expected: BTreeSet<u64> = start_roles.difference(&remove).chain(&add).copied().collect();
-            let outcome = self.verify_roles(&now, &start_roles, &expected, role_err).await;
+            let expected: BTreeSet<u64> = start_roles
+                .difference(&remove)
+                .chain(&add)
+                .copied()
+                .collect();
+            let outcome = self
+                .verify_roles(&now, &start_roles, &expected, role_err)
+                .await;
             for i in &role_indices {
                 out.insert(*i, outcome.clone());
             }
@@ -343,7 +371,13 @@ pub(super) async fn rewrite(
         ));
     };
     journal
-        .begin(Entry::new(fresh.id, login, list, before.clone(), after.clone()))
+        .begin(Entry::new(
+            fresh.id,
+            login,
+            list,
+            before.clone(),
+            after.clone(),
+        ))
         .map_err(|e| format!("nothing was written: {e}"))?;
     let cleared = clear(client, fresh.id, list, &before).await;
     match cleared {
@@ -378,12 +412,19 @@ pub(super) async fn rewrite(
         }
         if list == UserList::UserGroups {
             // The view could be partial: the membership rows are the proof.
-            let expected: BTreeSet<u64> = must_hold.ids.difference(remove).chain(add).copied().collect();
+            let expected: BTreeSet<u64> = must_hold
+                .ids
+                .difference(remove)
+                .chain(add)
+                .copied()
+                .collect();
             let rows = membership_groups(client, fresh.id).await?;
             if !rows.is_superset(&expected) {
                 return Err(format!(
                     "after clear-then-set the user's membership rows lack groups {}",
-                    coupa_access_core::model::id_list(&expected.difference(&rows).copied().collect())
+                    coupa_access_core::model::id_list(
+                        &expected.difference(&rows).copied().collect()
+                    )
                 ));
             }
         }
@@ -455,7 +496,10 @@ async fn clear(client: &Client, user_id: u64, list: UserList, before: &BTreeSet<
 
 /// A 4xx Coupa answered: the request was judged and refused, nothing was done.
 fn is_definitive(e: &CoupaError) -> bool {
-    matches!(e, CoupaError::Rejected { .. } | CoupaError::Forbidden { .. })
+    matches!(
+        e,
+        CoupaError::Rejected { .. } | CoupaError::Forbidden { .. }
+    )
 }
 
 /// The user's `list`, read fresh; an answer without it is an error.
@@ -470,7 +514,10 @@ async fn read_list(client: &Client, user_id: u64, list: UserList) -> Result<BTre
 }
 
 /// The groups (and projects) of the user's membership rows.
-pub(super) async fn membership_groups(client: &Client, user_id: u64) -> Result<BTreeSet<u64>, String> {
+pub(super) async fn membership_groups(
+    client: &Client,
+    user_id: u64,
+) -> Result<BTreeSet<u64>, String> {
     client
         .read_user_memberships(user_id)
         .await
@@ -490,7 +537,10 @@ async fn restore(
 ) -> String {
     let key = list.key();
     let restored = async {
-        client.put_user_list(user_id, list, before).await.map_err(|e| e.to_string())?;
+        client
+            .put_user_list(user_id, list, before)
+            .await
+            .map_err(|e| e.to_string())?;
         read_list(client, user_id, list).await
     };
     match restored.await {

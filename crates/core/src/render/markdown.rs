@@ -100,7 +100,11 @@ fn restores(plan: &Plan, limit: usize) -> String {
     for (i, line) in lines.iter().enumerate() {
         let item = format!("- {}\n", escape(line));
         if s.len() + item.len() > limit {
-            let _ = writeln!(s, "- _… and {} more not shown._", thousands(lines.len() - i));
+            let _ = writeln!(
+                s,
+                "- _… and {} more not shown._",
+                thousands(lines.len() - i)
+            );
             break;
         }
         s.push_str(&item);

@@ -61,7 +61,11 @@ pub fn text(plan: &Plan, color: Color) -> String {
 
     let restores = super::restore_lines(plan);
     if !restores.is_empty() {
-        let _ = writeln!(out, "{}", p.paint(HEADER, &format!("{}:", super::RESTORES_HEADING)));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(HEADER, &format!("{}:", super::RESTORES_HEADING))
+        );
         for line in restores {
             let _ = writeln!(out, "  {} {line}", p.marker(Action::Add));
         }

@@ -140,7 +140,15 @@ pub async fn update(
         None => not_found("User", format),
         Some(Err(None)) => {
             shared.count("fault");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            match shared.config.faults.fail_set_after_clear_status {
+                500 => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                status => Body::errors(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                    "user",
+                    "Roles could not be saved",
+                )
+                .into_response(format),
+            }
         }
         Some(Err(Some(msg))) => {
             Body::errors(StatusCode::BAD_REQUEST, "user", msg).into_response(format)

@@ -32,7 +32,6 @@ mod text;
 mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 
 pub use glob::Glob;
 pub use scalar::scalar;
@@ -284,23 +283,22 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             !matches!(p, ExportError::NoMatch { kind: "group", pattern }
                 if live.projects.iter().any(|pr| Glob::new(pattern).matches(&pr.name)))
         });
-        let projects: Vec<String> = live
+        let projects: Vec<&str> = live
             .projects
             .iter()
             .filter(|p| opts.groups.iter().any(|g| g.matches(&p.name)))
-            .map(|p| comment(&p.name).into_owned())
+            .map(|p| p.name.as_str())
             .collect();
-        let mut header = String::new();
+        let mut header = Vec::new();
         if !projects.is_empty() {
-            let _ = writeln!(
-                header,
-                "# Projects (Coupa user groups of type Project) are not exported: {}.",
+            header.push(format!(
+                "Projects (Coupa user groups of type Project) are not exported: {}.",
                 projects.join(", ")
-            );
+            ));
         }
         let entries: Vec<Entry<'_>> = entries.into_values().collect();
         let (file, declared) =
-            render::render("groups.yaml", "groups", &header, entries, warnings, &mut cx);
+            render::render("groups.yaml", "groups", header, entries, warnings, &mut cx);
         expected.groups = declared;
         files.push(file);
     }
@@ -341,7 +339,7 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         let (file, declared) = render::render(
             "roles.yaml",
             "roles",
-            "# Roles are reported by `plan`, not written by `apply` (yet).\n",
+            vec!["Roles are reported by `plan`, not written by `apply` (yet).".into()],
             entries,
             warnings,
             &mut cx,
@@ -379,7 +377,7 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         let (file, declared) = render::render(
             "licenses.yaml",
             "licenses",
-            "# Licenses are reported by `plan`, not written by `apply` (yet).\n",
+            vec!["Licenses are reported by `plan`, not written by `apply` (yet).".into()],
             entries,
             Vec::new(),
             &mut cx,

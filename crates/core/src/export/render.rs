@@ -2,6 +2,7 @@
 //! sorted members. Every name goes through `scalar`, every comment quoting Coupa through
 //! `text::comment`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -9,12 +10,12 @@ use super::text::comment;
 use super::{scalar, Cx, Entry, ExportError, ExportFile, ExportWarning, Name, LONG_KEY};
 use crate::model::{Mode, NameKey, User};
 
-/// Renders one file; also returns what it declares (target name -> members listed), for
-/// `verify`.
+/// Renders one file, with `header` (lines that may quote Coupa) as comments after the usual
+/// ones; also returns what it declares (target name -> members listed), for `verify`.
 pub(super) fn render(
     file: &'static str,
     section: &str,
-    header: &str,
+    header: Vec<String>,
     entries: Vec<Entry<'_>>,
     warnings: Vec<ExportWarning>,
     cx: &mut Cx<'_>,
@@ -27,28 +28,29 @@ pub(super) fn render(
     } = cx;
     // The editors' modeline first: the schema sits beside the policies (`coupa-access schema`).
     let mut text = String::from("# yaml-language-server: $schema=policy.schema.json\n");
-    let (source, taken_at) = (comment(&opts.source), comment(&opts.taken_at));
-    let _ = writeln!(
-        text,
-        "# Exported by coupa-access {} from {source} at {taken_at}.",
+    let from = format!(
+        "Exported by coupa-access {} from {} at {}.",
         env!("CARGO_PKG_VERSION"),
+        opts.source,
+        opts.taken_at
     );
+    let lines: Vec<String> = std::iter::once(from).chain(header).collect();
+    let quoted: Vec<Cow<'_, str>> = lines.iter().map(|l| comment(l)).collect();
+    let _ = writeln!(text, "# {}", quoted[0]);
     text.push_str(
         "# Members are Coupa logins (or emails where a login would not name exactly them), sorted.\n\
          # Users inactive in Coupa are listed and marked, so a plan against this file changes\n\
          # nothing; delete their lines to take their access away.\n",
     );
-    // `header` quotes Coupa names already escaped by the caller; `\u{` is how they show.
-    let escaped = [&*source, &*taken_at, header]
-        .iter()
-        .any(|s| s.contains("\\u{"));
-    if escaped {
+    if quoted.iter().any(|l| matches!(l, Cow::Owned(_))) {
         text.push_str(
             "# Line breaks, control and bidirectional characters from Coupa are written as \\u{…}\n\
              # in these comments.\n",
         );
     }
-    text.push_str(header);
+    for line in &quoted[1..] {
+        let _ = writeln!(text, "# {line}");
+    }
     for w in &warnings {
         let _ = writeln!(text, "# {w}.");
     }

@@ -11,6 +11,7 @@ mod out_file;
 mod policy_dir;
 mod report;
 mod secret;
+mod staged;
 
 fn main() {
     std::process::exit(cmd::main());

@@ -1,15 +1,17 @@
 //! `coupa-access export`: write policy YAML that reproduces today's live state.
 //!
-//! Nothing is half-written: every target file is checked before any is written (existing files
-//! are refused without `--force`), and each is written through a temporary file and a rename.
-
-use miette::{IntoDiagnostic, WrapErr};
+//! Nothing is half-written: the policy is read back and planned before anything is written
+//! (see `coupa_access_core::export`), then every target path — each policy file and the schema —
+//! is checked before any is written (existing files are refused without `--force`; links and
+//! anything but regular files always), and all are staged as temporary files and renamed into
+//! place (`staged`).
 
 use super::common::{self, connect};
 use super::Output;
 use crate::cli::{ExportArgs, ExportMode};
+use crate::staged::{self, Existing, Target};
 use coupa_access_client::{Access, ReadScope};
-use coupa_access_core::export::{self, ExportOptions, Glob};
+use coupa_access_core::export::{self, ExportError, ExportOptions, Glob};
 use coupa_access_core::model::Mode;
 
 pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
@@ -49,32 +51,50 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
         taken_at,
     };
     let files = export::export(&live, &opts).map_err(|e| {
-        miette::miette!(
-            help = "narrow the choice with --groups, --roles or --licenses",
-            "{e}"
-        )
+        // A refusal of the read-back check is about the data (or a bug), not the selection.
+        let help = if e.0.iter().any(|p| {
+            matches!(
+                p,
+                ExportError::Unreadable(_)
+                    | ExportError::HoldsSettings
+                    | ExportError::NotAsExported(_)
+                    | ExportError::NotClean(_)
+            )
+        }) {
+            "nothing was written; this policy would not reproduce Coupa as it is, so it is not \
+             handed out (narrow the choice with --groups or --roles to export the rest)"
+        } else {
+            "narrow the choice with --groups, --roles or --licenses"
+        };
+        miette::miette!(help = help, "{e}")
     })?;
-
-    let targets: Vec<_> = files.iter().map(|f| args.out_dir.join(f.name)).collect();
-    if !args.force {
-        let existing: Vec<String> = targets
-            .iter()
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !existing.is_empty() {
-            miette::bail!(
-                help = "pass --force to overwrite them, or choose another --out-dir",
-                "nothing written: {} already exist(s)",
-                existing.join(", ")
-            );
-        }
+    for w in files.iter().flat_map(|f| &f.warnings) {
+        eprintln!("warning: {w}");
     }
-    std::fs::create_dir_all(&args.out_dir)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot create {}", args.out_dir.display()))?;
-    for (file, path) in files.iter().zip(&targets) {
-        crate::out_file::write(path, &file.text)?;
+
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let mut targets: Vec<Target<'_>> = files
+        .iter()
+        .map(|f| Target {
+            path: args.out_dir.join(f.name),
+            contents: &f.text,
+            existing,
+        })
+        .collect();
+    // The exported files name this schema in their modeline; an existing one is left alone.
+    let schema_text = coupa_access_core::policy::json_schema();
+    let schema = args.out_dir.join("policy.schema.json");
+    targets.push(Target {
+        path: schema.clone(),
+        contents: &schema_text,
+        existing: Existing::Keep,
+    });
+    let written = staged::write_all(&args.out_dir, &targets)?;
+    for (file, path) in files.iter().zip(&targets).map(|(f, t)| (f, &t.path)) {
         eprintln!(
             "Wrote {}: {} {}, {} member entries.",
             path.display(),
@@ -83,10 +103,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
             file.members
         );
     }
-    // The exported files name this schema in their modeline; an existing one is left alone.
-    let schema = args.out_dir.join("policy.schema.json");
-    if !schema.exists() {
-        crate::out_file::write(&schema, &coupa_access_core::policy::json_schema())?;
+    if written.contains(&schema) {
         eprintln!("Wrote {} (for editors).", schema.display());
     }
     Ok(0)

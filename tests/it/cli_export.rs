@@ -262,3 +262,181 @@ fn patterns_that_match_nothing_and_additive_mode() {
     );
     assert!(!pol.join("roles.yaml").exists());
 }
+
+/// Coupa data that tries to become policy (issue 18): a project, group names, the snapshot's
+/// `domain` and `taken_at` carrying line breaks followed by a `settings:` block or a `users:`
+/// grant of Admin; a 2,000-character name, a blank one, and logins equal but for case.
+fn hostile_snapshot(dir: &Path) -> std::path::PathBuf {
+    let mut live = tenant();
+    live.projects.push(Group::new(
+        21,
+        "Launch\nsettings:\n  protected_users: [alice]\n  max_removals: {}\n#",
+    ));
+    let names = [
+        "Ops\r\nusers:\n  dave:\n    roles: [Admin]\n#".to_string(),
+        "Q\u{2028}settings: {writes: [roles]}".to_string(),
+        "\u{202e}sreyuB".to_string(),
+        "L".repeat(2_000),
+        String::new(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let i = i as u64;
+        live.groups.push(Group::new(30 + i, name));
+        live.memberships.push(Membership {
+            id: 300 + i,
+            user_id: 2,
+            group_id: 30 + i,
+            created_at: None,
+            owner: false,
+            participant: None,
+        });
+    }
+    for (id, login) in [(7, "Zed"), (8, "zed")] {
+        let mut u = User::new(id, login, &format!("b{id}@acme.com"));
+        u.roles = [2].into();
+        live.users.push(u);
+        live.memberships.push(Membership {
+            id: 400 + id,
+            user_id: id,
+            group_id: 10,
+            created_at: None,
+            owner: false,
+            participant: None,
+        });
+    }
+    let mut json = serde_json::to_value(&live).unwrap();
+    json["format_version"] = 1.into();
+    json["kind"] = "snapshot".into();
+    json["domain"] = "https://acme.coupahost.com\nusers:\n  dave:\n    roles: [Admin]\n#".into();
+    json["taken_at"] = "2026-01-01T00:00:00Z\rsettings:\n  protected_users: [bob]\n#".into();
+    let snap = dir.join("hostile.json");
+    std::fs::write(&snap, serde_json::to_string(&json).unwrap()).unwrap();
+    snap
+}
+
+#[test]
+fn hostile_coupa_data_exports_to_policy_that_plans_no_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = hostile_snapshot(dir.path());
+    let pol = dir.path().join("p");
+    let out = export(
+        &mut bin(),
+        &[
+            "--snapshot",
+            path_str(&snap),
+            "--out-dir",
+            path_str(&pol),
+            "--roles",
+            "*",
+            "--licenses",
+            "*",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("warning: group id 34 not exported: its name is blank"),
+        "{stderr}"
+    );
+    for f in ["groups.yaml", "roles.yaml", "licenses.yaml"] {
+        let text = std::fs::read_to_string(pol.join(f)).unwrap();
+        for (n, line) in text.split('\n').enumerate() {
+            assert!(
+                !line.starts_with("settings") && !line.starts_with("users"),
+                "{f}:{}: {line:?}",
+                n + 1
+            );
+            assert!(
+                !line.contains(['\r', '\u{2028}', '\u{202e}']),
+                "{f}:{}: raw {line:?}",
+                n + 1
+            );
+        }
+    }
+    // Export then plan: no changes, so nothing granted to dave and nothing protected.
+    let (code, stdout) = plan_offline(&snap, &pol);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("No changes"), "{stdout}");
+    // Removing bob from every group now plans every removal: no `protected_users` hides one.
+    let groups = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
+    std::fs::write(pol.join("groups.yaml"), groups.replace("      - bob\n", "")).unwrap();
+    let (code, stdout) = plan_offline(&snap, &pol);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(!stdout.to_lowercase().contains("protected"), "{stdout}");
+}
+
+#[test]
+fn a_refused_export_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A membership of a user Coupa did not return: no plan can be made of such a policy, so
+    // the read-back check refuses it.
+    let mut live = tenant();
+    live.memberships.push(Membership {
+        id: 999,
+        user_id: 77,
+        group_id: 10,
+        created_at: None,
+        owner: false,
+        participant: None,
+    });
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&live).unwrap()).unwrap();
+    let pol = dir.path().join("p");
+    let out = export(
+        &mut bin(),
+        &["--snapshot", path_str(&snap), "--out-dir", path_str(&pol)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("refused") && stderr.contains("user id 77"),
+        "{stderr}"
+    );
+    assert!(!pol.exists(), "nothing created");
+}
+
+#[cfg(unix)]
+#[test]
+fn every_target_path_is_checked_before_any_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = dir.path().join("p");
+    std::fs::create_dir(&pol).unwrap();
+    let base = [
+        "--snapshot",
+        path_str(&snap),
+        "--out-dir",
+        path_str(&pol),
+        "--roles",
+        "*",
+    ];
+    // The schema (written last) is a dangling link: refused, even with --force, and groups.yaml
+    // and roles.yaml are not written first.
+    let elsewhere = dir.path().join("elsewhere.json");
+    std::os::unix::fs::symlink(&elsewhere, pol.join("policy.schema.json")).unwrap();
+    for force in [false, true] {
+        let args = [&base[..], if force { &["--force"] } else { &[] }].concat();
+        let out = export(&mut bin(), &args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.contains("nothing written") && stderr.contains("policy.schema.json"),
+            "{stderr}"
+        );
+        assert!(!pol.join("groups.yaml").exists(), "force {force}");
+        assert!(!elsewhere.exists(), "the link was not followed");
+    }
+    std::fs::remove_file(pol.join("policy.schema.json")).unwrap();
+    // A folder where roles.yaml goes: refused with --force too, groups.yaml not written.
+    std::fs::create_dir(pol.join("roles.yaml")).unwrap();
+    let out = export(&mut bin(), &[&base[..], &["--force"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("nothing written") && stderr.contains("roles.yaml exists and is not a"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&pol).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the folder that was in the way");
+}

@@ -2,23 +2,47 @@
 //!
 //! Pure: `export(&Live, &ExportOptions)` returns the files' names and texts; the binary checks
 //! for existing files and writes them. One file per kind — `groups.yaml`, `roles.yaml`,
-//! `licenses.yaml` — each written only when that kind was chosen. Members are Coupa logins,
-//! sorted. Nothing is dropped silently: inactive users stay listed (marked `# inactive in
-//! Coupa`, so a plan against the export changes nothing), and projects, which are not user
-//! groups, are named in a comment.
+//! `licenses.yaml` — each written only when that kind was chosen. Members are Coupa logins
+//! (emails where a login does not name exactly one user, or where two members' logins differ
+//! only in case), sorted. Nothing is dropped silently: inactive users stay listed (marked
+//! `# inactive in Coupa`, so a plan against the export changes nothing), and projects, which
+//! are not user groups, are named in a comment.
+//!
+//! Every name is Coupa's data, and Coupa's data must never become policy:
+//! - names are written as one-line scalars that read back exactly (`scalar`), with line breaks,
+//!   control and bidirectional characters escaped; names too long for a YAML key (1,024
+//!   characters) are written as explicit keys (`? name`);
+//! - comments quoting Coupa (projects, the source and time) escape those characters as
+//!   `\u{…}`, and the file says so (`text`);
+//! - what a policy cannot name is left out with an [`ExportWarning`] and a comment (a group or
+//!   role with a blank name: leaving a target out leaves it unmanaged), or refused
+//!   ([`ExportError`]) when leaving it out would change what the file means (a member);
+//! - finally the files are read back through the policy loader and planned against `live`
+//!   (`verify`): unless they declare exactly what was exported, hold no `settings` and plan no
+//!   change, the export is refused.
 
 mod glob;
+mod render;
 mod scalar;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
+mod text;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write as _;
 
 pub use glob::Glob;
 pub use scalar::scalar;
 
-use crate::model::{License, Live, LiveIndex, Mode, NameKey, User, UserMatch};
+use crate::model::{License, Live, LiveIndex, Mode, NameKey, UserMatch};
+use text::comment;
+use verify::{verify, Expected};
+
+/// Keys written longer than this (in bytes) use YAML's explicit-key form (`? key`): an implicit
+/// key may be at most 1,024 characters, and some readers count bytes.
+const LONG_KEY: usize = 1000;
 
 /// What to export and how to mark it.
 #[derive(Debug, Clone, Default)]
@@ -47,16 +71,41 @@ pub struct ExportFile {
     pub targets: usize,
     /// Member entries listed in it.
     pub members: usize,
+    /// What was left out of it because a policy cannot name it (also noted in the file).
+    pub warnings: Vec<ExportWarning>,
 }
 
-/// Why live state cannot be written as policy that reproduces it.
+/// Something left out of an export because a policy cannot name it. Leaving a target out
+/// leaves it unmanaged, so the export still means "change nothing".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportWarning {
+    /// A group or role whose name is blank: a policy key cannot be.
+    BlankName { kind: &'static str, id: u64 },
+}
+
+impl std::fmt::Display for ExportWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportWarning::BlankName { kind, id } => write!(
+                f,
+                "{kind} id {id} not exported: its name is blank, and a policy cannot name it \
+                 (it stays unmanaged; rename it in Coupa to manage it)"
+            ),
+        }
+    }
+}
+
+/// Why live state cannot be written as policy that reproduces it. Names are shown with
+/// control characters escaped (they come from Coupa and reach a terminal).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExportError {
-    #[error("no {kind} matches `{pattern}`")]
+    #[error("no {kind} matches `{}`", comment(pattern))]
     NoMatch { kind: &'static str, pattern: String },
     #[error(
-        "{kind}s `{first}` and `{second}` are one name to a policy (names match \
-         case-insensitively), so a policy cannot name both; rename one in Coupa"
+        "{kind}s `{}` and `{}` are one name to a policy (names match \
+         case-insensitively), so a policy cannot name both; rename one in Coupa",
+        comment(first),
+        comment(second)
     )]
     CaseClash {
         kind: &'static str,
@@ -64,10 +113,26 @@ pub enum ExportError {
         second: String,
     },
     #[error(
-        "user {login} (id {id}) cannot be named unambiguously: their login and email also \
-         name another user"
+        "user {} (id {id}) cannot be named unambiguously: their login and email also \
+         name another user",
+        comment(login)
     )]
     Unnameable { login: String, id: u64 },
+    /// The files written do not load as policy (a bug, or a name no quoting survives).
+    #[error("refused: the exported policy does not read back: {0}")]
+    Unreadable(String),
+    /// The files written would hold `settings`: export never writes any.
+    #[error("refused: the exported policy would hold `settings`, which export never writes")]
+    HoldsSettings,
+    /// The files written declare other targets, members or modes than were exported.
+    #[error("refused: the exported policy does not declare what was exported: {0}")]
+    NotAsExported(String),
+    /// The files written would not plan zero changes against the state they came from.
+    #[error(
+        "refused: the exported policy would not plan zero changes against the state it was \
+         made from: {0}"
+    )]
+    NotClean(String),
 }
 
 /// Every problem found, reported together.
@@ -78,8 +143,8 @@ pub struct ExportFailed(pub Vec<ExportError>);
 /// What every file needs while it is written.
 struct Cx<'a> {
     ix: &'a LiveIndex<'a>,
-    /// How each user is named in the policy, as a YAML scalar.
-    names: BTreeMap<u64, Name>,
+    /// How each user is named in the policy.
+    names: BTreeMap<u64, Naming>,
     opts: &'a ExportOptions,
     problems: Vec<ExportError>,
 }
@@ -99,6 +164,13 @@ impl Name {
             yaml: scalar(identity),
         }
     }
+}
+
+/// A user's name in the policy, and another that also finds exactly them (their email), for a
+/// target where the first is equal but for case to another member's.
+struct Naming {
+    first: Name,
+    other: Option<Name>,
 }
 
 /// One target to write: its name as Coupa spells it, notes for its key, and its holders.
@@ -137,7 +209,26 @@ fn one_per_name(entries: &mut BTreeMap<u64, Entry<'_>>) {
     }
 }
 
-/// Builds the policy files for what `opts` selects.
+/// Drops the records whose name is blank (a policy key cannot be), with a warning each.
+fn without_blank<'a, T>(
+    kind: &'static str,
+    chosen: Vec<&'a T>,
+    name: impl Fn(&T) -> &str,
+    id: impl Fn(&T) -> u64,
+    warnings: &mut Vec<ExportWarning>,
+) -> Vec<&'a T> {
+    let (blank, named): (Vec<&T>, Vec<&T>) =
+        chosen.into_iter().partition(|t| name(t).trim().is_empty());
+    warnings.extend(
+        blank
+            .into_iter()
+            .map(|t| ExportWarning::BlankName { kind, id: id(t) }),
+    );
+    named
+}
+
+/// Builds the policy files for what `opts` selects, then reads them back and plans them against
+/// `live` (see the module docs): the files come back only when they reproduce `live` exactly.
 pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, ExportFailed> {
     let ix = LiveIndex::new(live);
     let mut cx = Cx {
@@ -147,8 +238,13 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         problems: Vec::new(),
     };
     let mut files = Vec::new();
+    let mut expected = Expected {
+        mode: opts.mode,
+        ..Expected::default()
+    };
 
     if !opts.groups.is_empty() {
+        let mut warnings = Vec::new();
         let chosen = choose(
             "group",
             &opts.groups,
@@ -156,6 +252,7 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             |g| &g.name,
             &mut cx.problems,
         );
+        let chosen = without_blank("group", chosen, |g| &g.name, |g| g.id, &mut warnings);
         let mut entries: BTreeMap<u64, Entry<'_>> = chosen
             .iter()
             .map(|g| {
@@ -192,24 +289,22 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             .filter(|p| opts.groups.iter().any(|g| g.matches(&p.name)))
             .map(|p| p.name.as_str())
             .collect();
-        let mut header = String::new();
+        let mut header = Vec::new();
         if !projects.is_empty() {
-            let _ = writeln!(
-                header,
-                "# Projects (Coupa user groups of type Project) are not exported: {}.",
+            header.push(format!(
+                "Projects (Coupa user groups of type Project) are not exported: {}.",
                 projects.join(", ")
-            );
+            ));
         }
-        files.push(render(
-            "groups.yaml",
-            "groups",
-            &header,
-            entries.into_values().collect(),
-            &mut cx,
-        ));
+        let entries: Vec<Entry<'_>> = entries.into_values().collect();
+        let (file, declared) =
+            render::render("groups.yaml", "groups", header, entries, warnings, &mut cx);
+        expected.groups = declared;
+        files.push(file);
     }
 
     if !opts.roles.is_empty() {
+        let mut warnings = Vec::new();
         let chosen = choose(
             "role",
             &opts.roles,
@@ -217,6 +312,7 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             |r| &r.name,
             &mut cx.problems,
         );
+        let chosen = without_blank("role", chosen, |r| &r.name, |r| r.id, &mut warnings);
         let mut entries: BTreeMap<u64, Entry<'_>> = chosen
             .iter()
             .map(|r| {
@@ -239,13 +335,17 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                 }
             }
         }
-        files.push(render(
+        let entries: Vec<Entry<'_>> = entries.into_values().collect();
+        let (file, declared) = render::render(
             "roles.yaml",
             "roles",
-            "# Roles are reported by `plan`, not written by `apply` (yet).\n",
-            entries.into_values().collect(),
+            vec!["Roles are reported by `plan`, not written by `apply` (yet).".into()],
+            entries,
+            warnings,
             &mut cx,
-        ));
+        );
+        expected.roles = declared;
+        files.push(file);
     }
 
     if !opts.licenses.is_empty() {
@@ -257,7 +357,7 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             |l| l.key(),
             &mut cx.problems,
         );
-        let entries = chosen
+        let entries: Vec<Entry<'_>> = chosen
             .iter()
             .map(|l| Entry {
                 name: l.key().to_string(),
@@ -274,35 +374,46 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                 twins: Vec::new(),
             })
             .collect();
-        files.push(render(
+        let (file, declared) = render::render(
             "licenses.yaml",
             "licenses",
-            "# Licenses are reported by `plan`, not written by `apply` (yet).\n",
+            vec!["Licenses are reported by `plan`, not written by `apply` (yet).".into()],
             entries,
+            Vec::new(),
             &mut cx,
-        ));
+        );
+        expected.licenses = declared;
+        files.push(file);
     }
 
-    if cx.problems.is_empty() {
-        Ok(files)
-    } else {
-        Err(ExportFailed(cx.problems))
+    if !cx.problems.is_empty() {
+        return Err(ExportFailed(cx.problems));
     }
+    verify(&files, live, &expected).map_err(|e| ExportFailed(vec![e]))?;
+    Ok(files)
 }
 
-/// How each user is named in the policy, as a YAML scalar: the login when it finds exactly
-/// them, else the email.
-fn identities(ix: &LiveIndex<'_>) -> BTreeMap<u64, Name> {
+/// How each user can be named in the policy: the login when it finds exactly them as the
+/// loader reads it (trimmed), else the email; the email is kept as the other name.
+fn identities(ix: &LiveIndex<'_>) -> BTreeMap<u64, Naming> {
     let mut out = BTreeMap::new();
     for u in &ix.live.users {
-        let finds_them =
-            |s: &str| !s.is_empty() && matches!(ix.user(s), UserMatch::One(v) if v.id == u.id);
-        if finds_them(&u.login) {
-            out.insert(u.id, Name::new(&u.login));
-        } else if finds_them(&u.email) {
-            out.insert(u.id, Name::new(&u.email));
-        }
-        // Users nobody can name are a problem only when a chosen target lists them (`render`).
+        let finds_them = |s: &str| {
+            let s = s.trim();
+            !s.is_empty() && matches!(ix.user(s), UserMatch::One(v) if v.id == u.id)
+        };
+        let login = finds_them(&u.login).then(|| Name::new(&u.login));
+        let email = finds_them(&u.email).then(|| Name::new(&u.email));
+        let naming = match (login, email) {
+            (Some(first), other) => Naming {
+                other: other.filter(|o| o.folded != first.folded),
+                first,
+            },
+            (None, Some(first)) => Naming { first, other: None },
+            // Users nobody can name are a problem only when a chosen target lists them.
+            (None, None) => continue,
+        };
+        out.insert(u.id, naming);
     }
     out
 }
@@ -329,9 +440,12 @@ fn choose<'a, T>(
         .filter(|t| patterns.iter().any(|p| p.matches(name(t))))
         .collect();
     chosen.sort_by(|a, b| (NameKey::new(name(a)), name(a)).cmp(&(NameKey::new(name(b)), name(b))));
-    // Groups sharing a name are exported once, by id (`one_per_name`); roles cannot be.
+    // Groups sharing a name are exported once, by id (`one_per_name`); roles cannot be. Blank
+    // names are left out later (`without_blank`), not refused.
     for pair in chosen.windows(2).filter(|_| kind != "group") {
-        if NameKey::new(name(pair[0])) == NameKey::new(name(pair[1])) {
+        if NameKey::new(name(pair[0])) == NameKey::new(name(pair[1]))
+            && !name(pair[0]).trim().is_empty()
+        {
             problems.push(ExportError::CaseClash {
                 kind,
                 first: name(pair[0]).to_string(),
@@ -340,115 +454,4 @@ fn choose<'a, T>(
         }
     }
     chosen
-}
-
-/// One file: header comments, the section key, and each target with its sorted members.
-fn render(
-    file: &'static str,
-    section: &str,
-    header: &str,
-    entries: Vec<Entry<'_>>,
-    cx: &mut Cx<'_>,
-) -> ExportFile {
-    let Cx {
-        ix,
-        names,
-        opts,
-        problems,
-    } = cx;
-    // The editors' modeline first: the schema sits beside the policies (`coupa-access schema`).
-    let mut text = String::from("# yaml-language-server: $schema=policy.schema.json\n");
-    let _ = writeln!(
-        text,
-        "# Exported by coupa-access {} from {} at {}.",
-        env!("CARGO_PKG_VERSION"),
-        opts.source,
-        opts.taken_at
-    );
-    text.push_str(
-        "# Members are Coupa logins, sorted. Users inactive in Coupa are listed and marked, so a\n\
-         # plan against this file changes nothing; delete their lines to take their access away.\n",
-    );
-    text.push_str(header);
-    if entries.is_empty() {
-        let _ = writeln!(text, "{section}: {{}}");
-    } else {
-        let _ = writeln!(text, "{section}:");
-    }
-    let mut members_total = 0;
-    let targets = entries.len();
-    for e in entries {
-        let _ = write!(text, "  {}:", scalar(&e.name));
-        if let Some(note) = e.note {
-            let _ = write!(text, "  # {note}");
-        }
-        text.push('\n');
-        if let Some(id) = e.id {
-            let _ = writeln!(text, "    id: {id}");
-        }
-        if !e.twins.is_empty() {
-            let ids: Vec<String> = e.twins.iter().map(|t| format!("id {t}")).collect();
-            let _ = writeln!(
-                text,
-                "    # not exported: {}, with the same name in Coupa (a policy declares each name once; rename one in Coupa to manage both)",
-                ids.join(", ")
-            );
-        }
-        if let Some(d) = e.description.filter(|d| !d.is_empty()) {
-            let _ = writeln!(text, "    description: {}", scalar(d));
-        }
-        if opts.mode == Mode::Additive {
-            text.push_str("    mode: additive\n");
-        }
-        for (mid, uid) in &e.unknown_users {
-            let _ = writeln!(
-                text,
-                "    # membership {mid} names user id {uid}, which Coupa did not return"
-            );
-        }
-        let mut members: Vec<(&User, &Name)> = Vec::with_capacity(e.holders.len());
-        for u in e.holders.iter().filter_map(|id| ix.user_by_id(*id)) {
-            match names.get(&u.id) {
-                Some(n) => members.push((u, n)),
-                None => {
-                    let problem = ExportError::Unnameable {
-                        login: u.login.clone(),
-                        id: u.id,
-                    };
-                    if !problems.contains(&problem) {
-                        problems.push(problem);
-                    }
-                }
-            }
-        }
-        members.sort_by(|(_, a), (_, b)| (&a.folded, &a.raw).cmp(&(&b.folded, &b.raw)));
-        for pair in members.windows(2) {
-            if pair[0].1.folded == pair[1].1.folded {
-                problems.push(ExportError::CaseClash {
-                    kind: "login",
-                    first: pair[0].1.raw.clone(),
-                    second: pair[1].1.raw.clone(),
-                });
-            }
-        }
-        if members.is_empty() {
-            text.push_str("    members: []\n");
-            continue;
-        }
-        text.push_str("    members:\n");
-        for (u, name) in members {
-            members_total += 1;
-            let _ = write!(text, "      - {}", name.yaml);
-            if !u.active {
-                text.push_str("  # inactive in Coupa");
-            }
-            text.push('\n');
-        }
-    }
-    ExportFile {
-        name: file,
-        text,
-        targets,
-        members: members_total,
-    }
 }

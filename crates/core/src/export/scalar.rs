@@ -2,8 +2,11 @@
 //! each name and quotes what YAML 1.2 would misread (`null`, `~`, numbers, `: `, ` #`, leading
 //! indicators, surrounding spaces); on top of that, words YAML 1.1 readers take for booleans
 //! (`yes`, `no`, `on`, `off`, …) and anything else that looks unusual are single-quoted too.
-//! A name holding a line break or a control character is written double-quoted with escapes,
-//! since keys and list items must stay on one line.
+//! A name holding a line break, a control character or any other character `text::is_unsafe`
+//! refuses (U+2028, bidirectional controls, …) is written double-quoted with escapes, since
+//! keys and list items must stay on one line in every YAML reader.
+
+use super::text::{double_quoted, has_unsafe};
 
 /// One string as a one-line YAML scalar.
 pub fn scalar(s: &str) -> String {
@@ -12,9 +15,8 @@ pub fn scalar(s: &str) -> String {
     if is_simple(s) && plain_is_safe(s) {
         return s.to_string();
     }
-    if s.chars().any(|c| c.is_control()) {
-        // A JSON string is a valid YAML double-quoted scalar, escapes included.
-        return serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""));
+    if has_unsafe(s) {
+        return double_quoted(s);
     }
     let written = serde_yaml::to_string(s).unwrap_or_default();
     let written = written.strip_suffix('\n').unwrap_or(&written);
@@ -91,5 +93,7 @@ mod tests {
             assert_eq!(format!("{}\n", scalar(simple)), emitted);
         }
         assert_eq!(scalar("two\nlines"), "\"two\\nlines\"");
+        assert_eq!(scalar("a\u{2028}b"), "\"a\\u2028b\"");
+        assert_eq!(scalar("\u{202e}nimda"), "\"\\u202Enimda\"");
     }
 }

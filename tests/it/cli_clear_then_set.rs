@@ -267,3 +267,41 @@ fn a_failed_user_groups_rewrite_is_failed_even_though_the_group_no_longer_holds_
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(groups_of(&sb, 1), [12].into());
 }
+
+#[test]
+fn a_clear_refused_for_one_user_leaves_no_journal_entry_and_blocks_nobody() {
+    let faults = Faults {
+        reject_user_updates: [1].into(),
+        ..Faults::default()
+    };
+    let mut live = three_roles();
+    live.users[2].roles = [2, 3].into();
+    let sb = TestSandbox::start(live, faults);
+    let work = tempfile::tempdir().unwrap();
+    let journal = work.path().join("journal.json");
+    // Buyer is removed from alice (refused: 400 for her only) and from carol.
+    let out = apply(&sb, REMOVE_BUYER, &journal);
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("FAILED   remove alice from role Buyer: Coupa refused to clear roles"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ok       remove carol from role Buyer (verified)"),
+        "{err}"
+    );
+    assert_eq!(
+        roles_of(&sb.sandbox.live(), 1),
+        [1, 2, 3].into(),
+        "alice unchanged"
+    );
+    assert!(
+        !journal.exists(),
+        "nothing was taken from alice, so nothing to recover"
+    );
+    // The next run is not blocked: it tries alice again and nothing else.
+    let out = apply(&sb, REMOVE_BUYER, &journal);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("journal"), "{}", stderr_of(&out));
+}

@@ -126,6 +126,9 @@ pub struct Faults {
     /// User records never carry `user-groups`, even when `fields=` asks for it (a tenant or
     /// release that does not expose the association): a missing key is unknown, not empty.
     pub hide_user_groups: bool,
+    /// User updates for these user ids answer 400 in Coupa's error shape and change nothing
+    /// (a refusal for one user only, e.g. a validation rule on that record).
+    pub reject_user_updates: BTreeSet<u64>,
     /// Group or project ids left out of every user's `user-groups` view (a partial view: the
     /// membership rows still show them).
     pub user_groups_view_omits: BTreeSet<u64>,
@@ -170,6 +173,7 @@ impl Default for Faults {
             .into_iter()
             .collect(),
             hide_user_groups: false,
+            reject_user_updates: BTreeSet::new(),
             user_groups_view_omits: BTreeSet::new(),
             ignored_clears: BTreeSet::new(),
         }

@@ -241,6 +241,19 @@ impl UserCtx<'_> {
             let outcome = self
                 .verify_roles(&now, &start_roles, &expected, role_err)
                 .await;
+            if role_indices.is_empty() {
+                // A license update that cost a role is not a success either.
+                if let Outcome::Failed(why) = &outcome {
+                    for (_, i) in t.licenses.values() {
+                        out.insert(
+                            *i,
+                            Outcome::Failed(format!(
+                                "the license update changed the user's roles: {why}"
+                            )),
+                        );
+                    }
+                }
+            }
             for i in &role_indices {
                 out.insert(*i, outcome.clone());
             }

@@ -56,6 +56,6 @@ pub(super) fn group_removal_note(plan: &Plan) -> Option<String> {
         .iter()
         .any(|c| c.applies && c.kind() == Kind::Group && c.action == Action::Remove);
     (removes && plan.preconditions.group_removals == GroupRemovals::UserGroups).then(|| {
-        "Group removals go through each user's user-groups (settings.group_removals: user_groups): cleared and set again under the journal, then read back.".to_string()
+        "Group removals go through each user's user-groups (settings.group_removals: user_groups): cleared and set again under the journal, then read back. The user's other memberships are re-created, with new membership ids and dates.".to_string()
     })
 }

@@ -127,6 +127,11 @@ pub async fn update(
     let sticky = &shared.config.faults.sticky_licenses;
     let result = shared.with_tenant(|t| {
         let id = parse_id(&id).filter(|id| t.user_index(*id).is_some())?;
+        if shared.config.faults.reject_user_updates.contains(&id) {
+            return Some(Err(Some(
+                "User is invalid: Default account can't be blank".into(),
+            )));
+        }
         if lock(&shared.faults).fails_after_clear(id, clears(&changes)) {
             return Some(Err(None));
         }

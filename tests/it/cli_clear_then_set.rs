@@ -8,17 +8,6 @@ use crate::common::*;
 use coupa_access_core::model::Live;
 use coupa_access_sandbox::{ClearForm, Faults};
 
-fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
-    live.users
-        .iter()
-        .find(|u| u.id == id)
-        .unwrap()
-        .roles
-        .iter()
-        .copied()
-        .collect()
-}
-
 fn groups_of(sb: &TestSandbox, user: u64) -> BTreeSet<u64> {
     sb.membership_pairs()
         .into_iter()

@@ -13,17 +13,6 @@ use coupa_access_sandbox::Faults;
 /// Groups only: the policy decides no role.
 const GROUPS_ONLY: &str = "groups:\n  Approvers:\n    members: [dave]\n";
 
-fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
-    live.users
-        .iter()
-        .find(|u| u.id == id)
-        .unwrap()
-        .roles
-        .iter()
-        .copied()
-        .collect()
-}
-
 fn run(
     sb: &TestSandbox,
     args: &[&str],

@@ -54,17 +54,6 @@ fn plan_exit(sb: &TestSandbox, policies: &tempfile::TempDir) -> (Option<i32>, St
     (out.status.code(), stdout_of(&out))
 }
 
-fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
-    live.users
-        .iter()
-        .find(|u| u.id == id)
-        .unwrap()
-        .roles
-        .iter()
-        .copied()
-        .collect()
-}
-
 fn licenses_of(live: &Live, id: u64) -> BTreeSet<License> {
     live.users
         .iter()

@@ -343,3 +343,15 @@ impl Drop for LogCapture {
         CAPTURING.with(|c| *c.borrow_mut() = None);
     }
 }
+
+/// The role ids user `id` holds in `live`.
+pub fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
+    live.users
+        .iter()
+        .find(|u| u.id == id)
+        .expect("user exists")
+        .roles
+        .iter()
+        .copied()
+        .collect()
+}

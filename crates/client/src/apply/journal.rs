@@ -144,6 +144,8 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 struct SealedEntry {
     #[serde(flatten)]
     entry: Entry,
+    /// Absent: not sealed (an older version's entry, or a hand-written one).
+    #[serde(default)]
     mac: String,
 }
 
@@ -568,7 +570,8 @@ mod tests {
             list: UserList::Roles,
             before: [4, 5].into(),
             after: [5].into(),
-            recorded_at: Utc::now(),
+            // Kept to the second, as the file keeps it.
+            recorded_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
         }
     }
 

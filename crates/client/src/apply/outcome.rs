@@ -42,6 +42,20 @@ pub struct ApplyReport {
     pub restores: Vec<(coupa_access_core::model::Restore, Outcome)>,
 }
 
+/// One report line: `  ok       what (verified)`, `  FAILED   what: why`, …; nothing for a
+/// reported-only change.
+fn push_line(out: &mut String, what: &str, outcome: &Outcome) {
+    let line = match outcome {
+        Outcome::Verified => format!("  ok       {what} (verified)"),
+        Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
+        Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
+        Outcome::Kept(why) => format!("  KEPT     {what}: {}", printable_str(why)),
+        Outcome::ReportedOnly => return,
+    };
+    out.push_str(&line);
+    out.push('\n');
+}
+
 impl ApplyReport {
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|r| f(&r.outcome)).count()
@@ -70,15 +84,7 @@ impl ApplyReport {
         let mut out = String::new();
         for (r, outcome) in &self.restores {
             let what = format!("restore {}", printable_str(&r.one_line()));
-            let line = match outcome {
-                Outcome::Verified => format!("  ok       {what} (verified)"),
-                Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
-                Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
-                Outcome::Kept(why) => format!("  KEPT     {what}: {}", printable_str(why)),
-                Outcome::ReportedOnly => continue,
-            };
-            out.push_str(&line);
-            out.push('\n');
+            push_line(&mut out, &what, outcome);
         }
         for r in &self.results {
             let c = &r.change;
@@ -95,15 +101,7 @@ impl ApplyReport {
                 Action::Add => format!("add {user} to {target}"),
                 Action::Remove => format!("remove {user} from {target}"),
             };
-            let line = match &r.outcome {
-                Outcome::Verified => format!("  ok       {what} (verified)"),
-                Outcome::Failed(why) => format!("  FAILED   {what}: {}", printable_str(why)),
-                Outcome::Skipped(why) => format!("  skipped  {what}: {}", printable_str(why)),
-                Outcome::Kept(why) => format!("  KEPT     {what}: {}", printable_str(why)),
-                Outcome::ReportedOnly => continue,
-            };
-            out.push_str(&line);
-            out.push('\n');
+            push_line(&mut out, &what, &r.outcome);
         }
         if self.removed_through_users {
             if self.delete_refused.is_some() {

@@ -90,13 +90,8 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-/// What an interrupted apply's journal gives back, capped at `limit` bytes.
-fn restores(plan: &Plan, limit: usize) -> String {
-    let lines = super::restore_lines(plan);
-    if lines.is_empty() {
-        return String::new();
-    }
-    let mut s = format!("### {}\n\n", super::RESTORES_HEADING);
+/// Appends `lines` as a bulleted list while `s` stays within `limit` bytes, then counts the rest.
+fn bullets(s: &mut String, lines: &[String], limit: usize) {
     for (i, line) in lines.iter().enumerate() {
         let item = format!("- {}\n", escape(line));
         if s.len() + item.len() > limit {
@@ -110,6 +105,16 @@ fn restores(plan: &Plan, limit: usize) -> String {
         s.push_str(&item);
     }
     s.push('\n');
+}
+
+/// What an interrupted apply's journal gives back, capped at `limit` bytes.
+fn restores(plan: &Plan, limit: usize) -> String {
+    let lines = super::restore_lines(plan);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("### {}\n\n", super::RESTORES_HEADING);
+    bullets(&mut s, &lines, limit);
     s
 }
 
@@ -124,19 +129,7 @@ fn rewrites(plan: &Plan, limit: usize) -> String {
     }
     let mut s = note;
     s.push_str("### Roles cleared and set again\n\nCoupa's user update only adds roles: removing one clears the user's roles and sets the rest again.\n\n");
-    for (i, line) in lines.iter().enumerate() {
-        let item = format!("- {}\n", escape(line));
-        if s.len() + item.len() > limit {
-            let _ = writeln!(
-                s,
-                "- _… and {} more not shown._",
-                thousands(lines.len() - i)
-            );
-            break;
-        }
-        s.push_str(&item);
-    }
-    s.push('\n');
+    bullets(&mut s, &lines, limit);
     s
 }
 

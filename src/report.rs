@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use coupa_access_core::model::Warning;
 use coupa_access_core::policy::{PolicyDiagnostic, PolicyErrors};
-use coupa_access_core::render::{markdown_escape, MARKDOWN_LIMIT, PLAN_MARKER};
+use coupa_access_core::render::{
+    markdown_code, markdown_code_line, markdown_escape, markdown_fence, MARKDOWN_LIMIT, PLAN_MARKER,
+};
 
 use crate::cli::Annotations;
 use crate::cmd::LiveCheckFailed;
@@ -93,7 +95,8 @@ pub fn error_markdown(command: &str, errors: &[ErrorItem]) -> String {
     for (i, e) in errors.iter().enumerate() {
         let mut item = String::from("- ");
         if let (Some(f), Some(l), Some(c)) = (&e.file, e.line, e.column) {
-            item.push_str(&format!("`{}:{l}:{c}`: ", f.replace('`', "'")));
+            // A file name is anyone's text: inline code it cannot end, nor break a line of.
+            item.push_str(&format!("{}: ", markdown_code(&format!("{f}:{l}:{c}"))));
         }
         item.push_str(&markdown_escape(&e.message));
         item.push_str(&format!(" <sub>{}</sub>", markdown_escape(&e.code)));
@@ -113,21 +116,24 @@ pub fn error_markdown(command: &str, errors: &[ErrorItem]) -> String {
     s
 }
 
-/// A text report (apply's) as a step-summary section: a heading and the text in a code block,
-/// capped at [`MARKDOWN_LIMIT`] on a line boundary with the number of lines left out.
+/// A text report (apply's) as a step-summary section: a heading and the text in a code block
+/// no line can close early, capped at [`MARKDOWN_LIMIT`] on a line boundary with the number of
+/// lines left out.
 pub fn text_summary(command: &str, success: bool, text: &str) -> String {
     let status = if success { "done" } else { "failed" };
-    let mut s = format!("## coupa-access {command} {status}\n\n````text\n");
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<_> = text.lines().map(markdown_code_line).collect();
+    let fence = markdown_fence(lines.iter().map(|l| l.as_ref()));
+    let mut s = format!("## coupa-access {command} {status}\n\n{fence}text\n");
     for (i, line) in lines.iter().enumerate() {
-        if s.len() + line.len() + 200 > MARKDOWN_LIMIT {
+        if s.len() + line.len() + fence.len() + 200 > MARKDOWN_LIMIT {
             s.push_str(&format!("… and {} more lines not shown\n", lines.len() - i));
             break;
         }
-        s.push_str(&line.replace("````", "'```"));
+        s.push_str(line);
         s.push('\n');
     }
-    s.push_str("````\n");
+    s.push_str(&fence);
+    s.push('\n');
     s
 }
 
@@ -256,6 +262,34 @@ mod tests {
         let shown = md.lines().filter(|l| l.starts_with("- `policies")).count();
         assert!(
             md.contains(&format!("… and {} more problems not shown", 5_000 - shown)),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn the_apply_summary_block_cannot_be_closed_or_reordered_by_a_name() {
+        let text = "ok  group \"G\" + @octocat\nfailed  ````\n```\u{202e}x\n";
+        let md = text_summary("apply", false, text);
+        // The fence outlasts the longest run inside; no line starts with one as long.
+        assert!(
+            md.starts_with("## coupa-access apply failed\n\n`````text\n"),
+            "{md}"
+        );
+        assert!(md.ends_with("\n`````\n"), "{md}");
+        assert_eq!(md.matches("`````").count(), 2, "{md}");
+        assert!(
+            md.contains("```\\u{202e}x\n") && !md.contains('\u{202e}'),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_file_name_stays_in_its_inline_code() {
+        let mut e = item();
+        e.file = Some("a`b\n\n## @org/team.yaml".into());
+        let md = error_markdown("plan", &[e]);
+        assert!(
+            md.contains("- ``a`b  ## @org/team.yaml:3:5``: 50% of lines"),
             "{md}"
         );
     }

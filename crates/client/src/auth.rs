@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::client::{Counters, Inner};
 use super::request::{Call, Kind, Outcome, Payload};
-use super::token::{parse_token_answer, TokenAnswer};
+use super::token::{describe_refusal, parse_token_answer, Refusal, TokenAnswer};
 use super::CoupaError;
 
 /// A token and when to stop using it.
@@ -95,21 +95,21 @@ impl Inner {
         if !answer.status.is_success() {
             return Err(self.token_error(answer.status.as_u16(), &answer.body));
         }
+        // The reason may quote a field (`token_type`): redacted like any server text.
         let parsed =
             parse_token_answer(&answer.body).map_err(|detail| CoupaError::TokenEndpoint {
                 domain: self.conn.domain.clone(),
-                detail,
+                detail: self.redact(&detail),
             })?;
         Counters::bump(&self.counters.tokens_fetched);
         Ok(parsed)
     }
 
+    /// The error for a refusal from the token endpoint: it quotes only OAuth2's `error` and
+    /// `error_description` (redacted), never the rest of the body, which may echo the request.
     pub(crate) fn token_error(&self, status: u16, body: &[u8]) -> CoupaError {
         let domain = self.conn.domain.clone();
-        let detail = self.describe(body);
-        let code = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from));
+        let Refusal { code, detail } = describe_refusal(body, &self.redactor);
         match code.as_deref() {
             Some("invalid_scope") => {
                 let requested = self.scopes();

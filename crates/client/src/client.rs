@@ -231,7 +231,7 @@ impl Client {
                 read_slots: Semaphore::new(opts.read_concurrency.max(1)),
                 token: Mutex::new(None),
                 counters: Counters::default(),
-                redactor: Redactor::new(&conn.client_id, conn.client_secret.expose_secret()),
+                redactor: Redactor::new(conn.client_secret.expose_secret()),
                 deadline_at: opts
                     .deadline
                     .and_then(|d| tokio::time::Instant::now().checked_add(d)),

@@ -139,19 +139,35 @@ pub(crate) const HTML_ANSWER: &str =
 /// The most characters of server text quoted in a message.
 const QUOTE_MAX: usize = 300;
 
+/// Server text beyond this many characters is dropped before redaction: it would be cut from
+/// the message anyway, and reading it for secrets in every encoding costs time. Dropping first
+/// is safe: whatever is kept is read whole.
+const READ_MAX: usize = 4 * 1024;
+
 /// Formats an error body for a message: Coupa's `{"errors": {...}}` as `field: message; ...`,
 /// an OAuth2 error as `error: description`, HTML as [`HTML_ANSWER`], anything else trimmed.
 /// Secrets are redacted from the whole text first, then control characters are made visible,
 /// and only then is it shortened — so a cut never leaves part of a secret behind.
 pub(crate) fn describe_body(body: &[u8], redactor: &Redactor) -> String {
-    let text = raw_description(body);
-    let clean = redactor.redact(&text);
-    shorten(&printable_str(&clean), QUOTE_MAX)
+    quote(&raw_description(body), redactor)
 }
 
 /// Server text for a message (a transport error, a decode error): redacted, printable, short.
 pub(crate) fn quote(text: &str, redactor: &Redactor) -> String {
-    shorten(&printable_str(&redactor.redact(text)), QUOTE_MAX)
+    quote_max(text, redactor, QUOTE_MAX)
+}
+
+/// [`quote`] cut to `max` characters.
+pub(crate) fn quote_max(text: &str, redactor: &Redactor, max: usize) -> String {
+    let head = match text.char_indices().nth(READ_MAX) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    let mut out = shorten(&printable_str(&redactor.redact(head)), max);
+    if head.len() < text.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
 }
 
 fn raw_description(body: &[u8]) -> String {
@@ -214,7 +230,7 @@ mod tests {
     use super::*;
 
     fn describe(body: &[u8]) -> String {
-        describe_body(body, &Redactor::new("id", "s3cret-value"))
+        describe_body(body, &Redactor::new("s3cret-value"))
     }
 
     #[test]

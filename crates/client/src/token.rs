@@ -1,13 +1,64 @@
 //! The token endpoint's answer, trusted only as far as it is checked: a bearer token of
 //! header-safe characters, and a lifetime read with a range (a hostile `expires_in` can
-//! neither overflow a deadline nor pin a token forever).
+//! neither overflow a deadline nor pin a token forever). A refusal is quoted only as far as
+//! OAuth2 defines it (`error`, `error_description`): the rest of a token endpoint's body may
+//! echo the request, which holds the client secret.
 
 use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::Value;
 
+use super::error::{looks_like_html, quote_max, HTML_ANSWER};
+use super::redact::Redactor;
 use super::wire::WireToken;
+
+/// The most characters quoted of a refusal's `error` code and of its `error_description`.
+const CODE_MAX: usize = 60;
+const DESCRIPTION_MAX: usize = 240;
+
+/// A refusal from the token endpoint, as far as it may be quoted.
+pub(crate) struct Refusal {
+    /// OAuth2's `error` code, as sent: compared with known codes, never shown as it is.
+    pub code: Option<String>,
+    /// `error: error_description`, each redacted and cut short; or what the body is, without
+    /// quoting it.
+    pub detail: String,
+}
+
+/// Reads a non-success token answer: only OAuth2's `error` and `error_description` strings
+/// are quoted (redacted); any other body is described, not quoted.
+pub(crate) fn describe_refusal(body: &[u8], redactor: &Redactor) -> Refusal {
+    let json = serde_json::from_slice::<Value>(body).ok();
+    let field = |name: &str| {
+        json.as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if let Some(code) = field("error") {
+        let mut detail = quote_max(&code, redactor, CODE_MAX);
+        if let Some(d) = field("error_description").filter(|d| !d.trim().is_empty()) {
+            detail.push_str(": ");
+            detail.push_str(&quote_max(&d, redactor, DESCRIPTION_MAX));
+        }
+        return Refusal {
+            code: Some(code),
+            detail,
+        };
+    }
+    let detail = if looks_like_html(body) {
+        HTML_ANSWER.to_string()
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        "(empty body)".to_string()
+    } else {
+        format!(
+            "an answer of {} bytes that is not an OAuth2 error (not quoted: a token endpoint's answer may echo the request, which holds the client secret)",
+            body.len()
+        )
+    };
+    Refusal { code: None, detail }
+}
 
 /// Lifetime assumed when the answer gives none (Coupa's own is a day).
 pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
@@ -26,8 +77,8 @@ pub(crate) struct TokenAnswer {
 
 /// Reads a 2xx token answer. The error says what is wrong without quoting the token.
 pub(crate) fn parse_token_answer(body: &[u8]) -> Result<TokenAnswer, String> {
-    if super::error::looks_like_html(body) {
-        return Err(super::error::HTML_ANSWER.into());
+    if looks_like_html(body) {
+        return Err(HTML_ANSWER.into());
     }
     let wire: WireToken = serde_json::from_slice(body).map_err(|e| {
         // Only the category and position: serde's message may quote a value.
@@ -174,10 +225,44 @@ mod tests {
             assert!(!e.contains("zzz-secret"), "{e}");
         }
         let e = parse_token_answer(b"<html>").err().unwrap();
-        assert_eq!(e, super::super::error::HTML_ANSWER);
+        assert_eq!(e, HTML_ANSWER);
         let e = parse_token_answer(b"access_token=zzz-secret")
             .err()
             .unwrap();
         assert!(e.contains("not JSON") && !e.contains("zzz"), "{e}");
+    }
+
+    #[test]
+    fn refusals_quote_only_the_oauth2_fields_redacted() {
+        let r = Redactor::new("zz-Client-Secret-9f8e7d");
+        let body = json!({
+            "error": "invalid_client",
+            "error_description": "secret zz-Client-Secret-9f8e7d is wrong",
+            "echo": "client_secret=zz-Client-Secret-9f8e7d&other=visible-elsewhere",
+        });
+        let got = describe_refusal(body.to_string().as_bytes(), &r);
+        assert_eq!(got.code.as_deref(), Some("invalid_client"));
+        assert_eq!(got.detail, "invalid_client: secret [redacted] is wrong");
+        // Not OAuth2 JSON: described, not quoted, however it is encoded.
+        for body in [
+            &b"request echo: client_secret=zz-Client-Secret-9f8e7d"[..],
+            b"{\"message\": \"visible-elsewhere\"}",
+            b"\x00\xff binary",
+        ] {
+            let got = describe_refusal(body, &r);
+            assert!(got.code.is_none());
+            assert!(got.detail.contains("not quoted"), "{}", got.detail);
+            assert!(!got.detail.contains("zz-") && !got.detail.contains("visible"));
+        }
+        assert_eq!(describe_refusal(b" ", &r).detail, "(empty body)");
+        assert_eq!(describe_refusal(b"<html></html>", &r).detail, HTML_ANSWER);
+        // The fields themselves are capped.
+        let long = json!({"error": "x".repeat(500), "error_description": "y".repeat(5000)});
+        let got = describe_refusal(long.to_string().as_bytes(), &r);
+        assert!(
+            got.detail.chars().count() <= CODE_MAX + DESCRIPTION_MAX + 4,
+            "{}",
+            got.detail
+        );
     }
 }

@@ -50,23 +50,10 @@ fn plural(v: usize, one: &str, many: &str) -> String {
     format!("{} {}", n(v), if v == 1 { one } else { many })
 }
 
-/// Escapes text for a markdown table cell or inline text.
+/// Untrusted text in markdown: the one shared escaping of every markdown writer (no mention,
+/// link, bidi control or table-cell break survives).
 fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#'
-        ) {
-            out.push('\\');
-        }
-        if c.is_control() {
-            out.push(' ');
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::render::markdown_escape(s)
 }
 
 /// Control characters in names from Coupa never reach the terminal raw.
@@ -266,7 +253,11 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
                     let _ = writeln!(out, "  {dir:<7} {}{notes}", who(&row.user, style));
                 }
                 Style::Markdown => {
-                    let _ = writeln!(out, "  - {dir} `{}`{notes}", row.user.replace('`', "'"));
+                    let _ = writeln!(
+                        out,
+                        "  - {dir} {}{notes}",
+                        crate::render::markdown_code(&row.user)
+                    );
                 }
             }
         }
@@ -372,7 +363,7 @@ fn recent(out: &mut String, since: &SinceReport, style: Style) {
         out,
         &format!(
             "Memberships created since {} ({}), in any group",
-            since.since,
+            who(&since.since, style),
             n(since.memberships.len())
         ),
         style,

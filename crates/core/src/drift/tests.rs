@@ -267,3 +267,29 @@ fn many_drifted_targets_are_capped_too() {
     assert!(!text.contains("Group \"G55\""), "{text}");
     assert_eq!(r.targets.len(), 60, "JSON stays complete");
 }
+
+#[test]
+fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
+    let mut l = live();
+    l.users[1].login = "@octocat\u{202e}".into(); // bob: an extra member
+    l.groups[2].name = "Everyone @org/team https://evil.example www.evil.example".into();
+    let md = markdown(&drift(&desired(POLICY), &l, None).unwrap());
+    for raw in [
+        "@org/team",
+        "https://",
+        "www.evil",
+        "\u{202e}",
+        "| @octocat",
+    ] {
+        assert!(!md.contains(raw), "{raw:?} in\n{md}");
+    }
+    // Shown, inert: a word joiner inside each, the override written out, the login in code.
+    assert!(md.contains("| @\u{2060}octocat\\\\u{202e} |"), "{md}");
+    assert!(md.contains("- extra `@octocat\\u{202e}`"), "{md}");
+    assert!(
+        md.contains(
+            "Everyone @\u{2060}org/team https:\u{2060}//evil.example www\u{2060}.evil.example"
+        ),
+        "{md}"
+    );
+}

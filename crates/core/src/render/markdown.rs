@@ -11,6 +11,7 @@ use crate::model::{time, Action, Plan};
 use crate::plan::kind_word;
 
 use super::closing_line;
+use super::markdown_text::{code_line, escape, fence_for, html_text};
 use super::printable::printable;
 use super::targets::{by_target, TargetChanges};
 
@@ -244,7 +245,7 @@ impl Section {
                     Action::Add => '+',
                     Action::Remove => '-',
                 };
-                let mut line = format!("{m} {}", t.user_label(c));
+                let mut line = format!("{m} {}", code_line(&t.user_label(c)));
                 if c.privileged {
                     line.push_str("  (privileged: omnipotent role)");
                 }
@@ -255,11 +256,11 @@ impl Section {
                 line
             })
             .collect();
-        let fence = fence_for(&lines);
+        let fence = fence_for(lines.iter().map(String::as_str));
         Section {
             open: format!(
                 "<details><summary>{}</summary>\n\n{fence}diff\n",
-                html_escape(&summary)
+                html_text(&summary)
             ),
             close: format!("{fence}\n"),
             lines,
@@ -351,21 +352,10 @@ fn fair_shares(sections: &[Section], room: usize) -> Vec<usize> {
     shares
 }
 
-/// A code fence longer than any run of backticks in the content.
-fn fence_for(lines: &[String]) -> String {
-    let longest = lines
-        .iter()
-        .flat_map(|l| l.split(|ch| ch != '`'))
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
-    "`".repeat(longest.max(2) + 1)
-}
-
 fn footer(plan: &Plan) -> String {
-    let mut s = format!("<sub>coupa-access {}", html_escape(&plan.tool_version));
+    let mut s = format!("<sub>coupa-access {}", html_text(&plan.tool_version));
     if !plan.policy_digest.is_empty() {
-        let _ = write!(s, " · policy {}", html_escape(&plan.policy_digest));
+        let _ = write!(s, " · policy {}", html_text(&plan.policy_digest));
     }
     let _ = write!(s, " · generated {}", time::format(&plan.generated_at));
     s.push_str("</sub>\n");
@@ -391,37 +381,4 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     } else {
         many
     }
-}
-
-/// Escapes text (names, logins, messages) so markdown shows it literally.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-/// Escapes text inside HTML (the `<summary>` line).
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out
 }

@@ -4,6 +4,7 @@
 mod json;
 mod list_diff;
 mod markdown;
+mod markdown_text;
 mod printable;
 mod rewrites;
 mod targets;
@@ -13,7 +14,11 @@ mod text;
 mod tests;
 
 pub use json::json;
-pub use markdown::{escape as markdown_escape, markdown, MARKDOWN_LIMIT, PLAN_MARKER};
+pub use markdown::{markdown, MARKDOWN_LIMIT, PLAN_MARKER};
+pub use markdown_text::{
+    code_line as markdown_code_line, code_span as markdown_code, escape as markdown_escape,
+    fence_for as markdown_fence, html_text as markdown_html_text,
+};
 pub(crate) use printable::printable_same_width;
 pub use printable::printable_str;
 pub use text::text;

@@ -269,9 +269,13 @@ fn json_is_pretty_stable_and_round_trips() {
 #[test]
 fn markdown_lists_every_target_in_a_table_and_each_change_once() {
     let md = markdown(&sample());
-    assert!(md.starts_with(
-        "<!-- coupa-access:plan -->\n## coupa-access plan for https://acme.coupahost.com\n"
-    ));
+    // The instance address is shown, not linked (a word joiner after `:`).
+    assert!(
+        md.starts_with(
+            "<!-- coupa-access:plan -->\n## coupa-access plan for https:\u{2060}//acme.coupahost.com\n"
+        ),
+        "{md}"
+    );
     assert!(
         md.contains("| kind | target | add | remove | reported only |\n"),
         "{md}"
@@ -589,4 +593,38 @@ fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
         md.contains("- policies/g.yaml:4:15: user \\`dave\\` is inactive (reactivate them)\n"),
         "{md}"
     );
+}
+
+#[test]
+fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
+    use Action::*;
+    let group = "Ops @org/team #12 https://evil.example www.evil.example \u{202e}exe";
+    let p = plan_with(
+        vec![change(Add, Kind::Group, group, 9, "@octocat\u{2066}", 1)],
+        vec![],
+        &[],
+    );
+    let md = markdown(&p);
+    for raw in [
+        "@org/team",
+        "#12",
+        "https://",
+        "www.evil",
+        "\u{202e}",
+        "\u{2066}",
+    ] {
+        assert!(!md.contains(raw), "{raw:?} in\n{md}");
+    }
+    let shown =
+        "Ops @\u{2060}org/team \\#\u{2060}12 https:\u{2060}//evil.example www\u{2060}.evil.example";
+    assert!(
+        md.contains(&format!("| group | {shown} \\\\u{{202e}}exe (id 9) |")),
+        "{md}"
+    );
+    // In the collapsed section's summary (HTML) too; the login sits in a code block.
+    assert!(
+        md.contains("<summary>group &quot;Ops @\u{2060}org/team #\u{2060}12 https:\u{2060}//"),
+        "{md}"
+    );
+    assert!(md.contains("+ @octocat\\u{2066}\n"), "{md}");
 }

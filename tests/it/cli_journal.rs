@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use crate::common::*;
 use coupa_access_client::apply::journal::Entry;
 use coupa_access_client::UserList;
-use coupa_access_core::model::Live;
 use coupa_access_sandbox::Faults;
 
 /// Groups only: the policy decides no role.

@@ -369,6 +369,20 @@ pub struct SandboxArgs {
     /// has been seen to, setting them false keeps them).
     #[arg(long)]
     pub revocable_licenses: bool,
+    /// Answer `user_group_id[in]=` membership queries with the first group's rows only (the
+    /// other groups look empty).
+    #[arg(long)]
+    pub membership_in_first_only: bool,
+    /// Refuse every `[in]` filter with 400, as a server without the operator might.
+    #[arg(long)]
+    pub reject_in_filters: bool,
+    /// Ignore `id[lt_or_eq]` in list queries (id-range reads run past their upper bound).
+    #[arg(long)]
+    pub ignore_id_upper_bound: bool,
+    /// Leave this key out of every user record even when asked for (`expense-user`, `roles`);
+    /// repeat for several.
+    #[arg(long, value_name = "KEY")]
+    pub omit_user_field: Vec<String>,
 }
 
 #[derive(Debug, Args)]

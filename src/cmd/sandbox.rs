@@ -38,6 +38,10 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             } else {
                 Faults::default().sticky_licenses
             },
+            membership_in_first_only: args.membership_in_first_only,
+            reject_in_filters: args.reject_in_filters,
+            ignore_id_upper_bound: args.ignore_id_upper_bound,
+            omit_user_fields: args.omit_user_field.iter().cloned().collect(),
             ..Faults::default()
         },
         ..SandboxConfig::default()

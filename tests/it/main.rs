@@ -27,6 +27,7 @@ mod common;
 mod coupa_facts;
 mod examples;
 mod golden;
+mod partial_reads;
 mod policy_check;
 mod policy_load;
 mod sandbox_api;

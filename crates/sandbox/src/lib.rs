@@ -120,6 +120,18 @@ pub struct Faults {
     /// Licenses a user update setting them false does not revoke (Coupa has been seen to keep
     /// `purchasing-user` and `contracts-user`). Default: those two.
     pub sticky_licenses: BTreeSet<coupa_access_core::model::License>,
+    /// `user_group_id[in]=` on memberships answers only the rows of the first group listed, as
+    /// a server reading one value of the list might: the other groups look empty.
+    pub membership_in_first_only: bool,
+    /// Every `[in]` filter is refused with 400 in Coupa's error shape, as a server without the
+    /// operator might.
+    pub reject_in_filters: bool,
+    /// `id[lt_or_eq]=` is ignored (answered as if absent), so an id-range read runs past its
+    /// upper bound.
+    pub ignore_id_upper_bound: bool,
+    /// Keys left out of every user record (`expense-user`, `roles`), even when `fields=` asks
+    /// for them, as a tenant that does not send a field might.
+    pub omit_user_fields: BTreeSet<String>,
 }
 
 impl Default for Faults {
@@ -147,6 +159,10 @@ impl Default for Faults {
             ]
             .into_iter()
             .collect(),
+            membership_in_first_only: false,
+            reject_in_filters: false,
+            ignore_id_upper_bound: false,
+            omit_user_fields: BTreeSet::new(),
         }
     }
 }

@@ -1,0 +1,208 @@
+//! Partial or refused reads (issue 19): a server that answers `[in]` for the first group only,
+//! refuses `[in]`, ignores `id[lt_or_eq]`, leaves role or license fields out of user records,
+//! or refuses a membership DELETE with a 403, 400 or 422. Each is a sandbox option; under each,
+//! a plan is either the plan a friendly server gives or an error naming what is unknown, and
+//! apply converges or stops with a clear report.
+
+use std::collections::BTreeSet;
+
+use coupa_access_client::{Access, ReadScope};
+use coupa_access_core::model::Live;
+use coupa_access_core::policy;
+use coupa_access_sandbox::Faults;
+
+use crate::common::*;
+
+/// Two authoritative groups: Buyers (11: carol, integration-bot) must lose integration-bot.
+const TWO_GROUPS: &str = "\
+groups:
+  AP Clerks:
+    members: [alice, bob]
+  Buyers:
+    members: [carol]
+";
+
+fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    cmd.output().expect("binary runs")
+}
+
+/// `plan --format json` of `policy` against a sandbox with `faults`: (exit code, changes as
+/// `action kind target user` lines, stderr).
+fn plan_changes(faults: Faults, policy: &str) -> (Option<i32>, Vec<String>, String) {
+    plan_changes_of(tenant(), faults, policy)
+}
+
+fn plan_changes_of(live: Live, faults: Faults, policy: &str) -> (Option<i32>, Vec<String>, String) {
+    let sb = TestSandbox::start(live, faults);
+    let dir = policies(&[("p.yaml", policy)]);
+    let out = run(sb.cmd().args([
+        "plan",
+        "--policies",
+        path_str(dir.path()),
+        "--format",
+        "json",
+    ]));
+    let changes = if out.status.success() {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {} {}",
+                    c["action"].as_str().unwrap(),
+                    c["kind"].as_str().unwrap(),
+                    c["target"].as_str().unwrap(),
+                    c["user"].as_str().unwrap()
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (out.status.code(), changes, stderr_of(&out))
+}
+
+#[test]
+fn membership_in_answering_the_first_group_only_is_confirmed_group_by_group() {
+    let friendly = plan_changes(Faults::default(), TWO_GROUPS);
+    assert_eq!(
+        friendly.1,
+        ["remove group Buyers integration-bot"],
+        "{friendly:?}"
+    );
+    let faults = Faults {
+        membership_in_first_only: true,
+        ..Faults::default()
+    };
+    let partial = plan_changes(faults.clone(), TWO_GROUPS);
+    assert_eq!(partial.0, Some(0), "{}", partial.2);
+    assert_eq!(
+        partial.1, friendly.1,
+        "Buyers is not read as empty: no false addition of carol, no missed removal"
+    );
+
+    // Apply under the same fault converges exactly (its preflight reads the same way).
+    let sb = TestSandbox::start(tenant(), faults);
+    let dir = policies(&[(
+        "p.yaml",
+        &format!("{TWO_GROUPS}settings:\n  max_removals: {{ per_group_fraction: 1 }}\n"),
+    )]);
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        path_str(dir.path()),
+        "--auto-approve",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let expected: BTreeSet<(u64, u64)> = [(10, 1), (10, 2), (11, 3), (12, 4)].into();
+    assert_eq!(sb.membership_pairs(), expected);
+}
+
+#[test]
+fn an_empty_group_costs_one_confirming_read_and_nothing_else() {
+    let mut live = tenant();
+    live.memberships.retain(|m| m.group_id != 11);
+    let sb = TestSandbox::start(live.clone(), Faults::default());
+    let desired = policy::load_files(vec![coupa_access_core::model::PolicyFile {
+        path: "p.yaml".into(),
+        text: TWO_GROUPS.into(),
+    }])
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let read = rt
+        .block_on(
+            client_for(&sb.sandbox, Access::Read).read_live_scoped(&ReadScope::for_plan(&desired)),
+        )
+        .unwrap();
+    let pairs: BTreeSet<(u64, u64)> = read
+        .memberships
+        .iter()
+        .map(|m| (m.group_id, m.user_id))
+        .collect();
+    assert_eq!(pairs, [(10, 1), (10, 2)].into());
+    // One `[in]` page pair for the two groups, then one read confirming Buyers is empty.
+    let counts = sb.sandbox.request_counts();
+    assert_eq!(counts["GET /api/user_group_memberships"], 3, "{counts:?}");
+}
+
+#[test]
+fn refused_in_filters_fall_back_to_per_group_and_full_reads() {
+    let friendly = plan_changes(Faults::default(), TWO_GROUPS);
+    let refused = plan_changes(
+        Faults {
+            reject_in_filters: true,
+            ..Faults::default()
+        },
+        TWO_GROUPS,
+    );
+    assert_eq!(
+        refused.0,
+        Some(0),
+        "a 400 to [in] is not a failure: {}",
+        refused.2
+    );
+    assert_eq!(refused.1, friendly.1);
+}
+
+#[test]
+fn refused_in_filters_under_the_library_read_give_the_full_answer() {
+    let live = generated_tenant(400);
+    let sb = TestSandbox::start_config(
+        live.clone(),
+        coupa_access_sandbox::SandboxConfig {
+            faults: Faults {
+                reject_in_filters: true,
+                ..Faults::default()
+            },
+            ..unlimited_config()
+        },
+    );
+    let names: Vec<String> = ["user00003", "user00010"].map(String::from).to_vec();
+    let scope = ReadScope::GroupsAndUsers {
+        groups: std::sync::Arc::new(|g| g.id < 1030),
+        identities: names.into(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let read = rt
+        .block_on(client_for(&sb.sandbox, Access::Read).read_live_scoped(&scope))
+        .unwrap();
+    let mut want: Vec<_> = live
+        .memberships
+        .iter()
+        .filter(|m| m.group_id < 1030)
+        .map(|m| m.id)
+        .collect();
+    want.sort();
+    let got: Vec<_> = read.memberships.iter().map(|m| m.id).collect();
+    assert_eq!(
+        got, want,
+        "every membership of the chosen groups, read group by group"
+    );
+    assert_eq!(
+        read.users, live.users,
+        "users read in full after the refusal"
+    );
+}
+
+#[test]
+fn an_ignored_upper_bound_falls_back_to_the_plain_scan() {
+    let live = generated_tenant(2_000);
+    let sb = TestSandbox::start_config(
+        live.clone(),
+        coupa_access_sandbox::SandboxConfig {
+            faults: Faults {
+                ignore_id_upper_bound: true,
+                ..Faults::default()
+            },
+            ..unlimited_config()
+        },
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let read = rt
+        .block_on(client_for(&sb.sandbox, Access::Read).read_live())
+        .unwrap();
+    assert_eq!(read.users, live.users);
+    assert_eq!(read.memberships, live.memberships);
+}

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use coupa_access_client::{Access, ReadScope};
-use coupa_access_core::model::Live;
+use coupa_access_core::model::{License, Live};
 use coupa_access_core::policy;
 use coupa_access_sandbox::Faults;
 
@@ -21,6 +21,13 @@ groups:
   Buyers:
     members: [carol]
 ";
+
+/// `text` without whitespace or miette's `|` gutter, so a name wrapped across lines is found.
+fn squeezed(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '|')
+        .collect()
+}
 
 fn run(cmd: &mut assert_cmd::Command) -> std::process::Output {
     cmd.output().expect("binary runs")
@@ -205,4 +212,111 @@ fn an_ignored_upper_bound_falls_back_to_the_plain_scan() {
         .unwrap();
     assert_eq!(read.users, live.users);
     assert_eq!(read.memberships, live.memberships);
+}
+
+/// alice (1) holds expense and role User (2); bob and the rest hold neither.
+const LICENSE_POLICY: &str = "\
+licenses:
+  expense:
+    members: [bob]
+";
+const ROLE_POLICY: &str = "\
+roles:
+  User:
+    members: [bob]
+";
+
+fn omitting(keys: &[&str]) -> Faults {
+    Faults {
+        omit_user_fields: keys.iter().map(|k| k.to_string()).collect(),
+        ..Faults::default()
+    }
+}
+
+#[test]
+fn a_license_flag_left_out_is_unknown_and_the_plan_refuses_naming_it() {
+    let friendly = plan_changes(Faults::default(), LICENSE_POLICY);
+    assert!(
+        friendly
+            .1
+            .contains(&"remove license expense alice".to_string()),
+        "{friendly:?}"
+    );
+    let (code, changes, err) = plan_changes(omitting(&["expense-user"]), LICENSE_POLICY);
+    assert_eq!(code, Some(1), "{changes:?} {err}");
+    assert!(squeezed(&err).contains("`expense-user`"), "{err}");
+    assert!(err.contains("unknown"), "{err}");
+    // Additive: only the listed people matter, and their flag is unknown too.
+    let additive = "licenses:\n  expense:\n    mode: additive\n    members: [bob]\n";
+    let (code, _, err) = plan_changes(omitting(&["expense-user"]), additive);
+    assert_eq!(code, Some(1), "{err}");
+    // Another license, or a groups-only policy, is not touched by the missing flag.
+    let (code, changes, err) = plan_changes(
+        omitting(&["expense-user"]),
+        "licenses:\n  travel:\n    members: [bob]\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(changes, ["add license travel bob"]);
+    let (code, _, err) = plan_changes(omitting(&["expense-user", "roles"]), TWO_GROUPS);
+    assert_eq!(code, Some(0), "{err}");
+
+    // Drift and export of that license refuse too, rather than report or write a guess.
+    let sb = TestSandbox::start(tenant(), omitting(&["expense-user"]));
+    let dir = policies(&[("p.yaml", LICENSE_POLICY)]);
+    let out = run(sb.cmd().args(["drift", "--policies", path_str(dir.path())]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        squeezed(&stderr_of(&out)).contains("`expense-user`"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(sb.cmd().args([
+        "export",
+        "--out-dir",
+        path_str(out_dir.path()),
+        "--licenses",
+        "expense",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        squeezed(&stderr_of(&out)).contains("`expense-user`"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!out_dir.path().join("licenses.yaml").exists());
+}
+
+#[test]
+fn roles_left_out_are_unknown_and_the_plan_refuses_naming_them() {
+    let friendly = plan_changes(Faults::default(), ROLE_POLICY);
+    assert!(
+        friendly.1.contains(&"remove role User alice".to_string()),
+        "{friendly:?}"
+    );
+    let (code, changes, err) = plan_changes(omitting(&["roles"]), ROLE_POLICY);
+    assert_eq!(code, Some(1), "{changes:?} {err}");
+    assert!(squeezed(&err).contains("`roles`"), "{err}");
+}
+
+#[test]
+fn unknown_fields_survive_a_snapshot_and_plan_from_it_refuses_too() {
+    let sb = TestSandbox::start(tenant(), omitting(&["expense-user"]));
+    let (_dir, snap) = sb.snapshot();
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let (live, _) = coupa_access_core::snapshot::from_json(&text).unwrap();
+    assert!(live
+        .users
+        .iter()
+        .all(|u| u.unread.licenses.contains(&License::Expense) && !u.unread.roles));
+    let dir = policies(&[("p.yaml", LICENSE_POLICY)]);
+    let out = run(bin()
+        .args(["plan", "--policies", path_str(dir.path()), "--snapshot"])
+        .arg(&snap));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        squeezed(&stderr_of(&out)).contains("`expense-user`"),
+        "{}",
+        stderr_of(&out)
+    );
 }

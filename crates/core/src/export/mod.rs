@@ -18,7 +18,9 @@ use std::fmt::Write as _;
 pub use glob::Glob;
 pub use scalar::scalar;
 
-use crate::model::{License, Live, LiveIndex, Mode, NameKey, User, UserMatch};
+use crate::model::{
+    ChangeTarget, License, Live, LiveIndex, Mode, NameKey, Unread, User, UserMatch,
+};
 
 /// What to export and how to mark it.
 #[derive(Debug, Clone, Default)]
@@ -68,6 +70,17 @@ pub enum ExportError {
          name another user"
     )]
     Unnameable { login: String, id: u64 },
+    #[error(
+        "{kind} `{name}`: Coupa's user records left out `{field}` for {count} user(s) (first: \
+         {first}), so who holds it is unknown"
+    )]
+    Unread {
+        kind: &'static str,
+        name: String,
+        field: String,
+        count: usize,
+        first: String,
+    },
 }
 
 /// Every problem found, reported together.
@@ -239,6 +252,13 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                 }
             }
         }
+        for r in &chosen {
+            let target = ChangeTarget::Role {
+                id: r.id,
+                name: r.name.clone(),
+            };
+            unread(&live.users, "role", &target, &mut cx.problems);
+        }
         files.push(render(
             "roles.yaml",
             "roles",
@@ -257,6 +277,14 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             |l| l.key(),
             &mut cx.problems,
         );
+        for l in &chosen {
+            unread(
+                &live.users,
+                "license",
+                &ChangeTarget::License(**l),
+                &mut cx.problems,
+            );
+        }
         let entries = chosen
             .iter()
             .map(|l| Entry {
@@ -287,6 +315,24 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         Ok(files)
     } else {
         Err(ExportFailed(cx.problems))
+    }
+}
+
+/// A problem when a user record left `target`'s field out: its holders would be a guess.
+fn unread(
+    users: &[User],
+    kind: &'static str,
+    target: &ChangeTarget,
+    problems: &mut Vec<ExportError>,
+) {
+    if let Some((count, first)) = Unread::among(users, target) {
+        problems.push(ExportError::Unread {
+            kind,
+            name: target.name().to_string(),
+            field: Unread::field(target),
+            count,
+            first: first.login.clone(),
+        });
     }
 }
 

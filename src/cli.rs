@@ -350,6 +350,10 @@ pub struct SandboxArgs {
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,
+    /// Answer membership DELETE with this status (400, 403, 409 or 422) and delete nothing: a
+    /// tenant refusing in other words than 405.
+    #[arg(long, value_name = "STATUS", value_parser = refusal_status)]
+    pub refuse_delete: Option<u16>,
     /// Drain the rate-limit bucket one request per 1/rate seconds, the first step this many
     /// milliseconds after start (a server clock out of step with the client's; at most 60000).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
@@ -432,6 +436,14 @@ fn concurrency(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=64).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is out of range: give 1 to 64")),
+    }
+}
+
+/// A DELETE refusal status: 400, 403, 409 or 422.
+fn refusal_status(s: &str) -> Result<u16, String> {
+    match s.trim().parse::<u16>() {
+        Ok(n @ (400 | 403 | 409 | 422)) => Ok(n),
+        _ => Err(format!("`{s}`: give 400, 403, 409 or 422")),
     }
 }
 

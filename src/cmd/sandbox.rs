@@ -27,6 +27,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             retry_after: (!args.no_retry_after).then_some(args.retry_after),
             token_lifetime: Duration::from_secs(args.token_lifetime),
             delete_disabled: args.disable_delete,
+            delete_refused_status: args.refuse_delete,
             token_warmup: Duration::from_secs(args.token_warmup),
             retry_after_raw: args.retry_after_raw.clone(),
             echo_requests: args.echo_requests,

@@ -320,3 +320,61 @@ fn unknown_fields_survive_a_snapshot_and_plan_from_it_refuses_too() {
         stderr_of(&out)
     );
 }
+
+/// Apply removing two members under a DELETE refused with `status`.
+fn apply_with_delete_refused(status: u16) -> (std::process::Output, TestSandbox) {
+    let sb = TestSandbox::start(
+        tenant(),
+        Faults {
+            delete_refused_status: Some(status),
+            ..Faults::default()
+        },
+    );
+    let policy = "\
+groups:
+  AP Clerks:
+    members: [carol]
+  Buyers:
+    members: []
+settings:
+  max_removals: { per_group_fraction: 1 }
+";
+    let dir = policies(&[("groups.yaml", policy)]);
+    let out = run(sb.cmd().args([
+        "apply",
+        "--policies",
+        path_str(dir.path()),
+        "--auto-approve",
+        "--concurrency",
+        "1",
+    ]));
+    (out, sb)
+}
+
+#[test]
+fn delete_refused_with_403_400_or_422_is_judged_like_405() {
+    for status in [403, 400, 422] {
+        let (out, sb) = apply_with_delete_refused(status);
+        assert_eq!(out.status.code(), Some(1), "{status}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("refused to delete a group membership"),
+            "{status}: {err}"
+        );
+        assert!(
+            err.contains(&format!("answered HTTP {status}")),
+            "{status}: {err}"
+        );
+        assert!(
+            err.contains("a re-read shows the membership still there"),
+            "{status}: {err}"
+        );
+        assert!(
+            err.contains("not attempted: this instance refused an earlier membership deletion"),
+            "later removals are not attempted: {status}: {err}"
+        );
+        let pairs = sb.membership_pairs();
+        assert!(pairs.contains(&(10, 3)), "the addition was applied");
+        assert!(pairs.contains(&(10, 1)) && pairs.contains(&(10, 2)) && pairs.contains(&(11, 5)));
+    }
+}

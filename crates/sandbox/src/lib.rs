@@ -92,6 +92,9 @@ pub struct Faults {
     pub token_lifetime: Duration,
     /// `DELETE /api/user_group_memberships/:id` answers 405, as on tenants that cannot delete.
     pub delete_disabled: bool,
+    /// `DELETE /api/user_group_memberships/:id` answers this status (400, 403 or 422, say) in
+    /// Coupa's error shape and deletes nothing: a refusal in other words than 405.
+    pub delete_refused_status: Option<u16>,
     /// Creating a membership for these user ids answers 400 in Coupa's error shape.
     pub reject_users: BTreeSet<u64>,
     /// Tokens younger than this are refused with 401, as Coupa may refuse a token in the
@@ -145,6 +148,7 @@ impl Default for Faults {
             retry_after: Some(1),
             token_lifetime: Duration::from_secs(86_399),
             delete_disabled: false,
+            delete_refused_status: None,
             reject_users: BTreeSet::new(),
             token_warmup: Duration::ZERO,
             retry_after_raw: None,

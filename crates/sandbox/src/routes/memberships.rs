@@ -126,6 +126,15 @@ pub async fn delete(
             .insert(header::ALLOW, HeaderValue::from_static("GET, PUT, PATCH"));
         return resp;
     }
+    if let Some(status) = shared.config.faults.delete_refused_status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+        return Body::errors(
+            status,
+            "base",
+            "You are not authorized to delete this user group membership",
+        )
+        .into_response(format);
+    }
     let removed = shared.with_tenant(|t| {
         let i = find(t, parse_id(&id)?)?;
         let v = render::membership(t, &t.live.memberships[i]);

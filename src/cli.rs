@@ -289,6 +289,10 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot JSON (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Do not read roles (`/api/roles`, scope core.common.read), for a client without that
+    /// scope: the snapshot records "roles_read": false, and plans of roles refuse it.
+    #[arg(long)]
+    pub no_roles: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

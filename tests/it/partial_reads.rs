@@ -378,3 +378,115 @@ fn delete_refused_with_403_400_or_422_is_judged_like_405() {
         assert!(pairs.contains(&(10, 1)) && pairs.contains(&(10, 2)) && pairs.contains(&(11, 5)));
     }
 }
+
+/// A sandbox whose client was never granted `core.common.read` (the roles list's scope).
+fn without_roles_scope() -> TestSandbox {
+    TestSandbox::start_config(
+        tenant(),
+        coupa_access_sandbox::SandboxConfig {
+            scopes: ["core.user.read", "core.user_group.read"]
+                .map(String::from)
+                .to_vec(),
+            ..sandbox_config(Faults::default())
+        },
+    )
+}
+
+#[test]
+fn drift_and_export_of_groups_need_no_roles_and_say_they_read_none() {
+    let sb = without_roles_scope();
+    let dir = policies(&[("p.yaml", TWO_GROUPS)]);
+    let out = run(sb.cmd().args(["drift", "--policies", path_str(dir.path())]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).contains("Roles not read"),
+        "{}",
+        stdout_of(&out)
+    );
+    let out = run(sb.cmd().args([
+        "drift",
+        "--policies",
+        path_str(dir.path()),
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["roles_read"], false);
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(sb.cmd().args([
+        "export",
+        "--out-dir",
+        path_str(out_dir.path()),
+        "--licenses",
+        "expense",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Roles not read"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(out_dir.path().join("groups.yaml").exists());
+    // Roles asked for: the scope is needed, and the error says which.
+    let out = run(sb.cmd().args([
+        "export",
+        "--out-dir",
+        path_str(out_dir.path()),
+        "--force",
+        "--roles",
+        "*",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("core.common.read"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn a_snapshot_without_roles_says_so_and_plans_of_roles_refuse_it() {
+    let sb = without_roles_scope();
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let out = run(sb.cmd().args(["snapshot", "--out"]).arg(&snap));
+    assert_eq!(out.status.code(), Some(1), "roles are read by default");
+    assert!(
+        stderr_of(&out).contains("--no-roles"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = run(sb
+        .cmd()
+        .args(["snapshot", "--no-roles", "--out"])
+        .arg(&snap));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Roles not read"),
+        "{}",
+        stderr_of(&out)
+    );
+    let text = std::fs::read_to_string(&snap).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["roles_read"], false);
+    assert_eq!(v["roles"], serde_json::json!([]));
+
+    let groups = policies(&[("p.yaml", TWO_GROUPS)]);
+    let out = run(bin()
+        .args(["plan", "--policies", path_str(groups.path()), "--snapshot"])
+        .arg(&snap));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let roles = policies(&[("p.yaml", ROLE_POLICY)]);
+    for cmd in ["plan", "validate", "drift"] {
+        let out = run(bin()
+            .args([cmd, "--policies", path_str(roles.path()), "--snapshot"])
+            .arg(&snap));
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+        assert!(
+            stderr_of(&out).contains("taken without roles"),
+            "{cmd}: {}",
+            stderr_of(&out)
+        );
+    }
+}

@@ -391,6 +391,10 @@ pub struct SandboxArgs {
     /// repeat for several.
     #[arg(long, value_name = "KEY")]
     pub omit_user_field: Vec<String>,
+    /// Refuse (400) every membership created for this user id, as Coupa refuses a create it
+    /// will not make; repeat for several.
+    #[arg(long, value_name = "USER_ID")]
+    pub reject_member: Vec<u64>,
 }
 
 #[derive(Debug, Args)]

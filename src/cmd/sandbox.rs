@@ -43,6 +43,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             reject_in_filters: args.reject_in_filters,
             ignore_id_upper_bound: args.ignore_id_upper_bound,
             omit_user_fields: args.omit_user_field.iter().cloned().collect(),
+            reject_users: args.reject_member.iter().copied().collect(),
             ..Faults::default()
         },
         ..SandboxConfig::default()

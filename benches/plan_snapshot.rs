@@ -84,6 +84,7 @@ fn tenant(users: usize, rng: &mut Rng) -> Live {
             licenses: LicenseSet::from([License::Expense, License::ALL[rng.below(15) as usize]]),
             supplier: false,
             api_user: i == 7,
+            unread: Default::default(),
         });
         // 1 to 5 distinct groups each: 3 on average.
         let mut mine = BTreeSet::new();

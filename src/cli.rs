@@ -300,6 +300,10 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot JSON (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Do not read roles (`/api/roles`, scope core.common.read), for a client without that
+    /// scope: the snapshot records "roles_read": false, and plans of roles refuse it.
+    #[arg(long)]
+    pub no_roles: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
@@ -361,6 +365,10 @@ pub struct SandboxArgs {
     /// Answer membership DELETE with 405, like a tenant that does not allow it.
     #[arg(long)]
     pub disable_delete: bool,
+    /// Answer membership DELETE with this status (400, 403, 409 or 422) and delete nothing: a
+    /// tenant refusing in other words than 405.
+    #[arg(long, value_name = "STATUS", value_parser = refusal_status)]
+    pub refuse_delete: Option<u16>,
     /// Drain the rate-limit bucket one request per 1/rate seconds, the first step this many
     /// milliseconds after start (a server clock out of step with the client's; at most 60000).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60_000))]
@@ -380,6 +388,24 @@ pub struct SandboxArgs {
     /// has been seen to, setting them false keeps them).
     #[arg(long)]
     pub revocable_licenses: bool,
+    /// Answer `user_group_id[in]=` membership queries with the first group's rows only (the
+    /// other groups look empty).
+    #[arg(long)]
+    pub membership_in_first_only: bool,
+    /// Refuse every `[in]` filter with 400, as a server without the operator might.
+    #[arg(long)]
+    pub reject_in_filters: bool,
+    /// Ignore `id[lt_or_eq]` in list queries (id-range reads run past their upper bound).
+    #[arg(long)]
+    pub ignore_id_upper_bound: bool,
+    /// Leave this key out of every user record even when asked for (`expense-user`, `roles`);
+    /// repeat for several.
+    #[arg(long, value_name = "KEY")]
+    pub omit_user_field: Vec<String>,
+    /// Refuse (400) every membership created for this user id, as Coupa refuses a create it
+    /// will not make; repeat for several.
+    #[arg(long, value_name = "USER_ID")]
+    pub reject_member: Vec<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +455,14 @@ fn concurrency(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=64).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is out of range: give 1 to 64")),
+    }
+}
+
+/// A DELETE refusal status: 400, 403, 409 or 422.
+fn refusal_status(s: &str) -> Result<u16, String> {
+    match s.trim().parse::<u16>() {
+        Ok(n @ (400 | 403 | 409 | 422)) => Ok(n),
+        _ => Err(format!("`{s}`: give 400, 403, 409 or 422")),
     }
 }
 

@@ -77,9 +77,14 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             "coupa_access::auth::bad_credentials",
             format!("check the client id (--client-id / COUPA_CLIENT_ID) and {secret} against the client in {COUPA_CLIENTS}; and that --domain (COUPA_DOMAIN) is the instance the client belongs to"),
         ),
-        CoupaError::ScopeNotGranted { .. } => (
+        CoupaError::ScopeNotGranted { scopes, .. } => (
             "coupa_access::auth::scope_not_granted",
-            format!("grant the scope to the OAuth2 client in {COUPA_CLIENTS}, then run again"),
+            if scopes.contains(coupa_access_client::wire::ROLES_SCOPE) {
+                // Only roles need it: the commands that need no roles do not ask for it.
+                format!("grant the scope to the OAuth2 client in {COUPA_CLIENTS}, then run again; `snapshot --no-roles` takes a snapshot without roles (and without the scope)")
+            } else {
+                format!("grant the scope to the OAuth2 client in {COUPA_CLIENTS}, then run again")
+            },
         ),
         CoupaError::TokenEndpoint { .. } => (
             "coupa_access::auth::token_endpoint",

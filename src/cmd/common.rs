@@ -43,13 +43,6 @@ pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
     Ok(desired)
 }
 
-/// Builds a client from flags and environment. The secret comes only from a file or the
-/// environment, never from a flag value (see `secret`); client errors become diagnostics
-/// naming the flags (see `errors`).
-pub fn connect(args: &ConnectionArgs, access: Access) -> miette::Result<Client> {
-    connect_reading_roles(args, access, true)
-}
-
 /// Whether reading live state for `desired` needs `/api/roles` (and its scope): only when the
 /// policy declares a role, in `roles:` or `users:`.
 pub fn needs_roles(desired: &Desired) -> bool {
@@ -67,7 +60,10 @@ pub fn writes_users(desired: &Desired, journal: &std::path::Path) -> bool {
         || std::fs::symlink_metadata(journal).is_ok()
 }
 
-/// [`connect`], reading roles (and asking for their scope) only when `read_roles`.
+/// Builds a client from flags and environment, reading roles (and asking for their scope,
+/// core.common.read) only when `read_roles`. The secret comes only from a file or the
+/// environment, never from a flag value (see `secret`); client errors become diagnostics
+/// naming the flags (see `errors`).
 pub fn connect_reading_roles(
     args: &ConnectionArgs,
     access: Access,
@@ -195,6 +191,19 @@ pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
         .finish()
         .into_diagnostic()
         .wrap_err_with(not_snapshot)
+}
+
+/// Refuses a snapshot taken without roles (`snapshot --no-roles`) for a command that needs
+/// them: its empty role list would make every role look unknown, or none held.
+pub fn snapshot_has_roles(path: &Path, meta: &SnapshotMeta, needed: bool) -> miette::Result<()> {
+    if needed && meta.roles_read == Some(false) {
+        miette::bail!(
+            help = "take a snapshot with roles (without --no-roles; the client needs scope core.common.read)",
+            "snapshot {} was taken without roles (\"roles_read\": false), and this needs them",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Checks every policy name against live state. Warnings are printed to stderr; errors are

@@ -4,7 +4,7 @@
 
 use miette::IntoDiagnostic;
 
-use super::common::{self, connect, load_policies};
+use super::common::{self, load_policies};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::{DriftArgs, Format};
 use coupa_access_client::{Access, ReadScope};
@@ -20,9 +20,14 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         None => None,
     };
     let desired = load_policies(&args.policies)?;
-    let (live, domain) = match &args.snapshot {
+    // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
+    // nor its scope (core.common.read).
+    let needs_roles = common::needs_roles(&desired);
+    let (live, domain, roles_read) = match &args.snapshot {
         Some(path) => {
             let (live, meta) = common::read_snapshot(path)?;
+            common::snapshot_has_roles(path, &meta, needs_roles)?;
+            let roles_read = meta.roles_read != Some(false);
             let domain = match meta.domain {
                 Some(d) => format!(
                     "{d} (snapshot {}{})",
@@ -33,17 +38,19 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
                 ),
                 None => format!("snapshot:{}", path.display()),
             };
-            (live, domain)
+            (live, domain, roles_read)
         }
         None => {
-            let mut client = connect(&args.connection, Access::Read)?;
+            let mut client =
+                common::connect_reading_roles(&args.connection, Access::Read, needs_roles)?;
             let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
-            (live, client.domain().to_string())
+            (live, client.domain().to_string(), needs_roles)
         }
     };
     common::check_against_live(&desired, &live)?;
     let mut report = drift::drift(&desired, &live, since).into_diagnostic()?;
     report.domain = domain;
+    report.roles_read = roles_read;
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     crate::report::append_summary(args.summary, || drift::markdown(&report))?;
     super::emit(&match args.format {

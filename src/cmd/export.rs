@@ -6,7 +6,7 @@
 //! anything but regular files always), and all are staged as temporary files and renamed into
 //! place (`staged`).
 
-use super::common::{self, connect};
+use super::common;
 use super::Output;
 use crate::cli::{ExportArgs, ExportMode};
 use crate::staged::{self, Existing, Target};
@@ -24,6 +24,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
     let (live, source, taken_at) = match &args.snapshot {
         Some(path) => {
             let (live, meta) = common::read_snapshot(path)?;
+            common::snapshot_has_roles(path, &meta, !args.roles.is_empty())?;
             let source = meta
                 .domain
                 .map(|d| format!("{d} (snapshot {})", path.display()))
@@ -32,9 +33,16 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
             (live, source, taken_at)
         }
         None => {
-            let mut client = connect(&args.connection, Access::Read)?;
+            // Roles only with --roles: groups and licenses need neither /api/roles nor its
+            // scope (core.common.read).
+            let read_roles = !args.roles.is_empty();
+            let mut client =
+                common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
             // Memberships of every group: the default export covers them all.
             let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+            if !read_roles {
+                eprintln!("Roles not read (no --roles given).");
+            }
             let taken_at = common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             (live, client.domain().to_string(), taken_at)
         }

@@ -63,6 +63,7 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
         (Some(path), Some(read)) => {
             let (live, meta) = read?;
+            common::snapshot_has_roles(path, &meta, common::needs_roles(&desired))?;
             let taken_at = meta
                 .taken_at
                 .as_deref()

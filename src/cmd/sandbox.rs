@@ -27,6 +27,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             retry_after: (!args.no_retry_after).then_some(args.retry_after),
             token_lifetime: Duration::from_secs(args.token_lifetime),
             delete_disabled: args.disable_delete,
+            delete_refused_status: args.refuse_delete,
             token_warmup: Duration::from_secs(args.token_warmup),
             retry_after_raw: args.retry_after_raw.clone(),
             echo_requests: args.echo_requests,
@@ -38,6 +39,11 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             } else {
                 Faults::default().sticky_licenses
             },
+            membership_in_first_only: args.membership_in_first_only,
+            reject_in_filters: args.reject_in_filters,
+            ignore_id_upper_bound: args.ignore_id_upper_bound,
+            omit_user_fields: args.omit_user_field.iter().cloned().collect(),
+            reject_users: args.reject_member.iter().copied().collect(),
             ..Faults::default()
         },
         ..SandboxConfig::default()

@@ -1,13 +1,14 @@
 //! `coupa-access snapshot`: save live state as JSON (the format the sandbox serves), with the
 //! instance, the time and the tool version. `--out -` writes to standard output.
 
-use super::common::{self, connect};
+use super::common;
 use super::Output;
 use crate::cli::SnapshotArgs;
 use coupa_access_client::Access;
 
 pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
-    let mut client = connect(&args.connection, Access::Read)?;
+    let read_roles = !args.no_roles;
+    let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
     let live = common::read_live(
         &mut client,
         &coupa_access_client::ReadScope::Everything,
@@ -15,7 +16,8 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     )
     .await?;
     let taken_at = common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let json = coupa_access_core::snapshot::to_json(&live, client.domain(), &taken_at);
+    let json =
+        coupa_access_core::snapshot::to_json_read(&live, client.domain(), &taken_at, read_roles);
     let to_stdout = args.out.as_os_str() == "-";
     if to_stdout {
         super::emit(&json)?;
@@ -36,5 +38,10 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
         live.roles.len(),
         live.memberships.len()
     );
+    if !read_roles {
+        eprintln!(
+            "Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it."
+        );
+    }
     Ok(0)
 }

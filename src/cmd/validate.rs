@@ -16,10 +16,9 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
     .join(", ");
     let against = if let Some(path) = &args.snapshot {
-        Some((
-            common::read_snapshot(path)?.0,
-            format!("snapshot {}", path.display()),
-        ))
+        let (live, meta) = common::read_snapshot(path)?;
+        common::snapshot_has_roles(path, &meta, common::needs_roles(&desired))?;
+        Some((live, format!("snapshot {}", path.display())))
     } else if args.connection.any_given() {
         let read_roles = common::needs_roles(&desired);
         let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;

@@ -661,6 +661,48 @@ async fn a_delete_answered_404_for_an_existing_membership_is_refused() {
 }
 
 #[tokio::test]
+async fn a_delete_refused_with_403_400_or_422_is_judged_by_a_re_read() {
+    for status in [403, 400, 422] {
+        // Still there: refused, like a 405, quoting what Coupa said.
+        let server = token_server().await;
+        answer(
+            &server,
+            any_path("DELETE"),
+            reply(status, json!({"errors": {"base": ["not allowed here"]}})),
+        )
+        .await;
+        answer(
+            &server,
+            on("GET", "/api/user_group_memberships/42"),
+            reply(200, json!({"id": 42, "user-id": 1, "user-group-id": 2})),
+        )
+        .await;
+        let err = client(&server, Access::ReadWrite)
+            .delete_membership(42)
+            .await
+            .unwrap_err();
+        assert!(err.is_delete_refused(), "{status}: {err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("HTTP {status}")), "{msg}");
+        assert!(msg.contains("not allowed here"), "{msg}");
+        assert!(msg.contains("still there"), "{msg}");
+        // Gone: the goal holds, whatever the answer said.
+        let server = token_server().await;
+        answer(&server, any_path("DELETE"), status_only(status)).await;
+        answer(
+            &server,
+            on("GET", "/api/user_group_memberships/42"),
+            status_only(404),
+        )
+        .await;
+        client(&server, Access::ReadWrite)
+            .delete_membership(42)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_delete_with_unknown_outcome_is_checked_not_resent() {
     let server = token_server().await;
     answer(&server, any_path("DELETE"), status_only(502)).await;

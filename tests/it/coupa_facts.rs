@@ -128,3 +128,122 @@ fn a_plan_that_touches_an_api_user_says_so() {
         api[0].message
     );
 }
+
+/// The README's "Coupa facts" table: (fact, status, if otherwise), one per row.
+fn facts_table() -> Vec<[String; 3]> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Coupa facts")
+        .nth(1)
+        .expect("a Coupa facts section");
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| fact |"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_string())
+                .collect();
+            assert_eq!(cells.len(), 3, "three cells: {l}");
+            [cells[0].clone(), cells[1].clone(), cells[2].clone()]
+        })
+        .collect()
+}
+
+/// The row whose fact mentions `needle`.
+fn fact<'a>(rows: &'a [[String; 3]], needle: &str) -> &'a [String; 3] {
+    rows.iter()
+        .find(|r| r[0].contains(needle))
+        .unwrap_or_else(|| panic!("no Coupa fact about {needle}"))
+}
+
+#[test]
+fn every_coupa_fact_names_a_sandbox_option_that_exists() {
+    let rows = facts_table();
+    assert!(rows.len() >= 15, "{} rows", rows.len());
+    let help = stdout_of(
+        &crate::common::bin()
+            .args(["sandbox", "--help"])
+            .output()
+            .unwrap(),
+    );
+    for [fact, _, otherwise] in &rows {
+        // The closing parenthesis names the model: "(`sandbox --x`, `--y z`)".
+        let model = otherwise
+            .rfind("(`sandbox")
+            .map(|at| &otherwise[at..])
+            .map(|m| m.split(')').next().unwrap_or(m))
+            .unwrap_or("");
+        let options: Vec<&str> = model
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .flat_map(|code| code.split_whitespace())
+            .filter(|w| w.starts_with("--"))
+            .collect();
+        let sample = otherwise.contains("sample tenant");
+        assert!(
+            !options.is_empty() || sample,
+            "the row about {fact} names no sandbox option or sample data: {otherwise}"
+        );
+        for o in options {
+            let flag = o.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+            assert!(
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+                "`sandbox {flag}` (named for {fact}) is not a sandbox option"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_facts_say_what_the_sources_say() {
+    let rows = facts_table();
+    let fields = fact(&rows, "`fields=`");
+    assert!(fields[2].contains("miss removals"), "{fields:?}");
+    assert!(fields[2].contains("--omit-user-field"), "{fields:?}");
+    let inn = fact(&rows, "`[in]`");
+    assert!(inn[0].contains("user_group_id[in]"), "{inn:?}");
+    assert!(inn[2].contains("400") && inn[2].contains("--reject-in-filters"));
+    assert!(inn[2].contains("--membership-in-first-only"), "{inn:?}");
+    let licenses = fact(&rows, "license flags (`purchasing-user`");
+    for key in ["invoicing", "aic", "spend-guard", "clm-advanced"] {
+        assert!(licenses[1].contains(&format!("`{key}`")), "{licenses:?}");
+    }
+    assert!(licenses[1].contains("OpenAPI") && licenses[1].contains("docs page"));
+    let roles = fact(&rows, "`/api/roles`");
+    assert!(roles[1].contains("not in its OpenAPI"), "{roles:?}");
+    let suppliers = fact(&rows, "Supplier Portal");
+    assert!(suppliers[1].contains("third-party"), "{suppliers:?}");
+    let create = fact(&rows, "create body");
+    assert!(create[1].starts_with("documented"), "{create:?}");
+    let delete = fact(&rows, "membership `DELETE`");
+    assert!(delete[2].contains("403") && delete[2].contains("--refuse-delete"));
+}
+
+/// The license list the table states is the one the tool uses, and Coupa's OpenAPI file
+/// (the users part kept in the repository's shared notes) has every one of them.
+#[test]
+fn the_license_flags_are_the_openapi_ones() {
+    use coupa_access_core::model::License;
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/coupa/coupa-r39-users-openapi.json");
+    let Ok(text) = std::fs::read_to_string(&spec) else {
+        // Only the development checkout has the shared notes beside it.
+        return;
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let props = &v["definitions"]["User"]["properties"];
+    for l in License::ALL {
+        let p = &props[l.wire_field()];
+        assert_eq!(p["type"], "boolean", "{}", l.wire_field());
+        assert!(
+            p.get("readOnly").is_none(),
+            "{} is writable",
+            l.wire_field()
+        );
+    }
+}

@@ -31,6 +31,7 @@ mod coupa_facts;
 mod examples;
 mod golden;
 mod markdown_rendered;
+mod partial_reads;
 mod policy_check;
 mod policy_load;
 mod sandbox_api;

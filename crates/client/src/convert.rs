@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, Unread, User};
 
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 
@@ -24,6 +24,14 @@ pub(crate) fn user(w: WireUser) -> Result<User, Bad> {
         .into_iter()
         .filter(|l| is_true(w.other.get(&l.wire_field())))
         .collect();
+    // Every read asks for `roles` and each license flag: one left out is unknown, not false.
+    let unread = Unread {
+        roles: w.roles.is_none(),
+        licenses: License::ALL
+            .into_iter()
+            .filter(|l| w.other.get(&l.wire_field()).is_none())
+            .collect(),
+    };
     let roles = w
         .roles
         .unwrap_or_default()
@@ -43,6 +51,7 @@ pub(crate) fn user(w: WireUser) -> Result<User, Bad> {
         licenses,
         supplier: w.supplier_user.unwrap_or(false),
         api_user: w.api_user.unwrap_or(false),
+        unread,
     })
 }
 

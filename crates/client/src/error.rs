@@ -93,9 +93,15 @@ pub enum CoupaError {
         detail: String,
     },
 
-    /// DELETE of a membership answered 405, or 404 for a membership that exists.
-    #[error("this Coupa tenant does not allow deleting group memberships through the API (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status} and the membership is still there); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API")]
-    DeleteRefused { membership_id: u64, status: u16 },
+    /// DELETE of a membership answered 405, or another refusal (400, 403, 404, 409, 422) for
+    /// a membership that a re-read shows is still there. `detail` is what Coupa said, if
+    /// anything (` (Coupa said: …)`).
+    #[error("Coupa refused to delete group membership {membership_id} (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status}{detail}{}): this tenant does not allow deleting group memberships through the API (for this OAuth2 client); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API", if *status == 405 { "" } else { ", and a re-read shows the membership still there" })]
+    DeleteRefused {
+        membership_id: u64,
+        status: u16,
+        detail: String,
+    },
 
     /// A write whose outcome could not be established: even the check failed.
     #[error("could not confirm {what}: {detail}; check it in Coupa before running apply again")]
@@ -125,8 +131,8 @@ pub enum CoupaError {
 }
 
 impl CoupaError {
-    /// True when Coupa refused a membership DELETE (405, or 404 for a membership that exists):
-    /// the tenant does not allow membership deletion.
+    /// True when Coupa refused a membership DELETE (405, or another refusal for a membership
+    /// that still exists): the tenant does not allow membership deletion.
     pub fn is_delete_refused(&self) -> bool {
         matches!(self, CoupaError::DeleteRefused { .. })
     }

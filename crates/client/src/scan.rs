@@ -10,7 +10,9 @@
 //! Every request goes through [`Client::get_json`] (the single send path and shared limiter).
 //! Every page of every range is checked: ids strictly ascending above the range's start and
 //! never above its end, so a server ignoring a filter is an error, never a skipped or
-//! duplicated record. Any failing page fails the whole scan.
+//! duplicated record. Any failing page fails the whole scan. Two ignored parameters are
+//! recognised and read around instead: a probe that ignores `dir=desc`, and ranges whose pages
+//! run past their `id[lt_or_eq]` bound; either way the rest is read as one plain keyset scan.
 //!
 //! The last range has no upper bound and, like a plain keyset read, ends at an empty page, so
 //! records created during a scan are read when their ids are above the ones already read;
@@ -128,6 +130,9 @@ struct Keyset<T> {
     last: u64,
     /// False when it stopped after `PAGES_BEFORE_PROBE` full pages with more to read.
     done: bool,
+    /// A page held ids above the range's upper bound: the server ignored `id[lt_or_eq]`, so
+    /// the range's records prove nothing.
+    overran: bool,
 }
 
 #[derive(Deserialize)]
@@ -180,10 +185,19 @@ impl Client {
             // so records created above the probed id during the read are read too.
             let upto = (i + 1 < count).then_some(hi);
             let (c, q, t) = (self.clone(), q.clone(), tally.clone());
-            async move { Ok(c.keyset::<T>(&q, lo, upto, None, &t).await?.records) }
+            async move { c.keyset::<T>(&q, lo, upto, None, &t).await }
         });
-        for part in join_in_order(reads).await? {
-            out.extend(part);
+        let parts = join_in_order(reads).await?;
+        if parts.iter().any(|p| p.overran) {
+            // A server that ignores `id[lt_or_eq]` answers each range with the ids after its
+            // start, unbounded: the ranges cannot be trusted, the plain scan can.
+            tracing::debug!(path = %q.path, "id[lt_or_eq] ignored; reading the rest as one keyset scan");
+            let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+            out.extend(rest.records);
+            return Ok(out);
+        }
+        for part in parts {
+            out.extend(part.records);
         }
         Ok(out)
     }
@@ -210,7 +224,18 @@ impl Client {
                     records,
                     last,
                     done: true,
+                    overran: false,
                 });
+            }
+            if let Some(hi) = upto {
+                if page.iter().any(|r| r.key().is_some_and(|id| id > hi)) {
+                    return Ok(Keyset {
+                        records,
+                        last,
+                        done: true,
+                        overran: true,
+                    });
+                }
             }
             all_full &= page.len() >= PAGE_SIZE;
             last = check_page(q, &page, last, upto)?;
@@ -225,6 +250,7 @@ impl Client {
                     records,
                     last,
                     done,
+                    overran: false,
                 });
             }
         }

@@ -104,7 +104,8 @@ pub(crate) fn group_ids_selected(groups: &[WireUserGroup], select: &GroupFilter)
 impl Client {
     /// Every membership of the groups `group_ids`, ascending by id: one keyset scan per chunk
     /// of [`GROUPS_PER_QUERY`] groups (`user_group_id[in]=…`), chunks read concurrently.
-    /// Rows of other groups (a server ignoring the filter) are dropped, never trusted.
+    /// Rows of other groups (a server ignoring the filter) are dropped, never trusted, and a
+    /// chunk's answer is trusted only as far as it proves (see [`Client::memberships_of_chunk`]).
     pub(crate) async fn read_memberships_of(
         &self,
         group_ids: &[u64],
@@ -112,24 +113,9 @@ impl Client {
     ) -> Result<Vec<WireMembership>, CoupaError> {
         let tally = Tally::new(Some("memberships"));
         let reads = group_ids.chunks(GROUPS_PER_QUERY).map(|chunk| {
-            let ids: BTreeSet<u64> = chunk.iter().copied().collect();
-            let list = chunk
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let q = Arc::new(Query::new(
-                super::read::MEMBERSHIPS,
-                &[("user_group_id[in]", list), ("fields", fields.to_string())],
-            ));
-            let (c, t) = (self.clone(), tally.clone());
-            async move {
-                let rows: Vec<WireMembership> = c.scan(q, t).await?;
-                Ok(rows
-                    .into_iter()
-                    .filter(|m| m.user_group_id.is_some_and(|g| ids.contains(&g)))
-                    .collect::<Vec<_>>())
-            }
+            let chunk = chunk.to_vec();
+            let (c, t, fields) = (self.clone(), tally.clone(), fields.to_string());
+            async move { c.memberships_of_chunk(&chunk, &fields, t).await }
         });
         let mut all: Vec<WireMembership> = join_in_order(reads).await?.concat();
         all.sort_by_key(|m| m.id);
@@ -145,6 +131,116 @@ impl Client {
         }
         Ok(all)
     }
+
+    /// The memberships of one chunk of groups. A list answer can be short without looking
+    /// wrong (a server that reads only the first value of `[in]` answers the other groups as
+    /// empty), so every group it left empty is confirmed by a one-group read; if one of those
+    /// finds rows, the list answer is proven incomplete and every group of the chunk is read on
+    /// its own. A list query the server refuses (400 or 422: no `[in]` there) is read group by
+    /// group too, instead of failing.
+    async fn memberships_of_chunk(
+        &self,
+        chunk: &[u64],
+        fields: &str,
+        tally: Arc<Tally>,
+    ) -> Result<Vec<WireMembership>, CoupaError> {
+        if let [one] = chunk {
+            return self.one_group_rows(*one, fields, tally).await;
+        }
+        let ids: BTreeSet<u64> = chunk.iter().copied().collect();
+        let list = chunk
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let q = Arc::new(Query::new(
+            super::read::MEMBERSHIPS,
+            &[("user_group_id[in]", list), ("fields", fields.to_string())],
+        ));
+        let rows: Vec<WireMembership> = match self.scan(q, tally.clone()).await {
+            Ok(rows) => rows,
+            Err(e) if refused_filter(&e) => {
+                tracing::debug!(error = %e, "user_group_id[in] refused; reading each group on its own");
+                return self.each_group_rows(chunk, fields, tally).await;
+            }
+            Err(e) => return Err(e),
+        };
+        let rows: Vec<WireMembership> = rows
+            .into_iter()
+            .filter(|m| m.user_group_id.is_some_and(|g| ids.contains(&g)))
+            .collect();
+        let answered: BTreeSet<u64> = rows.iter().filter_map(|m| m.user_group_id).collect();
+        let empty: Vec<u64> = chunk
+            .iter()
+            .copied()
+            .filter(|g| !answered.contains(g))
+            .collect();
+        if empty.is_empty() {
+            return Ok(rows);
+        }
+        // Confirmations are not progress (they usually find nothing): no tally.
+        let confirmed = self
+            .each_group_rows(&empty, fields, Tally::new(None))
+            .await?;
+        let Some(wrong) = confirmed.iter().find_map(|m| m.user_group_id) else {
+            return Ok(rows);
+        };
+        tracing::debug!(
+            group_id = wrong,
+            "user_group_id[in] left out a group's rows; reading each group on its own"
+        );
+        let rest: Vec<u64> = answered.into_iter().collect();
+        let mut all = self.each_group_rows(&rest, fields, tally).await?;
+        all.extend(confirmed);
+        Ok(all)
+    }
+
+    /// The rows of each of `group_ids`, each group read on its own, concurrently.
+    async fn each_group_rows(
+        &self,
+        group_ids: &[u64],
+        fields: &str,
+        tally: Arc<Tally>,
+    ) -> Result<Vec<WireMembership>, CoupaError> {
+        let reads = group_ids.iter().map(|&g| {
+            let (c, t, fields) = (self.clone(), tally.clone(), fields.to_string());
+            async move { c.one_group_rows(g, &fields, t).await }
+        });
+        Ok(join_in_order(reads).await?.concat())
+    }
+
+    /// One group's rows (`user_group_id=…`); rows of other groups are dropped.
+    async fn one_group_rows(
+        &self,
+        group_id: u64,
+        fields: &str,
+        tally: Arc<Tally>,
+    ) -> Result<Vec<WireMembership>, CoupaError> {
+        let q = Arc::new(Query::new(
+            super::read::MEMBERSHIPS,
+            &[
+                ("user_group_id", group_id.to_string()),
+                ("fields", fields.to_string()),
+            ],
+        ));
+        let rows: Vec<WireMembership> = self.scan(q, tally).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|m| m.user_group_id == Some(group_id))
+            .collect())
+    }
+}
+
+/// A list query the server refused as asked (400 or 422): a filter it does not support, to be
+/// read another way rather than fail.
+pub(crate) fn refused_filter(e: &CoupaError) -> bool {
+    matches!(
+        e,
+        CoupaError::Rejected {
+            status: 400 | 422,
+            ..
+        }
+    )
 }
 
 #[cfg(test)]

@@ -225,7 +225,15 @@ impl Client {
         let mut answered = BTreeSet::new();
         let mut last = 0;
         for _ in 0..max_pages {
-            let page: Vec<WireUser> = self.get_json(&q.page(last, None)).await?;
+            let page: Vec<WireUser> = match self.get_json(&q.page(last, None)).await {
+                Ok(page) => page,
+                // A server without the operator (or that cannot read the list) refuses it:
+                // every user is read instead.
+                Err(e) if super::scope::refused_filter(&e) => {
+                    return Ok(Err(Distrust(format!("{param} was refused: {e}"))))
+                }
+                Err(e) => return Err(e),
+            };
             if page.is_empty() {
                 return Ok(Ok(out));
             }

@@ -49,8 +49,9 @@ impl Client {
         }
     }
 
-    /// Removes a membership (`DELETE /api/user_group_memberships/:id`). A 405, or a 404 for a
-    /// membership that exists, is [`CoupaError::DeleteRefused`].
+    /// Removes a membership (`DELETE /api/user_group_memberships/:id`). A 405, or a 400, 403,
+    /// 404, 409 or 422 for a membership that a re-read shows still there, is
+    /// [`CoupaError::DeleteRefused`].
     pub async fn delete_membership(&self, membership_id: u64) -> Result<(), CoupaError> {
         self.write(Write::Delete { membership_id })
             .await
@@ -115,18 +116,25 @@ impl Client {
             }
             Write::Create { .. } => Err(self.inner.status_error(&Method::POST, MEMBERSHIPS, &a)),
             Write::Delete { .. } if a.status.is_success() => Ok(Written::Deleted),
+            // No DELETE route at all: nothing was deleted, and no other DELETE will be.
             Write::Delete { membership_id } if code == 405 => Err(CoupaError::DeleteRefused {
                 membership_id,
                 status: 405,
+                detail: self.said(&a),
             }),
-            // Either already gone, or the tenant has no DELETE route: look.
-            Write::Delete { membership_id } if code == 404 => match self.happened(w).await? {
-                Some(done) => Ok(done),
-                None => Err(CoupaError::DeleteRefused {
-                    membership_id,
-                    status: 404,
-                }),
-            },
+            // A refusal whose code does not say why (404: gone, or no such route; 403, 400,
+            // 409, 422: not allowed, in whatever words the tenant uses): judged by what a
+            // re-read shows, like a 405 when the membership is still there.
+            Write::Delete { membership_id } if matches!(code, 400 | 403 | 404 | 409 | 422) => {
+                match self.happened(w).await? {
+                    Some(done) => Ok(done),
+                    None => Err(CoupaError::DeleteRefused {
+                        membership_id,
+                        status: code,
+                        detail: self.said(&a),
+                    }),
+                }
+            }
             Write::Delete { membership_id } => {
                 let path = format!("{MEMBERSHIPS}/{membership_id}");
                 Err(self.inner.status_error(&Method::DELETE, &path, &a))
@@ -181,6 +189,16 @@ impl Client {
                 what: format!("whether membership {membership_id} exists"),
                 detail,
             }),
+        }
+    }
+
+    /// ` (Coupa said: …)` when the answer has a body, for a refusal's message.
+    fn said(&self, a: &Answer) -> String {
+        let text = self.inner.describe(&a.body);
+        if text.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" (Coupa said: {text})")
         }
     }
 

@@ -92,6 +92,9 @@ pub struct Faults {
     pub token_lifetime: Duration,
     /// `DELETE /api/user_group_memberships/:id` answers 405, as on tenants that cannot delete.
     pub delete_disabled: bool,
+    /// `DELETE /api/user_group_memberships/:id` answers this status (400, 403 or 422, say) in
+    /// Coupa's error shape and deletes nothing: a refusal in other words than 405.
+    pub delete_refused_status: Option<u16>,
     /// Creating a membership for these user ids answers 400 in Coupa's error shape.
     pub reject_users: BTreeSet<u64>,
     /// Tokens younger than this are refused with 401, as Coupa may refuse a token in the
@@ -135,6 +138,18 @@ pub struct Faults {
     /// Clear spellings a user update accepts (200) but ignores: `{"roles": []}` and/or
     /// `{"roles": null}` (which one Coupa honours is not documented).
     pub ignored_clears: BTreeSet<ClearForm>,
+    /// `user_group_id[in]=` on memberships answers only the rows of the first group listed, as
+    /// a server reading one value of the list might: the other groups look empty.
+    pub membership_in_first_only: bool,
+    /// Every `[in]` filter is refused with 400 in Coupa's error shape, as a server without the
+    /// operator might.
+    pub reject_in_filters: bool,
+    /// `id[lt_or_eq]=` is ignored (answered as if absent), so an id-range read runs past its
+    /// upper bound.
+    pub ignore_id_upper_bound: bool,
+    /// Keys left out of every user record (`expense-user`, `roles`), even when `fields=` asks
+    /// for them, as a tenant that does not send a field might.
+    pub omit_user_fields: BTreeSet<String>,
 }
 
 /// How a user update spells a clear of `roles` or `user-groups`.
@@ -157,6 +172,7 @@ impl Default for Faults {
             retry_after: Some(1),
             token_lifetime: Duration::from_secs(86_399),
             delete_disabled: false,
+            delete_refused_status: None,
             reject_users: BTreeSet::new(),
             token_warmup: Duration::ZERO,
             retry_after_raw: None,
@@ -176,6 +192,10 @@ impl Default for Faults {
             reject_user_updates: BTreeSet::new(),
             user_groups_view_omits: BTreeSet::new(),
             ignored_clears: BTreeSet::new(),
+            membership_in_first_only: false,
+            reject_in_filters: false,
+            ignore_id_upper_bound: false,
+            omit_user_fields: BTreeSet::new(),
         }
     }
 }

@@ -333,6 +333,7 @@ pub fn generate_sample_tenant() -> Live {
                 supplier: false,
                 // The integration's own account, as Coupa marks API users.
                 api_user: id == 1007,
+                unread: Default::default(),
             }
         })
         .collect();
@@ -461,6 +462,7 @@ fn generated_user(id: u64, rng: &mut SmallRng, taken: &mut BTreeSet<String>) -> 
         licenses,
         supplier: false,
         api_user: false,
+        unread: Default::default(),
     }
 }
 

@@ -147,6 +147,7 @@ pub fn drift(
         people,
         coverage,
         since,
+        roles_read: true,
     })
 }
 

@@ -117,6 +117,13 @@ fn render(r: &DriftReport, style: Style) -> String {
         who(&r.policy_digest, style),
         who(&r.generated_at, style)
     );
+    if !r.roles_read {
+        // Said, so nobody reads an empty role section as "no role drift".
+        let _ = writeln!(
+            out,
+            "Roles not read: the policy manages no role (and /api/roles needs scope core.common.read)."
+        );
+    }
     if style == Style::Markdown {
         out.push('\n');
     }

@@ -57,6 +57,18 @@ pub struct DriftReport {
     /// With `--since`: memberships created since then, in any group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<SinceReport>,
+    /// False when `/api/roles` was not read (the policy manages no role, so the report needs
+    /// none); written only then. True until the caller says otherwise.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub roles_read: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Counts over the whole report.

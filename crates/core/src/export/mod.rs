@@ -36,7 +36,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub use glob::Glob;
 pub use scalar::scalar;
 
-use crate::model::{License, Live, LiveIndex, Mode, NameKey, UserMatch};
+use crate::model::{
+    ChangeTarget, License, Live, LiveIndex, Mode, NameKey, Unread, User, UserMatch,
+};
 use text::comment;
 use verify::{verify, Expected};
 
@@ -133,6 +135,19 @@ pub enum ExportError {
          made from: {0}"
     )]
     NotClean(String),
+    /// User records left out the field that says who holds a target: its holders would be a
+    /// guess.
+    #[error(
+        "{kind} `{name}`: Coupa's user records left out `{field}` for {count} user(s) (first: \
+         {first}), so who holds it is unknown"
+    )]
+    Unread {
+        kind: &'static str,
+        name: String,
+        field: String,
+        count: usize,
+        first: String,
+    },
 }
 
 /// Every problem found, reported together.
@@ -313,6 +328,13 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             &mut cx.problems,
         );
         let chosen = without_blank("role", chosen, |r| &r.name, |r| r.id, &mut warnings);
+        for r in &chosen {
+            let target = ChangeTarget::Role {
+                id: r.id,
+                name: r.name.clone(),
+            };
+            unread(&live.users, "role", &target, &mut cx.problems);
+        }
         let mut entries: BTreeMap<u64, Entry<'_>> = chosen
             .iter()
             .map(|r| {
@@ -357,6 +379,14 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             |l| l.key(),
             &mut cx.problems,
         );
+        for l in &chosen {
+            unread(
+                &live.users,
+                "license",
+                &ChangeTarget::License(**l),
+                &mut cx.problems,
+            );
+        }
         let entries: Vec<Entry<'_>> = chosen
             .iter()
             .map(|l| Entry {
@@ -391,6 +421,24 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
     }
     verify(&files, live, &expected).map_err(|e| ExportFailed(vec![e]))?;
     Ok(files)
+}
+
+/// A problem when a user record left `target`'s field out: its holders would be a guess.
+fn unread(
+    users: &[User],
+    kind: &'static str,
+    target: &ChangeTarget,
+    problems: &mut Vec<ExportError>,
+) {
+    if let Some((count, first)) = Unread::among(users, target) {
+        problems.push(ExportError::Unread {
+            kind,
+            name: target.name().to_string(),
+            field: Unread::field(target),
+            count,
+            first: first.login.clone(),
+        });
+    }
 }
 
 /// How each user can be named in the policy: the login when it finds exactly them as the

@@ -48,10 +48,69 @@ pub struct User {
     /// An API (integration) user (`api-user: true`); plans mark changes to such users.
     #[serde(default, skip_serializing_if = "is_false")]
     pub api_user: bool,
+    /// Fields Coupa's answer left out although they were asked for: whether the user holds
+    /// those roles or licenses is unknown (`roles` and `licenses` hold nothing for them).
+    #[serde(default, skip_serializing_if = "Unread::is_empty")]
+    pub unread: Unread,
 }
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// What a user record did not say. A missing field is unknown, never "not held": a plan that
+/// reads it as "not held" would miss removals (and show false additions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unread {
+    /// The record had no `roles`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub roles: bool,
+    /// The record had no `<license>-user` flag for these.
+    #[serde(default, skip_serializing_if = "LicenseSet::is_empty")]
+    pub licenses: LicenseSet,
+}
+
+impl Unread {
+    /// True when the record said everything asked of it.
+    pub fn is_empty(&self) -> bool {
+        !self.roles && self.licenses.is_empty()
+    }
+
+    /// True when whether the user holds `target` is unknown (never for groups: memberships
+    /// are their own records).
+    pub fn covers(&self, target: &super::ChangeTarget) -> bool {
+        match target {
+            super::ChangeTarget::Group { .. } => false,
+            super::ChangeTarget::Role { .. } => self.roles,
+            super::ChangeTarget::License(l) => self.licenses.contains(l),
+        }
+    }
+
+    /// How many of `users` leave `target` unknown, and the first of them; `None` when none do.
+    pub fn among<'u>(
+        users: impl IntoIterator<Item = &'u User>,
+        target: &super::ChangeTarget,
+    ) -> Option<(usize, &'u User)> {
+        let mut found = None;
+        let mut count = 0;
+        for u in users {
+            if u.unread.covers(target) {
+                count += 1;
+                found.get_or_insert(u);
+            }
+        }
+        found.map(|u| (count, u))
+    }
+
+    /// The wire field left out for `target` (`roles`, `expense-user`), for messages.
+    pub fn field(target: &super::ChangeTarget) -> String {
+        match target {
+            super::ChangeTarget::Group { .. } => "user-groups".into(),
+            super::ChangeTarget::Role { .. } => "roles".into(),
+            super::ChangeTarget::License(l) => l.wire_field(),
+        }
+    }
 }
 
 /// A user group (or, in `Live::projects`, a project).
@@ -114,6 +173,7 @@ impl User {
             licenses: LicenseSet::new(),
             supplier: false,
             api_user: false,
+            unread: Unread::default(),
         }
     }
 }

@@ -48,6 +48,19 @@ pub enum PlanError {
         membership_id: u64,
         user_id: u64,
     },
+    /// Coupa's user records left out a role or license field for users whose holding the plan
+    /// depends on: reading it as "not held" could miss removals, so no plan is made.
+    #[error(
+        "{} \"{target}\": Coupa's user records left out `{field}` for {count} user(s) (first: {first}), so whether they hold it is unknown; no plan is made on a guess",
+        kind_word(*kind)
+    )]
+    UnreadField {
+        kind: Kind,
+        target: String,
+        field: String,
+        count: usize,
+        first: String,
+    },
     /// Two declarations name the same Coupa group or role (differing only in case) with
     /// different modes, so it is unclear whether unlisted members should be removed.
     #[error(

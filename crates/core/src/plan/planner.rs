@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{
     summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Kind, Listings, Live,
-    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, ShortText, SourcePos, Summary, User,
-    UserMatch, Warning, WarningCode,
+    LiveIndex, Loc, Locator, Mode, NameKey, Preconditions, ShortText, SourcePos, Summary, Unread,
+    User, UserMatch, Warning, WarningCode,
 };
 
 use super::holders::{Count, Holders, HoldersByTarget, Holding, NO_USER};
@@ -381,6 +381,24 @@ fn plan_target(
     members.sort_by_key(|(u, _)| u.id);
     members.dedup_by_key(|(u, _)| u.id);
     let listed = |id: u64| members.binary_search_by_key(&id, |(u, _)| u.id).is_ok();
+    // A role or license a user record left out is unknown: a guess would show false additions
+    // or miss removals. Anyone may lose an authoritative target; an additive one only adds.
+    let unread = if t.kind() == Kind::Group {
+        None
+    } else if wanted.mode == Mode::Additive {
+        Unread::among(members.iter().map(|(u, _)| *u), t)
+    } else {
+        Unread::among(&acc.ix.live.users, t)
+    };
+    if let Some((count, first)) = unread {
+        return Err(PlanError::UnreadField {
+            kind: t.kind(),
+            target: t.name().to_string(),
+            field: Unread::field(t),
+            count,
+            first: first.login.clone(),
+        });
+    }
 
     for &(user, loc) in &members {
         if holders.contains(user.id) {

@@ -9,7 +9,7 @@ use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use crate::model::{
     dedupe_warnings, ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member,
-    NameMatch, SourcePos, Target, User, UserMatch, Warning, WarningCode,
+    Mode, NameMatch, SourcePos, Target, Unread, User, UserMatch, Warning, WarningCode,
 };
 use crate::render::printable_str;
 
@@ -79,6 +79,7 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
                     resolved.push((user.id, pos, user));
                 }
             }
+            cx.unread(kind, t, &resolved);
             cx.same_people(kind, t, &mut resolved);
         }
     }
@@ -338,6 +339,41 @@ impl<'a> Checker<'a> {
             ),
         };
         let d = self.at(d, t.loc, "ambiguous").help(help);
+        self.push(d);
+    }
+
+    /// A role or license that Coupa's user records left out for users whose holding matters:
+    /// every user when the target is authoritative (anyone may lose it), the listed members
+    /// when it only adds. Unknown is never read as "not held": that would miss removals.
+    fn unread(&mut self, kind: Kind, t: &Target, members: &[(u64, usize, &User)]) {
+        if kind == Kind::Group {
+            return;
+        }
+        let Some(target) = self.resolved(kind, t) else {
+            return;
+        };
+        let found = if t.mode == Mode::Authoritative && !t.implicit {
+            Unread::among(&self.ix.live.users, &target)
+        } else {
+            Unread::among(members.iter().map(|m| m.2), &target)
+        };
+        let Some((count, first)) = found else {
+            return;
+        };
+        let field = Unread::field(&target);
+        let d = PolicyDiagnostic::error(
+            "policy::unread_field",
+            format!(
+                "{} `{}`: Coupa's user records left out `{field}` for {count} user(s) (first: {}), so whether they hold it is unknown",
+                if kind == Kind::Role { "role" } else { "license" },
+                t.name,
+                first.login
+            ),
+        );
+        let d = self.at(d, t.loc, "holders unknown").help(format!(
+            "coupa-access never reads a missing `{field}` as \"not held\" (that would miss removals and show false additions); ask the Coupa admin why the API leaves it out for this OAuth2 client, or stop managing this {} until it is sent",
+            if kind == Kind::Role { "role" } else { "license" },
+        ));
         self.push(d);
     }
 

@@ -32,6 +32,9 @@ pub struct SnapshotMeta {
     /// RFC 3339.
     pub taken_at: Option<String>,
     pub tool_version: Option<String>,
+    /// `Some(false)` when the snapshot was taken without `/api/roles` (`snapshot --no-roles`):
+    /// its `roles` list is empty because it was not read, not because Coupa has none.
+    pub roles_read: Option<bool>,
 }
 
 /// Why a snapshot file cannot be read.
@@ -52,18 +55,27 @@ struct Written<'a> {
     domain: &'a str,
     taken_at: &'a str,
     tool_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles_read: Option<bool>,
     #[serde(flatten)]
     live: &'a Live,
 }
 
 /// The snapshot JSON (pretty, ending in a newline) for `live` read from `domain` at `taken_at`.
 pub fn to_json(live: &Live, domain: &str, taken_at: &str) -> String {
+    to_json_read(live, domain, taken_at, true)
+}
+
+/// [`to_json`], saying `"roles_read": false` when `roles_read` is false (`/api/roles` was not
+/// read, so the empty `roles` list says nothing about Coupa's roles).
+pub fn to_json_read(live: &Live, domain: &str, taken_at: &str, roles_read: bool) -> String {
     let written = Written {
         format_version: SNAPSHOT_FORMAT_VERSION,
         kind: "snapshot",
         domain,
         taken_at,
         tool_version: env!("CARGO_PKG_VERSION"),
+        roles_read: (!roles_read).then_some(false),
         live,
     };
     let mut json = serde_json::to_string_pretty(&written).unwrap_or_default();
@@ -86,6 +98,8 @@ struct Read {
     taken_at: Option<String>,
     #[serde(default)]
     tool_version: Option<String>,
+    #[serde(default)]
+    roles_read: Option<bool>,
     users: Vec<crate::model::User>,
     groups: Vec<crate::model::Group>,
     #[serde(default)]
@@ -156,6 +170,7 @@ fn meta_of(read: &Read) -> SnapshotMeta {
         domain: read.domain.clone(),
         taken_at: read.taken_at.clone(),
         tool_version: read.tool_version.clone(),
+        roles_read: read.roles_read,
     }
 }
 

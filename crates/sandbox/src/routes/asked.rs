@@ -62,8 +62,20 @@ impl<K: Keys> FromRequestParts<Arc<Shared>> for Asked<K> {
         let mut q = query::parse(parts.uri.query(), &K::KNOWN).map_err(|e| {
             Body::errors(StatusCode::BAD_REQUEST, e.key, e.message).into_response(format)
         })?;
-        if shared.config.faults.ignore_in_filters {
+        let faults = &shared.config.faults;
+        let has_in = q.filters.iter().any(|f| f.op == query::Op::In);
+        if faults.reject_in_filters && has_in {
+            return Err(
+                Body::errors(StatusCode::BAD_REQUEST, "filter", "unknown operator in")
+                    .into_response(format),
+            );
+        }
+        if faults.ignore_in_filters {
             q.filters.retain(|f| f.op != query::Op::In);
+        }
+        if faults.ignore_id_upper_bound {
+            q.filters
+                .retain(|f| !(f.key == "id" && f.op == query::Op::LtOrEq));
         }
         Ok(Asked {
             format,

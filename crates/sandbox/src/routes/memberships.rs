@@ -17,8 +17,17 @@ use coupa_access_core::model::Membership;
 
 pub async fn list(
     State(shared): State<Arc<Shared>>,
-    Asked { format, q, .. }: Asked<MembershipKeys>,
+    Asked { format, mut q, .. }: Asked<MembershipKeys>,
 ) -> Response {
+    if shared.config.faults.membership_in_first_only {
+        // Only the first value of a group list is read: the other groups' rows are missing.
+        for f in q.filters.iter_mut() {
+            if f.key == "user-group-id" && f.op == crate::query::Op::In {
+                let first = f.value.split(',').next().unwrap_or_default().to_string();
+                f.value = first;
+            }
+        }
+    }
     let rows = shared.with_tenant(|t| {
         // Narrow by group or user first: per-group reads of a large tenant stay cheap.
         let groups = q.allowed_ids("user-group-id");
@@ -116,6 +125,15 @@ pub async fn delete(
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, PUT, PATCH"));
         return resp;
+    }
+    if let Some(status) = shared.config.faults.delete_refused_status {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+        return Body::errors(
+            status,
+            "base",
+            "You are not authorized to delete this user group membership",
+        )
+        .into_response(format);
     }
     let removed = shared.with_tenant(|t| {
         let i = find(t, parse_id(&id)?)?;

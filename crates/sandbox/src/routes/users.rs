@@ -27,9 +27,10 @@ pub async fn list(
     State(shared): State<Arc<Shared>>,
     Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
+    let omitted = &shared.config.faults.omit_user_fields;
     let rows = shared.with_tenant(|t| {
         let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
-        let render = |u: &&User| render::user(t, u, &q, groups.as_ref());
+        let render = |u: &&User| omit(render::user(t, u, &q, groups.as_ref()), omitted);
         // Narrow by id, login or email first (a cheap superset of what the filters accept):
         // lookups on a 100,000-user tenant then render only the users they name.
         let ids = q.allowed_ids("id");
@@ -73,7 +74,8 @@ pub async fn show(
     Path(id): Path<String>,
     Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
-    match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q)) {
+    let omitted = &shared.config.faults.omit_user_fields;
+    match shared.with_tenant(|t| show_one(t, parse_id(&id)?, &q, omitted)) {
         Some(mut v) => {
             view_faults(&mut v, &shared.config.faults);
             Body::new(StatusCode::OK, "user", v).into_response(format)
@@ -96,10 +98,19 @@ fn view_faults(v: &mut Value, faults: &crate::Faults) {
     }
 }
 
-fn show_one(t: &Tenant, id: u64, q: &ListQuery) -> Option<Value> {
+fn show_one(t: &Tenant, id: u64, q: &ListQuery, omitted: &BTreeSet<String>) -> Option<Value> {
     let i = t.user_index(id)?;
     let groups = q.asks_for("user-groups").then(|| render::groups_by_user(t));
-    Some(q.trim(render::user(t, &t.live.users[i], q, groups.as_ref())))
+    let v = render::user(t, &t.live.users[i], q, groups.as_ref());
+    Some(q.trim(omit(v, omitted)))
+}
+
+/// `v` without the keys `Faults::omit_user_fields` names.
+fn omit(mut v: Value, omitted: &BTreeSet<String>) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.retain(|k, _| !omitted.contains(k));
+    }
+    v
 }
 
 pub async fn update(
@@ -137,7 +148,7 @@ pub async fn update(
         }
         Some(
             apply_update(t, id, &changes, sticky)
-                .map(|()| show_one(t, id, &q))
+                .map(|()| show_one(t, id, &q, &shared.config.faults.omit_user_fields))
                 .map_err(Some),
         )
     });

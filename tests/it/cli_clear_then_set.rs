@@ -294,3 +294,25 @@ fn a_clear_refused_for_one_user_leaves_no_journal_entry_and_blocks_nobody() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(!stderr_of(&out).contains("journal"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_user_groups_rewrite_keeps_the_participant_flag_of_the_memberships_it_re_creates() {
+    let mut live = alice_in_three();
+    // alice is in Approvers (12) as a non-participant; the set re-creates the row with Coupa's
+    // default (participant: true in the sandbox).
+    live.memberships.last_mut().unwrap().participant = Some(false);
+    let sb = TestSandbox::start(live, Faults::default());
+    let work = tempfile::tempdir().unwrap();
+    let journal = work.path().join("journal.json");
+    let out = apply(&sb, REMOVE_ALICE_FROM_AP, &journal);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let live = sb.sandbox.live();
+    let rows: Vec<_> = live.memberships.iter().filter(|m| m.user_id == 1).collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].group_id, 12);
+    assert_eq!(rows[0].participant, Some(false), "{rows:?}");
+    assert!(sb
+        .sandbox
+        .request_counts()
+        .contains_key("PUT /api/user_group_memberships/:id"));
+}

@@ -169,25 +169,53 @@ impl Client {
         user_id: u64,
         body: &serde_json::Value,
     ) -> Result<(), CoupaError> {
-        let path = user_path(user_id);
+        self.put_idempotent(&user_path(user_id), body, || {
+            format!("updating user {user_id}")
+        })
+        .await
+    }
+
+    /// Sets a membership's `participant` flag (`PUT /api/user_group_memberships/:id`): a
+    /// clear-then-set of `user-groups` re-creates memberships with Coupa's default.
+    pub async fn set_membership_participant(
+        &self,
+        membership_id: u64,
+        participant: bool,
+    ) -> Result<(), CoupaError> {
+        let path = format!("{}/{membership_id}", super::read::MEMBERSHIPS);
+        let body = serde_json::json!({ "participant": participant });
+        self.put_idempotent(&path, &body, || {
+            format!("setting participant on membership {membership_id}")
+        })
+        .await
+    }
+
+    /// A PUT that sets values (so resending it cannot do anything twice): sent again after a
+    /// backoff when its outcome is unknown, at most `max_retries` times.
+    async fn put_idempotent(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        what: impl Fn() -> String,
+    ) -> Result<(), CoupaError> {
         let mut unknowns = 0u32;
         loop {
-            let call = Call::write(Method::PUT, &path, Some(body));
+            let call = Call::write(Method::PUT, path, Some(body));
             let detail = match self.inner.execute(&call).await? {
                 Outcome::Answered(a) if a.status.is_success() => return Ok(()),
                 Outcome::Answered(a) => {
-                    return Err(self.inner.status_error(&Method::PUT, &path, &a))
+                    return Err(self.inner.status_error(&Method::PUT, path, &a))
                 }
                 Outcome::Unknown(detail) => detail,
             };
             let o = &self.inner.opts;
             if unknowns >= o.max_retries {
                 return Err(CoupaError::WriteUnconfirmed {
-                    what: format!("updating user {user_id}"),
+                    what: what(),
                     detail,
                 });
             }
-            tracing::debug!(user_id, %detail, "user update outcome unknown; sending it again");
+            tracing::debug!(path, %detail, "PUT outcome unknown; sending it again");
             retry::pause(unknowns, o).await;
             unknowns += 1;
         }

@@ -99,7 +99,48 @@ async fn through_user(
             source: "their membership rows",
         },
     )
-    .await
+    .await?;
+    keep_participation(client, user_id, &rows, remove).await
+}
+
+/// Puts each kept membership's `participant` flag back as it was: the set re-created the rows
+/// with Coupa's default.
+async fn keep_participation(
+    client: &Client,
+    user_id: u64,
+    before: &[coupa_access_core::model::Membership],
+    remove: &BTreeSet<u64>,
+) -> Result<(), String> {
+    let was: std::collections::BTreeMap<u64, bool> = before
+        .iter()
+        .filter(|m| !remove.contains(&m.group_id))
+        .filter_map(|m| Some((m.group_id, m.participant?)))
+        .collect();
+    if was.is_empty() {
+        return Ok(());
+    }
+    let now = client.read_user_memberships(user_id).await.map_err(|e| {
+        format!("removed, but the re-created memberships could not be read to keep their participant flags: {e}")
+    })?;
+    let mut failed = Vec::new();
+    for m in now {
+        let Some(&p) = was.get(&m.group_id) else {
+            continue;
+        };
+        if m.participant != Some(p) {
+            if let Err(e) = client.set_membership_participant(m.id, p).await {
+                failed.push(format!("group {} ({e})", m.group_id));
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "removed, but the re-created memberships lost their participant flag in {}",
+            failed.join(", ")
+        ))
+    }
 }
 
 /// Refuses a user who owns a group they keep: clearing `user-groups` would drop the owner row,

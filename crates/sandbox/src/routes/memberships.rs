@@ -113,6 +113,36 @@ pub async fn create(
     }
 }
 
+/// `PUT /api/user_group_memberships/:id`: sets `owner` and `participant` (the other fields
+/// are read-only or fixed once created).
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Asked { format, q, .. }: Asked<MembershipKeys>,
+    body: Bytes,
+) -> Response {
+    let fields = match json_body(&headers, &body, format) {
+        Ok(m) => m,
+        Err(resp) => return *resp,
+    };
+    let found = shared.with_tenant(|t| {
+        let i = find(t, parse_id(&id)?)?;
+        let m = &mut t.live.memberships[i];
+        if let Some(Value::Bool(b)) = fields.get("participant") {
+            m.participant = Some(*b);
+        }
+        if let Some(Value::Bool(b)) = fields.get("owner") {
+            m.owner = *b;
+        }
+        Some(q.trim(render::membership(t, &t.live.memberships[i])))
+    });
+    match found {
+        Some(v) => written(StatusCode::OK, "user-group-membership", v, &q, format),
+        None => not_found("UserGroupMembership", format),
+    }
+}
+
 pub async fn delete(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,

@@ -36,7 +36,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/api/user_group_memberships/{id}",
-            get(memberships::show).delete(memberships::delete),
+            get(memberships::show)
+                .put(memberships::update)
+                .delete(memberships::delete),
         )
         .route("/api/roles", get(roles::list))
         .route_layer(from_fn_with_state(shared.clone(), gate::api));

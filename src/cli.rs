@@ -406,6 +406,33 @@ pub struct SandboxArgs {
     /// will not make; repeat for several.
     #[arg(long, value_name = "USER_ID")]
     pub reject_member: Vec<u64>,
+    /// Answer the user updates that --fail-set-after-clear fails with this status instead of
+    /// 500: a 4xx (e.g. 422) is a definitive refusal, which the client does not resend.
+    #[arg(long, default_value_t = 500, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(400..=599))]
+    pub fail_set_after_clear_status: u16,
+    /// Leave `user-groups` out of every user record even when asked for.
+    #[arg(long)]
+    pub hide_user_groups: bool,
+    /// Leave this group or project id out of every user's `user-groups` (a partial view; the
+    /// membership rows still show it); repeat for several.
+    #[arg(long, value_name = "GROUP_ID")]
+    pub user_groups_omit: Vec<u64>,
+    /// Accept a clear of `roles`/`user-groups` spelled this way and change nothing (which of
+    /// `[]` and `null` Coupa honours is not documented); repeat for both.
+    #[arg(long, value_enum, value_name = "SPELLING")]
+    pub ignore_clear: Vec<ClearSpellingArg>,
+    /// Refuse (400) every update of this user id, changing nothing; repeat for several.
+    #[arg(long, value_name = "USER_ID")]
+    pub reject_user_update: Vec<u64>,
+}
+
+/// A clear spelling for `sandbox --ignore-clear`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClearSpellingArg {
+    // `{"roles": []}` (no doc comment: per-value help would reflow the whole help text)
+    EmptyList,
+    // `{"roles": null}`
+    Null,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,20 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             ignore_id_upper_bound: args.ignore_id_upper_bound,
             omit_user_fields: args.omit_user_field.iter().cloned().collect(),
             reject_users: args.reject_member.iter().copied().collect(),
+            fail_set_after_clear_status: args.fail_set_after_clear_status,
+            hide_user_groups: args.hide_user_groups,
+            user_groups_view_omits: args.user_groups_omit.iter().copied().collect(),
+            ignored_clears: args
+                .ignore_clear
+                .iter()
+                .map(|c| match c {
+                    crate::cli::ClearSpellingArg::EmptyList => {
+                        coupa_access_sandbox::ClearForm::EmptyList
+                    }
+                    crate::cli::ClearSpellingArg::Null => coupa_access_sandbox::ClearForm::Null,
+                })
+                .collect(),
+            reject_user_updates: args.reject_user_update.iter().copied().collect(),
             ..Faults::default()
         },
         ..SandboxConfig::default()

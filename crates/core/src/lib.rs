@@ -20,3 +20,5 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod snapshot;
+#[cfg(test)]
+mod testkit;

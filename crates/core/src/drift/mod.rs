@@ -13,6 +13,8 @@ mod render;
 mod report;
 mod since;
 #[cfg(test)]
+mod agreement;
+#[cfg(test)]
 mod tests;
 
 pub use compute::{drift, DriftError};

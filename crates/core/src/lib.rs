@@ -13,6 +13,7 @@
 //! - [`snapshot`]: the snapshot file: live state with its source instance and time.
 #![forbid(unsafe_code)]
 
+pub mod bind;
 pub mod drift;
 pub mod export;
 pub mod model;

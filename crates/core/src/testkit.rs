@@ -56,12 +56,17 @@ pub(crate) fn tenant(seed: u64) -> Live {
     let mut seq = Seq::new(seed);
     let mut live = Live::default();
     for id in 0..12 {
-        let mut u = User::new(id, *seq.pick(&NAMES), *seq.pick(&NAMES));
+        let mut u = User::new(
+            id,
+            NAMES[seq.below(NAMES.len())],
+            NAMES[seq.below(NAMES.len())],
+        );
         u.supplier = seq.one_in(5);
         live.users.push(u);
     }
     for id in 0..6 {
-        live.groups.push(Group::new(id, *seq.pick(&NAMES)));
+        live.groups
+            .push(Group::new(id, NAMES[seq.below(NAMES.len())]));
     }
     live
 }
@@ -69,11 +74,43 @@ pub(crate) fn tenant(seed: u64) -> Live {
 /// Licenses the generated tenants hand out.
 pub(crate) const LICENSES: [License; 2] = [License::Expense, License::Sourcing];
 
-/// [`tenant`] with access: some users inactive, memberships (some owners, some duplicated),
-/// roles `1..=3` and [`LICENSES`] held at random.
+/// A tenant with access, whose names collide less than [`tenant`]'s so most policies over it
+/// resolve: logins are distinct but for the odd case twin (`erin`, `Erin`) and Supplier
+/// Portal account, and the odd email is another user's login. Some users are inactive;
+/// memberships (some owners, some duplicated), roles `1..=3` and [`LICENSES`] are at random.
 pub(crate) fn tenant_with_access(seed: u64) -> Live {
-    let mut live = tenant(seed);
+    const LOGINS: [&str; 10] = [
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+        "Erin",
+        "zoë",
+        "ZOË",
+        "frank",
+        "İstanbul",
+    ];
     let mut seq = Seq::new(seed ^ 0x5eed);
+    let mut live = Live::default();
+    for (id, login) in LOGINS.iter().enumerate() {
+        let email = if seq.one_in(8) {
+            seq.pick(&LOGINS).to_string()
+        } else {
+            format!("{}@acme.com", login.to_lowercase())
+        };
+        let mut u = User::new(id as u64, login, &email);
+        u.supplier = seq.one_in(10);
+        live.users.push(u);
+    }
+    // Distinct names, and sometimes a case twin of the first (`AP Clerks`, `ap clerks`).
+    let groups = ["AP Clerks", "Buyers", "Finance", "Ops"];
+    for (id, name) in groups.iter().enumerate() {
+        live.groups.push(Group::new(id as u64, name));
+    }
+    if seq.one_in(4) {
+        live.groups.push(Group::new(9, "ap clerks"));
+    }
     live.roles = vec![
         Role::new(1, "Buyer", false),
         Role::new(2, "buyer", false),

@@ -127,6 +127,7 @@ fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
             extra: 2,
             missing: 2,
             reported_only: 2,
+            kept: 0,
             targets_drifted: 3,
             targets_managed: 4,
             people: 3
@@ -196,8 +197,7 @@ fn unknown_names_are_errors_not_silence() {
     .unwrap_err();
     assert_eq!(
         err,
-        DriftError::UnknownTarget {
-            kind: "group",
+        crate::plan::PlanError::UnknownGroup {
             name: "Nope".into()
         }
     );
@@ -207,7 +207,7 @@ fn unknown_names_are_errors_not_silence() {
         None,
     )
     .unwrap_err();
-    assert!(matches!(err, DriftError::UnknownUser { .. }));
+    assert!(matches!(err, crate::plan::PlanError::UnknownUser { .. }));
 }
 
 #[test]

@@ -212,9 +212,13 @@ pub struct DriftArgs {
     /// Output format on stdout (json is versioned and complete; text and markdown cap long lists).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Exit 2 when there is drift (0 when none, 1 on error).
+    /// Exit 2 when there is drift that apply would change (0 when none, 1 on error). Drift apply
+    /// leaves alone (reported-only kinds, protected users, kept owners) is listed, not counted.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// With --detailed-exitcode, exit 2 for any drift, including what apply leaves alone.
+    #[arg(long, requires = "detailed_exitcode")]
+    pub count_unapplied: bool,
     /// Report against a saved snapshot (from `coupa-access snapshot`) instead of live Coupa.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,

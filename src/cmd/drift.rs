@@ -58,7 +58,13 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         Format::Json => drift::json(&report),
         Format::Markdown => drift::markdown(&report),
     })?;
-    Ok(if args.detailed_exitcode && report.summary.has_drift() {
+    // Exit 2 follows apply: drift apply leaves alone never goes green otherwise.
+    let counted = if args.count_unapplied {
+        report.summary.has_drift()
+    } else {
+        report.summary.applies() > 0
+    };
+    Ok(if args.detailed_exitcode && counted {
         EXIT_CHANGES
     } else {
         0

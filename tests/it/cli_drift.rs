@@ -177,3 +177,37 @@ fn a_bad_since_is_refused_before_anything_is_read() {
         );
     }
 }
+
+/// Regression: drift apply leaves alone (a protected user, a role `settings.writes` leaves out)
+/// used to exit 2 forever while `plan` said there was nothing to apply.
+#[test]
+fn detailed_exitcode_follows_apply_and_count_unapplied_opts_the_rest_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("t.json");
+    std::fs::write(&snap, serde_json::to_string(&tenant()).unwrap()).unwrap();
+    let pol = policies(&[(
+        "p.yaml",
+        "groups:\n  Buyers:\n    members: [carol]\nroles:\n  User:\n    members: [bob]\n\
+         settings:\n  protected_users: [integration-bot]\n",
+    )]);
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(args)
+            .args(["--detailed-exitcode", "--snapshot", path_str(&snap)])
+            .args(["--policies", path_str(pol.path())])
+            .output()
+            .unwrap();
+        (out.status.code(), stdout_of(&out), stderr_of(&out))
+    };
+    let (plan, ..) = run(&["plan"]);
+    assert_eq!(plan, Some(0), "plan applies nothing here");
+    let (code, text, err) = run(&["drift"]);
+    assert_eq!(code, Some(0), "{text}{err}");
+    assert!(
+        text.contains("Summary: 2 extra, 1 missing (2 reported only, 1 kept by apply)"),
+        "{text}"
+    );
+    assert!(text.contains("protected: apply keeps it"), "{text}");
+    let (code, ..) = run(&["drift", "--count-unapplied"]);
+    assert_eq!(code, Some(2));
+}

@@ -13,6 +13,7 @@
 //! - [`snapshot`]: the snapshot file: live state with its source instance and time.
 #![forbid(unsafe_code)]
 
+pub mod bind;
 pub mod drift;
 pub mod export;
 pub mod model;
@@ -20,3 +21,5 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod snapshot;
+#[cfg(test)]
+mod testkit;

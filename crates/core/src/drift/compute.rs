@@ -7,117 +7,51 @@ use chrono::{DateTime, FixedOffset};
 
 use super::report::*;
 use super::since::parse_timestamp;
-use crate::model::{Desired, Live, LiveIndex, Mode, NameKey, Target, User, UserMatch};
-
-/// Why drift cannot be computed: the policy names something Coupa does not have. (`policy::check`
-/// explains these with file positions; this is the backstop.)
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DriftError {
-    #[error("{kind} `{name}` is not in Coupa")]
-    UnknownTarget { kind: &'static str, name: String },
-    #[error("`{identity}` (in {kind} `{target}`) names no single Coupa user")]
-    UnknownUser {
-        kind: &'static str,
-        target: String,
-        identity: String,
-    },
-}
-
-/// One managed target resolved to live: its members and holders by user id.
-struct Resolved {
-    kind: TargetKind,
-    name: String,
-    id: Option<u64>,
-    mode: Governance,
-    /// Policy members.
-    wanted: BTreeSet<u64>,
-    /// Live holders: user id -> membership ids (empty for roles and licenses).
-    holders: BTreeMap<u64, Vec<u64>>,
-}
+use crate::bind::{bind, roles_not_cleared, Bound, BoundTarget};
+use crate::model::{Desired, Kind, Live, LiveIndex, Mode, NameKey, User};
+use crate::plan::PlanError;
 
 /// Computes the drift report. `since` lists memberships created at or after it.
+///
+/// Drift reads the same bound policy the planner does, so a policy drift accepts is one the
+/// planner accepts, and what it marks as changed by apply is what the plan changes.
 pub fn drift(
     desired: &Desired,
     live: &Live,
     since: Option<DateTime<FixedOffset>>,
-) -> Result<DriftReport, DriftError> {
+) -> Result<DriftReport, PlanError> {
     let ix = LiveIndex::new(live);
-    let protected: BTreeSet<u64> = desired
-        .settings
-        .protected_users
+    let bound = bind(desired, &ix)?;
+    Ok(drift_bound(&bound, since))
+}
+
+/// The drift report of a bound policy.
+pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> DriftReport {
+    let (desired, ix) = (bound.desired, bound.ix);
+    let live = ix.live;
+    let managed_group_ids: BTreeSet<u64> = bound
+        .targets
         .iter()
-        .filter_map(|m| match ix.user(&m.identity) {
-            UserMatch::One(u) => Some(u.id),
-            _ => None,
-        })
+        .filter_map(|t| t.target.group_id())
         .collect();
-
-    let mut resolved = Vec::new();
-    // Groups: merged by live id (declarations differing only in case name one group).
-    let mut groups: BTreeMap<u64, Resolved> = BTreeMap::new();
-    for t in desired.groups.values() {
-        let g = ix
-            .group_named(&t.name, t.id)
-            .one()
-            .ok_or_else(|| DriftError::UnknownTarget {
-                kind: "group",
-                name: t.name.clone(),
-            })?;
-        let r = groups
-            .entry(g.id)
-            .or_insert_with(|| empty(TargetKind::Group, &g.name, Some(g.id)));
-        add_declaration(r, t, &ix)?;
-    }
-    for m in &live.memberships {
-        if let Some(r) = groups.get_mut(&m.group_id) {
-            r.holders.entry(m.user_id).or_default().push(m.id);
-        }
-    }
-    let managed_group_ids: BTreeSet<u64> = groups.keys().copied().collect();
-    resolved.extend(groups.into_values());
-
-    let mut roles: BTreeMap<u64, Resolved> = BTreeMap::new();
-    for t in desired.roles.values() {
-        let role = ix.role(&t.name).ok_or_else(|| DriftError::UnknownTarget {
-            kind: "role",
-            name: t.name.clone(),
-        })?;
-        let r = roles
-            .entry(role.id)
-            .or_insert_with(|| empty(TargetKind::Role, &role.name, Some(role.id)));
-        add_declaration(r, t, &ix)?;
-    }
-    for u in &live.users {
-        for id in &u.roles {
-            if let Some(r) = roles.get_mut(id) {
-                r.holders.entry(u.id).or_default();
-            }
-        }
-    }
-    resolved.extend(roles.into_values());
-
-    for (license, t) in &desired.licenses {
-        let mut r = empty(TargetKind::License, license.key(), None);
-        add_declaration(&mut r, t, &ix)?;
-        for u in live.users.iter().filter(|u| u.licenses.contains(license)) {
-            r.holders.entry(u.id).or_default();
-        }
-        resolved.push(r);
-    }
-    resolved.sort_by(|a, b| {
-        (a.kind, NameKey::new(&a.name), &a.name).cmp(&(b.kind, NameKey::new(&b.name), &b.name))
-    });
-
     let created: BTreeMap<u64, &str> = live
         .memberships
         .iter()
         .filter_map(|m| m.created_at.as_deref().map(|c| (m.id, c)))
         .collect();
-    let targets: Vec<TargetDrift> = resolved
-        .into_iter()
-        .map(|r| target_drift(r, &ix, &protected, &created))
+    let mut targets: Vec<TargetDrift> = bound
+        .targets
+        .iter()
+        .map(|t| target_drift(bound, t, &created))
         .collect();
-    let people = people(&targets, &ix);
+    targets.sort_by(|a, b| {
+        (a.kind, NameKey::new(&a.target), &a.target).cmp(&(
+            b.kind,
+            NameKey::new(&b.target),
+            &b.target,
+        ))
+    });
+    let people = people(&targets, ix);
     let summary = DriftSummary {
         extra: targets.iter().map(|t| t.extra.len()).sum(),
         missing: targets.iter().map(|t| t.missing.len()).sum(),
@@ -125,6 +59,12 @@ pub fn drift(
             .iter()
             .filter(|t| !t.applies)
             .map(|t| t.extra.len() + t.missing.len())
+            .sum(),
+        kept: targets
+            .iter()
+            // Rows of reported-only targets are counted there already.
+            .filter(|t| t.applies)
+            .map(|t| t.extra.iter().filter(|r| r.kept.is_some()).count())
             .sum(),
         targets_drifted: targets
             .iter()
@@ -134,8 +74,8 @@ pub fn drift(
         people: people.len(),
     };
     let coverage = coverage(live, &targets, &managed_group_ids);
-    let since = since.map(|at| recent(live, &ix, &managed_group_ids, at));
-    Ok(DriftReport {
+    let since = since.map(|at| recent(live, ix, &managed_group_ids, at));
+    DriftReport {
         format_version: DRIFT_FORMAT_VERSION,
         kind: "drift".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -148,42 +88,7 @@ pub fn drift(
         coverage,
         since,
         roles_read: true,
-    })
-}
-
-fn empty(kind: TargetKind, name: &str, id: Option<u64>) -> Resolved {
-    Resolved {
-        kind,
-        name: name.to_string(),
-        id,
-        // Additive until an explicit declaration says otherwise (as the planner reads it).
-        mode: Governance::Additive,
-        wanted: BTreeSet::new(),
-        holders: BTreeMap::new(),
     }
-}
-
-/// Folds one declaration into a resolved target: its members, and its mode when it was
-/// declared explicitly (targets named only from `users:` are additive).
-fn add_declaration(r: &mut Resolved, t: &Target, ix: &LiveIndex<'_>) -> Result<(), DriftError> {
-    if !t.implicit && t.mode == Mode::Authoritative {
-        r.mode = Governance::Authoritative;
-    }
-    for m in &t.members {
-        match ix.user(&m.identity) {
-            UserMatch::One(u) => {
-                r.wanted.insert(u.id);
-            }
-            _ => {
-                return Err(DriftError::UnknownUser {
-                    kind: r.kind.word(),
-                    target: r.name.clone(),
-                    identity: m.identity.to_string(),
-                })
-            }
-        }
-    }
-    Ok(())
 }
 
 fn row(u: &User) -> DriftRow {
@@ -195,7 +100,17 @@ fn row(u: &User) -> DriftRow {
         membership_ids: Vec::new(),
         protected: false,
         owner: false,
+        kept: None,
     }
+}
+
+/// Why `apply` keeps an unlisted holder of an authoritative target, if it does: the binding's
+/// rule, and role removals held back as a whole when the role is written.
+fn kept(bound: &Bound<'_>, t: &BoundTarget<'_>, u: &User) -> Option<Kept> {
+    t.keeps(bound, u.id).or_else(|| {
+        (t.applies && t.target.kind() == Kind::Role && roles_not_cleared(bound.ix, u).is_some())
+            .then_some(Kept::RolesNotCleared)
+    })
 }
 
 fn by_login(rows: &mut [DriftRow]) {
@@ -204,52 +119,60 @@ fn by_login(rows: &mut [DriftRow]) {
 }
 
 fn target_drift(
-    r: Resolved,
-    ix: &LiveIndex<'_>,
-    protected: &BTreeSet<u64>,
+    bound: &Bound<'_>,
+    t: &BoundTarget<'_>,
     created: &BTreeMap<u64, &str>,
 ) -> TargetDrift {
+    let holders = bound.holders(t);
     let mut extra = Vec::new();
     let mut not_governed = 0;
-    for (uid, mids) in &r.holders {
-        if r.wanted.contains(uid) {
+    for (uid, rows) in holders.by_user() {
+        if t.lists(uid) {
             continue;
         }
-        if r.mode == Governance::Additive {
+        if t.mode == Mode::Additive {
             not_governed += 1;
             continue;
         }
-        let Some(u) = ix.user_by_id(*uid) else {
+        let Some(u) = bound.user_of(&rows[0]) else {
             continue;
         };
         let mut row = row(u);
-        row.membership_ids = mids.clone();
+        row.membership_ids = rows.iter().filter_map(|h| h.membership_id).collect();
         // The earliest creation among duplicates: when the access first appeared.
-        row.created_at = mids
+        row.created_at = row
+            .membership_ids
             .iter()
             .filter_map(|id| created.get(id).copied())
             .min_by_key(|c| parse_timestamp(c))
             .map(String::from);
-        row.protected = protected.contains(uid);
-        row.owner = mids.iter().any(|id| ix.is_owner_membership(*id));
+        row.protected = bound.protected.contains_key(&uid);
+        row.owner = t.owners.contains(&uid);
+        row.kept = kept(bound, t, u);
         extra.push(row);
     }
-    let mut missing: Vec<DriftRow> = r
-        .wanted
+    let mut missing: Vec<DriftRow> = t
+        .members
         .iter()
-        .filter(|id| !r.holders.contains_key(id))
-        .filter_map(|id| ix.user_by_id(*id))
-        .map(row)
+        .filter(|(u, _)| !holders.contains(u.id))
+        .map(|(u, _)| row(u))
         .collect();
     by_login(&mut extra);
     by_login(&mut missing);
     TargetDrift {
-        kind: r.kind,
-        target: r.name,
-        target_id: r.id,
-        mode: r.mode,
-        applies: r.kind == TargetKind::Group,
-        holders: r.holders.len(),
+        kind: match t.target.kind() {
+            Kind::Group => TargetKind::Group,
+            Kind::Role => TargetKind::Role,
+            Kind::License => TargetKind::License,
+        },
+        target: t.target.name().to_string(),
+        target_id: t.target.id(),
+        mode: match t.mode {
+            Mode::Authoritative => Governance::Authoritative,
+            Mode::Additive => Governance::Additive,
+        },
+        applies: t.applies,
+        holders: holders.by_user().count(),
         extra,
         missing,
         not_governed,

@@ -8,6 +8,8 @@
 //! groups with their member counts; `since` lists memberships created since a date, anywhere.
 //! Pure: the caller reads live state, sets `domain` and `generated_at`, and prints.
 
+#[cfg(test)]
+mod agreement;
 mod compute;
 mod render;
 mod report;
@@ -15,7 +17,7 @@ mod since;
 #[cfg(test)]
 mod tests;
 
-pub use compute::{drift, DriftError};
+pub use compute::{drift, drift_bound};
 pub use render::{json, markdown, text, LIST_CAP};
 pub use report::*;
 pub use since::{parse_since, parse_timestamp, SinceError};

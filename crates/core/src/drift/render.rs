@@ -130,10 +130,16 @@ fn render(r: &DriftReport, style: Style) -> String {
     if s.has_drift() {
         let _ = writeln!(
             out,
-            "Summary: {} extra, {} missing ({} reported only) in {} of {}; {} affected.",
+            "Summary: {} extra, {} missing ({} reported only{}) in {} of {}; {} affected.",
             n(s.extra),
             n(s.missing),
             n(s.reported_only),
+            // Only when there are any: most reports have none.
+            if s.kept > 0 {
+                format!(", {} kept by apply", n(s.kept))
+            } else {
+                String::new()
+            },
             n(s.targets_drifted),
             plural(s.targets_managed, "managed target", "managed targets"),
             plural(s.people, "person", "people")
@@ -243,12 +249,19 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             if !row.active {
                 notes.push("inactive".into());
             }
-            if row.protected {
-                notes.push("protected: apply keeps it".into());
-            }
-            if row.owner {
-                notes
-                    .push("group owner: apply keeps it unless the group sets remove_owners".into());
+            match row.kept {
+                Some(Kept::Protected) => notes.push("protected: apply keeps it".into()),
+                Some(Kept::Owner) => notes.push(
+                    "group owner: apply keeps it unless the group sets remove_owners".into(),
+                ),
+                Some(Kept::RolesNotCleared) => notes.push(
+                    "apply keeps it: an API user's or the only active admin's roles are never cleared"
+                        .into(),
+                ),
+                None if row.owner => {
+                    notes.push("group owner: apply removes it (remove_owners)".into())
+                }
+                None => {}
             }
             let notes = if notes.is_empty() {
                 String::new()

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::bind::Kept;
+
 /// The drift JSON version this build writes.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
 
@@ -78,8 +80,12 @@ pub struct DriftSummary {
     pub extra: usize,
     /// Policy members who do not hold the target.
     pub missing: usize,
-    /// Of `extra + missing`, rows `apply` does not write (roles and licenses).
+    /// Of `extra + missing`, rows of targets `apply` does not write (kinds not in
+    /// `settings.writes`).
     pub reported_only: usize,
+    /// Of `extra`, rows of targets `apply` writes that it keeps all the same (see [`Kept`]).
+    #[serde(default)]
+    pub kept: usize,
     /// Managed targets with any extra or missing row.
     pub targets_drifted: usize,
     pub targets_managed: usize,
@@ -91,6 +97,11 @@ impl DriftSummary {
     /// True when anything differs from policy.
     pub fn has_drift(&self) -> bool {
         self.extra + self.missing > 0
+    }
+
+    /// Rows `apply` would change: drift neither reported only nor kept.
+    pub fn applies(&self) -> usize {
+        (self.extra + self.missing).saturating_sub(self.reported_only + self.kept)
     }
 }
 
@@ -104,7 +115,7 @@ pub struct TargetDrift {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<u64>,
     pub mode: Governance,
-    /// False for roles and licenses: `apply` reports them, it does not write them.
+    /// Whether `apply` writes this target's kind (`settings.writes`); false: reported only.
     pub applies: bool,
     /// Holders now (distinct users).
     pub holders: usize,
@@ -133,6 +144,10 @@ pub struct DriftRow {
     /// sets `remove_owners: true`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub owner: bool,
+    /// Set on extra rows of targets `apply` writes that it keeps all the same, with why:
+    /// listed and counted, never a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<Kept>,
 }
 
 /// Direction of a person's drift row.

@@ -127,6 +127,7 @@ fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
             extra: 2,
             missing: 2,
             reported_only: 2,
+            kept: 0,
             targets_drifted: 3,
             targets_managed: 4,
             people: 3
@@ -196,8 +197,7 @@ fn unknown_names_are_errors_not_silence() {
     .unwrap_err();
     assert_eq!(
         err,
-        DriftError::UnknownTarget {
-            kind: "group",
+        crate::plan::PlanError::UnknownGroup {
             name: "Nope".into()
         }
     );
@@ -207,7 +207,7 @@ fn unknown_names_are_errors_not_silence() {
         None,
     )
     .unwrap_err();
-    assert!(matches!(err, DriftError::UnknownUser { .. }));
+    assert!(matches!(err, crate::plan::PlanError::UnknownUser { .. }));
 }
 
 #[test]
@@ -292,4 +292,103 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
         ),
         "{md}"
     );
+}
+
+// ---- drift means what the plan means (regressions: each failed before the bound policy) ----
+
+#[test]
+fn drift_follows_settings_writes_like_the_plan() {
+    let d = desired(
+        "roles:\n  Buyer:\n    members: [alice]\nlicenses:\n  expense:\n    members: [bob]\n\
+         settings:\n  writes: [groups, roles, licenses]\n",
+    );
+    let r = drift(&d, &live(), None).unwrap();
+    let plan = crate::plan::diff(&d, &live()).unwrap();
+    assert!(plan.changes.iter().all(|c| c.applies), "{:?}", plan.changes);
+    assert_eq!(
+        r.targets
+            .iter()
+            .map(|t| (t.kind, t.applies))
+            .collect::<Vec<_>>(),
+        [(TargetKind::Role, true), (TargetKind::License, true)]
+    );
+    assert_eq!(r.summary.reported_only, 0);
+    assert_eq!(r.summary.applies(), 3);
+}
+
+#[test]
+fn drift_refuses_conflicting_modes_like_the_plan() {
+    // The loader refuses case twins; a hand-built `Desired` can still hold them, and both
+    // readers of a binding must refuse them the same way.
+    let mut d = desired("groups:\n  AP Clerks:\n    members: [alice]\n");
+    let twin = desired("groups:\n  ap clerks:\n    mode: additive\n    members: [bob]\n");
+    d.groups.extend(twin.groups);
+    let plan = crate::plan::diff(&d, &live()).unwrap_err();
+    assert!(matches!(
+        plan,
+        crate::plan::PlanError::ConflictingModes { .. }
+    ));
+    assert_eq!(drift(&d, &live(), None).unwrap_err(), plan);
+}
+
+#[test]
+fn an_ambiguous_protected_identity_protects_both_users_in_drift_as_in_the_plan() {
+    // `bob@acme.com` is bob's email and bot's login: both are protected.
+    let mut l = live();
+    l.users[4].login = "bob@acme.com".into();
+    let d = desired(
+        "groups:\n  AP Clerks:\n    members: [alice]\nsettings:\n  protected_users: [bob@acme.com]\n",
+    );
+    let plan = crate::plan::diff(&d, &l).unwrap();
+    assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+    let r = drift(&d, &l, None).unwrap();
+    let extra = &r.targets[0].extra;
+    assert_eq!(
+        extra
+            .iter()
+            .map(|row| (row.user_id, row.protected, row.kept))
+            .collect::<Vec<_>>(),
+        [
+            (2, true, Some(Kept::Protected)),
+            (5, true, Some(Kept::Protected))
+        ]
+    );
+    assert_eq!(
+        (r.summary.extra, r.summary.kept, r.summary.applies()),
+        (2, 2, 0)
+    );
+}
+
+#[test]
+fn an_owner_is_kept_unless_the_group_removes_owners_as_in_the_plan() {
+    let mut l = live();
+    l.memberships[1].owner = true; // bob owns AP Clerks
+    for (yaml, kept) in [
+        (
+            "groups:\n  AP Clerks:\n    members: [alice, bot]\n",
+            Some(Kept::Owner),
+        ),
+        (
+            "groups:\n  AP Clerks:\n    remove_owners: true\n    members: [alice, bot]\n",
+            None,
+        ),
+    ] {
+        let d = desired(yaml);
+        let r = drift(&d, &l, None).unwrap();
+        let bob = &r.targets[0].extra[0];
+        assert_eq!(
+            (bob.user_id, bob.owner, bob.kept),
+            (2, true, kept),
+            "{yaml}"
+        );
+        let removals = crate::plan::diff(&d, &l).unwrap().summary.remove;
+        assert_eq!(r.summary.applies(), removals, "{yaml}");
+        // Only a kept owner is said to be kept.
+        assert_eq!(
+            text(&r).contains("apply keeps it"),
+            kept.is_some(),
+            "{}",
+            text(&r)
+        );
+    }
 }

@@ -563,44 +563,7 @@ mod reference {
         }
     }
 
-    const NAMES: [&str; 14] = [
-        "alice",
-        "Alice",
-        "ALICE",
-        " alice ",
-        "bob@acme.com",
-        "Bob@Acme.com",
-        "zoë",
-        "ZOË",
-        "İstanbul",
-        "carol",
-        "",
-        "dave@acme.com",
-        "Dave",
-        "ǅemal",
-    ];
-
-    /// A tenant whose logins and emails collide in every way the rule distinguishes: case,
-    /// surrounding space, one user's login being another's email, Supplier Portal accounts.
-    fn tenant(seed: u64) -> Live {
-        let mut state = seed;
-        let mut next = move |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
-        let mut live = Live::default();
-        for id in 0..12 {
-            let mut u = User::new(id, NAMES[next(NAMES.len())], NAMES[next(NAMES.len())]);
-            u.supplier = next(5) == 0;
-            live.users.push(u);
-        }
-        for id in 0..6 {
-            live.groups.push(Group::new(id, NAMES[next(NAMES.len())]));
-        }
-        live
-    }
+    use crate::testkit::{tenant, NAMES};
 
     #[test]
     fn the_index_agrees_with_a_scan_on_every_name() {

@@ -1,4 +1,5 @@
-//! Positions in policy files for many warnings at once: each file's line starts are found once,
+//! Positions in policy files — the one locator (line and column, the byte-order-mark rule
+//! included) for diagnostics and plan warnings — for many warnings at once: each file's line starts are found once,
 //! then every position is a binary search (a plan can warn thousands of times about a 6 MB file).
 
 use std::cell::OnceCell;
@@ -39,8 +40,20 @@ impl<'a> Locator<'a> {
         Some(SourcePos {
             file: f.path.clone(),
             line: line + 1,
-            column: f.text[start..offset].chars().count() + 1,
+            column: column_of(&f.text, start, offset) + 1,
         })
+    }
+}
+
+/// The 0-based column, in characters, of `offset` on the line starting at `line_start`: the
+/// one column rule for diagnostics and plan warnings. A byte order mark opening the file is no
+/// column: editors do not show it.
+pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
+    let chars = text[line_start..offset].chars().count();
+    if line_start == 0 && text.starts_with('\u{feff}') && offset > 0 {
+        chars - 1
+    } else {
+        chars
     }
 }
 

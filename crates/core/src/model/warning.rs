@@ -54,17 +54,7 @@ pub struct SourcePos {
 impl SourcePos {
     /// The position of `loc` in `files`; `None` when `loc` names no file.
     pub fn locate(files: &[PolicyFile], loc: Loc) -> Option<SourcePos> {
-        let f = files.get(loc.file)?;
-        let mut offset = loc.offset.min(f.text.len());
-        while !f.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &f.text[..offset];
-        Some(SourcePos {
-            file: f.path.clone(),
-            line: before.matches('\n').count() + 1,
-            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
-        })
+        super::Locator::new(files).locate(loc)
     }
 }
 

@@ -19,13 +19,11 @@ mod decided;
 mod error;
 mod fingerprint;
 mod guards;
-mod holders;
 mod make;
 mod managed;
 mod needed_users;
 mod planner;
 mod rewrites;
-mod targets;
 
 #[cfg(test)]
 mod tests;
@@ -37,7 +35,7 @@ pub use guards::{check_guards, GroupRemovals, GuardViolation};
 pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
 pub use needed_users::UsersNeeded;
-pub use planner::{diff, diff_with, Diff};
+pub use planner::{diff, diff_bound, diff_with, Diff};
 
 use crate::model::Kind;
 

@@ -54,30 +54,7 @@ pub(crate) fn hold_back(ix: &LiveIndex<'_>, changes: &mut [Change]) -> Vec<Warni
         let Some(user) = ix.user_by_id(id) else {
             continue;
         };
-        let why = if user.api_user {
-            Some("is an API (integration) user".to_string())
-        } else if !user.active {
-            // An inactive user cannot be anyone's way in: clearing their roles locks no one out.
-            None
-        } else {
-            ix.live
-                .roles
-                .iter()
-                .filter(|r| r.omnipotent && user.roles.contains(&r.id))
-                .find(|r| {
-                    ix.live
-                        .users
-                        .iter()
-                        .filter(|u| u.active && u.roles.contains(&r.id))
-                        .all(|u| u.id == id)
-                })
-                .map(|r| {
-                    format!(
-                        "is the only active holder of the omnipotent role {}",
-                        r.name
-                    )
-                })
-        };
+        let why = crate::bind::roles_not_cleared(ix, user);
         let Some(why) = why else {
             continue;
         };

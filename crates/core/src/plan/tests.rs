@@ -806,3 +806,26 @@ fn make_fails_with_every_check_error_and_the_warnings() {
         }))
     ));
 }
+
+/// Regression: with a byte-order mark, a plan warning on the first line said one column more
+/// than the policy diagnostics (which, like editors, do not count the mark).
+#[test]
+fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
+    let prefix = "settings: {protected_users: [";
+    let d = load(&format!(
+        "\u{feff}{prefix}bob]}}\ngroups:\n  AP Clerks:\n    members: [alice]\n"
+    ));
+    let diff = diff(&d, &tenant()).unwrap();
+    let kept = diff
+        .warnings
+        .iter()
+        .find(|w| w.code == WarningCode::ProtectedUserKept)
+        .expect("bob is kept");
+    let at = kept.at.clone().expect("a position");
+    assert_eq!((at.line, at.column), (1, prefix.chars().count() + 1));
+    let loc = d.settings.protected_users[0].loc;
+    assert_eq!(
+        crate::policy::describe_loc(&d, loc),
+        format!("policies/access.yaml:1:{}", prefix.chars().count() + 1)
+    );
+}

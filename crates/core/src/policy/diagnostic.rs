@@ -435,16 +435,7 @@ fn line_around(text: &str, offset: usize) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-/// The 0-based column, in characters, of `offset` on the line starting at `line_start`. A byte
-/// order mark opening the file is no column: editors do not show it.
-pub(crate) fn column_of(text: &str, line_start: usize, offset: usize) -> usize {
-    let chars = text[line_start..offset].chars().count();
-    if line_start == 0 && text.starts_with('\u{feff}') && offset > 0 {
-        chars - 1
-    } else {
-        chars
-    }
-}
+pub(crate) use crate::model::column_of;
 
 /// A policy file as miette reads it. Like `NamedSource`, except that a snippet with a very long
 /// line shows only a window of that line around the span: miette pads with format widths,

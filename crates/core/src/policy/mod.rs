@@ -86,16 +86,6 @@ pub fn setting_loc(desired: &Desired, keys: &[&str]) -> Option<Loc> {
 /// `path:line:column` of a `Loc` in `desired`'s files (1-based, column in characters), for
 /// one-line messages such as plan warnings.
 pub fn describe_loc(desired: &Desired, loc: Loc) -> String {
-    let Some(f) = desired.files.get(loc.file) else {
-        return String::from("<unknown file>");
-    };
-    let mut offset = loc.offset.min(f.text.len());
-    while !f.text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &f.text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = diagnostic::column_of(&f.text, line_start, offset) + 1;
-    format!("{}:{line}:{column}", f.path)
+    crate::model::SourcePos::locate(&desired.files, loc)
+        .map_or_else(|| String::from("<unknown file>"), |p| p.to_string())
 }

@@ -1,15 +1,15 @@
-//! Declared targets as the planner sees them: merged by case-insensitive name, with the
-//! effective mode.
+//! Declared targets merged by case-insensitive name, with the effective mode: the one rule
+//! for what two declarations of the same Coupa group, role or license mean together.
 
 use std::collections::BTreeMap;
 
 use crate::model::{Kind, Listed, Loc, Member, Mode, NameKey, Target};
 
-use super::PlanError;
+use crate::plan::PlanError;
 
 /// One managed group, role or license after merging declarations that differ only in case.
 #[derive(Debug)]
-pub(super) struct Wanted<'a> {
+pub(crate) struct Wanted<'a> {
     /// The name as first written.
     pub name: &'a str,
     /// Effective mode: `implicit` targets are additive.
@@ -34,7 +34,7 @@ fn declared_mode(t: &Target) -> Option<Mode> {
 /// Merges targets whose names fold to the same key. Keys of the result are folded names, so
 /// iteration follows the case-insensitive name order. Each target comes with its members'
 /// listings.
-pub(super) fn merge<'a, 'l>(
+pub(crate) fn merge<'a, 'l>(
     kind: Kind,
     targets: impl IntoIterator<Item = (&'a Target, &'l [Listed])>,
 ) -> Result<BTreeMap<NameKey, Wanted<'a>>, PlanError> {

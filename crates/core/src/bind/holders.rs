@@ -4,7 +4,7 @@
 /// One live holding of a target: a membership record of a group, or a role or license flag on
 /// a user (no record: `membership_id` is `None`).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Holding {
+pub(crate) struct Holding {
     pub user_id: u64,
     /// The holder's place in `Live::users` (as `LiveIndex::user_at_id` finds it), or
     /// [`NO_USER`] when no user has the id (a membership of someone the tenant lacks).
@@ -13,11 +13,11 @@ pub(super) struct Holding {
 }
 
 /// [`Holding::user`] of a holder who is not among the users.
-pub(super) const NO_USER: usize = usize::MAX;
+pub(crate) const NO_USER: usize = usize::MAX;
 
 /// Every holding of the targets planned, bucketed by target id and sorted by user id; a user's
 /// holdings of one target keep the order they were placed in (Coupa's).
-pub(super) struct HoldersByTarget {
+pub(crate) struct HoldersByTarget {
     /// The targets' ids, sorted and distinct: a target's bucket is its place here.
     ids: Vec<u64>,
     rows: Vec<Holding>,
@@ -28,7 +28,7 @@ pub(super) struct HoldersByTarget {
 /// Builds a [`HoldersByTarget`] in two passes over the same holdings: [`Count::count`] each
 /// one's target, then [`Fill::place`] each in the same order. Counting first gives the rows
 /// exactly their room and a place per row without sorting the whole table.
-pub(super) struct Count {
+pub(crate) struct Count {
     ids: Vec<u64>,
     counts: Vec<usize>,
 }
@@ -79,7 +79,7 @@ impl Count {
 }
 
 /// The second pass of building a [`HoldersByTarget`].
-pub(super) struct Fill {
+pub(crate) struct Fill {
     table: HoldersByTarget,
     /// Where the next row of each bucket goes.
     next: Vec<usize>,
@@ -128,7 +128,7 @@ impl HoldersByTarget {
 
 /// Who holds one target now, sorted by user id.
 #[derive(Clone, Copy)]
-pub(super) struct Holders<'r>(&'r [Holding]);
+pub(crate) struct Holders<'r>(&'r [Holding]);
 
 impl<'r> Holders<'r> {
     pub fn contains(self, user_id: u64) -> bool {

@@ -1,0 +1,418 @@
+//! The bound policy: what a loaded policy means against one tenant, decided once.
+//!
+//! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets merged by
+//! name key with their effective mode, whether `apply` writes them (`settings.writes`, read
+//! only here), owners, protected users, the listed members and the current holders with their
+//! membership ids — or says why it cannot. The planner, drift and anything later that asks
+//! "who holds what, and what does the policy say about it" read the [`Bound`] form and never
+//! resolve a name themselves, so they cannot disagree.
+
+mod holders;
+mod merge;
+mod roles_not_cleared;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{
+    ChangeTarget, Desired, Kind, Listings, Live, LiveIndex, Loc, Member, Mode, Unread, User,
+    UserMatch,
+};
+use crate::plan::PlanError;
+
+use holders::Count;
+pub(crate) use holders::{Holders, HoldersByTarget, Holding, NO_USER};
+use merge::{merge, Wanted};
+pub use roles_not_cleared::roles_not_cleared;
+
+/// A policy bound to a tenant. Targets come groups, roles, licenses, each in name-key order.
+pub struct Bound<'a> {
+    pub desired: &'a Desired,
+    pub ix: &'a LiveIndex<'a>,
+    /// Protected user ids, each with where it was first listed. An identity naming two users
+    /// protects both: when in doubt, keep access rather than remove it.
+    pub protected: BTreeMap<u64, Loc>,
+    /// Every managed target.
+    pub targets: Vec<BoundTarget<'a>>,
+    /// Holders of the managed groups, roles and licenses (one table per kind).
+    tables: [HoldersByTarget; 3],
+}
+
+/// One managed group, role or license, resolved.
+pub struct BoundTarget<'a> {
+    /// The live target (as Coupa names it).
+    pub target: ChangeTarget,
+    /// Effective mode: implicit declarations (`users:` form only) are additive, and explicit
+    /// ones must agree.
+    pub mode: Mode,
+    /// Whether `apply` writes this kind (`settings.writes`).
+    pub applies: bool,
+    /// An omnipotent (admin) role.
+    pub privileged: bool,
+    /// Users with an `owner: true` membership (groups only).
+    pub owners: BTreeSet<u64>,
+    /// Groups only: owners not listed are removed too.
+    pub remove_owners: bool,
+    /// Where it was first declared.
+    pub loc: Loc,
+    /// The listed users, sorted by id and distinct, each with its first listing (where it
+    /// was written).
+    pub members: Vec<(&'a User, &'a Member)>,
+    /// Key of its holders in its kind's table.
+    holders_key: u64,
+}
+
+impl<'a> BoundTarget<'a> {
+    /// True when the policy lists this user.
+    pub fn lists(&self, user_id: u64) -> bool {
+        self.members
+            .binary_search_by_key(&user_id, |(u, _)| u.id)
+            .is_ok()
+    }
+
+    /// Why `apply` keeps `user_id`, a holder this authoritative target does not list, if it
+    /// does: protected users first, then owners of groups that keep owners. Role removals it
+    /// holds back as a whole are [`roles_not_cleared`]'s.
+    pub fn keeps(&self, bound: &Bound<'_>, user_id: u64) -> Option<Kept> {
+        if bound.protected.contains_key(&user_id) {
+            Some(Kept::Protected)
+        } else if self.owners.contains(&user_id) && !self.remove_owners {
+            Some(Kept::Owner)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why `apply` keeps a holder the policy does not list on a target it manages
+/// authoritatively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kept {
+    /// A protected user (`settings.protected_users`).
+    Protected,
+    /// An owner of a group that keeps owners (no `remove_owners: true`).
+    Owner,
+    /// A role whose holder's roles are never cleared: an API (integration) user, or the only
+    /// active holder of an omnipotent role.
+    RolesNotCleared,
+}
+
+impl Kept {
+    /// Why, in a few words, for text and markdown.
+    pub fn why(self) -> &'static str {
+        match self {
+            Kept::Protected => "protected user",
+            Kept::Owner => "group owner",
+            Kept::RolesNotCleared => "roles never cleared",
+        }
+    }
+}
+
+impl<'a> Bound<'a> {
+    /// Who holds `t` now, by user id (each with their membership ids, for groups).
+    pub(crate) fn holders(&self, t: &BoundTarget<'_>) -> Holders<'_> {
+        let table = match t.target.kind() {
+            Kind::Group => 0,
+            Kind::Role => 1,
+            Kind::License => 2,
+        };
+        self.tables[table].of(t.holders_key)
+    }
+
+    /// The holders of the managed groups, for the plan's preconditions.
+    pub(crate) fn group_holders(&self) -> &HoldersByTarget {
+        &self.tables[0]
+    }
+
+    /// The user at a holding's place.
+    pub(crate) fn user_of(&self, h: &Holding) -> Option<&'a User> {
+        self.ix.live.users.get(h.user)
+    }
+}
+
+/// Binds `desired` to the tenant `ix` indexes.
+pub fn bind<'a>(desired: &'a Desired, ix: &'a LiveIndex<'a>) -> Result<Bound<'a>, PlanError> {
+    bind_listings(&Listings::new(desired, ix))
+}
+
+/// [`bind`] over member listings already resolved (the plan use case resolves them once for
+/// the policy check and the binding).
+pub fn bind_listings<'a>(listings: &Listings<'a>) -> Result<Bound<'a>, PlanError> {
+    let (desired, ix) = (listings.desired, listings.ix);
+    let protected = protected_ids(listings)?;
+    let mut targets = Vec::new();
+    let groups = bind_groups(listings, &mut targets)?;
+    let roles = bind_roles(listings, &mut targets)?;
+    let licenses = bind_licenses(listings, &mut targets)?;
+    Ok(Bound {
+        desired,
+        ix,
+        protected,
+        targets,
+        tables: [groups, roles, licenses],
+    })
+}
+
+fn protected_ids(listings: &Listings<'_>) -> Result<BTreeMap<u64, Loc>, PlanError> {
+    let mut ids = BTreeMap::new();
+    for (m, l) in listings.protected() {
+        match listings.user(m, l) {
+            UserMatch::One(u) => {
+                ids.entry(u.id).or_insert(m.loc);
+            }
+            UserMatch::Ambiguous(a, b) => {
+                ids.entry(a.id).or_insert(m.loc);
+                ids.entry(b.id).or_insert(m.loc);
+            }
+            UserMatch::None => {
+                return Err(PlanError::UnknownProtectedUser {
+                    identity: m.identity.to_string(),
+                })
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// A target's fields that do not depend on its holders.
+fn bound<'a>(
+    listings: &Listings<'a>,
+    target: ChangeTarget,
+    w: &Wanted<'a>,
+    holders_key: u64,
+) -> Result<BoundTarget<'a>, PlanError> {
+    let members = members(listings, &target, w, listings.ix.live)?;
+    Ok(BoundTarget {
+        applies: listings.desired.settings.writes.applies(target.kind()),
+        target,
+        mode: w.mode,
+        privileged: false,
+        owners: BTreeSet::new(),
+        remove_owners: w.remove_owners,
+        loc: w.loc,
+        members,
+        holders_key,
+    })
+}
+
+fn bind_groups<'a>(
+    listings: &Listings<'a>,
+    out: &mut Vec<BoundTarget<'a>>,
+) -> Result<HoldersByTarget, PlanError> {
+    let ix = listings.ix;
+    let live = ix.live;
+    let wanted = merge(Kind::Group, listings.targets(Kind::Group))?;
+    let start = out.len();
+    for w in wanted.values() {
+        let group = match ix.group_named(w.name, w.id).one() {
+            Some(g) => g,
+            None if ix.project(w.name).is_some() => {
+                return Err(PlanError::GroupIsProject {
+                    name: w.name.to_string(),
+                })
+            }
+            None => {
+                return Err(PlanError::UnknownGroup {
+                    name: w.name.to_string(),
+                })
+            }
+        };
+        let target = ChangeTarget::Group {
+            id: group.id,
+            name: group.name.clone(),
+        };
+        out.push(bound(listings, target, w, group.id)?);
+    }
+    let managed = &mut out[start..];
+    // Memberships of managed groups only (tenants are large), counted, then placed: finding a
+    // bucket twice (a binary search over the managed ids) costs less than remembering it.
+    let mut count = Count::new(managed.iter().map(|t| t.holders_key).collect());
+    for m in &live.memberships {
+        if let Some(b) = count.bucket(m.group_id) {
+            count.count(b);
+        }
+    }
+    let mut fill = count.fill();
+    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for m in &live.memberships {
+        let Some(b) = fill.bucket(m.group_id) else {
+            continue;
+        };
+        fill.place(
+            b,
+            Holding {
+                user_id: m.user_id,
+                user: ix.user_at_id(m.user_id).unwrap_or(NO_USER),
+                membership_id: Some(m.id),
+            },
+        );
+        if m.owner {
+            owners.entry(m.group_id).or_default().insert(m.user_id);
+        }
+    }
+    let holders = fill.finish();
+    for t in managed.iter_mut() {
+        for (user_id, rows) in holders.of(t.holders_key).by_user() {
+            if rows[0].user == NO_USER {
+                return Err(PlanError::UnknownMember {
+                    group: t.target.name().to_string(),
+                    membership_id: rows[0].membership_id.unwrap_or_default(),
+                    user_id,
+                });
+            }
+        }
+        t.owners = owners.remove(&t.holders_key).unwrap_or_default();
+    }
+    Ok(holders)
+}
+
+fn bind_roles<'a>(
+    listings: &Listings<'a>,
+    out: &mut Vec<BoundTarget<'a>>,
+) -> Result<HoldersByTarget, PlanError> {
+    let ix = listings.ix;
+    let wanted = merge(Kind::Role, listings.targets(Kind::Role))?;
+    let start = out.len();
+    for w in wanted.values() {
+        let role = ix.role(w.name).ok_or_else(|| PlanError::UnknownRole {
+            name: w.name.to_string(),
+        })?;
+        let target = ChangeTarget::Role {
+            id: role.id,
+            name: role.name.clone(),
+        };
+        let mut t = bound(listings, target, w, role.id)?;
+        t.privileged = role.omnipotent;
+        out.push(t);
+    }
+    // Few roles: finding a role's bucket twice (count, then place) is cheap.
+    let mut count = Count::new(out[start..].iter().map(|t| t.holders_key).collect());
+    for u in &ix.live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = count.bucket(id) {
+                count.count(b);
+            }
+        }
+    }
+    let mut fill = count.fill();
+    for u in &ix.live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = fill.bucket(id) {
+                fill.place(b, holding(ix, u));
+            }
+        }
+    }
+    Ok(fill.finish())
+}
+
+fn bind_licenses<'a>(
+    listings: &Listings<'a>,
+    out: &mut Vec<BoundTarget<'a>>,
+) -> Result<HoldersByTarget, PlanError> {
+    let ix = listings.ix;
+    let d = listings.desired;
+    let key = |n: usize| n as u64;
+    for (n, (license, (t, listed))) in d
+        .licenses
+        .keys()
+        .zip(listings.targets(Kind::License))
+        .enumerate()
+    {
+        let w = Wanted {
+            name: license.key(),
+            mode: if t.implicit { Mode::Additive } else { t.mode },
+            members: t.members.iter().zip(listed.iter().copied()).collect(),
+            remove_owners: false,
+            loc: t.loc,
+            id: None,
+        };
+        out.push(bound(
+            listings,
+            ChangeTarget::License(*license),
+            &w,
+            key(n),
+        )?);
+    }
+    let licenses: Vec<_> = d.licenses.keys().collect();
+    let mut count = Count::new((0..licenses.len()).map(key).collect());
+    for u in &ix.live.users {
+        for (n, l) in licenses.iter().enumerate() {
+            if u.licenses.contains(l) {
+                count.count(n);
+            }
+        }
+    }
+    let mut fill = count.fill();
+    for u in &ix.live.users {
+        for (n, l) in licenses.iter().enumerate() {
+            if u.licenses.contains(l) {
+                fill.place(n, holding(ix, u));
+            }
+        }
+    }
+    Ok(fill.finish())
+}
+
+/// The listed users of one target by id, each with where it was first listed; and no guess
+/// where Coupa's user records left the target's field out.
+fn members<'a>(
+    listings: &Listings<'a>,
+    t: &ChangeTarget,
+    wanted: &Wanted<'a>,
+    live: &'a Live,
+) -> Result<Vec<(&'a User, &'a Member)>, PlanError> {
+    let mut members: Vec<(&User, &Member)> = Vec::with_capacity(wanted.members.len());
+    for &(m, l) in &wanted.members {
+        match listings.user(m, l) {
+            UserMatch::One(u) => members.push((u, m)),
+            UserMatch::Ambiguous(a, b) => {
+                return Err(PlanError::AmbiguousUser {
+                    kind: t.kind(),
+                    target: t.name().to_string(),
+                    identity: m.identity.to_string(),
+                    first: a.login.clone(),
+                    second: b.login.clone(),
+                })
+            }
+            UserMatch::None => {
+                return Err(PlanError::UnknownUser {
+                    kind: t.kind(),
+                    target: t.name().to_string(),
+                    identity: m.identity.to_string(),
+                })
+            }
+        }
+    }
+    // A stable sort keeps the first listing first; dedup keeps it.
+    members.sort_by_key(|(u, _)| u.id);
+    members.dedup_by_key(|(u, _)| u.id);
+    // A role or license a user record left out is unknown: a guess would show false additions
+    // or miss removals. Anyone may lose an authoritative target; an additive one only adds.
+    let unread = if t.kind() == Kind::Group {
+        None
+    } else if wanted.mode == Mode::Additive {
+        Unread::among(members.iter().map(|(u, _)| *u), t)
+    } else {
+        Unread::among(&live.users, t)
+    };
+    if let Some((count, first)) = unread {
+        return Err(PlanError::UnreadField {
+            kind: t.kind(),
+            target: t.name().to_string(),
+            field: Unread::field(t),
+            count,
+            first: first.login.clone(),
+        });
+    }
+    Ok(members)
+}
+
+/// A role or license flag on `u`, as a holding (no membership record). The holder's place is
+/// the one `LiveIndex::user_at_id` gives, as for group members.
+fn holding(ix: &LiveIndex<'_>, u: &User) -> Holding {
+    Holding {
+        user_id: u.id,
+        user: ix.user_at_id(u.id).unwrap_or(NO_USER),
+        membership_id: None,
+    }
+}

@@ -8,6 +8,7 @@ mod errors;
 mod heartbeat;
 mod journal;
 mod out_file;
+mod plan_file;
 mod policy_dir;
 mod report;
 mod secret;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod cmd;
+mod codes;
 mod errors;
 mod heartbeat;
 mod journal;

@@ -27,6 +27,7 @@ mod client_secret_echo;
 mod client_secrets;
 mod client_warmup;
 mod common;
+mod conventions;
 mod coupa_facts;
 mod examples;
 mod golden;

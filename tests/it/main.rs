@@ -36,6 +36,7 @@ mod partial_reads;
 mod policy_check;
 mod policy_load;
 mod sandbox_api;
+mod sandbox_contract;
 mod sandbox_faults;
 mod sandbox_large;
 mod sandbox_support;

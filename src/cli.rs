@@ -36,7 +36,7 @@ pub enum ColorChoice {
 pub enum Format {
     /// For people at a terminal.
     Text,
-    /// The versioned plan JSON (format_version 1).
+    /// Versioned JSON for tools (the document names its format_version).
     Json,
     /// For pull-request comments (at most 65,000 characters).
     Markdown,

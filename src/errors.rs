@@ -5,6 +5,7 @@ use std::fmt;
 
 use coupa_access_client::{ConfigError, CoupaError};
 
+use crate::codes::ErrorCode;
 use crate::secret::{self, SecretSource};
 
 /// Where OAuth2 clients and their scopes are managed in Coupa.
@@ -14,7 +15,7 @@ const COUPA_CLIENTS: &str = "Coupa Setup > Integrations > OAuth2/OpenID Connect 
 #[derive(Debug)]
 pub struct ClientDiagnostic {
     message: String,
-    code: &'static str,
+    code: ErrorCode,
     help: String,
 }
 
@@ -62,23 +63,23 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
     );
     let (code, help) = match e {
         CoupaError::Config(ConfigError::InvalidDomain { .. }) => (
-            "coupa_access::domain::invalid",
+            ErrorCode::DomainInvalid,
             "pass --domain https://YOUR-ORG.coupahost.com or set COUPA_DOMAIN (a URL pasted from the browser is fine)".to_string(),
         ),
         CoupaError::Config(ConfigError::InsecureScheme { .. }) => (
-            "coupa_access::domain::insecure",
+            ErrorCode::DomainInsecure,
             "give --domain (COUPA_DOMAIN) as https://…".to_string(),
         ),
         CoupaError::Config(ConfigError::MissingClientId) => (
-            "coupa_access::client_id::missing",
+            ErrorCode::ClientIdMissing,
             format!("pass --client-id or set COUPA_CLIENT_ID (from {COUPA_CLIENTS})"),
         ),
         CoupaError::BadCredentials { .. } => (
-            "coupa_access::auth::bad_credentials",
+            ErrorCode::BadCredentials,
             format!("check the client id (--client-id / COUPA_CLIENT_ID) and {secret} against the client in {COUPA_CLIENTS}; and that --domain (COUPA_DOMAIN) is the instance the client belongs to"),
         ),
         CoupaError::ScopeNotGranted { scopes, .. } => (
-            "coupa_access::auth::scope_not_granted",
+            ErrorCode::ScopeNotGranted,
             if scopes.contains(coupa_access_client::wire::ROLES_SCOPE) {
                 // Only roles need it: the commands that need no roles do not ask for it.
                 format!("grant the scope to the OAuth2 client in {COUPA_CLIENTS}, then run again; `snapshot --no-roles` takes a snapshot without roles (and without the scope)")
@@ -87,51 +88,51 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             },
         ),
         CoupaError::TokenEndpoint { .. } => (
-            "coupa_access::auth::token_endpoint",
+            ErrorCode::TokenEndpoint,
             format!("{DOMAIN}; and check the network path to it"),
         ),
         CoupaError::Unauthorized { .. } => (
-            "coupa_access::auth::unauthorized",
+            ErrorCode::Unauthorized,
             format!("check that the OAuth2 client (--client-id / COUPA_CLIENT_ID) is active in {COUPA_CLIENTS} and that --domain (COUPA_DOMAIN) is the instance that issued the token"),
         ),
         CoupaError::Forbidden { .. } => (
-            "coupa_access::auth::forbidden",
+            ErrorCode::Forbidden,
             format!("grant the named scope to the OAuth2 client in {COUPA_CLIENTS}, then run again"),
         ),
         CoupaError::Rejected { status, .. } if (300..400).contains(status) || *status == 404 => {
-            ("coupa_access::api::not_coupa", DOMAIN.to_string())
+            (ErrorCode::NotCoupa, DOMAIN.to_string())
         }
         CoupaError::Rejected { .. } => (
-            "coupa_access::api::rejected",
+            ErrorCode::Rejected,
             "Coupa refused the request as sent; what it said is quoted above".to_string(),
         ),
         CoupaError::RetriesExhausted { .. } => (
-            "coupa_access::api::retries_exhausted",
+            ErrorCode::RetriesExhausted,
             "nothing partial was used; try again later, or lower --rate-limit and --burst".to_string(),
         ),
         CoupaError::Transport { .. } => (
-            "coupa_access::api::unreachable",
+            ErrorCode::Unreachable,
             format!("{DOMAIN}; and check the network path to it"),
         ),
-        CoupaError::Decode { .. } => ("coupa_access::api::unexpected_answer", DOMAIN.to_string()),
+        CoupaError::Decode { .. } => (ErrorCode::UnexpectedAnswer, DOMAIN.to_string()),
         CoupaError::DeleteRefused { .. } => (
-            "coupa_access::api::delete_refused",
+            ErrorCode::DeleteRefused,
             "remove the membership in the Coupa UI, or ask Coupa support to enable membership deletion for the API".to_string(),
         ),
         CoupaError::WriteNotTaken { .. } => (
-            "coupa_access::api::write_not_taken",
+            ErrorCode::WriteNotTaken,
             "Coupa is answering reads but not this write; nothing else in this step was changed: run apply again later (it re-reads Coupa first)".to_string(),
         ),
         CoupaError::WriteUnconfirmed { .. } => (
-            "coupa_access::api::write_unconfirmed",
+            ErrorCode::WriteUnconfirmed,
             "read the group in Coupa (or run `coupa-access plan`) before running apply again".to_string(),
         ),
         CoupaError::DeadlineExceeded { .. } => (
-            "coupa_access::api::deadline",
+            ErrorCode::Deadline,
             "nothing partial was used; run again when Coupa answers faster, or allow more time with --deadline SECONDS".to_string(),
         ),
         CoupaError::Setup(_) => (
-            "coupa_access::client::setup",
+            ErrorCode::ClientSetup,
             "run again with -v for details".to_string(),
         ),
     };

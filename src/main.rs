@@ -4,10 +4,12 @@
 
 mod cli;
 mod cmd;
+mod codes;
 mod errors;
 mod heartbeat;
 mod journal;
 mod out_file;
+mod plan_file;
 mod policy_dir;
 mod report;
 mod secret;

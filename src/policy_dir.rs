@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use coupa_access_core::model::{Desired, PolicyFile};
-use coupa_access_core::policy::{self, PolicyDiagnostic, PolicyErrors};
+use coupa_access_core::policy::{self, Code, PolicyDiagnostic, PolicyErrors};
 
 /// Deeper folder nesting than this is never a policy folder.
 const MAX_FOLDER_DEPTH: usize = 32;
@@ -48,12 +48,12 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
         } else {
             format!("cannot read policy folder `{shown}`: {e}")
         };
-        vec![PolicyDiagnostic::error("policy::folder", msg)
+        vec![PolicyDiagnostic::error(Code::Folder, msg)
             .with_help("pass the folder with `--policies DIR` (default `./policies`)")]
     })?;
     if !meta.is_dir() {
         return Err(vec![PolicyDiagnostic::error(
-            "policy::folder",
+            Code::Folder,
             format!("`{shown}` is not a folder"),
         )
         .with_help("`--policies` takes the folder that holds the YAML files")]);
@@ -75,11 +75,11 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
         match std::fs::read(&path).map(String::from_utf8) {
             Ok(Ok(text)) => files.push(PolicyFile { path: rel, text }),
             Ok(Err(_)) => walk.problems.push(
-                PolicyDiagnostic::error("policy::read", format!("`{rel}` is not UTF-8 text"))
+                PolicyDiagnostic::error(Code::Read, format!("`{rel}` is not UTF-8 text"))
                     .with_help("save the file as UTF-8"),
             ),
             Err(e) => walk.problems.push(PolicyDiagnostic::error(
-                "policy::read",
+                Code::Read,
                 format!("cannot read `{rel}`: {e}"),
             )),
         }
@@ -107,11 +107,11 @@ struct Walk {
 impl Walk {
     fn folder(&mut self, dir: &Path, rel: &str, depth: usize) {
         let cannot = |e: std::io::Error| {
-            PolicyDiagnostic::error("policy::read", format!("cannot list `{rel}`: {e}"))
+            PolicyDiagnostic::error(Code::Read, format!("cannot list `{rel}`: {e}"))
         };
         if depth > MAX_FOLDER_DEPTH {
             self.problems.push(
-                PolicyDiagnostic::error("policy::read", format!("`{rel}` is nested too deeply"))
+                PolicyDiagnostic::error(Code::Read, format!("`{rel}` is nested too deeply"))
                     .with_help("policy folders are at most 32 levels deep"),
             );
             return;
@@ -158,7 +158,7 @@ impl Walk {
                 Ok(_) if name.ends_with(".schema.json") => {}
                 Ok(_) => self.ignored.push(child),
                 Err(e) if is_policy => self.problems.push(PolicyDiagnostic::error(
-                    "policy::read",
+                    Code::Read,
                     format!("cannot read `{child}`: {e}"),
                 )),
                 Err(_) => self.ignored.push(child),

@@ -12,6 +12,7 @@ use coupa_access_core::render::{
 
 use crate::cli::Annotations;
 use crate::cmd::LiveCheckFailed;
+use crate::codes::ErrorCode;
 
 /// One problem as CI reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +61,7 @@ pub fn errors_of(report: &miette::Report) -> Vec<ErrorItem> {
     vec![ErrorItem {
         code: report
             .code()
-            .map_or_else(|| "coupa_access::error".to_string(), |c| c.to_string()),
+            .map_or_else(|| ErrorCode::Other.to_string(), |c| c.to_string()),
         message,
         file: None,
         line: None,

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use secrecy::SecretString;
 
+use crate::codes::ErrorCode;
+
 /// Where the secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -45,29 +47,42 @@ impl fmt::Display for SecretSource {
 }
 
 /// Why no secret could be had.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     #[error("no OAuth2 client secret given")]
-    #[diagnostic(
-        code(coupa_access::secret::missing),
-        help("set COUPA_CLIENT_SECRET, or put the secret in a file and pass --client-secret-file (or set COUPA_CLIENT_SECRET_FILE)")
-    )]
     Missing,
     #[error("cannot read {source_name}: {error}")]
-    #[diagnostic(
-        code(coupa_access::secret::unreadable),
-        help("point --client-secret-file or COUPA_CLIENT_SECRET_FILE at a readable file, or set COUPA_CLIENT_SECRET")
-    )]
     Unreadable {
         source_name: SecretSource,
         error: std::io::Error,
     },
     #[error("{source_name} is empty")]
-    #[diagnostic(
-        code(coupa_access::secret::empty),
-        help("the secret is the value shown once when the OAuth2 client was created in Coupa Setup > Integrations > OAuth2/OpenID Connect Clients")
-    )]
     Empty { source_name: SecretSource },
+}
+
+impl SecretError {
+    /// Its stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SecretError::Missing => ErrorCode::SecretMissing,
+            SecretError::Unreadable { .. } => ErrorCode::SecretUnreadable,
+            SecretError::Empty { .. } => ErrorCode::SecretEmpty,
+        }
+    }
+}
+
+impl miette::Diagnostic for SecretError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(SecretError::code(self)))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            SecretError::Missing => "set COUPA_CLIENT_SECRET, or put the secret in a file and pass --client-secret-file (or set COUPA_CLIENT_SECRET_FILE)",
+            SecretError::Unreadable { .. } => "point --client-secret-file or COUPA_CLIENT_SECRET_FILE at a readable file, or set COUPA_CLIENT_SECRET",
+            SecretError::Empty { .. } => "the secret is the value shown once when the OAuth2 client was created in Coupa Setup > Integrations > OAuth2/OpenID Connect Clients",
+        }))
+    }
 }
 
 static SOURCE: OnceLock<SecretSource> = OnceLock::new();

@@ -3,14 +3,14 @@
 
 use std::io::IsTerminal;
 
-use miette::{IntoDiagnostic, WrapErr};
+use miette::IntoDiagnostic;
 
 use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
-use coupa_access_core::model::{Origin, Plan, PlanReadError};
+use coupa_access_core::model::{Origin, Plan};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     // Policies first: whether roles are read (and their scope asked for) depends on them.
@@ -39,7 +39,11 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let journal = std::sync::Arc::new(journal);
     // A saved plan is only a claim of what was reviewed: cheap checks first (instance, shape),
     // then it must equal the fresh plan made below, which is the one applied.
-    let saved = args.plan.as_deref().map(read_plan).transpose()?;
+    let saved = args
+        .plan
+        .as_deref()
+        .map(|p| crate::plan_file::read(p, "apply"))
+        .transpose()?;
     if let Some(saved) = &saved {
         apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
     }
@@ -188,25 +192,6 @@ fn first_interrupt(handle: &apply::CancelHandle) {
 fn second_interrupt(code: i32) -> ! {
     eprintln!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
     std::process::exit(code);
-}
-
-fn read_plan(path: &std::path::Path) -> miette::Result<Plan> {
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read plan file {}", path.display()))?;
-    match Plan::from_json(&text) {
-        Err(e @ PlanReadError::UnsupportedVersion { .. }) => Err(miette::miette!(
-            help = "make the plan with this coupa-access (`coupa-access plan --out`), or apply it with the version that made it",
-            "cannot apply {}: {e}",
-            path.display()
-        )),
-        other => other.into_diagnostic().wrap_err_with(|| {
-            format!(
-                "{} is not a coupa-access plan (from `plan --out`)",
-                path.display()
-            )
-        }),
-    }
 }
 
 /// Why a saved plan's restores are not the fresh plan's (by user, kind, what is given back

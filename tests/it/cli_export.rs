@@ -69,6 +69,13 @@ fn export_from_the_sample_tenant_then_plan_changes_nothing() {
     );
     assert!(groups.contains("are not exported: "), "projects are named");
     assert!(groups.contains(&format!("from {} at ", sb.sandbox.url())));
+    // The files say when apply writes roles and licenses (the one switch: `settings.writes`).
+    for (file, kind) in [("roles.yaml", "roles"), ("licenses.yaml", "licenses")] {
+        let text = std::fs::read_to_string(pol.join(file)).unwrap();
+        let says = format!("only when `settings.writes` includes `{kind}`");
+        assert!(text.contains(&says), "{file}:\n{text}");
+        assert!(!text.contains("(yet)"), "{file}:\n{text}");
+    }
     let (code, stdout) = plan_offline(&snap, &pol);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("No changes"), "{stdout}");

@@ -132,3 +132,43 @@ fn snapshot_plans_and_newer_formats_are_refused_with_nothing_written() {
     );
     assert_eq!(sb.sandbox.live(), golden_03_tenant(), "nothing written");
 }
+
+/// `show` reads plan files with `apply`'s reader: a 0.1.0 (format 1) plan renders, in both
+/// formats, and a format neither reads is refused by both with the same words.
+#[test]
+fn show_renders_every_plan_format_apply_reads() {
+    for (fixture, expect) in [
+        ("plan-v1-0.1.0.json", "Plan: 0 to add, 3 to remove"),
+        (
+            "plan-v1-0.1.0-roles-licenses.json",
+            "license \"travel\" (reported only, not applied)",
+        ),
+    ] {
+        let path = repo(&format!("tests/fixtures/{fixture}"));
+        let out = bin().args(["show", path_str(&path)]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{fixture}: {}", stderr_of(&out));
+        assert!(stdout_of(&out).contains(expect), "{}", stdout_of(&out));
+        let out = bin()
+            .args(["show", path_str(&path), "--format", "markdown"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{fixture}: {}", stderr_of(&out));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let v3 = dir.path().join("v3.json");
+    let text = std::fs::read_to_string(repo("tests/fixtures/plan-v1-0.1.0.json"))
+        .unwrap()
+        .replace("\"format_version\": 1", "\"format_version\": 3");
+    std::fs::write(&v3, text).unwrap();
+    let out = bin()
+        .env("COLUMNS", "300")
+        .args(["show", path_str(&v3)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("it has format_version 3; this coupa-access reads format_version 1 to 2"),
+        "{err}"
+    );
+}

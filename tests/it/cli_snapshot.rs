@@ -182,7 +182,7 @@ fn show_renders_a_saved_plan_like_plan_did() {
     let out = bin().args(["show", path_str(&plan_file)]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr_of(&out).contains("is not a coupa-access plan file"),
+        stderr_of(&out).contains("is not a coupa-access plan (from `plan --out`)"),
         "{}",
         stderr_of(&out)
     );

@@ -1,5 +1,5 @@
 //! Coupa facts the sandbox models, each held to a test: Supplier Portal and API accounts,
-//! group owners. (See the README's "Coupa facts" section.)
+//! group owners. (See the README's "Coupa facts" section and `docs/coupa-api.md`.)
 
 use coupa_access_core::model::{Live, LiveIndex, PolicyFile, UserMatch};
 use coupa_access_core::policy;
@@ -224,26 +224,71 @@ fn the_facts_say_what_the_sources_say() {
     assert!(delete[2].contains("403") && delete[2].contains("--refuse-delete"));
 }
 
-/// The license list the table states is the one the tool uses, and Coupa's OpenAPI file
-/// (the users part kept in the repository's shared notes) has every one of them.
+/// `docs/coupa-api.md`: every row of its fact tables has a status and is held by something
+/// that exists — a `sandbox` option, the sample tenant, or a test named `file::test`.
+#[test]
+fn every_coupa_api_fact_is_held() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/coupa-api.md")).unwrap();
+    let help = stdout_of(
+        &crate::common::bin()
+            .args(["sandbox", "--help"])
+            .output()
+            .unwrap(),
+    );
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| fact |"))
+        .collect();
+    assert!(rows.len() >= 30, "{} facts", rows.len());
+    for row in rows {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [fact, status, held] = cells[..] else {
+            panic!("three cells: {row}")
+        };
+        assert!(
+            ["[C]", "[I]", "[U]", "tool rule"]
+                .iter()
+                .any(|s| status.contains(s)),
+            "no status for {fact}"
+        );
+        let named: Vec<&str> = held.split('`').skip(1).step_by(2).collect();
+        assert!(
+            !named.is_empty() || held.contains("sample tenant"),
+            "nothing holds {fact}"
+        );
+        for n in named {
+            if let Some(flag) = n.strip_prefix("--") {
+                assert!(
+                    help.contains(&format!("--{flag} ")) || help.contains(&format!("--{flag}\n")),
+                    "`sandbox --{flag}` (named for {fact}) is not a sandbox option"
+                );
+            } else {
+                let (file, test) = n.split_once("::").unwrap_or_else(|| panic!("{n}"));
+                let text = std::fs::read_to_string(root.join(format!("tests/it/{file}.rs")))
+                    .unwrap_or_else(|_| panic!("no tests/it/{file}.rs (named for {fact})"));
+                assert!(
+                    text.contains(&format!("fn {test}(")),
+                    "no test {n} (named for {fact})"
+                );
+            }
+        }
+    }
+}
+
+/// The license flags `docs/coupa-api.md` lists from Coupa's OpenAPI file are the ones the tool
+/// uses, in its order.
 #[test]
 fn the_license_flags_are_the_openapi_ones() {
     use coupa_access_core::model::License;
-    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/coupa/coupa-r39-users-openapi.json");
-    let Ok(text) = std::fs::read_to_string(&spec) else {
-        // Only the development checkout has the shared notes beside it.
-        return;
-    };
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let props = &v["definitions"]["User"]["properties"];
-    for l in License::ALL {
-        let p = &props[l.wire_field()];
-        assert_eq!(p["type"], "boolean", "{}", l.wire_field());
-        assert!(
-            p.get("readOnly").is_none(),
-            "{} is writable",
-            l.wire_field()
-        );
-    }
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/coupa-api.md")).unwrap();
+    let list = doc
+        .split("<!-- licenses:start -->")
+        .nth(1)
+        .and_then(|s| s.split("<!-- licenses:end -->").next())
+        .expect("the license list");
+    let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    let tool: Vec<String> = License::ALL.iter().map(|l| l.wire_field()).collect();
+    assert_eq!(listed, tool);
 }

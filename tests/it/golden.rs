@@ -7,7 +7,7 @@
 //! `NAME.exit`. The plan's clock is fixed with `SOURCE_DATE_EPOCH`, colour is off and the
 //! terminal width is 100, so the files are byte-for-byte reproducible.
 //!
-//! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected files; review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test it golden` rewrites the expected files; review the diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -125,7 +125,7 @@ fn golden_cases_through_the_binary() {
     assert!(
         problems.is_empty(),
         "{} golden file(s) differ:\n\n{}\n\nIf the new output is right, rerun with UPDATE_GOLDEN=1 \
-         cargo test --test golden and review the diff before committing.",
+         cargo test --test it golden and review the diff before committing.",
         problems.len(),
         problems.join("\n\n")
     );

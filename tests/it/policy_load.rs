@@ -498,7 +498,7 @@ fn settings_and_locs_can_be_located_for_other_checks() {
     let diag = policy::PolicyDiagnostic::at(
         &d,
         miette::Severity::Error,
-        "plan::too_many_removals",
+        policy::Code::BadSetting,
         "40 removals exceed `max_removals.total` (25)",
         total,
         "limit set here",

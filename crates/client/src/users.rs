@@ -11,7 +11,7 @@
 //! built from a server that ignored a filter, and an unknown name gets its "did you mean" from
 //! the whole tenant.
 //!
-//! Assumed of Coupa [I]: text filters compare case-insensitively, as its database does (the
+//! Assumed of Coupa ([I] in `docs/coupa-api.md`): text filters compare case-insensitively, as its database does (the
 //! sandbox does the same). A server that compares more strictly can only make a name look
 //! unknown, which falls back to the full read.
 

@@ -1,7 +1,8 @@
-//! Coupa's JSON shapes (dash-case keys), shared by the client and the sandbox. Field names match
-//! `coupa-r39-users-openapi.json`. Only fields coupa-access uses are typed; Coupa sends many more,
-//! which are ignored when reading. Every field is optional on read because `fields=` trimming
-//! and `return_object` may leave any of them out.
+//! Coupa's JSON shapes (dash-case keys) as the client reads and writes them. Field names follow
+//! Coupa's R39 OpenAPI file (`docs/coupa-api.md`). The sandbox defines its own; a contract test
+//! (`tests/it/sandbox_contract.rs`) decodes its answers with these. Only fields coupa-access uses
+//! are typed; Coupa sends many more, which are ignored when reading. Every field is optional on
+//! read because `fields=` trimming and `return_object` may leave any of them out.
 
 use serde::{Deserialize, Serialize};
 
@@ -150,11 +151,3 @@ pub const READ_SCOPES: &[&str] = &["core.common.read", "core.user.read", "core.u
 pub const WRITE_SCOPES: &[&str] = &["core.user_group.write"];
 /// User updates (roles, licenses, `user-groups`): asked for only when apply writes them.
 pub const USER_WRITE_SCOPE: &str = "core.user.write";
-/// Every scope the sandbox knows, for granting a rehearsal client everything.
-pub const ALL_SCOPES: &[&str] = &[
-    "core.common.read",
-    "core.user.read",
-    "core.user_group.read",
-    "core.user.write",
-    "core.user_group.write",
-];

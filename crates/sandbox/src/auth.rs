@@ -24,7 +24,8 @@ pub struct Token {
     pub expires_at: Option<Instant>,
 }
 
-/// The scope a route needs, by method and route template (as in API-NOTES' scope table).
+/// The scope a route needs, by method and route template (Coupa's scope table, in
+/// `docs/coupa-api.md`).
 pub fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
     let read = method == Method::GET;
     Some(match template {

@@ -1,15 +1,17 @@
 //! A local Coupa-compatible API server: the demo, the tests and the benchmarks run against it.
 //!
-//! It emulates Coupa's REST API as `coupa/API-NOTES.md` and Coupa's OpenAPI file describe it,
-//! quirks included, so a client that works here has been held to Coupa's rules:
+//! It emulates Coupa's REST API as `docs/coupa-api.md` describes it (from Coupa's docs and its
+//! OpenAPI file), quirks included, so a client that works here has been held to Coupa's rules:
 //! OAuth2 client credentials with scopes, XML unless `Accept: application/json`, dash-case JSON,
 //! bare-array lists capped at 50, `field[op]=value` filters, `fields=` trimming, add-only role
 //! writes, a leaky-bucket rate limit answering 429, and injectable faults.
 //!
 //! Layout: `state` holds the tenant, tokens and counters; `auth` the token endpoint and bearer
-//! checks; `query` filters, ordering, paging and `fields=`; `format` JSON and XML; `render`
-//! the wire objects; `routes` one file per resource; `gate` what every request passes first
-//! (counting, latency, the `limiter`'s 429, `faults`, bearer checks); `sample` the sample tenant.
+//! checks; `query` filters, ordering, paging and `fields=`; `format` JSON and XML; `shapes`
+//! Coupa's objects as the sandbox defines them, and `render` tenant records into them; `routes`
+//! one file per resource; `gate` what every request passes first (counting, latency, the
+//! `limiter`'s 429, `faults`, bearer checks); `sample` the sample tenant. It does not depend on
+//! the client: both follow Coupa, and a contract test holds them to each other.
 #![forbid(unsafe_code)]
 
 mod auth;
@@ -21,6 +23,7 @@ mod query;
 mod render;
 mod routes;
 mod sample;
+mod shapes;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,7 +34,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use coupa_access_client::wire;
 use coupa_access_core::model::Live;
 
 pub use sample::generate_sample_tenant;
@@ -62,7 +64,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             client_id: "sandbox-client".into(),
             client_secret: "sandbox-secret".into(),
-            scopes: wire::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            scopes: shapes::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
             rate_per_second: 25.0,
             burst: 20,
             bucket_phase: None,

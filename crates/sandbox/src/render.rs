@@ -1,11 +1,11 @@
-//! Tenant records as Coupa's JSON objects, built from the shared wire structs
-//! (`coupa_access_client::wire`) plus the fields Coupa always sends that the client does not type.
+//! Tenant records as Coupa's JSON objects, through the sandbox's own definitions of them
+//! ([`shapes`](super::shapes)), and which keys each resource can be filtered on.
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
-use coupa_access_client::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
+use super::shapes;
 use coupa_access_core::model::{Group, License, Membership, Role, User};
 
 use super::query::ListQuery;
@@ -63,67 +63,59 @@ pub fn role_key(k: &str) -> bool {
     )
 }
 
-fn to_object<T: serde::Serialize>(wire: &T) -> Map<String, Value> {
-    match serde_json::to_value(wire) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
+fn to_value<T: serde::Serialize>(shape: &T) -> Value {
+    // The shapes hold only strings, numbers, booleans and maps with string keys.
+    serde_json::to_value(shape).unwrap_or(Value::Null)
+}
+
+fn role_shape(r: &Role) -> shapes::Role<'_> {
+    shapes::Role {
+        id: r.id,
+        name: &r.name,
+        description: r.description.as_deref(),
+        omnipotent: r.omnipotent,
+        system_role: r.system_role,
+        created_at: BASELINE_TIME,
+        updated_at: BASELINE_TIME,
     }
 }
 
-/// Coupa sends absent optional fields as `null`, not as missing keys.
-fn with_nulls(mut m: Map<String, Value>, keys: &[&str]) -> Value {
-    for k in keys {
-        m.entry(k.to_string()).or_insert(Value::Null);
-    }
-    Value::Object(m)
-}
-
-fn wire_role(r: &Role) -> WireRole {
-    WireRole {
-        id: Some(r.id),
-        name: Some(r.name.clone()),
-        description: r.description.clone(),
-        omnipotent: Some(r.omnipotent),
-        system_role: Some(r.system_role),
-        created_at: Some(BASELINE_TIME.into()),
-        updated_at: Some(BASELINE_TIME.into()),
-    }
-}
-
+/// A role.
 pub fn role(r: &Role) -> Value {
-    with_nulls(to_object(&wire_role(r)), &["description"])
+    to_value(&role_shape(r))
 }
 
-fn wire_group(g: &Group, is_project: bool) -> WireUserGroup {
-    WireUserGroup {
-        id: Some(g.id),
-        name: Some(g.name.clone()),
-        description: g.description.clone(),
-        active: Some(g.active),
-        kind: is_project.then(|| PROJECT.to_string()),
-        created_at: Some(BASELINE_TIME.into()),
-        updated_at: Some(BASELINE_TIME.into()),
+fn group_shape(g: &Group, is_project: bool) -> shapes::UserGroup<'_> {
+    shapes::UserGroup {
+        id: g.id,
+        name: &g.name,
+        description: g.description.as_deref(),
+        active: g.active,
+        kind: is_project.then_some(PROJECT),
+        created_at: BASELINE_TIME,
+        updated_at: BASELINE_TIME,
     }
 }
 
 /// A group or project (`is_project` sets `type: Project`; groups have `type: null`).
 pub fn group(g: &Group, is_project: bool) -> Value {
-    with_nulls(
-        to_object(&wire_group(g, is_project)),
-        &["description", "type"],
-    )
+    to_value(&group_shape(g, is_project))
+}
+
+fn user_simple_shape(u: &User) -> shapes::UserSimple<'_> {
+    shapes::UserSimple {
+        id: u.id,
+        login: &u.login,
+        email: &u.email,
+        firstname: u.firstname.as_deref(),
+        lastname: u.lastname.as_deref(),
+        fullname: u.fullname.as_deref(),
+    }
 }
 
 /// Coupa's `UserSimple`, nested in memberships and group member lists.
 pub fn user_simple(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "login": u.login,
-        "email": u.email,
-        "firstname": u.firstname,
-        "lastname": u.lastname,
-        "fullname": u.fullname,
-    })
+    to_value(&user_simple_shape(u))
 }
 
 /// Looks up a group or project by id: `(group, is_project)`.
@@ -144,8 +136,9 @@ pub fn groups_by_user(t: &Tenant) -> BTreeMap<u64, Vec<u64>> {
     out
 }
 
-/// A full user. `user-groups` only when `fields=` asks for it (API-NOTES [I]); then `groups`
-/// (from [`groups_by_user`]) must be given.
+/// A full user. `user-groups` only when `fields=` asks for it (docs/coupa-api.md: newer
+/// associations come only when asked for by name); then `groups` (from [`groups_by_user`])
+/// must be given.
 pub fn user(
     t: &Tenant,
     u: &User,
@@ -157,7 +150,7 @@ pub fn user(
             .roles
             .iter()
             .filter(|r| u.roles.contains(&r.id))
-            .map(wire_role)
+            .map(role_shape)
             .collect()
     });
     let user_groups = groups.filter(|_| q.asks_for("user-groups")).map(|by_user| {
@@ -166,64 +159,59 @@ pub fn user(
             .into_iter()
             .flatten()
             .filter_map(|gid| find_group(t, *gid))
-            .map(|(g, p)| wire_group(g, p))
+            .map(|(g, p)| group_shape(g, p))
             .collect()
     });
-    let mut other = Map::new();
-    for l in License::ALL {
-        other.insert(l.wire_field(), Value::Bool(u.licenses.contains(&l)));
-    }
-    other.insert("category-planner-user".into(), Value::Bool(false));
-    other.insert("created-at".into(), Value::String(BASELINE_TIME.into()));
-    let wire = WireUser {
-        id: Some(u.id),
-        login: Some(u.login.clone()),
-        email: Some(u.email.clone()),
-        firstname: u.firstname.as_deref().map(str::to_string),
-        lastname: u.lastname.as_deref().map(str::to_string),
-        fullname: u.fullname.as_deref().map(str::to_string),
-        active: Some(u.active),
+    let shape = shapes::User {
+        id: u.id,
+        login: &u.login,
+        email: &u.email,
+        firstname: u.firstname.as_deref(),
+        lastname: u.lastname.as_deref(),
+        fullname: u.fullname.as_deref(),
+        active: u.active,
         roles,
         user_groups,
-        updated_at: Some(t.user_updated_at(u.id).to_string()),
-        supplier_user: Some(u.supplier),
-        api_user: Some(u.api_user),
-        other,
+        created_at: BASELINE_TIME,
+        updated_at: t.user_updated_at(u.id),
+        supplier_user: u.supplier,
+        api_user: u.api_user,
+        category_planner_user: false,
+        licenses: License::ALL
+            .iter()
+            .map(|l| (l.wire_field(), u.licenses.contains(l)))
+            .collect(),
     };
-    with_nulls(to_object(&wire), &["firstname", "lastname", "fullname"])
+    to_value(&shape)
 }
 
 /// A membership, with its user and group nested as Coupa nests associations.
 pub fn membership(t: &Tenant, m: &Membership) -> Value {
     let found = find_group(t, m.group_id);
-    let created: String = m.created_at.as_deref().unwrap_or(BASELINE_TIME).to_string();
-    let wire = WireMembership {
-        id: Some(m.id),
-        user_id: Some(m.user_id),
-        user_group_id: Some(m.group_id),
-        user_group_type: Some(
-            if matches!(found, Some((_, true))) {
-                PROJECT
-            } else {
-                USER_GROUP
-            }
-            .into(),
-        ),
-        owner: Some(m.owner),
+    let created = m.created_at.as_deref().unwrap_or(BASELINE_TIME);
+    let shape = shapes::Membership {
+        id: m.id,
+        user_id: m.user_id,
+        user_group_id: m.group_id,
+        user_group_type: if matches!(found, Some((_, true))) {
+            PROJECT
+        } else {
+            USER_GROUP
+        },
+        owner: m.owner,
         participant: m.participant,
-        created_at: Some(created.clone()),
-        updated_at: Some(created),
+        created_at: created,
+        updated_at: created,
+        user: t
+            .user_index(m.user_id)
+            .map(|i| user_simple_shape(&t.live.users[i])),
+        user_group: found.map(|(g, p)| shapes::GroupRef {
+            id: g.id,
+            name: &g.name,
+            kind: p.then_some(PROJECT),
+        }),
     };
-    let mut obj = to_object(&wire);
-    let user = t
-        .user_index(m.user_id)
-        .map(|i| user_simple(&t.live.users[i]));
-    obj.insert("user".into(), user.unwrap_or(Value::Null));
-    let g = found.map(|(g, p)| {
-        json!({ "id": g.id, "name": g.name, "type": if p { Some(PROJECT) } else { None } })
-    });
-    obj.insert("user-group".into(), g.unwrap_or(Value::Null));
-    Value::Object(obj)
+    to_value(&shape)
 }
 
 /// A group with its members (`users`), when `fields=` asks for them.

@@ -361,7 +361,11 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         let (file, declared) = render::render(
             "roles.yaml",
             "roles",
-            vec!["Roles are reported by `plan`, not written by `apply` (yet).".into()],
+            vec![
+                "Role changes are written to Coupa only when `settings.writes` includes `roles`;"
+                    .into(),
+                "otherwise they are reported, not applied.".into(),
+            ],
             entries,
             warnings,
             &mut cx,
@@ -407,7 +411,11 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
         let (file, declared) = render::render(
             "licenses.yaml",
             "licenses",
-            vec!["Licenses are reported by `plan`, not written by `apply` (yet).".into()],
+            vec![
+                "License changes are written to Coupa only when `settings.writes` includes `licenses`;"
+                    .into(),
+                "otherwise they are reported, not applied.".into(),
+            ],
             entries,
             Vec::new(),
             &mut cx,

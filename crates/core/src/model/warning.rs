@@ -43,6 +43,26 @@ pub enum WarningCode {
     Other,
 }
 
+impl WarningCode {
+    /// Every code, in declaration order (`docs/plan-format.md` and `docs/diagnostics.md` list
+    /// them all).
+    pub const ALL: &'static [WarningCode] = &[
+        WarningCode::InactiveUser,
+        WarningCode::InactiveGroup,
+        WarningCode::SamePersonTwice,
+        WarningCode::ProtectedUserKept,
+        WarningCode::OwnerKept,
+        WarningCode::DuplicateMembership,
+        WarningCode::ApiUserChanged,
+        WarningCode::GuardExceeded,
+        WarningCode::RolesNotCleared,
+        WarningCode::LeftWithoutRoles,
+        WarningCode::JournalEntryRefused,
+        WarningCode::JournalEntryKept,
+        WarningCode::Other,
+    ];
+}
+
 /// Where in the policy files a warning points: 1-based line and column (in characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcePos {
@@ -166,4 +186,33 @@ pub fn dedupe_warnings(warnings: impl IntoIterator<Item = Warning>) -> Vec<Warni
         }
     }
     out
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::WarningCode;
+
+    #[test]
+    fn all_holds_every_code_once_in_order() {
+        // Exhaustive: a new code fails to compile here until it has a place (and then in ALL).
+        fn place(c: WarningCode) -> usize {
+            match c {
+                WarningCode::InactiveUser => 0,
+                WarningCode::InactiveGroup => 1,
+                WarningCode::SamePersonTwice => 2,
+                WarningCode::ProtectedUserKept => 3,
+                WarningCode::OwnerKept => 4,
+                WarningCode::DuplicateMembership => 5,
+                WarningCode::ApiUserChanged => 6,
+                WarningCode::GuardExceeded => 7,
+                WarningCode::RolesNotCleared => 8,
+                WarningCode::LeftWithoutRoles => 9,
+                WarningCode::JournalEntryRefused => 10,
+                WarningCode::JournalEntryKept => 11,
+                WarningCode::Other => 12,
+            }
+        }
+        let places: Vec<usize> = WarningCode::ALL.iter().map(|c| place(*c)).collect();
+        assert_eq!(places, (0..13).collect::<Vec<_>>());
+    }
 }

@@ -4,23 +4,25 @@
 //! many more there were.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use miette::Severity;
 
 use super::diagnostic::PolicyDiagnostic;
+use super::Code;
 
 /// How many diagnostics of one code are shown before the rest are summarised.
 pub(crate) const MAX_PER_KIND: usize = 50;
 
 /// Keeps the first `limit` items of each code, in order, and returns them with how many of
 /// each code were left out (codes in the order their first item was left out).
-pub(crate) fn cap<T>(
+pub(crate) fn cap<T, K: Copy + Eq + Hash>(
     items: Vec<T>,
-    code_of: impl Fn(&T) -> &'static str,
+    code_of: impl Fn(&T) -> K,
     limit: usize,
-) -> (Vec<T>, Vec<(&'static str, usize)>) {
-    let mut shown: HashMap<&'static str, usize> = HashMap::new();
-    let mut left_out: Vec<(&'static str, usize)> = Vec::new();
+) -> (Vec<T>, Vec<(K, usize)>) {
+    let mut shown: HashMap<K, usize> = HashMap::new();
+    let mut left_out: Vec<(K, usize)> = Vec::new();
     let mut kept = Vec::new();
     for item in items {
         let code = code_of(&item);
@@ -40,31 +42,31 @@ pub(crate) fn cap<T>(
 
 /// Caps sorted diagnostics and appends one summary per capped code at the end.
 pub(crate) fn cap_diagnostics(diags: Vec<PolicyDiagnostic>) -> Vec<PolicyDiagnostic> {
-    let severities: HashMap<&'static str, Severity> =
+    let severities: HashMap<Code, Severity> =
         diags.iter().map(|d| (d.code(), d.severity())).collect();
     let (mut kept, left_out) = cap(diags, PolicyDiagnostic::code, MAX_PER_KIND);
     for (code, n) in left_out {
-        let severity = severities.get(code).copied().unwrap_or(Severity::Error);
+        let severity = severities.get(&code).copied().unwrap_or(Severity::Error);
         kept.push(summary(severity, code, n));
     }
     kept
 }
 
 /// "and 19,950 more unknown users", with the same code and severity as the ones it stands for.
-pub(crate) fn summary(severity: Severity, code: &'static str, n: usize) -> PolicyDiagnostic {
+pub(crate) fn summary(severity: Severity, code: Code, n: usize) -> PolicyDiagnostic {
     let what = match code {
-        "policy::unknown_user" => "unknown users",
-        "policy::unknown_protected_user" => "unknown users in `protected_users`",
-        "policy::unknown_group" => "unknown groups",
-        "policy::unknown_role" => "unknown roles",
-        "policy::unknown_license" => "unknown licenses",
-        "policy::inactive_user" => "inactive users",
-        "policy::inactive_group" => "inactive groups",
-        "policy::ambiguous_user" => "ambiguous users",
-        "policy::ambiguous_name" => "ambiguous names",
-        "policy::same_person_twice" => "people listed twice under different names",
-        "policy::duplicate_member" => "people listed twice",
-        "policy::unknown_field" => "unknown fields",
+        Code::UnknownUser => "unknown users",
+        Code::UnknownProtectedUser => "unknown users in `protected_users`",
+        Code::UnknownGroup => "unknown groups",
+        Code::UnknownRole => "unknown roles",
+        Code::UnknownLicense => "unknown licenses",
+        Code::InactiveUser => "inactive users",
+        Code::InactiveGroup => "inactive groups",
+        Code::AmbiguousUser => "ambiguous users",
+        Code::AmbiguousName => "ambiguous names",
+        Code::SamePersonTwice => "people listed twice under different names",
+        Code::DuplicateMember => "people listed twice",
+        Code::UnknownField => "unknown fields",
         _ => "problems of this kind",
     };
     let message = format!("and {} more {what}", thousands(n));
@@ -110,9 +112,9 @@ mod tests {
     #[test]
     fn capped_diagnostics_end_with_an_exact_summary() {
         let diags: Vec<PolicyDiagnostic> = (0..MAX_PER_KIND + 7)
-            .map(|i| PolicyDiagnostic::error("policy::unknown_user", format!("u{i}")))
+            .map(|i| PolicyDiagnostic::error(Code::UnknownUser, format!("u{i}")))
             .chain(std::iter::once(PolicyDiagnostic::warning(
-                "policy::inactive_user",
+                Code::InactiveUser,
                 "w",
             )))
             .collect();

@@ -7,6 +7,7 @@ use miette::Severity;
 use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
+use super::Code;
 use crate::model::{
     dedupe_warnings, ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member,
     Mode, NameMatch, SourcePos, Target, Unread, User, UserMatch, Warning, WarningCode,
@@ -92,7 +93,7 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
 /// A diagnostic whose "did you mean" is looked for only if it is reported.
 struct Pending {
     severity: Severity,
-    code: &'static str,
+    code: Code,
     /// The message (printable), by which repeats at one place are told apart.
     message: String,
     sort_key: (Option<usize>, usize),
@@ -188,7 +189,7 @@ impl<'a> Checker<'a> {
     /// Pushes a diagnostic with one label at `loc`, built only if it is reported.
     fn push_draft(
         &mut self,
-        (severity, code): (Severity, &'static str),
+        (severity, code): (Severity, Code),
         message: String,
         (loc, label): (Loc, String),
         help: Option<&'static str>,
@@ -315,7 +316,7 @@ impl<'a> Checker<'a> {
     /// one it means with `id:`.
     fn ambiguous_name(&mut self, t: &Target, what: &str, first: (&str, u64), second: (&str, u64)) {
         let d = PolicyDiagnostic::error(
-            "policy::ambiguous_name",
+            Code::AmbiguousName,
             format!(
                 "`{}` matches two {what}s in Coupa: `{}` (id {}) and `{}` (id {})",
                 t.name, first.0, first.1, second.0, second.1
@@ -362,7 +363,7 @@ impl<'a> Checker<'a> {
         };
         let field = Unread::field(&target);
         let d = PolicyDiagnostic::error(
-            "policy::unread_field",
+            Code::UnreadField,
             format!(
                 "{} `{}`: Coupa's user records left out `{field}` for {count} user(s) (first: {}), so whether they hold it is unknown",
                 if kind == Kind::Role { "role" } else { "license" },
@@ -400,12 +401,12 @@ impl<'a> Checker<'a> {
         let found = self.ix.live.groups.iter().find(|g| g.id == id);
         let (code, message, label) = match found {
             Some(g) => (
-                "policy::group_id_mismatch",
+                Code::GroupIdMismatch,
                 format!("group id {id} is `{}` in Coupa, not `{}`", g.name, t.name),
                 "named otherwise in Coupa",
             ),
             None => (
-                "policy::unknown_group_id",
+                Code::UnknownGroupId,
                 format!(
                     "no user group in Coupa has id {id} (given for `{}`)",
                     t.name
@@ -435,7 +436,7 @@ impl<'a> Checker<'a> {
             (NameMatch::One(g), _) => {
                 if !g.active {
                     let d = PolicyDiagnostic::warning(
-                        "policy::inactive_group",
+                        Code::InactiveGroup,
                         format!("group `{}` is inactive in Coupa", g.name),
                     );
                     let d = self.at(d, t.loc, "inactive group").help(
@@ -454,7 +455,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(p) = self.ix.project(&t.name) {
             let d = PolicyDiagnostic::error(
-                "policy::project_not_group",
+                Code::ProjectNotGroup,
                 format!("`{}` is a project, not a user group", p.name),
             );
             let d = self
@@ -463,10 +464,7 @@ impl<'a> Checker<'a> {
             self.push(d);
             return;
         }
-        let d = PolicyDiagnostic::error(
-            "policy::unknown_group",
-            format!("unknown group `{}`", t.name),
-        );
+        let d = PolicyDiagnostic::error(Code::UnknownGroup, format!("unknown group `{}`", t.name));
         let d = self.at(d, t.loc, "no such group in Coupa");
         self.push_suggesting(d, Suggest::Group(t.name.clone()));
     }
@@ -479,8 +477,7 @@ impl<'a> Checker<'a> {
             }
             NameMatch::None => {}
         }
-        let d =
-            PolicyDiagnostic::error("policy::unknown_role", format!("unknown role `{}`", t.name));
+        let d = PolicyDiagnostic::error(Code::UnknownRole, format!("unknown role `{}`", t.name));
         let d = self.at(d, t.loc, "no such role in Coupa");
         self.push_suggesting(d, Suggest::Role(t.name.clone()));
     }
@@ -504,7 +501,7 @@ impl<'a> Checker<'a> {
     /// Warns about one person listed twice for `t` under different identities.
     fn same_person(&mut self, kind: Kind, t: &Target, user: &User, again: &Member, first: &Member) {
         let d = PolicyDiagnostic::warning(
-            "policy::same_person_twice",
+            Code::SamePersonTwice,
             format!(
                 "`{}` and `{}` are the same user (`{}`), both listed for `{}`",
                 first.identity, again.identity, user.login, t.name
@@ -547,7 +544,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.push_draft(
-            (Severity::Warning, "policy::inactive_user"),
+            (Severity::Warning, Code::InactiveUser),
             message,
             (m.loc, format!("inactive; listed for `{}`", t.name)),
             Some(HELP),
@@ -573,7 +570,7 @@ impl<'a> Checker<'a> {
             }
             UserMatch::Ambiguous(a, b) => {
                 let d = PolicyDiagnostic::error(
-                    "policy::ambiguous_user",
+                    Code::AmbiguousUser,
                     format!(
                         "`{}` matches two users: `{}` (email {}) and `{}` (email {})",
                         m.identity, a.login, a.email, b.login, b.email
@@ -587,7 +584,7 @@ impl<'a> Checker<'a> {
             }
             UserMatch::None if self.ix.supplier(&m.identity).is_some() => {
                 let d = PolicyDiagnostic::error(
-                    "policy::supplier_account",
+                    Code::SupplierAccount,
                     format!(
                         "`{}` is a Coupa Supplier Portal account, not an employee",
                         m.identity
@@ -601,12 +598,9 @@ impl<'a> Checker<'a> {
             }
             UserMatch::None => {
                 let (code, message) = match target {
-                    Some(_) => (
-                        "policy::unknown_user",
-                        format!("unknown user `{}`", m.identity),
-                    ),
+                    Some(_) => (Code::UnknownUser, format!("unknown user `{}`", m.identity)),
                     None => (
-                        "policy::unknown_protected_user",
+                        Code::UnknownProtectedUser,
                         format!("unknown user `{}` in `protected_users`", m.identity),
                     ),
                 };

@@ -8,6 +8,7 @@ use miette::{
     MietteSpanContents, Severity, SourceCode, SourceSpan, SpanContents,
 };
 
+use super::Code;
 use crate::model::{Desired, Loc, PolicyFile};
 
 /// All the problems found in one run over the policy files (at least one).
@@ -42,7 +43,7 @@ pub struct LabelPoint {
 #[error("{message}")]
 pub struct PolicyDiagnostic {
     message: String,
-    code: &'static str,
+    code: Code,
     severity: Severity,
     help: Option<String>,
     src: Option<FileSource>,
@@ -56,7 +57,7 @@ pub struct PolicyDiagnostic {
 
 impl PolicyDiagnostic {
     /// A new diagnostic with no position yet.
-    pub(crate) fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         PolicyDiagnostic {
             // Messages quote names from policy files and Coupa: never let them drive a terminal.
             message: crate::render::printable_str(&message.into()).into_owned(),
@@ -72,12 +73,12 @@ impl PolicyDiagnostic {
     }
 
     /// An error without a position (e.g. a file that cannot be read).
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, message)
     }
 
     /// A warning without a position.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
     }
 
@@ -141,7 +142,7 @@ impl PolicyDiagnostic {
     pub fn at(
         desired: &Desired,
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         loc: Loc,
         label: impl Into<String>,
@@ -166,8 +167,8 @@ impl PolicyDiagnostic {
         &self.message
     }
 
-    /// A stable code such as `policy::unknown_field`.
-    pub fn code(&self) -> &'static str {
+    /// Its stable code, such as `policy::unknown_field`.
+    pub fn code(&self) -> Code {
         self.code
     }
 

@@ -18,6 +18,7 @@
 
 mod cap;
 mod check;
+mod code;
 mod convert;
 mod diagnostic;
 #[cfg(test)]
@@ -29,6 +30,7 @@ mod yaml;
 /// Re-exported for callers of [`load_files`].
 pub use crate::model::PolicyFile;
 pub use check::{check, check_with, CheckReport};
+pub use code::Code;
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
 pub use schema::{json_schema, PolicyDocument};
 

@@ -10,6 +10,7 @@ use miette::Severity;
 use super::diagnostic::{PolicyDiagnostic, Sources};
 use super::suggest::closest;
 use super::yaml::{self, Node, Value};
+use super::Code;
 use crate::model::{Desired, License, Loc, NameKey, PolicyFile, Settings, Target};
 
 mod seen;
@@ -90,7 +91,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
                     len: 1,
                 };
                 let d = PolicyDiagnostic::error(
-                    "policy::yaml_syntax",
+                    Code::YamlSyntax,
                     format!("invalid YAML: {}", e.message),
                 )
                 .label(&sources, loc, "here")
@@ -168,14 +169,7 @@ fn loc(file: usize, node: &Node) -> Loc {
 }
 
 impl Cx<'_> {
-    fn error(
-        &mut self,
-        code: &'static str,
-        message: String,
-        at: Loc,
-        label: &str,
-        help: Option<String>,
-    ) {
+    fn error(&mut self, code: Code, message: String, at: Loc, label: &str, help: Option<String>) {
         let mut d =
             PolicyDiagnostic::new(Severity::Error, code, message).label(self.sources, at, label);
         if let Some(h) = help {
@@ -194,7 +188,7 @@ impl Cx<'_> {
     ) {
         let message = format!("{what} must be {expected}, not {}", node.type_name());
         self.error(
-            "policy::wrong_type",
+            Code::WrongType,
             message,
             loc(file, node),
             &format!("expected {expected}"),
@@ -227,7 +221,7 @@ impl Cx<'_> {
             // who is a member without anybody seeing it.
             Value::Scalar(s) if s == "<<" && !key.quoted => {
                 self.error(
-                    "policy::merge_key",
+                    Code::MergeKey,
                     "merge keys (`<<`) are not supported".into(),
                     loc(file, key),
                     "merge key",
@@ -241,7 +235,7 @@ impl Cx<'_> {
             Value::Scalar(s) | Value::Null(s) if !s.trim().is_empty() => Some(s.to_string()),
             _ => {
                 self.error(
-                    "policy::bad_key",
+                    Code::BadKey,
                     "a key must be a non-empty name".into(),
                     loc(file, key),
                     "this key",
@@ -281,18 +275,12 @@ impl Cx<'_> {
                         "unknown field",
                     )
                 };
-                self.error(
-                    "policy::unknown_field",
-                    message,
-                    loc(file, k),
-                    label,
-                    Some(help),
-                );
+                self.error(Code::UnknownField, message, loc(file, k), label, Some(help));
                 continue;
             };
             if let Some((_, first, _)) = out.iter().find(|(f, _, _)| *f == field) {
                 let d = PolicyDiagnostic::error(
-                    "policy::duplicate_key",
+                    Code::DuplicateKey,
                     format!("`{field}` is written twice in {context}"),
                 )
                 .label(self.sources, loc(file, k), "written again here")
@@ -319,14 +307,14 @@ impl Cx<'_> {
                             out.push((s.trim().to_string(), loc(file, item)))
                         }
                         Value::Null(s) if !s.is_empty() => self.error(
-                            "policy::empty_entry",
+                            Code::EmptyEntry,
                             format!("`{s}` in {what} means nothing in YAML"),
                             loc(file, item),
                             "read as empty",
                             Some(format!("if `{s}` is a name, quote it: `'{s}'`")),
                         ),
                         Value::Scalar(_) | Value::Null(_) => self.error(
-                            "policy::empty_entry",
+                            Code::EmptyEntry,
                             format!("empty entry in {what}"),
                             loc(file, item),
                             "empty entry",

@@ -7,13 +7,14 @@ use crate::model::{writes_kind, GroupRemovals, Loc, MaxRemovals, Member, NameKey
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
+use crate::policy::Code;
 
 impl Cx<'_> {
     pub(super) fn settings(&mut self, file: usize, key: &Node, body: &Node) {
         let at = loc(file, key);
         if let Some(first) = self.settings_loc {
             let d = PolicyDiagnostic::error(
-                "policy::duplicate_settings",
+                Code::DuplicateSettings,
                 "`settings` is written more than once",
             )
             .label(self.sources, at, "settings again here")
@@ -30,7 +31,7 @@ impl Cx<'_> {
                 for (identity, at) in self.list(file, value, "`protected_users`") {
                     if let Some(&first) = seen.get(&NameKey::new(&identity)) {
                         let d = PolicyDiagnostic::error(
-                            "policy::duplicate_member",
+                            Code::DuplicateMember,
                             format!("`{identity}` is listed twice in `protected_users`"),
                         )
                         .label(self.sources, at, "listed again here")
@@ -69,7 +70,7 @@ impl Cx<'_> {
                         None => "apply can write: groups, roles, licenses (e.g. `writes: [groups, roles]`)".to_string(),
                     };
                     self.error(
-                        "policy::unknown_write_kind",
+                        Code::UnknownWriteKind,
                         format!("`{word}` is not something apply can write"),
                         at,
                         "not groups, roles or licenses",
@@ -91,7 +92,7 @@ impl Cx<'_> {
         match choices.into_iter().find(|c| c.word() == word) {
             Some(c) => self.settings.group_removals = c,
             None => self.error(
-                "policy::bad_setting",
+                Code::BadSetting,
                 "`group_removals` must be `delete` or `user_groups`".into(),
                 loc(file, node),
                 "not delete or user_groups",
@@ -127,7 +128,7 @@ impl Cx<'_> {
                 match text.parse::<i64>() {
                     Ok(n) if n >= 0 => out.total = Some(n as usize),
                     Ok(_) => self.error(
-                        "policy::bad_setting",
+                        Code::BadSetting,
                         "`total` must not be negative".into(),
                         at,
                         "negative",
@@ -137,7 +138,7 @@ impl Cx<'_> {
                         ),
                     ),
                     Err(_) => self.error(
-                        "policy::bad_setting",
+                        Code::BadSetting,
                         "`total` must be a whole number".into(),
                         at,
                         "not a whole number",
@@ -149,14 +150,14 @@ impl Cx<'_> {
                 match text.parse::<f64>() {
                     Ok(f) if (0.0..=1.0).contains(&f) => out.per_group_fraction = Some(f),
                     Ok(_) => self.error(
-                        "policy::bad_setting",
+                        Code::BadSetting,
                         "`per_group_fraction` must be between 0 and 1".into(),
                         at,
                         "outside 0..=1",
                         help,
                     ),
                     Err(_) => self.error(
-                        "policy::bad_setting",
+                        Code::BadSetting,
                         "`per_group_fraction` must be a number".into(),
                         at,
                         "not a number",

@@ -8,6 +8,7 @@ use crate::model::{License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
+use crate::policy::Code;
 
 impl Cx<'_> {
     /// Checks a license key, suggesting the right spelling.
@@ -24,7 +25,7 @@ impl Cx<'_> {
             None => format!("licenses are: {}", keys.join(", ")),
         };
         self.error(
-            "policy::unknown_license",
+            Code::UnknownLicense,
             format!("unknown license `{name}`"),
             at,
             "not a license",
@@ -53,7 +54,7 @@ impl Cx<'_> {
             if let Some(i) = duplicate {
                 let first = self.targets[kind.index()][i].target.loc;
                 let d = PolicyDiagnostic::error(
-                    "policy::duplicate_target",
+                    Code::DuplicateTarget,
                     format!("{} `{name}` is declared twice", kind.noun()),
                 )
                 .label(self.sources, at, "declared again here")
@@ -121,7 +122,7 @@ impl Cx<'_> {
         for (k, v) in pairs {
             if is_remove_owners(k) {
                 self.error(
-                    "policy::remove_owners_not_group",
+                    Code::RemoveOwnersNotGroup,
                     format!("`remove_owners` applies only to groups, not to {context}"),
                     loc(file, k),
                     "groups only",
@@ -159,7 +160,7 @@ impl Cx<'_> {
                 Ok(n) if n > 0 => Some(n),
                 _ => {
                     self.error(
-                        "policy::wrong_type",
+                        Code::WrongType,
                         "`id` must be a whole number from 1".into(),
                         loc(file, node),
                         "not a group id",
@@ -194,7 +195,7 @@ impl Cx<'_> {
                     None => "`mode` is `authoritative` (the default: members not listed are removed) or `additive` (nobody is removed)".into(),
                 };
                 self.error(
-                    "policy::bad_mode",
+                    Code::BadMode,
                     "invalid `mode`".into(),
                     loc(file, node),
                     "not a mode",
@@ -221,7 +222,7 @@ impl Cx<'_> {
         let members = &entry.target.members;
         if let Err(first) = entry.seen.add(members, &identity, member_at, label_at) {
             let d = PolicyDiagnostic::error(
-                "policy::duplicate_member",
+                Code::DuplicateMember,
                 format!("`{identity}` is listed twice for {} `{}`", kind.noun(), entry.target.name),
             )
             .label(self.sources, label_at, again)
@@ -250,7 +251,7 @@ impl Cx<'_> {
             let at = loc(file, key);
             if let Some(&first) = seen_here.get(&NameKey::new(&identity)) {
                 let d = PolicyDiagnostic::error(
-                    "policy::duplicate_key",
+                    Code::DuplicateKey,
                     format!("`{identity}` is written twice in `users`"),
                 )
                 .label(self.sources, at, "written again here")

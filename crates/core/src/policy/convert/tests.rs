@@ -184,7 +184,7 @@ fn merge_keys_are_refused_where_they_are_written() {
     let text = "groups:\n  A: &a { members: [x] }\n  B:\n    <<: *a\n";
     let ds = one(text).unwrap_err();
     assert_eq!(ds.len(), 1);
-    assert_eq!(ds[0].code(), "policy::merge_key");
+    assert_eq!(ds[0].code(), Code::MergeKey);
     assert_eq!(ds[0].message(), "merge keys (`<<`) are not supported");
     assert_eq!(first_point(text), (4, 5));
     // Also at the top level and inside `settings`.
@@ -205,16 +205,16 @@ fn merge_keys_are_refused_where_they_are_written() {
 fn quoted_numbers_in_settings_are_type_errors() {
     let text = "settings:\n  max_removals: { total: \"10\", per_group_fraction: '0.25' }\n";
     let ds = one(text).unwrap_err();
-    let got: Vec<(&str, &str)> = ds.iter().map(|d| (d.code(), d.message())).collect();
+    let got: Vec<(Code, &str)> = ds.iter().map(|d| (d.code(), d.message())).collect();
     assert_eq!(
         got,
         [
             (
-                "policy::wrong_type",
+                Code::WrongType,
                 "`total` must be a number, not a quoted string"
             ),
             (
-                "policy::wrong_type",
+                Code::WrongType,
                 "`per_group_fraction` must be a number, not a quoted string"
             ),
         ]
@@ -289,7 +289,7 @@ fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
         helps(text)
     );
     let ds = one(text).unwrap_err();
-    assert_eq!(ds[0].code(), "policy::unknown_write_kind");
+    assert_eq!(ds[0].code(), Code::UnknownWriteKind);
     assert!(
         ds[0].one_line().starts_with("p/a.yaml:2:20: `role` is not"),
         "{}",

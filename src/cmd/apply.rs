@@ -282,7 +282,9 @@ async fn confirm(plan: &Plan) -> miette::Result<bool> {
     };
     say_raw!(
         "\nApply {} addition(s) and {} removal(s){restores} to {}?\nOnly 'yes' will be accepted: ",
-        plan.summary.add, plan.summary.remove, plan.origin
+        plan.summary.add,
+        plan.summary.remove,
+        plan.origin
     );
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();

@@ -39,9 +39,7 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
         live.memberships.len()
     );
     if !read_roles {
-        say!(
-            "Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it."
-        );
+        say!("Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it.");
     }
     Ok(0)
 }

@@ -70,7 +70,12 @@ fn annotations_name_files_relative_to_the_repository_root_as_given() {
         .args(["--snapshot", "none.json"])
         .output()
         .unwrap();
-    assert_eq!(error_files(&stderr_of(&out)), ["a.yaml"], "{}", stderr_of(&out));
+    assert_eq!(
+        error_files(&stderr_of(&out)),
+        ["a.yaml"],
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
@@ -83,10 +88,14 @@ fn at_most_ten_annotations_of_a_kind_then_a_notice_counts_the_rest() {
         .unwrap();
     let stderr = stderr_of(&out);
     assert_eq!(error_files(&stderr).len(), 10, "{stderr}");
-    let notices: Vec<_> = stderr.lines().filter(|l| l.starts_with("::notice")).collect();
+    let notices: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.starts_with("::notice"))
+        .collect();
     assert_eq!(notices.len(), 1, "{stderr}");
     assert!(
-        notices[0].contains("::3 more policy problems than the 10 shown as annotations (13 in all)"),
+        notices[0]
+            .contains("::3 more policy problems than the 10 shown as annotations (13 in all)"),
         "{}",
         notices[0]
     );
@@ -114,10 +123,7 @@ fn bash(script: &str) -> std::process::Output {
 
 fn assert_no_panic(what: &str, out: &std::process::Output, expected: i32) {
     let stderr = stderr_of(out);
-    assert!(
-        !stderr.contains("panicked"),
-        "{what}: panicked: {stderr}"
-    );
+    assert!(!stderr.contains("panicked"), "{what}: panicked: {stderr}");
     assert_eq!(out.status.code(), Some(expected), "{what}: {stderr}");
 }
 
@@ -135,7 +141,11 @@ fn a_closed_stderr_or_stdout_never_panics() {
             "cd '{dir}' && \"$BIN\" plan --format markdown --annotations github --snapshot none.json {redirect}; echo \"exit=$?\""
         ));
         let said = stdout_of(&out);
-        assert!(said.contains("exit=1"), "plan, {what}: {said} {}", stderr_of(&out));
+        assert!(
+            said.contains("exit=1"),
+            "plan, {what}: {said} {}",
+            stderr_of(&out)
+        );
     }
     for (what, cmd) in [
         ("schema", "\"$BIN\" schema"),
@@ -152,6 +162,21 @@ fn a_closed_stderr_or_stdout_never_panics() {
     }
 }
 
+/// The binary as a plain process (its standard streams set by the test), without Coupa settings.
+fn raw_bin() -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.env_remove("COUPA_DOMAIN")
+        .env_remove("COUPA_CLIENT_ID")
+        .env_remove("COUPA_CLIENT_SECRET")
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("XDG_STATE_HOME", crate::common::test_state_dir())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    cmd
+}
+
 /// A pipe whose reader is gone: every write to it fails with EPIPE.
 fn broken_pipe() -> Stdio {
     let (reader, writer) = std::io::pipe().expect("pipe");
@@ -163,7 +188,7 @@ fn broken_pipe() -> Stdio {
 fn a_broken_output_pipe_never_panics() {
     let repo = repo_with("policies", &broken_policy(3));
     // stderr broken: the policy problems, their annotations and the report cannot be written.
-    let out = bin()
+    let out = raw_bin()
         .current_dir(repo.path())
         .args(["plan", "--annotations", "github", "--format", "markdown"])
         .args(["--snapshot", "none.json"])
@@ -171,7 +196,11 @@ fn a_broken_output_pipe_never_panics() {
         .stderr(broken_pipe())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "the plan failed, and says so by its code");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the plan failed, and says so by its code"
+    );
     // stdout broken: what the command prints is dropped, and the command still succeeds.
     for args in [
         vec!["schema"],
@@ -179,21 +208,25 @@ fn a_broken_output_pipe_never_panics() {
         vec!["plan", "--help"],
         vec!["validate"],
     ] {
-        let out = bin()
+        let out = raw_bin()
             .current_dir(path_str(Path::new(env!("CARGO_MANIFEST_DIR"))))
             .args(&args)
             .stdout(broken_pipe())
             .output()
             .unwrap();
         assert_no_panic(&format!("{args:?} into a broken stdout"), &out, 0);
-        let out = bin()
+        let out = raw_bin()
             .current_dir(path_str(Path::new(env!("CARGO_MANIFEST_DIR"))))
             .args(&args)
             .stdout(broken_pipe())
             .stderr(broken_pipe())
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?} into broken stdout and stderr");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?} into broken stdout and stderr"
+        );
     }
 }
 
@@ -249,8 +282,17 @@ echo "== drift --format"; complete_words coupa-access drift --format ''
             .collect()
     };
     let plan = section("plan --");
-    for flag in ["--policies", "--detailed-exitcode", "--journal", "--deadline", "--annotations"] {
-        assert!(plan.iter().any(|w| w == flag), "plan --<TAB> lacks {flag}: {plan:?}");
+    for flag in [
+        "--policies",
+        "--detailed-exitcode",
+        "--journal",
+        "--deadline",
+        "--annotations",
+    ] {
+        assert!(
+            plan.iter().any(|w| w == flag),
+            "plan --<TAB> lacks {flag}: {plan:?}"
+        );
     }
     assert!(plan.iter().all(|w| w.starts_with("--")), "{plan:?}");
     assert_eq!(section("apply --jou"), ["--journal"]);

@@ -49,7 +49,10 @@ fn load(path: &Path) -> Value {
 }
 
 fn name(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn map(v: &Value) -> Vec<(&str, &Value)> {
@@ -133,10 +136,6 @@ impl Invocation {
             .iter()
             .find(|(f, _)| f == flag)
             .and_then(|(_, v)| v.as_deref())
-    }
-
-    fn has(&self, flag: &str) -> bool {
-        self.flags.iter().any(|(f, _)| f == flag)
     }
 }
 
@@ -333,11 +332,10 @@ fn github_secrets_reach_only_the_step_that_runs_coupa_access() {
         for at in uses {
             // jobs.JOB.steps.N.env.NAME, on a step that runs coupa-access and nothing third-party.
             let parts: Vec<&str> = at.split('.').collect();
-            let ok = matches!(parts.as_slice(), ["jobs", _, "steps", _, "env", _])
-                && {
-                    let step = &doc["jobs"][parts[1]]["steps"][parts[3].parse::<usize>().unwrap()];
-                    step["uses"].is_null() && !invocations(run_of(step)).is_empty()
-                };
+            let ok = matches!(parts.as_slice(), ["jobs", _, "steps", _, "env", _]) && {
+                let step = &doc["jobs"][parts[1]]["steps"][parts[3].parse::<usize>().unwrap()];
+                step["uses"].is_null() && !invocations(run_of(step)).is_empty()
+            };
             assert!(
                 ok,
                 "{}: a secret at {at}: secrets belong in the env of the one step that runs \
@@ -351,7 +349,8 @@ fn github_secrets_reach_only_the_step_that_runs_coupa_access() {
 #[test]
 fn gitlab_secrets_are_passed_only_on_the_coupa_access_command_line() {
     let doc = load(&gitlab());
-    let secretish = |s: &str| s.contains("_SECRET") || s.contains("TOKEN") || s.contains("_CLIENT_ID");
+    let secretish =
+        |s: &str| s.contains("_SECRET") || s.contains("TOKEN") || s.contains("_CLIENT_ID");
     // No variables block (global or per job) maps a secret into a job's environment.
     let mut blocks = vec![("(global)".to_string(), doc["variables"].clone())];
     for (job_name, job) in gitlab_jobs(&doc) {
@@ -391,7 +390,10 @@ fn every_action_is_pinned_to_a_commit_with_its_version_in_a_comment() {
             .count();
         let mut lines = 0;
         for line in text.lines() {
-            let Some(rest) = line.trim_start().trim_start_matches("- ").strip_prefix("uses:")
+            let Some(rest) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses:")
             else {
                 continue;
             };
@@ -487,7 +489,12 @@ fn every_job_has_a_timeout_a_current_runner_and_least_permissions() {
                 .as_sequence()
                 .into_iter()
                 .flatten()
-                .chain(job["strategy"]["matrix"]["os"].as_sequence().into_iter().flatten())
+                .chain(
+                    job["strategy"]["matrix"]["os"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten(),
+                )
             {
                 if let Some(os) = row["os"].as_str().or(row.as_str()) {
                     runners.push(os.to_string());
@@ -499,9 +506,9 @@ fn every_job_has_a_timeout_a_current_runner_and_least_permissions() {
                     "{file} {job_name}: runner {r} is retired or unpinned"
                 );
             }
-            let perms = job["permissions"].as_mapping().unwrap_or_else(|| {
-                panic!("{file} {job_name}: needs its own `permissions`")
-            });
+            let perms = job["permissions"]
+                .as_mapping()
+                .unwrap_or_else(|| panic!("{file} {job_name}: needs its own `permissions`"));
             let writes: Vec<&str> = perms
                 .iter()
                 .filter(|(_, v)| v.as_str() == Some("write"))
@@ -552,7 +559,10 @@ fn every_coupa_read_has_a_deadline_inside_its_jobs_timeout() {
                 .value("--deadline")
                 .and_then(|d| d.parse().ok())
                 .unwrap_or_else(|| {
-                    panic!("{file} {job}: `coupa-access {}` needs --deadline SECONDS", call.sub)
+                    panic!(
+                        "{file} {job}: `coupa-access {}` needs --deadline SECONDS",
+                        call.sub
+                    )
                 });
             let timeout = timeout.unwrap_or_else(|| panic!("{file} {job}: no timeout"));
             // Room for installing and reporting: the tool ends first, with its own report.
@@ -626,7 +636,11 @@ fn every_example_installs_the_same_pinned_checksum_verified_release() {
         );
     }
     // One version everywhere (plan and apply run the same), the one these flags were checked on.
-    assert_eq!(pins.len(), 1, "the examples pin different releases: {pins:?}");
+    assert_eq!(
+        pins.len(),
+        1,
+        "the examples pin different releases: {pins:?}"
+    );
     let (version, sha) = pins.into_iter().next().unwrap();
     assert_eq!(version.as_deref(), Some(expected_version.as_str()));
     let sha = sha.unwrap_or_default();
@@ -647,7 +661,10 @@ fn github_apply_plans_main_waits_for_approval_and_keeps_the_journal() {
     let path = root().join("examples/github-actions/apply.yml");
     let doc = load(&path);
     for trigger in ["push", "workflow_dispatch", "schedule"] {
-        assert!(!doc["on"][trigger].is_null(), "apply.yml: no {trigger} trigger");
+        assert!(
+            !doc["on"][trigger].is_null(),
+            "apply.yml: no {trigger} trigger"
+        );
     }
     assert_eq!(
         doc["concurrency"]["cancel-in-progress"].as_bool(),
@@ -657,9 +674,15 @@ fn github_apply_plans_main_waits_for_approval_and_keeps_the_journal() {
     let mut journals = BTreeSet::new();
     let mut subs = BTreeSet::new();
     for (job_name, job) in jobs(&doc) {
-        let calls: Vec<Invocation> = steps(job).iter().flat_map(|s| invocations(run_of(s))).collect();
+        let calls: Vec<Invocation> = steps(job)
+            .iter()
+            .flat_map(|s| invocations(run_of(s)))
+            .collect();
         for step in steps(job) {
-            if step["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")) {
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+            {
                 assert_eq!(
                     step["with"]["ref"].as_str(),
                     Some("main"),
@@ -684,7 +707,9 @@ fn github_apply_plans_main_waits_for_approval_and_keeps_the_journal() {
                 Some("coupa-production"),
                 "apply.yml {job_name}: the approval gate"
             );
-            assert!(job["needs"].as_str() == Some("plan") || job["needs"][0].as_str() == Some("plan"));
+            assert!(
+                job["needs"].as_str() == Some("plan") || job["needs"][0].as_str() == Some("plan")
+            );
             let saves: Vec<_> = steps(job)
                 .into_iter()
                 .filter(|s| {
@@ -702,7 +727,8 @@ fn github_apply_plans_main_waits_for_approval_and_keeps_the_journal() {
                     .as_str()
                     .is_some_and(|u| u.starts_with("actions/cache/restore@"))
             });
-            let restore = restore.unwrap_or_else(|| panic!("apply.yml {job_name}: restores the journal"));
+            let restore =
+                restore.unwrap_or_else(|| panic!("apply.yml {job_name}: restores the journal"));
             for key in ["key", "restore-keys"] {
                 assert!(
                     restore["with"][key]
@@ -713,8 +739,15 @@ fn github_apply_plans_main_waits_for_approval_and_keeps_the_journal() {
             }
         }
     }
-    assert_eq!(subs, BTreeSet::from(["apply".to_string(), "plan".to_string()]));
-    assert_eq!(journals.len(), 1, "plan and apply pass the same --journal: {journals:?}");
+    assert_eq!(
+        subs,
+        BTreeSet::from(["apply".to_string(), "plan".to_string()])
+    );
+    assert_eq!(
+        journals.len(),
+        1,
+        "plan and apply pass the same --journal: {journals:?}"
+    );
 }
 
 #[test]
@@ -723,7 +756,9 @@ fn gitlab_note_is_sticky_drift_shows_and_apply_is_approved_with_its_journal() {
     let jobs: BTreeMap<String, Value> = gitlab_jobs(&doc).into_iter().collect();
     let drift = &jobs["drift"];
     assert_eq!(
-        drift["allow_failure"]["exit_codes"].as_sequence().map(|s| s.to_vec()),
+        drift["allow_failure"]["exit_codes"]
+            .as_sequence()
+            .map(|s| s.to_vec()),
         Some(vec![Value::from(2)]),
         "drift: exit 2 shows as a warning"
     );
@@ -735,7 +770,10 @@ fn gitlab_note_is_sticky_drift_shows_and_apply_is_approved_with_its_journal() {
     let apply = &jobs["apply"];
     let rules = apply["rules"].as_sequence().unwrap();
     assert!(rules.iter().all(|r| r["when"].as_str() == Some("manual")));
-    assert_eq!(apply["environment"]["name"].as_str(), Some("coupa-production"));
+    assert_eq!(
+        apply["environment"]["name"].as_str(),
+        Some("coupa-production")
+    );
     assert_eq!(apply["allow_failure"].as_bool(), Some(false));
     assert_eq!(apply["cache"]["when"].as_str(), Some("always"));
     let plan_main = &jobs["plan-main"];
@@ -752,7 +790,10 @@ fn gitlab_note_is_sticky_drift_shows_and_apply_is_approved_with_its_journal() {
     };
     assert_eq!(journal(apply), journal(plan_main));
     assert!(!journal(apply).contains("(none)"));
-    assert!(gitlab_script(plan_main).contains("schedule"), "the unapplied check");
+    assert!(
+        gitlab_script(plan_main).contains("schedule"),
+        "the unapplied check"
+    );
 }
 
 #[test]
@@ -768,5 +809,8 @@ fn the_release_is_created_once_by_the_one_job_that_may_write() {
         .map(|(n, _)| n)
         .collect();
     assert_eq!(writers, ["publish"]);
-    assert!(doc["jobs"]["publish"]["strategy"].is_null(), "one publishing job, not a matrix");
+    assert!(
+        doc["jobs"]["publish"]["strategy"].is_null(),
+        "one publishing job, not a matrix"
+    );
 }

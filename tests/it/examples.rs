@@ -481,9 +481,8 @@ fn every_job_has_a_timeout_a_current_runner_and_least_permissions() {
                 "{file} {job_name}: needs `timeout-minutes` (at most 60)"
             );
             let mut runners = Vec::new();
-            match &job["runs-on"] {
-                Value::String(s) => runners.push(s.clone()),
-                _ => {}
+            if let Some(r) = job["runs-on"].as_str() {
+                runners.push(r.to_string());
             }
             for row in job["strategy"]["matrix"]["include"]
                 .as_sequence()

@@ -8,8 +8,9 @@
 //!   links pointing back up the tree cannot make the walk loop or explode.
 //! - Paths are the folder as given plus the file's path in it (`--policies infra/coupa/policies`
 //!   names `infra/coupa/policies/groups.yaml`): relative to the working directory, which in CI is
-//!   the repository root, so GitHub can attach an annotation to the file. An absolute folder is
-//!   named relative to the working directory when inside it, else by its own name.
+//!   the repository root, so GitHub can attach an annotation to the file. An absolute folder, or
+//!   one reached through `..`, is named by its own name (`policies/groups.yaml`). The names are
+//!   part of a plan's policy digest, so plan and apply name the folder the same way.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -89,7 +90,7 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
     }
 }
 
-/// The prefix of every policy file's path: the folder relative to the working directory.
+/// The prefix of every policy file's path: the folder as given, when relative.
 fn shown_base(dir: &Path) -> String {
     use std::path::Component;
     let join = |parts: Vec<String>| parts.join("/");
@@ -107,22 +108,11 @@ fn shown_base(dir: &Path) -> String {
             return join(parts);
         }
     }
-    // An absolute path, or one through `..`: relative to the working directory when inside it.
-    let full = std::fs::canonicalize(dir);
-    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
-    if let (Ok(full), Ok(cwd)) = (&full, cwd) {
-        if let Ok(rel) = full.strip_prefix(&cwd) {
-            return join(
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect(),
-            );
-        }
-    }
-    // Elsewhere: the folder's own name (`policies/groups.yaml`).
+    // An absolute path, or one through `..`: the folder's own name (`policies/groups.yaml`), so
+    // a plan's policy digest does not depend on where the folder lives.
     match dir.file_name() {
         Some(n) => n.to_string_lossy().into_owned(),
-        None => full
+        None => std::fs::canonicalize(dir)
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_default(),

@@ -35,12 +35,10 @@ fn error_files(stderr: &str) -> Vec<String> {
 #[test]
 fn annotations_name_files_relative_to_the_repository_root_as_given() {
     let repo = repo_with("infra/coupa/policies", &broken_policy(1));
-    let absolute = repo.path().join("infra/coupa/policies");
     for given in [
         "infra/coupa/policies",
         "./infra/coupa/policies",
         "infra/coupa/policies/",
-        path_str(&absolute),
     ] {
         let out = bin()
             .current_dir(repo.path())
@@ -63,6 +61,20 @@ fn annotations_name_files_relative_to_the_repository_root_as_given() {
         );
         assert!(stderr.contains("infra/coupa/policies/a.yaml"), "{stderr}");
     }
+    // An absolute folder is named by its own name, as before (the plan digest covers names).
+    let absolute = repo.path().join("infra/coupa/policies");
+    let out = bin()
+        .args([
+            "plan",
+            "--policies",
+            path_str(&absolute),
+            "--annotations",
+            "github",
+        ])
+        .args(["--snapshot", "none.json"])
+        .output()
+        .unwrap();
+    assert_eq!(error_files(&stderr_of(&out)), ["policies/a.yaml"]);
     // Run from the policy folder itself, files are named from there.
     let out = bin()
         .current_dir(repo.path().join("infra/coupa/policies"))

@@ -1,6 +1,11 @@
 //! The `coupa-access` binary: argument parsing (`cli`) and one module per command (`cmd`).
 //! The only code in the workspace that prints, reads the environment or knows flag names.
 #![forbid(unsafe_code)]
+// Printing goes through `say!` (stdio.rs): the std macros panic on a closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod stdio;
 
 mod cli;
 mod cmd;

@@ -6,8 +6,11 @@
 //! - Hidden files and folders (names starting with `.`) are skipped.
 //! - Symbolic links are followed, but every folder is visited once, by its canonical path, so
 //!   links pointing back up the tree cannot make the walk loop or explode.
-//! - Paths are relative to the folder's parent (`policies/groups.yaml`), so output does not depend
-//!   on where the folder lives.
+//! - Paths are the folder as given plus the file's path in it (`--policies infra/coupa/policies`
+//!   names `infra/coupa/policies/groups.yaml`): relative to the working directory, which in CI is
+//!   the repository root, so GitHub can attach an annotation to the file. An absolute folder, or
+//!   one reached through `..`, is named by its own name (`policies/groups.yaml`). The names are
+//!   part of a plan's policy digest, so plan and apply name the folder the same way.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -58,14 +61,7 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
         )
         .with_help("`--policies` takes the folder that holds the YAML files")]);
     }
-    // The folder's own name prefixes every path: `policies/groups.yaml`.
-    let base = match dir.file_name() {
-        Some(n) => n.to_string_lossy().into_owned(),
-        None => std::fs::canonicalize(dir)
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default(),
-    };
+    let base = shown_base(dir);
     let mut walk = Walk::default();
     walk.folder(dir, &base, 0);
     walk.found.sort();
@@ -91,6 +87,35 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
         })
     } else {
         Err(walk.problems)
+    }
+}
+
+/// The prefix of every policy file's path: the folder as given, when relative.
+fn shown_base(dir: &Path) -> String {
+    use std::path::Component;
+    let join = |parts: Vec<String>| parts.join("/");
+    // A relative path of plain names (`./` dropped) is already relative to the working directory.
+    if dir.is_relative() {
+        let plain: Option<Vec<String>> = dir
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| match c {
+                Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        if let Some(parts) = plain {
+            return join(parts);
+        }
+    }
+    // An absolute path, or one through `..`: the folder's own name (`policies/groups.yaml`), so
+    // a plan's policy digest does not depend on where the folder lives.
+    match dir.file_name() {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default(),
     }
 }
 

@@ -183,17 +183,47 @@ pub fn annotation(level: &str, e: &ErrorItem) -> String {
     format!("::{level} {}::{}", props.join(","), escape_data(&message))
 }
 
-/// Prints an `::error` line per problem.
+/// GitHub shows at most this many annotations of one level (error, warning) per step and drops
+/// the rest without a word; the ones past it are counted in a notice instead.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// The annotation lines for `items` at `level`: the first [`ANNOTATIONS_PER_LEVEL`], then one
+/// `::notice` counting the rest (`what` names them: "policy problems", "plan warnings").
+pub fn annotations(level: &str, items: &[ErrorItem], what: &str) -> Vec<String> {
+    let mut lines: Vec<_> = items
+        .iter()
+        .take(ANNOTATIONS_PER_LEVEL)
+        .map(|e| annotation(level, e))
+        .collect();
+    if items.len() > ANNOTATIONS_PER_LEVEL {
+        let rest = items.len() - ANNOTATIONS_PER_LEVEL;
+        let message = format!(
+            "{rest} more {what} than the {ANNOTATIONS_PER_LEVEL} shown as annotations ({} in all): \
+             GitHub shows {ANNOTATIONS_PER_LEVEL} per step; the report lists every one",
+            items.len()
+        );
+        lines.push(format!(
+            "::notice title={}::{}",
+            escape_property(&format!("coupa-access: {rest} more {what}")),
+            escape_data(&message)
+        ));
+    }
+    lines
+}
+
+/// Prints an `::error` line per problem (the first [`ANNOTATIONS_PER_LEVEL`], then a count).
 pub fn annotate_errors(errors: &[ErrorItem]) {
-    for e in errors {
-        eprintln!("{}", annotation("error", e));
+    for line in annotations("error", errors, "policy problems") {
+        say!("{line}");
     }
 }
 
-/// Prints a `::warning` line per plan warning.
+/// Prints a `::warning` line per plan warning (the first [`ANNOTATIONS_PER_LEVEL`], then a
+/// count).
 pub fn annotate_warnings(warnings: &[Warning]) {
-    for w in warnings {
-        let item = ErrorItem {
+    let items: Vec<_> = warnings
+        .iter()
+        .map(|w| ErrorItem {
             code: serde_json::to_value(w.code)
                 .ok()
                 .and_then(|v| v.as_str().map(|c| format!("coupa_access::plan::{c}")))
@@ -203,8 +233,10 @@ pub fn annotate_warnings(warnings: &[Warning]) {
             line: w.at.as_ref().map(|p| p.line),
             column: w.at.as_ref().map(|p| p.column),
             help: w.help.clone(),
-        };
-        eprintln!("{}", annotation("warning", &item));
+        })
+        .collect();
+    for line in annotations("warning", &items, "plan warnings") {
+        say!("{line}");
     }
 }
 
@@ -217,7 +249,7 @@ pub fn append_summary(asked: bool, markdown: impl FnOnce() -> String) -> miette:
         .map(PathBuf::from);
     let Some(path) = path else {
         if asked {
-            eprintln!("note: --summary: GITHUB_STEP_SUMMARY is not set, so no summary was written");
+            say!("note: --summary: GITHUB_STEP_SUMMARY is not set, so no summary was written");
         }
         return Ok(());
     };
@@ -252,6 +284,20 @@ mod tests {
             annotation("error", &item()),
             "::error file=policies/a%2Cb.yaml,line=3,col=5,title=coupa_access%3A%3Apolicy%3A%3Aunknown_user::50%25 of%0Alines"
         );
+    }
+
+    #[test]
+    fn annotations_stop_at_githubs_limit_per_level_and_count_the_rest() {
+        let lines = annotations("error", &vec![item(); 13], "policy problems");
+        assert_eq!(lines.len(), ANNOTATIONS_PER_LEVEL + 1);
+        assert!(lines[..10].iter().all(|l| l.starts_with("::error ")));
+        assert_eq!(
+            lines[10],
+            "::notice title=coupa-access%3A 3 more policy problems::3 more policy problems than \
+             the 10 shown as annotations (13 in all): GitHub shows 10 per step; the report lists \
+             every one"
+        );
+        assert_eq!(annotations("warning", &vec![item(); 10], "w").len(), 10);
     }
 
     #[test]

@@ -77,11 +77,11 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     if !plan.has_applied_changes() {
         // Entries owed nothing are closed: a local tidy-up, nothing is written to Coupa.
         apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
-        eprintln!("Nothing to apply.");
+        say!("Nothing to apply.");
         return Ok(0);
     }
     if !args.auto_approve && !confirm(&plan).await? {
-        eprintln!("Apply cancelled; nothing was written.");
+        say!("Apply cancelled; nothing was written.");
         return Ok(1);
     }
     apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
@@ -120,7 +120,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     }
     let report = report.into_diagnostic()?;
     let rendered = report.render();
-    eprint!("{rendered}");
+    say_raw!("{rendered}");
     crate::report::append_summary(args.summary, || {
         crate::report::text_summary("apply", report.is_success(), &rendered)
     })?;
@@ -182,7 +182,7 @@ async fn interrupts(handle: apply::CancelHandle) {
 }
 
 fn first_interrupt(handle: &apply::CancelHandle) {
-    eprintln!(
+    say!(
         "\nInterrupted: no new writes; waiting up to {} s for those in flight (interrupt again to exit now).",
         WRITE_GRACE.as_secs()
     );
@@ -190,7 +190,7 @@ fn first_interrupt(handle: &apply::CancelHandle) {
 }
 
 fn second_interrupt(code: i32) -> ! {
-    eprintln!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    say!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
     std::process::exit(code);
 }
 
@@ -265,9 +265,11 @@ async fn confirm(plan: &Plan) -> miette::Result<bool> {
         0 => String::new(),
         n => format!(", {n} restore(s) from the journal"),
     };
-    eprint!(
+    say_raw!(
         "\nApply {} addition(s) and {} removal(s){restores} to {}?\nOnly 'yes' will be accepted: ",
-        plan.summary.add, plan.summary.remove, plan.origin
+        plan.summary.add,
+        plan.summary.remove,
+        plan.origin
     );
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();

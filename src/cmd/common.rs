@@ -29,13 +29,13 @@ pub struct LiveCheckFailed {
 pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
     let (desired, ignored) = crate::policy_dir::load(dir).map_err(Report::new)?;
     for path in &ignored {
-        eprintln!(
+        say!(
             "note: ignoring {}: policy files end in .yaml or .yml",
             render::printable_str(path)
         );
     }
     if desired.files.is_empty() {
-        eprintln!(
+        say!(
             "warning: {} holds no policy files (*.yaml, *.yml): nothing is managed",
             render::printable_str(&dir.display().to_string())
         );
@@ -139,7 +139,7 @@ pub async fn read_live(
         client.set_progress(Arc::new(move |p: ReadProgress| {
             let mut beat = beat.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(line) = beat.record(p.resource, p.fetched, std::time::Instant::now()) {
-                eprintln!("{line}");
+                say!("{line}");
             }
         }));
     }
@@ -221,7 +221,7 @@ pub fn check_against_live(desired: &Desired, live: &Live) -> miette::Result<()> 
 
 fn print_warnings(warnings: Vec<PolicyDiagnostic>) {
     for warning in warnings {
-        eprintln!("{:?}", Report::new(warning));
+        say!("{:?}", Report::new(warning));
     }
 }
 

@@ -55,7 +55,7 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     )
     .await
     .into_diagnostic()?;
-    eprintln!(
+    say!(
         "Demo: a sandbox Coupa is running at {} with a sample tenant; planning {} against it.\n",
         sandbox.url(),
         shown
@@ -88,7 +88,7 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     } else {
         "edit the policy files and rerun"
     };
-    eprintln!(
+    say!(
         "\nThis was a rehearsal against the built-in sandbox. Next: {next}, or point coupa-access \
          at your instance (see the README)."
     );

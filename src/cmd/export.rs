@@ -41,7 +41,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
             // Memberships of every group: the default export covers them all.
             let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
             if !read_roles {
-                eprintln!("Roles not read (no --roles given).");
+                say!("Roles not read (no --roles given).");
             }
             let taken_at = common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             (live, client.domain().to_string(), taken_at)
@@ -77,7 +77,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
         miette::miette!(help = help, "{e}")
     })?;
     for w in files.iter().flat_map(|f| &f.warnings) {
-        eprintln!("warning: {w}");
+        say!("warning: {w}");
     }
 
     let existing = if args.force {
@@ -103,7 +103,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
     });
     let written = staged::write_all(&args.out_dir, &targets)?;
     for (file, path) in files.iter().zip(&targets).map(|(f, t)| (f, &t.path)) {
-        eprintln!(
+        say!(
             "Wrote {}: {} {}, {} member entries.",
             path.display(),
             file.targets,
@@ -112,7 +112,7 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
         );
     }
     if written.contains(&schema) {
-        eprintln!("Wrote {} (for editors).", schema.display());
+        say!("Wrote {} (for editors).", schema.display());
     }
     Ok(0)
 }

@@ -101,7 +101,7 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };
@@ -126,7 +126,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            say!("{report:?}");
             1
         }
     }

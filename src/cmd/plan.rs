@@ -137,7 +137,7 @@ fn finish(
 fn print_plan(args: &PlanArgs, plan: &Plan, out: Output) -> miette::Result<()> {
     if let Some(path) = &args.out {
         crate::out_file::write(path, &coupa_access_core::render::json(plan))?;
-        eprintln!("Plan written to {}", path.display());
+        say!("Plan written to {}", path.display());
     }
     super::emit(&render_plan(plan, args.format, out.stdout_color))
 }

@@ -70,16 +70,13 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
     let sandbox = Sandbox::start(tenant, config, args.addr)
         .await
         .into_diagnostic()?;
-    println!(
-        "Coupa sandbox listening on {} ({users} users, {groups} groups)",
-        sandbox.url()
-    );
-    println!("  export COUPA_DOMAIN={}", sandbox.url());
-    println!("  export COUPA_CLIENT_ID={}", args.client_id);
-    println!("  export COUPA_CLIENT_SECRET={}", args.client_secret);
-    println!("Press Ctrl-C to stop.");
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    // Through `emit` (never a panic): tests and scripts read these lines, then may close the pipe.
+    super::emit(&format!(
+        "Coupa sandbox listening on {url} ({users} users, {groups} groups)\n  export COUPA_DOMAIN={url}\n  export COUPA_CLIENT_ID={}\n  export COUPA_CLIENT_SECRET={}\nPress Ctrl-C to stop.\n",
+        args.client_id,
+        args.client_secret,
+        url = sandbox.url(),
+    ))?;
     tokio::signal::ctrl_c().await.into_diagnostic()?;
     sandbox.shutdown().await;
     Ok(0)

@@ -24,7 +24,7 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     } else {
         crate::out_file::write(&args.out, &json)?;
     }
-    eprintln!(
+    say!(
         "Snapshot of {} written to {}: {} users, {} groups, {} projects, {} roles, {} memberships.",
         client.domain(),
         if to_stdout {
@@ -39,9 +39,7 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
         live.memberships.len()
     );
     if !read_roles {
-        eprintln!(
-            "Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it."
-        );
+        say!("Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it.");
     }
     Ok(0)
 }

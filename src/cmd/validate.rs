@@ -36,9 +36,9 @@ pub async fn run(args: ValidateArgs, out: Output) -> miette::Result<i32> {
     match against {
         Some((live, source)) => {
             check_against_live(&desired, &live)?;
-            eprintln!("Policies in {} are valid ({counts}); every name resolves in {source}.", args.policies.display());
+            say!("Policies in {} are valid ({counts}); every name resolves in {source}.", args.policies.display());
         }
-        None => eprintln!(
+        None => say!(
             "Policies in {} are valid offline ({counts}). Set COUPA_DOMAIN and credentials to also check names against Coupa.",
             args.policies.display()
         ),

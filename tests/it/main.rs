@@ -13,6 +13,7 @@ mod cli_drift;
 mod cli_export;
 mod cli_journal;
 mod cli_owners_guard;
+mod cli_pipeline;
 mod cli_plan_files;
 mod cli_snapshot;
 mod cli_user_writes;

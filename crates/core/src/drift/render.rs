@@ -33,18 +33,8 @@ pub fn markdown(report: &DriftReport) -> String {
     render(report, Style::Markdown)
 }
 
-/// `1234567` as `1,234,567`.
-fn n(v: usize) -> String {
-    let digits = v.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1234567` as `1,234,567` (the one separator helper of every renderer).
+use crate::render::thousands as n;
 
 fn plural(v: usize, one: &str, many: &str) -> String {
     format!("{} {}", n(v), if v == 1 { one } else { many })

@@ -65,6 +65,7 @@ pub fn make(
         warnings: Vec::new(),
         preconditions: diff.preconditions,
         restores: Vec::new(),
+        acknowledged: Vec::new(),
     };
     let mut warnings = diff.warnings;
     warnings.extend(report.plan_warnings);

@@ -84,6 +84,7 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
             ..Preconditions::default()
         },
         restores: Vec::new(),
+        acknowledged: Vec::new(),
     }
 }
 
@@ -400,7 +401,7 @@ fn markdown_of_a_large_plan_names_every_group_with_exact_left_out_counts() {
     assert!(
         md.contains(&format!(
             "{} of 3,000 changes are not shown",
-            super::markdown::thousands(left_out)
+            super::thousands(left_out)
         )),
         "{}",
         &md[md.len() - 600..]
@@ -413,7 +414,7 @@ fn markdown_of_a_large_plan_names_every_group_with_exact_left_out_counts() {
         .count();
     assert!(md.contains(&format!(
         "- _… and {} more warnings not shown_",
-        super::markdown::thousands(5_000 - warnings_shown)
+        super::thousands(5_000 - warnings_shown)
     )));
     assert!(md.ends_with("</sub>\n"));
 }
@@ -447,8 +448,8 @@ fn markdown_of_a_huge_plan_caps_the_table_with_an_exact_count() {
     assert!(
         md.contains(&format!(
             "_… and {} more targets ({} changes) not listed in this table._",
-            super::markdown::thousands(rest),
-            super::markdown::thousands(rest * 20)
+            super::thousands(rest),
+            super::thousands(rest * 20)
         )),
         "{md}"
     );
@@ -459,8 +460,8 @@ fn markdown_of_a_huge_plan_caps_the_table_with_an_exact_count() {
     assert!(
         md.contains(&format!(
             "the details of {} more targets ({} changes) not shown",
-            super::markdown::thousands(skipped),
-            super::markdown::thousands(skipped * 20)
+            super::thousands(skipped),
+            super::thousands(skipped * 20)
         )),
         "{}",
         &md[md.len() - 800..]
@@ -468,7 +469,7 @@ fn markdown_of_a_huge_plan_caps_the_table_with_an_exact_count() {
     assert_eq!(shown + in_sections + skipped * 20, n);
     assert!(md.contains(&format!(
         "{} of 100,000 changes are not shown",
-        super::markdown::thousands(n - shown)
+        super::thousands(n - shown)
     )));
 }
 
@@ -487,7 +488,7 @@ fn markdown_cuts_one_huge_group_inside_its_section_and_closes_it() {
     assert!(
         md.contains(&format!(
             "```\n\n… and {} more changes in this group not shown\n\n</details>\n",
-            super::markdown::thousands(n - shown)
+            super::thousands(n - shown)
         )),
         "section closed"
     );
@@ -495,7 +496,7 @@ fn markdown_cuts_one_huge_group_inside_its_section_and_closes_it() {
 
 #[test]
 fn thousands_separates_digits() {
-    use super::markdown::thousands;
+    use super::thousands;
     assert_eq!(thousands(0), "0");
     assert_eq!(thousands(999), "999");
     assert_eq!(thousands(1_234), "1,234");

@@ -300,3 +300,25 @@ fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
         ["`writes` must be a list, not a single value"]
     );
 }
+
+/// A target declared without `members` would plan the removal of everyone in it: an error that
+/// points at it and says how to empty a target on purpose.
+#[test]
+fn a_target_without_members_is_an_error_unless_emptied_on_purpose() {
+    let text = "groups:\n  AP Clerks:\n  Buyers: {}\n  Finance:\n    description: x\n  Ops:\n    members:\nlicenses:\n  expense:\nroles:\n  Buyer: { mode: additive }\n";
+    let ds = one(text).unwrap_err();
+    let lines: Vec<String> = ds.iter().map(|d| d.one_line()).collect();
+    assert_eq!(ds.len(), 5, "{lines:#?}");
+    assert!(ds.iter().all(|d| d.code() == "policy::empty_target"));
+    assert!(lines[0].starts_with(
+        "p/a.yaml:2:3: group `AP Clerks` has no body: as written, the plan would remove everyone from it"
+    ), "{lines:#?}");
+    assert!(lines[1].starts_with("p/a.yaml:3:3: group `Buyers` lists no `members`"));
+    assert!(lines[2].starts_with("p/a.yaml:4:3: group `Finance` lists no `members`"));
+    assert!(lines[3].starts_with("p/a.yaml:6:3: group `Ops` lists no `members`"));
+    assert!(lines[4].starts_with("p/a.yaml:9:3: license `expense` has no body"));
+    assert!(ds[0].help_text().unwrap().contains("write `members: []`"));
+    // Emptied on purpose, or additive (nobody is removed): accepted.
+    let d = one("groups:\n  A: { members: [] }\n  B: { mode: additive }\nlicenses:\n  expense: { members: [] }\n").unwrap();
+    assert!(d.groups["A"].members.is_empty());
+}

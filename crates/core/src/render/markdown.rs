@@ -262,8 +262,9 @@ fn people(plan: &Plan, room: usize) -> (String, usize) {
             let changes: usize = rest.iter().map(|l| l.changes).sum();
             let _ = write!(
                 s,
-                "- _… and {} more ({}) not shown: the JSON plan lists every change._\n",
-                counted(rest.len(), "person", "people"),
+                "- _… and {} more {} ({}) not shown: the JSON plan lists every change._\n",
+                thousands(rest.len()),
+                if rest.len() == 1 { "person" } else { "people" },
                 counted(changes, "change", "changes")
             );
         }
@@ -309,8 +310,9 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
             let changes: usize = rest.iter().map(|t| t.changes.len()).sum();
             let _ = writeln!(
                 s,
-                "\n_… and {} more ({}) not listed in this table._",
-                counted(rest.len(), "target", "targets"),
+                "\n_… and {} more {} ({}) not listed in this table._",
+                thousands(rest.len()),
+                if rest.len() == 1 { "target" } else { "targets" },
                 counted(changes, "change", "changes"),
             );
             break;
@@ -466,8 +468,8 @@ fn warnings(plan: &Plan, limit: usize) -> String {
         return String::new();
     }
     let mut s = String::from("### Warnings\n\n");
-    let mut left_out = 0;
-    let mut kinds_left_out = 0;
+    // Codes not reached and their warnings (a list cut short counts its own rest).
+    let (mut kinds_left_out, mut unreached) = (0, 0);
     for &code in CODE_ORDER {
         let ws: Vec<&Warning> = plan
             .warnings
@@ -487,13 +489,14 @@ fn warnings(plan: &Plan, limit: usize) -> String {
             .iter()
             .map(|w| warning_item(w, shared_help.is_none()))
             .collect();
+        // The block and how many of its warnings it leaves out.
         let block = if ws.len() <= INLINE_WARNINGS {
             let mut line = format!("- **{}:** {}", prose(&title), items.join("; "));
             if let Some(h) = shared_help {
                 let _ = write!(line, " — {}", prose(h));
             }
             line.push('\n');
-            Some(line)
+            Some((line, 0))
         } else {
             let mut b = format!(
                 "<details><summary>{}</summary>\n\n",
@@ -502,7 +505,8 @@ fn warnings(plan: &Plan, limit: usize) -> String {
             if let Some(h) = shared_help {
                 let _ = write!(b, "{}\n\n", capitalised(&prose(h)));
             }
-            let base = s.len() + "\n</details>\n\n".len() + NOTE;
+            // Room for the list's own "and N more" line and the closing tag.
+            let base = s.len() + "- _… and 1,000,000 more not shown._\n\n</details>\n\n".len() + NOTE;
             let mut shown = 0;
             for item in &items {
                 let line = format!("- {item}\n");
@@ -512,41 +516,31 @@ fn warnings(plan: &Plan, limit: usize) -> String {
                 b.push_str(&line);
                 shown += 1;
             }
-            if shown == 0 {
-                None
-            } else {
-                if shown < items.len() {
-                    let _ = writeln!(
-                        b,
-                        "- _… and {} more not shown._",
-                        thousands(items.len() - shown)
-                    );
-                    left_out += items.len() - shown;
-                }
-                b.push_str("\n</details>\n\n");
-                Some(b)
+            if shown < items.len() {
+                let _ = writeln!(
+                    b,
+                    "- _… and {} more not shown._",
+                    thousands(items.len() - shown)
+                );
             }
+            b.push_str("\n</details>\n\n");
+            (shown > 0).then_some((b, items.len() - shown))
         };
         match block {
-            Some(b) if s.len() + b.len() + NOTE <= limit => s.push_str(&b),
+            Some((b, _)) if s.len() + b.len() + NOTE <= limit => s.push_str(&b),
             _ => {
-                left_out += ws.len();
                 kinds_left_out += 1;
+                unreached += ws.len();
             }
         }
     }
     if kinds_left_out > 0 {
         let _ = writeln!(
             s,
-            "\n_… and {} of {} more not shown._",
-            counted(kinds_left_out, "kind", "kinds"),
-            counted(left_out, "warning", "warnings")
-        );
-    } else if left_out > 0 {
-        let _ = writeln!(
-            s,
-            "\n_{} not shown._",
-            counted(left_out, "warning is", "warnings are")
+            "\n_… and {} more {} ({}) not shown._",
+            thousands(unreached),
+            if unreached == 1 { "warning" } else { "warnings" },
+            counted(kinds_left_out, "kind", "kinds")
         );
     }
     if acknowledged > 0 {
@@ -587,3 +581,7 @@ fn footer(plan: &Plan) -> String {
 fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
+
+#[cfg(test)]
+#[path = "markdown_tests.rs"]
+mod tests;

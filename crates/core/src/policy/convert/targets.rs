@@ -62,6 +62,9 @@ impl Cx<'_> {
                 self.diags.push(d);
                 // Its body is still checked below (every problem in one run), then discarded.
             }
+            // Problems in the body are reported as they are; "no members" only for a body
+            // that is otherwise sound (an unknown `membrs:` is the real problem).
+            let problems_before = self.diags.len();
             let context = format!("{} `{name}`", kind.noun());
             let help = Some(format!("write `{name}: {{ members: [...] }}`"));
             let body_pairs = self.map(file, body, &context, help);
@@ -99,7 +102,10 @@ impl Cx<'_> {
                     }
                 }
             }
-            if !members_written && target.mode == Mode::Authoritative {
+            if !members_written
+                && target.mode == Mode::Authoritative
+                && self.diags.len() == problems_before
+            {
                 self.empty_target(kind, &name, at, body);
             }
             let index = self.targets[kind.index()].len();

@@ -25,7 +25,7 @@ fn helps(text: &str) -> Vec<String> {
 
 #[test]
 fn mode_defaults_to_authoritative_and_rejects_other_words() {
-    let d = one("groups:\n  A: {}\n  B: { mode: additive }\n").unwrap();
+    let d = one("groups:\n  A: { members: [] }\n  B: { mode: additive }\n").unwrap();
     assert_eq!(d.groups["A"].mode, Mode::Authoritative);
     assert_eq!(d.groups["B"].mode, Mode::Additive);
     assert_eq!(
@@ -134,7 +134,7 @@ fn documents_in_one_file_merge_and_anchors_can_share_lists() {
 
 #[test]
 fn names_that_look_like_null_or_numbers_are_still_names() {
-    let d = one("groups:\n  Null: {}\n  2024: { members: [1234, ~x] }\n").unwrap();
+    let d = one("groups:\n  Null: { members: [] }\n  2024: { members: [1234, ~x] }\n").unwrap();
     assert!(d.groups.contains_key("Null"));
     let ids: Vec<&str> = d.groups["2024"]
         .members
@@ -197,7 +197,7 @@ fn merge_keys_are_refused_where_they_are_written() {
         ["merge keys (`<<`) are not supported"]
     );
     // A quoted `<<` is an ordinary name.
-    let d = one("groups:\n  '<<': {}\n").unwrap();
+    let d = one("groups:\n  '<<': { members: [] }\n").unwrap();
     assert!(d.groups.contains_key("<<"));
 }
 
@@ -235,7 +235,7 @@ fn quoted_numbers_in_settings_are_type_errors() {
 
 #[test]
 fn remove_owners_is_a_group_flag() {
-    let d = one("groups:\n  A: { members: [a], remove_owners: true }\n  B: { remove_owners: false }\n  C: {}\n").unwrap();
+    let d = one("groups:\n  A: { members: [a], remove_owners: true }\n  B: { remove_owners: false, members: [] }\n  C: { members: [] }\n").unwrap();
     assert!(d.groups["A"].remove_owners);
     assert!(!d.groups["B"].remove_owners);
     assert!(!d.groups["C"].remove_owners);

@@ -15,8 +15,7 @@ const NOTES_RESERVE: usize = 2_500;
 /// Whether one more line of `len` bytes fits in `out` (markdown stays under the plan's limit,
 /// [`crate::render::MARKDOWN_LIMIT`], like the plan comment; text is never cut by size).
 fn fits(out: &str, len: usize, style: Style) -> bool {
-    style == Style::Text
-        || out.len() + len + NOTES_RESERVE <= crate::render::MARKDOWN_LIMIT
+    style == Style::Text || out.len() + len + NOTES_RESERVE <= crate::render::MARKDOWN_LIMIT
 }
 
 /// The versioned drift JSON, complete, ending in a newline.
@@ -182,9 +181,8 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
     heading(out, "By target", style);
     let mut left_out = drifted.len().saturating_sub(LIST_CAP);
     let total_targets = drifted.len().min(LIST_CAP);
-    let rows_of = |ts: &[&TargetDrift]| -> usize {
-        ts.iter().map(|t| t.extra.len() + t.missing.len()).sum()
-    };
+    let rows_of =
+        |ts: &[&TargetDrift]| -> usize { ts.iter().map(|t| t.extra.len() + t.missing.len()).sum() };
     let mut rows_left_out = rows_of(&drifted[total_targets..]);
     for (ti, t) in drifted.iter().take(LIST_CAP).enumerate() {
         if !fits(out, 200, style) {

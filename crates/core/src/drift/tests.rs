@@ -307,7 +307,8 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
         for _ in 0..64 {
             id += 1;
             let login = format!("user{id:06}.with-a-rather-long-login@subsidiary.acme.example.com");
-            l.users.push(User::new(id, &login, &format!("{id}@acme.com")));
+            l.users
+                .push(User::new(id, &login, &format!("{id}@acme.com")));
             l.memberships
                 .push(membership(id, id, 500 + g, "2026-01-02T00:00:00Z"));
         }
@@ -316,7 +317,11 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
     let total: usize = r.targets.iter().map(|t| t.extra.len()).sum();
     assert_eq!(total, 3_200);
     let md = markdown(&r);
-    assert!(md.len() <= crate::render::MARKDOWN_LIMIT, "{} bytes", md.len());
+    assert!(
+        md.len() <= crate::render::MARKDOWN_LIMIT,
+        "{} bytes",
+        md.len()
+    );
     let shown = md.lines().filter(|l| l.starts_with("  - extra `")).count();
     let number = |s: &str| s.replace(',', "").parse::<usize>().unwrap();
     let mut cut = 0;
@@ -335,5 +340,8 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
     }
     assert!(shown > 100 && shown < 3_200, "{shown}");
     assert_eq!(shown + cut, 3_200, "{}", &md[md.len() - 1_500..]);
-    assert!(md.contains("more targets ("), "the budget cut whole targets too");
+    assert!(
+        md.contains("more targets ("),
+        "the budget cut whole targets too"
+    );
 }

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::model::{acknowledged_apart, dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning, WarningCode};
+use crate::model::{
+    acknowledged_apart, dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning,
+    WarningCode,
+};
 use crate::policy::{self, PolicyDiagnostic};
 
 use super::{check_guards, diff_with, PlanError};

@@ -285,10 +285,16 @@ fn tighten(schema: &mut serde_json::Value) {
         set(e, "members", names(true));
         set(e, "mode", reference("ModeEntry"));
         // No `members` (or `members:` left empty) would remove everyone: write `members: []`.
-        e["if"] = json!({ "properties": { "mode": { "const": "additive" } }, "required": ["mode"] });
-        e["else"] = json!({ "required": ["members"], "properties": { "members": { "type": "array" } } });
+        e["if"] =
+            json!({ "properties": { "mode": { "const": "additive" } }, "required": ["mode"] });
+        e["else"] =
+            json!({ "required": ["members"], "properties": { "members": { "type": "array" } } });
     }
-    set(&mut defs["GroupEntry"], "remove_owners", json!({ "type": "boolean" }));
+    set(
+        &mut defs["GroupEntry"],
+        "remove_owners",
+        json!({ "type": "boolean" }),
+    );
     set(
         &mut defs["GroupEntry"],
         "id",
@@ -330,7 +336,8 @@ fn tighten(schema: &mut serde_json::Value) {
     let not_blank = json!({ "pattern": "\\S" });
     let props = &mut schema["properties"];
     for (section, entry) in [("groups", "GroupEntry"), ("roles", "TargetEntry")] {
-        props[section]["additionalProperties"] = json!({ "$ref": format!("#/definitions/{entry}") });
+        props[section]["additionalProperties"] =
+            json!({ "$ref": format!("#/definitions/{entry}") });
         props[section]["propertyNames"] = not_blank.clone();
     }
     if let Some(licenses) = props["licenses"]["properties"].as_object_mut() {
@@ -340,7 +347,10 @@ fn tighten(schema: &mut serde_json::Value) {
     }
     props["users"]["propertyNames"] = not_blank;
     schema["type"] = json!(["object", "null"]);
-    let mut description = schema["description"].as_str().unwrap_or_default().to_string();
+    let mut description = schema["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     description.push_str("\n\nChecked only by `coupa-access validate` (and every command that reads policies), not by this schema:");
     for rule in VALIDATE_ONLY {
         description.push_str("\n- ");

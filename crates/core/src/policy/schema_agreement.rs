@@ -38,7 +38,10 @@ fn scalar(s: &str, quoted: bool) -> Json {
     if let Some(o) = s.strip_prefix("0o").filter(|o| digits(o, 8)) {
         return json!(i64::from_str_radix(o, 8).unwrap_or(0));
     }
-    let float = unsigned.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+    let float = unsigned
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == '.')
         && unsigned.chars().any(|c| c.is_ascii_digit())
         && unsigned
             .chars()
@@ -115,70 +118,249 @@ const NAME_SLOTS: &[(&str, &str)] = &[
 
 /// Names written every way YAML lets one be written.
 const NAMES: &[&str] = &[
-    "12", "007", "-1", "0x1F", "1e3", ".5", "true", "yes", "~", "null", "''", "'  '", "'12'",
-    "\"<<\"", "carol@acme.com",
+    "12",
+    "007",
+    "-1",
+    "0x1F",
+    "1e3",
+    ".5",
+    "true",
+    "yes",
+    "~",
+    "null",
+    "''",
+    "'  '",
+    "'12'",
+    "\"<<\"",
+    "carol@acme.com",
 ];
 
 /// Other fields, each with values of every kind.
 const FIELDS: &[(&str, &[&str])] = &[
-    ("description: Accounts payable", &["description: 12", "description: true", "description: ~", "description: [a]", "description: {a: b}", "description: '12'"]),
-    ("mode: additive", &["mode: Additive", "mode: ~", "mode: 1", "mode: 'additive'", "mode: authoritative"]),
-    ("remove_owners: true", &["remove_owners: 'true'", "remove_owners: yes", "remove_owners: ~", "remove_owners: 1", "remove_owners: false"]),
-    ("id: 7", &["id: 0", "id: -1", "id: '5'", "id: 1.5", "id: 0x10", "id: ~", "id: 99999"]),
-    ("total: 25", &["total: -1", "total: 1.5", "total: '10'", "total: ~", "total: 0", "total: 1e3"]),
-    ("per_group_fraction: 0.5", &["per_group_fraction: 2", "per_group_fraction: -0.1", "per_group_fraction: ~", "per_group_fraction: '0.5'", "per_group_fraction: 1", "per_group_fraction: .25"]),
-    ("writes: [groups]", &["writes: [groups, groups]", "writes: [group]", "writes: groups", "writes: ~", "writes: []", "writes: [roles, licenses]"]),
-    ("group_removals: delete", &["group_removals: user_groups", "group_removals: ~", "group_removals: DELETE"]),
-    ("licenses: [invoicing]", &["licenses: [invoicing-user]", "licenses: [invoicing, invoicing]", "licenses: ~"]),
-    ("code: inactive_user, user: bob", &["code: guard_exceeded, user: bob", "code: inactive_user", "code: inactive_group, group: Buyers", "code: inactive_group, user: bob", "code: owner_kept, user: bob, group: Buyers, role: Buyer", "user: bob", "code: inactive_user, user: bob, license: expense"]),
-    ("reason: kept on purpose", &["reason: 12", "reason: ~", "reason: [a]", "note: x"]),
+    (
+        "description: Accounts payable",
+        &[
+            "description: 12",
+            "description: true",
+            "description: ~",
+            "description: [a]",
+            "description: {a: b}",
+            "description: '12'",
+        ],
+    ),
+    (
+        "mode: additive",
+        &[
+            "mode: Additive",
+            "mode: ~",
+            "mode: 1",
+            "mode: 'additive'",
+            "mode: authoritative",
+        ],
+    ),
+    (
+        "remove_owners: true",
+        &[
+            "remove_owners: 'true'",
+            "remove_owners: yes",
+            "remove_owners: ~",
+            "remove_owners: 1",
+            "remove_owners: false",
+        ],
+    ),
+    (
+        "id: 7",
+        &[
+            "id: 0",
+            "id: -1",
+            "id: '5'",
+            "id: 1.5",
+            "id: 0x10",
+            "id: ~",
+            "id: 99999",
+        ],
+    ),
+    (
+        "total: 25",
+        &[
+            "total: -1",
+            "total: 1.5",
+            "total: '10'",
+            "total: ~",
+            "total: 0",
+            "total: 1e3",
+        ],
+    ),
+    (
+        "per_group_fraction: 0.5",
+        &[
+            "per_group_fraction: 2",
+            "per_group_fraction: -0.1",
+            "per_group_fraction: ~",
+            "per_group_fraction: '0.5'",
+            "per_group_fraction: 1",
+            "per_group_fraction: .25",
+        ],
+    ),
+    (
+        "writes: [groups]",
+        &[
+            "writes: [groups, groups]",
+            "writes: [group]",
+            "writes: groups",
+            "writes: ~",
+            "writes: []",
+            "writes: [roles, licenses]",
+        ],
+    ),
+    (
+        "group_removals: delete",
+        &[
+            "group_removals: user_groups",
+            "group_removals: ~",
+            "group_removals: DELETE",
+        ],
+    ),
+    (
+        "licenses: [invoicing]",
+        &[
+            "licenses: [invoicing-user]",
+            "licenses: [invoicing, invoicing]",
+            "licenses: ~",
+        ],
+    ),
+    (
+        "code: inactive_user, user: bob",
+        &[
+            "code: guard_exceeded, user: bob",
+            "code: inactive_user",
+            "code: inactive_group, group: Buyers",
+            "code: inactive_group, user: bob",
+            "code: owner_kept, user: bob, group: Buyers, role: Buyer",
+            "user: bob",
+            "code: inactive_user, user: bob, license: expense",
+        ],
+    ),
+    (
+        "reason: kept on purpose",
+        &["reason: 12", "reason: ~", "reason: [a]", "note: x"],
+    ),
 ];
 
 /// Whole-file mutations: structure, documents, keys and bodies.
 const FILES: &[(&str, &str)] = &[
     ("empty file", ""),
     ("comments only", "# nothing yet\n"),
-    ("two documents", "groups:\n  A: { members: [a] }\n---\nroles:\n  R: { members: [b] }\n"),
-    ("an empty document", "---\n---\ngroups:\n  A: { members: [a] }\n"),
+    (
+        "two documents",
+        "groups:\n  A: { members: [a] }\n---\nroles:\n  R: { members: [b] }\n",
+    ),
+    (
+        "an empty document",
+        "---\n---\ngroups:\n  A: { members: [a] }\n",
+    ),
     ("a scalar document", "just text\n"),
     ("a list document", "- groups\n"),
-    ("settings in two documents", "settings: { writes: [groups] }\n---\nsettings: { writes: [roles] }\n"),
-    ("a group in two documents", "groups:\n  A: { members: [a] }\n---\ngroups:\n  a: { members: [b] }\n"),
-    ("a group twice, case", "groups:\n  A: { members: [a] }\n  a: { members: [b] }\n"),
-    ("a key written twice", "groups:\n  A: { members: [a] }\n  A: { members: [b] }\n"),
+    (
+        "settings in two documents",
+        "settings: { writes: [groups] }\n---\nsettings: { writes: [roles] }\n",
+    ),
+    (
+        "a group in two documents",
+        "groups:\n  A: { members: [a] }\n---\ngroups:\n  a: { members: [b] }\n",
+    ),
+    (
+        "a group twice, case",
+        "groups:\n  A: { members: [a] }\n  a: { members: [b] }\n",
+    ),
+    (
+        "a key written twice",
+        "groups:\n  A: { members: [a] }\n  A: { members: [b] }\n",
+    ),
     ("a member twice", "groups:\n  A: { members: [a, a] }\n"),
-    ("a member twice, case", "groups:\n  A: { members: [a, A] }\n"),
-    ("a user twice, case", "users:\n  bob: { groups: [G] }\n  Bob: { groups: [H] }\n"),
-    ("a field twice", "groups:\n  A: { members: [a], members: [b] }\n"),
+    (
+        "a member twice, case",
+        "groups:\n  A: { members: [a, A] }\n",
+    ),
+    (
+        "a user twice, case",
+        "users:\n  bob: { groups: [G] }\n  Bob: { groups: [H] }\n",
+    ),
+    (
+        "a field twice",
+        "groups:\n  A: { members: [a], members: [b] }\n",
+    ),
     ("an anchor at the top level", "base: &b { members: [a] }\n"),
-    ("a merge key in a body", "groups:\n  A:\n    <<: { members: [a] }\n"),
-    ("a merge key among groups", "groups:\n  <<: { A: { members: [a] } }\n"),
+    (
+        "a merge key in a body",
+        "groups:\n  A:\n    <<: { members: [a] }\n",
+    ),
+    (
+        "a merge key among groups",
+        "groups:\n  <<: { A: { members: [a] } }\n",
+    ),
     ("a quoted << group", "groups:\n  \"<<\": { members: [a] }\n"),
     ("an alias", "groups:\n  A: &m { members: [a] }\n  B: *m\n"),
     ("no body", "groups:\n  AP Clerks:\n"),
     ("an empty body", "groups:\n  AP Clerks: {}\n"),
-    ("members left empty", "groups:\n  AP Clerks:\n    members:\n"),
-    ("a description only", "groups:\n  AP Clerks: { description: x }\n"),
-    ("additive without members", "groups:\n  AP Clerks: { mode: additive }\n"),
-    ("additive, members empty", "groups:\n  AP Clerks: { mode: additive, members: }\n"),
+    (
+        "members left empty",
+        "groups:\n  AP Clerks:\n    members:\n",
+    ),
+    (
+        "a description only",
+        "groups:\n  AP Clerks: { description: x }\n",
+    ),
+    (
+        "additive without members",
+        "groups:\n  AP Clerks: { mode: additive }\n",
+    ),
+    (
+        "additive, members empty",
+        "groups:\n  AP Clerks: { mode: additive, members: }\n",
+    ),
     ("members: []", "groups:\n  AP Clerks: { members: [] }\n"),
     ("an empty license", "licenses:\n  expense:\n"),
-    ("an unknown license", "licenses:\n  lunch: { members: [a] }\n"),
-    ("a license with -user", "licenses:\n  expense-user: { members: [a] }\n"),
-    ("remove_owners on a role", "roles:\n  R: { members: [a], remove_owners: true }\n"),
+    (
+        "an unknown license",
+        "licenses:\n  lunch: { members: [a] }\n",
+    ),
+    (
+        "a license with -user",
+        "licenses:\n  expense-user: { members: [a] }\n",
+    ),
+    (
+        "remove_owners on a role",
+        "roles:\n  R: { members: [a], remove_owners: true }\n",
+    ),
     ("members as a string", "groups:\n  A: { members: alice }\n"),
-    ("members as a mapping", "groups:\n  A: { members: { a: b } }\n"),
+    (
+        "members as a mapping",
+        "groups:\n  A: { members: { a: b } }\n",
+    ),
     ("a nested list member", "groups:\n  A: { members: [[a]] }\n"),
     ("groups as a list", "groups: [A]\n"),
     ("groups empty", "groups:\n"),
     ("a user with no body", "users:\n  bob:\n"),
-    ("an unknown top-level key", "group:\n  A: { members: [a] }\n"),
-    ("an unknown field", "groups:\n  A: { members: [a], owner: x }\n"),
+    (
+        "an unknown top-level key",
+        "group:\n  A: { members: [a] }\n",
+    ),
+    (
+        "an unknown field",
+        "groups:\n  A: { members: [a], owner: x }\n",
+    ),
     ("settings empty", "settings:\n"),
     ("max_removals empty", "settings:\n  max_removals:\n"),
     ("acknowledge empty", "settings:\n  acknowledge:\n"),
-    ("acknowledge an empty entry", "settings:\n  acknowledge: [~]\n"),
-    ("acknowledge not a list", "settings:\n  acknowledge: { code: inactive_user, user: bob }\n"),
+    (
+        "acknowledge an empty entry",
+        "settings:\n  acknowledge: [~]\n",
+    ),
+    (
+        "acknowledge not a list",
+        "settings:\n  acknowledge: { code: inactive_user, user: bob }\n",
+    ),
     ("a blank group name", "groups:\n  '  ': { members: [a] }\n"),
     ("a null group name", "groups:\n  ~: { members: [a] }\n"),
 ];
@@ -275,7 +457,10 @@ fn the_schema_and_the_loader_agree_on_every_mutation() {
             VALIDATE_ONLY.iter().any(|r| r.starts_with(rule)),
             "{label}: no rule {rule:?}"
         );
-        assert!(cases.iter().any(|(l, _)| l == label), "{label} is no mutation");
+        assert!(
+            cases.iter().any(|(l, _)| l == label),
+            "{label} is no mutation"
+        );
     }
     let description = schema["description"].as_str().unwrap();
     for rule in VALIDATE_ONLY {

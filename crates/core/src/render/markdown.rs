@@ -260,9 +260,9 @@ fn people(plan: &Plan, room: usize) -> (String, usize) {
         if let Some(i) = cut {
             let rest = &lines[i..];
             let changes: usize = rest.iter().map(|l| l.changes).sum();
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "- _… and {} more {} ({}) not shown: the JSON plan lists every change._\n",
+                "- _… and {} more {} ({}) not shown: the JSON plan lists every change._",
                 thousands(rest.len()),
                 if rest.len() == 1 { "person" } else { "people" },
                 counted(changes, "change", "changes")
@@ -375,13 +375,9 @@ fn code_title(code: WarningCode, n: usize) -> String {
             "are",
             " kept, not restored",
         ),
-        WarningCode::JournalEntryRefused => (
-            "journal entry",
-            "journal entries",
-            "is",
-            "are",
-            " ignored",
-        ),
+        WarningCode::JournalEntryRefused => {
+            ("journal entry", "journal entries", "is", "are", " ignored")
+        }
         WarningCode::ProtectedUserKept => (
             "protected user's membership",
             "protected users' memberships",
@@ -506,7 +502,8 @@ fn warnings(plan: &Plan, limit: usize) -> String {
                 let _ = write!(b, "{}\n\n", capitalised(&prose(h)));
             }
             // Room for the list's own "and N more" line and the closing tag.
-            let base = s.len() + "- _… and 1,000,000 more not shown._\n\n</details>\n\n".len() + NOTE;
+            let base =
+                s.len() + "- _… and 1,000,000 more not shown._\n\n</details>\n\n".len() + NOTE;
             let mut shown = 0;
             for item in &items {
                 let line = format!("- {item}\n");
@@ -539,7 +536,11 @@ fn warnings(plan: &Plan, limit: usize) -> String {
             s,
             "\n_… and {} more {} ({}) not shown._",
             thousands(unreached),
-            if unreached == 1 { "warning" } else { "warnings" },
+            if unreached == 1 {
+                "warning"
+            } else {
+                "warnings"
+            },
             counted(kinds_left_out, "kind", "kinds")
         );
     }

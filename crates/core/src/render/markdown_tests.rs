@@ -97,9 +97,17 @@ fn a_3000_change_plan_stays_within_the_budget_and_counts_exactly_what_is_cut() {
     for i in 0..3_000u64 {
         let action = if i % 3 == 0 { Add } else { Remove };
         let login = format!("user{i:06}-with-a-long-login@acme.example.com");
-        changes.push(group_change(action, &format!("Group {:02}", i % 40), i % 40, &login, i));
+        changes.push(group_change(
+            action,
+            &format!("Group {:02}", i % 40),
+            i % 40,
+            &login,
+            i,
+        ));
     }
-    let warnings = (0..500).map(|i| inactive(&format!("gone{i:04}"), i + 1)).collect();
+    let warnings = (0..500)
+        .map(|i| inactive(&format!("gone{i:04}"), i + 1))
+        .collect();
     let md = markdown(&plan(sorted(changes), warnings));
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
     let shown = md.lines().filter(|l| l.starts_with("- `user")).count();
@@ -123,13 +131,25 @@ fn a_3000_change_plan_stays_within_the_budget_and_counts_exactly_what_is_cut() {
         thousands(changes_cut)
     )));
     // Removals first and getting most of the room, additions still shown.
-    assert!(md.contains("### Losing access: 2,000 people, 2,000 changes"), "{md}");
+    assert!(
+        md.contains("### Losing access: 2,000 people, 2,000 changes"),
+        "{md}"
+    );
     assert!(md.contains("### Gaining access: 1,000 people, 1,000 changes"));
     let gaining = md.find("### Gaining access").unwrap();
-    assert!(md[gaining..].lines().filter(|l| l.starts_with("- `user")).count() > 100);
+    assert!(
+        md[gaining..]
+            .lines()
+            .filter(|l| l.starts_with("- `user"))
+            .count()
+            > 100
+    );
     // Every target in the table, its counts separated.
     for g in 0..40 {
-        assert!(md.contains(&format!("| group | Group {g:02} (id {g}) |")), "{g}");
+        assert!(
+            md.contains(&format!("| group | Group {g:02} (id {g}) |")),
+            "{g}"
+        );
     }
     // Warnings below the changes, grouped, collapsed, with an exact count of the rest.
     let w = md.find("### Warnings").unwrap();
@@ -137,7 +157,10 @@ fn a_3000_change_plan_stays_within_the_budget_and_counts_exactly_what_is_cut() {
     assert!(md[w..].starts_with("### Warnings\n\n<details><summary>500 users are inactive in Coupa</summary>\n\nReactivate the user"), "{}", &md[w..w + 300]);
     let listed = md[w..].lines().filter(|l| l.starts_with("- `gone")).count();
     assert!(listed > 10);
-    assert!(md.contains(&format!("- _… and {} more not shown._", thousands(500 - listed))));
+    assert!(md.contains(&format!(
+        "- _… and {} more not shown._",
+        thousands(500 - listed)
+    )));
     assert!(md.ends_with("</sub>\n"));
 }
 
@@ -148,13 +171,22 @@ fn a_100000_change_plan_caps_the_table_and_the_lists_exactly() {
     let changes: Vec<Change> = (0..n)
         .map(|i| {
             let action = if i % 2 == 0 { Remove } else { Add };
-            group_change(action, &format!("Group {:04}", i % 5_000), i % 5_000, &format!("user{i:06}"), i)
+            group_change(
+                action,
+                &format!("Group {:04}", i % 5_000),
+                i % 5_000,
+                &format!("user{i:06}"),
+                i,
+            )
         })
         .collect();
     let md = markdown(&plan(sorted(changes), vec![]));
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
     assert!(md.contains("**Plan: 50,000 to add, 50,000 to remove, 0 reported only.**"));
-    let rows = md.lines().filter(|l| l.starts_with("| group | Group ")).count();
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| group | Group "))
+        .count();
     assert!(rows > 10 && rows < 5_000, "{rows}");
     assert!(
         md.contains(&format!(
@@ -179,7 +211,10 @@ fn one_person_with_many_changes_names_twenty_and_counts_the_rest() {
     let md = markdown(&plan(sorted(changes), vec![]));
     let line = md.lines().find(|l| l.starts_with("- `bob`: ")).unwrap();
     assert_eq!(line.matches("group \"G").count(), 20, "{line}");
-    assert!(line.ends_with(" _… and 25 more (in the JSON plan)_"), "{line}");
+    assert!(
+        line.ends_with(" _… and 25 more (in the JSON plan)_"),
+        "{line}"
+    );
     assert!(md.contains("25 of 45 changes are not shown"), "{md}");
 }
 
@@ -229,7 +264,9 @@ fn restores_stay_near_the_top() {
         recorded_at: DateTime::from_timestamp(1_767_225_000, 0).unwrap(),
     }]);
     let md = markdown(&p);
-    let restores = md.find(&format!("### {}", crate::render::RESTORES_HEADING)).expect(&md);
+    let restores = md
+        .find(&format!("### {}", crate::render::RESTORES_HEADING))
+        .expect(&md);
     let losing = md.find("### Losing access").unwrap();
     assert!(restores < losing, "{md}");
     assert!(md.contains("1 to restore"), "{md}");

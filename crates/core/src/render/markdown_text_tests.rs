@@ -90,7 +90,10 @@ fn code_fences_outlast_any_backtick_run() {
 
 #[test]
 fn prose_renders_marked_code_as_code_spans_and_escapes_the_rest() {
-    assert_eq!(prose("user `dave` is *inactive*"), "user `dave` is \\*inactive\\*");
+    assert_eq!(
+        prose("user `dave` is *inactive*"),
+        "user `dave` is \\*inactive\\*"
+    );
     assert_eq!(prose("write `members: []`"), "write `members: []`");
     // Unpaired backticks: all escaped, nothing opens a span.
     assert_eq!(prose("a `b"), "a \\`b");

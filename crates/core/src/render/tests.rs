@@ -425,8 +425,9 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
     );
     // In the person's line too; the login sits in a code span.
     assert!(
-        md.contains(&format!("- `@octocat\\u{{2066}}`: group \"{shown} \\\\u{{202e}}exe\"\n")),
+        md.contains(&format!(
+            "- `@octocat\\u{{2066}}`: group \"{shown} \\\\u{{202e}}exe\"\n"
+        )),
         "{md}"
     );
 }
-

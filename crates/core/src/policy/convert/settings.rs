@@ -87,7 +87,12 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            let pairs = self.map(file, item, "each entry of `acknowledge`", Some(EXAMPLE.into()));
+            let pairs = self.map(
+                file,
+                item,
+                "each entry of `acknowledge`",
+                Some(EXAMPLE.into()),
+            );
             let (mut code, mut user, mut target) = (None, None, None);
             let mut broken = !matches!(item.value, Value::Map(_));
             let context = "an `acknowledge` entry";
@@ -187,7 +192,10 @@ impl Cx<'_> {
             if let Some((what, example)) = missing {
                 self.error(
                     "policy::bad_acknowledgement",
-                    format!("acknowledging `{}` needs the {what} it is about", code.word()),
+                    format!(
+                        "acknowledging `{}` needs the {what} it is about",
+                        code.word()
+                    ),
                     at,
                     &format!("no {what}"),
                     Some(format!(

@@ -117,6 +117,8 @@ mod tests {
         "policy::duplicate_target",
         "policy::remove_owners_not_group",
         "policy::bad_mode",
+        "policy::empty_target",
+        "policy::bad_acknowledgement",
         "policy::unknown_user",
         "policy::unknown_protected_user",
         "policy::ambiguous_user",

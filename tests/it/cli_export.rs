@@ -366,7 +366,19 @@ fn hostile_coupa_data_exports_to_policy_that_plans_no_changes() {
     assert!(stdout.contains("No changes"), "{stdout}");
     // Removing bob from every group now plans every removal: no `protected_users` hides one.
     let groups = std::fs::read_to_string(pol.join("groups.yaml")).unwrap();
-    std::fs::write(pol.join("groups.yaml"), groups.replace("      - bob\n", "")).unwrap();
+    // A list left with nothing is written `members: []`: an empty `members:` is refused.
+    let without_bob = groups.replace("      - bob\n", "");
+    let lines: Vec<&str> = without_bob.split('\n').collect();
+    let mut edited = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let next = lines.get(i + 1).copied().unwrap_or("");
+        if *line == "    members:" && !next.starts_with("      - ") {
+            edited.push("    members: []");
+        } else {
+            edited.push(line);
+        }
+    }
+    std::fs::write(pol.join("groups.yaml"), edited.join("\n")).unwrap();
     let (code, stdout) = plan_offline(&snap, &pol);
     assert_eq!(code, Some(2), "{stdout}");
     assert!(!stdout.to_lowercase().contains("protected"), "{stdout}");

@@ -120,7 +120,7 @@ fn an_identity_that_is_one_users_login_and_anothers_email_is_ambiguous() {
 #[test]
 fn unknown_groups_projects_and_roles_are_errors() {
     let d = load(
-        "groups:\n  AP Clerk: {}\n  project falcon: {}\n  Marketing: {}\nroles:\n  Buyr: {}\n",
+        "groups:\n  AP Clerk: { members: [] }\n  project falcon: { members: [] }\n  Marketing: { members: [] }\nroles:\n  Buyr: { members: [] }\n",
     );
     let report = policy::check(&d, &live());
     let got: Vec<(&str, (usize, usize), Option<&str>)> = report
@@ -425,7 +425,9 @@ fn two_groups_with_the_same_name_are_told_apart_by_id() {
     assert_eq!(adds, [(14, 1), (14, 2)], "group 14 only; 10 untouched");
 
     // An id that is another group's, or nobody's, is an error naming the ids that fit.
-    let d = load("groups:\n  AP Clerks: { id: 11 }\n  Old Team: { id: 99 }\n");
+    let d = load(
+        "groups:\n  AP Clerks: { id: 11, members: [] }\n  Old Team: { id: 99, members: [] }\n",
+    );
     let report = policy::check(&d, &live);
     let found: Vec<(String, String)> = report
         .errors

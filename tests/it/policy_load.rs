@@ -181,28 +181,37 @@ fn users_form_joins_targets_declared_in_other_files() {
 }
 
 #[test]
-fn members_may_be_omitted_or_empty_and_modes_apply_to_roles_and_licenses() {
+fn members_are_emptied_on_purpose_and_modes_apply_to_roles_and_licenses() {
     let (_tmp, dir) = folder(&[(
         "x.yaml",
-        "groups:\n  Nobody:\n  Empty: { members: [] }\n  Null:\n    members:\nroles:\n  Buyer: { mode: additive }\nlicenses:\n  spend-guard:\n    mode: authoritative\n    members:\n      - Alice\n",
+        "groups:\n  Empty: { members: [] }\nroles:\n  Buyer: { mode: additive }\nlicenses:\n  spend-guard:\n    mode: authoritative\n    members:\n      - Alice\n",
     )]);
     let d = load(&dir).unwrap();
-    for name in ["Nobody", "Empty", "Null"] {
-        let g = &d.groups[name];
-        assert!(g.members.is_empty() && g.mode == Mode::Authoritative && !g.implicit);
-    }
+    let g = &d.groups["Empty"];
+    assert!(g.members.is_empty() && g.mode == Mode::Authoritative && !g.implicit);
     assert_eq!(d.roles["Buyer"].mode, Mode::Additive);
     let sg = &d.licenses[&License::SpendGuard];
     assert_eq!(sg.members[0].identity, "Alice");
-    assert_eq!(pos(&d, sg.members[0].loc), (12, 9));
+    assert_eq!(pos(&d, sg.members[0].loc), (9, 9));
+    // No body, or `members:` with nothing after it, would remove everyone: refused.
+    let (_tmp, dir) = folder(&[("x.yaml", "groups:\n  Nobody:\n  Null:\n    members:\n")]);
+    let err = load_err(&dir);
+    let messages: Vec<&str> = err.diagnostics.iter().map(|d| d.message()).collect();
+    assert_eq!(
+        messages,
+        [
+            "group `Nobody` has no body: as written, the plan would remove everyone from it",
+            "group `Null` lists no `members`: as written, the plan would remove everyone from it"
+        ]
+    );
 }
 
 #[test]
 fn files_are_sorted_by_path_and_merged() {
     let (_tmp, dir) = folder(&[
-        ("z.yml", "groups:\n  Z: {}\n"),
-        ("sub/b.yaml", "roles:\n  R: {}\n"),
-        ("a.yaml", "groups:\n  A: {}\n"),
+        ("z.yml", "groups:\n  Z: { members: [] }\n"),
+        ("sub/b.yaml", "roles:\n  R: { members: [] }\n"),
+        ("a.yaml", "groups:\n  A: { members: [] }\n"),
         ("empty.yaml", ""),
     ]);
     let d = load(&dir).unwrap();
@@ -235,22 +244,34 @@ fn digest_covers_paths_and_contents_deterministically() {
         path: path.into(),
         text: text.into(),
     };
-    let a =
-        policy::load_files(vec![f("p/a.yaml", "groups:\n  A: {}\n"), f("p/b.yaml", "")]).unwrap();
-    let b =
-        policy::load_files(vec![f("p/b.yaml", ""), f("p/a.yaml", "groups:\n  A: {}\n")]).unwrap();
+    let a = policy::load_files(vec![
+        f("p/a.yaml", "groups:\n  A: { members: [] }\n"),
+        f("p/b.yaml", ""),
+    ])
+    .unwrap();
+    let b = policy::load_files(vec![
+        f("p/b.yaml", ""),
+        f("p/a.yaml", "groups:\n  A: { members: [] }\n"),
+    ])
+    .unwrap();
     assert_eq!(
         a.policy_digest, b.policy_digest,
         "order of input does not matter"
     );
-    let c =
-        policy::load_files(vec![f("p/a.yaml", "groups:\n  A: {}\n"), f("p/c.yaml", "")]).unwrap();
+    let c = policy::load_files(vec![
+        f("p/a.yaml", "groups:\n  A: { members: [] }\n"),
+        f("p/c.yaml", ""),
+    ])
+    .unwrap();
     assert_ne!(
         a.policy_digest, c.policy_digest,
         "a renamed file changes the digest"
     );
-    let e =
-        policy::load_files(vec![f("p/a.yaml", "groups:\n  B: {}\n"), f("p/b.yaml", "")]).unwrap();
+    let e = policy::load_files(vec![
+        f("p/a.yaml", "groups:\n  B: { members: [] }\n"),
+        f("p/b.yaml", ""),
+    ])
+    .unwrap();
     assert_ne!(a.policy_digest, e.policy_digest);
 }
 
@@ -323,7 +344,7 @@ fn every_problem_is_reported_in_one_run_with_positions() {
 #[test]
 fn a_target_declared_in_two_files_is_labelled_in_both() {
     let (_tmp, dir) = folder(&[
-        ("a.yaml", "groups:\n  AP Clerks: {}\n"),
+        ("a.yaml", "groups:\n  AP Clerks: { members: [] }\n"),
         (
             "b.yaml",
             "# more\ngroups:\n  ap clerks:\n    members: [x]\n",
@@ -344,7 +365,10 @@ fn a_target_declared_in_two_files_is_labelled_in_both() {
 
 #[test]
 fn a_target_declared_twice_in_one_file_gets_two_labels() {
-    let (_tmp, dir) = folder(&[("a.yaml", "roles:\n  Buyer: {}\n  BUYER: {}\n")]);
+    let (_tmp, dir) = folder(&[(
+        "a.yaml",
+        "roles:\n  Buyer: { members: [] }\n  BUYER: { members: [] }\n",
+    )]);
     let err = load_err(&dir);
     let d = &err.diagnostics[0];
     assert_eq!(d.message(), "role `BUYER` is declared twice");

@@ -47,6 +47,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         warnings: vec![],
         preconditions: pre,
         restores: Vec::new(),
+        acknowledged: Vec::new(),
     }
 }
 

@@ -9,6 +9,15 @@ use super::report::*;
 /// Rows shown per list in text and markdown; JSON is always complete.
 pub const LIST_CAP: usize = 50;
 
+/// Room kept under the markdown limit for the notes and headings written after a list is cut.
+const NOTES_RESERVE: usize = 2_500;
+
+/// Whether one more line of `len` bytes fits in `out` (markdown stays under the plan's limit,
+/// [`crate::render::MARKDOWN_LIMIT`], like the plan comment; text is never cut by size).
+fn fits(out: &str, len: usize, style: Style) -> bool {
+    style == Style::Text || out.len() + len + NOTES_RESERVE <= crate::render::MARKDOWN_LIMIT
+}
+
 /// The versioned drift JSON, complete, ending in a newline.
 pub fn json(report: &DriftReport) -> String {
     let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
@@ -33,18 +42,8 @@ pub fn markdown(report: &DriftReport) -> String {
     render(report, Style::Markdown)
 }
 
-/// `1234567` as `1,234,567`.
-fn n(v: usize) -> String {
-    let digits = v.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `1234567` as `1,234,567` (the one separator helper of every renderer).
+use crate::render::thousands as n;
 
 fn plural(v: usize, one: &str, many: &str) -> String {
     format!("{} {}", n(v), if v == 1 { one } else { many })
@@ -186,8 +185,19 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
         return;
     }
     heading(out, "By target", style);
-    let left_out = drifted.len().saturating_sub(LIST_CAP);
-    for t in drifted.into_iter().take(LIST_CAP) {
+    let mut left_out = drifted.len().saturating_sub(LIST_CAP);
+    let total_targets = drifted.len().min(LIST_CAP);
+    let rows_of =
+        |ts: &[&TargetDrift]| -> usize { ts.iter().map(|t| t.extra.len() + t.missing.len()).sum() };
+    let mut rows_left_out = rows_of(&drifted[total_targets..]);
+    for (ti, t) in drifted.iter().take(LIST_CAP).enumerate() {
+        if !fits(out, 200, style) {
+            // Out of room: the rest of the targets are counted, with their rows.
+            let rest = &drifted[ti..total_targets];
+            left_out += rest.len();
+            rows_left_out += rows_of(rest);
+            break;
+        }
         let mode = match t.mode {
             Governance::Authoritative => "authoritative",
             Governance::Additive => "additive",
@@ -237,6 +247,7 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             .map(|row| ("extra", row))
             .chain(t.missing.iter().map(|row| ("missing", row)));
         let total = t.extra.len() + t.missing.len();
+        let mut shown = 0;
         for (dir, row) in rows.take(LIST_CAP) {
             let mut notes = Vec::new();
             if let Some(at) = &row.created_at {
@@ -268,27 +279,27 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             } else {
                 format!(" ({})", notes.join("; "))
             };
-            match style {
-                Style::Text => {
-                    let _ = writeln!(out, "  {dir:<7} {}{notes}", who(&row.user, style));
-                }
-                Style::Markdown => {
-                    let _ = writeln!(
-                        out,
-                        "  - {dir} {}{notes}",
-                        crate::render::markdown_code(&row.user)
-                    );
-                }
+            let line = match style {
+                Style::Text => format!("  {dir:<7} {}{notes}\n", who(&row.user, style)),
+                Style::Markdown => format!(
+                    "  - {dir} {}{notes}\n",
+                    crate::render::markdown_code(&row.user)
+                ),
+            };
+            if !fits(out, line.len(), style) {
+                break;
             }
+            out.push_str(&line);
+            shown += 1;
         }
-        more(
-            out,
-            total.saturating_sub(LIST_CAP),
-            "rows of this target",
-            style,
-        );
+        more(out, total - shown, "rows of this target", style);
     }
-    more(out, left_out, "targets", style);
+    let what = if rows_left_out > 0 {
+        format!("targets ({} rows)", n(rows_left_out))
+    } else {
+        "targets".to_string()
+    };
+    more(out, left_out, &what, style);
 }
 
 fn capital(word: &str) -> String {
@@ -306,6 +317,7 @@ fn people(out: &mut String, r: &DriftReport, style: Style) {
     if style == Style::Markdown {
         out.push_str("| person | extra | missing |\n|---|---|---|\n");
     }
+    let mut shown = 0;
     for p in r.people.iter().take(LIST_CAP) {
         let list = |d: Direction| {
             let items: Vec<String> = p
@@ -334,22 +346,21 @@ fn people(out: &mut String, r: &DriftReport, style: Style) {
                 }
             }
             Style::Markdown => {
-                let _ = writeln!(
-                    out,
-                    "| {}{inactive} | {} | {} |",
+                let line = format!(
+                    "| {}{inactive} | {} | {} |\n",
                     md(&p.user),
                     list(Direction::Extra),
                     list(Direction::Missing)
                 );
+                if !fits(out, line.len(), style) {
+                    break;
+                }
+                out.push_str(&line);
             }
         }
+        shown += 1;
     }
-    more(
-        out,
-        r.people.len().saturating_sub(LIST_CAP),
-        "people",
-        style,
-    );
+    more(out, r.people.len() - shown, "people", style);
 }
 
 fn unmanaged(out: &mut String, r: &DriftReport, style: Style) {
@@ -365,17 +376,19 @@ fn unmanaged(out: &mut String, r: &DriftReport, style: Style) {
     if style == Style::Markdown {
         out.push_str("| group | members |\n|---|---:|\n");
     }
+    let mut shown = 0;
     for g in groups.iter().take(LIST_CAP) {
-        match style {
-            Style::Text => {
-                let _ = writeln!(out, "  {:>7}  {}", n(g.members), plain(&g.name));
-            }
-            Style::Markdown => {
-                let _ = writeln!(out, "| {} | {} |", md(&g.name), n(g.members));
-            }
+        let line = match style {
+            Style::Text => format!("  {:>7}  {}\n", n(g.members), plain(&g.name)),
+            Style::Markdown => format!("| {} | {} |\n", md(&g.name), n(g.members)),
+        };
+        if !fits(out, line.len(), style) {
+            break;
         }
+        out.push_str(&line);
+        shown += 1;
     }
-    more(out, groups.len().saturating_sub(LIST_CAP), "groups", style);
+    more(out, groups.len() - shown, "groups", style);
 }
 
 fn recent(out: &mut String, since: &SinceReport, style: Style) {
@@ -398,33 +411,28 @@ fn recent(out: &mut String, since: &SinceReport, style: Style) {
     if style == Style::Markdown && !since.memberships.is_empty() {
         out.push_str("| created | group | person | managed |\n|---|---|---|---|\n");
     }
+    let mut shown = 0;
     for m in since.memberships.iter().take(LIST_CAP) {
         let managed = if m.managed { "managed" } else { "unmanaged" };
-        match style {
-            Style::Text => {
-                let _ = writeln!(
-                    out,
-                    "  {}  {}  {} ({managed})",
-                    plain(&m.created_at),
-                    name(&m.group, style),
-                    plain(&m.user)
-                );
-            }
-            Style::Markdown => {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {managed} |",
-                    md(&m.created_at),
-                    md(&m.group),
-                    md(&m.user)
-                );
-            }
+        let line = match style {
+            Style::Text => format!(
+                "  {}  {}  {} ({managed})\n",
+                plain(&m.created_at),
+                name(&m.group, style),
+                plain(&m.user)
+            ),
+            Style::Markdown => format!(
+                "| {} | {} | {} | {managed} |\n",
+                md(&m.created_at),
+                md(&m.group),
+                md(&m.user)
+            ),
+        };
+        if !fits(out, line.len(), style) {
+            break;
         }
+        out.push_str(&line);
+        shown += 1;
     }
-    more(
-        out,
-        since.memberships.len().saturating_sub(LIST_CAP),
-        "memberships",
-        style,
-    );
+    more(out, since.memberships.len() - shown, "memberships", style);
 }

@@ -392,3 +392,55 @@ fn an_owner_is_kept_unless_the_group_removes_owners_as_in_the_plan() {
         );
     }
 }
+
+/// 3,200 drifted rows with long logins: the markdown stays under the plan comment's limit and
+/// counts exactly what it cut (rows in shown targets, and the targets it could not reach).
+#[test]
+fn drift_markdown_has_a_total_budget_with_exact_counts() {
+    let mut l = live();
+    let mut policy = String::from("groups:\n");
+    let mut id = 10_000u64;
+    for g in 0..50u64 {
+        l.groups.push(Group::new(500 + g, &format!("G{g:02}")));
+        policy.push_str(&format!("  G{g:02}:\n    members: []\n"));
+        for _ in 0..64 {
+            id += 1;
+            let login = format!("user{id:06}.with-a-rather-long-login@subsidiary.acme.example.com");
+            l.users
+                .push(User::new(id, &login, &format!("{id}@acme.com")));
+            l.memberships
+                .push(membership(id, id, 500 + g, "2026-01-02T00:00:00Z"));
+        }
+    }
+    let r = drift(&desired(&policy), &l, None).unwrap();
+    let total: usize = r.targets.iter().map(|t| t.extra.len()).sum();
+    assert_eq!(total, 3_200);
+    let md = markdown(&r);
+    assert!(
+        md.len() <= crate::render::MARKDOWN_LIMIT,
+        "{} bytes",
+        md.len()
+    );
+    let shown = md.lines().filter(|l| l.starts_with("  - extra `")).count();
+    let number = |s: &str| s.replace(',', "").parse::<usize>().unwrap();
+    let mut cut = 0;
+    for line in md.lines() {
+        let Some(rest) = line.strip_prefix("_… and ") else {
+            continue;
+        };
+        let mut words = rest.split(' ');
+        let n = number(words.next().unwrap());
+        if rest.contains("more rows of this target") {
+            cut += n;
+        } else if rest.contains("more targets (") {
+            let rows = rest.split('(').nth(1).unwrap().split(' ').next().unwrap();
+            cut += number(rows);
+        }
+    }
+    assert!(shown > 100 && shown < 3_200, "{shown}");
+    assert_eq!(shown + cut, 3_200, "{}", &md[md.len() - 1_500..]);
+    assert!(
+        md.contains("more targets ("),
+        "the budget cut whole targets too"
+    );
+}

@@ -75,6 +75,9 @@ pub struct Settings {
     pub writes: super::Writes,
     /// How group members are removed (`settings.group_removals`).
     pub group_removals: super::GroupRemovals,
+    /// Known warnings the policy accepts (`settings.acknowledge`): plans count them instead
+    /// of repeating them.
+    pub acknowledge: Vec<super::Acknowledgement>,
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.

@@ -130,6 +130,9 @@ pub struct Plan {
     pub summary: Summary,
     /// One per fact, planner's first, then the policy check's, then the guards'.
     pub warnings: Vec<Warning>,
+    /// Warnings the policy acknowledges (`settings.acknowledge`): kept out of `warnings` so
+    /// later plans are not noisy, counted by the renderers, listed in the JSON.
+    pub acknowledged: Vec<Warning>,
     pub preconditions: Preconditions,
     /// Access an interrupted apply of this tool took away, given back from its authenticated
     /// journal (see [`Restore`](super::Restore)); applied first, after confirmation.

@@ -74,6 +74,8 @@ struct PlanOut<'a> {
     changes: &'a [Change],
     summary: &'a Summary,
     warnings: &'a [Warning],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    acknowledged: &'a [Warning],
     preconditions: &'a Preconditions,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     restores: &'a [Restore],
@@ -91,6 +93,7 @@ impl Serialize for Plan {
             changes: &self.changes,
             summary: &self.summary,
             warnings: &self.warnings,
+            acknowledged: &self.acknowledged,
             preconditions: &self.preconditions,
             restores: &self.restores,
         }
@@ -112,6 +115,9 @@ struct PlanIn {
     changes: Vec<Change>,
     summary: Summary,
     warnings: Vec<WarningIn>,
+    /// Absent: none (plans before `settings.acknowledge`).
+    #[serde(default)]
+    acknowledged: Vec<WarningIn>,
     preconditions: Preconditions,
     /// Absent: none (plans before restores were part of the plan).
     #[serde(default)]
@@ -153,6 +159,11 @@ impl<'de> Deserialize<'de> for Plan {
             summary: p.summary,
             warnings: p
                 .warnings
+                .into_iter()
+                .map(WarningIn::into_warning)
+                .collect(),
+            acknowledged: p
+                .acknowledged
                 .into_iter()
                 .map(WarningIn::into_warning)
                 .collect(),

@@ -216,3 +216,98 @@ mod code_tests {
         assert_eq!(places, (0..13).collect::<Vec<_>>());
     }
 }
+
+/// One `settings.acknowledge` entry: a known warning the policy accepts (for example an
+/// inactive user `export` kept on purpose), so every later plan counts it instead of repeating
+/// it. It names the warning's code and its subject; only facts about the policy's own
+/// listings can be acknowledged, never what a plan's changes do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledgement {
+    pub code: WarningCode,
+    /// The login or email of the user the warning is about.
+    pub user: Option<String>,
+    /// The group, role or license it is about: kind and name (matched case-insensitively).
+    pub target: Option<(super::Kind, String)>,
+    /// Where the entry is written.
+    pub loc: super::Loc,
+}
+
+impl WarningCode {
+    /// The codes `settings.acknowledge` accepts: standing facts about who the policy lists,
+    /// not about what a plan changes.
+    pub const ACKNOWLEDGEABLE: [WarningCode; 6] = [
+        WarningCode::InactiveUser,
+        WarningCode::InactiveGroup,
+        WarningCode::SamePersonTwice,
+        WarningCode::ProtectedUserKept,
+        WarningCode::OwnerKept,
+        WarningCode::DuplicateMembership,
+    ];
+
+    /// The code as written in JSON and policies: `inactive_user`.
+    pub fn word(self) -> &'static str {
+        match self {
+            WarningCode::InactiveUser => "inactive_user",
+            WarningCode::InactiveGroup => "inactive_group",
+            WarningCode::SamePersonTwice => "same_person_twice",
+            WarningCode::ProtectedUserKept => "protected_user_kept",
+            WarningCode::OwnerKept => "owner_kept",
+            WarningCode::DuplicateMembership => "duplicate_membership",
+            WarningCode::ApiUserChanged => "api_user_changed",
+            WarningCode::GuardExceeded => "guard_exceeded",
+            WarningCode::RolesNotCleared => "roles_not_cleared",
+            WarningCode::LeftWithoutRoles => "left_without_roles",
+            WarningCode::JournalEntryRefused => "journal_entry_refused",
+            WarningCode::JournalEntryKept => "journal_entry_kept",
+            WarningCode::Other => "other",
+        }
+    }
+
+    /// Whether the warning is about a user (an acknowledgement of it must name one).
+    pub fn is_about_a_user(self) -> bool {
+        self != WarningCode::InactiveGroup
+    }
+}
+
+impl Acknowledgement {
+    /// Whether this entry acknowledges `w`. `login_of` resolves a policy identity (login or
+    /// email) to the Coupa login it names, when it names exactly one user.
+    pub fn matches(&self, w: &Warning, login_of: &dyn Fn(&str) -> Option<String>) -> bool {
+        if w.code != self.code {
+            return false;
+        }
+        if let Some(identity) = &self.user {
+            let Some(login) = &w.user else {
+                return false;
+            };
+            let same = super::NameKey::new(identity) == super::NameKey::new(login)
+                || login_of(identity).is_some_and(|l| &l == login);
+            if !same {
+                return false;
+            }
+        }
+        if let Some((kind, name)) = &self.target {
+            let Some(t) = &w.target else {
+                return false;
+            };
+            if t.kind() != *kind || super::NameKey::new(t.name()) != super::NameKey::new(name) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Splits `warnings` into those shown and those `acknowledge` accepts.
+pub fn acknowledged_apart(
+    warnings: Vec<Warning>,
+    acknowledge: &[Acknowledgement],
+    login_of: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<Warning>, Vec<Warning>) {
+    if acknowledge.is_empty() {
+        return (warnings, Vec::new());
+    }
+    warnings
+        .into_iter()
+        .partition(|w| !acknowledge.iter().any(|a| a.matches(w, login_of)))
+}

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::model::{dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning, WarningCode};
+use crate::model::{
+    acknowledged_apart, dedupe_warnings, Desired, Live, Origin, Plan, SourcePos, Warning,
+    WarningCode,
+};
 use crate::policy::{self, PolicyDiagnostic};
 
 use super::{check_guards, diff_with, PlanError};
@@ -65,6 +68,7 @@ pub fn make(
         warnings: Vec::new(),
         preconditions: diff.preconditions,
         restores: Vec::new(),
+        acknowledged: Vec::new(),
     };
     let mut warnings = diff.warnings;
     warnings.extend(report.plan_warnings);
@@ -89,7 +93,15 @@ pub fn make(
             .at(at),
         );
     }
-    plan.warnings = dedupe_warnings(warnings);
+    let login_of = |identity: &str| match ix.user(identity) {
+        crate::model::UserMatch::One(u) => Some(u.login.to_string()),
+        _ => None,
+    };
+    (plan.warnings, plan.acknowledged) = acknowledged_apart(
+        dedupe_warnings(warnings),
+        &desired.settings.acknowledge,
+        &login_of,
+    );
     Ok(Planned {
         plan,
         diagnostics: report.warnings,

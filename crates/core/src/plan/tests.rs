@@ -829,3 +829,69 @@ fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
         format!("policies/access.yaml:1:{}", prefix.chars().count() + 1)
     );
 }
+
+#[test]
+fn acknowledged_warnings_are_kept_apart_and_not_shown_as_diagnostics() {
+    // dave (inactive) is acknowledged by email, so by whom it names; the plan still adds him.
+    let policy = "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: dave@acme.com, reason: kept until the leaver process ends }\n";
+    let planned = make(&load(policy), &tenant(), instance(), fixed_now()).unwrap();
+    assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
+    assert!(
+        planned.plan.warnings.is_empty(),
+        "{:?}",
+        planned.plan.warnings
+    );
+    assert_eq!(planned.plan.acknowledged.len(), 1);
+    assert_eq!(planned.plan.acknowledged[0].user.as_deref(), Some("dave"));
+    assert!(summary_of_plan(&planned.plan).contains(&"+ group Finance dave".to_string()));
+    // The JSON keeps the full list, and reads back.
+    let json = crate::render::json(&planned.plan);
+    assert!(json.contains("\"acknowledged\": ["), "{json}");
+    let back: Plan = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.acknowledged, planned.plan.acknowledged);
+    // Another user's or another code's acknowledgement leaves the warning shown.
+    let other = "groups:\n  Finance:\n    members: [carol, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: carol }\n    - { code: inactive_group, group: Finance }\n";
+    let planned = make(&load(other), &tenant(), instance(), fixed_now()).unwrap();
+    assert_eq!(planned.plan.warnings.len(), 1);
+    assert!(planned.plan.acknowledged.is_empty());
+}
+
+#[test]
+fn acknowledgements_name_one_acknowledgeable_fact() {
+    let errors = |text: &str| -> Vec<String> {
+        crate::policy::load_files(vec![PolicyFile {
+            path: "p.yaml".into(),
+            text: text.into(),
+        }])
+        .unwrap_err()
+        .diagnostics
+        .iter()
+        .map(|d| d.one_line())
+        .collect()
+    };
+    let e = errors("settings:\n  acknowledge:\n    - { code: guard_exceeded, user: bob }\n    - { code: inactive_user }\n    - { code: inactive_group, user: bob }\n    - { user: bob }\n    - { code: owner_kept, user: bob, group: A, role: B }\n    - { code: inactive_usr, user: bob }\n");
+    assert_eq!(e.len(), 6, "{e:#?}");
+    assert!(
+        e[0].starts_with(
+            "p.yaml:3:15: `guard_exceeded` is not a warning code that can be acknowledged"
+        ),
+        "{e:#?}"
+    );
+    assert!(
+        e[1].starts_with("p.yaml:4:7: acknowledging `inactive_user` needs the user it is about"),
+        "{e:#?}"
+    );
+    assert!(
+        e[2].starts_with("p.yaml:5:7: acknowledging `inactive_group` needs the group it is about"),
+        "{e:#?}"
+    );
+    assert!(
+        e[3].starts_with("p.yaml:6:7: an `acknowledge` entry needs a `code`"),
+        "{e:#?}"
+    );
+    assert!(
+        e[4].starts_with("p.yaml:7:48: an `acknowledge` entry names one group, role or license"),
+        "{e:#?}"
+    );
+    assert!(e[5].contains("did you mean `inactive_user`?"), "{e:#?}");
+}

@@ -10,6 +10,7 @@ use miette::Severity;
 
 use super::diagnostic::PolicyDiagnostic;
 use super::Code;
+use crate::render::thousands;
 
 /// How many diagnostics of one code are shown before the rest are summarised.
 pub(crate) const MAX_PER_KIND: usize = 50;
@@ -75,31 +76,9 @@ pub(crate) fn summary(severity: Severity, code: Code, n: usize) -> PolicyDiagnos
     ))
 }
 
-/// `19950` as `19,950`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(19_950), "19,950");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn cap_keeps_the_first_of_each_code_and_counts_the_rest() {

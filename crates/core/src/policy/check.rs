@@ -63,6 +63,7 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
         pending: Vec::new(),
         plan_warnings: Vec::new(),
         inactive: HashMap::new(),
+        acknowledge: &desired.settings.acknowledge,
     };
     for g in desired.groups.values() {
         cx.group(g);
@@ -174,9 +175,21 @@ struct Checker<'a> {
     /// `plan_warnings`, where). One plan warning per user, the one listed first in file order
     /// (as sorting and deduplicating all of them would keep), without building the others.
     inactive: HashMap<&'a str, (usize, (usize, usize))>,
+    /// `settings.acknowledge`: the facts whose diagnostics are not shown (the plan counts them).
+    acknowledge: &'a [crate::model::Acknowledgement],
 }
 
 impl<'a> Checker<'a> {
+    /// Whether the policy acknowledges the fact `w` states (`settings.acknowledge`): its
+    /// diagnostics are then not shown, and the plan counts it instead of listing it.
+    fn acknowledged(&self, w: &Warning) -> bool {
+        let login_of = |identity: &str| match self.ix.user(identity) {
+            UserMatch::One(u) => Some(u.login.to_string()),
+            _ => None,
+        };
+        self.acknowledge.iter().any(|a| a.matches(w, &login_of))
+    }
+
     fn push(&mut self, d: PolicyDiagnostic) {
         self.pending.push(Pending::built(d, None));
     }
@@ -284,8 +297,10 @@ impl<'a> Checker<'a> {
 
     /// Pushes a warning diagnostic and the typed plan warning for the same fact.
     fn warn(&mut self, d: PolicyDiagnostic, w: Warning) {
+        if !self.acknowledged(&w) {
+            self.push(d);
+        }
         self.plan_warnings.push(w);
-        self.push(d);
     }
 
     /// The live target a declaration names, for warnings about it.
@@ -526,11 +541,12 @@ impl<'a> Checker<'a> {
             Some(&(_, first)) => at < first,
             None => true,
         };
+        let w = Warning::new(WarningCode::InactiveUser, printable_str(&message))
+            .at(self.sources.pos(m.loc))
+            .help(HELP)
+            .about_user(&u.login);
+        let acknowledged = self.acknowledged(&w);
         if earlier {
-            let w = Warning::new(WarningCode::InactiveUser, printable_str(&message))
-                .at(self.sources.pos(m.loc))
-                .help(HELP)
-                .about_user(&u.login);
             match self.inactive.get_mut(u.login.as_str()) {
                 Some((i, first)) => {
                     self.plan_warnings[*i] = w;
@@ -542,6 +558,9 @@ impl<'a> Checker<'a> {
                     self.plan_warnings.push(w);
                 }
             }
+        }
+        if acknowledged {
+            return;
         }
         self.push_draft(
             (Severity::Warning, Code::InactiveUser),

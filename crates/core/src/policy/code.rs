@@ -71,6 +71,10 @@ codes! {
         "`remove_owners` is set on a role or license; it applies to groups only.";
     BadMode = "policy::bad_mode",
         "`mode` is neither `authoritative` nor `additive`.";
+    EmptyTarget = "policy::empty_target",
+        "A target is declared with no body or no `members`, which would remove every holder; write `members: []` to empty it on purpose.";
+    BadAcknowledgement = "policy::bad_acknowledgement",
+        "A `settings.acknowledge` entry names a code that cannot be acknowledged, lacks its subject, or names two targets.";
     // Checking names against Coupa.
     UnknownUser = "policy::unknown_user",
         "No Coupa user has this login or email (the help suggests a close match).";

@@ -612,7 +612,7 @@ mod tests {
     fn errors_far_along_one_long_line_render() {
         // 1,000 names of 100 characters: over 100 KB on one line.
         let groups: Vec<String> = (0..1_000)
-            .map(|i| format!("g{i:05}{}: {{}}", "x".repeat(94)))
+            .map(|i| format!("g{i:05}{}: {{members: []}}", "x".repeat(94)))
             .collect();
         let line = format!("{{groups: {{{}}}, zzz: 1}}", groups.join(", "));
         assert!(line.len() > 100_000);

@@ -24,6 +24,8 @@ mod diagnostic;
 #[cfg(test)]
 mod proptests;
 mod schema;
+#[cfg(test)]
+mod schema_agreement;
 mod suggest;
 mod yaml;
 

@@ -238,6 +238,11 @@ fn valid_policy() -> impl Strategy<Value = String> {
                     list.join(", ")
                 ));
             } else {
+                if list.is_empty() {
+                    // `members:` with nothing after it is refused: an empty list is said.
+                    text.push_str(&format!("  G{i}:\n    mode: {mode}\n    members: []\n"));
+                    continue;
+                }
                 text.push_str(&format!("  G{i}:\n    mode: {mode}\n    members:\n"));
                 for m in list {
                     text.push_str(&format!("      - {m}\n"));

@@ -125,6 +125,56 @@ pub struct SettingsEntry {
     /// refuse DELETE; apply then asks for `core.user.write`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_removals: Option<GroupRemovalsEntry>,
+    /// Known warnings the policy accepts, so every later plan counts them instead of repeating
+    /// them (the JSON plan still lists them, under `acknowledged`). Each entry names one fact:
+    /// a code and its subject, e.g. `{ code: inactive_user, user: bob, reason: "kept until
+    /// the leaver process ends" }`. Warnings about what a plan changes (guards, API users,
+    /// roles) cannot be acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledge: Option<Vec<AcknowledgeEntry>>,
+}
+
+/// One acknowledged warning: its code and what it is about.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeEntry {
+    /// The warning's code, as in the plan JSON.
+    pub code: Option<AcknowledgeCode>,
+    /// The login or email of the user the warning is about; required for every code but
+    /// `inactive_group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The group it is about: required for `inactive_group`; for the other codes it narrows
+    /// the entry to that group. One of `group`, `role` and `license` at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The role it is about (narrows the entry to that role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The license it is about (narrows the entry to that license).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<License>,
+    /// Why it is acknowledged, for reviewers; not used by the tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A warning code that can be acknowledged: standing facts about whom the policy lists.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AcknowledgeCode {
+    /// A listed user is inactive in Coupa.
+    InactiveUser,
+    /// A managed group is inactive in Coupa.
+    InactiveGroup,
+    /// One person is listed twice for one target under two identities.
+    SamePersonTwice,
+    /// A protected user was kept where the policy would have removed them.
+    ProtectedUserKept,
+    /// A group owner not listed was kept.
+    OwnerKept,
+    /// A user holds several live memberships of one group.
+    DuplicateMembership,
 }
 
 /// How apply removes group members.
@@ -163,13 +213,151 @@ pub struct MaxRemovalsEntry {
     pub per_group_fraction: Option<f64>,
 }
 
+/// What only `validate` (and every command that loads policies) checks: rules a schema of one
+/// file cannot state, or cannot state without marking red a file the tool accepts. Appended to
+/// the schema's description so that editors show it.
+pub const VALIDATE_ONLY: &[&str] = &[
+    "names are compared case-insensitively: a group, role or license declared twice (in any file or document), a person listed twice for one target (also as login and email), a user written twice under `users`",
+    "`settings` is written in one file and one document only",
+    "merge keys (`<<`) and a key written twice in one mapping are refused (a quoted `\"<<\"` is a name)",
+    "numbers are written in decimal digits: `id: 0x10` or `total: 1e3` are refused",
+    "every name resolves in Coupa (users, groups, roles; a project is not a group), with the plan's warnings for inactive users and groups",
+];
+
 /// The policy JSON Schema (draft-07), pretty-printed with a trailing newline.
+///
+/// Generated from the documented structs above, then tightened to the loader's rules where a
+/// schema can state them (see [`tighten`]): editors must never mark red a file the tool
+/// accepts, and should mark red what it refuses.
 pub fn json_schema() -> String {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<PolicyDocument>();
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let mut value = serde_json::to_value(&schema).unwrap_or_default();
+    tighten(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The loader's rules that the derived schema does not say:
+/// - a name (member, protected user, group of a user, acknowledged user) is any scalar with a
+///   non-blank text: the loader reads a value as written, so `12` and `true` are names; `~`,
+///   `null` and blanks are not;
+/// - a key of `groups`, `roles` and `users` is not blank;
+/// - a declared group, role or license has a body, and lists `members` (a list, `[]` to empty
+///   it on purpose) unless `mode: additive`;
+/// - `description` and `reason` take any scalar; fields the loader refuses empty (`mode`,
+///   `remove_owners`, `id`, `group_removals`) are not nullable; a group id is from 1;
+/// - a document may be empty (a file of comments, or an empty `---` document);
+/// - an acknowledgement names its subject (a user, or a group for `inactive_group`) and one
+///   target at most.
+fn tighten(schema: &mut serde_json::Value) {
+    use serde_json::json;
+    let name = json!({
+        "description": "A name as written: text, or a number or true/false written plainly (read as its text). Not blank, not null.",
+        "anyOf": [
+            { "type": "string", "pattern": "\\S" },
+            { "type": ["number", "boolean"] }
+        ]
+    });
+    let names = |nullable: bool| {
+        json!({
+            "type": if nullable { json!(["array", "null"]) } else { json!("array") },
+            "items": { "$ref": "#/definitions/Name" },
+            "uniqueItems": true
+        })
+    };
+    let text = json!({ "type": ["string", "number", "boolean", "null"] });
+    let defs = &mut schema["definitions"];
+    defs["Name"] = name;
+    // Replaces a property's schema, keeping its description.
+    fn set(node: &mut serde_json::Value, field: &str, mut with: serde_json::Value) {
+        let prop = &mut node["properties"][field];
+        if let Some(d) = prop.get("description").cloned() {
+            with["description"] = d;
+        }
+        *prop = with;
+    }
+    let reference = |def: &str| json!({ "allOf": [{ "$ref": format!("#/definitions/{def}") }] });
+    for entry in ["GroupEntry", "TargetEntry"] {
+        let e = &mut defs[entry];
+        set(e, "description", text.clone());
+        set(e, "members", names(true));
+        set(e, "mode", reference("ModeEntry"));
+        // No `members` (or `members:` left empty) would remove everyone: write `members: []`.
+        e["if"] =
+            json!({ "properties": { "mode": { "const": "additive" } }, "required": ["mode"] });
+        e["else"] =
+            json!({ "required": ["members"], "properties": { "members": { "type": "array" } } });
+    }
+    set(
+        &mut defs["GroupEntry"],
+        "remove_owners",
+        json!({ "type": "boolean" }),
+    );
+    set(
+        &mut defs["GroupEntry"],
+        "id",
+        json!({ "type": "integer", "minimum": 1 }),
+    );
+    let user = &mut defs["UserEntry"];
+    set(user, "groups", names(true));
+    set(user, "roles", names(true));
+    set(
+        user,
+        "licenses",
+        json!({ "type": ["array", "null"], "items": { "$ref": "#/definitions/License" }, "uniqueItems": true }),
+    );
+    let settings = &mut defs["SettingsEntry"];
+    set(settings, "protected_users", names(true));
+    set(settings, "group_removals", reference("GroupRemovalsEntry"));
+    let ack = &mut defs["AcknowledgeEntry"];
+    set(ack, "code", reference("AcknowledgeCode"));
+    for field in ["user", "group", "role"] {
+        set(ack, field, reference("Name"));
+    }
+    set(ack, "license", reference("License"));
+    set(ack, "reason", text);
+    ack["required"] = json!(["code"]);
+    ack["allOf"] = json!([
+        {
+            "if": { "properties": { "code": { "const": "inactive_group" } } },
+            "then": { "required": ["group"] },
+            "else": { "required": ["user"] }
+        },
+        { "not": { "anyOf": [
+            { "required": ["group", "role"] },
+            { "required": ["group", "license"] },
+            { "required": ["role", "license"] }
+        ] } }
+    ]);
+
+    // Top level: declared targets have a body; keys are not blank; an empty document is fine.
+    let not_blank = json!({ "pattern": "\\S" });
+    let props = &mut schema["properties"];
+    for (section, entry) in [("groups", "GroupEntry"), ("roles", "TargetEntry")] {
+        props[section]["additionalProperties"] =
+            json!({ "$ref": format!("#/definitions/{entry}") });
+        props[section]["propertyNames"] = not_blank.clone();
+    }
+    if let Some(licenses) = props["licenses"]["properties"].as_object_mut() {
+        for v in licenses.values_mut() {
+            *v = json!({ "$ref": "#/definitions/TargetEntry" });
+        }
+    }
+    props["users"]["propertyNames"] = not_blank;
+    schema["type"] = json!(["object", "null"]);
+    let mut description = schema["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    description.push_str("\n\nChecked only by `coupa-access validate` (and every command that reads policies), not by this schema:");
+    for rule in VALIDATE_ONLY {
+        description.push_str("\n- ");
+        description.push_str(rule);
+    }
+    description.push('.');
+    schema["description"] = json!(description);
 }
 
 #[cfg(test)]

@@ -1,19 +1,25 @@
 //! The markdown plan for pull-request comments (GitHub caps a comment at 65,536 characters).
 //!
-//! Layout: a hidden marker (so CI finds its own comment to update), the heading and summary
-//! line, a table of every touched target, the warnings, then each target's changes in a
-//! collapsed `<details>` section, every change listed exactly once. Each part has a budget so
-//! that one huge group cannot hide the others, and whatever does not fit is counted exactly.
+//! Layout, in the order a reviewer needs it: a hidden marker (so CI finds its own comment to
+//! update), the heading and summary line, what an interrupted apply's journal gives back, then
+//! who loses and who gains what, by person (removals first), visible without clicking; a table
+//! of the touched targets; users whose roles are cleared and set again; and last the warnings,
+//! grouped by code and collapsed when many. Acknowledged warnings (`settings.acknowledge`) are
+//! counted, not repeated.
+//!
+//! The whole comment stays within [`MARKDOWN_LIMIT`]: every part has a budget, the people
+//! lists get what the others leave, and whatever does not fit is counted exactly ("… and 1,234
+//! more people (5,678 changes)"); the JSON plan always holds every change.
 
 use std::fmt::Write as _;
 
-use crate::model::{time, Action, Plan};
+use crate::model::{time, Action, Change, Plan, Warning, WarningCode};
 use crate::plan::kind_word;
 
-use super::closing_line;
-use super::markdown_text::{code_line, escape, fence_for, html_text};
+use super::markdown_text::{code_span, escape, html_text, prose};
 use super::printable::printable;
-use super::targets::{by_target, TargetChanges};
+use super::targets::{by_person, by_target, TargetChanges};
+use super::{closing_line, thousands};
 
 /// The markdown output never exceeds this many bytes (and so characters).
 pub const MARKDOWN_LIMIT: usize = 65_000;
@@ -22,67 +28,53 @@ pub const MARKDOWN_LIMIT: usize = 65_000;
 /// their own pull-request comment instead of adding a new one.
 pub const PLAN_MARKER: &str = "<!-- coupa-access:plan -->";
 
-/// Room kept for the closing note and the footer, which are written last.
-const RESERVE: usize = 1_000;
+/// Room kept for the closing notes and the footer, which are written last.
+const RESERVE: usize = 1_500;
 
-/// At most this share (in percent) of the budget goes to the target table.
-const TABLE_SHARE: usize = 40;
+/// At most these shares (in percent) of the budget go to the restores, the target table, the
+/// role rewrites and the warnings; each takes only what it needs, the people lists the rest.
+const RESTORE_SHARE: usize = 10;
+const TABLE_SHARE: usize = 15;
+const REWRITE_SHARE: usize = 5;
+const WARNING_SHARE: usize = 12;
 
-/// At most this share (in percent) of the budget goes to warnings.
-const WARNING_SHARE: usize = 10;
+/// A person's line names at most this many changes, then counts the rest.
+const ITEMS_PER_PERSON: usize = 20;
+
+/// A warning code with at most this many warnings is one line; more are collapsed.
+const INLINE_WARNINGS: usize = 5;
+
+/// Room kept in each budgeted part for its "and N more" note.
+const NOTE: usize = 200;
 
 /// The plan as markdown (see the module docs). Never longer than [`MARKDOWN_LIMIT`]; when
 /// something is cut, it says exactly how much was left out.
 pub fn markdown(plan: &Plan) -> String {
     let plan = &*printable(plan);
     let budget = MARKDOWN_LIMIT - RESERVE;
-    let mut out = String::new();
-    let _ = writeln!(out, "{PLAN_MARKER}");
-    out.push_str(&heading(plan));
+    let share = |percent: usize| budget * percent / 100;
 
-    out.push_str(&restores(plan, budget * WARNING_SHARE / 100));
+    let head = format!("{PLAN_MARKER}\n{}", heading(plan));
+    let restores = restores(plan, share(RESTORE_SHARE));
     let targets = by_target(plan);
-    out.push_str(&table(&targets, budget * TABLE_SHARE / 100));
-    out.push_str(&warnings(plan, budget * WARNING_SHARE / 100));
-    out.push_str(&rewrites(plan, budget * WARNING_SHARE / 100));
+    let table = table(&targets, share(TABLE_SHARE));
+    let rewrites = rewrites(plan, share(REWRITE_SHARE));
+    let warnings = warnings(plan, share(WARNING_SHARE));
+    let fixed = head.len() + restores.len() + table.len() + rewrites.len() + warnings.len();
+    let (people, shown) = people(plan, budget.saturating_sub(fixed));
 
-    let mut shown = 0;
-    let mut skipped_targets = 0;
-    let mut skipped_changes = 0;
-    if !targets.is_empty() {
-        out.push_str("### Details\n\n");
-        let sections: Vec<Section> = targets.iter().map(Section::of).collect();
-        let shares = fair_shares(&sections, budget.saturating_sub(out.len()));
-        for (section, share) in sections.iter().zip(shares) {
-            match section.render(share) {
-                Some((text, n)) => {
-                    out.push_str(&text);
-                    shown += n;
-                }
-                None => {
-                    skipped_targets += 1;
-                    skipped_changes += section.lines.len();
-                }
-            }
-        }
-    }
-
+    let mut out = head;
+    out.push_str(&restores);
+    out.push_str(&people);
+    out.push_str(&table);
+    out.push_str(&rewrites);
+    out.push_str(&warnings);
     let left_out = plan.changes.len() - shown;
     if left_out > 0 {
-        if skipped_targets > 0 {
-            let _ = writeln!(
-                out,
-                "_… and the details of {} more {} ({} {}) not shown._\n",
-                thousands(skipped_targets),
-                plural(skipped_targets, "target", "targets"),
-                thousands(skipped_changes),
-                plural(skipped_changes, "change", "changes"),
-            );
-        }
         let _ = write!(
             out,
             "> [!WARNING]\n> This comment was cut to stay under GitHub's size limit: {} of {} changes are not shown. \
-             Run `coupa-access plan` or read the JSON plan for all of them.\n\n",
+             Run `coupa-access plan` or read the JSON plan (`--format json`, `--out`) for all of them.\n\n",
             thousands(left_out),
             thousands(plan.changes.len())
         );
@@ -91,11 +83,20 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-/// Appends `lines` as a bulleted list while `s` stays within `limit` bytes, then counts the rest.
+fn heading(plan: &Plan) -> String {
+    format!(
+        "## coupa-access plan for {}\n\n**{}**\n\n",
+        escape(&plan.origin.to_string()),
+        closing_line(&plan.summary, !plan.is_empty())
+    )
+}
+
+/// Appends `lines` (already markdown) as a bulleted list while `s` stays within `limit` bytes,
+/// then counts the rest.
 fn bullets(s: &mut String, lines: &[String], limit: usize) {
     for (i, line) in lines.iter().enumerate() {
-        let item = format!("- {}\n", escape(line));
-        if s.len() + item.len() > limit {
+        let item = format!("- {line}\n");
+        if s.len() + item.len() + NOTE > limit {
             let _ = writeln!(
                 s,
                 "- _… and {} more not shown._",
@@ -110,7 +111,10 @@ fn bullets(s: &mut String, lines: &[String], limit: usize) {
 
 /// What an interrupted apply's journal gives back, capped at `limit` bytes.
 fn restores(plan: &Plan, limit: usize) -> String {
-    let lines = super::restore_lines(plan);
+    let lines: Vec<String> = super::restore_lines(plan)
+        .iter()
+        .map(|l| escape(l))
+        .collect();
     if lines.is_empty() {
         return String::new();
     }
@@ -124,7 +128,10 @@ fn rewrites(plan: &Plan, limit: usize) -> String {
     let note = super::rewrites::group_removal_note(plan)
         .map(|n| format!("_{}_\n\n", escape(&n)))
         .unwrap_or_default();
-    let lines = super::rewrites::rewrite_lines(plan);
+    let lines: Vec<String> = super::rewrites::rewrite_lines(plan)
+        .iter()
+        .map(|l| escape(l))
+        .collect();
     if lines.is_empty() {
         return note;
     }
@@ -134,22 +141,149 @@ fn rewrites(plan: &Plan, limit: usize) -> String {
     s
 }
 
-fn heading(plan: &Plan) -> String {
-    format!(
-        "## coupa-access plan for {}\n\n**{}**\n\n",
-        escape(&plan.origin.to_string()),
-        closing_line(&plan.summary, !plan.is_empty())
-    )
+// ---- people -------------------------------------------------------------------------------
+
+/// One person's line in "Losing access" or "Gaining access".
+struct PersonLine {
+    text: String,
+    /// Changes the line names (the rest of the person's are counted on the line).
+    shown: usize,
+    /// Every change of the person in this list.
+    changes: usize,
 }
+
+/// `group "AP Clerks"`, with the membership when the person loses several of one group.
+fn item(c: &Change, repeated: bool) -> String {
+    let mut s = escape(&c.target.describe());
+    if let (true, Some(id)) = (repeated, c.membership_id) {
+        let _ = write!(s, " (membership {id})");
+    }
+    if c.privileged {
+        s.push_str(" **(privileged: omnipotent)**");
+    }
+    s
+}
+
+/// The lines of everyone with a change of `action`, by login (case-insensitively): what is
+/// written first, then what is reported only.
+fn person_lines(plan: &Plan, action: Action) -> Vec<PersonLine> {
+    let mut out = Vec::new();
+    for (login, changes) in by_person(plan) {
+        let mine: Vec<&Change> = changes.into_iter().filter(|c| c.action == action).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let repeated = |c: &Change| mine.iter().filter(|o| o.target == c.target).count() > 1;
+        let (applied, reported): (Vec<&Change>, Vec<&Change>) =
+            mine.iter().partition(|c| c.applies);
+        let mut text = format!("- {}: ", code_span(login));
+        let mut shown = 0;
+        for (part, list) in [("", &applied), ("reported only: ", &reported)] {
+            if list.is_empty() || shown == ITEMS_PER_PERSON {
+                continue;
+            }
+            if shown > 0 {
+                text.push_str("; ");
+            }
+            text.push_str(part);
+            let take = list.len().min(ITEMS_PER_PERSON - shown);
+            let items: Vec<String> = list[..take].iter().map(|c| item(c, repeated(c))).collect();
+            text.push_str(&items.join(", "));
+            shown += take;
+        }
+        if shown < mine.len() {
+            let _ = write!(
+                text,
+                " _… and {} more (in the JSON plan)_",
+                thousands(mine.len() - shown)
+            );
+        }
+        text.push('\n');
+        out.push(PersonLine {
+            text,
+            shown,
+            changes: mine.len(),
+        });
+    }
+    out
+}
+
+/// The bytes a list needs to show everyone.
+fn needed(title: &str, lines: &[PersonLine]) -> usize {
+    if lines.is_empty() {
+        return 0;
+    }
+    title.len() + 2 + lines.iter().map(|l| l.text.len()).sum::<usize>() + 1 + NOTE
+}
+
+/// "Losing access" then "Gaining access", in `room` bytes: removals first, additions keep at
+/// least a third of the room (or what they need). Returns the text and how many changes it
+/// names.
+fn people(plan: &Plan, room: usize) -> (String, usize) {
+    let lists = [
+        ("Losing access", person_lines(plan, Action::Remove)),
+        ("Gaining access", person_lines(plan, Action::Add)),
+    ];
+    let titles: Vec<String> = lists
+        .iter()
+        .map(|(what, lines)| {
+            let changes: usize = lines.iter().map(|l| l.changes).sum();
+            format!(
+                "### {what}: {}, {}",
+                counted(lines.len(), "person", "people"),
+                counted(changes, "change", "changes")
+            )
+        })
+        .collect();
+    let need_remove = needed(&titles[0], &lists[0].1);
+    let need_add = needed(&titles[1], &lists[1].1);
+    let add_floor = need_add.min(room / 3);
+    let remove_room = need_remove.min(room.saturating_sub(add_floor));
+    let rooms = [remove_room, room.saturating_sub(remove_room)];
+
+    let mut out = String::new();
+    let mut shown = 0;
+    for (((_, lines), title), room) in lists.iter().zip(&titles).zip(rooms) {
+        if lines.is_empty() {
+            continue;
+        }
+        let mut s = format!("{title}\n\n");
+        let mut cut = None;
+        for (i, line) in lines.iter().enumerate() {
+            if s.len() + line.text.len() + NOTE > room {
+                cut = Some(i);
+                break;
+            }
+            s.push_str(&line.text);
+            shown += line.shown;
+        }
+        if let Some(i) = cut {
+            let rest = &lines[i..];
+            let changes: usize = rest.iter().map(|l| l.changes).sum();
+            let _ = writeln!(
+                s,
+                "- _… and {} more {} ({}) not shown: the JSON plan lists every change._",
+                thousands(rest.len()),
+                if rest.len() == 1 { "person" } else { "people" },
+                counted(changes, "change", "changes")
+            );
+        }
+        s.push('\n');
+        out.push_str(&s);
+    }
+    (out, shown)
+}
+
+// ---- targets ------------------------------------------------------------------------------
 
 /// One row per touched target, capped at `limit` bytes with the number of targets left out.
 fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
     if targets.is_empty() {
         return String::new();
     }
-    let mut s =
-        String::from("| kind | target | add | remove | reported only |\n|---|---|---:|---:|---|\n");
-    let cap_note = 200;
+    let mut s = String::from(
+        "### By target\n\n| kind | target | add | remove | reported only |\n|---|---|---:|---:|---|\n",
+    );
     for (i, t) in targets.iter().enumerate() {
         let mut name = escape(t.target.name());
         if let Some(id) = t.target.id() {
@@ -161,8 +295,8 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
         let row = format!(
             "| {} | {name} | {} | {} | {} |\n",
             kind_word(t.target.kind()),
-            t.count(Action::Add),
-            t.count(Action::Remove),
+            thousands(t.count(Action::Add)),
+            thousands(t.count(Action::Remove)),
             if t.applies {
                 "no"
             } else if t.any_applies {
@@ -171,16 +305,15 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
                 "yes"
             }
         );
-        if s.len() + row.len() + cap_note > limit {
+        if s.len() + row.len() + NOTE > limit {
             let rest = &targets[i..];
             let changes: usize = rest.iter().map(|t| t.changes.len()).sum();
             let _ = writeln!(
                 s,
-                "\n_… and {} more {} ({} {}) not listed in this table._",
+                "\n_… and {} more {} ({}) not listed in this table._",
                 thousands(rest.len()),
-                plural(rest.len(), "target", "targets"),
-                thousands(changes),
-                plural(changes, "change", "changes"),
+                if rest.len() == 1 { "target" } else { "targets" },
+                counted(changes, "change", "changes"),
             );
             break;
         }
@@ -190,166 +323,249 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
     s
 }
 
-/// The warnings, capped at `limit` bytes with the number left out.
+// ---- warnings -----------------------------------------------------------------------------
+
+/// The order in which warning codes are shown: what stops or endangers the apply first.
+const CODE_ORDER: &[WarningCode] = &[
+    WarningCode::GuardExceeded,
+    WarningCode::ApiUserChanged,
+    WarningCode::RolesNotCleared,
+    WarningCode::LeftWithoutRoles,
+    WarningCode::JournalEntryKept,
+    WarningCode::JournalEntryRefused,
+    WarningCode::ProtectedUserKept,
+    WarningCode::OwnerKept,
+    WarningCode::DuplicateMembership,
+    WarningCode::InactiveGroup,
+    WarningCode::InactiveUser,
+    WarningCode::SamePersonTwice,
+    WarningCode::Other,
+];
+
+/// `13 users are inactive in Coupa`: what `n` warnings of `code` say together.
+fn code_title(code: WarningCode, n: usize) -> String {
+    let one = n == 1;
+    let (noun_one, noun_many, verb_one, verb_many, rest) = match code {
+        WarningCode::GuardExceeded => return "Apply will refuse this plan".into(),
+        WarningCode::ApiUserChanged => (
+            "API (integration) user",
+            "API (integration) users",
+            "changes",
+            "change",
+            " access",
+        ),
+        WarningCode::RolesNotCleared => (
+            "user's role removals",
+            "users' role removals",
+            "are",
+            "are",
+            " reported, not applied",
+        ),
+        WarningCode::LeftWithoutRoles => (
+            "active user",
+            "active users",
+            "holds",
+            "hold",
+            " no role once this plan is applied",
+        ),
+        WarningCode::JournalEntryKept => (
+            "journal entry",
+            "journal entries",
+            "is",
+            "are",
+            " kept, not restored",
+        ),
+        WarningCode::JournalEntryRefused => {
+            ("journal entry", "journal entries", "is", "are", " ignored")
+        }
+        WarningCode::ProtectedUserKept => (
+            "protected user's membership",
+            "protected users' memberships",
+            "is",
+            "are",
+            " kept (`settings.protected_users`)",
+        ),
+        WarningCode::OwnerKept => (
+            "group owner",
+            "group owners",
+            "is",
+            "are",
+            " kept (the group does not set `remove_owners: true`)",
+        ),
+        WarningCode::DuplicateMembership => (
+            "user holds",
+            "users hold",
+            "",
+            "",
+            " duplicated memberships, left as they are",
+        ),
+        WarningCode::InactiveGroup => (
+            "managed group",
+            "managed groups",
+            "is",
+            "are",
+            " inactive in Coupa",
+        ),
+        WarningCode::InactiveUser => ("user", "users", "is", "are", " inactive in Coupa"),
+        WarningCode::SamePersonTwice => (
+            "person",
+            "people",
+            "is",
+            "are",
+            " listed twice under two identities",
+        ),
+        WarningCode::Other => ("other warning", "other warnings", "", "", ""),
+    };
+    let (noun, verb) = if one {
+        (noun_one, verb_one)
+    } else {
+        (noun_many, verb_many)
+    };
+    let verb = if verb.is_empty() {
+        String::new()
+    } else {
+        format!(" {verb}")
+    };
+    format!("{} {noun}{verb}{rest}", thousands(n))
+}
+
+/// One warning as an item of its code's list: the subject in code when the code says the rest
+/// (`dave`, `integration-bot` in group "Procurement Admins"), otherwise the message; then where
+/// it points.
+fn warning_item(w: &Warning, with_help: bool) -> String {
+    let mut s = match (w.code, &w.user, &w.target) {
+        (WarningCode::InactiveUser, Some(user), _) => {
+            let mut s = code_span(user);
+            if let Some((_, added)) = w.message.split_once("; the plan still adds them to ") {
+                let _ = write!(s, ", still added to {}", escape(added));
+            }
+            s
+        }
+        (WarningCode::ProtectedUserKept | WarningCode::OwnerKept, Some(user), Some(t)) => {
+            format!("{} in {}", code_span(user), escape(&t.describe()))
+        }
+        (WarningCode::InactiveGroup, _, Some(t)) => escape(&t.describe()),
+        _ => prose(&w.message),
+    };
+    if let Some(at) = &w.at {
+        let _ = write!(s, " ({})", code_span(&at.to_string()));
+    }
+    if let (true, Some(h)) = (with_help, &w.help) {
+        let _ = write!(s, " — {}", prose(h));
+    }
+    s
+}
+
+/// The warnings grouped by code: a line for a few, a collapsed list for many; capped at
+/// `limit` bytes with exact counts of what is left out.
 fn warnings(plan: &Plan, limit: usize) -> String {
-    if plan.warnings.is_empty() {
+    let acknowledged = plan.acknowledged.len();
+    if plan.warnings.is_empty() && acknowledged == 0 {
         return String::new();
     }
     let mut s = String::from("### Warnings\n\n");
-    let cap_note = 100;
-    for (i, w) in plan.warnings.iter().enumerate() {
-        let item = format!("- {}\n", escape(&w.one_line()));
-        if s.len() + item.len() + cap_note > limit {
-            let n = plan.warnings.len() - i;
-            let _ = writeln!(
-                s,
-                "- _… and {} more {} not shown_",
-                thousands(n),
-                plural(n, "warning", "warnings")
-            );
-            break;
+    // Codes not reached and their warnings (a list cut short counts its own rest).
+    let (mut kinds_left_out, mut unreached) = (0, 0);
+    for &code in CODE_ORDER {
+        let ws: Vec<&Warning> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.code == code || (code == WarningCode::Other && !known(w.code)))
+            .collect();
+        if ws.is_empty() {
+            continue;
         }
-        s.push_str(&item);
+        let title = code_title(code, ws.len());
+        // Advice said once when every warning of the code gives the same.
+        let shared_help = ws[0]
+            .help
+            .as_ref()
+            .filter(|h| ws.iter().all(|w| w.help.as_ref() == Some(*h)));
+        let items: Vec<String> = ws
+            .iter()
+            .map(|w| warning_item(w, shared_help.is_none()))
+            .collect();
+        // The block and how many of its warnings it leaves out.
+        let block = if ws.len() <= INLINE_WARNINGS {
+            let mut line = format!("- **{}:** {}", prose(&title), items.join("; "));
+            if let Some(h) = shared_help {
+                let _ = write!(line, " — {}", prose(h));
+            }
+            line.push('\n');
+            Some((line, 0))
+        } else {
+            let mut b = format!(
+                "<details><summary>{}</summary>\n\n",
+                html_text(&title.replace('`', ""))
+            );
+            if let Some(h) = shared_help {
+                let _ = write!(b, "{}\n\n", capitalised(&prose(h)));
+            }
+            // Room for the list's own "and N more" line and the closing tag.
+            let base =
+                s.len() + "- _… and 1,000,000 more not shown._\n\n</details>\n\n".len() + NOTE;
+            let mut shown = 0;
+            for item in &items {
+                let line = format!("- {item}\n");
+                if base + b.len() + line.len() > limit {
+                    break;
+                }
+                b.push_str(&line);
+                shown += 1;
+            }
+            if shown < items.len() {
+                let _ = writeln!(
+                    b,
+                    "- _… and {} more not shown._",
+                    thousands(items.len() - shown)
+                );
+            }
+            b.push_str("\n</details>\n\n");
+            (shown > 0).then_some((b, items.len() - shown))
+        };
+        match block {
+            Some((b, _)) if s.len() + b.len() + NOTE <= limit => s.push_str(&b),
+            _ => {
+                kinds_left_out += 1;
+                unreached += ws.len();
+            }
+        }
+    }
+    if kinds_left_out > 0 {
+        let _ = writeln!(
+            s,
+            "\n_… and {} more {} ({}) not shown._",
+            thousands(unreached),
+            if unreached == 1 {
+                "warning"
+            } else {
+                "warnings"
+            },
+            counted(kinds_left_out, "kind", "kinds")
+        );
+    }
+    if acknowledged > 0 {
+        let _ = writeln!(
+            s,
+            "\n_{} acknowledged in the policy (`settings.acknowledge`) and not repeated here; the JSON plan lists {}._",
+            counted(acknowledged, "warning is", "warnings are"),
+            if acknowledged == 1 { "it" } else { "them" }
+        );
     }
     s.push('\n');
     s
 }
 
-/// One target's collapsed section, prepared so its size is known before it is placed.
-struct Section {
-    open: String,
-    /// The change lines: removals first (what a reviewer must not miss), each once.
-    lines: Vec<String>,
-    close: String,
-    /// `group`, `role` or `license`, for the "more changes in this group" note.
-    kind: &'static str,
+/// Whether `code` has its own place in [`CODE_ORDER`] (anything else is shown as other).
+fn known(code: WarningCode) -> bool {
+    CODE_ORDER.contains(&code)
 }
 
-impl Section {
-    fn of(t: &TargetChanges<'_>) -> Section {
-        let mut summary = t.title();
-        let (adds, removes) = (t.count(Action::Add), t.count(Action::Remove));
-        let _ = write!(summary, ": {adds} to add, {removes} to remove");
-        if t.privileged {
-            summary.push_str(", privileged: omnipotent");
-        }
-        if !t.any_applies {
-            summary.push_str(" (reported only, not applied)");
-        }
-        let mut ordered = t.changes.to_vec();
-        ordered.sort_by_key(|c| c.action != Action::Remove);
-        let lines: Vec<String> = ordered
-            .iter()
-            .map(|c| {
-                let m = match c.action {
-                    Action::Add => '+',
-                    Action::Remove => '-',
-                };
-                let mut line = format!("{m} {}", code_line(&t.user_label(c)));
-                if c.privileged {
-                    line.push_str("  (privileged: omnipotent role)");
-                }
-                if t.mixed() && !c.applies {
-                    line.push_str("  (reported only)");
-                }
-                line.push('\n');
-                line
-            })
-            .collect();
-        let fence = fence_for(lines.iter().map(String::as_str));
-        Section {
-            open: format!(
-                "<details><summary>{}</summary>\n\n{fence}diff\n",
-                html_text(&summary)
-            ),
-            close: format!("{fence}\n"),
-            lines,
-            kind: kind_word(t.target.kind()),
-        }
-    }
-
-    /// The bytes of the section with nothing in it but the cut note (its least room).
-    fn skeleton(&self) -> usize {
-        self.open.len() + self.close.len() + self.note(self.lines.len()).len() + END.len()
-    }
-
-    /// The bytes of the whole section.
-    fn full(&self) -> usize {
-        self.open.len()
-            + self.lines.iter().map(String::len).sum::<usize>()
-            + self.close.len()
-            + END.len()
-    }
-
-    fn note(&self, n: usize) -> String {
-        format!(
-            "\n… and {} more {} in this {} not shown\n",
-            thousands(n),
-            plural(n, "change", "changes"),
-            self.kind
-        )
-    }
-
-    /// The section within `room` bytes and how many changes it shows; `None` when not even its
-    /// skeleton fits.
-    fn render(&self, room: usize) -> Option<(String, usize)> {
-        if self.full() <= room {
-            let mut s = self.open.clone();
-            self.lines.iter().for_each(|l| s.push_str(l));
-            s.push_str(&self.close);
-            s.push_str(END);
-            return Some((s, self.lines.len()));
-        }
-        if self.skeleton() > room {
-            return None;
-        }
-        let mut s = self.open.clone();
-        // The note's digits shrink as more lines fit, so the skeleton's note is an upper bound.
-        let mut used = self.skeleton();
-        let mut n = 0;
-        for line in &self.lines {
-            if used + line.len() > room {
-                break;
-            }
-            used += line.len();
-            s.push_str(line);
-            n += 1;
-        }
-        s.push_str(&self.close);
-        s.push_str(&self.note(self.lines.len() - n));
-        s.push_str(END);
-        Some((s, n))
-    }
-}
-
-const END: &str = "\n</details>\n\n";
-
-/// Splits `room` among sections. Each placed section first gets its skeleton (so it is named
-/// with its count); the rest is shared out: a section needing less than an equal share gets
-/// what it needs, and what it leaves goes to the bigger ones. When even the skeletons do not
-/// all fit, the last sections get nothing (and are counted as left out).
-fn fair_shares(sections: &[Section], room: usize) -> Vec<usize> {
-    let mut shares = vec![0; sections.len()];
-    let mut placed = 0;
-    let mut skeletons = 0;
-    for s in sections {
-        if skeletons + s.skeleton() > room {
-            break;
-        }
-        skeletons += s.skeleton();
-        shares[placed] = s.skeleton();
-        placed += 1;
-    }
-    let extra_need = |i: usize| sections[i].full().saturating_sub(sections[i].skeleton());
-    let mut order: Vec<usize> = (0..placed).collect();
-    order.sort_by_key(|&i| extra_need(i));
-    let mut left = room - skeletons;
-    for (k, &i) in order.iter().enumerate() {
-        let extra = extra_need(i).min(left / (placed - k));
-        shares[i] += extra;
-        left -= extra;
-    }
-    shares
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn footer(plan: &Plan) -> String {
@@ -362,23 +578,11 @@ fn footer(plan: &Plan) -> String {
     s
 }
 
-/// `1,234`: counts in notes are read by people.
-pub(super) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+/// `1 person`, `1,234 people`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
+#[cfg(test)]
+#[path = "markdown_tests.rs"]
+mod tests;

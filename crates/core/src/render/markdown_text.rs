@@ -90,6 +90,27 @@ pub fn html_text(s: &str) -> String {
     out
 }
 
+/// A message written the way diagnostics and warnings write them, with inline code between
+/// single backticks (``user `dave` is inactive``): each marked part becomes a [`code_span`]
+/// and the rest goes through [`escape`], so the code renders as code instead of showing
+/// literal backticks. A message whose backticks do not pair (a quoted name holding one) is
+/// escaped whole. Either way every character is made inert: a name that moves the pairing can
+/// only move what is shown as code.
+pub fn prose(s: &str) -> String {
+    if s.matches('`').count() % 2 == 1 {
+        return escape(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, part) in s.split('`').enumerate() {
+        match (i % 2 == 1, part.is_empty()) {
+            (_, true) => {}
+            (true, false) => out.push_str(&code_span(part)),
+            (false, false) => out.push_str(&escape(part)),
+        }
+    }
+    out
+}
+
 /// The longest run of backticks in `s`.
 fn longest_backtick_run(s: &str) -> usize {
     s.split(|ch| ch != '`').map(str::len).max().unwrap_or(0)

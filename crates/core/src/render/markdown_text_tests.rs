@@ -87,3 +87,16 @@ fn code_fences_outlast_any_backtick_run() {
     assert_eq!(fence_for(["a ``` b", "````"]), "`````");
     assert_eq!(fence_for(Vec::<&str>::new()), "```");
 }
+
+#[test]
+fn prose_renders_marked_code_as_code_spans_and_escapes_the_rest() {
+    assert_eq!(
+        prose("user `dave` is *inactive*"),
+        "user `dave` is \\*inactive\\*"
+    );
+    assert_eq!(prose("write `members: []`"), "write `members: []`");
+    // Unpaired backticks: all escaped, nothing opens a span.
+    assert_eq!(prose("a `b"), "a \\`b");
+    // A code part holding what would be a mention stays code (GitHub makes none in code).
+    assert_eq!(prose("`@octocat` left"), "`@octocat` left");
+}

@@ -33,6 +33,20 @@ pub enum Color {
     Never,
 }
 
+/// `1234567` as `1,234,567`: every count a person reads (plan, drift, diagnostics) goes
+/// through this one helper.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// The closing line: `Plan: 3 to add, 1 to remove, 2 reported only.`, or for an empty plan
 /// `No changes. Coupa matches the policy.`
 pub fn closing_line(summary: &Summary, has_changes: bool) -> String {
@@ -40,13 +54,15 @@ pub fn closing_line(summary: &Summary, has_changes: bool) -> String {
         return "No changes. Coupa matches the policy.".to_string();
     }
     let restore = if summary.restore > 0 {
-        format!(", {} to restore", summary.restore)
+        format!(", {} to restore", thousands(summary.restore))
     } else {
         String::new()
     };
     format!(
         "Plan: {} to add, {} to remove{restore}, {} reported only.",
-        summary.add, summary.remove, summary.reported_only
+        thousands(summary.add),
+        thousands(summary.remove),
+        thousands(summary.reported_only)
     )
 }
 

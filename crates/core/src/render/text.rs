@@ -103,6 +103,24 @@ pub fn text(plan: &Plan, color: Color) -> String {
         }
         out.push('\n');
     }
+    if !plan.acknowledged.is_empty() {
+        let n = plan.acknowledged.len();
+        let _ = writeln!(
+            out,
+            "{}\n",
+            p.paint(
+                NOTE,
+                &format!(
+                    "{} acknowledged in the policy (settings.acknowledge), not repeated.",
+                    if n == 1 {
+                        "1 warning is".to_string()
+                    } else {
+                        format!("{} warnings are", super::thousands(n))
+                    }
+                )
+            )
+        );
+    }
 
     let _ = writeln!(
         out,
@@ -184,8 +202,8 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
             out,
             "  {}, members {} -> {}:",
             t.title(),
-            before.len(),
-            after.len()
+            super::thousands(before.len()),
+            super::thousands(after.len())
         );
         diff_lines(&before, &after, CONTEXT, |line| {
             let _ = match line {

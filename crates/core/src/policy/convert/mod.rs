@@ -29,7 +29,10 @@ pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "max_removals",
     "writes",
     "group_removals",
+    "acknowledge",
 ];
+pub(crate) const ACKNOWLEDGE_FIELDS: &[&str] =
+    &["code", "user", "group", "role", "license", "reason"];
 pub(crate) const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
 
 /// Which kind of target a section declares.

@@ -2,8 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::{loc, Cx, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
-use crate::model::{writes_kind, GroupRemovals, Loc, MaxRemovals, Member, NameKey, Writes};
+use super::{loc, Cx, ACKNOWLEDGE_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
+use crate::model::{
+    writes_kind, Acknowledgement, GroupRemovals, Kind, License, Loc, MaxRemovals, Member, NameKey,
+    WarningCode, Writes,
+};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
@@ -48,12 +51,168 @@ impl Cx<'_> {
                 }
             } else if field == "group_removals" {
                 self.group_removals(file, value);
+            } else if field == "acknowledge" {
+                self.settings.acknowledge = self.acknowledge(file, value);
             } else if field == "writes" {
                 self.settings.writes = self.writes(file, value);
             } else {
                 self.settings.max_removals = self.max_removals(file, value);
             }
         }
+    }
+
+    /// `acknowledge: [{ code: inactive_user, user: bob }, …]`: known warnings the policy
+    /// accepts. Each entry names an acknowledgeable code and its subject (a user for the codes
+    /// about users, a group for `inactive_group`); every problem is reported.
+    fn acknowledge(&mut self, file: usize, node: &Node) -> Vec<Acknowledgement> {
+        const EXAMPLE: &str = "write `acknowledge: [{ code: inactive_user, user: bob }]`";
+        let items = match &node.value {
+            Value::Null(_) => return Vec::new(),
+            Value::Seq(items) => items,
+            _ => {
+                self.wrong_type(file, node, "`acknowledge`", "a list", Some(EXAMPLE.into()));
+                return Vec::new();
+            }
+        };
+        let codes = WarningCode::ACKNOWLEDGEABLE.map(WarningCode::word);
+        let mut out = Vec::new();
+        for item in items {
+            let at = loc(file, item);
+            if let Value::Null(_) = item.value {
+                self.error(
+                    Code::EmptyEntry,
+                    "empty entry in `acknowledge`".into(),
+                    at,
+                    "empty entry",
+                    Some(EXAMPLE.into()),
+                );
+                continue;
+            }
+            let pairs = self.map(
+                file,
+                item,
+                "each entry of `acknowledge`",
+                Some(EXAMPLE.into()),
+            );
+            let (mut code, mut user, mut target) = (None, None, None);
+            let mut broken = !matches!(item.value, Value::Map(_));
+            let context = "an `acknowledge` entry";
+            for (field, key, value) in self.fields(file, pairs, ACKNOWLEDGE_FIELDS, context) {
+                let text = match &value.value {
+                    Value::Scalar(s) if !s.trim().is_empty() => s.trim().to_string(),
+                    Value::Null(_) if field == "reason" => continue,
+                    _ => {
+                        let what = if field == "reason" { "text" } else { "a name" };
+                        self.wrong_type(file, value, &format!("`{field}`"), what, None);
+                        broken = true;
+                        continue;
+                    }
+                };
+                let value_at = loc(file, value);
+                match field {
+                    "code" => match WarningCode::ACKNOWLEDGEABLE
+                        .into_iter()
+                        .find(|c| c.word() == text)
+                    {
+                        Some(c) => code = Some(c),
+                        None => {
+                            let help = match closest(&text, codes) {
+                                Some(s) => format!("did you mean `{s}`? Acknowledgeable codes: {}", codes.join(", ")),
+                                None => format!(
+                                    "acknowledgeable codes: {}; warnings about what a plan changes (guards, API users, roles) are always shown",
+                                    codes.join(", ")
+                                ),
+                            };
+                            self.error(
+                                Code::BadAcknowledgement,
+                                format!("`{text}` is not a warning code that can be acknowledged"),
+                                value_at,
+                                "not acknowledgeable",
+                                Some(help),
+                            );
+                            broken = true;
+                        }
+                    },
+                    "user" => user = Some(text),
+                    "reason" => {}
+                    kind_word => {
+                        if target.is_some() {
+                            self.error(
+                                Code::BadAcknowledgement,
+                                "an `acknowledge` entry names one group, role or license".into(),
+                                loc(file, key),
+                                "a second target",
+                                Some("write one entry per target".into()),
+                            );
+                            broken = true;
+                            continue;
+                        }
+                        let kind = match kind_word {
+                            "group" => Kind::Group,
+                            "role" => Kind::Role,
+                            _ => Kind::License,
+                        };
+                        if kind == Kind::License && License::from_key(&text).is_none() {
+                            let keys = License::ALL.map(License::key);
+                            self.error(
+                                Code::UnknownLicense,
+                                format!("unknown license `{text}`"),
+                                value_at,
+                                "not a license",
+                                Some(format!("licenses are: {}", keys.join(", "))),
+                            );
+                            broken = true;
+                            continue;
+                        }
+                        target = Some((kind, text));
+                    }
+                }
+            }
+            if broken {
+                continue;
+            }
+            let Some(code) = code else {
+                self.error(
+                    Code::BadAcknowledgement,
+                    "an `acknowledge` entry needs a `code`".into(),
+                    at,
+                    "no code",
+                    Some(format!("acknowledgeable codes: {}", codes.join(", "))),
+                );
+                continue;
+            };
+            let missing = if code.is_about_a_user() && user.is_none() {
+                Some(("user", "user: LOGIN"))
+            } else if code == WarningCode::InactiveGroup
+                && !matches!(target, Some((Kind::Group, _)))
+            {
+                Some(("group", "group: NAME"))
+            } else {
+                None
+            };
+            if let Some((what, example)) = missing {
+                self.error(
+                    Code::BadAcknowledgement,
+                    format!(
+                        "acknowledging `{}` needs the {what} it is about",
+                        code.word()
+                    ),
+                    at,
+                    &format!("no {what}"),
+                    Some(format!(
+                        "add `{example}`: an acknowledgement names one fact, never a whole code"
+                    )),
+                );
+                continue;
+            }
+            out.push(Acknowledgement {
+                code,
+                user,
+                target,
+                loc: at,
+            });
+        }
+        out
     }
 
     /// `writes: [groups, roles, licenses]`: which kinds apply writes. Every entry is checked,

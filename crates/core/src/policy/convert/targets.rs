@@ -63,6 +63,9 @@ impl Cx<'_> {
                 self.diags.push(d);
                 // Its body is still checked below (every problem in one run), then discarded.
             }
+            // Problems in the body are reported as they are; "no members" only for a body
+            // that is otherwise sound (an unknown `membrs:` is the real problem).
+            let problems_before = self.diags.len();
             let context = format!("{} `{name}`", kind.noun());
             let help = Some(format!("write `{name}: {{ members: [...] }}`"));
             let body_pairs = self.map(file, body, &context, help);
@@ -72,6 +75,9 @@ impl Cx<'_> {
                 ..Target::default()
             };
             let mut members = Vec::new();
+            // Whether `members` is written with a value (a list, even `[]`): a target left
+            // without one would, read as empty, plan the removal of everyone in it.
+            let mut members_written = false;
             let filtered;
             let (allowed, body_pairs): (_, &[(Node, Node)]) = if kind == Kind::Group {
                 (GROUP_FIELDS, body_pairs)
@@ -91,8 +97,17 @@ impl Cx<'_> {
                         _ => self.wrong_type(file, value, "`description`", "text", None),
                     },
                     "mode" => target.mode = self.mode(file, value),
-                    _ => members = self.list(file, value, "`members`"),
+                    _ => {
+                        members_written = !matches!(value.value, Value::Null(_));
+                        members = self.list(file, value, "`members`");
+                    }
                 }
+            }
+            if !members_written
+                && target.mode == Mode::Authoritative
+                && self.diags.len() == problems_before
+            {
+                self.empty_target(kind, &name, at, body);
             }
             let index = self.targets[kind.index()].len();
             target.members.reserve_exact(members.len());
@@ -107,6 +122,28 @@ impl Cx<'_> {
                 self.add_member(kind, index, identity, at, at, "listed again here");
             }
         }
+    }
+
+    /// An authoritative target declared without `members` (no body, `{}`, or `members:` with
+    /// nothing after it): read as an empty list it would remove everyone, which is almost
+    /// never what was meant, so it must be said with `members: []`.
+    fn empty_target(&mut self, kind: Kind, name: &str, at: Loc, body: &Node) {
+        let what = match &body.value {
+            Value::Null(_) => "has no body",
+            _ => "lists no `members`",
+        };
+        self.error(
+            Code::EmptyTarget,
+            format!(
+                "{} `{name}` {what}: as written, the plan would remove everyone from it",
+                kind.noun()
+            ),
+            at,
+            "no members written",
+            Some(format!(
+                "list its members; to empty it on purpose write `members: []`, or `mode: additive` to manage only additions (`{name}: {{ members: [] }}`)"
+            )),
+        );
     }
 
     /// The pairs of a role's or license's body without `remove_owners`, which is reported

@@ -25,7 +25,7 @@ fn helps(text: &str) -> Vec<String> {
 
 #[test]
 fn mode_defaults_to_authoritative_and_rejects_other_words() {
-    let d = one("groups:\n  A: {}\n  B: { mode: additive }\n").unwrap();
+    let d = one("groups:\n  A: { members: [] }\n  B: { mode: additive }\n").unwrap();
     assert_eq!(d.groups["A"].mode, Mode::Authoritative);
     assert_eq!(d.groups["B"].mode, Mode::Additive);
     assert_eq!(
@@ -134,7 +134,7 @@ fn documents_in_one_file_merge_and_anchors_can_share_lists() {
 
 #[test]
 fn names_that_look_like_null_or_numbers_are_still_names() {
-    let d = one("groups:\n  Null: {}\n  2024: { members: [1234, ~x] }\n").unwrap();
+    let d = one("groups:\n  Null: { members: [] }\n  2024: { members: [1234, ~x] }\n").unwrap();
     assert!(d.groups.contains_key("Null"));
     let ids: Vec<&str> = d.groups["2024"]
         .members
@@ -197,7 +197,7 @@ fn merge_keys_are_refused_where_they_are_written() {
         ["merge keys (`<<`) are not supported"]
     );
     // A quoted `<<` is an ordinary name.
-    let d = one("groups:\n  '<<': {}\n").unwrap();
+    let d = one("groups:\n  '<<': { members: [] }\n").unwrap();
     assert!(d.groups.contains_key("<<"));
 }
 
@@ -235,7 +235,7 @@ fn quoted_numbers_in_settings_are_type_errors() {
 
 #[test]
 fn remove_owners_is_a_group_flag() {
-    let d = one("groups:\n  A: { members: [a], remove_owners: true }\n  B: { remove_owners: false }\n  C: {}\n").unwrap();
+    let d = one("groups:\n  A: { members: [a], remove_owners: true }\n  B: { remove_owners: false, members: [] }\n  C: { members: [] }\n").unwrap();
     assert!(d.groups["A"].remove_owners);
     assert!(!d.groups["B"].remove_owners);
     assert!(!d.groups["C"].remove_owners);
@@ -299,4 +299,26 @@ fn settings_writes_lists_kinds_and_rejects_others_with_a_position() {
         messages("settings:\n  writes: roles\n"),
         ["`writes` must be a list, not a single value"]
     );
+}
+
+/// A target declared without `members` would plan the removal of everyone in it: an error that
+/// points at it and says how to empty a target on purpose.
+#[test]
+fn a_target_without_members_is_an_error_unless_emptied_on_purpose() {
+    let text = "groups:\n  AP Clerks:\n  Buyers: {}\n  Finance:\n    description: x\n  Ops:\n    members:\nlicenses:\n  expense:\nroles:\n  Buyer: { mode: additive }\n";
+    let ds = one(text).unwrap_err();
+    let lines: Vec<String> = ds.iter().map(|d| d.one_line()).collect();
+    assert_eq!(ds.len(), 5, "{lines:#?}");
+    assert!(ds.iter().all(|d| d.code() == "policy::empty_target"));
+    assert!(lines[0].starts_with(
+        "p/a.yaml:2:3: group `AP Clerks` has no body: as written, the plan would remove everyone from it"
+    ), "{lines:#?}");
+    assert!(lines[1].starts_with("p/a.yaml:3:3: group `Buyers` lists no `members`"));
+    assert!(lines[2].starts_with("p/a.yaml:4:3: group `Finance` lists no `members`"));
+    assert!(lines[3].starts_with("p/a.yaml:6:3: group `Ops` lists no `members`"));
+    assert!(lines[4].starts_with("p/a.yaml:9:3: license `expense` has no body"));
+    assert!(ds[0].help_text().unwrap().contains("write `members: []`"));
+    // Emptied on purpose, or additive (nobody is removed): accepted.
+    let d = one("groups:\n  A: { members: [] }\n  B: { mode: additive }\nlicenses:\n  expense: { members: [] }\n").unwrap();
+    assert!(d.groups["A"].members.is_empty());
 }

@@ -117,6 +117,9 @@ mod tests {
         "policy::duplicate_target",
         "policy::remove_owners_not_group",
         "policy::bad_mode",
+        "policy::missing_field",
+        "policy::bad_date",
+        "policy::missing_reason",
         "policy::unknown_user",
         "policy::unknown_protected_user",
         "policy::ambiguous_user",
@@ -165,6 +168,8 @@ mod tests {
         "coupa_access::plan::left_without_roles",
         "coupa_access::plan::journal_entry_refused",
         "coupa_access::plan::journal_entry_kept",
+        "coupa_access::plan::grant_expired",
+        "coupa_access::plan::grant_expiring",
         "coupa_access::plan::other",
     ];
 

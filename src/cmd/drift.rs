@@ -48,7 +48,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         }
     };
     common::check_against_live(&desired, &live)?;
-    let mut report = drift::drift(&desired, &live, since).into_diagnostic()?;
+    let mut report = drift::drift_on(&desired, &live, since, now.date_naive()).into_diagnostic()?;
     report.domain = domain;
     report.roles_read = roles_read;
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

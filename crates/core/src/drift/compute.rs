@@ -7,8 +7,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::report::*;
 use super::since::parse_timestamp;
-use crate::bind::{bind, roles_not_cleared, Bound, BoundTarget};
-use crate::model::{Desired, Kind, Live, LiveIndex, Mode, NameKey, User};
+use crate::bind::{bind, bind_listings, roles_not_cleared, Bound, BoundTarget};
+use crate::model::{Desired, Kind, Listings, Live, LiveIndex, Mode, NameKey, User};
 use crate::plan::PlanError;
 
 /// Computes the drift report. `since` lists memberships created at or after it.
@@ -22,6 +22,19 @@ pub fn drift(
 ) -> Result<DriftReport, PlanError> {
     let ix = LiveIndex::new(live);
     let bound = bind(desired, &ix)?;
+    Ok(drift_bound(&bound, since))
+}
+
+/// [`drift`] on the day `today` (UTC), which decides time-bound grants: an expired grant still
+/// held is an extra row marked `expired`, in any mode.
+pub fn drift_on(
+    desired: &Desired,
+    live: &Live,
+    since: Option<DateTime<FixedOffset>>,
+    today: chrono::NaiveDate,
+) -> Result<DriftReport, PlanError> {
+    let ix = LiveIndex::new(live);
+    let bound = bind_listings(&Listings::new(desired, &ix).on(today))?;
     Ok(drift_bound(&bound, since))
 }
 
@@ -101,6 +114,7 @@ fn row(u: &User) -> DriftRow {
         protected: false,
         owner: false,
         kept: None,
+        expired: None,
     }
 }
 
@@ -130,7 +144,8 @@ fn target_drift(
         if t.lists(uid) {
             continue;
         }
-        if t.mode == Mode::Additive {
+        let expired = t.expired_grant(uid).and_then(|m| m.grant.as_ref());
+        if t.mode == Mode::Additive && expired.is_none() {
             not_governed += 1;
             continue;
         }
@@ -149,6 +164,10 @@ fn target_drift(
         row.protected = bound.protected.contains_key(&uid);
         row.owner = t.owners.contains(&uid);
         row.kept = kept(bound, t, u);
+        row.expired = expired.map(|g| crate::model::Expiry {
+            until: g.until,
+            reason: g.reason.clone(),
+        });
         extra.push(row);
     }
     let mut missing: Vec<DriftRow> = t

@@ -249,6 +249,9 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             if !row.active {
                 notes.push("inactive".into());
             }
+            if let Some(e) = &row.expired {
+                notes.push(format!("grant {}", e.label()));
+            }
             match row.kept {
                 Some(Kept::Protected) => notes.push("protected: apply keeps it".into()),
                 Some(Kept::Owner) => notes.push(

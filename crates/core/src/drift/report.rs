@@ -148,6 +148,10 @@ pub struct DriftRow {
     /// listed and counted, never a change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<Kept>,
+    /// Set on extra rows held under a time-bound grant that has ended (in any mode): `apply`
+    /// removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<crate::model::Expiry>,
 }
 
 /// Direction of a person's drift row.

@@ -37,6 +37,33 @@ pub struct Member {
     pub identity: super::ShortText,
     /// Where it was written.
     pub loc: Loc,
+    /// A time-bound grant (`until`, `reason`); `None` for a plain member (boxed: most members
+    /// have none, and policies list hundreds of thousands).
+    pub grant: Option<Box<Grant>>,
+}
+
+/// A time-bound grant: the listing grants access up to and including `until` (UTC), and
+/// nothing from the day after, in any mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The last day of access (inclusive, UTC).
+    pub until: chrono::NaiveDate,
+    /// Why the access was granted (`reason`), shown when it expires.
+    pub reason: Option<String>,
+    /// Where `until` was written.
+    pub loc: Loc,
+}
+
+impl Grant {
+    /// True when the grant gives nothing on `today` (the day after `until` or later).
+    pub fn expired_on(&self, today: chrono::NaiveDate) -> bool {
+        today > self.until
+    }
+
+    /// True when the grant is still valid on `today` but ends within `days` days.
+    pub fn expires_within(&self, today: chrono::NaiveDate, days: u32) -> bool {
+        !self.expired_on(today) && (self.until - today).num_days() < i64::from(days)
+    }
 }
 
 /// A managed group, role or license: who should hold it.
@@ -75,6 +102,18 @@ pub struct Settings {
     pub writes: super::Writes,
     /// How group members are removed (`settings.group_removals`).
     pub group_removals: super::GroupRemovals,
+    /// Days before a grant's `until` (or an exception's) that plans warn
+    /// (`settings.expiry_warning_days`; absent: 14).
+    pub expiry_warning_days: Option<u32>,
+    /// `settings.require_reason`: every time-bound grant must give a `reason`.
+    pub require_reason: bool,
+}
+
+impl Settings {
+    /// The expiry warning window in days (default 14).
+    pub fn expiry_window(&self) -> u32 {
+        self.expiry_warning_days.unwrap_or(14)
+    }
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.

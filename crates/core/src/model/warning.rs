@@ -38,6 +38,11 @@ pub enum WarningCode {
     /// An authenticated journal entry is not restored (the user was changed by someone since,
     /// or cannot be judged); it stays in the journal, and apply refuses to touch that user.
     JournalEntryKept,
+    /// A time-bound grant (`until`) has ended and its holder still holds the target: the plan
+    /// removes it, in any mode.
+    GrantExpired,
+    /// A time-bound grant ends within the warning window (`settings.expiry_warning_days`).
+    GrantExpiring,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]
     Other,
@@ -59,6 +64,8 @@ impl WarningCode {
         WarningCode::LeftWithoutRoles,
         WarningCode::JournalEntryRefused,
         WarningCode::JournalEntryKept,
+        WarningCode::GrantExpired,
+        WarningCode::GrantExpiring,
         WarningCode::Other,
     ];
 }
@@ -209,10 +216,12 @@ mod code_tests {
                 WarningCode::LeftWithoutRoles => 9,
                 WarningCode::JournalEntryRefused => 10,
                 WarningCode::JournalEntryKept => 11,
-                WarningCode::Other => 12,
+                WarningCode::GrantExpired => 12,
+                WarningCode::GrantExpiring => 13,
+                WarningCode::Other => 14,
             }
         }
         let places: Vec<usize> = WarningCode::ALL.iter().map(|c| place(*c)).collect();
-        assert_eq!(places, (0..13).collect::<Vec<_>>());
+        assert_eq!(places, (0..15).collect::<Vec<_>>());
     }
 }

@@ -46,7 +46,7 @@ pub fn make(
     // One index for the check and the diff: built once per plan (100k users).
     // One index and one lookup per member listing for the check and the diff (100k users).
     let ix = crate::model::LiveIndex::new(live);
-    let listings = crate::model::Listings::new(desired, &ix);
+    let listings = crate::model::Listings::new(desired, &ix).on(now.date_naive());
     let report = policy::check_with(&listings);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {

@@ -7,6 +7,7 @@ use crate::model::{
 
 use super::*;
 
+mod expiry;
 mod owners_and_default_guard;
 mod shared_listings;
 mod writes;
@@ -40,6 +41,7 @@ fn member(identity: &str) -> Member {
     Member {
         identity: identity.into(),
         loc: Loc::default(),
+        grant: None,
     }
 }
 

@@ -71,6 +71,12 @@ codes! {
         "`remove_owners` is set on a role or license; it applies to groups only.";
     BadMode = "policy::bad_mode",
         "`mode` is neither `authoritative` nor `additive`.";
+    MissingField = "policy::missing_field",
+        "A time-bound entry (`{ user: ..., until: ... }`) lacks its name.";
+    BadDate = "policy::bad_date",
+        "`until` is neither a date (`2026-12-31`) nor an RFC 3339 time.";
+    MissingReason = "policy::missing_reason",
+        "A time-bound grant has no `reason` while `settings.require_reason` is on.";
     // Checking names against Coupa.
     UnknownUser = "policy::unknown_user",
         "No Coupa user has this login or email (the help suggests a close match).";

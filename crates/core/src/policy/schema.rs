@@ -47,9 +47,10 @@ pub struct GroupEntry {
     /// are added and nobody is removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeEntry>,
-    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once;
+    /// an entry may be a time-bound grant (`{ user: bob, until: 2026-12-31, reason: "..." }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub members: Option<Vec<String>>,
+    pub members: Option<Vec<MemberEntry>>,
     /// `true`: group owners (`owner: true` in Coupa) not listed are removed like anyone else.
     /// Default `false`: an owner's membership is kept, with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,9 +72,85 @@ pub struct TargetEntry {
     /// are added and nobody is removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeEntry>,
-    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once;
+    /// an entry may be a time-bound grant (`{ user: bob, until: 2026-12-31, reason: "..." }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub members: Option<Vec<String>>,
+    pub members: Option<Vec<MemberEntry>>,
+}
+
+/// A member: a login or email, or a time-bound grant.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MemberEntry {
+    /// A login or email.
+    Identity(String),
+    /// A time-bound grant.
+    Grant(MemberGrantEntry),
+}
+
+/// A member whose access ends: up to and including `until` the entry is a normal member; from
+/// the day after it grants nothing, in any mode (a holder loses it even from an additive
+/// target).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberGrantEntry {
+    /// The login or email.
+    pub user: String,
+    /// The last day of access, inclusive (UTC): `2026-12-31`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A group or role a person holds: its name, or a time-bound grant of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NamedEntry {
+    /// The name.
+    Name(String),
+    /// A time-bound grant.
+    Grant(NamedGrantEntry),
+}
+
+/// A time-bound grant in the per-person form: up to and including `until` the person holds
+/// it; from the day after it grants nothing, in any mode.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedGrantEntry {
+    /// The group or role name.
+    pub name: String,
+    /// The last day of access, inclusive (UTC): `2027-01-15`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A license a person holds: its key, or a time-bound grant of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LicenseItem {
+    /// The license key.
+    Key(License),
+    /// A time-bound grant.
+    Grant(LicenseGrantEntry),
+}
+
+/// A time-bound license grant in the per-person form.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseGrantEntry {
+    /// The license key.
+    pub name: License,
+    /// The last day of access, inclusive (UTC): `2027-01-15`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// How members that the policy does not list are treated.
@@ -90,15 +167,15 @@ pub enum ModeEntry {
 #[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserEntry {
-    /// Group names.
+    /// Group names; an entry may be a time-bound grant (`{ name: Treasury, until: 2027-01-15 }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groups: Option<Vec<String>>,
-    /// Role names.
+    pub groups: Option<Vec<NamedEntry>>,
+    /// Role names; an entry may be a time-bound grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<String>>,
-    /// License keys.
+    pub roles: Option<Vec<NamedEntry>>,
+    /// License keys; an entry may be a time-bound grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub licenses: Option<Vec<License>>,
+    pub licenses: Option<Vec<LicenseItem>>,
 }
 
 /// Settings for the whole policy set.
@@ -125,6 +202,14 @@ pub struct SettingsEntry {
     /// refuse DELETE; apply then asks for `core.user.write`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_removals: Option<GroupRemovalsEntry>,
+    /// Days before a time-bound grant's `until` (or a separation-of-duties exception's) that
+    /// plans warn. Absent: 14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub expiry_warning_days: Option<u32>,
+    /// `true`: every time-bound grant must give a `reason` (an error otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_reason: Option<bool>,
 }
 
 /// How apply removes group members.
@@ -176,7 +261,8 @@ pub fn json_schema() -> String {
 mod tests {
     use super::*;
     use crate::policy::convert::{
-        GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
+        GRANT_FIELDS_NAME, GRANT_FIELDS_USER, GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS,
+        TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
     };
 
     fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
@@ -215,6 +301,18 @@ mod tests {
             sorted(GROUP_FIELDS)
         );
         assert_eq!(properties(&schema, Some("UserEntry")), sorted(USER_FIELDS));
+        assert_eq!(
+            properties(&schema, Some("MemberGrantEntry")),
+            sorted(GRANT_FIELDS_USER)
+        );
+        assert_eq!(
+            properties(&schema, Some("NamedGrantEntry")),
+            sorted(GRANT_FIELDS_NAME)
+        );
+        assert_eq!(
+            properties(&schema, Some("LicenseGrantEntry")),
+            sorted(GRANT_FIELDS_NAME)
+        );
         assert_eq!(
             properties(&schema, Some("SettingsEntry")),
             sorted(SETTINGS_FIELDS)

@@ -120,6 +120,9 @@ mod tests {
         "policy::missing_field",
         "policy::bad_date",
         "policy::missing_reason",
+        "policy::sod_sides",
+        "policy::sod_target_twice",
+        "policy::sod_conflict",
         "policy::unknown_user",
         "policy::unknown_protected_user",
         "policy::ambiguous_user",
@@ -170,6 +173,10 @@ mod tests {
         "coupa_access::plan::journal_entry_kept",
         "coupa_access::plan::grant_expired",
         "coupa_access::plan::grant_expiring",
+        "coupa_access::plan::sod_conflict",
+        "coupa_access::plan::sod_excepted",
+        "coupa_access::plan::sod_exception_expiring",
+        "coupa_access::plan::sod_resolved",
         "coupa_access::plan::other",
     ];
 

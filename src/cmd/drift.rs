@@ -64,6 +64,8 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     } else {
         report.summary.applies() > 0
     };
+    // A separation-of-duties conflict without a valid exception counts as drift too.
+    let counted = counted || report.summary.unexcepted_conflicts > 0;
     Ok(if args.detailed_exitcode && counted {
         EXIT_CHANGES
     } else {

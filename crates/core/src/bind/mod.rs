@@ -10,6 +10,7 @@
 mod holders;
 mod merge;
 mod roles_not_cleared;
+pub mod sod;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +36,10 @@ pub struct Bound<'a> {
     pub targets: Vec<BoundTarget<'a>>,
     /// Holders of the managed groups, roles and licenses (one table per kind).
     tables: [HoldersByTarget; 3],
+    /// Separation-of-duties rules, resolved.
+    pub rules: Vec<sod::BoundRule<'a>>,
+    /// The day grants and exceptions are judged on, when given.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// One managed group, role or license, resolved.
@@ -74,6 +79,14 @@ impl<'a> BoundTarget<'a> {
         self.members
             .binary_search_by_key(&user_id, |(u, _)| u.id)
             .is_ok()
+    }
+
+    /// The listing of this user here (with a grant that has not expired).
+    pub fn listing(&self, user_id: u64) -> Option<&'a Member> {
+        self.members
+            .binary_search_by_key(&user_id, |(u, _)| u.id)
+            .ok()
+            .map(|i| self.members[i].1)
     }
 
     /// The expired grant of this user here, if their only listings have expired.
@@ -159,12 +172,15 @@ pub fn bind_listings<'a>(listings: &Listings<'a>) -> Result<Bound<'a>, PlanError
     let groups = bind_groups(listings, &mut targets)?;
     let roles = bind_roles(listings, &mut targets)?;
     let licenses = bind_licenses(listings, &mut targets)?;
+    let rules = sod::bind_rules(&desired.sod_rules, ix)?;
     Ok(Bound {
         desired,
         ix,
         protected,
         targets,
         tables: [groups, roles, licenses],
+        rules,
+        today: listings.today,
     })
 }
 

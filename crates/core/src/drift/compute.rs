@@ -85,8 +85,16 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
             .count(),
         targets_managed: targets.len(),
         people: people.len(),
+        conflicts: 0,
+        unexcepted_conflicts: 0,
     };
     let coverage = coverage(live, &targets, &managed_group_ids);
+    let conflicts = conflicts(bound);
+    let summary = DriftSummary {
+        conflicts: conflicts.len(),
+        unexcepted_conflicts: conflicts.iter().filter(|c| !c.exception.excepts()).count(),
+        ..summary
+    };
     let since = since.map(|at| recent(live, ix, &managed_group_ids, at));
     DriftReport {
         format_version: DRIFT_FORMAT_VERSION,
@@ -99,9 +107,40 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
         targets,
         people,
         coverage,
+        conflicts,
         since,
         roles_read: true,
     }
+}
+
+/// Every live separation-of-duties conflict, judged on the bound policy's day.
+fn conflicts(bound: &Bound<'_>) -> Vec<DriftConflict> {
+    use crate::bind::sod;
+    let today = bound.today.unwrap_or(chrono::NaiveDate::MIN);
+    let window = bound.desired.settings.expiry_window();
+    let holdings = sod::live_holdings(&bound.rules, bound.ix);
+    let mut out: Vec<DriftConflict> = sod::conflicts(&bound.rules, &holdings, today, window)
+        .into_iter()
+        .map(|c| DriftConflict {
+            rule: c.rule.name.clone(),
+            user: bound
+                .ix
+                .user_by_id(c.user_id)
+                .map(|u| u.login.clone())
+                .unwrap_or_default(),
+            user_id: c.user_id,
+            sides: c
+                .held
+                .iter()
+                .map(|s| s.iter().map(|t| t.describe()).collect())
+                .collect(),
+            exception: c.status,
+            ticket: c.exception.and_then(|e| e.ticket.clone()),
+            until: c.exception.map(|e| e.until),
+        })
+        .collect();
+    out.sort_by_cached_key(|c| (c.rule.clone(), NameKey::new(&c.user), c.user_id));
+    out
 }
 
 fn row(u: &User) -> DriftRow {

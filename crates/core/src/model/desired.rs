@@ -171,8 +171,42 @@ pub struct Desired {
     pub roles: BTreeMap<String, Target>,
     pub licenses: BTreeMap<License, Target>,
     pub settings: Settings,
+    /// `rules.separation_of_duties`, in the order written.
+    pub sod_rules: Vec<SodRule>,
     /// `sha256:<hex>` over the policy files' paths and contents, in path order.
     pub policy_digest: String,
     /// The files read, in path order; `Loc::file` indexes this.
     pub files: Vec<PolicyFile>,
+}
+
+/// A separation-of-duties rule (`rules.separation_of_duties`): a person holding something from
+/// two or more sides is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SodRule {
+    pub name: String,
+    pub description: Option<String>,
+    /// At least two, no target on two of them (the loader checks both).
+    pub sides: Vec<SodSide>,
+    pub exceptions: Vec<SodException>,
+    /// Where the rule's `name` was written.
+    pub loc: Loc,
+}
+
+/// One side of a rule: the groups, roles and licenses on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SodSide {
+    /// Each target by kind and name as written, with where.
+    pub targets: Vec<(super::Kind, String, Loc)>,
+    /// Where the side was written.
+    pub loc: Loc,
+}
+
+/// A person allowed to hold a rule's conflict until a day (inclusive, UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SodException {
+    /// The person (login or email), with where it was written.
+    pub user: Member,
+    pub until: chrono::NaiveDate,
+    pub ticket: Option<String>,
+    pub approved_by: Option<String>,
 }

@@ -43,6 +43,16 @@ pub enum WarningCode {
     GrantExpired,
     /// A time-bound grant ends within the warning window (`settings.expiry_warning_days`).
     GrantExpiring,
+    /// A person holds (and keeps after the plan) something from two sides of a
+    /// separation-of-duties rule, without a valid exception: an existing conflict the plan
+    /// does not create.
+    SodConflict,
+    /// A separation-of-duties conflict allowed by a valid exception (named with its ticket).
+    SodExcepted,
+    /// A separation-of-duties exception ends within the warning window.
+    SodExceptionExpiring,
+    /// The plan resolves an existing separation-of-duties conflict.
+    SodResolved,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]
     Other,
@@ -66,6 +76,10 @@ impl WarningCode {
         WarningCode::JournalEntryKept,
         WarningCode::GrantExpired,
         WarningCode::GrantExpiring,
+        WarningCode::SodConflict,
+        WarningCode::SodExcepted,
+        WarningCode::SodExceptionExpiring,
+        WarningCode::SodResolved,
         WarningCode::Other,
     ];
 }
@@ -218,10 +232,14 @@ mod code_tests {
                 WarningCode::JournalEntryKept => 11,
                 WarningCode::GrantExpired => 12,
                 WarningCode::GrantExpiring => 13,
-                WarningCode::Other => 14,
+                WarningCode::SodConflict => 14,
+                WarningCode::SodExcepted => 15,
+                WarningCode::SodExceptionExpiring => 16,
+                WarningCode::SodResolved => 17,
+                WarningCode::Other => 18,
             }
         }
         let places: Vec<usize> = WarningCode::ALL.iter().map(|c| place(*c)).collect();
-        assert_eq!(places, (0..15).collect::<Vec<_>>());
+        assert_eq!(places, (0..19).collect::<Vec<_>>());
     }
 }

@@ -10,6 +10,7 @@ use super::*;
 mod expiry;
 mod owners_and_default_guard;
 mod shared_listings;
+mod sod;
 mod writes;
 
 // ---- builders ----------------------------------------------------------------------------

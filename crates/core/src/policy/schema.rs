@@ -34,6 +34,69 @@ pub struct PolicyDocument {
     /// Settings for the whole policy set; at most one file may hold them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsEntry>,
+    /// Compliance rules checked on every plan (on each person's holdings after it) and by
+    /// `drift`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesEntry>,
+}
+
+/// Compliance rules.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesEntry {
+    /// Separation-of-duties rules: a person holding something from two or more sides of a rule
+    /// is a conflict. A plan that creates one is refused; one that already exists is a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation_of_duties: Option<Vec<SodRuleEntry>>,
+}
+
+/// One separation-of-duties rule.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodRuleEntry {
+    /// The rule's name, shown with every conflict it finds.
+    pub name: String,
+    /// Why the rule exists, for reviewers and auditors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// At least two sides; no group, role or license on two of them. Holding something from two
+    /// or more sides is a conflict.
+    pub sides: Vec<SodSideEntry>,
+    /// People allowed to hold the conflict until a day (inclusive, UTC); an expired exception
+    /// counts as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<Vec<SodExceptionEntry>>,
+}
+
+/// One side of a rule: existing group and role names, license keys.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodSideEntry {
+    /// Group names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Role names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// License keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<License>>,
+}
+
+/// A person allowed to hold a rule's conflict, for a time.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodExceptionEntry {
+    /// The person's login or email (must be a Coupa user).
+    pub user: String,
+    /// The exception's last day, inclusive (UTC): `2027-03-31`, or an RFC 3339 time.
+    pub until: String,
+    /// The ticket that records the approval, named in plan warnings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Who approved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// A managed group.
@@ -261,8 +324,9 @@ pub fn json_schema() -> String {
 mod tests {
     use super::*;
     use crate::policy::convert::{
-        GRANT_FIELDS_NAME, GRANT_FIELDS_USER, GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS,
-        TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
+        GRANT_FIELDS_NAME, GRANT_FIELDS_USER, GROUP_FIELDS, MAX_REMOVALS_FIELDS, RULES_FIELDS,
+        SETTINGS_FIELDS, SOD_EXCEPTION_FIELDS, SOD_RULE_FIELDS, SOD_SIDE_FIELDS, TARGET_FIELDS,
+        TOP_LEVEL, USER_FIELDS,
     };
 
     fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
@@ -301,6 +365,14 @@ mod tests {
             sorted(GROUP_FIELDS)
         );
         assert_eq!(properties(&schema, Some("UserEntry")), sorted(USER_FIELDS));
+        for (def, fields) in [
+            ("RulesEntry", RULES_FIELDS),
+            ("SodRuleEntry", SOD_RULE_FIELDS),
+            ("SodSideEntry", SOD_SIDE_FIELDS),
+            ("SodExceptionEntry", SOD_EXCEPTION_FIELDS),
+        ] {
+            assert_eq!(properties(&schema, Some(def)), sorted(fields), "{def}");
+        }
         assert_eq!(
             properties(&schema, Some("MemberGrantEntry")),
             sorted(GRANT_FIELDS_USER)

@@ -13,13 +13,19 @@ use super::yaml::{self, Node, Value};
 use super::Code;
 use crate::model::{Desired, Grant, License, Loc, NameKey, PolicyFile, Settings, Target};
 
+mod rules;
 mod seen;
 mod settings;
 mod targets;
 #[cfg(test)]
 mod tests;
 
-pub(crate) const TOP_LEVEL: &[&str] = &["groups", "roles", "licenses", "users", "settings"];
+pub(crate) const TOP_LEVEL: &[&str] =
+    &["groups", "roles", "licenses", "users", "settings", "rules"];
+pub(crate) const RULES_FIELDS: &[&str] = &["separation_of_duties"];
+pub(crate) const SOD_RULE_FIELDS: &[&str] = &["name", "description", "sides", "exceptions"];
+pub(crate) const SOD_SIDE_FIELDS: &[&str] = &["groups", "roles", "licenses"];
+pub(crate) const SOD_EXCEPTION_FIELDS: &[&str] = &["user", "until", "ticket", "approved_by"];
 pub(crate) const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
 /// Groups take one more field than roles and licenses.
 pub(crate) const GROUP_FIELDS: &[&str] = &["description", "mode", "members", "remove_owners", "id"];
@@ -75,6 +81,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         by_name: [HashMap::new(), HashMap::new(), HashMap::new()],
         settings: Settings::default(),
         settings_loc: None,
+        sod_rules: Vec::new(),
     };
 
     let mut users_sections: Vec<(usize, Node)> = Vec::new();
@@ -135,6 +142,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
             .filter_map(|e| License::from_key(&e.target.name).map(|l| (l, e.target)))
             .collect(),
         settings: cx.settings,
+        sod_rules: cx.sod_rules,
         policy_digest: digest(&files),
         files,
     })
@@ -164,6 +172,7 @@ struct Cx<'s> {
     by_name: [HashMap<NameKey, usize>; 3],
     settings: Settings,
     settings_loc: Option<Loc>,
+    sod_rules: Vec<crate::model::SodRule>,
 }
 
 fn loc(file: usize, node: &Node) -> Loc {
@@ -491,6 +500,7 @@ impl Cx<'_> {
                 "roles" => self.declare(Kind::Role, file, value),
                 "licenses" => self.declare(Kind::License, file, value),
                 "users" => users.push((file, value.clone())),
+                "rules" => self.rules(file, value),
                 _ => self.settings(file, key, value),
             }
         }

@@ -12,7 +12,7 @@ use crate::policy::Code;
 
 impl Cx<'_> {
     /// Checks a license key, suggesting the right spelling.
-    fn license_key(&mut self, name: &str, at: Loc) -> bool {
+    pub(super) fn license_key(&mut self, name: &str, at: Loc) -> bool {
         if License::from_key(name).is_some() {
             return true;
         }

@@ -63,3 +63,30 @@ fn scoped_live_and_snapshot_plans_agree_on_every_verdict() {
         }
     }
 }
+
+/// The holdings read costs the membership pages of the groups a rule names that the policy
+/// does not manage (and their members' user records): measured against the same plan without
+/// the rule.
+#[test]
+fn a_rule_costs_only_its_groups_memberships_in_requests() {
+    let count = |policy: &str| {
+        let sb = TestSandbox::start(sample_tenant(), Faults::default());
+        let pol = policies(&[("p.yaml", policy)]);
+        let before = sb.sandbox.total_api_requests();
+        let out = sb
+            .cmd()
+            .args(["plan", "--policies", path_str(pol.path())])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        sb.sandbox.total_api_requests() - before
+    };
+    let base = "groups:\n  AP Managers:\n    mode: additive\n    members: [daniela.johansson]\n";
+    let without = count(base);
+    let with = count(&format!("{base}{RULE}"));
+    eprintln!("scoped plan requests: {without} without the rule, {with} with it");
+    assert!(
+        with >= without && with - without <= 4,
+        "{without} -> {with}"
+    );
+}

@@ -24,6 +24,14 @@ pub struct LiveCheckFailed {
     pub diagnostics: Vec<PolicyDiagnostic>,
 }
 
+/// A plan that would create separation-of-duties conflicts, each named with its policy lines.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("plan refused: it would create {} separation-of-duties conflict(s)", .diagnostics.len())]
+pub struct SodRefused {
+    #[related]
+    pub diagnostics: Vec<PolicyDiagnostic>,
+}
+
 /// Reads and validates the policy folder; every problem is reported at once. Files that are not
 /// policy files are named on stderr, and so is a folder with no policy files at all.
 pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
@@ -44,9 +52,14 @@ pub fn load_policies(dir: &Path) -> miette::Result<Desired> {
 }
 
 /// Whether reading live state for `desired` needs `/api/roles` (and its scope): only when the
-/// policy declares a role, in `roles:` or `users:`.
+/// policy declares a role, in `roles:` or `users:`, or a separation-of-duties rule names one.
 pub fn needs_roles(desired: &Desired) -> bool {
     !desired.roles.is_empty()
+        || desired
+            .sod_rules
+            .iter()
+            .flat_map(|r| r.sides.iter().flat_map(|s| s.targets.iter()))
+            .any(|(kind, _, _)| *kind == coupa_access_core::model::Kind::Role)
 }
 
 /// Whether apply writes through the user update (and so asks for `core.user.write`): the
@@ -236,6 +249,12 @@ pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Resu
         Err(PlanFailure::Check { errors, warnings }) => {
             print_warnings(warnings);
             Err(Report::new(LiveCheckFailed {
+                diagnostics: errors,
+            }))
+        }
+        Err(PlanFailure::Sod { errors, warnings }) => {
+            print_warnings(warnings);
+            Err(Report::new(SodRefused {
                 diagnostics: errors,
             }))
         }

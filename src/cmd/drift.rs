@@ -48,7 +48,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         }
     };
     common::check_against_live(&desired, &live)?;
-    let mut report = drift::drift(&desired, &live, since).into_diagnostic()?;
+    let mut report = drift::drift_on(&desired, &live, since, now.date_naive()).into_diagnostic()?;
     report.domain = domain;
     report.roles_read = roles_read;
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -64,6 +64,8 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     } else {
         report.summary.applies() > 0
     };
+    // A separation-of-duties conflict without a valid exception counts as drift too.
+    let counted = counted || report.summary.unexcepted_conflicts > 0;
     Ok(if args.detailed_exitcode && counted {
         EXIT_CHANGES
     } else {

@@ -46,3 +46,4 @@ mod sandbox_writes;
 mod schema;
 mod scoped_users;
 mod scoped_vs_full;
+mod sod_scoped;

@@ -22,6 +22,7 @@ fn change(action: Action, user_id: u64, applies: bool) -> Change {
         applies,
         membership_id: None,
         privileged: false,
+        expired: None,
     }
 }
 

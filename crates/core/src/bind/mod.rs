@@ -10,6 +10,7 @@
 mod holders;
 mod merge;
 mod roles_not_cleared;
+pub mod sod;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,6 +36,10 @@ pub struct Bound<'a> {
     pub targets: Vec<BoundTarget<'a>>,
     /// Holders of the managed groups, roles and licenses (one table per kind).
     tables: [HoldersByTarget; 3],
+    /// Separation-of-duties rules, resolved.
+    pub rules: Vec<sod::BoundRule<'a>>,
+    /// The day grants and exceptions are judged on, when given.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// One managed group, role or license, resolved.
@@ -57,16 +62,39 @@ pub struct BoundTarget<'a> {
     /// The listed users, sorted by id and distinct, each with its first listing (where it
     /// was written).
     pub members: Vec<(&'a User, &'a Member)>,
+    /// Listed users whose every listing here is a time-bound grant that has expired on the
+    /// plan's day, sorted by id: they are granted nothing, and one who still holds the target
+    /// loses it in any mode.
+    pub expired: Vec<(&'a User, &'a Member)>,
+    /// Listed users whose grant here ends within the warning window
+    /// (`settings.expiry_warning_days`), sorted by id.
+    pub expiring: Vec<(&'a User, &'a Member)>,
     /// Key of its holders in its kind's table.
     holders_key: u64,
 }
 
 impl<'a> BoundTarget<'a> {
-    /// True when the policy lists this user.
+    /// True when the policy lists this user (with a grant that has not expired).
     pub fn lists(&self, user_id: u64) -> bool {
         self.members
             .binary_search_by_key(&user_id, |(u, _)| u.id)
             .is_ok()
+    }
+
+    /// The listing of this user here (with a grant that has not expired).
+    pub fn listing(&self, user_id: u64) -> Option<&'a Member> {
+        self.members
+            .binary_search_by_key(&user_id, |(u, _)| u.id)
+            .ok()
+            .map(|i| self.members[i].1)
+    }
+
+    /// The expired grant of this user here, if their only listings have expired.
+    pub fn expired_grant(&self, user_id: u64) -> Option<&'a Member> {
+        self.expired
+            .binary_search_by_key(&user_id, |(u, _)| u.id)
+            .ok()
+            .map(|i| self.expired[i].1)
     }
 
     /// Why `apply` keeps `user_id`, a holder this authoritative target does not list, if it
@@ -144,12 +172,15 @@ pub fn bind_listings<'a>(listings: &Listings<'a>) -> Result<Bound<'a>, PlanError
     let groups = bind_groups(listings, &mut targets)?;
     let roles = bind_roles(listings, &mut targets)?;
     let licenses = bind_licenses(listings, &mut targets)?;
+    let rules = sod::bind_rules(&desired.sod_rules, ix)?;
     Ok(Bound {
         desired,
         ix,
         protected,
         targets,
         tables: [groups, roles, licenses],
+        rules,
+        today: listings.today,
     })
 }
 
@@ -181,8 +212,25 @@ fn bound<'a>(
     w: &Wanted<'a>,
     holders_key: u64,
 ) -> Result<BoundTarget<'a>, PlanError> {
-    let members = members(listings, &target, w, listings.ix.live)?;
+    let (members, expired) = members(listings, &target, w, listings.ix.live)?;
+    let expiring = match listings.today {
+        Some(today) => {
+            let days = listings.desired.settings.expiry_window();
+            members
+                .iter()
+                .filter(|(_, m)| {
+                    m.grant
+                        .as_ref()
+                        .is_some_and(|g| g.expires_within(today, days))
+                })
+                .copied()
+                .collect()
+        }
+        None => Vec::new(),
+    };
     Ok(BoundTarget {
+        expired,
+        expiring,
         applies: listings.desired.settings.writes.applies(target.kind()),
         target,
         mode: w.mode,
@@ -353,17 +401,27 @@ fn bind_licenses<'a>(
     Ok(fill.finish())
 }
 
-/// The listed users of one target by id, each with where it was first listed; and no guess
-/// where Coupa's user records left the target's field out.
+/// Member listings a time-bound grant no longer covers, by user id.
+type Members<'a> = Vec<(&'a User, &'a Member)>;
+
+/// The listed users of one target by id, each with where it was first listed, and those whose
+/// only listings are expired grants; and no guess where Coupa's user records left the
+/// target's field out.
 fn members<'a>(
     listings: &Listings<'a>,
     t: &ChangeTarget,
     wanted: &Wanted<'a>,
     live: &'a Live,
-) -> Result<Vec<(&'a User, &'a Member)>, PlanError> {
+) -> Result<(Members<'a>, Members<'a>), PlanError> {
     let mut members: Vec<(&User, &Member)> = Vec::with_capacity(wanted.members.len());
+    let mut expired: Vec<(&User, &Member)> = Vec::new();
+    let is_expired = |m: &Member| match (listings.today, &m.grant) {
+        (Some(today), Some(g)) => g.expired_on(today),
+        _ => false,
+    };
     for &(m, l) in &wanted.members {
         match listings.user(m, l) {
+            UserMatch::One(u) if is_expired(m) => expired.push((u, m)),
             UserMatch::One(u) => members.push((u, m)),
             UserMatch::Ambiguous(a, b) => {
                 return Err(PlanError::AmbiguousUser {
@@ -386,6 +444,9 @@ fn members<'a>(
     // A stable sort keeps the first listing first; dedup keeps it.
     members.sort_by_key(|(u, _)| u.id);
     members.dedup_by_key(|(u, _)| u.id);
+    expired.sort_by_key(|(u, _)| u.id);
+    expired.dedup_by_key(|(u, _)| u.id);
+    expired.retain(|(u, _)| members.binary_search_by_key(&u.id, |(m, _)| m.id).is_err());
     // A role or license a user record left out is unknown: a guess would show false additions
     // or miss removals. Anyone may lose an authoritative target; an additive one only adds.
     let unread = if t.kind() == Kind::Group {
@@ -404,7 +465,7 @@ fn members<'a>(
             first: first.login.clone(),
         });
     }
-    Ok(members)
+    Ok((members, expired))
 }
 
 /// A role or license flag on `u`, as a holding (no membership record). The holder's place is

@@ -21,6 +21,7 @@ fn member(identity: &str) -> Member {
     Member {
         identity: identity.into(),
         loc: Loc::default(),
+        grant: None,
     }
 }
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::report::*;
 use super::since::parse_timestamp;
-use crate::bind::{bind, roles_not_cleared, Bound, BoundTarget};
-use crate::model::{Desired, Kind, Live, LiveIndex, Mode, NameKey, User};
+use crate::bind::{bind, bind_listings, roles_not_cleared, Bound, BoundTarget};
+use crate::model::{Desired, Kind, Listings, Live, LiveIndex, Mode, NameKey, User};
 use crate::plan::PlanError;
 
 /// Computes the drift report. `since` lists memberships created at or after it.
@@ -22,6 +22,19 @@ pub fn drift(
 ) -> Result<DriftReport, PlanError> {
     let ix = LiveIndex::new(live);
     let bound = bind(desired, &ix)?;
+    Ok(drift_bound(&bound, since))
+}
+
+/// [`drift`] on the day `today` (UTC), which decides time-bound grants: an expired grant still
+/// held is an extra row marked `expired`, in any mode.
+pub fn drift_on(
+    desired: &Desired,
+    live: &Live,
+    since: Option<DateTime<FixedOffset>>,
+    today: chrono::NaiveDate,
+) -> Result<DriftReport, PlanError> {
+    let ix = LiveIndex::new(live);
+    let bound = bind_listings(&Listings::new(desired, &ix).on(today))?;
     Ok(drift_bound(&bound, since))
 }
 
@@ -72,8 +85,16 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
             .count(),
         targets_managed: targets.len(),
         people: people.len(),
+        conflicts: 0,
+        unexcepted_conflicts: 0,
     };
     let coverage = coverage(live, &targets, &managed_group_ids);
+    let conflicts = conflicts(bound);
+    let summary = DriftSummary {
+        conflicts: conflicts.len(),
+        unexcepted_conflicts: conflicts.iter().filter(|c| !c.exception.excepts()).count(),
+        ..summary
+    };
     let since = since.map(|at| recent(live, ix, &managed_group_ids, at));
     DriftReport {
         format_version: DRIFT_FORMAT_VERSION,
@@ -86,9 +107,40 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
         targets,
         people,
         coverage,
+        conflicts,
         since,
         roles_read: true,
     }
+}
+
+/// Every live separation-of-duties conflict, judged on the bound policy's day.
+fn conflicts(bound: &Bound<'_>) -> Vec<DriftConflict> {
+    use crate::bind::sod;
+    let today = bound.today.unwrap_or(chrono::NaiveDate::MIN);
+    let window = bound.desired.settings.expiry_window();
+    let holdings = sod::live_holdings(&bound.rules, bound.ix);
+    let mut out: Vec<DriftConflict> = sod::conflicts(&bound.rules, &holdings, today, window)
+        .into_iter()
+        .map(|c| DriftConflict {
+            rule: c.rule.name.clone(),
+            user: bound
+                .ix
+                .user_by_id(c.user_id)
+                .map(|u| u.login.clone())
+                .unwrap_or_default(),
+            user_id: c.user_id,
+            sides: c
+                .held
+                .iter()
+                .map(|s| s.iter().map(|t| t.describe()).collect())
+                .collect(),
+            exception: c.status,
+            ticket: c.exception.and_then(|e| e.ticket.clone()),
+            until: c.exception.map(|e| e.until),
+        })
+        .collect();
+    out.sort_by_cached_key(|c| (c.rule.clone(), NameKey::new(&c.user), c.user_id));
+    out
 }
 
 fn row(u: &User) -> DriftRow {
@@ -101,6 +153,7 @@ fn row(u: &User) -> DriftRow {
         protected: false,
         owner: false,
         kept: None,
+        expired: None,
     }
 }
 
@@ -130,7 +183,8 @@ fn target_drift(
         if t.lists(uid) {
             continue;
         }
-        if t.mode == Mode::Additive {
+        let expired = t.expired_grant(uid).and_then(|m| m.grant.as_ref());
+        if t.mode == Mode::Additive && expired.is_none() {
             not_governed += 1;
             continue;
         }
@@ -149,6 +203,10 @@ fn target_drift(
         row.protected = bound.protected.contains_key(&uid);
         row.owner = t.owners.contains(&uid);
         row.kept = kept(bound, t, u);
+        row.expired = expired.map(|g| crate::model::Expiry {
+            until: g.until,
+            reason: g.reason.clone(),
+        });
         extra.push(row);
     }
     let mut missing: Vec<DriftRow> = t

@@ -17,7 +17,7 @@ mod since;
 #[cfg(test)]
 mod tests;
 
-pub use compute::{drift, drift_bound};
+pub use compute::{drift, drift_bound, drift_on};
 pub use render::{json, markdown, text, LIST_CAP};
 pub use report::*;
 pub use since::{parse_since, parse_timestamp, SinceError};

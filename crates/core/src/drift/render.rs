@@ -166,6 +166,7 @@ fn render(r: &DriftReport, style: Style) -> String {
         plural(c.unmanaged_groups.len(), "group", "groups")
     );
 
+    sod_conflicts(&mut out, r, style);
     targets(&mut out, r, style);
     people(&mut out, r, style);
     unmanaged(&mut out, r, style);
@@ -173,6 +174,62 @@ fn render(r: &DriftReport, style: Style) -> String {
         recent(&mut out, since, style);
     }
     out
+}
+
+/// Live separation-of-duties conflicts, with each exception's standing.
+fn sod_conflicts(out: &mut String, r: &DriftReport, style: Style) {
+    if r.conflicts.is_empty() {
+        return;
+    }
+    heading(
+        out,
+        &format!(
+            "Separation-of-duties conflicts ({}, {} without a valid exception)",
+            r.summary.conflicts, r.summary.unexcepted_conflicts
+        ),
+        style,
+    );
+    for c in r.conflicts.iter().take(LIST_CAP) {
+        let held: Vec<String> = c
+            .sides
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(n, s)| format!("{} (side {})", s.join(", "), n + 1))
+            .collect();
+        let ticket = c.ticket.as_deref().unwrap_or("no ticket");
+        let until = c.until.map(|d| d.to_string()).unwrap_or_default();
+        let status = match c.exception {
+            crate::bind::sod::ExceptionStatus::None => "no exception".to_string(),
+            crate::bind::sod::ExceptionStatus::Valid => format!("exception {ticket} until {until}"),
+            crate::bind::sod::ExceptionStatus::Expiring => {
+                format!("exception {ticket} ends soon: {until}")
+            }
+            crate::bind::sod::ExceptionStatus::Expired => {
+                format!("exception {ticket} expired {until}")
+            }
+        };
+        let line = format!(
+            "{}: {} holds {} ({status})",
+            name(&c.rule, style),
+            who(&c.user, style),
+            held.join(" and ")
+        );
+        match style {
+            Style::Text => {
+                let _ = writeln!(out, "  {line}");
+            }
+            Style::Markdown => {
+                let _ = writeln!(out, "- {line}");
+            }
+        }
+    }
+    more(
+        out,
+        r.conflicts.len().saturating_sub(LIST_CAP),
+        "conflicts",
+        style,
+    );
 }
 
 fn targets(out: &mut String, r: &DriftReport, style: Style) {
@@ -259,6 +316,9 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             }
             if !row.active {
                 notes.push("inactive".into());
+            }
+            if let Some(e) = &row.expired {
+                notes.push(format!("grant {}", e.label()));
             }
             match row.kept {
                 Some(Kept::Protected) => notes.push("protected: apply keeps it".into()),

@@ -56,6 +56,9 @@ pub struct DriftReport {
     /// Everyone with drift, by login.
     pub people: Vec<PersonDrift>,
     pub coverage: Coverage,
+    /// Every live separation-of-duties conflict, by rule then person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<DriftConflict>,
     /// With `--since`: memberships created since then, in any group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<SinceReport>,
@@ -91,6 +94,34 @@ pub struct DriftSummary {
     pub targets_managed: usize,
     /// People with any extra or missing row.
     pub people: usize,
+    /// Live separation-of-duties conflicts (a person on two or more sides of a rule).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub conflicts: usize,
+    /// Of `conflicts`, those without a valid exception (`drift --detailed-exitcode` exits 2).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unexcepted_conflicts: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A live separation-of-duties conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftConflict {
+    /// The rule's name.
+    pub rule: String,
+    pub user: String,
+    pub user_id: u64,
+    /// What the person holds on each side (`group "A"`, `role "B"`), one list per side.
+    pub sides: Vec<Vec<String>>,
+    /// The exception's standing on the report's day.
+    pub exception: crate::bind::sod::ExceptionStatus,
+    /// The exception's ticket and last day, when the rule has one for this person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 impl DriftSummary {
@@ -148,6 +179,10 @@ pub struct DriftRow {
     /// listed and counted, never a change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<Kept>,
+    /// Set on extra rows held under a time-bound grant that has ended (in any mode): `apply`
+    /// removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<crate::model::Expiry>,
 }
 
 /// Direction of a person's drift row.

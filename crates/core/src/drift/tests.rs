@@ -130,7 +130,9 @@ fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
             kept: 0,
             targets_drifted: 3,
             targets_managed: 4,
-            people: 3
+            people: 3,
+            conflicts: 0,
+            unexcepted_conflicts: 0,
         }
     );
     assert!(r.summary.has_drift());

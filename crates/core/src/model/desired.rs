@@ -37,6 +37,33 @@ pub struct Member {
     pub identity: super::ShortText,
     /// Where it was written.
     pub loc: Loc,
+    /// A time-bound grant (`until`, `reason`); `None` for a plain member (boxed: most members
+    /// have none, and policies list hundreds of thousands).
+    pub grant: Option<Box<Grant>>,
+}
+
+/// A time-bound grant: the listing grants access up to and including `until` (UTC), and
+/// nothing from the day after, in any mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The last day of access (inclusive, UTC).
+    pub until: chrono::NaiveDate,
+    /// Why the access was granted (`reason`), shown when it expires.
+    pub reason: Option<String>,
+    /// Where `until` was written.
+    pub loc: Loc,
+}
+
+impl Grant {
+    /// True when the grant gives nothing on `today` (the day after `until` or later).
+    pub fn expired_on(&self, today: chrono::NaiveDate) -> bool {
+        today > self.until
+    }
+
+    /// True when the grant is still valid on `today` but ends within `days` days.
+    pub fn expires_within(&self, today: chrono::NaiveDate, days: u32) -> bool {
+        !self.expired_on(today) && (self.until - today).num_days() < i64::from(days)
+    }
 }
 
 /// A managed group, role or license: who should hold it.
@@ -78,6 +105,18 @@ pub struct Settings {
     /// Known warnings the policy accepts (`settings.acknowledge`): plans count them instead
     /// of repeating them.
     pub acknowledge: Vec<super::Acknowledgement>,
+    /// Days before a grant's `until` (or an exception's) that plans warn
+    /// (`settings.expiry_warning_days`; absent: 14).
+    pub expiry_warning_days: Option<u32>,
+    /// `settings.require_reason`: every time-bound grant must give a `reason`.
+    pub require_reason: bool,
+}
+
+impl Settings {
+    /// The expiry warning window in days (default 14).
+    pub fn expiry_window(&self) -> u32 {
+        self.expiry_warning_days.unwrap_or(14)
+    }
 }
 
 /// Removal limits a plan must stay within unless `--allow-removals N` overrides it.
@@ -135,8 +174,42 @@ pub struct Desired {
     pub roles: BTreeMap<String, Target>,
     pub licenses: BTreeMap<License, Target>,
     pub settings: Settings,
+    /// `rules.separation_of_duties`, in the order written.
+    pub sod_rules: Vec<SodRule>,
     /// `sha256:<hex>` over the policy files' paths and contents, in path order.
     pub policy_digest: String,
     /// The files read, in path order; `Loc::file` indexes this.
     pub files: Vec<PolicyFile>,
+}
+
+/// A separation-of-duties rule (`rules.separation_of_duties`): a person holding something from
+/// two or more sides is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SodRule {
+    pub name: String,
+    pub description: Option<String>,
+    /// At least two, no target on two of them (the loader checks both).
+    pub sides: Vec<SodSide>,
+    pub exceptions: Vec<SodException>,
+    /// Where the rule's `name` was written.
+    pub loc: Loc,
+}
+
+/// One side of a rule: the groups, roles and licenses on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SodSide {
+    /// Each target by kind and name as written, with where.
+    pub targets: Vec<(super::Kind, String, Loc)>,
+    /// Where the side was written.
+    pub loc: Loc,
+}
+
+/// A person allowed to hold a rule's conflict until a day (inclusive, UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SodException {
+    /// The person (login or email), with where it was written.
+    pub user: Member,
+    pub until: chrono::NaiveDate,
+    pub ticket: Option<String>,
+    pub approved_by: Option<String>,
 }

@@ -25,6 +25,10 @@ pub struct Listings<'a> {
     /// Where each target's listings start in `listed`: groups, roles and licenses in order,
     /// then where the protected users' start.
     starts: Vec<usize>,
+    /// The plan's day (UTC), which decides time-bound grants: from the day after its `until`
+    /// a grant gives nothing. `None` (no date given) counts every grant as still valid; the
+    /// plan and drift always give one.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl<'a> Listings<'a> {
@@ -51,7 +55,14 @@ impl<'a> Listings<'a> {
             ix,
             listed,
             starts,
+            today: None,
         }
+    }
+
+    /// The same listings on the day `today` (see [`Listings::today`]).
+    pub fn on(mut self, today: chrono::NaiveDate) -> Self {
+        self.today = Some(today);
+        self
     }
 
     /// The targets of `kind` in `Desired` order, each with its listings (one per member, in

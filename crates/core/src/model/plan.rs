@@ -42,6 +42,28 @@ pub struct Change {
     pub membership_id: Option<u64>,
     /// True for changes to an omnipotent (Admin) role; shown first for review.
     pub privileged: bool,
+    /// For a removal: the time-bound grant that ended, when that is why.
+    pub expired: Option<Expiry>,
+}
+
+/// The time-bound grant whose end a removal carries out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiry {
+    /// The grant's last day (inclusive, UTC).
+    pub until: chrono::NaiveDate,
+    /// Its `reason`, when the policy gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Expiry {
+    /// `expired 2025-12-31: FIN-881`, for text and markdown.
+    pub fn label(&self) -> String {
+        match &self.reason {
+            Some(r) => format!("expired {}: {r}", self.until),
+            None => format!("expired {}", self.until),
+        }
+    }
 }
 
 impl Change {

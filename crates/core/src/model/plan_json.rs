@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::time::rfc3339;
 use super::{
-    summarize, Action, Change, ChangeTarget, Kind, Origin, Plan, Preconditions, Restore, SourcePos,
-    Summary, Warning, WarningCode, PLAN_FORMAT_VERSION,
+    summarize, Action, Change, ChangeTarget, Expiry, Kind, Origin, Plan, Preconditions, Restore,
+    SourcePos, Summary, Warning, WarningCode, PLAN_FORMAT_VERSION,
 };
 
 /// The oldest plan format this build reads.
@@ -189,6 +189,8 @@ struct ChangeOut<'a> {
     membership_id: Option<u64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     privileged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expired: Option<&'a Expiry>,
 }
 
 impl Serialize for Change {
@@ -203,6 +205,7 @@ impl Serialize for Change {
             applies: self.applies,
             membership_id: self.membership_id,
             privileged: self.privileged,
+            expired: self.expired.as_ref(),
         }
         .serialize(s)
     }
@@ -222,6 +225,8 @@ struct ChangeIn {
     membership_id: Option<u64>,
     #[serde(default)]
     privileged: bool,
+    #[serde(default)]
+    expired: Option<Expiry>,
 }
 
 impl<'de> Deserialize<'de> for Change {
@@ -236,6 +241,7 @@ impl<'de> Deserialize<'de> for Change {
             applies: c.applies,
             membership_id: c.membership_id,
             privileged: c.privileged,
+            expired: c.expired,
         })
     }
 }

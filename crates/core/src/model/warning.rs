@@ -38,6 +38,21 @@ pub enum WarningCode {
     /// An authenticated journal entry is not restored (the user was changed by someone since,
     /// or cannot be judged); it stays in the journal, and apply refuses to touch that user.
     JournalEntryKept,
+    /// A time-bound grant (`until`) has ended and its holder still holds the target: the plan
+    /// removes it, in any mode.
+    GrantExpired,
+    /// A time-bound grant ends within the warning window (`settings.expiry_warning_days`).
+    GrantExpiring,
+    /// A person holds (and keeps after the plan) something from two sides of a
+    /// separation-of-duties rule, without a valid exception: an existing conflict the plan
+    /// does not create.
+    SodConflict,
+    /// A separation-of-duties conflict allowed by a valid exception (named with its ticket).
+    SodExcepted,
+    /// A separation-of-duties exception ends within the warning window.
+    SodExceptionExpiring,
+    /// The plan resolves an existing separation-of-duties conflict.
+    SodResolved,
     /// A code this version does not know (a newer plan), or a format-1 warning, which was text.
     #[serde(other)]
     Other,
@@ -59,6 +74,12 @@ impl WarningCode {
         WarningCode::LeftWithoutRoles,
         WarningCode::JournalEntryRefused,
         WarningCode::JournalEntryKept,
+        WarningCode::GrantExpired,
+        WarningCode::GrantExpiring,
+        WarningCode::SodConflict,
+        WarningCode::SodExcepted,
+        WarningCode::SodExceptionExpiring,
+        WarningCode::SodResolved,
         WarningCode::Other,
     ];
 }
@@ -209,11 +230,17 @@ mod code_tests {
                 WarningCode::LeftWithoutRoles => 9,
                 WarningCode::JournalEntryRefused => 10,
                 WarningCode::JournalEntryKept => 11,
-                WarningCode::Other => 12,
+                WarningCode::GrantExpired => 12,
+                WarningCode::GrantExpiring => 13,
+                WarningCode::SodConflict => 14,
+                WarningCode::SodExcepted => 15,
+                WarningCode::SodExceptionExpiring => 16,
+                WarningCode::SodResolved => 17,
+                WarningCode::Other => 18,
             }
         }
         let places: Vec<usize> = WarningCode::ALL.iter().map(|c| place(*c)).collect();
-        assert_eq!(places, (0..13).collect::<Vec<_>>());
+        assert_eq!(places, (0..19).collect::<Vec<_>>());
     }
 }
 
@@ -259,6 +286,12 @@ impl WarningCode {
             WarningCode::LeftWithoutRoles => "left_without_roles",
             WarningCode::JournalEntryRefused => "journal_entry_refused",
             WarningCode::JournalEntryKept => "journal_entry_kept",
+            WarningCode::GrantExpired => "grant_expired",
+            WarningCode::GrantExpiring => "grant_expiring",
+            WarningCode::SodConflict => "sod_conflict",
+            WarningCode::SodExcepted => "sod_excepted",
+            WarningCode::SodExceptionExpiring => "sod_exception_expiring",
+            WarningCode::SodResolved => "sod_resolved",
             WarningCode::Other => "other",
         }
     }

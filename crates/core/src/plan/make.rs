@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::policy::{self, PolicyDiagnostic};
 
-use super::{check_guards, diff_with, PlanError};
+use super::{check_guards, PlanError};
 
 /// A plan, and the policy check's warnings as diagnostics for showing with their source (the
 /// same facts are in `plan.warnings` as typed values).
@@ -28,6 +28,15 @@ pub enum PlanFailure {
         #[related]
         errors: Vec<PolicyDiagnostic>,
         /// The check's warnings, to show before the errors.
+        warnings: Vec<PolicyDiagnostic>,
+    },
+    /// The plan would create separation-of-duties conflicts without a valid exception; each
+    /// error names the rule, the person, what they would hold and the policy lines.
+    #[error("plan refused: it would create {} separation-of-duties conflict(s)", .errors.len())]
+    Sod {
+        #[related]
+        errors: Vec<PolicyDiagnostic>,
+        /// The plan's other warnings, as diagnostics from the check.
         warnings: Vec<PolicyDiagnostic>,
     },
     /// The planner refused (a safety net behind the check, e.g. incomplete live data).
@@ -49,7 +58,7 @@ pub fn make(
     // One index for the check and the diff: built once per plan (100k users).
     // One index and one lookup per member listing for the check and the diff (100k users).
     let ix = crate::model::LiveIndex::new(live);
-    let listings = crate::model::Listings::new(desired, &ix);
+    let listings = crate::model::Listings::new(desired, &ix).on(now.date_naive());
     let report = policy::check_with(&listings);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {
@@ -57,7 +66,15 @@ pub fn make(
             warnings: report.warnings,
         });
     }
-    let diff = diff_with(&listings)?;
+    let bound = crate::bind::bind_listings(&listings)?;
+    let diff = super::diff_bound(&bound);
+    let sod = super::sod::judge(&bound, &diff.changes, now.date_naive());
+    if !sod.refusals.is_empty() {
+        return Err(PlanFailure::Sod {
+            errors: sod.refusals,
+            warnings: report.warnings,
+        });
+    }
     let mut plan = Plan {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         origin,
@@ -71,6 +88,7 @@ pub fn make(
         acknowledged: Vec::new(),
     };
     let mut warnings = diff.warnings;
+    warnings.extend(sod.warnings);
     warnings.extend(report.plan_warnings);
     if let Err(violation) = check_guards(&plan, &desired.settings, None) {
         let key = if violation.total_limit.is_some() {

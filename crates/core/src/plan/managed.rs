@@ -13,10 +13,23 @@ pub struct ManagedGroups {
 }
 
 impl ManagedGroups {
-    /// The groups `desired` manages.
+    /// The groups `desired` manages, and every group a separation-of-duties rule names: the
+    /// rule check needs each affected person's holdings of them, whoever else holds them.
     pub fn of(desired: &Desired) -> ManagedGroups {
+        let rule_groups = desired
+            .sod_rules
+            .iter()
+            .flat_map(|r| r.sides.iter())
+            .flat_map(|s| s.targets.iter())
+            .filter(|(kind, _, _)| *kind == crate::model::Kind::Group)
+            .map(|(_, name, _)| NameKey::new(name));
         ManagedGroups {
-            keys: desired.groups.keys().map(|n| NameKey::new(n)).collect(),
+            keys: desired
+                .groups
+                .keys()
+                .map(|n| NameKey::new(n))
+                .chain(rule_groups)
+                .collect(),
         }
     }
 

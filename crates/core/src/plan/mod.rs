@@ -24,6 +24,7 @@ mod managed;
 mod needed_users;
 mod planner;
 mod rewrites;
+pub mod sod;
 
 #[cfg(test)]
 mod tests;

@@ -33,7 +33,13 @@ impl UsersNeeded {
             .chain(desired.roles.values())
             .chain(desired.licenses.values())
             .flat_map(|t| t.members.iter())
-            .chain(desired.settings.protected_users.iter());
+            .chain(desired.settings.protected_users.iter())
+            .chain(
+                desired
+                    .sod_rules
+                    .iter()
+                    .flat_map(|r| r.exceptions.iter().map(|e| &e.user)),
+            );
         for m in members {
             by_key
                 .entry(NameKey::new(&m.identity))

@@ -155,7 +155,16 @@ fn change(t: &BoundTarget<'_>, action: Action, user: &User, membership_id: Optio
         applies: t.applies,
         membership_id,
         privileged: t.privileged,
+        expired: None,
     }
+}
+
+/// The expiry a removal carries out.
+fn expiry(m: &crate::model::Member) -> Option<crate::model::Expiry> {
+    m.grant.as_ref().map(|g| crate::model::Expiry {
+        until: g.until,
+        reason: g.reason.clone(),
+    })
 }
 
 /// Adds and removals for one target.
@@ -171,6 +180,28 @@ fn plan_target(acc: &mut Acc<'_>, bt: &BoundTarget<'_>) {
         }
         acc.changes.push(change(bt, Action::Add, user, None));
     }
+    for &(user, m) in &bt.expiring {
+        let Some(g) = m.grant.as_ref() else { continue };
+        let reason = g
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let w = Warning::new(
+            WarningCode::GrantExpiring,
+            format!(
+                "{}'s grant of {} ends {}{reason}: from the day after, the plan removes it",
+                user.login,
+                t.describe(),
+                g.until
+            ),
+        )
+        .help("extend `until` if the access is still needed, or let it expire")
+        .about_user(&user.login)
+        .about_target(t.clone())
+        .at(acc.pos(g.loc));
+        acc.warnings.push(w);
+    }
 
     for (user_id, rows) in holders.by_user() {
         let Some(user) = acc.bound.user_of(&rows[0]) else {
@@ -178,7 +209,9 @@ fn plan_target(acc: &mut Acc<'_>, bt: &BoundTarget<'_>) {
             continue;
         };
         let membership_ids = rows.iter().filter_map(|h| h.membership_id);
-        let keep = bt.mode == Mode::Additive || bt.lists(user_id);
+        // An expired grant gives nothing in any mode: its holder loses the target.
+        let expired = bt.expired_grant(user_id);
+        let keep = expired.is_none() && (bt.mode == Mode::Additive || bt.lists(user_id));
         if keep {
             let count = membership_ids.clone().count();
             if count > 1 {
@@ -238,13 +271,33 @@ fn plan_target(acc: &mut Acc<'_>, bt: &BoundTarget<'_>) {
             }
             Some(Kept::RolesNotCleared) | None => {}
         }
+        let expired = expired.and_then(expiry);
+        if let Some(e) = &expired {
+            let g = bt.expired_grant(user_id).and_then(|m| m.grant.as_ref());
+            let w = Warning::new(
+                WarningCode::GrantExpired,
+                format!(
+                    "{}'s grant of {} {}; the plan removes it",
+                    user.login,
+                    t.describe(),
+                    e.label()
+                ),
+            )
+            .about_user(&user.login)
+            .about_target(t.clone())
+            .at(g.and_then(|g| acc.pos(g.loc)));
+            acc.warnings.push(w);
+        }
+        let remove = |mid| Change {
+            expired: expired.clone(),
+            ..change(bt, Action::Remove, user, mid)
+        };
         if membership_ids.clone().next().is_none() {
-            acc.changes.push(change(bt, Action::Remove, user, None));
+            acc.changes.push(remove(None));
         }
         // Every duplicate goes: removing only one would leave the user a member.
         for mid in membership_ids {
-            acc.changes
-                .push(change(bt, Action::Remove, user, Some(mid)));
+            acc.changes.push(remove(Some(mid)));
         }
     }
 }

@@ -7,8 +7,10 @@ use crate::model::{
 
 use super::*;
 
+mod expiry;
 mod owners_and_default_guard;
 mod shared_listings;
+mod sod;
 mod writes;
 
 // ---- builders ----------------------------------------------------------------------------
@@ -40,6 +42,7 @@ fn member(identity: &str) -> Member {
     Member {
         identity: identity.into(),
         loc: Loc::default(),
+        grant: None,
     }
 }
 

@@ -88,6 +88,33 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
     for (m, l) in listings.protected() {
         cx.member(m, None, listings.user(m, l));
     }
+    // Separation-of-duties rules: every side's names, every exception's person.
+    for rule in &desired.sod_rules {
+        for side in &rule.sides {
+            for (kind, name, at) in &side.targets {
+                let t = Target {
+                    name: name.clone(),
+                    loc: *at,
+                    ..Target::default()
+                };
+                match kind {
+                    Kind::Group => cx.group(&t),
+                    Kind::Role => cx.role(&t),
+                    Kind::License => {}
+                }
+            }
+        }
+        for ex in &rule.exceptions {
+            let found = listings.ix.user(&ex.user.identity);
+            if !matches!(found, UserMatch::One(_)) {
+                let t = Target {
+                    name: rule.name.clone(),
+                    ..Target::default()
+                };
+                cx.member(&ex.user, Some(&t), found);
+            }
+        }
+    }
     cx.finish()
 }
 

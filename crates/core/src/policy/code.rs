@@ -75,6 +75,18 @@ codes! {
         "A target is declared with no body or no `members`, which would remove every holder; write `members: []` to empty it on purpose.";
     BadAcknowledgement = "policy::bad_acknowledgement",
         "A `settings.acknowledge` entry names a code that cannot be acknowledged, lacks its subject, or names two targets.";
+    MissingField = "policy::missing_field",
+        "A time-bound entry (`{ user: ..., until: ... }`) lacks its name.";
+    BadDate = "policy::bad_date",
+        "`until` is neither a date (`2026-12-31`) nor an RFC 3339 time.";
+    MissingReason = "policy::missing_reason",
+        "A time-bound grant has no `reason` while `settings.require_reason` is on.";
+    SodSides = "policy::sod_sides",
+        "A separation-of-duties rule has fewer than two sides.";
+    SodTargetTwice = "policy::sod_target_twice",
+        "A separation-of-duties rule names one group, role or license on two sides.";
+    SodConflict = "policy::sod_conflict",
+        "A plan would give a person holdings on two sides of a separation-of-duties rule, without a valid exception (the plan is refused).";
     // Checking names against Coupa.
     UnknownUser = "policy::unknown_user",
         "No Coupa user has this login or email (the help suggests a close match).";

@@ -33,6 +33,7 @@ mod yaml;
 pub use crate::model::PolicyFile;
 pub use check::{check, check_with, CheckReport};
 pub use code::Code;
+pub(crate) use diagnostic::Sources;
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};
 pub use schema::{json_schema, PolicyDocument};
 

@@ -34,6 +34,69 @@ pub struct PolicyDocument {
     /// Settings for the whole policy set; at most one file may hold them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsEntry>,
+    /// Compliance rules checked on every plan (on each person's holdings after it) and by
+    /// `drift`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesEntry>,
+}
+
+/// Compliance rules.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesEntry {
+    /// Separation-of-duties rules: a person holding something from two or more sides of a rule
+    /// is a conflict. A plan that creates one is refused; one that already exists is a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separation_of_duties: Option<Vec<SodRuleEntry>>,
+}
+
+/// One separation-of-duties rule.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodRuleEntry {
+    /// The rule's name, shown with every conflict it finds.
+    pub name: String,
+    /// Why the rule exists, for reviewers and auditors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// At least two sides; no group, role or license on two of them. Holding something from two
+    /// or more sides is a conflict.
+    pub sides: Vec<SodSideEntry>,
+    /// People allowed to hold the conflict until a day (inclusive, UTC); an expired exception
+    /// counts as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<Vec<SodExceptionEntry>>,
+}
+
+/// One side of a rule: existing group and role names, license keys.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodSideEntry {
+    /// Group names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    /// Role names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// License keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<License>>,
+}
+
+/// A person allowed to hold a rule's conflict, for a time.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SodExceptionEntry {
+    /// The person's login or email (must be a Coupa user).
+    pub user: String,
+    /// The exception's last day, inclusive (UTC): `2027-03-31`, or an RFC 3339 time.
+    pub until: String,
+    /// The ticket that records the approval, named in plan warnings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Who approved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// A managed group.
@@ -47,9 +110,10 @@ pub struct GroupEntry {
     /// are added and nobody is removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeEntry>,
-    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once;
+    /// an entry may be a time-bound grant (`{ user: bob, until: 2026-12-31, reason: "..." }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub members: Option<Vec<String>>,
+    pub members: Option<Vec<MemberEntry>>,
     /// `true`: group owners (`owner: true` in Coupa) not listed are removed like anyone else.
     /// Default `false`: an owner's membership is kept, with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,9 +135,85 @@ pub struct TargetEntry {
     /// are added and nobody is removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeEntry>,
-    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once.
+    /// Who holds it: Coupa logins or emails, matched case-insensitively, each listed once;
+    /// an entry may be a time-bound grant (`{ user: bob, until: 2026-12-31, reason: "..." }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub members: Option<Vec<String>>,
+    pub members: Option<Vec<MemberEntry>>,
+}
+
+/// A member: a login or email, or a time-bound grant.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MemberEntry {
+    /// A login or email.
+    Identity(String),
+    /// A time-bound grant.
+    Grant(MemberGrantEntry),
+}
+
+/// A member whose access ends: up to and including `until` the entry is a normal member; from
+/// the day after it grants nothing, in any mode (a holder loses it even from an additive
+/// target).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberGrantEntry {
+    /// The login or email.
+    pub user: String,
+    /// The last day of access, inclusive (UTC): `2026-12-31`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A group or role a person holds: its name, or a time-bound grant of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NamedEntry {
+    /// The name.
+    Name(String),
+    /// A time-bound grant.
+    Grant(NamedGrantEntry),
+}
+
+/// A time-bound grant in the per-person form: up to and including `until` the person holds
+/// it; from the day after it grants nothing, in any mode.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedGrantEntry {
+    /// The group or role name.
+    pub name: String,
+    /// The last day of access, inclusive (UTC): `2027-01-15`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A license a person holds: its key, or a time-bound grant of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LicenseItem {
+    /// The license key.
+    Key(License),
+    /// A time-bound grant.
+    Grant(LicenseGrantEntry),
+}
+
+/// A time-bound license grant in the per-person form.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseGrantEntry {
+    /// The license key.
+    pub name: License,
+    /// The last day of access, inclusive (UTC): `2027-01-15`, or an RFC 3339 time (its UTC day).
+    pub until: String,
+    /// Why the access is granted (a ticket, a purpose); required when
+    /// `settings.require_reason` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// How members that the policy does not list are treated.
@@ -90,15 +230,15 @@ pub enum ModeEntry {
 #[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserEntry {
-    /// Group names.
+    /// Group names; an entry may be a time-bound grant (`{ name: Treasury, until: 2027-01-15 }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub groups: Option<Vec<String>>,
-    /// Role names.
+    pub groups: Option<Vec<NamedEntry>>,
+    /// Role names; an entry may be a time-bound grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<String>>,
-    /// License keys.
+    pub roles: Option<Vec<NamedEntry>>,
+    /// License keys; an entry may be a time-bound grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub licenses: Option<Vec<License>>,
+    pub licenses: Option<Vec<LicenseItem>>,
 }
 
 /// Settings for the whole policy set.
@@ -125,6 +265,14 @@ pub struct SettingsEntry {
     /// refuse DELETE; apply then asks for `core.user.write`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_removals: Option<GroupRemovalsEntry>,
+    /// Days before a time-bound grant's `until` (or a separation-of-duties exception's) that
+    /// plans warn. Absent: 14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub expiry_warning_days: Option<u32>,
+    /// `true`: every time-bound grant must give a `reason` (an error otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_reason: Option<bool>,
     /// Known warnings the policy accepts, so every later plan counts them instead of repeating
     /// them (the JSON plan still lists them, under `acknowledged`). Each entry names one fact:
     /// a code and its subject, e.g. `{ code: inactive_user, user: bob, reason: "kept until
@@ -364,7 +512,9 @@ fn tighten(schema: &mut serde_json::Value) {
 mod tests {
     use super::*;
     use crate::policy::convert::{
-        GROUP_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS, TARGET_FIELDS, TOP_LEVEL, USER_FIELDS,
+        GRANT_FIELDS_NAME, GRANT_FIELDS_USER, GROUP_FIELDS, MAX_REMOVALS_FIELDS, RULES_FIELDS,
+        SETTINGS_FIELDS, SOD_EXCEPTION_FIELDS, SOD_RULE_FIELDS, SOD_SIDE_FIELDS, TARGET_FIELDS,
+        TOP_LEVEL, USER_FIELDS,
     };
 
     fn properties(schema: &serde_json::Value, def: Option<&str>) -> Vec<String> {
@@ -403,6 +553,26 @@ mod tests {
             sorted(GROUP_FIELDS)
         );
         assert_eq!(properties(&schema, Some("UserEntry")), sorted(USER_FIELDS));
+        for (def, fields) in [
+            ("RulesEntry", RULES_FIELDS),
+            ("SodRuleEntry", SOD_RULE_FIELDS),
+            ("SodSideEntry", SOD_SIDE_FIELDS),
+            ("SodExceptionEntry", SOD_EXCEPTION_FIELDS),
+        ] {
+            assert_eq!(properties(&schema, Some(def)), sorted(fields), "{def}");
+        }
+        assert_eq!(
+            properties(&schema, Some("MemberGrantEntry")),
+            sorted(GRANT_FIELDS_USER)
+        );
+        assert_eq!(
+            properties(&schema, Some("NamedGrantEntry")),
+            sorted(GRANT_FIELDS_NAME)
+        );
+        assert_eq!(
+            properties(&schema, Some("LicenseGrantEntry")),
+            sorted(GRANT_FIELDS_NAME)
+        );
         assert_eq!(
             properties(&schema, Some("SettingsEntry")),
             sorted(SETTINGS_FIELDS)

@@ -149,6 +149,7 @@ fn members_after_apply_are_the_set_edited_in_order() {
         applies: true,
         membership_id: None,
         privileged: false,
+        expired: None,
     };
     for _ in 0..500 {
         let universe = rng.below(30) as usize;

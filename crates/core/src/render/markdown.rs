@@ -161,6 +161,9 @@ fn item(c: &Change, repeated: bool) -> String {
     if c.privileged {
         s.push_str(" **(privileged: omnipotent)**");
     }
+    if let Some(e) = &c.expired {
+        let _ = write!(s, " ({})", escape(&e.label()));
+    }
     s
 }
 
@@ -328,6 +331,12 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
 /// The order in which warning codes are shown: what stops or endangers the apply first.
 const CODE_ORDER: &[WarningCode] = &[
     WarningCode::GuardExceeded,
+    WarningCode::SodConflict,
+    WarningCode::SodExceptionExpiring,
+    WarningCode::SodExcepted,
+    WarningCode::SodResolved,
+    WarningCode::GrantExpired,
+    WarningCode::GrantExpiring,
     WarningCode::ApiUserChanged,
     WarningCode::RolesNotCleared,
     WarningCode::LeftWithoutRoles,
@@ -413,6 +422,48 @@ fn code_title(code: WarningCode, n: usize) -> String {
             "is",
             "are",
             " listed twice under two identities",
+        ),
+        WarningCode::SodConflict => (
+            "separation-of-duties conflict",
+            "separation-of-duties conflicts",
+            "exists",
+            "exist",
+            " in Coupa (not created by this plan)",
+        ),
+        WarningCode::SodExcepted => (
+            "separation-of-duties conflict",
+            "separation-of-duties conflicts",
+            "is",
+            "are",
+            " covered by a valid exception",
+        ),
+        WarningCode::SodExceptionExpiring => (
+            "separation-of-duties exception",
+            "separation-of-duties exceptions",
+            "expires",
+            "expire",
+            " soon",
+        ),
+        WarningCode::SodResolved => (
+            "separation-of-duties conflict",
+            "separation-of-duties conflicts",
+            "is",
+            "are",
+            " resolved by this plan",
+        ),
+        WarningCode::GrantExpired => (
+            "time-bound grant",
+            "time-bound grants",
+            "has",
+            "have",
+            " expired",
+        ),
+        WarningCode::GrantExpiring => (
+            "time-bound grant",
+            "time-bound grants",
+            "expires",
+            "expire",
+            " soon",
         ),
         WarningCode::Other => ("other warning", "other warnings", "", "", ""),
     };

@@ -20,6 +20,7 @@ fn group_change(action: Action, group: &str, gid: u64, user: &str, uid: u64) -> 
         applies: true,
         membership_id: (action == Action::Remove).then_some(10_000 + uid),
         privileged: false,
+        expired: None,
     }
 }
 

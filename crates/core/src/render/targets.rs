@@ -41,9 +41,13 @@ impl TargetChanges<'_> {
     /// several removals here (duplicated live memberships).
     pub fn user_label(&self, c: &Change) -> String {
         let dup = self.repeated.contains(&(c.action, c.user_id));
-        match (dup, c.membership_id) {
+        let label = match (dup, c.membership_id) {
             (true, Some(id)) => format!("{} (membership {id})", c.user),
             _ => c.user.clone(),
+        };
+        match &c.expired {
+            Some(e) => format!("{label} ({})", e.label()),
+            None => label,
         }
     }
 }

@@ -37,6 +37,7 @@ fn change(
         applies: kind == Kind::Group,
         membership_id: (kind == Kind::Group && action == Action::Remove).then_some(300 + user_id),
         privileged: false,
+        expired: None,
     }
 }
 

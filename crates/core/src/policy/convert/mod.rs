@@ -11,18 +11,27 @@ use super::diagnostic::{PolicyDiagnostic, Sources};
 use super::suggest::closest;
 use super::yaml::{self, Node, Value};
 use super::Code;
-use crate::model::{Desired, License, Loc, NameKey, PolicyFile, Settings, Target};
+use crate::model::{Desired, Grant, License, Loc, NameKey, PolicyFile, Settings, Target};
 
+mod rules;
 mod seen;
 mod settings;
 mod targets;
 #[cfg(test)]
 mod tests;
 
-pub(crate) const TOP_LEVEL: &[&str] = &["groups", "roles", "licenses", "users", "settings"];
+pub(crate) const TOP_LEVEL: &[&str] =
+    &["groups", "roles", "licenses", "users", "settings", "rules"];
+pub(crate) const RULES_FIELDS: &[&str] = &["separation_of_duties"];
+pub(crate) const SOD_RULE_FIELDS: &[&str] = &["name", "description", "sides", "exceptions"];
+pub(crate) const SOD_SIDE_FIELDS: &[&str] = &["groups", "roles", "licenses"];
+pub(crate) const SOD_EXCEPTION_FIELDS: &[&str] = &["user", "until", "ticket", "approved_by"];
 pub(crate) const TARGET_FIELDS: &[&str] = &["description", "mode", "members"];
 /// Groups take one more field than roles and licenses.
 pub(crate) const GROUP_FIELDS: &[&str] = &["description", "mode", "members", "remove_owners", "id"];
+/// A time-bound entry of `members`, and of a person's `groups`/`roles`/`licenses`.
+pub(crate) const GRANT_FIELDS_USER: &[&str] = &["user", "until", "reason"];
+pub(crate) const GRANT_FIELDS_NAME: &[&str] = &["name", "until", "reason"];
 pub(crate) const USER_FIELDS: &[&str] = &["groups", "roles", "licenses"];
 pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "protected_users",
@@ -30,6 +39,8 @@ pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "writes",
     "group_removals",
     "acknowledge",
+    "expiry_warning_days",
+    "require_reason",
 ];
 pub(crate) const ACKNOWLEDGE_FIELDS: &[&str] =
     &["code", "user", "group", "role", "license", "reason"];
@@ -73,6 +84,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         by_name: [HashMap::new(), HashMap::new(), HashMap::new()],
         settings: Settings::default(),
         settings_loc: None,
+        sod_rules: Vec::new(),
     };
 
     let mut users_sections: Vec<(usize, Node)> = Vec::new();
@@ -110,6 +122,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
     for (file, node) in &users_sections {
         cx.users(*file, node);
     }
+    cx.require_reasons();
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -132,6 +145,7 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
             .filter_map(|e| License::from_key(&e.target.name).map(|l| (l, e.target)))
             .collect(),
         settings: cx.settings,
+        sod_rules: cx.sod_rules,
         policy_digest: digest(&files),
         files,
     })
@@ -161,6 +175,7 @@ struct Cx<'s> {
     by_name: [HashMap<NameKey, usize>; 3],
     settings: Settings,
     settings_loc: Option<Loc>,
+    sod_rules: Vec<crate::model::SodRule>,
 }
 
 fn loc(file: usize, node: &Node) -> Loc {
@@ -297,6 +312,136 @@ impl Cx<'_> {
         out
     }
 
+    /// A list of names where an entry may also be a time-bound grant: a mapping of `key` (the
+    /// name: `user` in `members`, `name` in a person's `groups`/`roles`/`licenses`), `until`
+    /// and `reason`. Plain names come back without a grant.
+    fn grant_list(
+        &mut self,
+        file: usize,
+        node: &Node,
+        what: &str,
+        key: &'static str,
+    ) -> Vec<(String, Loc, Option<Box<Grant>>)> {
+        let Value::Seq(items) = &node.value else {
+            return self
+                .list(file, node, what)
+                .into_iter()
+                .map(|(n, l)| (n, l, None))
+                .collect();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            if let Value::Map(pairs) = &item.value {
+                let allowed: &'static [&'static str] = if key == "user" {
+                    GRANT_FIELDS_USER
+                } else {
+                    GRANT_FIELDS_NAME
+                };
+                let context = format!("an entry of {what}");
+                let (mut name, mut until, mut reason) = (None, None, None);
+                for (field, _, value) in self.fields(file, pairs, allowed, &context) {
+                    match field {
+                        "until" => until = self.date(file, value),
+                        "reason" => match &value.value {
+                            Value::Scalar(s) if !s.trim().is_empty() => {
+                                reason = Some(s.trim().to_string())
+                            }
+                            _ => self.wrong_type(file, value, "`reason`", "text", None),
+                        },
+                        _ => match &value.value {
+                            Value::Scalar(s) if !s.trim().is_empty() => {
+                                name = Some((s.trim().to_string(), loc(file, value)))
+                            }
+                            _ => self.wrong_type(file, value, &format!("`{key}`"), "a name", None),
+                        },
+                    }
+                }
+                let Some((name, at)) = name else {
+                    self.error(
+                        Code::MissingField,
+                        format!("an entry of {what} has no `{key}`"),
+                        loc(file, item),
+                        "no name",
+                        Some(format!(
+                            "write `{{ {key}: ..., until: 2026-12-31, reason: \"...\" }}`"
+                        )),
+                    );
+                    continue;
+                };
+                let grant = until.map(|(until, until_at)| {
+                    Box::new(Grant {
+                        until,
+                        reason,
+                        loc: until_at,
+                    })
+                });
+                out.push((name, at, grant));
+            } else {
+                let single = Node {
+                    value: Value::Seq(vec![item.clone()]),
+                    ..item.clone()
+                };
+                out.extend(
+                    self.list(file, &single, what)
+                        .into_iter()
+                        .map(|(n, l)| (n, l, None)),
+                );
+            }
+        }
+        out
+    }
+
+    /// A date: `2026-12-31` (a day) or an RFC 3339 time (its UTC day), with where it was written.
+    fn date(&mut self, file: usize, node: &Node) -> Option<(chrono::NaiveDate, Loc)> {
+        let at = loc(file, node);
+        if let Value::Scalar(s) = &node.value {
+            let s = s.trim();
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                return Some((d, at));
+            }
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                return Some((t.with_timezone(&chrono::Utc).date_naive(), at));
+            }
+        }
+        self.error(
+            Code::BadDate,
+            "`until` must be a date (`2026-12-31`) or an RFC 3339 time".into(),
+            at,
+            "not a date",
+            Some("the last day of access, inclusive (UTC), e.g. `until: 2026-12-31`".into()),
+        );
+        None
+    }
+
+    /// With `settings.require_reason`, every time-bound grant must say why.
+    fn require_reasons(&mut self) {
+        if !self.settings.require_reason {
+            return;
+        }
+        let mut missing = Vec::new();
+        for entries in &self.targets {
+            for e in entries {
+                for m in &e.target.members {
+                    if let Some(g) = m.grant.as_ref().filter(|g| g.reason.is_none()) {
+                        missing.push((m.identity.to_string(), e.target.name.clone(), g.loc));
+                    }
+                }
+            }
+        }
+        for (who, target, at) in missing {
+            self.error(
+                Code::MissingReason,
+                format!("the grant of `{target}` to `{who}` has no `reason`"),
+                at,
+                "time-bound grant without a reason",
+                Some(
+                    "`settings.require_reason` is on: add `reason: \"...\"` (a ticket, a purpose)"
+                        .into(),
+                ),
+            );
+        }
+    }
+
     /// A list of names (members, or the groups/roles/licenses of one user). A single value where
     /// a list belongs is an error: silently accepting it invites `members: alice, bob`.
     fn list(&mut self, file: usize, node: &Node, what: &str) -> Vec<(String, Loc)> {
@@ -358,6 +503,7 @@ impl Cx<'_> {
                 "roles" => self.declare(Kind::Role, file, value),
                 "licenses" => self.declare(Kind::License, file, value),
                 "users" => users.push((file, value.clone())),
+                "rules" => self.rules(file, value),
                 _ => self.settings(file, key, value),
             }
         }

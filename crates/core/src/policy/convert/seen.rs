@@ -85,6 +85,7 @@ mod tests {
         members.push(Member {
             identity: identity.into(),
             loc: member,
+            grant: None,
         });
         Ok(())
     }

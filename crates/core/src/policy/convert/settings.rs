@@ -47,7 +47,23 @@ impl Cx<'_> {
                     self.settings.protected_users.push(Member {
                         identity: identity.into(),
                         loc: at,
+                        grant: None,
                     });
+                }
+            } else if field == "require_reason" {
+                self.settings.require_reason = self.flag(file, value, field);
+            } else if field == "expiry_warning_days" {
+                match &value.value {
+                    Value::Scalar(s) if !value.quoted && s.trim().parse::<u32>().is_ok() => {
+                        self.settings.expiry_warning_days = s.trim().parse().ok();
+                    }
+                    _ => self.error(
+                        Code::BadSetting,
+                        "`expiry_warning_days` must be a whole number of days".into(),
+                        loc(file, value),
+                        "not a number of days",
+                        Some("how many days before a grant or exception ends plans warn, e.g. `expiry_warning_days: 14`".into()),
+                    ),
                 }
             } else if field == "group_removals" {
                 self.group_removals(file, value);

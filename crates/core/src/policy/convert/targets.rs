@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::seen::Seen;
 use super::{loc, Cx, Entry, Kind, GROUP_FIELDS, TARGET_FIELDS, USER_FIELDS};
-use crate::model::{License, Loc, Member, Mode, NameKey, Target};
+use crate::model::{Grant, License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
 use crate::policy::yaml::{Node, Value};
@@ -12,7 +12,7 @@ use crate::policy::Code;
 
 impl Cx<'_> {
     /// Checks a license key, suggesting the right spelling.
-    fn license_key(&mut self, name: &str, at: Loc) -> bool {
+    pub(super) fn license_key(&mut self, name: &str, at: Loc) -> bool {
         if License::from_key(name).is_some() {
             return true;
         }
@@ -99,7 +99,7 @@ impl Cx<'_> {
                     "mode" => target.mode = self.mode(file, value),
                     _ => {
                         members_written = !matches!(value.value, Value::Null(_));
-                        members = self.list(file, value, "`members`");
+                        members = self.grant_list(file, value, "`members`", "user");
                     }
                 }
             }
@@ -118,8 +118,8 @@ impl Cx<'_> {
             if duplicate.is_none() {
                 self.by_name[kind.index()].insert(folded, index);
             }
-            for (identity, at) in members {
-                self.add_member(kind, index, identity, at, at, "listed again here");
+            for (identity, at, grant) in members {
+                self.add_member(kind, index, identity, at, at, "listed again here", grant);
             }
         }
     }
@@ -177,7 +177,7 @@ impl Cx<'_> {
     }
 
     /// A `true`/`false` field; anything else is reported (and reads as `false`, the safe side).
-    fn flag(&mut self, file: usize, node: &Node, field: &str) -> bool {
+    pub(super) fn flag(&mut self, file: usize, node: &Node, field: &str) -> bool {
         match &node.value {
             Value::Scalar(s) if !node.quoted && s == "true" => true,
             Value::Scalar(s) if !node.quoted && s == "false" => false,
@@ -246,6 +246,7 @@ impl Cx<'_> {
     /// Adds a member, reporting it when the same identity is already in that target.
     /// `label_at` is where to point for a duplicate (for the `users:` form: the target's name in
     /// that person's list), `member_at` is the member's own `Loc`.
+    #[allow(clippy::too_many_arguments)]
     fn add_member(
         &mut self,
         kind: Kind,
@@ -254,6 +255,7 @@ impl Cx<'_> {
         member_at: Loc,
         label_at: Loc,
         again: &str,
+        grant: Option<Box<Grant>>,
     ) {
         let entry = &mut self.targets[kind.index()][index];
         let members = &entry.target.members;
@@ -271,6 +273,7 @@ impl Cx<'_> {
         entry.target.members.push(Member {
             identity: identity.into(),
             loc: member_at,
+            grant,
         });
     }
 
@@ -307,7 +310,9 @@ impl Cx<'_> {
                     "roles" => Kind::Role,
                     _ => Kind::License,
                 };
-                for (name, name_at) in self.list(file, value, &format!("`{field}`")) {
+                for (name, name_at, grant) in
+                    self.grant_list(file, value, &format!("`{field}`"), "name")
+                {
                     if kind == Kind::License && !self.license_key(&name, name_at) {
                         continue;
                     }
@@ -319,6 +324,7 @@ impl Cx<'_> {
                         at,
                         name_at,
                         "listed again here, via `users`",
+                        grant,
                     );
                 }
             }

@@ -4,7 +4,8 @@
 //! of names that are easy to get wrong: case twins in group names, logins and emails, leading
 //! and trailing spaces, projects named like groups, non-ASCII names, inactive users, Supplier
 //! Portal accounts sharing an employee's email or login, a login that is someone else's email,
-//! names nobody has. The same holds against a server that ignores `[in]` filters.
+//! names nobody has. The same holds against a server that ignores `[in]` filters, and for the
+//! verdicts of time-bound grants and separation-of-duties rules (which read the rules' groups).
 
 use std::collections::BTreeSet;
 
@@ -180,10 +181,21 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             .map(|_| member(&mut rng))
             .filter(|l| keys.insert(l.to_lowercase()))
             .collect();
-        let members: Vec<String> = picked
+        let mut members: Vec<String> = picked
             .iter()
             .map(|l| quoted(&respell(&mut rng, l)))
             .collect();
+        // Time-bound grants: one that ended the day before the plan (removed in any mode), one
+        // ending inside the warning window (a warning).
+        for until in ["2025-12-31", "2026-01-10"] {
+            let extra = member(&mut rng);
+            if rng.gen_bool(0.3) && keys.insert(extra.to_lowercase()) {
+                members.push(format!(
+                    "{{ user: {}, until: {until}, reason: FIN-1 }}",
+                    quoted(extra)
+                ));
+            }
+        }
         let mode = if rng.gen_bool(0.3) {
             "additive"
         } else {
@@ -208,6 +220,30 @@ fn generate(seed: u64) -> (Live, Vec<PolicyFile>) {
             quoted(&written),
             members.join(", ")
         ));
+    }
+    // A separation-of-duties rule over two live groups (managed or not), sometimes with an
+    // exception: its verdicts need every holder of both, however the tenant was read.
+    if rng.gen_bool(0.5) && live_names.len() >= 2 {
+        let mut two: Vec<&str> = live_names.choose_multiple(&mut rng, 2).copied().collect();
+        two.sort();
+        if NameKey::new(two[0]) != NameKey::new(two[1]) {
+            yaml.push_str(&format!(
+                "rules:\n  separation_of_duties:\n    - name: Two duties\n      sides:\n        - groups: [{}]\n        - groups: [{}]\n",
+                quoted(two[0]),
+                quoted(two[1])
+            ));
+            if rng.gen_bool(0.5) {
+                let until = if rng.gen_bool(0.5) {
+                    "2026-06-30"
+                } else {
+                    "2025-06-30"
+                };
+                yaml.push_str(&format!(
+                    "      exceptions:\n        - {{ user: {}, until: {until}, ticket: SOX-1, approved_by: cfo@acme.com }}\n",
+                    quoted(member(&mut rng))
+                ));
+            }
+        }
     }
     // Additive roles and licenses read only the users they name; now and then an authoritative
     // one, which needs every user.
@@ -276,7 +312,7 @@ const SEEDS: u64 = 60;
 
 #[tokio::test]
 async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
-    let (mut compared_plans, mut planned_by_id) = (0, 0);
+    let (mut compared_plans, mut planned_by_id, mut with_rules, mut with_expiry) = (0, 0, 0, 0);
     let mut fewer_users = 0;
     for seed in 0..SEEDS {
         let (tenant, files) = generate(seed);
@@ -342,6 +378,12 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
                 if files[0].text.contains("    id: ") {
                     planned_by_id += 1;
                 }
+                if files[0].text.contains("separation_of_duties") {
+                    with_rules += 1;
+                }
+                if files[0].text.contains("until: 2025-12-31") {
+                    with_expiry += 1;
+                }
             }
             Err(e) => eprintln!("seed {seed}: {e:?}"),
         }
@@ -352,13 +394,20 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
     );
     // The generator must produce mostly valid policies, or the property says little; and the
     // user scoping must actually leave users out.
-    println!("{compared_plans} plans, {planned_by_id} by id, {fewer_users} reads left users out");
+    println!("{compared_plans} plans, {planned_by_id} by id, {with_rules} with a rule, {with_expiry} with an expired grant, {fewer_users} reads left users out");
+    assert!(with_rules >= 4, "only {with_rules} plans had a rule");
+    assert!(
+        with_expiry >= 5,
+        "only {with_expiry} plans had an expired grant"
+    );
     assert!(
         compared_plans >= 12,
         "only {compared_plans} of {SEEDS} seeds planned"
     );
+    // Rules widen the read to their groups' holders, so fewer reads leave users out than
+    // before rules existed.
     assert!(
-        fewer_users >= 12,
+        fewer_users >= 10,
         "only {fewer_users} of {SEEDS} scoped reads left any user out"
     );
 }

@@ -93,7 +93,7 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
         ),
         CoupaError::Unauthorized { .. } => (
             ErrorCode::Unauthorized,
-            format!("check that the OAuth2 client (--client-id / COUPA_CLIENT_ID) is active in {COUPA_CLIENTS} and that --domain (COUPA_DOMAIN) is the instance that issued the token"),
+            format!("check that the OAuth2 client (--client-id / COUPA_CLIENT_ID) is active and holds the scope named above in {COUPA_CLIENTS}, and that --domain (COUPA_DOMAIN) is the instance that issued the token"),
         ),
         CoupaError::Forbidden { .. } => (
             ErrorCode::Forbidden,

@@ -36,17 +36,32 @@ pub enum CoupaError {
         detail: String,
     },
 
-    /// The token endpoint refused a scope (`invalid_scope`).
-    #[error("the OAuth2 client may not request scope {scopes} (token endpoint said: {detail}): grant it to the client in {help}", help = SCOPE_HELP)]
-    ScopeNotGranted { scopes: String, detail: String },
+    /// The token endpoint refused a scope (`invalid_scope`). `scopes` are the refused ones when
+    /// `named` (the answer named them, or asking for each alone found them); otherwise every
+    /// scope requested, one of which was refused.
+    #[error(
+        "the OAuth2 client may not request {} {scopes} (token endpoint said: {detail}): grant it to the client in {help}",
+        if *named { "scope" } else { "one of the scopes" },
+        help = SCOPE_HELP
+    )]
+    ScopeNotGranted {
+        scopes: String,
+        detail: String,
+        named: bool,
+    },
 
     /// Any other token endpoint failure.
     #[error("getting an OAuth2 token from {domain}/oauth2/token failed: {detail}")]
     TokenEndpoint { domain: String, detail: String },
 
-    /// A bearer token was rejected even after fetching a fresh one.
-    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may be inactive, or the token comes from another instance")]
-    Unauthorized { method: String, path: String },
+    /// A bearer token was rejected even after fetching a fresh one. Some servers answer 401,
+    /// not 403, for a missing scope, so the scope the endpoint needs is named too.
+    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may lack scope `{scope}` (grant it in {help}), be inactive, or the token comes from another instance", help = SCOPE_HELP)]
+    Unauthorized {
+        method: String,
+        path: String,
+        scope: String,
+    },
 
     /// 403: the token lacks the scope this endpoint needs.
     #[error("Coupa answered 403 Forbidden to {method} {path}: the OAuth2 client needs scope `{scope}`; grant it in {help}, then run again{detail}", help = SCOPE_HELP)]

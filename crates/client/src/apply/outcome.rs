@@ -123,32 +123,34 @@ impl ApplyReport {
                 self.domain
             ));
         }
+        let kept = match self.kept() {
+            0 => String::new(),
+            n => format!(", {n} kept by Coupa"),
+        };
         if self.interrupted {
             out.push_str(&format!(
-                "\nInterrupted: {} applied, {} failed, {} not attempted. Run `coupa-access plan` \
+                "\nInterrupted: {} applied, {} failed{kept}, {} not attempted. Run `coupa-access plan` \
                  to see what is left; applying again converges.\n",
                 self.verified(),
                 self.failed(),
                 self.skipped()
             ));
         }
-        let written = self
-            .results
-            .iter()
-            .filter(|r| r.outcome != Outcome::ReportedOnly)
-            .count()
-            + self.restores.len();
+        // The changes apply was to write (`applies: true`), never the reported-only rows: the
+        // counts after it add up to this.
         out.push_str(&format!(
-            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{}.\n",
+            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{kept}.\n",
             self.verified(),
-            written,
+            self.applied_changes(),
             self.failed(),
             self.skipped(),
-            match self.kept() {
-                0 => String::new(),
-                n => format!(", {n} kept by Coupa"),
-            }
         ));
         out
+    }
+
+    /// The changes apply was to write (`applies: true`) and the plan's restores, whatever
+    /// became of them; the reported-only rows are not among them.
+    pub fn applied_changes(&self) -> usize {
+        self.results.iter().filter(|r| r.change.applies).count() + self.restores.len()
     }
 }

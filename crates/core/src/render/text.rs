@@ -70,15 +70,15 @@ pub fn write_text(plan: &Plan, color: Color, out: &mut dyn Write) -> fmt::Result
 
     let restores = super::restore_lines(plan);
     if !restores.is_empty() {
-        let _ = writeln!(
+        writeln!(
             out,
             "{}",
             p.paint(HEADER, &format!("{}:", super::RESTORES_HEADING))
-        );
+        )?;
         for line in restores {
-            let _ = writeln!(out, "  {} {line}", p.marker(Action::Add));
+            writeln!(out, "  {} {line}", p.marker(Action::Add))?;
         }
-        out.push('\n');
+        out.write_char('\n')?;
     }
 
     if let Some(note) = super::rewrites::group_removal_note(plan) {

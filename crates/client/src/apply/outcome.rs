@@ -119,7 +119,9 @@ impl ApplyReport {
                  What the Coupa admin can do: remove the users marked FAILED or skipped above by \
                  hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
                  deletion (DELETE /api/user_group_memberships) through the API; then run \
-                 `coupa-access plan` to confirm.\n",
+                 `coupa-access plan` to confirm. Or let apply remove them through each user's \
+                 user-groups: set settings.group_removals: user_groups in the policy and grant \
+                 the OAuth2 client scope core.user.write.\n",
                 self.domain
             ));
         }

@@ -362,9 +362,16 @@ fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
         "{text}"
     );
     report.interrupted = true;
+    report.delete_refused = Some("405".into());
     let text = report.render();
     assert!(
         text.contains("Interrupted: 2 applied, 1 failed, 1 kept by Coupa, 1 not attempted."),
+        "{text}"
+    );
+    // A tenant refusing DELETE: the advice names the scope that removing through the users
+    // needs.
+    assert!(
+        text.contains("set settings.group_removals: user_groups in the policy and grant the OAuth2 client scope core.user.write"),
         "{text}"
     );
 }

@@ -526,14 +526,34 @@ licenses:
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(1), "{err}");
         let failed: Vec<&str> = err.lines().filter(|l| l.contains("FAILED")).collect();
-        let membership = failed
+        let create = failed
             .iter()
-            .find(|l| l.contains("to AP Clerks") || l.contains("from AP Clerks"))
+            .find(|l| l.contains("add carol to AP Clerks"))
             .unwrap_or_else(|| panic!("no membership line: {err}"));
         assert!(
-            membership.contains("scope `core.user_group.write`"),
-            "401: {missing_scope_401}: {membership}"
+            create.contains("scope `core.user_group.write`"),
+            "401: {missing_scope_401}: {create}"
         );
+        // The refused DELETE (its line, or the closing note quoting it once removals went on
+        // through the users) names the membership scope too.
+        let removal = failed
+            .iter()
+            .find(|l| l.contains("remove bob from AP Clerks"))
+            .unwrap_or_else(|| panic!("no removal line: {err}"));
+        if missing_scope_401 {
+            assert!(
+                removal.contains("scope `core.user_group.write`"),
+                "{removal}"
+            );
+        } else {
+            assert!(
+                err.contains(
+                    "The first refusal: Coupa refused to delete group membership 101 \
+                     (DELETE /api/user_group_memberships/101 answered HTTP 403"
+                ) && err.contains("the OAuth2 client may lack scope `core.user_group.write`"),
+                "{err}"
+            );
+        }
         let license = failed
             .iter()
             .find(|l| l.contains("license expense"))

@@ -1140,3 +1140,27 @@ async fn a_vague_invalid_scope_is_narrowed_to_the_refused_scope() {
         "{err}"
     );
 }
+
+/// A DELETE answered 403 for a membership still there: a tenant refusing deletion looks like
+/// a client without `core.user_group.write`, so the message names the scope first.
+#[tokio::test]
+async fn a_delete_answered_403_names_the_membership_scope() {
+    let server = token_server().await;
+    answer(&server, any_path("DELETE"), status_only(403)).await;
+    answer(
+        &server,
+        on("GET", "/api/user_group_memberships/42"),
+        reply(200, json!({"id": 42, "user-id": 1, "user-group-id": 2})),
+    )
+    .await;
+    let err = client(&server, Access::ReadWrite)
+        .delete_membership(42)
+        .await
+        .unwrap_err();
+    assert!(err.is_delete_refused(), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("answered HTTP 403, and a re-read shows the membership still there): the OAuth2 client may lack scope `core.user_group.write`"),
+        "{msg}"
+    );
+}

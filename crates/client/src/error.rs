@@ -111,7 +111,7 @@ pub enum CoupaError {
     /// DELETE of a membership answered 405, or another refusal (400, 403, 404, 409, 422) for
     /// a membership that a re-read shows is still there. `detail` is what Coupa said, if
     /// anything (` (Coupa said: …)`).
-    #[error("Coupa refused to delete group membership {membership_id} (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status}{detail}{}): this tenant does not allow deleting group memberships through the API (for this OAuth2 client); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API", if *status == 405 { "" } else { ", and a re-read shows the membership still there" })]
+    #[error("{}", delete_refused(*membership_id, *status, detail))]
     DeleteRefused {
         membership_id: u64,
         status: u16,
@@ -151,6 +151,26 @@ impl CoupaError {
     pub fn is_delete_refused(&self) -> bool {
         matches!(self, CoupaError::DeleteRefused { .. })
     }
+}
+
+/// [`CoupaError::DeleteRefused`]'s message. A 403 is also how a client without
+/// `core.user_group.write` is refused, so that answer names the scope first.
+fn delete_refused(membership_id: u64, status: u16, detail: &str) -> String {
+    let reread = if status == 405 {
+        ""
+    } else {
+        ", and a re-read shows the membership still there"
+    };
+    let why = if status == 403 {
+        format!(
+            "the OAuth2 client may lack scope `core.user_group.write` (grant it in {SCOPE_HELP}, then run again), or this tenant does not allow deleting group memberships through the API for this client; if the client has the scope, remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API"
+        )
+    } else {
+        "this tenant does not allow deleting group memberships through the API (for this OAuth2 client); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API".to_string()
+    };
+    format!(
+        "Coupa refused to delete group membership {membership_id} (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status}{detail}{reread}): {why}"
+    )
 }
 
 /// What replaces an HTML body in messages: a login or error page, not Coupa's API.

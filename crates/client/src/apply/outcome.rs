@@ -103,19 +103,26 @@ impl ApplyReport {
             };
             push_line(&mut out, &what, &r.outcome);
         }
+        // What Coupa answered to the first refused DELETE: a 403 there may be a missing
+        // `core.user_group.write`, which the answer names.
+        let refusal = self
+            .delete_refused
+            .as_deref()
+            .map(|why| format!("The first refusal: {}\n", printable_str(why)))
+            .unwrap_or_default();
         if self.removed_through_users {
             if self.delete_refused.is_some() {
                 out.push_str(&format!(
                     "\n{} refused to delete a group membership, so the removals went through \
                      each user's user-groups instead (cleared and set again under the journal, \
-                     then read back).\n",
+                     then read back).\n{refusal}",
                     self.domain
                 ));
             }
         } else if self.delete_refused.is_some() {
             out.push_str(&format!(
                 "\n{} refused to delete a group membership, so removals were stopped at the first \
-                 refusal (additions were still applied).\n\
+                 refusal (additions were still applied).\n{refusal}\
                  What the Coupa admin can do: remove the users marked FAILED or skipped above by \
                  hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
                  deletion (DELETE /api/user_group_memberships) through the API; then run \

@@ -428,6 +428,17 @@ pub struct SandboxArgs {
     /// Refuse (400) every update of this user id, changing nothing; repeat for several.
     #[arg(long, value_name = "USER_ID")]
     pub reject_user_update: Vec<u64>,
+    /// Grant tokens with only the asked scopes the client has (see --scopes), silently leaving
+    /// out the rest instead of refusing the token request, as some OAuth2 servers do; writes
+    /// needing a missing scope are then answered 403.
+    #[arg(long)]
+    pub lenient_scopes: bool,
+    /// Answer a request whose token lacks the needed scope with 401 instead of 403.
+    #[arg(long)]
+    pub missing_scope_401: bool,
+    /// Refuse a token request for a scope the client lacks without saying which scope.
+    #[arg(long)]
+    pub vague_invalid_scope: bool,
 }
 
 /// A clear spelling for `sandbox --ignore-clear`.

@@ -93,7 +93,7 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
         ),
         CoupaError::Unauthorized { .. } => (
             ErrorCode::Unauthorized,
-            format!("check that the OAuth2 client (--client-id / COUPA_CLIENT_ID) is active in {COUPA_CLIENTS} and that --domain (COUPA_DOMAIN) is the instance that issued the token"),
+            format!("check that the OAuth2 client (--client-id / COUPA_CLIENT_ID) is active and holds the scope named above in {COUPA_CLIENTS}, and that --domain (COUPA_DOMAIN) is the instance that issued the token"),
         ),
         CoupaError::Forbidden { .. } => (
             ErrorCode::Forbidden,
@@ -117,7 +117,7 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
         CoupaError::Decode { .. } => (ErrorCode::UnexpectedAnswer, DOMAIN.to_string()),
         CoupaError::DeleteRefused { .. } => (
             ErrorCode::DeleteRefused,
-            "remove the membership in the Coupa UI, or ask Coupa support to enable membership deletion for the API".to_string(),
+            format!("after a 403, first check that the OAuth2 client holds core.user_group.write in {COUPA_CLIENTS}; otherwise remove the membership in the Coupa UI, or ask Coupa support to enable membership deletion for the API"),
         ),
         CoupaError::WriteNotTaken { .. } => (
             ErrorCode::WriteNotTaken,

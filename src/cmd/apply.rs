@@ -63,7 +63,14 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
                 "the plan file is not the plan the policy files and the apply journal make now; nothing was written: {why}"
             );
         }
-        let mismatch = apply::compare(saved, &plan);
+        // Plans record protected users by id: the mismatch names them by login.
+        let login_of = |id: u64| {
+            live.users
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.login.clone())
+        };
+        let mismatch = apply::compare(saved, &plan, login_of);
         if !mismatch.is_empty() {
             return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
         }

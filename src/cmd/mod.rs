@@ -66,6 +66,46 @@ pub fn emit(text: &str) -> miette::Result<()> {
     }
 }
 
+/// Writes command output to stdout as `render` produces it, through a buffer, so output of
+/// any size is never held whole in memory. Errors are treated as in [`emit`]: a reader that
+/// went away ends the output quietly.
+pub fn emit_streamed(
+    render: impl FnOnce(&mut dyn std::fmt::Write) -> std::fmt::Result,
+) -> miette::Result<()> {
+    use std::io::Write;
+    /// `fmt::Write` over an `io::Write`, keeping the first I/O error (`fmt::Error` has none).
+    struct Sink<W: Write> {
+        inner: W,
+        error: Option<std::io::Error>,
+    }
+    impl<W: Write> std::fmt::Write for Sink<W> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.inner.write_all(s.as_bytes()).map_err(|e| {
+                self.error = Some(e);
+                std::fmt::Error
+            })
+        }
+    }
+    let mut sink = Sink {
+        inner: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+        error: None,
+    };
+    let rendered = render(&mut sink);
+    let result = match (rendered, sink.error.take()) {
+        (_, Some(e)) => Err(e),
+        (Err(std::fmt::Error), None) => {
+            Err(std::io::Error::other("the output could not be rendered"))
+        }
+        (Ok(()), None) => sink.inner.flush(),
+    };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     // Usage errors exit 1, not clap's 2: 2 means "succeeded with changes" (--detailed-exitcode).

@@ -34,6 +34,9 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             ignore_in_filters: args.ignore_in_filters,
             write_error_rate: args.write_error_rate,
             fail_set_after_clear: args.fail_set_after_clear,
+            lenient_scopes: args.lenient_scopes,
+            missing_scope_401: args.missing_scope_401,
+            vague_invalid_scope: args.vague_invalid_scope,
             sticky_licenses: if args.revocable_licenses {
                 Default::default()
             } else {

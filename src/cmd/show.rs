@@ -1,16 +1,26 @@
 //! `coupa-access show PLAN.json`: render a saved plan (from `plan --out`) as text or markdown.
 //! It reads plan files with the reader `apply` uses, so it shows every plan `apply` accepts.
+//!
+//! A plan can hold hundreds of thousands of changes: the text rendering streams to a buffered
+//! stdout as it is produced instead of being built whole first.
 
-use super::common::render_plan;
 use super::Output;
-use crate::cli::{Format, ShowArgs, ShowFormat};
+use crate::cli::{ShowArgs, ShowFormat};
+use coupa_access_core::render;
 
 pub fn run(args: ShowArgs, out: Output) -> miette::Result<i32> {
     let plan = crate::plan_file::read(&args.plan, "show")?;
-    let format = match args.format {
-        ShowFormat::Text => Format::Text,
-        ShowFormat::Markdown => Format::Markdown,
-    };
-    super::emit(&render_plan(&plan, format, out.stdout_color))?;
+    match args.format {
+        ShowFormat::Text => {
+            let color = if out.stdout_color {
+                render::Color::Always
+            } else {
+                render::Color::Never
+            };
+            super::emit_streamed(|w| render::write_text(&plan, color, w))?;
+        }
+        // Markdown is capped at MARKDOWN_LIMIT bytes: small whatever the plan.
+        ShowFormat::Markdown => super::emit(&render::markdown(&plan))?,
+    }
     Ok(0)
 }

@@ -485,3 +485,119 @@ fn apply_without_the_write_scope_names_it_and_writes_nothing() {
     assert!(err.contains("grant the scope"), "{err}");
     assert_eq!(sb.membership_pairs(), before, "nothing was written");
 }
+
+/// A client lacking the write scopes, on a server that issues tokens without them instead of
+/// refusing the token request: every write is refused, and each FAILED line names the scope
+/// to grant — `core.user_group.write` for memberships, `core.user.write` for user updates —
+/// whether the server answers 403 or (as some do) 401.
+#[test]
+fn a_write_refused_for_a_missing_scope_names_the_scope() {
+    let reads = ["core.user.read", "core.user_group.read", "core.common.read"];
+    let policy = "\
+settings:
+  writes: [groups, licenses]
+groups:
+  AP Clerks:
+    members: [alice@acme.com, carol@acme.com]
+licenses:
+  expense: { members: [alice, bob] }
+";
+    for missing_scope_401 in [false, true] {
+        let config = SandboxConfig {
+            scopes: reads.map(String::from).to_vec(),
+            ..sandbox_config(Faults {
+                lenient_scopes: true,
+                missing_scope_401,
+                ..Faults::default()
+            })
+        };
+        let sb = TestSandbox::start_config(tenant(), config);
+        let dir = policies(&[("p.yaml", policy)]);
+        let journal = dir.path().join("journal.json");
+        let before = sb.sandbox.live();
+        let out = run(sb.cmd().args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+            "--journal",
+            path_str(&journal),
+        ]));
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let failed: Vec<&str> = err.lines().filter(|l| l.contains("FAILED")).collect();
+        let create = failed
+            .iter()
+            .find(|l| l.contains("add carol to AP Clerks"))
+            .unwrap_or_else(|| panic!("no membership line: {err}"));
+        assert!(
+            create.contains("scope `core.user_group.write`"),
+            "401: {missing_scope_401}: {create}"
+        );
+        // The refused DELETE (its line, or the closing note quoting it once removals went on
+        // through the users) names the membership scope too.
+        let removal = failed
+            .iter()
+            .find(|l| l.contains("remove bob from AP Clerks"))
+            .unwrap_or_else(|| panic!("no removal line: {err}"));
+        if missing_scope_401 {
+            assert!(
+                removal.contains("scope `core.user_group.write`"),
+                "{removal}"
+            );
+        } else {
+            assert!(
+                err.contains(
+                    "The first refusal: Coupa refused to delete group membership 101 \
+                     (DELETE /api/user_group_memberships/101 answered HTTP 403"
+                ) && err.contains("the OAuth2 client may lack scope `core.user_group.write`"),
+                "{err}"
+            );
+        }
+        let license = failed
+            .iter()
+            .find(|l| l.contains("license expense"))
+            .unwrap_or_else(|| panic!("no license line: {err}"));
+        assert!(
+            license.contains("scope `core.user.write`"),
+            "401: {missing_scope_401}: {license}"
+        );
+        assert!(err.contains("0 of "), "{err}");
+        assert_eq!(sb.sandbox.live(), before, "nothing written");
+    }
+}
+
+/// A token endpoint that refuses a missing scope without saying which (as Doorkeeper-based
+/// servers answer): apply names the one to grant, found by asking for each scope alone.
+#[test]
+fn a_vague_invalid_scope_answer_still_names_the_missing_scope() {
+    let config = SandboxConfig {
+        scopes: ["core.user.read", "core.user_group.read", "core.common.read"]
+            .map(String::from)
+            .to_vec(),
+        ..sandbox_config(Faults {
+            vague_invalid_scope: true,
+            ..Faults::default()
+        })
+    };
+    let sb = TestSandbox::start_config(tenant(), config);
+    let dir = policies(&[("groups.yaml", POLICY)]);
+    let before = sb.membership_pairs();
+    let out = run(sb.cmd().env("COLUMNS", "400").args([
+        "apply",
+        "--policies",
+        path_str(dir.path()),
+        "--auto-approve",
+    ]));
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("may not request scope core.user_group.write (token endpoint said"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("core.user.read core.user_group.read"),
+        "{err}"
+    );
+    assert_eq!(sb.membership_pairs(), before, "nothing was written");
+}

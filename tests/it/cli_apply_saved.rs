@@ -156,10 +156,14 @@ fn emptied_protected_users_are_refused() {
         "members": ["carol", "integration-bot"]
     });
     let err = s.refused(&json);
+    // Plain sentences naming the people, never Rust's `[5]` list text.
     assert!(
-        err.contains("records protected user ids []; the policy files protect [5]"),
+        err.contains(
+            "the plan file protects no users; the policy files protect integration-bot (user id 5)"
+        ),
         "{err}"
     );
+    assert_no_debug_text(&err);
     assert!(
         err.contains("not in a fresh plan: remove integration-bot (user id 5)"),
         "{err}"
@@ -169,7 +173,11 @@ fn emptied_protected_users_are_refused() {
     let mut json = s.json.clone();
     json["preconditions"]["protected_user_ids"] = json!([]);
     let err = s.refused(&json);
-    assert!(err.contains("the policy files protect [5]"), "{err}");
+    assert!(
+        err.contains("the policy files protect integration-bot (user id 5)"),
+        "{err}"
+    );
+    assert_no_debug_text(&err);
 }
 
 #[test]
@@ -181,7 +189,45 @@ fn a_removed_removal_guard_is_refused() {
         .unwrap()
         .remove("max_removals");
     let err = s.refused(&json);
-    assert!(err.contains("records removal guards"), "{err}");
+    // The guards in words, never `MaxRemovals { total: Some(5), .. }`.
+    assert!(
+        err.contains(
+            "the plan file records removal guards of at most 25% of a group's members \
+             (or 3 members, whichever is more), the default removal guard (no \
+             settings.max_removals); the policy files set at most 5 removals in all"
+        ),
+        "{err}"
+    );
+    assert_no_debug_text(&err);
+}
+
+/// Rust's `Debug` text has no place in a message: `Some(..)`, `None`, struct braces, `[..]`
+/// lists of ids.
+fn assert_no_debug_text(err: &str) {
+    for debug in ["Some(", "None", "{ ", " }", "[]", "MaxRemovals", "BTreeSet"] {
+        assert!(!err.contains(debug), "{debug:?} in: {err}");
+    }
+    let list = regex_lite_list(err);
+    assert!(list.is_none(), "a [..] list in: {err}");
+}
+
+/// The first `[digits, …]` in `s`, if any.
+fn regex_lite_list(s: &str) -> Option<&str> {
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        let tail = &rest[i + 1..];
+        let end = tail.find(']')?;
+        let inner = &tail[..end];
+        if !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+        {
+            return Some(&rest[i..i + end + 2]);
+        }
+        rest = tail;
+    }
+    None
 }
 
 #[test]

@@ -1104,3 +1104,63 @@ async fn a_page_larger_than_the_cap_is_an_error_not_a_memory_blowup() {
     let err = client(&server, Access::Read).read_live().await.unwrap_err();
     assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
 }
+
+/// `invalid_scope` without naming the scope (Doorkeeper's wording): the client asks for each
+/// requested scope alone and names the refused one.
+#[tokio::test]
+async fn a_vague_invalid_scope_is_narrowed_to_the_refused_scope() {
+    use wiremock::matchers::body_string_contains;
+    let server = MockServer::builder().start().await;
+    let vague = json!({
+        "error": "invalid_scope",
+        "error_description": "The requested scope is invalid, unknown, or malformed."
+    });
+    // Any request holding the write scope is refused; the read scopes alone are granted.
+    on("POST", "/oauth2/token")
+        .and(body_string_contains("core.user_group.write"))
+        .respond_with(reply(400, vague))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    token_mock(TOKEN).with_priority(2).mount(&server).await;
+    let err = client(&server, Access::ReadWrite)
+        .create_membership(1, 2)
+        .await
+        .unwrap_err();
+    match &err {
+        CoupaError::ScopeNotGranted { scopes, named, .. } => {
+            assert_eq!(scopes, "core.user_group.write");
+            assert!(named);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("the OAuth2 client may not request scope core.user_group.write ("),
+        "{err}"
+    );
+}
+
+/// A DELETE answered 403 for a membership still there: a tenant refusing deletion looks like
+/// a client without `core.user_group.write`, so the message names the scope first.
+#[tokio::test]
+async fn a_delete_answered_403_names_the_membership_scope() {
+    let server = token_server().await;
+    answer(&server, any_path("DELETE"), status_only(403)).await;
+    answer(
+        &server,
+        on("GET", "/api/user_group_memberships/42"),
+        reply(200, json!({"id": 42, "user-id": 1, "user-group-id": 2})),
+    )
+    .await;
+    let err = client(&server, Access::ReadWrite)
+        .delete_membership(42)
+        .await
+        .unwrap_err();
+    assert!(err.is_delete_refused(), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("answered HTTP 403, and a re-read shows the membership still there): the OAuth2 client may lack scope `core.user_group.write`"),
+        "{msg}"
+    );
+}

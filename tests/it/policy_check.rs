@@ -472,3 +472,58 @@ fn two_groups_with_the_same_name_are_told_apart_by_id() {
         );
     }
 }
+
+/// Four Coupa groups share a name: the error names every one (ids), not just two, and so does
+/// the advice; the planner and drift, behind the check, name all four too. Roles and users
+/// matching more than two records are named in full the same way.
+#[test]
+fn every_record_an_ambiguous_name_matches_is_named() {
+    let mut live = live();
+    for id in [14, 15, 16] {
+        live.groups.push(group(id, "AP Clerks", true));
+    }
+    let d = load("groups:\n  AP Clerks: { members: [alice] }\n");
+    let report = policy::check(&d, &live);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let e = &report.errors[0];
+    assert_eq!(
+        e.to_string(),
+        "`AP Clerks` matches four groups in Coupa: `AP Clerks` (id 10), `AP Clerks` (id 14), \
+         `AP Clerks` (id 15) and `AP Clerks` (id 16)"
+    );
+    let help = e.help_text().unwrap_or_default();
+    assert!(
+        help.contains("four Coupa groups have this exact name: add `id: 10`, `id: 14`, `id: 15` or `id: 16` under `AP Clerks:`"),
+        "{help}"
+    );
+    let err = coupa_access_core::plan::diff(&d, &live).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "group \"AP Clerks\" matches 4 Coupa groups (ids 10, 14, 15, 16): add `id:` to say which one"
+    );
+    let err = coupa_access_core::drift::drift(&d, &live, None).unwrap_err();
+    assert!(err.to_string().contains("(ids 10, 14, 15, 16)"), "{err}");
+
+    // Three spellings of one role name; three users whose logins differ only in case.
+    live.roles.push(Role::new(31, "BUYER", false));
+    live.roles.push(Role::new(32, "buyer", false));
+    live.users.push(user(8, "Bob", "bob8@acme.com", true));
+    live.users.push(user(9, "BOB", "bob9@acme.com", true));
+    let d = load("roles:\n  bUYER: { members: [bOB] }\n");
+    let report = policy::check(&d, &live);
+    let messages: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        messages.contains(
+            &"`bUYER` matches three roles in Coupa: `Buyer` (id 30), `BUYER` (id 31) and `buyer` (id 32)"
+                .to_string()
+        ),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(
+            &"`bOB` matches three users: `bob` (email bob@acme.com), `Bob` (email bob8@acme.com) and `BOB` (email bob9@acme.com)"
+                .to_string()
+        ),
+        "{messages:?}"
+    );
+}

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use super::client::{Counters, Inner};
-use super::request::{Call, Kind, Outcome, Payload};
+use super::request::{Answer, Call, Kind, Outcome, Payload};
 use super::token::{describe_refusal, parse_token_answer, Refusal, TokenAnswer};
 use super::CoupaError;
 
@@ -68,13 +68,13 @@ impl Inner {
         })
     }
 
-    async fn fetch_token(&self) -> Result<TokenAnswer, CoupaError> {
-        let scopes = self.scopes().join(" ");
+    /// Asks the token endpoint for a token with `scopes` (space-separated).
+    async fn request_token(&self, scopes: &str) -> Result<Answer, CoupaError> {
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
             .append_pair("client_id", &self.conn.client_id)
             .append_pair("client_secret", self.conn.client_secret.expose_secret())
-            .append_pair("scope", &scopes)
+            .append_pair("scope", scopes)
             .finish();
         let call = Call {
             method: reqwest::Method::POST,
@@ -82,18 +82,56 @@ impl Inner {
             body: Payload::Form(SecretString::from(form)),
             kind: Kind::Token,
         };
-        let answer = match self.execute(&call).await? {
-            Outcome::Answered(a) => a,
+        match self.execute(&call).await? {
+            Outcome::Answered(a) => Ok(a),
             // Only writes have unknown outcomes.
-            Outcome::Unknown(detail) => {
-                return Err(CoupaError::TokenEndpoint {
-                    domain: self.conn.domain.clone(),
-                    detail,
-                })
+            Outcome::Unknown(detail) => Err(CoupaError::TokenEndpoint {
+                domain: self.conn.domain.clone(),
+                detail,
+            }),
+        }
+    }
+
+    /// The requested scopes the token endpoint refuses when asked for each alone: what an
+    /// `invalid_scope` answer that names no scope was about (Doorkeeper-based servers say only
+    /// "The requested scope is invalid, unknown, or malformed."; Coupa's wording is not
+    /// documented). Empty when the probes say nothing. Runs only after a refusal.
+    async fn refused_scopes(&self, requested: &[&'static str]) -> Vec<&'static str> {
+        let mut refused = Vec::new();
+        for &scope in requested {
+            if let Ok(a) = self.request_token(scope).await {
+                let code = describe_refusal(&a.body, &self.redactor).code;
+                if code.as_deref() == Some("invalid_scope") {
+                    refused.push(scope);
+                }
             }
-        };
+        }
+        refused
+    }
+
+    async fn fetch_token(&self) -> Result<TokenAnswer, CoupaError> {
+        let answer = self.request_token(&self.scopes().join(" ")).await?;
         if !answer.status.is_success() {
-            return Err(self.token_error(answer.status.as_u16(), &answer.body));
+            let err = self.token_error(answer.status.as_u16(), &answer.body);
+            return Err(match err {
+                // An answer that does not say which scope: ask for each alone, so the error
+                // names the one to grant (a missing write scope, typically).
+                CoupaError::ScopeNotGranted {
+                    detail,
+                    named: false,
+                    ..
+                } => {
+                    let refused = self.refused_scopes(&self.scopes()).await;
+                    let named = !refused.is_empty();
+                    let scopes = if named { refused } else { self.scopes() };
+                    CoupaError::ScopeNotGranted {
+                        scopes: scopes.join(" "),
+                        detail,
+                        named,
+                    }
+                }
+                other => other,
+            });
         }
         // The reason may quote a field (`token_type`): redacted like any server text.
         let parsed =
@@ -118,10 +156,15 @@ impl Inner {
                     .copied()
                     .filter(|s| detail.contains(s))
                     .collect();
-                let scopes = if named.is_empty() { requested } else { named };
+                let (scopes, named) = if named.is_empty() {
+                    (requested, false)
+                } else {
+                    (named, true)
+                };
                 CoupaError::ScopeNotGranted {
                     scopes: scopes.join(" "),
                     detail,
+                    named,
                 }
             }
             Some("invalid_client") | Some("unauthorized_client") => CoupaError::BadCredentials {

@@ -36,17 +36,32 @@ pub enum CoupaError {
         detail: String,
     },
 
-    /// The token endpoint refused a scope (`invalid_scope`).
-    #[error("the OAuth2 client may not request scope {scopes} (token endpoint said: {detail}): grant it to the client in {help}", help = SCOPE_HELP)]
-    ScopeNotGranted { scopes: String, detail: String },
+    /// The token endpoint refused a scope (`invalid_scope`). `scopes` are the refused ones when
+    /// `named` (the answer named them, or asking for each alone found them); otherwise every
+    /// scope requested, one of which was refused.
+    #[error(
+        "the OAuth2 client may not request {} {scopes} (token endpoint said: {detail}): grant it to the client in {help}",
+        if *named { "scope" } else { "one of the scopes" },
+        help = SCOPE_HELP
+    )]
+    ScopeNotGranted {
+        scopes: String,
+        detail: String,
+        named: bool,
+    },
 
     /// Any other token endpoint failure.
     #[error("getting an OAuth2 token from {domain}/oauth2/token failed: {detail}")]
     TokenEndpoint { domain: String, detail: String },
 
-    /// A bearer token was rejected even after fetching a fresh one.
-    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may be inactive, or the token comes from another instance")]
-    Unauthorized { method: String, path: String },
+    /// A bearer token was rejected even after fetching a fresh one. Some servers answer 401,
+    /// not 403, for a missing scope, so the scope the endpoint needs is named too.
+    #[error("Coupa answered 401 Unauthorized to {method} {path} even with a freshly issued token, after its warm-up: the OAuth2 client may lack scope `{scope}` (grant it in {help}), be inactive, or the token comes from another instance", help = SCOPE_HELP)]
+    Unauthorized {
+        method: String,
+        path: String,
+        scope: String,
+    },
 
     /// 403: the token lacks the scope this endpoint needs.
     #[error("Coupa answered 403 Forbidden to {method} {path}: the OAuth2 client needs scope `{scope}`; grant it in {help}, then run again{detail}", help = SCOPE_HELP)]
@@ -96,7 +111,7 @@ pub enum CoupaError {
     /// DELETE of a membership answered 405, or another refusal (400, 403, 404, 409, 422) for
     /// a membership that a re-read shows is still there. `detail` is what Coupa said, if
     /// anything (` (Coupa said: …)`).
-    #[error("Coupa refused to delete group membership {membership_id} (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status}{detail}{}): this tenant does not allow deleting group memberships through the API (for this OAuth2 client); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API", if *status == 405 { "" } else { ", and a re-read shows the membership still there" })]
+    #[error("{}", delete_refused(*membership_id, *status, detail))]
     DeleteRefused {
         membership_id: u64,
         status: u16,
@@ -136,6 +151,26 @@ impl CoupaError {
     pub fn is_delete_refused(&self) -> bool {
         matches!(self, CoupaError::DeleteRefused { .. })
     }
+}
+
+/// [`CoupaError::DeleteRefused`]'s message. A 403 is also how a client without
+/// `core.user_group.write` is refused, so that answer names the scope first.
+fn delete_refused(membership_id: u64, status: u16, detail: &str) -> String {
+    let reread = if status == 405 {
+        ""
+    } else {
+        ", and a re-read shows the membership still there"
+    };
+    let why = if status == 403 {
+        format!(
+            "the OAuth2 client may lack scope `core.user_group.write` (grant it in {SCOPE_HELP}, then run again), or this tenant does not allow deleting group memberships through the API for this client; if the client has the scope, remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API"
+        )
+    } else {
+        "this tenant does not allow deleting group memberships through the API (for this OAuth2 client); remove it in the Coupa UI, or ask Coupa support to enable membership deletion for the API".to_string()
+    };
+    format!(
+        "Coupa refused to delete group membership {membership_id} (DELETE /api/user_group_memberships/{membership_id} answered HTTP {status}{detail}{reread}): {why}"
+    )
 }
 
 /// What replaces an HTML body in messages: a login or error page, not Coupa's API.

@@ -327,7 +327,11 @@ impl Inner {
                 domain: self.conn.domain.clone(),
                 detail: format!("{} (after {retries} retries)", self.redact(&f.detail)),
             },
-            (_, _) if why == Failure::Unauthorized => CoupaError::Unauthorized { method, path },
+            (_, _) if why == Failure::Unauthorized => CoupaError::Unauthorized {
+                scope: super::status::scope_for(&call.method, &path).to_string(),
+                method,
+                path,
+            },
             (_, Last::Answer(r)) => CoupaError::RetriesExhausted {
                 method,
                 path,

@@ -64,6 +64,7 @@ impl Inner {
                 detail: format!(" (Coupa said: {detail})"),
             },
             401 => CoupaError::Unauthorized {
+                scope: scope_for(method, path_and_query).to_string(),
                 method: method_s,
                 path,
             },

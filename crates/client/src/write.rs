@@ -195,7 +195,8 @@ impl Client {
     /// ` (Coupa said: …)` when the answer has a body, for a refusal's message.
     fn said(&self, a: &Answer) -> String {
         let text = self.inner.describe(&a.body);
-        if text.trim().is_empty() {
+        // An empty body is described as "(empty body)": nothing was said.
+        if text.trim().is_empty() || text == "(empty body)" {
             String::new()
         } else {
             format!(" (Coupa said: {text})")

@@ -91,6 +91,13 @@ pub fn check_bearer(
         ));
     }
     match scope {
+        Some(s) if !granted.scopes.contains(s) && shared.config.faults.missing_scope_401 => {
+            Err(unauthorized(
+                "insufficient_scope",
+                "The access token is not authorized",
+                format,
+            ))
+        }
         Some(s) if !granted.scopes.contains(s) => {
             let body = Body::errors(StatusCode::FORBIDDEN, "scope", format!("{s} is required"));
             Err(Box::new(body.into_response(format)))
@@ -143,17 +150,20 @@ pub async fn token(
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    let scopes = if asked.is_empty() {
+    let scopes: BTreeSet<String> = if asked.is_empty() {
         granted.clone()
+    } else if config.faults.lenient_scopes {
+        asked.intersection(&granted).cloned().collect()
     } else {
         asked
     };
     if let Some(s) = scopes.iter().find(|s| !granted.contains(*s)) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("The requested scope is invalid, unknown, or malformed: {s}"),
-        );
+        let description = if config.faults.vague_invalid_scope {
+            "The requested scope is invalid, unknown, or malformed.".to_string()
+        } else {
+            format!("The requested scope is invalid, unknown, or malformed: {s}")
+        };
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &description);
     }
     let lifetime = config.faults.token_lifetime;
     let access_token = random_token();

@@ -152,6 +152,17 @@ pub struct Faults {
     /// Keys left out of every user record (`expense-user`, `roles`), even when `fields=` asks
     /// for them, as a tenant that does not send a field might.
     pub omit_user_fields: BTreeSet<String>,
+    /// The token endpoint grants the asked scopes the client has and silently leaves out the
+    /// rest instead of answering `invalid_scope`, as some OAuth2 servers do: a client without a
+    /// write scope then gets a token, and its writes are answered 403.
+    pub lenient_scopes: bool,
+    /// A request whose token lacks the route's scope is answered 401 `insufficient_scope`
+    /// instead of 403, as some servers do.
+    pub missing_scope_401: bool,
+    /// `invalid_scope` answers from the token endpoint do not say which scope was refused
+    /// (only "The requested scope is invalid, unknown, or malformed.", as Doorkeeper-based
+    /// servers answer).
+    pub vague_invalid_scope: bool,
 }
 
 /// How a user update spells a clear of `roles` or `user-groups`.
@@ -198,6 +209,9 @@ impl Default for Faults {
             reject_in_filters: false,
             ignore_id_upper_bound: false,
             omit_user_fields: BTreeSet::new(),
+            lenient_scopes: false,
+            missing_scope_401: false,
+            vague_invalid_scope: false,
         }
     }
 }

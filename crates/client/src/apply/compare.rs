@@ -2,10 +2,11 @@
 //! and live Coupa, and writes only when the saved plan is exactly that plan. This compares the
 //! two (pure); everything apply then does comes from the fresh plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use coupa_access_core::model::{Action, Kind, MaxRemovals, Plan};
+use coupa_access_core::model::{Action, Kind, MaxRemovals, Plan, RoleRewrite};
+use coupa_access_core::render::printable_str;
 
 /// How a saved plan differs from the fresh plan made at apply time. Empty means they agree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,17 +42,26 @@ impl fmt::Display for PlanMismatch {
             writeln!(
                 f,
                 "  the plan is stale: the live members of {} changed since it was made",
-                self.stale_groups.join(", ")
+                printable_str(&self.stale_groups.join(", "))
             )?;
         }
+        // Names come from the plan file, which anyone may have edited: never raw to a terminal.
         for c in &self.not_in_fresh {
-            writeln!(f, "  in the plan file, not in a fresh plan: {c}")?;
+            writeln!(
+                f,
+                "  in the plan file, not in a fresh plan: {}",
+                printable_str(c)
+            )?;
         }
         for c in &self.missing_from_saved {
-            writeln!(f, "  in a fresh plan, not in the plan file: {c}")?;
+            writeln!(
+                f,
+                "  in a fresh plan, not in the plan file: {}",
+                printable_str(c)
+            )?;
         }
         for o in &self.other {
-            writeln!(f, "  {o}")?;
+            writeln!(f, "  {}", printable_str(o))?;
         }
         Ok(())
     }
@@ -104,8 +114,13 @@ fn keyed(plan: &Plan) -> BTreeMap<Key, Vec<String>> {
     out
 }
 
-/// Compares a saved plan with the fresh plan for the same policies and instance.
-pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
+/// Compares a saved plan with the fresh plan for the same policies and instance. `login_of`
+/// names a user id where the plans record ids only (protected users); `None` shows the id.
+pub fn compare(
+    saved: &Plan,
+    fresh: &Plan,
+    login_of: impl Fn(u64) -> Option<String>,
+) -> PlanMismatch {
     let mut m = PlanMismatch::default();
     if saved.policy_digest != fresh.policy_digest {
         m.policy_digest = Some((saved.policy_digest.clone(), fresh.policy_digest.clone()));
@@ -160,13 +175,14 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
         && fresh.preconditions.max_removals == MaxRemovals::DEFAULT_GUARD;
     if saved.preconditions.max_removals != fresh.preconditions.max_removals && !legacy_unset {
         m.other.push(format!(
-            "the plan file records removal guards {:?}; the policy files set {:?}",
-            saved.preconditions.max_removals, fresh.preconditions.max_removals
+            "the plan file records removal guards of {}; the policy files set {}",
+            saved.preconditions.max_removals.describe(),
+            fresh.preconditions.max_removals.describe()
         ));
     }
     // Role removals clear and set again what the user held: it must be what was reviewed.
     if saved.preconditions.role_rewrites != fresh.preconditions.role_rewrites {
-        let users: std::collections::BTreeSet<&String> = saved
+        let users: BTreeSet<&String> = saved
             .preconditions
             .role_rewrites
             .keys()
@@ -178,15 +194,13 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
             .collect();
         for login in users {
             let show = |p: &Plan| {
-                p.preconditions
-                    .role_rewrites
-                    .get(login)
-                    .map_or("no role rewrite".to_string(), |r| {
-                        format!("roles {}", r.roles.join(", "))
-                    })
+                p.preconditions.role_rewrites.get(login).map_or_else(
+                    || format!("no roles of {login} to clear and set again"),
+                    |r| describe_rewrite(login, r),
+                )
             };
             m.other.push(format!(
-                "the plan file records {login} with {}; a fresh plan has {}",
+                "the plan file records {}; a fresh plan has {}",
                 show(saved),
                 show(fresh)
             ));
@@ -199,20 +213,57 @@ pub fn compare(saved: &Plan, fresh: &Plan) -> PlanMismatch {
             fresh.preconditions.group_removals.word()
         ));
     }
-    let sorted = |ids: &[u64]| {
-        let mut v = ids.to_vec();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    if sorted(&saved.preconditions.protected_user_ids)
-        != sorted(&fresh.preconditions.protected_user_ids)
-    {
+    let saved_protected: BTreeSet<u64> = saved
+        .preconditions
+        .protected_user_ids
+        .iter()
+        .copied()
+        .collect();
+    let fresh_protected: BTreeSet<u64> = fresh
+        .preconditions
+        .protected_user_ids
+        .iter()
+        .copied()
+        .collect();
+    if saved_protected != fresh_protected {
+        let people = |ids: &BTreeSet<u64>| match ids.len() {
+            0 => "no users".to_string(),
+            _ => ids
+                .iter()
+                .map(|&id| match login_of(id) {
+                    Some(login) => format!("{login} (user id {id})"),
+                    None => format!("user id {id}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         m.other.push(format!(
-            "the plan file records protected user ids {:?}; the policy files protect {:?}",
-            sorted(&saved.preconditions.protected_user_ids),
-            sorted(&fresh.preconditions.protected_user_ids)
+            "the plan file protects {}; the policy files protect {}",
+            people(&saved_protected),
+            people(&fresh_protected)
         ));
     }
     m
+}
+
+/// `alice (user id 2) holding roles Buyer, User (role ids 4, 7)`.
+fn describe_rewrite(login: &str, r: &RoleRewrite) -> String {
+    let roles = if r.roles.is_empty() {
+        "no roles".to_string()
+    } else {
+        format!("roles {}", r.roles.join(", "))
+    };
+    let ids = match r.role_ids.len() {
+        0 => String::new(),
+        1 => format!(" (role id {})", r.role_ids[0]),
+        _ => format!(
+            " (role ids {})",
+            r.role_ids
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("{login} (user id {}) holding {roles}{ids}", r.user_id)
 }

@@ -103,52 +103,63 @@ impl ApplyReport {
             };
             push_line(&mut out, &what, &r.outcome);
         }
+        // What Coupa answered to the first refused DELETE: a 403 there may be a missing
+        // `core.user_group.write`, which the answer names.
+        let refusal = self
+            .delete_refused
+            .as_deref()
+            .map(|why| format!("The first refusal: {}\n", printable_str(why)))
+            .unwrap_or_default();
         if self.removed_through_users {
             if self.delete_refused.is_some() {
                 out.push_str(&format!(
                     "\n{} refused to delete a group membership, so the removals went through \
                      each user's user-groups instead (cleared and set again under the journal, \
-                     then read back).\n",
+                     then read back).\n{refusal}",
                     self.domain
                 ));
             }
         } else if self.delete_refused.is_some() {
             out.push_str(&format!(
                 "\n{} refused to delete a group membership, so removals were stopped at the first \
-                 refusal (additions were still applied).\n\
+                 refusal (additions were still applied).\n{refusal}\
                  What the Coupa admin can do: remove the users marked FAILED or skipped above by \
                  hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
                  deletion (DELETE /api/user_group_memberships) through the API; then run \
-                 `coupa-access plan` to confirm.\n",
+                 `coupa-access plan` to confirm. Or let apply remove them through each user's \
+                 user-groups: set settings.group_removals: user_groups in the policy and grant \
+                 the OAuth2 client scope core.user.write.\n",
                 self.domain
             ));
         }
+        let kept = match self.kept() {
+            0 => String::new(),
+            n => format!(", {n} kept by Coupa"),
+        };
         if self.interrupted {
             out.push_str(&format!(
-                "\nInterrupted: {} applied, {} failed, {} not attempted. Run `coupa-access plan` \
+                "\nInterrupted: {} applied, {} failed{kept}, {} not attempted. Run `coupa-access plan` \
                  to see what is left; applying again converges.\n",
                 self.verified(),
                 self.failed(),
                 self.skipped()
             ));
         }
-        let written = self
-            .results
-            .iter()
-            .filter(|r| r.outcome != Outcome::ReportedOnly)
-            .count()
-            + self.restores.len();
+        // The changes apply was to write (`applies: true`), never the reported-only rows: the
+        // counts after it add up to this.
         out.push_str(&format!(
-            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{}.\n",
+            "\nApply: {} of {} changes applied and verified, {} failed, {} skipped{kept}.\n",
             self.verified(),
-            written,
+            self.applied_changes(),
             self.failed(),
             self.skipped(),
-            match self.kept() {
-                0 => String::new(),
-                n => format!(", {n} kept by Coupa"),
-            }
         ));
         out
+    }
+
+    /// The changes apply was to write (`applies: true`) and the plan's restores, whatever
+    /// became of them; the reported-only rows are not among them.
+    pub fn applied_changes(&self) -> usize {
+        self.results.iter().filter(|r| r.change.applies).count() + self.restores.len()
     }
 }

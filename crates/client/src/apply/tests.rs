@@ -102,16 +102,16 @@ fn static_checks_refuse_other_instances_snapshots_and_protected_removals() {
         .get_mut("u2")
         .unwrap()
         .role_ids = vec![10, 11];
-    let m = super::compare(&role_applied, &compared);
+    let m = super::compare(&role_applied, &compared, |_| None);
     assert!(
         m.other
             .iter()
-            .any(|o| o.starts_with("the plan file records u2 with roles")),
+            .any(|o| o.starts_with("the plan file records u2 (user id 2) holding roles")),
         "{m:?}"
     );
     let mut through = role_applied.clone();
     through.preconditions.group_removals = GroupRemovals::UserGroups;
-    assert!(!super::compare(&role_applied, &through).is_empty());
+    assert!(!super::compare(&role_applied, &through, |_| None).is_empty());
     let mut protected = p.clone();
     protected.preconditions.protected_user_ids = vec![2];
     assert!(matches!(
@@ -238,4 +238,140 @@ fn the_report_escapes_control_characters_from_coupa() {
     let text = report.render();
     assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));
     assert!(text.contains("FAILED   add eve\\u{1b}[2K\\u{d}"), "{text}");
+}
+
+/// Every difference a saved plan can have reads as a sentence with names: no `Some(..)`,
+/// struct or `[..]` list text from Rust's `Debug`, and names from the file cannot redraw the
+/// terminal.
+#[test]
+fn a_plan_mismatch_reads_as_sentences_without_debug_text() {
+    let mut saved = plan(vec![change(Action::Add, 1, true)]);
+    saved.policy_digest = "sha256:aaa".into();
+    saved.preconditions.max_removals = MaxRemovals {
+        total: Some(5),
+        ..MaxRemovals::NONE
+    };
+    saved.preconditions.role_rewrites.insert(
+        "u2".into(),
+        RoleRewrite {
+            user_id: 2,
+            role_ids: vec![],
+            roles: vec![],
+        },
+    );
+    saved.changes[0].user = "eve\u{1b}\u{7}".into();
+    let mut fresh = plan(vec![change(Action::Add, 3, true)]);
+    fresh.policy_digest = "sha256:bbb".into();
+    fresh.preconditions.max_removals = MaxRemovals::DEFAULT_GUARD;
+    fresh.preconditions.protected_user_ids = vec![7, 5];
+    fresh.preconditions.role_rewrites.insert(
+        "u2".into(),
+        RoleRewrite {
+            user_id: 2,
+            role_ids: vec![10, 11],
+            roles: vec!["Buyer".into(), "User".into()],
+        },
+    );
+    fresh.preconditions.group_removals = GroupRemovals::UserGroups;
+    fresh.summary.add = 1;
+    let names = |id: u64| (id == 5).then(|| "integration-bot".to_string());
+    let m = super::compare(&saved, &fresh, names);
+    let text = m.to_string();
+    for debug in [
+        "Some(",
+        "None",
+        "{ ",
+        " }",
+        "[",
+        "]",
+        "MaxRemovals",
+        "\u{1b}",
+        "\u{7}",
+    ] {
+        assert!(!text.contains(debug), "{debug:?} in:\n{text}");
+    }
+    for line in [
+        "the plan file records removal guards of at most 5 removals in all; the policy files set at most 25% of a group's members (or 3 members, whichever is more), the default removal guard (no settings.max_removals)",
+        "the plan file protects no users; the policy files protect integration-bot (user id 5), user id 7",
+        "the plan file records u2 (user id 2) holding no roles; a fresh plan has u2 (user id 2) holding roles Buyer, User (role ids 10, 11)",
+        "the plan file removes group members by",
+        "in the plan file, not in a fresh plan: add eve\\u{1b}\\u{7} (user id 1)",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+}
+
+/// The summary after the read-back counts the changes apply was to write (`applies: true`)
+/// and what became of each: reported-only rows are not counted, a role or license change the
+/// user writes left without an outcome counts as not attempted (never vanishes), and the
+/// outcomes add up to the total, kept ones included, interrupted or not.
+#[test]
+fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
+    let role = |action, user_id, applies| Change {
+        target: ChangeTarget::Role {
+            id: 4,
+            name: "Buyer".into(),
+        },
+        ..change(action, user_id, applies)
+    };
+    let license = |user_id| Change {
+        target: ChangeTarget::License(License::Contracts),
+        ..change(Action::Remove, user_id, true)
+    };
+    let p = plan(vec![
+        change(Action::Add, 1, true),    // group, verified
+        change(Action::Remove, 2, true), // group, failed
+        role(Action::Add, 3, true),      // role, verified by the user writes
+        role(Action::Add, 4, true),      // role, no outcome from the user writes
+        role(Action::Remove, 5, false),  // reported only
+        role(Action::Add, 6, false),     // reported only
+        license(7),                      // license, kept by Coupa
+        change(Action::Add, 8, false),   // reported only (a group change not written)
+    ]);
+    let writes = Writes {
+        results: vec![
+            (0, WriteResult::Ok),
+            (1, WriteResult::Failed("denied".into())),
+        ],
+        delete_refused: None,
+    };
+    let present: BTreeSet<(u64, u64)> = [(10, 1), (10, 2)].into();
+    let mut report = decide(&p, writes, &present, &BTreeSet::new(), DOMAIN);
+    // As `run` does with the user writes' outcomes.
+    report.results[2].outcome = Outcome::Verified;
+    report.results[6].outcome = Outcome::Kept("Coupa keeps contracts".into());
+    assert_eq!(report.applied_changes(), 5);
+    assert_eq!(
+        (
+            report.verified(),
+            report.failed(),
+            report.skipped(),
+            report.kept()
+        ),
+        (2, 1, 1, 1)
+    );
+    let text = report.render();
+    assert!(
+        text.contains(
+            "Apply: 2 of 5 changes applied and verified, 1 failed, 1 skipped, 1 kept by Coupa."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped  add u4 to role Buyer: not attempted"),
+        "{text}"
+    );
+    report.interrupted = true;
+    report.delete_refused = Some("405".into());
+    let text = report.render();
+    assert!(
+        text.contains("Interrupted: 2 applied, 1 failed, 1 kept by Coupa, 1 not attempted."),
+        "{text}"
+    );
+    // A tenant refusing DELETE: the advice names the scope that removing through the users
+    // needs.
+    assert!(
+        text.contains("set settings.group_removals: user_groups in the policy and grant the OAuth2 client scope core.user.write"),
+        "{text}"
+    );
 }

@@ -79,6 +79,10 @@ pub fn decide(
                             .into()
                     }),
                 }
+            } else if c.applies {
+                // A role or license change: the user writes that follow decide its outcome.
+                // Until they do it was not attempted, and it is counted as such, never dropped.
+                Outcome::Skipped("not attempted".into())
             } else {
                 Outcome::ReportedOnly
             };

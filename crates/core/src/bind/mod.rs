@@ -15,8 +15,8 @@ pub mod sod;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    ChangeTarget, Desired, Kind, Listings, Live, LiveIndex, Loc, Member, Mode, Unread, User,
-    UserMatch,
+    ChangeTarget, Desired, Kind, Listings, Live, LiveIndex, Loc, Member, Mode, NameMatch, Unread,
+    User, UserMatch,
 };
 use crate::plan::PlanError;
 
@@ -252,14 +252,21 @@ fn bind_groups<'a>(
     let wanted = merge(Kind::Group, listings.targets(Kind::Group))?;
     let start = out.len();
     for w in wanted.values() {
-        let group = match ix.group_named(w.name, w.id).one() {
-            Some(g) => g,
-            None if ix.project(w.name).is_some() => {
+        let group = match ix.group_named(w.name, w.id) {
+            NameMatch::One(g) => g,
+            // Every group the name matches is named, not just the first two.
+            NameMatch::Ambiguous(..) => {
+                return Err(PlanError::AmbiguousGroup {
+                    name: w.name.to_string(),
+                    ids: ix.groups_matching(w.name).iter().map(|g| g.id).collect(),
+                })
+            }
+            NameMatch::None if ix.project(w.name).is_some() => {
                 return Err(PlanError::GroupIsProject {
                     name: w.name.to_string(),
                 })
             }
-            None => {
+            NameMatch::None => {
                 return Err(PlanError::UnknownGroup {
                     name: w.name.to_string(),
                 })
@@ -322,9 +329,20 @@ fn bind_roles<'a>(
     let wanted = merge(Kind::Role, listings.targets(Kind::Role))?;
     let start = out.len();
     for w in wanted.values() {
-        let role = ix.role(w.name).ok_or_else(|| PlanError::UnknownRole {
-            name: w.name.to_string(),
-        })?;
+        let role = match ix.role_match(w.name) {
+            NameMatch::One(r) => r,
+            NameMatch::Ambiguous(..) => {
+                return Err(PlanError::AmbiguousRole {
+                    name: w.name.to_string(),
+                    ids: ix.roles_matching(w.name).iter().map(|r| r.id).collect(),
+                })
+            }
+            NameMatch::None => {
+                return Err(PlanError::UnknownRole {
+                    name: w.name.to_string(),
+                })
+            }
+        };
         let target = ChangeTarget::Role {
             id: role.id,
             name: role.name.clone(),

@@ -379,6 +379,34 @@ impl<'a> LiveIndex<'a> {
         )
     }
 
+    /// Every group this name matches case-insensitively, in record order: what an ambiguous
+    /// name is reported with (all of them, not just the first two).
+    pub fn groups_matching(&self, name: &str) -> Vec<&'a Group> {
+        let groups = &self.live.groups;
+        let hits = self.groups_by_name.get(name);
+        hits.as_slice().iter().map(|&i| &groups[i]).collect()
+    }
+
+    /// Every role this name matches case-insensitively, in record order (see
+    /// [`LiveIndex::groups_matching`]).
+    pub fn roles_matching(&self, name: &str) -> Vec<&'a Role> {
+        let roles = &self.live.roles;
+        let hits = self.roles_by_name.get(name);
+        hits.as_slice().iter().map(|&i| &roles[i]).collect()
+    }
+
+    /// Every user (not Supplier Portal accounts) whose login or email this identity matches
+    /// case-insensitively, each once, in record order: what an ambiguous identity is reported
+    /// with.
+    pub fn users_matching(&self, identity: &str) -> Vec<&'a User> {
+        let users = &self.live.users;
+        let found = self.identities.get(identity);
+        let mut places: Vec<usize> = found.as_slice().iter().map(|h| h / 2).collect();
+        places.sort_unstable();
+        places.dedup();
+        places.into_iter().map(|i| &users[i]).collect()
+    }
+
     pub fn project(&self, name: &str) -> Option<&'a Group> {
         let hits = self.projects_by_name.get(name);
         pick(

@@ -32,12 +32,26 @@ pub enum PlanError {
     /// A declared group does not exist in Coupa.
     #[error("group \"{name}\" does not exist in Coupa")]
     UnknownGroup { name: String },
+    /// A declared group's name matches several Coupa groups equally well; every one is named.
+    #[error(
+        "group \"{name}\" matches {} Coupa groups (ids {}): add `id:` to say which one",
+        .ids.len(),
+        .ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousGroup { name: String, ids: Vec<u64> },
     /// A declared group is a Coupa project, which this tool does not manage.
     #[error("\"{name}\" is a Coupa project, not a user group")]
     GroupIsProject { name: String },
     /// A declared role does not exist in Coupa.
     #[error("role \"{name}\" does not exist in Coupa")]
     UnknownRole { name: String },
+    /// A declared role's name matches several Coupa roles equally well; every one is named.
+    #[error(
+        "role \"{name}\" matches {} Coupa roles (ids {}): write the name exactly as Coupa spells it, or rename all but one in Coupa",
+        .ids.len(),
+        .ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousRole { name: String, ids: Vec<u64> },
     /// Live data is inconsistent: a managed group has a membership of a user that was not read.
     /// Planning on it could miss a removal, so the plan is refused.
     #[error(

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::model::{Action, Kind, Plan, Settings};
+use crate::model::{Action, Kind, MaxRemovals, Plan, Settings};
 
 /// A group that would lose more than `per_group_fraction` of its current members.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +122,40 @@ fn percent(f: f64) -> String {
         format!("{p:.0}%")
     } else {
         format!("{p:.1}%")
+    }
+}
+
+impl MaxRemovals {
+    /// The limits in words, for messages: `at most 5 removals in all`, `at most 25% of a
+    /// group's members (or 3 members, whichever is more)`, `no limits`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(total) = self.total {
+            parts.push(format!(
+                "at most {total} removal{} in all",
+                if total == 1 { "" } else { "s" }
+            ));
+        }
+        if let Some(fraction) = self.per_group_fraction {
+            let floor = match self.per_group_floor {
+                Some(f) => format!(" (or {f} members, whichever is more)"),
+                None => String::new(),
+            };
+            parts.push(format!(
+                "at most {} of a group's members{floor}",
+                percent(fraction)
+            ));
+        }
+        let limits = if parts.is_empty() {
+            "no limits".to_string()
+        } else {
+            parts.join(" and ")
+        };
+        if self.default {
+            format!("{limits}, {DEFAULT_GUARD_NAME}")
+        } else {
+            limits
+        }
     }
 }
 

@@ -353,32 +353,50 @@ impl<'a> Checker<'a> {
         d.label(self.sources, loc, label)
     }
 
-    /// Two live records that the name matches equally well (equal but for case, neither spelled
-    /// as written, or spelled exactly alike). Ids tell them apart; a group entry can say which
-    /// one it means with `id:`.
-    fn ambiguous_name(&mut self, t: &Target, what: &str, first: (&str, u64), second: (&str, u64)) {
+    /// Live records that the name matches equally well (equal but for case, none spelled as
+    /// written, or spelled exactly alike), every one of them named. Ids tell them apart; a
+    /// group entry can say which one it means with `id:`.
+    fn ambiguous_name(&mut self, t: &Target, what: &str, found: &[(&str, u64)]) {
+        let listed: Vec<String> = found
+            .iter()
+            .map(|(name, id)| format!("`{name}` (id {id})"))
+            .collect();
         let d = PolicyDiagnostic::error(
             Code::AmbiguousName,
             format!(
-                "`{}` matches two {what}s in Coupa: `{}` (id {}) and `{}` (id {})",
-                t.name, first.0, first.1, second.0, second.1
+                "`{}` matches {} {what}s in Coupa: {}",
+                t.name,
+                count_word(found.len()),
+                list(&listed, "and")
             ),
         );
-        let help = match (what, first.0 == second.0) {
+        let ids: Vec<String> = found.iter().map(|(_, id)| format!("`id: {id}`")).collect();
+        let mut spellings: Vec<String> = Vec::new();
+        for (name, _) in found {
+            let quoted = format!("`{name}`");
+            if !spellings.contains(&quoted) {
+                spellings.push(quoted);
+            }
+        }
+        let n = count_word(found.len());
+        let help = match (what, spellings.len() == 1) {
             ("group", true) => format!(
-                "two Coupa groups have this exact name: add `id: {}` or `id: {}` under `{}:` to say which one this entry manages, or rename one in Coupa",
-                first.1, second.1, t.name
+                "{n} Coupa groups have this exact name: add {} under `{}:` to say which one this entry manages, or rename them in Coupa",
+                list(&ids, "or"),
+                t.name
             ),
             ("group", false) => format!(
-                "write the name exactly as Coupa spells it: `{}` or `{}`; or add `id: {}` or `id: {}` under `{}:`",
-                first.0, second.0, first.1, second.1, t.name
+                "write the name exactly as Coupa spells it: {}; or add {} under `{}:`",
+                list(&spellings, "or"),
+                list(&ids, "or"),
+                t.name
             ),
             (_, true) => format!(
-                "two Coupa {what}s have this exact name: rename one in Coupa (a policy names {what}s by name only)"
+                "{n} Coupa {what}s have this exact name: rename all but one in Coupa (a policy names {what}s by name only)"
             ),
             (_, false) => format!(
-                "write the name exactly as Coupa spells it: `{}` or `{}`",
-                first.0, second.0
+                "write the name exactly as Coupa spells it: {}",
+                list(&spellings, "or")
             ),
         };
         let d = self.at(d, t.loc, "ambiguous").help(help);
@@ -467,8 +485,14 @@ impl<'a> Checker<'a> {
 
     fn group(&mut self, t: &Target) {
         match (self.ix.group_named(&t.name, t.id), t.id) {
-            (NameMatch::Ambiguous(a, b), _) => {
-                self.ambiguous_name(t, "group", (&a.name, a.id), (&b.name, b.id));
+            (NameMatch::Ambiguous(..), _) => {
+                let found: Vec<(&str, u64)> = self
+                    .ix
+                    .groups_matching(&t.name)
+                    .into_iter()
+                    .map(|g| (g.name.as_str(), g.id))
+                    .collect();
+                self.ambiguous_name(t, "group", &found);
                 return;
             }
             (NameMatch::None, Some(id)) => {
@@ -514,8 +538,14 @@ impl<'a> Checker<'a> {
     fn role(&mut self, t: &Target) {
         match self.ix.role_match(&t.name) {
             NameMatch::One(_) => return,
-            NameMatch::Ambiguous(a, b) => {
-                return self.ambiguous_name(t, "role", (&a.name, a.id), (&b.name, b.id))
+            NameMatch::Ambiguous(..) => {
+                let found: Vec<(&str, u64)> = self
+                    .ix
+                    .roles_matching(&t.name)
+                    .into_iter()
+                    .map(|r| (r.name.as_str(), r.id))
+                    .collect();
+                return self.ambiguous_name(t, "role", &found);
             }
             NameMatch::None => {}
         }
@@ -614,12 +644,20 @@ impl<'a> Checker<'a> {
                 }
                 Some(u)
             }
-            UserMatch::Ambiguous(a, b) => {
+            UserMatch::Ambiguous(..) => {
+                let users: Vec<String> = self
+                    .ix
+                    .users_matching(&m.identity)
+                    .iter()
+                    .map(|u| format!("`{}` (email {})", u.login, u.email))
+                    .collect();
                 let d = PolicyDiagnostic::error(
                     Code::AmbiguousUser,
                     format!(
-                        "`{}` matches two users: `{}` (email {}) and `{}` (email {})",
-                        m.identity, a.login, a.email, b.login, b.email
+                        "`{}` matches {} users: {}",
+                        m.identity,
+                        count_word(users.len()),
+                        list(&users, "and")
                     ),
                 );
                 let d = self
@@ -660,6 +698,25 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+}
+
+/// `two`, `three`, … `ten`, then digits: how many records an ambiguous name matches.
+fn count_word(n: usize) -> String {
+    const WORDS: [&str; 11] = [
+        "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
+}
+
+/// `a`, `a and b`, `a, b and c` (or `or`).
+fn list(items: &[String], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., end] => format!("{} {last} {end}", rest.join(", ")),
     }
 }
 

@@ -21,7 +21,7 @@ pub use markdown_text::{
 };
 pub(crate) use printable::printable_same_width;
 pub use printable::printable_str;
-pub use text::text;
+pub use text::{text, write_text};
 
 use crate::model::Summary;
 

@@ -436,3 +436,49 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
         "{md}"
     );
 }
+
+/// `write_text` hands the text out piece by piece as it renders (what lets `show` stream a
+/// huge plan to stdout), the same text `text` returns, in colour too; a sink that fails stops
+/// the render at once.
+#[test]
+fn write_text_streams_what_text_returns_and_stops_at_a_failing_sink() {
+    struct Pieces(Vec<String>);
+    impl std::fmt::Write for Pieces {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.push(s.to_string());
+            Ok(())
+        }
+    }
+    for color in [Color::Never, Color::Always] {
+        let mut sink = Pieces(Vec::new());
+        write_text(&sample(), color, &mut sink).unwrap();
+        assert!(sink.0.len() > 20, "written in pieces: {}", sink.0.len());
+        assert_eq!(sink.0.concat(), text(&sample(), color));
+    }
+    assert_eq!(text(&sample(), Color::Never), SAMPLE_TEXT);
+
+    /// Accepts `left` pieces, then refuses every one, counting the refusals.
+    struct FailsAfter {
+        left: usize,
+        refused: usize,
+    }
+    impl std::fmt::Write for FailsAfter {
+        fn write_str(&mut self, _: &str) -> std::fmt::Result {
+            if self.left == 0 {
+                self.refused += 1;
+                return Err(std::fmt::Error);
+            }
+            self.left -= 1;
+            Ok(())
+        }
+    }
+    let mut sink = FailsAfter {
+        left: 3,
+        refused: 0,
+    };
+    assert!(write_text(&sample(), Color::Never, &mut sink).is_err());
+    assert_eq!(
+        sink.refused, 1,
+        "nothing more is written after the first failure"
+    );
+}

@@ -1,6 +1,6 @@
 //! The text plan for terminals and CI logs.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
@@ -45,67 +45,76 @@ impl Painter {
 /// touched groups, warnings and a closing summary line. Removals stand out in red and bold when
 /// `color` is `Always`.
 pub fn text(plan: &Plan, color: Color) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_text(plan, color, &mut out);
+    out
+}
+
+/// [`text`], written to `out` as it is rendered, so a huge plan is never held rendered in
+/// memory all at once (the binary passes a buffered standard output). Stops at the first
+/// error `out` returns.
+pub fn write_text(plan: &Plan, color: Color, out: &mut dyn Write) -> fmt::Result {
     let plan = &*printable(plan);
     let p = Painter(color);
-    let mut out = String::new();
-    let _ = writeln!(
+    writeln!(
         out,
         "{}\n",
         p.paint(HEADER, &format!("coupa-access plan for {}", plan.origin))
-    );
+    )?;
 
     let targets = by_target(plan);
     for t in &targets {
-        write_target(&mut out, &p, t);
+        write_target(out, &p, t)?;
     }
 
     let restores = super::restore_lines(plan);
     if !restores.is_empty() {
-        let _ = writeln!(
+        writeln!(
             out,
             "{}",
             p.paint(HEADER, &format!("{}:", super::RESTORES_HEADING))
-        );
+        )?;
         for line in restores {
-            let _ = writeln!(out, "  {} {line}", p.marker(Action::Add));
+            writeln!(out, "  {} {line}", p.marker(Action::Add))?;
         }
-        out.push('\n');
+        out.write_char('\n')?;
     }
 
     if let Some(note) = super::rewrites::group_removal_note(plan) {
-        let _ = writeln!(out, "{}\n", p.paint(NOTE, &note));
+        writeln!(out, "{}\n", p.paint(NOTE, &note))?;
     }
     let rewrites = super::rewrites::rewrite_lines(plan);
     if !rewrites.is_empty() {
-        let _ = writeln!(
+        writeln!(
             out,
             "{}",
             p.paint(
                 HEADER,
                 "Roles cleared and set again (Coupa's user update only adds roles):"
             )
-        );
+        )?;
         for line in rewrites {
-            let _ = writeln!(out, "  {line}");
+            writeln!(out, "  {line}")?;
         }
-        out.push('\n');
+        out.write_char('\n')?;
     }
 
     if !plan.changes.is_empty() {
-        write_people(&mut out, &p, plan);
-        write_member_lists(&mut out, &p, plan, &targets);
+        write_people(out, &p, plan)?;
+        write_member_lists(out, &p, plan, &targets)?;
     }
 
     if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "{}", p.paint(HEADER, "Warnings:"));
+        writeln!(out, "{}", p.paint(HEADER, "Warnings:"))?;
         for w in &plan.warnings {
-            let _ = writeln!(out, "  {} {}", p.paint(WARN, "!"), w.one_line());
+            writeln!(out, "  {} {}", p.paint(WARN, "!"), w.one_line())?;
         }
-        out.push('\n');
+        out.write_char('\n')?;
     }
     if !plan.acknowledged.is_empty() {
         let n = plan.acknowledged.len();
-        let _ = writeln!(
+        writeln!(
             out,
             "{}\n",
             p.paint(
@@ -119,18 +128,17 @@ pub fn text(plan: &Plan, color: Color) -> String {
                     }
                 )
             )
-        );
+        )?;
     }
 
-    let _ = writeln!(
+    writeln!(
         out,
         "{}",
         p.paint(HEADER, &closing_line(&plan.summary, !plan.is_empty()))
-    );
-    out
+    )
 }
 
-fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
+fn write_target(out: &mut dyn Write, p: &Painter, t: &TargetChanges<'_>) -> fmt::Result {
     let mut head = p.paint(HEADER, &t.title());
     if t.privileged {
         head.push_str(&p.paint(REMOVE, ", privileged: omnipotent"));
@@ -139,7 +147,7 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
         head.push(' ');
         head.push_str(&p.paint(NOTE, REPORTED_ONLY));
     }
-    let _ = writeln!(out, "{head}");
+    writeln!(out, "{head}")?;
     for c in &t.changes {
         let user = t.user_label(c);
         let user = match c.action {
@@ -151,21 +159,21 @@ fn write_target(out: &mut String, p: &Painter, t: &TargetChanges<'_>) {
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  {} {user}{note}", p.marker(c.action));
+        writeln!(out, "  {} {user}{note}", p.marker(c.action))?;
     }
-    out.push('\n');
+    out.write_char('\n')
 }
 
 /// `alice: + AP Clerks, - role Buyer (reported only)`.
-fn write_people(out: &mut String, p: &Painter, plan: &Plan) {
-    let _ = writeln!(out, "{}", p.paint(HEADER, "By person:"));
+fn write_people(out: &mut dyn Write, p: &Painter, plan: &Plan) -> fmt::Result {
+    writeln!(out, "{}", p.paint(HEADER, "By person:"))?;
     for (login, changes) in by_person(plan) {
         let mut items: Vec<String> = changes.iter().map(|c| person_item(p, c)).collect();
         // Duplicated memberships give one person two identical removals.
         items.dedup();
-        let _ = writeln!(out, "  {login}: {}", items.join(", "));
+        writeln!(out, "  {login}: {}", items.join(", "))?;
     }
-    out.push('\n');
+    out.write_char('\n')
 }
 
 fn person_item(p: &Painter, c: &Change) -> String {
@@ -183,30 +191,40 @@ fn person_item(p: &Painter, c: &Change) -> String {
 }
 
 /// For each touched group: its members before and after, as a diff.
-fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[TargetChanges<'_>]) {
+fn write_member_lists(
+    out: &mut dyn Write,
+    p: &Painter,
+    plan: &Plan,
+    targets: &[TargetChanges<'_>],
+) -> fmt::Result {
     let groups: Vec<_> = targets
         .iter()
         .filter(|t| t.target.kind() == Kind::Group)
         .collect();
     if groups.is_empty() {
-        return;
+        return Ok(());
     }
-    let _ = writeln!(out, "{}", p.paint(HEADER, "Group members after apply:"));
+    writeln!(out, "{}", p.paint(HEADER, "Group members after apply:"))?;
     for t in groups {
         let before: Vec<&str> = match plan.preconditions.groups.get(t.target.name()) {
             Some(pre) => sorted_members(&pre.members),
             None => Vec::new(),
         };
         let after = after_members(&before, &t.changes);
-        let _ = writeln!(
+        writeln!(
             out,
             "  {}, members {} -> {}:",
             t.title(),
             super::thousands(before.len()),
             super::thousands(after.len())
-        );
+        )?;
+        // The diff calls back per line; the first write error is kept and ends the render.
+        let mut result = Ok(());
         diff_lines(&before, &after, CONTEXT, |line| {
-            let _ = match line {
+            if result.is_err() {
+                return;
+            }
+            result = match line {
                 Line::Same(m) => writeln!(out, "      {m}"),
                 Line::Removed(m) => writeln!(
                     out,
@@ -215,21 +233,20 @@ fn write_member_lists(out: &mut String, p: &Painter, plan: &Plan, targets: &[Tar
                     p.paint(REMOVE, m)
                 ),
                 Line::Added(m) => writeln!(out, "    {} {m}", p.marker(Action::Add)),
-                Line::Skipped(n) => {
-                    write_skipped(out, p, n);
-                    Ok(())
-                }
+                Line::Skipped(n) => write_skipped(out, p, n),
             };
         });
-        out.push('\n');
+        result?;
+        out.write_char('\n')?;
     }
+    Ok(())
 }
 
-fn write_skipped(out: &mut String, p: &Painter, n: usize) {
+fn write_skipped(out: &mut dyn Write, p: &Painter, n: usize) -> fmt::Result {
     let word = if n == 1 { "member" } else { "members" };
-    let _ = writeln!(
+    writeln!(
         out,
         "      {}",
         p.paint(NOTE, &format!("... {n} unchanged {word}"))
-    );
+    )
 }

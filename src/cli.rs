@@ -75,7 +75,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the policy files' JSON Schema (draft-07), for editors and CI validation.
     Schema,
-    /// Print a shell completion script, e.g. `coupa-access completions bash > ~/.local/share/bash-completion/completions/coupa-access`.
+    /// Print a shell completion script, e.g. `mkdir -p ~/.local/share/bash-completion/completions && coupa-access completions bash > ~/.local/share/bash-completion/completions/coupa-access`.
     Completions(CompletionsArgs),
 }
 

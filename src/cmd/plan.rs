@@ -80,13 +80,23 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
         }
         _ => {
             let domain = args.connection.domain.clone().unwrap_or_default();
-            let journal_path = crate::journal::path(&args.journal, &domain)?;
-            let journal_exists = std::fs::symlink_metadata(&journal_path).is_ok();
+            // No state directory and no --journal: no journal to read (apply needs one; a plan
+            // does not).
+            let journal_path = match &args.journal.journal {
+                Some(_) => Some(crate::journal::path(&args.journal, &domain)?),
+                None => crate::journal::path(&args.journal, &domain).ok(),
+            };
+            let journal_exists = journal_path
+                .as_deref()
+                .is_some_and(|p| std::fs::symlink_metadata(p).is_ok());
             // Restored roles are named in the plan: read roles when a journal may hold some.
             let read_roles = common::needs_roles(&desired) || journal_exists;
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
-            let loaded = crate::journal::read(&journal_path, &client)?;
+            let loaded = match &journal_path {
+                Some(p) => crate::journal::read(p, &client)?,
+                None => None,
+            };
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             lap("live state read");
             let plan = make_plan(

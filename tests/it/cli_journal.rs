@@ -444,3 +444,26 @@ fn the_default_journal_is_in_the_state_directory_not_the_work_tree() {
         "the journal's lock sits in the state directory: {lock:?}"
     );
 }
+
+#[test]
+fn plan_needs_no_state_directory_but_apply_says_where_to_keep_the_journal() {
+    let sb = TestSandbox::start(tenant(), Faults::default());
+    let dir = policies(&[("p.yaml", GROUPS_ONLY)]);
+    let bare = |cmd: &str| {
+        let mut c = sb.cmd();
+        c.env_remove("XDG_STATE_HOME")
+            .env_remove("HOME")
+            .env_remove("LOCALAPPDATA")
+            .args([cmd, "--policies", path_str(dir.path())]);
+        if cmd == "apply" {
+            c.arg("--auto-approve");
+        }
+        c.output().expect("binary runs")
+    };
+    let out = bare("plan");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = bare("apply");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--journal"), "{err}");
+}

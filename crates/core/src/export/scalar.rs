@@ -2,11 +2,11 @@
 //! each name and quotes what YAML 1.2 would misread (`null`, `~`, numbers, `: `, ` #`, leading
 //! indicators, surrounding spaces); on top of that, words YAML 1.1 readers take for booleans
 //! (`yes`, `no`, `on`, `off`, …) and anything else that looks unusual are single-quoted too.
-//! A name holding a line break, a control character or any other character `text::is_unsafe`
+//! A name holding a line break, a control character or any other character `text::needs_escape`
 //! refuses (U+2028, bidirectional controls, …) is written double-quoted with escapes, since
 //! keys and list items must stay on one line in every YAML reader.
 
-use super::text::{double_quoted, has_unsafe};
+use super::text::{double_quoted, has_escapable};
 
 /// One string as a one-line YAML scalar.
 pub fn scalar(s: &str) -> String {
@@ -15,7 +15,7 @@ pub fn scalar(s: &str) -> String {
     if is_simple(s) && plain_is_safe(s) {
         return s.to_string();
     }
-    if has_unsafe(s) {
+    if has_escapable(s) {
         return double_quoted(s);
     }
     let written = serde_yaml::to_string(s).unwrap_or_default();

@@ -65,7 +65,7 @@ fn base() -> Live {
     }
 }
 
-/// Exports `live`, then asserts what every export must hold: no unsafe character on any line,
+/// Exports `live`, then asserts what every export must hold: no control or invisible character on any line,
 /// no `settings`, no `users:` targets, and a plan of zero changes against `live`.
 fn export_clean(live: &Live, opts: &ExportOptions) -> (Vec<ExportFile>, Desired) {
     let files = match export(live, opts) {
@@ -75,8 +75,8 @@ fn export_clean(live: &Live, opts: &ExportOptions) -> (Vec<ExportFile>, Desired)
     for f in &files {
         for (n, line) in f.text.lines().enumerate() {
             assert!(
-                !line.chars().any(text::is_unsafe),
-                "{}:{}: raw unsafe character in {line:?}",
+                !line.chars().any(text::needs_escape),
+                "{}:{}: raw control or invisible character in {line:?}",
                 f.name,
                 n + 1
             );

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 /// True for a character no exported line may hold raw: control characters (C0, DEL, C1 with
 /// NEL), the Unicode line and paragraph separators, bidirectional controls, the byte-order mark
 /// and the two non-characters YAML forbids.
-pub(crate) fn is_unsafe(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -30,13 +30,13 @@ pub(crate) fn is_unsafe(c: char) -> bool {
         )
 }
 
-/// True when `s` holds a character [`is_unsafe`] refuses.
-pub(crate) fn has_unsafe(s: &str) -> bool {
+/// True when `s` holds a character [`needs_escape`] refuses.
+pub(crate) fn has_escapable(s: &str) -> bool {
     // Printable ASCII (nearly every name) holds none: no decoding needed.
-    !s.bytes().all(|b| (0x20..0x7f).contains(&b)) && s.chars().any(is_unsafe)
+    !s.bytes().all(|b| (0x20..0x7f).contains(&b)) && s.chars().any(needs_escape)
 }
 
-/// `s` as a YAML double-quoted scalar with every unsafe character escaped: one line that any
+/// `s` as a YAML double-quoted scalar with every control or invisible character escaped: one line that any
 /// YAML reader (1.1 or 1.2) reads back as exactly `s`.
 pub(crate) fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -48,7 +48,7 @@ pub(crate) fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if is_unsafe(c) => {
+            c if needs_escape(c) => {
                 let n = u32::from(c);
                 let _ = match n {
                     0..=0xff => std::fmt::Write::write_fmt(&mut out, format_args!("\\x{n:02X}")),
@@ -65,15 +65,15 @@ pub(crate) fn double_quoted(s: &str) -> String {
     out
 }
 
-/// `s` safe inside a `#` comment: every unsafe character written as `\u{…}` (see the module
+/// `s` safe inside a `#` comment: every control or invisible character written as `\u{…}` (see the module
 /// docs); borrowed when there is none.
 pub(crate) fn comment(s: &str) -> Cow<'_, str> {
-    if !has_unsafe(s) {
+    if !has_escapable(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if is_unsafe(c) {
+        if needs_escape(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -96,7 +96,7 @@ mod tests {
         for c in BREAKERS {
             let s = format!("a{c}settings:\n  protected_users: [x]");
             let out = comment(&s);
-            assert!(!out.chars().any(is_unsafe), "{c:?}: {out:?}");
+            assert!(!out.chars().any(needs_escape), "{c:?}: {out:?}");
             assert!(out.starts_with("a\\u{"), "{c:?}: {out:?}");
         }
         assert!(matches!(comment("AP Clerks, zoë"), Cow::Borrowed(_)));
@@ -107,7 +107,7 @@ mod tests {
         for c in BREAKERS {
             let s = format!("x{c}\"\\y\u{1F600}");
             let q = double_quoted(&s);
-            assert!(!q.chars().any(is_unsafe), "{c:?}: {q:?}");
+            assert!(!q.chars().any(needs_escape), "{c:?}: {q:?}");
             let back: String = serde_yaml::from_str(&q).unwrap();
             assert_eq!(back, s, "{q}");
             // And through the project's own loader (saphyr), as a group name.

@@ -86,20 +86,21 @@ pub fn refuse_tracked(path: &Path) -> miette::Result<()> {
     Ok(())
 }
 
-/// Reads the journal for `plan` (no lock, nothing changed); `None` when there is none.
-pub fn read(path: &Path, client: &Client) -> miette::Result<Option<Loaded>> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Ok(None);
-    }
+/// Whether anything (a file, or a link the checks will refuse) is at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Reads the journal at `path` for `plan` (no lock, nothing changed).
+pub fn read(path: &Path, client: &Client) -> miette::Result<Loaded> {
     refuse_tracked(path)?;
-    let loaded = apply::journal::read(
+    apply::journal::read(
         path,
         client.domain(),
         &client.journal_key(),
         chrono::Utc::now(),
     )
-    .into_diagnostic()?;
-    Ok(Some(loaded))
+    .into_diagnostic()
 }
 
 /// Judges the journal's entries against Coupa and adds the restores and warnings to `plan`.

@@ -18,10 +18,10 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let domain = args.connection.domain.clone().unwrap_or_default();
     let journal_path = crate::journal::path(&args.journal, &domain)?;
     crate::journal::refuse_tracked(&journal_path)?;
-    let journal_exists = std::fs::symlink_metadata(&journal_path).is_ok();
+    let journal_exists = crate::journal::exists(&journal_path);
     // Restored roles are named in the plan: read roles when a journal may hold some.
     let read_roles = common::needs_roles(&desired) || journal_exists;
-    let access = if common::writes_users(&desired, &journal_path) {
+    let access = if common::writes_users(&desired, journal_exists) {
         Access::ReadWriteUsers
     } else {
         Access::ReadWrite
@@ -57,7 +57,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     if let Some(saved) = &saved {
         // Restores first: they also change the summary, which the comparison below reports
         // only as counts.
-        if let Some(why) = restores_differ(saved, &plan) {
+        if let Some(why) = apply::compare::restores_differ(saved, &plan) {
             miette::bail!(
                 help = "plan again (with the same journal) and review the restores, then apply that plan",
                 "the plan file is not the plan the policy files and the apply journal make now; nothing was written: {why}"
@@ -199,43 +199,6 @@ fn first_interrupt(handle: &apply::CancelHandle) {
 fn second_interrupt(code: i32) -> ! {
     say!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
     std::process::exit(code);
-}
-
-/// Why a saved plan's restores are not the fresh plan's (by user, kind, what is given back
-/// and onto which list).
-fn restores_differ(saved: &Plan, fresh: &Plan) -> Option<String> {
-    let key = |p: &Plan| -> Vec<(u64, coupa_access_core::model::Kind, Vec<u64>, Vec<u64>)> {
-        p.restores
-            .iter()
-            .map(|r| {
-                (
-                    r.user_id,
-                    r.kind,
-                    r.targets.iter().map(|t| t.id).collect(),
-                    r.held_ids.clone(),
-                )
-            })
-            .collect()
-    };
-    if key(saved) == key(fresh) {
-        return None;
-    }
-    let list = |p: &Plan| {
-        if p.restores.is_empty() {
-            "none".to_string()
-        } else {
-            p.restores
-                .iter()
-                .map(|r| r.one_line())
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-    };
-    Some(format!(
-        "it restores {}, the journal now gives {}",
-        coupa_access_core::render::printable_str(&list(saved)),
-        coupa_access_core::render::printable_str(&list(fresh))
-    ))
 }
 
 /// Refuses a plan that changes a user whose journal entry is kept for a person to look at.

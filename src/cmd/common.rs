@@ -65,12 +65,12 @@ pub fn needs_roles(desired: &Desired) -> bool {
 /// Whether apply writes through the user update (and so asks for `core.user.write`): the
 /// policy writes roles or licenses and declares some, removes group members through
 /// `user-groups`, or a journal left by an earlier run may hold something to restore.
-pub fn writes_users(desired: &Desired, journal: &std::path::Path) -> bool {
+pub fn writes_users(desired: &Desired, journal_exists: bool) -> bool {
     let w = &desired.settings.writes;
     (w.applies(coupa_access_core::model::Kind::Role) && !desired.roles.is_empty())
         || (w.applies(coupa_access_core::model::Kind::License) && !desired.licenses.is_empty())
         || desired.settings.group_removals == coupa_access_core::model::GroupRemovals::UserGroups
-        || std::fs::symlink_metadata(journal).is_ok()
+        || journal_exists
 }
 
 /// Builds a client from flags and environment, reading roles (and asking for their scope,

@@ -86,17 +86,17 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 Some(_) => Some(crate::journal::path(&args.journal, &domain)?),
                 None => crate::journal::path(&args.journal, &domain).ok(),
             };
-            let journal_exists = journal_path
-                .as_deref()
-                .is_some_and(|p| std::fs::symlink_metadata(p).is_ok());
+            // Only a journal that is there is read.
+            let journal_path = journal_path.filter(|p| crate::journal::exists(p));
+            let journal_exists = journal_path.is_some();
             // Restored roles are named in the plan: read roles when a journal may hold some.
             let read_roles = common::needs_roles(&desired) || journal_exists;
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
-            let loaded = match &journal_path {
-                Some(p) => crate::journal::read(p, &client)?,
-                None => None,
-            };
+            let loaded = journal_path
+                .as_deref()
+                .map(|p| crate::journal::read(p, &client))
+                .transpose()?;
             let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
             lap("live state read");
             let plan = make_plan(

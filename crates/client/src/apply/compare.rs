@@ -267,3 +267,40 @@ fn describe_rewrite(login: &str, r: &RoleRewrite) -> String {
     };
     format!("{login} (user id {}) holding {roles}{ids}", r.user_id)
 }
+
+/// Why a saved plan's restores (from the apply journal) are not the fresh plan's: by user,
+/// kind, what is given back and onto which list. `None` when they agree.
+pub fn restores_differ(saved: &Plan, fresh: &Plan) -> Option<String> {
+    let key = |p: &Plan| -> Vec<(u64, coupa_access_core::model::Kind, Vec<u64>, Vec<u64>)> {
+        p.restores
+            .iter()
+            .map(|r| {
+                (
+                    r.user_id,
+                    r.kind,
+                    r.targets.iter().map(|t| t.id).collect(),
+                    r.held_ids.clone(),
+                )
+            })
+            .collect()
+    };
+    if key(saved) == key(fresh) {
+        return None;
+    }
+    let list = |p: &Plan| {
+        if p.restores.is_empty() {
+            "none".to_string()
+        } else {
+            p.restores
+                .iter()
+                .map(|r| r.one_line())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    Some(format!(
+        "it restores {}, the journal now gives {}",
+        printable_str(&list(saved)),
+        printable_str(&list(fresh))
+    ))
+}

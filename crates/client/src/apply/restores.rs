@@ -187,28 +187,18 @@ async fn write_one(r: &Restore, client: &Client, journal: &Journal) -> Outcome {
         return Outcome::Failed(format!("restoring {}: {e}", list.key()));
     }
     let expected: BTreeSet<u64> = held_then.union(&give).copied().collect();
-    let after = match client
-        .read_user_access(r.user_id, list.needs_groups())
-        .await
-    {
-        Ok(a) => a,
-        Err(e) => return Outcome::Failed(format!("could not read the user back to verify: {e}")),
-    };
-    match list.of(&after) {
-        Some(held) if *held == expected => {
+    match super::users::read_list(client, r.user_id, list).await {
+        Ok(held) if held == expected => {
             if let Err(e) = journal.finish(r.user_id, list) {
                 tracing::warn!("{e}");
             }
             Outcome::Verified
         }
-        Some(held) => Outcome::Failed(format!(
+        Ok(held) => Outcome::Failed(format!(
             "after the restore the user still lacks {} (the journal keeps the entry)",
-            names(r, &expected.difference(held).copied().collect())
+            names(r, &expected.difference(&held).copied().collect())
         )),
-        None => Outcome::Failed(format!(
-            "Coupa's answer did not include the user's {} when read back",
-            list.key()
-        )),
+        Err(e) => Outcome::Failed(format!("could not read the user back to verify: {e}")),
     }
 }
 

@@ -516,7 +516,11 @@ fn is_definitive(e: &CoupaError) -> bool {
 }
 
 /// The user's `list`, read fresh; an answer without it is an error.
-async fn read_list(client: &Client, user_id: u64, list: UserList) -> Result<BTreeSet<u64>, String> {
+pub(super) async fn read_list(
+    client: &Client,
+    user_id: u64,
+    list: UserList,
+) -> Result<BTreeSet<u64>, String> {
     let a = client
         .read_user_access(user_id, list.needs_groups())
         .await

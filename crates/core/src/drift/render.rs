@@ -256,8 +256,8 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             break;
         }
         let mode = match t.mode {
-            Governance::Authoritative => "authoritative",
-            Governance::Additive => "additive",
+            Mode::Authoritative => "authoritative",
+            Mode::Additive => "additive",
         };
         let reported = if t.applies { "" } else { ", reported only" };
         let kind = t.kind.word();

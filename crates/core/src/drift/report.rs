@@ -4,39 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::bind::Kept;
+pub use crate::model::{Kind, Mode};
 
 /// The drift JSON version this build writes.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
-
-/// What a drift row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetKind {
-    Group,
-    Role,
-    License,
-}
-
-impl TargetKind {
-    /// `group`, `role`, `license`.
-    pub fn word(self) -> &'static str {
-        match self {
-            TargetKind::Group => "group",
-            TargetKind::Role => "role",
-            TargetKind::License => "license",
-        }
-    }
-}
-
-/// How a managed target treats holders the policy does not list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Governance {
-    /// The policy lists every holder: anyone else is extra.
-    Authoritative,
-    /// The policy only adds: holders it does not list are not governed (counted, not listed).
-    Additive,
-}
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,13 +110,13 @@ impl DriftSummary {
 /// One managed group, role or license.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetDrift {
-    pub kind: TargetKind,
+    pub kind: Kind,
     /// Group or role name as Coupa spells it, or the license key.
     pub target: String,
     /// Group or role id; absent for licenses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<u64>,
-    pub mode: Governance,
+    pub mode: Mode,
     /// Whether `apply` writes this target's kind (`settings.writes`); false: reported only.
     pub applies: bool,
     /// Holders now (distinct users).
@@ -206,7 +177,7 @@ pub struct PersonDrift {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonItem {
     pub direction: Direction,
-    pub kind: TargetKind,
+    pub kind: Kind,
     pub target: String,
     pub applies: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

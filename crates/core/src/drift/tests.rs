@@ -82,10 +82,7 @@ settings:
 fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
     let r = drift(&desired(POLICY), &live(), None).unwrap();
     let ap = &r.targets[0];
-    assert_eq!(
-        (ap.kind, ap.target.as_str()),
-        (TargetKind::Group, "AP Clerks")
-    );
+    assert_eq!((ap.kind, ap.target.as_str()), (Kind::Group, "AP Clerks"));
     assert_eq!(ap.extra.len(), 1);
     assert_eq!(ap.extra[0].user, "bob");
     assert_eq!(
@@ -111,7 +108,7 @@ fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
         (0, 0, 1)
     );
     let buyer = &r.targets[2];
-    assert_eq!((buyer.kind, buyer.applies), (TargetKind::Role, false));
+    assert_eq!((buyer.kind, buyer.applies), (Kind::Role, false));
     assert_eq!(
         buyer.extra.iter().map(|m| &*m.user).collect::<Vec<_>>(),
         ["bob"]
@@ -312,7 +309,7 @@ fn drift_follows_settings_writes_like_the_plan() {
             .iter()
             .map(|t| (t.kind, t.applies))
             .collect::<Vec<_>>(),
-        [(TargetKind::Role, true), (TargetKind::License, true)]
+        [(Kind::Role, true), (Kind::License, true)]
     );
     assert_eq!(r.summary.reported_only, 0);
     assert_eq!(r.summary.applies(), 3);

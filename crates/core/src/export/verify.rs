@@ -69,7 +69,7 @@ pub(super) fn verify(
             "{} change(s), first: {action} {} ({} `{}`)",
             diff.changes.len(),
             first.user,
-            crate::plan::kind_word(first.target.kind()),
+            first.target.kind().word(),
             first.target.name(),
         ))));
     }

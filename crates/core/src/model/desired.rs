@@ -19,8 +19,10 @@ pub struct PolicyFile {
     pub text: String,
 }
 
-/// How a declared group, role or license treats members that the policy does not list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a declared group, role or license treats members that the policy does not list
+/// (`authoritative` or `additive` in plan and drift JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Members not listed are removed (the default for `groups:`, `roles:`, `licenses:`).
     #[default]

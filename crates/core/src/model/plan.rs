@@ -26,6 +26,27 @@ pub enum Kind {
     License,
 }
 
+impl Kind {
+    /// The word for one: `group`, `role` or `license` (messages, JSON, drift rows).
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::License => "license",
+        }
+    }
+
+    /// The policy's word for the kind, as a section and in `settings.writes`: `groups`,
+    /// `roles` or `licenses`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Group => "groups",
+            Kind::Role => "roles",
+            Kind::License => "licenses",
+        }
+    }
+}
+
 /// One membership to add or remove. Serialised with flat `kind`, `target` and `target_id`
 /// fields (see `plan_json`).
 #[derive(Debug, Clone, PartialEq, Eq)]

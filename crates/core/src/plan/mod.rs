@@ -37,14 +37,3 @@ pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
 pub use needed_users::UsersNeeded;
 pub use planner::{diff, diff_bound, diff_with, Diff};
-
-use crate::model::Kind;
-
-/// The word used for a kind in messages: `group`, `role` or `license`.
-pub fn kind_word(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Group => "group",
-        Kind::Role => "role",
-        Kind::License => "license",
-    }
-}

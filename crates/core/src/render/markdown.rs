@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 
 use crate::model::{time, Action, Change, Plan, Warning, WarningCode};
-use crate::plan::kind_word;
 
 use super::markdown_text::{code_span, escape, html_text, prose};
 use super::printable::printable;
@@ -297,7 +296,7 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
         }
         let row = format!(
             "| {} | {name} | {} | {} | {} |\n",
-            kind_word(t.target.kind()),
+            t.target.kind().word(),
             thousands(t.count(Action::Add)),
             thousands(t.count(Action::Remove)),
             if t.applies {

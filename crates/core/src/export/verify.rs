@@ -42,9 +42,7 @@ pub(super) fn verify(
         let first = e.diagnostics.first().map(|d| d.to_string());
         ExportError::Unreadable(printable(&first.unwrap_or_default()))
     })?;
-    if crate::policy::setting_loc(&desired, &[]).is_some()
-        || desired.settings != Settings::default()
-    {
+    if desired.settings.at.is_some() || desired.settings != Settings::default() {
         return Err(ExportError::HoldsSettings);
     }
     declares_exactly(&desired, expected)?;

@@ -112,6 +112,17 @@ pub struct Settings {
     pub expiry_warning_days: Option<u32>,
     /// `settings.require_reason`: every time-bound grant must give a `reason`.
     pub require_reason: bool,
+    /// Where `settings:` was written (`None`: the policy has no settings).
+    pub at: Option<Loc>,
+    /// Where each `max_removals` limit's value was written, so a tripped guard points at it.
+    pub max_removals_at: GuardAt,
+}
+
+/// Where the limits of `settings.max_removals` were written (the values' spans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GuardAt {
+    pub total: Option<Loc>,
+    pub per_group_fraction: Option<Loc>,
 }
 
 impl Settings {

@@ -15,7 +15,7 @@ use crate::policy::Code;
 impl Cx<'_> {
     pub(super) fn settings(&mut self, file: usize, key: &Node, body: &Node) {
         let at = loc(file, key);
-        if let Some(first) = self.settings_loc {
+        if let Some(first) = self.settings.at {
             let d = PolicyDiagnostic::error(
                 Code::DuplicateSettings,
                 "`settings` is written more than once",
@@ -26,7 +26,7 @@ impl Cx<'_> {
             self.diags.push(d);
             return;
         }
-        self.settings_loc = Some(at);
+        self.settings.at = Some(at);
         let pairs = self.map(file, body, "`settings`", None);
         for (field, _, value) in self.fields(file, pairs, SETTINGS_FIELDS, "`settings`") {
             if field == "protected_users" {
@@ -300,6 +300,7 @@ impl Cx<'_> {
             };
             let at = loc(file, value);
             if field == "total" {
+                self.settings.max_removals_at.total = Some(at);
                 match text.parse::<i64>() {
                     Ok(n) if n >= 0 => out.total = Some(n as usize),
                     Ok(_) => self.error(
@@ -321,6 +322,7 @@ impl Cx<'_> {
                     ),
                 }
             } else {
+                self.settings.max_removals_at.per_group_fraction = Some(at);
                 let help = Some("a fraction from 0 to 1 of one group's current members, e.g. `0.25` for a quarter".to_string());
                 match text.parse::<f64>() {
                     Ok(f) if (0.0..=1.0).contains(&f) => out.per_group_fraction = Some(f),

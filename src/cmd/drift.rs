@@ -2,8 +2,6 @@
 //! appeared), coverage and unmanaged groups. Reads memberships of every group: coverage and
 //! `--since` look beyond the managed ones.
 
-use miette::IntoDiagnostic;
-
 use super::common::{self, load_policies};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::{DriftArgs, Format};
@@ -47,11 +45,9 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
             (live, client.domain().to_string(), needs_roles)
         }
     };
-    common::check_against_live(&desired, &live)?;
-    let mut report = drift::drift_on(&desired, &live, since, now.date_naive()).into_diagnostic()?;
+    let mut report = common::make_drift(&desired, &live, since, now)?;
     report.domain = domain;
     report.roles_read = roles_read;
-    report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     crate::report::append_summary(args.summary, || drift::markdown(&report))?;
     super::emit(&match args.format {
         Format::Text => drift::text(&report),

@@ -143,7 +143,9 @@ impl ContentHasher {
     /// Adds every record of `live`, in order.
     pub fn add_live(&mut self, live: &Live) {
         live.users.iter().for_each(|r| self.add(Resource::Users, r));
-        live.groups.iter().for_each(|r| self.add(Resource::Groups, r));
+        live.groups
+            .iter()
+            .for_each(|r| self.add(Resource::Groups, r));
         live.projects
             .iter()
             .for_each(|r| self.add(Resource::Projects, r));
@@ -406,7 +408,13 @@ mod tests {
         edited.users[1].login = "bobb".into();
         let found = m.check(&edited);
         assert!(
-            matches!(&found[..], [Mismatch::Digest { resource: Resource::Users, .. }]),
+            matches!(
+                &found[..],
+                [Mismatch::Digest {
+                    resource: Resource::Users,
+                    ..
+                }]
+            ),
             "{found:?}"
         );
         let mut fewer = l.clone();

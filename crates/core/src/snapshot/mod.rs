@@ -270,11 +270,19 @@ mod tests {
         let (back, meta) = from_json(&tampered).unwrap();
         let found = meta.manifest.unwrap().check(&back);
         assert!(
-            matches!(&found[..], [Mismatch::Digest { resource: Resource::Users, .. }]),
+            matches!(
+                &found[..],
+                [Mismatch::Digest {
+                    resource: Resource::Users,
+                    ..
+                }]
+            ),
             "{found:?}"
         );
         // Whitespace is not content.
-        let compact = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&json).unwrap()).unwrap();
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&json).unwrap())
+                .unwrap();
         let (back, meta) = from_json(&compact).unwrap();
         assert!(meta.manifest.unwrap().check(&back).is_empty());
     }

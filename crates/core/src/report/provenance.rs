@@ -26,7 +26,7 @@ pub enum History {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Provenance {
     /// The commit that last changed the line (it introduced the entry as it reads now).
-    Commit(CommitInfo),
+    Commit(Box<CommitInfo>),
     /// The line has changes not committed yet.
     Uncommitted,
     /// A shallow clone: the line is at least as old as the boundary commit `boundary`; the
@@ -177,7 +177,7 @@ impl Blame {
             };
         }
         match self.commits.get(sha) {
-            Some(c) => Provenance::Commit(c.clone()),
+            Some(c) => Provenance::Commit(Box::new(c.clone())),
             None => Provenance::Unavailable {
                 why: format!("git blame named commit {sha} without describing it"),
             },

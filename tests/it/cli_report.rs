@@ -381,3 +381,59 @@ fn as_of_answers_from_the_policy_of_that_day() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn live_reads_name_the_instance_and_how_completeness_was_established() {
+    let r = repo();
+    let sb = TestSandbox::start(tenant(), coupa_access_sandbox::Faults::default());
+    let out = sb
+        .cmd()
+        .current_dir(r.dir.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args([
+            "report",
+            "access",
+            "--policies",
+            "policies",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["source"]["type"], "live");
+    assert_eq!(v["source"]["instance"], sb.sandbox.url().as_str());
+    assert_eq!(v["completeness"]["established_by"], "live_read");
+    let bob = row(&v, "AP Clerks", "bob");
+    assert_eq!(bob["policy"]["provenance"]["author"], "Bob Builder");
+    // Uncommitted work is said to be so.
+    let text = std::fs::read_to_string(r.dir.path().join("policies/groups.yaml")).unwrap();
+    std::fs::write(
+        r.dir.path().join("policies/groups.yaml"),
+        format!("{text}      - dave\n"),
+    )
+    .unwrap();
+    let out = sb
+        .cmd()
+        .current_dir(r.dir.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args([
+            "report",
+            "access",
+            "--policies",
+            "policies",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(
+        row(&v, "AP Clerks", "dave")["policy"]["provenance"]["state"],
+        "uncommitted"
+    );
+    assert_eq!(
+        row(&v, "AP Clerks", "alice")["policy"]["provenance"]["state"],
+        "commit"
+    );
+}

@@ -63,7 +63,8 @@ pub fn check(path: &Path, live: &Live, meta: &SnapshotMeta) -> miette::Result<Co
         }
         return Ok(Completeness::Unproven { file });
     };
-    let differences = manifest.check(live);
+    let differences =
+        manifest.check_snapshot(live, meta.domain.as_deref(), meta.taken_at.as_deref());
     if !differences.is_empty() {
         return Err(Tampered {
             file,

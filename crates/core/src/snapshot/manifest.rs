@@ -210,6 +210,14 @@ pub enum Mismatch {
     Resources,
     /// The overall digest (the per-resource lines agree, the manifest's total does not).
     Total { manifest: String, content: String },
+    /// The snapshot's `domain` is not the instance the manifest says was read.
+    Instance { file: String, manifest: String },
+    /// The snapshot's `taken_at` is outside the read's time range.
+    TakenAt {
+        file: String,
+        started: String,
+        finished: String,
+    },
 }
 
 impl std::fmt::Display for Mismatch {
@@ -243,6 +251,18 @@ impl std::fmt::Display for Mismatch {
             Mismatch::Total { manifest, content } => write!(
                 f,
                 "content digest: the file's is {content}, the manifest says {manifest}"
+            ),
+            Mismatch::Instance { file, manifest } => write!(
+                f,
+                "domain: the file says {file}, the manifest says {manifest} was read"
+            ),
+            Mismatch::TakenAt {
+                file,
+                started,
+                finished,
+            } => write!(
+                f,
+                "taken_at: the file says {file}, the manifest says the read ran from {started} to {finished}"
             ),
         }
     }
@@ -281,6 +301,32 @@ impl Manifest {
             out.push(Mismatch::Total {
                 manifest: self.content.sha256.clone(),
                 content: actual.sha256,
+            });
+        }
+        out
+    }
+
+    /// [`Manifest::check`], and the snapshot's own `domain` and `taken_at` against the read
+    /// (RFC 3339 UTC stamps as the tool writes them compare as text).
+    pub fn check_snapshot(
+        &self,
+        live: &Live,
+        domain: Option<&str>,
+        taken_at: Option<&str>,
+    ) -> Vec<Mismatch> {
+        let mut out = self.check(live);
+        if let Some(d) = domain.filter(|d| *d != self.instance) {
+            out.push(Mismatch::Instance {
+                file: d.to_string(),
+                manifest: self.instance.clone(),
+            });
+        }
+        let (started, finished) = (&self.read_started_at, &self.read_finished_at);
+        if let Some(t) = taken_at.filter(|t| *t < started.as_str() || *t > finished.as_str()) {
+            out.push(Mismatch::TakenAt {
+                file: t.to_string(),
+                started: started.clone(),
+                finished: finished.clone(),
             });
         }
         out
@@ -435,6 +481,24 @@ mod tests {
         let mut dropped = m.clone();
         dropped.content.resources.pop();
         assert_eq!(dropped.check(&l), vec![Mismatch::Resources]);
+        let d = Some("https://acme.coupahost.com");
+        assert!(m
+            .check_snapshot(&l, d, Some("2026-01-01T00:00:05Z"))
+            .is_empty());
+        assert!(m.check_snapshot(&l, None, None).is_empty());
+        let found = m.check_snapshot(
+            &l,
+            Some("https://evil.coupahost.com"),
+            Some("2026-01-02T00:00:00Z"),
+        );
+        assert!(
+            matches!(
+                &found[..],
+                [Mismatch::Instance { .. }, Mismatch::TakenAt { .. }]
+            ),
+            "{found:?}"
+        );
+        assert!(found[0].to_string().contains("evil"));
         let mut newer = m;
         newer.manifest_version = 9;
         assert_eq!(newer.check(&l), vec![Mismatch::Version { found: 9 }]);

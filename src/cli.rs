@@ -69,6 +69,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
     Snapshot(SnapshotArgs),
+    /// Evidence for auditors: `report access` lists who holds what, the policy line and the
+    /// git commit that granted it, and access granted outside policy.
+    Report(crate::cli_report::ReportArgs),
     /// Serve a local Coupa-compatible API for rehearsals and tests.
     Sandbox(SandboxArgs),
     /// Start the sandbox on a sample tenant and plan `policies/` against it (no credentials needed).

@@ -8,9 +8,11 @@
 mod stdio;
 
 mod cli;
+mod cli_report;
 mod cmd;
 mod codes;
 mod errors;
+mod git;
 mod heartbeat;
 mod journal;
 mod out_file;
@@ -18,6 +20,7 @@ mod plan_file;
 mod policy_dir;
 mod report;
 mod secret;
+mod snapshot_manifest;
 mod staged;
 
 fn main() {

@@ -177,8 +177,19 @@ pub async fn read_live(
 /// Reads a snapshot file written by `coupa-access snapshot` (or a bare live-state JSON, as
 /// earlier versions wrote and the sandbox's tenant files are), with where and when it was taken.
 /// The file is fed to the core's reader in chunks, so its text is never held whole beside the
-/// parsed state.
+/// parsed state. Its content is held to its manifest (see `snapshot_manifest::check`).
 pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
+    read_snapshot_checked(path).map(|(live, meta, _)| (live, meta))
+}
+
+/// [`read_snapshot`], with how the snapshot's completeness is established.
+pub fn read_snapshot_checked(
+    path: &Path,
+) -> miette::Result<(
+    Live,
+    SnapshotMeta,
+    coupa_access_core::snapshot::Completeness,
+)> {
     use std::io::Read as _;
     const CHUNK: usize = 256 * 1024;
     let cannot_read = || format!("cannot read snapshot {}", path.display());
@@ -200,10 +211,12 @@ pub fn read_snapshot(path: &Path) -> miette::Result<(Live, SnapshotMeta)> {
             .into_diagnostic()
             .wrap_err_with(not_snapshot)?;
     }
-    reader
+    let (live, meta) = reader
         .finish()
         .into_diagnostic()
-        .wrap_err_with(not_snapshot)
+        .wrap_err_with(not_snapshot)?;
+    let completeness = crate::snapshot_manifest::check(path, &live, &meta)?;
+    Ok((live, meta, completeness))
 }
 
 /// Refuses a snapshot taken without roles (`snapshot --no-roles`) for a command that needs

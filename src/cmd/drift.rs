@@ -21,9 +21,9 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
     // nor its scope (core.common.read).
     let needs_roles = common::needs_roles(&desired);
-    let (live, domain, roles_read) = match &args.snapshot {
+    let (live, domain, roles_read, completeness) = match &args.snapshot {
         Some(path) => {
-            let (live, meta) = common::read_snapshot(path)?;
+            let (live, meta, completeness) = common::read_snapshot_checked(path)?;
             common::snapshot_has_roles(path, &meta, needs_roles)?;
             let roles_read = meta.roles_read != Some(false);
             let domain = match meta.domain {
@@ -36,18 +36,22 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
                 ),
                 None => format!("snapshot:{}", path.display()),
             };
-            (live, domain, roles_read)
+            (live, domain, roles_read, completeness)
         }
         None => {
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, needs_roles)?;
             let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
-            (live, client.domain().to_string(), needs_roles)
+            let completeness = coupa_access_core::snapshot::Completeness::LiveRead {
+                listings: crate::snapshot_manifest::listings(&client),
+            };
+            (live, client.domain().to_string(), needs_roles, completeness)
         }
     };
     let mut report = common::make_drift(&desired, &live, since, now)?;
     report.domain = domain;
     report.roles_read = roles_read;
+    report.completeness = Some(completeness);
     crate::report::append_summary(args.summary, || drift::markdown(&report))?;
     super::emit(&match args.format {
         Format::Text => drift::text(&report),

@@ -8,6 +8,7 @@ mod demo;
 mod drift;
 mod export;
 mod plan;
+mod report;
 mod sandbox;
 mod show;
 mod snapshot;
@@ -154,6 +155,7 @@ pub fn main() -> i32 {
             Command::Export(args) => export::run(args, out).await,
             Command::Show(args) => show::run(args, out),
             Command::Snapshot(args) => snapshot::run(args, out).await,
+            Command::Report(args) => report::run(args, out).await,
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Demo(args) => demo::run(args, out).await,
             Command::Completions(args) => completions::run(args),

@@ -9,15 +9,24 @@ use coupa_access_client::Access;
 pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     let read_roles = !args.no_roles;
     let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
+    let stamp = || common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let started = stamp();
     let live = common::read_live(
         &mut client,
         &coupa_access_client::ReadScope::Everything,
         out,
     )
     .await?;
-    let taken_at = common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let json =
-        coupa_access_core::snapshot::to_json_read(&live, client.domain(), &taken_at, read_roles);
+    let taken_at = stamp();
+    let content = coupa_access_core::snapshot::content_of(&live);
+    let manifest = crate::snapshot_manifest::make(&client, &started, &taken_at, content);
+    let json = coupa_access_core::snapshot::to_json_with_manifest(
+        &live,
+        client.domain(),
+        &taken_at,
+        read_roles,
+        Some(&manifest),
+    );
     let to_stdout = args.out.as_os_str() == "-";
     if to_stdout {
         super::emit(&json)?;
@@ -37,6 +46,12 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
         live.projects.len(),
         live.roles.len(),
         live.memberships.len()
+    );
+    say!(
+        "Completeness: {} listing(s) each paged to its end in {} request(s); content {}.",
+        manifest.listings.len(),
+        manifest.listings.iter().map(|l| l.requests).sum::<u64>(),
+        manifest.content.sha256
     );
     if !read_roles {
         say!("Roles not read (--no-roles): the snapshot says so, and plans of roles refuse it.");

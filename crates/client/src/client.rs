@@ -162,6 +162,8 @@ pub(crate) struct Inner {
     pub token: Mutex<Option<CachedToken>>,
     pub read_slots: Semaphore,
     pub counters: Counters,
+    /// Requests and completed scans per list endpoint (the snapshot manifest's listings).
+    pub listings: crate::listings::Listings,
     pub redactor: Redactor,
     /// When [`ClientOptions::deadline`] runs out.
     pub deadline_at: Option<tokio::time::Instant>,
@@ -231,6 +233,7 @@ impl Client {
                 read_slots: Semaphore::new(opts.read_concurrency.max(1)),
                 token: Mutex::new(None),
                 counters: Counters::default(),
+                listings: Default::default(),
                 redactor: Redactor::new(conn.client_secret.expose_secret()),
                 deadline_at: opts
                     .deadline
@@ -284,6 +287,12 @@ impl Client {
             retries: g(&c.retries),
             rate_limited: g(&c.rate_limited),
         }
+    }
+
+    /// Every list endpoint read so far: requests, records, and whether its scans ran to
+    /// their end.
+    pub fn listings(&self) -> Vec<crate::ListingRead> {
+        self.inner.listings.snapshot()
     }
 
     pub(crate) fn report(&self, resource: &'static str, fetched: u64) {

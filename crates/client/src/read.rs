@@ -237,6 +237,9 @@ impl Client {
         &self,
         path_and_query: &str,
     ) -> Result<T, CoupaError> {
+        self.inner
+            .listings
+            .request(super::status::path_only(path_and_query));
         let a = match self.inner.execute(&Call::get(path_and_query)).await? {
             Outcome::Answered(a) => a,
             // Idempotent requests are retried instead; this arm is never taken.

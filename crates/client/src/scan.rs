@@ -151,6 +151,16 @@ impl Client {
     where
         T: DeserializeOwned + Keyed + Send + 'static,
     {
+        let out = self.scan_ranges(q.clone(), tally).await?;
+        // Only a scan that ran to its end gets here (any other outcome is an error).
+        self.inner.listings.completed(&q.path, out.len());
+        Ok(out)
+    }
+
+    async fn scan_ranges<T>(&self, q: Arc<Query>, tally: Arc<Tally>) -> Result<Vec<T>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+    {
         let head: Keyset<T> = self
             .keyset(&q, 0, None, Some(PAGES_BEFORE_PROBE), &tally)
             .await?;

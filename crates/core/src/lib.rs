@@ -10,7 +10,9 @@
 //! - [`drift`]: extra and missing access per target and person, coverage, recent memberships.
 //! - [`export`]: `&Live -> policy YAML` that reproduces it (bootstrap a policy repository).
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
-//! - [`snapshot`]: the snapshot file: live state with its source instance and time.
+//! - [`snapshot`]: the snapshot file: live state with its source instance and time, and its
+//!   manifest.
+//! - [`report`]: `report access`: holders joined with their policy lines and git provenance.
 #![forbid(unsafe_code)]
 
 pub mod bind;
@@ -20,6 +22,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod snapshot;
 #[cfg(test)]
 mod testkit;

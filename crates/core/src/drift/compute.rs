@@ -110,6 +110,7 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
         conflicts,
         since,
         roles_read: true,
+        completeness: None,
     }
 }
 

@@ -37,6 +37,10 @@ pub struct DriftReport {
     /// none); written only then. True until the caller says otherwise.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub roles_read: bool,
+    /// How the live state compared was shown to be complete (a live read, a snapshot that
+    /// matches its manifest, or unproven); `None` until the caller sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completeness: Option<crate::snapshot::Completeness>,
 }
 
 fn yes() -> bool {

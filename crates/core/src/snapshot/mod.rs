@@ -3,8 +3,11 @@
 //! ```json
 //! { "format_version": 1, "kind": "snapshot", "domain": "https://acme.coupahost.com",
 //!   "taken_at": "2026-01-01T00:00:00Z", "tool_version": "0.1.0",
-//!   "users": [...], "groups": [...], "projects": [...], "roles": [...], "memberships": [...] }
+//!   "users": [...], "groups": [...], "projects": [...], "roles": [...], "memberships": [...],
+//!   "manifest": { ... } }
 //! ```
+//! The `manifest` ([`Manifest`]) says how the read established completeness and carries a
+//! digest of the content; [`Manifest::check`] holds a loaded snapshot to it.
 //! The live data sits at the top level beside the metadata, so a bare `Live` JSON — what
 //! earlier versions wrote, and the sandbox's tenant files — still loads (with no metadata).
 
@@ -12,11 +15,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Live;
 
+mod manifest;
 mod position;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
 
+pub use manifest::{
+    content_of, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch, Resource,
+    ResourceDigest, MANIFEST_VERSION,
+};
 pub use position::Fault;
 pub use reader::Reader;
 
@@ -35,6 +43,8 @@ pub struct SnapshotMeta {
     /// `Some(false)` when the snapshot was taken without `/api/roles` (`snapshot --no-roles`):
     /// its `roles` list is empty because it was not read, not because Coupa has none.
     pub roles_read: Option<bool>,
+    /// The manifest, when the snapshot has one (written since coupa-access 0.1 took them).
+    pub manifest: Option<Manifest>,
 }
 
 /// Why a snapshot file cannot be read.
@@ -59,6 +69,9 @@ struct Written<'a> {
     roles_read: Option<bool>,
     #[serde(flatten)]
     live: &'a Live,
+    /// Last, as a writer that streams the records writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manifest: Option<&'a Manifest>,
 }
 
 /// The snapshot JSON (pretty, ending in a newline) for `live` read from `domain` at `taken_at`.
@@ -69,6 +82,17 @@ pub fn to_json(live: &Live, domain: &str, taken_at: &str) -> String {
 /// [`to_json`], saying `"roles_read": false` when `roles_read` is false (`/api/roles` was not
 /// read, so the empty `roles` list says nothing about Coupa's roles).
 pub fn to_json_read(live: &Live, domain: &str, taken_at: &str, roles_read: bool) -> String {
+    to_json_with_manifest(live, domain, taken_at, roles_read, None)
+}
+
+/// [`to_json_read`] with the read's [`Manifest`] (whose `content` must be [`content_of`]`(live)`).
+pub fn to_json_with_manifest(
+    live: &Live,
+    domain: &str,
+    taken_at: &str,
+    roles_read: bool,
+    manifest: Option<&Manifest>,
+) -> String {
     let written = Written {
         format_version: SNAPSHOT_FORMAT_VERSION,
         kind: "snapshot",
@@ -77,6 +101,7 @@ pub fn to_json_read(live: &Live, domain: &str, taken_at: &str, roles_read: bool)
         tool_version: env!("CARGO_PKG_VERSION"),
         roles_read: (!roles_read).then_some(false),
         live,
+        manifest,
     };
     let mut json = serde_json::to_string_pretty(&written).unwrap_or_default();
     json.push('\n');
@@ -100,6 +125,8 @@ struct Read {
     tool_version: Option<String>,
     #[serde(default)]
     roles_read: Option<bool>,
+    #[serde(default)]
+    manifest: Option<Manifest>,
     users: Vec<crate::model::User>,
     groups: Vec<crate::model::Group>,
     #[serde(default)]
@@ -136,7 +163,7 @@ pub fn from_json(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
 /// The whole text deserialized as `Read` in one pass: what the reader falls back to for a
 /// top-level value that is not an object (and, in tests, what it is compared with).
 fn from_whole_text(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
-    let read: Read = match serde_json::from_str(text) {
+    let mut read: Read = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
             let version: VersionOnly =
@@ -150,7 +177,7 @@ fn from_whole_text(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
         }
     };
     check_version(read.format_version.map(serde_json::Value::from).as_ref())?;
-    let meta = meta_of(&read);
+    let meta = meta_of(&mut read);
     // Exhaustive on purpose: a new `Live` field fails to compile here until `Read` has it.
     let live = Live {
         users: read.users,
@@ -162,7 +189,7 @@ fn from_whole_text(text: &str) -> Result<(Live, SnapshotMeta), SnapshotError> {
     Ok((live, meta))
 }
 
-fn meta_of(read: &Read) -> SnapshotMeta {
+fn meta_of(read: &mut Read) -> SnapshotMeta {
     // Checked by `Read`'s type only; any string is accepted.
     let _ = &read.kind;
     SnapshotMeta {
@@ -171,6 +198,7 @@ fn meta_of(read: &Read) -> SnapshotMeta {
         taken_at: read.taken_at.clone(),
         tool_version: read.tool_version.clone(),
         roles_read: read.roles_read,
+        manifest: read.manifest.take(),
     }
 }
 
@@ -207,6 +235,56 @@ mod tests {
             Some(env!("CARGO_PKG_VERSION"))
         );
         assert_eq!(meta.format_version, Some(1));
+    }
+
+    #[test]
+    fn the_manifest_is_written_last_and_checks_the_content_read_back() {
+        let manifest = Manifest {
+            manifest_version: MANIFEST_VERSION,
+            tool_version: "0.1.0".into(),
+            instance: "https://acme.coupahost.com".into(),
+            read_started_at: "2026-01-01T00:00:00Z".into(),
+            read_finished_at: "2026-01-01T00:00:01Z".into(),
+            listings: vec![Listing {
+                endpoint: "/api/users".into(),
+                records: 1,
+                requests: 2,
+                read_to_end: true,
+            }],
+            content: content_of(&live()),
+        };
+        let json = to_json_with_manifest(
+            &live(),
+            "https://acme.coupahost.com",
+            "2026-01-01T00:00:01Z",
+            true,
+            Some(&manifest),
+        );
+        let manifest_at = json.find("\"manifest\"").unwrap();
+        assert!(json.find("\"memberships\"").unwrap() < manifest_at);
+        let (back, meta) = from_json(&json).unwrap();
+        assert_eq!(meta.manifest.as_ref(), Some(&manifest));
+        assert!(manifest.check(&back).is_empty());
+        // One byte of the data edited: the load succeeds, the check names the resource.
+        let tampered = json.replacen("\"alice\"", "\"alicf\"", 1);
+        let (back, meta) = from_json(&tampered).unwrap();
+        let found = meta.manifest.unwrap().check(&back);
+        assert!(
+            matches!(
+                &found[..],
+                [Mismatch::Digest {
+                    resource: Resource::Users,
+                    ..
+                }]
+            ),
+            "{found:?}"
+        );
+        // Whitespace is not content.
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&json).unwrap())
+                .unwrap();
+        let (back, meta) = from_json(&compact).unwrap();
+        assert!(meta.manifest.unwrap().check(&back).is_empty());
     }
 
     #[test]

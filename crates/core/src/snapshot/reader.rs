@@ -311,7 +311,7 @@ impl Reader {
         let version: VersionOnly = serde_json::from_slice(&self.rest)
             .map_err(|e| SnapshotError::Json(self.rest_fault(&e)))?;
         check_version(version.format_version.as_ref())?;
-        let read: Read = match serde_json::from_slice(&self.rest) {
+        let mut read: Read = match serde_json::from_slice(&self.rest) {
             Ok(read) => read,
             Err(e) => {
                 let fault = self.rest_fault(&e);
@@ -330,7 +330,7 @@ impl Reader {
             return Err(first);
         }
         check_version(read.format_version.map(serde_json::Value::from).as_ref())?;
-        let meta = super::meta_of(&read);
+        let meta = super::meta_of(&mut read);
         let mut live = self.live;
         // Vec doubling leaves up to twice the room; the records are kept for the whole run.
         live.users.shrink_to_fit();

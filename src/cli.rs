@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod evidence;
+pub use evidence::{EvidenceCommand, ReceiptArgs, VerifyArgs};
+
 /// Coupa user groups, roles and licenses as code.
 ///
 /// Keep who-has-what in YAML under `policies/`, review `plan` output in pull requests, and let
@@ -67,6 +70,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
+    /// Audit evidence: check apply receipts (from `apply --receipt`).
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
     Snapshot(SnapshotArgs),
     /// Serve a local Coupa-compatible API for rehearsals and tests.
@@ -175,6 +181,8 @@ pub struct ApplyArgs {
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub evidence: ReceiptArgs,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

@@ -15,6 +15,7 @@ mod cli_journal;
 mod cli_owners_guard;
 mod cli_pipeline;
 mod cli_plan_files;
+mod cli_receipts;
 mod cli_snapshot;
 mod cli_user_writes;
 mod client_cli_secret;

@@ -52,7 +52,12 @@ fn write(value: &Value, out: &mut String) {
 
 /// `sha256:<hex>` of `value`'s canonical JSON.
 pub fn digest(value: &Value) -> String {
-    let hash = Sha256::digest(canonical(value).as_bytes());
+    sha256_text(&canonical(value))
+}
+
+/// `sha256:<hex>` of `text`'s UTF-8 bytes.
+pub fn sha256_text(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in hash {

@@ -4,6 +4,7 @@
 //! - [`seal`](mod@seal): the digests that make an edit to a receipt detectable, naming the field.
 //! - [`approvals`]: the approvals file written from a pull request's reviews, and the
 //!   self-approval check against `settings.reviewers`.
+//! - [`holds`]: whether a receipt's verified changes still hold in live Coupa.
 //! - [`canonical`]: canonical JSON and its SHA-256.
 //!
 //! Gathering the facts (git, the CI environment, the clock) and writing the file are the
@@ -11,6 +12,7 @@
 
 pub mod approvals;
 pub mod canonical;
+pub mod holds;
 pub mod receipt;
 pub mod seal;
 #[cfg(test)]
@@ -21,4 +23,5 @@ pub use receipt::{
     plan_digest, ApprovalsRecord, ChangeOutcome, CiRun, Receipt, ReceiptChange, ReceiptRestore,
     ReceiptSummary, Source, Status, RECEIPT_FORMAT_VERSION, RECEIPT_KIND,
 };
+pub use holds::{still_holds, Since};
 pub use seal::{seal, verify, Edit, ReceiptError};

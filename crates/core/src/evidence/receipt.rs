@@ -79,6 +79,21 @@ pub enum Status {
     Abandoned,
 }
 
+impl Status {
+    /// The status as the receipt writes it (`applied`, `no_changes`, …).
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
+            Status::Refused => "refused",
+            Status::Cancelled => "cancelled",
+            Status::NoChanges => "no_changes",
+            Status::Abandoned => "abandoned",
+        }
+    }
+}
+
 /// The git commit and CI run an apply ran from. Every field is what the tool could read;
 /// absent means unknown (no git, not CI), never guessed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         &args.evidence,
         &args.policies,
         args.connection.domain.as_deref(),
+        args.plan.as_deref(),
     );
     let result = apply(args, out, &receipt).await;
     // A receipt is written however the run ended; an error of the run is the one reported.

@@ -29,7 +29,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts the record: the time, the instance as given, git and CI facts, the approvals file.
-    pub fn start(args: &ReceiptArgs, policies: &Path, domain: Option<&str>) -> Recorder {
+    /// `plan_file`: the saved plan being applied, if any (its bytes are digested).
+    pub fn start(
+        args: &ReceiptArgs,
+        policies: &Path,
+        domain: Option<&str>,
+        plan_file: Option<&Path>,
+    ) -> Recorder {
         let mut receipt = Receipt::started(
             env!("CARGO_PKG_VERSION"),
             domain.unwrap_or_default(),
@@ -38,6 +44,10 @@ impl Recorder {
         // Git is asked only when the facts are written somewhere.
         if args.receipt.is_some() {
             receipt.source = source::gather(policies);
+            // A plan file that cannot be read is reported by apply itself.
+            receipt.plan_file_sha256 = plan_file
+                .and_then(|p| std::fs::read(p).ok())
+                .map(|bytes| evidence::canonical::sha256_bytes(&bytes));
         }
         let (approvals, error) = match args.approvals.as_deref().map(|p| read_approvals(p, &mut receipt)) {
             None => (None, None),
@@ -137,9 +147,7 @@ impl Recorder {
         let text = self.with(|r| {
             if let Err(e) = result {
                 // An error after the writes (the report was recorded) keeps their status.
-                if r.summary.verified + r.summary.failed + r.summary.kept == 0
-                    && !matches!(r.status, Status::Interrupted | Status::Failed | Status::Applied)
-                {
+                if !matches!(r.status, Status::Interrupted | Status::Failed | Status::Applied) {
                     r.status = Status::Refused;
                 }
                 r.error = Some(error_text(e));

@@ -106,10 +106,7 @@ impl std::fmt::Display for SelfApproval {
 /// Every problem found in an approvals file.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("the approvals file {path} is not valid ({} problem(s)); nothing was written", .problems.len())]
-#[diagnostic(
-    code(approvals::invalid),
-    help("the file is written by the example workflow from the pull request's reviews; see docs/evidence.md")
-)]
+#[diagnostic(help("the file is written by the example workflow from the pull request's reviews; see docs/evidence.md"))]
 pub struct ApprovalsErrors {
     pub path: String,
     #[related]

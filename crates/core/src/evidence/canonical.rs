@@ -57,7 +57,12 @@ pub fn digest(value: &Value) -> String {
 
 /// `sha256:<hex>` of `text`'s UTF-8 bytes.
 pub fn sha256_text(text: &str) -> String {
-    let hash = Sha256::digest(text.as_bytes());
+    sha256_bytes(text.as_bytes())
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in hash {

@@ -45,6 +45,10 @@ pub struct Receipt {
     pub plan_digest: Option<String>,
     /// True when a saved plan file was applied (it equalled the fresh plan, or apply refused).
     pub from_plan_file: bool,
+    /// `sha256:` of that plan file's bytes as read (`sha256sum plan.json` gives the same hex),
+    /// so the plan shown for approval can be matched to this apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_file_sha256: Option<String>,
     /// Where the change came from: the git commit and the CI run.
     pub source: Source,
     /// The approvals given with `--approvals`, and whether they were checked.
@@ -300,6 +304,7 @@ impl Receipt {
             policy_digest: None,
             plan_digest: None,
             from_plan_file: false,
+            plan_file_sha256: None,
             source: Source::default(),
             approvals: ApprovalsRecord::default(),
             changes: Vec::new(),

@@ -140,7 +140,11 @@ async fn check_live(
             "{path}: in {domain} now, {} of {} verified change(s) still hold{}\n",
             verdicts.len() - changed,
             verdicts.len(),
-            if changed == 0 { "." } else { "; changed since:" }
+            if changed == 0 {
+                "."
+            } else {
+                "; changed since:"
+            }
         ));
         for (i, v) in verdicts {
             if matches!(v, Since::Holds) {

@@ -49,7 +49,11 @@ impl Recorder {
                 .and_then(|p| std::fs::read(p).ok())
                 .map(|bytes| evidence::canonical::sha256_bytes(&bytes));
         }
-        let (approvals, error) = match args.approvals.as_deref().map(|p| read_approvals(p, &mut receipt)) {
+        let (approvals, error) = match args
+            .approvals
+            .as_deref()
+            .map(|p| read_approvals(p, &mut receipt))
+        {
             None => (None, None),
             Some(Ok(a)) => (Some(a), None),
             Some(Err(e)) => (None, Some(e)),
@@ -92,7 +96,12 @@ impl Recorder {
 
     /// Checks self-approval when both `--approvals` and `settings.reviewers` are given;
     /// otherwise records why not. Refuses a grant approved only by its receiver.
-    pub fn check_approvals(&self, plan: &Plan, desired: &Desired, live: &Live) -> miette::Result<()> {
+    pub fn check_approvals(
+        &self,
+        plan: &Plan,
+        desired: &Desired,
+        live: &Live,
+    ) -> miette::Result<()> {
         let reviewers = &desired.settings.reviewers;
         let found = match (&self.approvals, reviewers.is_empty()) {
             (None, _) => {
@@ -100,7 +109,9 @@ impl Recorder {
                 return Ok(());
             }
             (Some(_), true) => {
-                self.not_checked("the policy has no settings.reviewers mapping review accounts to people");
+                self.not_checked(
+                    "the policy has no settings.reviewers mapping review accounts to people",
+                );
                 return Ok(());
             }
             (Some(a), false) => approvals::self_approvals(plan, a, reviewers, live),
@@ -147,7 +158,10 @@ impl Recorder {
         let text = self.with(|r| {
             if let Err(e) = result {
                 // An error after the writes (the report was recorded) keeps their status.
-                if !matches!(r.status, Status::Interrupted | Status::Failed | Status::Applied) {
+                if !matches!(
+                    r.status,
+                    Status::Interrupted | Status::Failed | Status::Applied
+                ) {
                     r.status = Status::Refused;
                 }
                 r.error = Some(error_text(e));
@@ -170,8 +184,9 @@ impl Recorder {
 /// Reads and validates the approvals file; records its digest and reviews in the receipt.
 fn read_approvals(path: &Path, receipt: &mut Receipt) -> miette::Result<Approvals> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| miette::miette!("cannot read the approvals file {shown}: {e}; nothing was written"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        miette::miette!("cannot read the approvals file {shown}: {e}; nothing was written")
+    })?;
     let parsed = approvals::parse(&shown, &text).map_err(miette::Report::new)?;
     let a = &mut receipt.approvals;
     a.file_digest = Some(evidence::canonical::sha256_text(&text));

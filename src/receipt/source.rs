@@ -21,7 +21,13 @@ pub fn gather(policies: &Path) -> Source {
             // Only the policy folder: CI writes plans and receipts next to it.
             source.clean = git(
                 policies,
-                &["status", "--porcelain", "--untracked-files=normal", "--", "."],
+                &[
+                    "status",
+                    "--porcelain",
+                    "--untracked-files=normal",
+                    "--",
+                    ".",
+                ],
             )
             .ok()
             .map(|s| s.is_empty());

@@ -83,7 +83,11 @@ fn a_successful_apply_writes_a_receipt_that_verifies_and_catches_a_one_byte_edit
     let path = out_dir.path().join("receipt.json");
     let out = apply_with(&sb, &pol, &["--receipt", path_str(&path)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("Receipt written to"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("Receipt written to"),
+        "{}",
+        stderr_of(&out)
+    );
 
     let r = read_json(&path);
     assert_eq!(r["format_version"], 1);
@@ -130,22 +134,39 @@ fn a_successful_apply_writes_a_receipt_that_verifies_and_catches_a_one_byte_edit
     );
 
     // Someone puts bob back by hand: reported, not an error.
-    let back = policies(&[("g.yaml", "groups:\n  AP Clerks:\n    members: [alice, dave, bob]\n")]);
+    let back = policies(&[(
+        "g.yaml",
+        "groups:\n  AP Clerks:\n    members: [alice, dave, bob]\n",
+    )]);
     let out = apply_with(&sb, back.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let out = verify(Some(&sb), &[&path]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = stdout_of(&out);
-    assert!(text.contains("1 of 2 verified change(s) still hold; changed since:"), "{text}");
-    assert!(text.contains("remove bob from group \"AP Clerks\": changed since: bob is a member again"), "{text}");
+    assert!(
+        text.contains("1 of 2 verified change(s) still hold; changed since:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remove bob from group \"AP Clerks\": changed since: bob is a member again"),
+        "{text}"
+    );
 
     // One byte changed: the id of dave's membership.
     let original = std::fs::read_to_string(&path).unwrap();
     let id = dave_membership.to_string();
     let last = id.chars().last().unwrap();
-    let other = if last == '9' { '8' } else { (last as u8 + 1) as char };
+    let other = if last == '9' {
+        '8'
+    } else {
+        (last as u8 + 1) as char
+    };
     let edited_id = format!("{}{other}", &id[..id.len() - 1]);
-    let edited = original.replacen(&format!("\n        {id}\n"), &format!("\n        {edited_id}\n"), 1);
+    let edited = original.replacen(
+        &format!("\n        {id}\n"),
+        &format!("\n        {edited_id}\n"),
+        1,
+    );
     assert_ne!(edited, original, "the id is in the file: {original}");
     assert_eq!(edited.len(), original.len());
     let tampered = out_dir.path().join("tampered.json");
@@ -174,7 +195,11 @@ fn a_failed_apply_records_coupas_message_and_a_dirty_work_tree() {
     };
     let sb = TestSandbox::start(tenant(), faults);
     let (_repo, pol) = repo_with(POLICY);
-    std::fs::write(pol.join("groups.yaml"), format!("{POLICY}# edited after the commit\n")).unwrap();
+    std::fs::write(
+        pol.join("groups.yaml"),
+        format!("{POLICY}# edited after the commit\n"),
+    )
+    .unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let path = out_dir.path().join("receipt.json");
     let out = apply_with(&sb, &pol, &["--receipt", path_str(&path)]);
@@ -197,8 +222,11 @@ fn a_failed_apply_records_coupas_message_and_a_dirty_work_tree() {
 fn an_interrupted_apply_writes_a_whole_receipt_with_what_was_not_attempted() {
     let mut live = tenant();
     for i in 1..=20u64 {
-        live.users
-            .push(User::new(100 + i, &format!("u{i:02}"), &format!("u{i:02}@acme.com")));
+        live.users.push(User::new(
+            100 + i,
+            &format!("u{i:02}"),
+            &format!("u{i:02}@acme.com"),
+        ));
     }
     let members: Vec<String> = (1..=20).map(|i| format!("u{i:02}")).collect();
     let policy = format!(
@@ -221,7 +249,12 @@ fn an_interrupted_apply_writes_a_whole_receipt_with_what_was_not_attempted() {
         .env("COUPA_DOMAIN", sb.sandbox.url())
         .env("COUPA_CLIENT_ID", CLIENT_ID)
         .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
-        .args(["apply", "--policies", path_str(dir.path()), "--auto-approve"])
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
         .args(["--concurrency", "1", "--receipt", path_str(&path)])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -287,14 +320,22 @@ fn a_grant_approved_only_by_its_receiver_is_refused_naming_both() {
     let out = apply_with(
         &sb,
         dir.path(),
-        &["--approvals", path_str(&approvals), "--receipt", path_str(&receipt)],
+        &[
+            "--approvals",
+            path_str(&approvals),
+            "--receipt",
+            path_str(&receipt),
+        ],
     );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     // The message as one line (the terminal renderer wraps it).
     let flat: Vec<&str> = err.split_whitespace().filter(|w| *w != "|").collect();
     let flat = flat.join(" ");
-    assert!(flat.contains("approved only by the person who receives them"), "{err}");
+    assert!(
+        flat.contains("approved only by the person who receives them"),
+        "{err}"
+    );
     assert!(
         flat.contains("dave receives group \"AP Clerks\", approved only by Dave-GH (settings.reviewers: dave@acme.com)"),
         "{err}"
@@ -313,7 +354,12 @@ fn a_grant_approved_only_by_its_receiver_is_refused_naming_both() {
     let out = apply_with(
         &sb,
         dir.path(),
-        &["--approvals", path_str(&approvals), "--receipt", path_str(&receipt)],
+        &[
+            "--approvals",
+            path_str(&approvals),
+            "--receipt",
+            path_str(&receipt),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let r = read_json(&receipt);
@@ -333,7 +379,12 @@ fn without_a_reviewers_mapping_the_receipt_says_approvals_were_not_checked() {
     let out = apply_with(
         &sb,
         dir.path(),
-        &["--approvals", path_str(&approvals), "--receipt", path_str(&receipt)],
+        &[
+            "--approvals",
+            path_str(&approvals),
+            "--receipt",
+            path_str(&receipt),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let r = read_json(&receipt);
@@ -343,7 +394,10 @@ fn without_a_reviewers_mapping_the_receipt_says_approvals_were_not_checked() {
         .unwrap()
         .contains("no settings.reviewers"));
     assert_eq!(r["approvals"]["reviews"][0]["reviewer"], "dave-gh");
-    assert!(r["approvals"]["file_digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(r["approvals"]["file_digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
 }
 
 #[test]
@@ -362,7 +416,12 @@ fn an_invalid_approvals_file_is_refused_with_its_lines_and_a_receipt_says_so() {
     let out = apply_with(
         &sb,
         dir.path(),
-        &["--approvals", path_str(&approvals), "--receipt", path_str(&receipt)],
+        &[
+            "--approvals",
+            path_str(&approvals),
+            "--receipt",
+            path_str(&receipt),
+        ],
     );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -409,7 +468,13 @@ fn the_ci_run_and_the_saved_plan_are_recorded() {
     let plan = out_dir.path().join("plan.json");
     let out = sb
         .cmd()
-        .args(["plan", "--policies", path_str(dir.path()), "--out", path_str(&plan)])
+        .args([
+            "plan",
+            "--policies",
+            path_str(dir.path()),
+            "--out",
+            path_str(&plan),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
@@ -445,4 +510,3 @@ fn the_ci_run_and_the_saved_plan_are_recorded() {
     assert!(r["source"].get("commit").is_none());
     assert!(r["source"]["git_unavailable"].is_string(), "{r:#}");
 }
-

@@ -186,7 +186,10 @@ impl<'t> Cx<'t> {
             return None;
         };
         let Value::Map(pairs) = &doc.value else {
-            self.at(doc, "expected a JSON object with `format_version` and `reviews`");
+            self.at(
+                doc,
+                "expected a JSON object with `format_version` and `reviews`",
+            );
             return None;
         };
         let mut out = Approvals {
@@ -310,10 +313,7 @@ impl<'t> Cx<'t> {
             }
         }
         if !missing.is_empty() {
-            self.at(
-                node,
-                format!("review {n}: missing {}", missing.join(", ")),
-            );
+            self.at(node, format!("review {n}: missing {}", missing.join(", ")));
         }
         Some(Review {
             reviewer: reviewer?,

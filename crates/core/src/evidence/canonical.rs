@@ -83,7 +83,10 @@ mod tests {
         let v: serde_json::Value =
             serde_json::from_str("{ \"b\": [1, {\"z\": null, \"a\": \"\\u00e9\"}], \"a\": true }")
                 .unwrap();
-        assert_eq!(canonical(&v), "{\"a\":true,\"b\":[1,{\"a\":\"é\",\"z\":null}]}");
+        assert_eq!(
+            canonical(&v),
+            "{\"a\":true,\"b\":[1,{\"a\":\"é\",\"z\":null}]}"
+        );
     }
 
     #[test]

@@ -19,9 +19,9 @@ pub mod seal;
 mod tests;
 
 pub use approvals::{Approvals, ApprovalsErrors, Review, ReviewState, SelfApproval};
+pub use holds::{still_holds, Since};
 pub use receipt::{
     plan_digest, ApprovalsRecord, ChangeOutcome, CiRun, Receipt, ReceiptChange, ReceiptRestore,
     ReceiptSummary, Source, Status, RECEIPT_FORMAT_VERSION, RECEIPT_KIND,
 };
-pub use holds::{still_holds, Since};
 pub use seal::{seal, verify, Edit, ReceiptError};

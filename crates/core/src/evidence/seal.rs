@@ -229,13 +229,22 @@ fn describe(content: &Value, field: &str) -> Option<String> {
     let (array, rest) = field.split_once('[')?;
     let index: usize = rest.strip_suffix(']')?.parse().ok()?;
     let item = content.get(array)?.get(index)?;
-    let text = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
     match array {
         "changes" => Some(format!(
             "{} {} {} {} \"{}\"",
             text("action"),
             text("user"),
-            if text("action") == "add" { "to" } else { "from" },
+            if text("action") == "add" {
+                "to"
+            } else {
+                "from"
+            },
             text("kind"),
             text("target")
         )),

@@ -74,8 +74,16 @@ fn a_sealed_receipt_verifies_and_reads_back_equal() {
 fn a_one_byte_edit_names_the_field() {
     let text = seal(&receipt());
     let cases = [
-        ("\"outcome\": \"failed\"", "\"outcome\": \"skipped\"", "changes[1]"),
-        ("\"instance\": \"https://acme", "\"instance\": \"https://acmf", "instance"),
+        (
+            "\"outcome\": \"failed\"",
+            "\"outcome\": \"skipped\"",
+            "changes[1]",
+        ),
+        (
+            "\"instance\": \"https://acme",
+            "\"instance\": \"https://acmf",
+            "instance",
+        ),
         ("555", "556", "changes[0]"),
         ("\"failed\": 1", "\"failed\": 0", "summary"),
     ];
@@ -93,7 +101,10 @@ fn a_one_byte_edit_names_the_field() {
     let err = verify(&text.replacen("\"outcome\": \"failed\"", "\"outcome\": \"skipped\"", 1))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("changes[1]") && err.contains("add alice to group \"AP Clerks\""), "{err}");
+    assert!(
+        err.contains("changes[1]") && err.contains("add alice to group \"AP Clerks\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -109,9 +120,15 @@ fn edited_digests_removed_and_added_elements_are_named() {
         flipped
     };
     let err = verify(&text.replace(&whole, &flipped)).unwrap_err();
-    assert!(matches!(&err, ReceiptError::Edited { edits } if edits[0].field() == "digest"), "{err:?}");
+    assert!(
+        matches!(&err, ReceiptError::Edited { edits } if edits[0].field() == "digest"),
+        "{err:?}"
+    );
 
-    let inst = v["integrity"]["fields"]["instance"].as_str().unwrap().to_string();
+    let inst = v["integrity"]["fields"]["instance"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bad = format!("sha256:{}", "0".repeat(64));
     let err = verify(&text.replace(&inst, &bad)).unwrap_err();
     assert!(
@@ -129,16 +146,28 @@ fn edited_digests_removed_and_added_elements_are_named() {
     let mut extra = v;
     extra["note"] = "added later".into();
     let err = verify(&extra.to_string()).unwrap_err();
-    assert!(matches!(&err, ReceiptError::Edited { edits } if edits[0].field() == "note"), "{err:?}");
+    assert!(
+        matches!(&err, ReceiptError::Edited { edits } if edits[0].field() == "note"),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn unsealed_or_foreign_files_are_named_for_what_they_are() {
-    assert!(matches!(verify("{\"format_version\": 2}"), Err(ReceiptError::NotAReceipt)));
-    assert!(matches!(verify("not json"), Err(ReceiptError::NotJson { line: 1, .. })));
+    assert!(matches!(
+        verify("{\"format_version\": 2}"),
+        Err(ReceiptError::NotAReceipt)
+    ));
+    assert!(matches!(
+        verify("not json"),
+        Err(ReceiptError::NotJson { line: 1, .. })
+    ));
     let mut v: serde_json::Value = serde_json::from_str(&seal(&receipt())).unwrap();
     v.as_object_mut().unwrap().remove("integrity");
-    assert!(matches!(verify(&v.to_string()), Err(ReceiptError::NotSealed)));
+    assert!(matches!(
+        verify(&v.to_string()),
+        Err(ReceiptError::NotSealed)
+    ));
 }
 
 #[test]
@@ -171,7 +200,11 @@ fn an_approvals_file_is_read_and_the_latest_verdict_counts() {
     assert_eq!(a.repository.as_deref(), Some("acme/coupa-policy"));
     assert_eq!(a.reviews.len(), 4);
     assert_eq!(a.reviews[3].commit, "4f9c0e1");
-    assert_eq!(approvers(&a), ["alice-gh"], "bob asked for changes after approving");
+    assert_eq!(
+        approvers(&a),
+        ["alice-gh"],
+        "bob asked for changes after approving"
+    );
 }
 
 #[test]
@@ -203,7 +236,10 @@ fn every_problem_in_an_approvals_file_is_reported_with_its_line() {
     }
     assert_eq!(lines.len(), 6, "{all}");
     let err = approvals::parse("a.json", "{\"reviews\": [").unwrap_err();
-    assert!(err.problems[0].to_string().starts_with("a.json:1:"), "{err:?}");
+    assert!(
+        err.problems[0].to_string().starts_with("a.json:1:"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -221,7 +257,10 @@ fn a_grant_approved_only_by_its_receiver_is_a_self_approval() {
         let reviews: Vec<String> = who.iter().map(|w| review(w)).collect();
         approvals::parse(
             "a.json",
-            &format!("{{\"format_version\": 1, \"reviews\": [{}]}}", reviews.join(",")),
+            &format!(
+                "{{\"format_version\": 1, \"reviews\": [{}]}}",
+                reviews.join(",")
+            ),
         )
         .unwrap()
     };
@@ -231,11 +270,68 @@ fn a_grant_approved_only_by_its_receiver_is_a_self_approval() {
     assert_eq!(found[0].user, "alice");
     assert_eq!(found[0].reviewers, ["ALICE-GH"]);
     assert_eq!(found[0].person, "alice@acme.com");
-    assert!(found[0].to_string().contains("group \"AP Clerks\""), "{}", found[0]);
+    assert!(
+        found[0].to_string().contains("group \"AP Clerks\""),
+        "{}",
+        found[0]
+    );
     // Someone else also approved: not a self-approval.
     assert!(self_approvals(&plan, &file(&["alice-gh", "bob-gh"]), reviewers, &live).is_empty());
     // An approver the mapping does not know is someone else.
     assert!(self_approvals(&plan, &file(&["alice-gh", "stranger"]), reviewers, &live).is_empty());
     // No approval at all is not a self-approval (the receipt lists the reviews).
     assert!(self_approvals(&plan, &file(&[]), reviewers, &live).is_empty());
+}
+
+#[test]
+fn verified_changes_are_judged_against_live_coupa() {
+    use crate::evidence::holds::{still_holds, Since};
+    let r = {
+        let mut r = receipt();
+        // remove bob (membership 100), add alice (membership 555): both verified.
+        r.changes[1].outcome = ChangeOutcome::Verified;
+        r.changes[1].membership_ids = vec![555];
+        r
+    };
+    let mut now = live();
+    now.memberships.clear();
+    let alice = |id| Membership {
+        id,
+        user_id: 1,
+        group_id: 10,
+        created_at: None,
+        owner: false,
+        participant: None,
+    };
+    now.memberships.push(alice(555));
+    assert_eq!(
+        still_holds(&r, &now),
+        [(0, Since::Holds), (1, Since::Holds)]
+    );
+    // alice re-granted through another membership; bob back in the group.
+    now.memberships = vec![
+        alice(777),
+        Membership {
+            user_id: 2,
+            ..alice(900)
+        },
+    ];
+    let v = still_holds(&r, &now);
+    assert_eq!(
+        v[1],
+        (
+            1,
+            Since::Recreated {
+                membership_ids: vec![777]
+            }
+        )
+    );
+    assert!(
+        matches!(&v[0], (0, Since::Changed(why)) if why.contains("bob is a member again (membership 900)"))
+    );
+    // alice gone: changed since.
+    now.memberships.clear();
+    assert!(
+        matches!(&still_holds(&r, &now)[1], (1, Since::Changed(why)) if why.contains("no longer in the group"))
+    );
 }

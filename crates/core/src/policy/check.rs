@@ -93,17 +93,16 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
         let found = listings.ix.user(&r.person.identity);
         match found {
             UserMatch::One(_) => {}
-            UserMatch::None if listings.ix.supplier(&r.person.identity).is_none() => cx
-                .push_draft(
-                    (Severity::Error, Code::UnknownReviewer),
-                    format!(
-                        "unknown user `{}` for reviewer `{}` in `reviewers`",
-                        r.person.identity, r.account
-                    ),
-                    (r.person.loc, "no such login or email in Coupa".into()),
-                    None,
-                    Some(Suggest::User(r.person.identity.to_string())),
+            UserMatch::None if listings.ix.supplier(&r.person.identity).is_none() => cx.push_draft(
+                (Severity::Error, Code::UnknownReviewer),
+                format!(
+                    "unknown user `{}` for reviewer `{}` in `reviewers`",
+                    r.person.identity, r.account
                 ),
+                (r.person.loc, "no such login or email in Coupa".into()),
+                None,
+                Some(Suggest::User(r.person.identity.to_string())),
+            ),
             _ => {
                 cx.member(&r.person, None, found);
             }

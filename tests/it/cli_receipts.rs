@@ -286,6 +286,80 @@ fn an_interrupted_apply_writes_a_whole_receipt_with_what_was_not_attempted() {
     assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 1);
 }
 
+/// A second interrupt exits at once: the receipt is still written whole, status `abandoned`,
+/// and what was in flight or never reported is `unknown`, not guessed.
+#[cfg(unix)]
+#[test]
+fn a_second_interrupt_writes_an_abandoned_receipt_with_unknown_outcomes() {
+    use std::io::BufRead;
+    let mut live = tenant();
+    for i in 1..=5u64 {
+        live.users.push(User::new(
+            100 + i,
+            &format!("u{i:02}"),
+            &format!("u{i:02}@acme.com"),
+        ));
+    }
+    let faults = Faults {
+        latency: Duration::from_secs(1),
+        ..Faults::default()
+    };
+    let sb = TestSandbox::start(live, faults);
+    let dir = policies(&[(
+        "g.yaml",
+        "groups:\n  AP Clerks:\n    mode: additive\n    members: [u01, u02, u03, u04, u05]\n",
+    )]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let path = out_dir.path().join("receipt.json");
+    let before = sb.membership_pairs().len();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env_remove("GITHUB_ACTIONS")
+        .env("XDG_STATE_HOME", test_state_dir())
+        .env("COUPA_DOMAIN", sb.sandbox.url())
+        .env("COUPA_CLIENT_ID", CLIENT_ID)
+        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+        .args([
+            "apply",
+            "--policies",
+            path_str(dir.path()),
+            "--auto-approve",
+        ])
+        .args(["--concurrency", "1", "--receipt", path_str(&path)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sb.membership_pairs().len() == before {
+        assert!(started.elapsed() < Duration::from_secs(90), "no write");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let int = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    int(child.id());
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("Interrupted: no new writes") {
+            break;
+        }
+    }
+    int(child.id());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let r = read_json(&path);
+    assert_eq!(r["status"], "abandoned");
+    assert_eq!(r["summary"]["unknown"], 5, "{r:#}");
+    let out = verify(None, &[&path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+}
+
 fn approvals_file(dir: &Path, reviewers: &[&str]) -> PathBuf {
     let reviews: Vec<String> = reviewers
         .iter()

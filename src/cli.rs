@@ -237,6 +237,10 @@ pub struct DriftArgs {
     /// Also list memberships created since this date (YYYY-MM-DD or RFC 3339), in any group.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// With --since: apply receipts whose re-created memberships (a clear-then-set keeps the
+    /// user's other groups under new ids) are not listed as new. Each must verify.
+    #[arg(long, value_name = "RECEIPT", num_args = 1.., requires = "since")]
+    pub receipts: Vec<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

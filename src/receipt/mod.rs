@@ -203,3 +203,24 @@ fn error_text(e: &miette::Report) -> String {
         .collect::<Vec<_>>()
         .join(": ")
 }
+
+/// The membership ids apply receipts record as re-created by a clear-then-set. Every receipt
+/// must verify: an edited receipt must not hide a new grant.
+pub fn recreated_ids(receipts: &[PathBuf]) -> miette::Result<std::collections::BTreeSet<u64>> {
+    let mut ids = std::collections::BTreeSet::new();
+    for path in receipts {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| miette::miette!("cannot read the receipt {shown}: {e}"))?;
+        let receipt = evidence::verify(&text).map_err(|e| {
+            miette::miette!(
+                help = "check it with `coupa-access evidence verify`",
+                "the receipt {shown} cannot be used: {e}"
+            )
+        })?;
+        for r in receipt.recreated_memberships {
+            ids.extend(r.membership_ids);
+        }
+    }
+    Ok(ids)
+}

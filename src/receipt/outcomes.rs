@@ -1,7 +1,7 @@
 //! An apply report's outcomes, as the receipt records them.
 
 use coupa_access_client::apply::{ApplyReport, Outcome};
-use coupa_access_core::evidence::{ChangeOutcome, Receipt, Status};
+use coupa_access_core::evidence::{ChangeOutcome, Receipt, Recreated, Status};
 
 /// Each change's outcome and memberships, the restores, the counts and the run's status.
 pub fn record(r: &mut Receipt, report: &ApplyReport) {
@@ -14,6 +14,20 @@ pub fn record(r: &mut Receipt, report: &ApplyReport) {
     for (restore, (_, o)) in r.restores.iter_mut().zip(&report.restores) {
         (restore.outcome, restore.message) = outcome(o);
     }
+    r.recreated_memberships = report
+        .recreated
+        .iter()
+        .map(|(&user_id, ids)| Recreated {
+            user: r
+                .changes
+                .iter()
+                .find(|c| c.user_id == user_id)
+                .map(|c| c.user.clone())
+                .unwrap_or_default(),
+            user_id,
+            membership_ids: ids.clone(),
+        })
+        .collect();
     r.count();
     r.status = if report.interrupted {
         Status::Interrupted

@@ -584,3 +584,105 @@ fn the_ci_run_and_the_saved_plan_are_recorded() {
     assert!(r["source"].get("commit").is_none());
     assert!(r["source"]["git_unavailable"].is_string(), "{r:#}");
 }
+
+/// A clear-then-set of alice's `user-groups` (removing her from AP Clerks) re-creates her
+/// Approvers membership with a new id and date: the receipt records it, and `drift --since
+/// --receipts` does not list it as a new grant (without the receipt it does).
+#[test]
+fn memberships_re_created_by_a_clear_then_set_are_left_out_of_drift_since_with_receipts() {
+    let mut live = tenant();
+    live.memberships.push(coupa_access_core::model::Membership {
+        id: 200,
+        user_id: 1,
+        group_id: 12,
+        created_at: Some("2025-01-05T10:00:00+00:00".into()),
+        owner: false,
+        participant: None,
+    });
+    let sb = TestSandbox::start(live, Faults::default());
+    let dir = policies(&[(
+        "p.yaml",
+        "settings:\n  group_removals: user_groups\ngroups:\n  AP Clerks:\n    members: [bob]\n",
+    )]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let receipt = out_dir.path().join("receipt.json");
+    let journal = out_dir.path().join("journal.json");
+    let out = apply_with(
+        &sb,
+        dir.path(),
+        &[
+            "--receipt",
+            path_str(&receipt),
+            "--journal",
+            path_str(&journal),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let new_id = sb
+        .sandbox
+        .live()
+        .memberships
+        .iter()
+        .find(|m| m.user_id == 1 && m.group_id == 12)
+        .expect("alice keeps Approvers")
+        .id;
+    assert_ne!(new_id, 200, "re-created under a new id");
+    let r = read_json(&receipt);
+    assert_eq!(
+        r["recreated_memberships"],
+        serde_json::json!([{ "user": "alice", "user_id": 1, "membership_ids": [new_id] }])
+    );
+    let drift = |extra: &[&str]| {
+        let out = sb
+            .cmd()
+            .args([
+                "drift",
+                "--policies",
+                path_str(dir.path()),
+                "--format",
+                "json",
+            ])
+            .args(["--since", "2026-01-01"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let v: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+        v["since"].clone()
+    };
+    let ids = |since: &Value| -> Vec<u64> {
+        since["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["membership_id"].as_u64().unwrap())
+            .collect()
+    };
+    let without = drift(&[]);
+    assert!(ids(&without).contains(&new_id), "{without:#}");
+    let with = drift(&["--receipts", path_str(&receipt)]);
+    assert!(!ids(&with).contains(&new_id), "{with:#}");
+    assert_eq!(with["recreated_by_apply"], 1, "{with:#}");
+    // An edited receipt is refused, not trusted.
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    let edited = out_dir.path().join("edited.json");
+    std::fs::write(&edited, text.replacen("\"alice\"", "\"alicf\"", 1)).unwrap();
+    let out = sb
+        .cmd()
+        .args([
+            "drift",
+            "--policies",
+            path_str(dir.path()),
+            "--since",
+            "2026-01-01",
+        ])
+        .args(["--receipts", path_str(&edited)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cannot be used"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -10,7 +10,7 @@ use coupa_access_core::model::{Action, Membership, Plan};
 /// `deleted`: the memberships each removal was to delete (see `execute::assign_deletions`).
 pub async fn read_back(
     plan: &Plan,
-    writes: Writes,
+    mut writes: Writes,
     client: &Client,
     deleted: BTreeMap<usize, Vec<u64>>,
 ) -> ApplyReport {
@@ -41,7 +41,9 @@ pub async fn read_back(
         }
     }
     let pairs: BTreeSet<(u64, u64)> = present.keys().copied().collect();
+    let recreated = std::mem::take(&mut writes.recreated);
     let mut report = decide(plan, writes, &pairs, &unreadable, client.domain());
+    report.recreated = recreated;
     report.membership_ids = membership_ids(plan, &present, deleted);
     report
 }

@@ -22,6 +22,6 @@ pub use approvals::{Approvals, ApprovalsErrors, Review, ReviewState, SelfApprova
 pub use holds::{still_holds, Since};
 pub use receipt::{
     plan_digest, ApprovalsRecord, ChangeOutcome, CiRun, Receipt, ReceiptChange, ReceiptRestore,
-    ReceiptSummary, Source, Status, RECEIPT_FORMAT_VERSION, RECEIPT_KIND,
+    ReceiptSummary, Recreated, Source, Status, RECEIPT_FORMAT_VERSION, RECEIPT_KIND,
 };
 pub use seal::{seal, verify, Edit, ReceiptError};

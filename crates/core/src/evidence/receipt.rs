@@ -58,8 +58,22 @@ pub struct Receipt {
     /// Access given back from the journal of an interrupted apply, with outcomes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restores: Vec<ReceiptRestore>,
+    /// Memberships a clear-then-set of a user's `user-groups` re-created with new ids and
+    /// dates: the user's other groups, kept, not granted (`drift --since --receipts` leaves
+    /// them out of its new memberships).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recreated_memberships: Vec<Recreated>,
     /// Counts of the outcomes above.
     pub summary: ReceiptSummary,
+}
+
+/// One user's memberships re-created by a clear-then-set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recreated {
+    pub user: String,
+    pub user_id: u64,
+    pub membership_ids: Vec<u64>,
 }
 
 /// How an apply run ended.
@@ -309,6 +323,7 @@ impl Receipt {
             approvals: ApprovalsRecord::default(),
             changes: Vec::new(),
             restores: Vec::new(),
+            recreated_memberships: Vec::new(),
             summary: ReceiptSummary::default(),
         }
     }

@@ -335,3 +335,25 @@ fn verified_changes_are_judged_against_live_coupa() {
         matches!(&still_holds(&r, &now)[1], (1, Since::Changed(why)) if why.contains("no longer in the group"))
     );
 }
+
+#[test]
+fn a_reviewer_mapped_to_nobody_in_coupa_refuses_the_plan() {
+    let desired = crate::policy::load_files(vec![PolicyFile {
+        path: "p.yaml".into(),
+        text: "groups:\n  AP Clerks:\n    members: [alice]\nsettings:\n  reviewers: { alice-gh: alicia@acme.com }\n".into(),
+    }])
+    .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let origin = Origin::Instance {
+        domain: "https://acme.coupahost.com".into(),
+    };
+    let err = crate::plan::make(&desired, &live(), origin, now)
+        .err()
+        .expect("refused");
+    let text = format!("{err:?}");
+    assert!(text.contains("UnknownReviewer"), "{text}");
+    assert!(
+        text.contains("unknown user `alicia@acme.com` for reviewer `alice-gh`"),
+        "{text}"
+    );
+}

@@ -347,9 +347,9 @@ fn a_reviewer_mapped_to_nobody_in_coupa_refuses_the_plan() {
     let origin = Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
     };
-    let err = crate::plan::make(&desired, &live(), origin, now)
-        .err()
-        .expect("refused");
+    let Err(err) = crate::plan::make(&desired, &live(), origin, now) else {
+        panic!("the plan is refused");
+    };
     let text = format!("{err:?}");
     assert!(text.contains("UnknownReviewer"), "{text}");
     assert!(

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod evidence;
+pub use evidence::{EvidenceCommand, ReceiptArgs, VerifyArgs};
+
 /// Coupa user groups, roles and licenses as code.
 ///
 /// Keep who-has-what in YAML under `policies/`, review `plan` output in pull requests, and let
@@ -67,6 +70,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
+    /// Audit evidence: check apply receipts (from `apply --receipt`).
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
     Snapshot(SnapshotArgs),
     /// Evidence for auditors: `report access` lists who holds what, the policy line and the
@@ -179,6 +185,8 @@ pub struct ApplyArgs {
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
     #[command(flatten)]
+    pub evidence: ReceiptArgs,
+    #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -232,6 +240,10 @@ pub struct DriftArgs {
     /// Also list memberships created since this date (YYYY-MM-DD or RFC 3339), in any group.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// With --since: apply receipts whose re-created memberships (a clear-then-set keeps the
+    /// user's other groups under new ids) are not listed as new. Each must verify.
+    #[arg(long, value_name = "RECEIPT", num_args = 1.., requires = "since")]
+    pub receipts: Vec<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

@@ -18,6 +18,7 @@ mod journal;
 mod out_file;
 mod plan_file;
 mod policy_dir;
+mod receipt;
 mod report;
 mod secret;
 mod snapshot_manifest;

@@ -17,6 +17,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         })?),
         None => None,
     };
+    let recreated = crate::receipt::recreated_ids(&args.receipts)?;
     let desired = load_policies(&args.policies)?;
     // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
     // nor its scope (core.common.read).
@@ -49,6 +50,9 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         }
     };
     let mut report = common::make_drift(&desired, &live, since, now)?;
+    if let Some(since) = &mut report.since {
+        since.leave_out_recreated(&recreated);
+    }
     report.domain = domain;
     report.roles_read = roles_read;
     report.completeness = Some(completeness);

@@ -16,6 +16,7 @@ mod cli_owners_guard;
 mod cli_pipeline;
 mod cli_plan_files;
 mod cli_report;
+mod cli_receipts;
 mod cli_snapshot;
 mod cli_snapshot_manifest;
 mod cli_user_writes;

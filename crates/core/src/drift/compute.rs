@@ -356,5 +356,6 @@ fn recent(
         since: at.to_rfc3339(),
         memberships: rows.into_iter().map(|(_, r)| r).collect(),
         undated,
+        recreated_by_apply: 0,
     }
 }

@@ -468,6 +468,13 @@ fn recent(out: &mut String, since: &SinceReport, style: Style) {
             plural(since.undated, "membership", "memberships")
         );
     }
+    if since.recreated_by_apply > 0 {
+        let _ = writeln!(
+            out,
+            "  ({} re-created by an apply's clear-then-set, per its receipts, are not listed)",
+            plural(since.recreated_by_apply, "membership", "memberships")
+        );
+    }
     if style == Style::Markdown && !since.memberships.is_empty() {
         out.push_str("| created | group | person | managed |\n|---|---|---|---|\n");
     }

@@ -222,6 +222,25 @@ pub struct SinceReport {
     pub memberships: Vec<RecentMembership>,
     /// Memberships without a readable `created-at` (not listed).
     pub undated: usize,
+    /// Memberships an apply's clear-then-set re-created (named by its receipts, `--receipts`):
+    /// kept access under a new id, not a new grant, so not listed.
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub recreated_by_apply: usize,
+}
+
+fn is_zero_count(n: &usize) -> bool {
+    *n == 0
+}
+
+impl SinceReport {
+    /// Leaves out the memberships whose ids are in `recreated` (from apply receipts) and
+    /// counts them.
+    pub fn leave_out_recreated(&mut self, recreated: &std::collections::BTreeSet<u64>) {
+        let before = self.memberships.len();
+        self.memberships
+            .retain(|m| !recreated.contains(&m.membership_id));
+        self.recreated_by_apply += before - self.memberships.len();
+    }
 }
 
 /// A membership created since the date asked for.

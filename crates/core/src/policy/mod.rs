@@ -27,7 +27,7 @@ mod schema;
 #[cfg(test)]
 mod schema_agreement;
 mod suggest;
-mod yaml;
+pub(crate) mod yaml;
 
 /// Re-exported for callers of [`load_files`].
 pub use crate::model::PolicyFile;

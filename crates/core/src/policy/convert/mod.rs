@@ -41,6 +41,7 @@ pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "acknowledge",
     "expiry_warning_days",
     "require_reason",
+    "reviewers",
 ];
 pub(crate) const ACKNOWLEDGE_FIELDS: &[&str] =
     &["code", "user", "group", "role", "license", "reason"];

@@ -204,23 +204,21 @@ fn error_text(e: &miette::Report) -> String {
         .join(": ")
 }
 
-/// The membership ids apply receipts record as re-created by a clear-then-set. Every receipt
-/// must verify: an edited receipt must not hide a new grant.
-pub fn recreated_ids(receipts: &[PathBuf]) -> miette::Result<std::collections::BTreeSet<u64>> {
-    let mut ids = std::collections::BTreeSet::new();
-    for path in receipts {
-        let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| miette::miette!("cannot read the receipt {shown}: {e}"))?;
-        let receipt = evidence::verify(&text).map_err(|e| {
-            miette::miette!(
-                help = "check it with `coupa-access evidence verify`",
-                "the receipt {shown} cannot be used: {e}"
-            )
-        })?;
-        for r in receipt.recreated_memberships {
-            ids.extend(r.membership_ids);
-        }
-    }
-    Ok(ids)
+/// The receipts given to `drift --receipts`, each checked (`evidence verify`'s integrity
+/// check): one that does not verify stops the run rather than being half-trusted.
+pub fn read_verified(receipts: &[PathBuf]) -> miette::Result<Vec<evidence::Receipt>> {
+    receipts
+        .iter()
+        .map(|path| {
+            let shown = path.display();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| miette::miette!("cannot read the receipt {shown}: {e}"))?;
+            evidence::verify(&text).map_err(|e| {
+                miette::miette!(
+                    help = "check it with `coupa-access evidence verify`",
+                    "the receipt {shown} cannot be used: {e}"
+                )
+            })
+        })
+        .collect()
 }

@@ -233,12 +233,39 @@ fn is_zero_count(n: &usize) -> bool {
 }
 
 impl SinceReport {
-    /// Leaves out the memberships whose ids are in `recreated` (from apply receipts) and
-    /// counts them.
-    pub fn leave_out_recreated(&mut self, recreated: &std::collections::BTreeSet<u64>) {
+    /// Leaves out, and counts, the memberships an apply's clear-then-set re-created, as its
+    /// receipts name them. A receipt is a file anyone could write, so it vouches for a row
+    /// only where Coupa agrees: same instance (a receipt of another tenant names nothing here),
+    /// same membership id *and* user, created while that apply ran. A receipt cannot hide a
+    /// hand grant made at another time or to another person.
+    pub fn leave_out_recreated(
+        &mut self,
+        receipts: &[crate::evidence::Receipt],
+        instance: Option<&str>,
+    ) {
+        let Some(instance) = instance else {
+            return;
+        };
+        let same = |a: &str| {
+            a.trim_end_matches('/')
+                .eq_ignore_ascii_case(instance.trim_end_matches('/'))
+        };
+        // A minute's grace: Coupa stamps the row, the tool stamps the run.
+        let grace = chrono::Duration::seconds(60);
+        let vouched = |m: &RecentMembership| {
+            let Some(created) = super::parse_timestamp(&m.created_at) else {
+                return false;
+            };
+            receipts.iter().filter(|r| same(&r.instance)).any(|r| {
+                let during = created >= r.started_at - grace && created <= r.finished_at + grace;
+                during
+                    && r.recreated_memberships.iter().any(|x| {
+                        x.user_id == m.user_id && x.membership_ids.contains(&m.membership_id)
+                    })
+            })
+        };
         let before = self.memberships.len();
-        self.memberships
-            .retain(|m| !recreated.contains(&m.membership_id));
+        self.memberships.retain(|m| !vouched(m));
         self.recreated_by_apply += before - self.memberships.len();
     }
 }

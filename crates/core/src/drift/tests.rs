@@ -443,3 +443,68 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
         "the budget cut whole targets too"
     );
 }
+
+mod recreated_by_receipts {
+    use super::super::{RecentMembership, SinceReport};
+    use crate::evidence::{Receipt, Recreated};
+
+    fn row(id: u64, user_id: u64, created_at: &str) -> RecentMembership {
+        RecentMembership {
+            created_at: created_at.into(),
+            group: "AP".into(),
+            group_id: 10,
+            user: format!("u{user_id}"),
+            user_id,
+            membership_id: id,
+            managed: true,
+        }
+    }
+
+    fn receipt(instance: &str) -> Receipt {
+        let start = "2026-03-01T10:00:00Z".parse().unwrap();
+        let mut r = Receipt::started("0.1.0", instance, start);
+        r.finished_at = "2026-03-01T10:05:00Z".parse().unwrap();
+        r.recreated_memberships = vec![Recreated {
+            user: "u1".into(),
+            user_id: 1,
+            membership_ids: vec![500, 501, 502],
+        }];
+        r
+    }
+
+    fn since(rows: Vec<RecentMembership>) -> SinceReport {
+        SinceReport {
+            since: "2026-02-01T00:00:00Z".into(),
+            memberships: rows,
+            undated: 0,
+            recreated_by_apply: 0,
+        }
+    }
+
+    #[test]
+    fn a_receipt_vouches_only_for_its_instance_user_ids_and_time() {
+        let mut s = since(vec![
+            row(500, 1, "2026-03-01T10:02:00Z"), // re-created during the run: left out
+            row(501, 2, "2026-03-01T10:02:00Z"), // same id, another person: listed
+            row(502, 1, "2026-03-02T09:00:00Z"), // same id and person, a day later: listed
+            row(600, 1, "2026-03-01T10:02:00Z"), // not named by the receipt: listed
+        ]);
+        s.leave_out_recreated(
+            &[receipt("https://acme.coupahost.com")],
+            Some("https://acme.coupahost.com/"),
+        );
+        let left: Vec<u64> = s.memberships.iter().map(|m| m.membership_id).collect();
+        assert_eq!(left, [501, 502, 600]);
+        assert_eq!(s.recreated_by_apply, 1);
+    }
+
+    #[test]
+    fn a_receipt_of_another_instance_or_an_unknown_one_names_nothing() {
+        for instance in [Some("https://other.coupahost.com"), None] {
+            let mut s = since(vec![row(500, 1, "2026-03-01T10:02:00Z")]);
+            s.leave_out_recreated(&[receipt("https://acme.coupahost.com")], instance);
+            assert_eq!(s.memberships.len(), 1, "{instance:?}");
+            assert_eq!(s.recreated_by_apply, 0);
+        }
+    }
+}

@@ -78,7 +78,9 @@ fn plan_in(sb: &TestSandbox, dir: &Path, args: &[&str]) -> std::process::Output 
 }
 
 fn json_plan(sb: &TestSandbox, dir: &Path, args: &[&str]) -> Value {
-    let out = plan_in(sb, dir, &[&["--format", "json"], args].concat());
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let out = plan_in(sb, dir, &all);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     serde_json::from_str(&stdout_of(&out)).unwrap()
 }
@@ -262,8 +264,15 @@ fn unknown_refs_and_folders_outside_git_are_errors() {
     let err = stderr_of(&out);
     assert!(err.contains("git ref `nope` is not a commit"), "{err}");
     assert!(err.contains("fetch-depth: 0"), "{err}");
-    let out = plan_in(&sb, dir.path(), &["--changed-since", "--upload-pack=x"]);
+    // Never taken for a git option.
+    let out = plan_in(&sb, dir.path(), &["--changed-since=--output=x"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("is not a commit"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!dir.path().join("x").exists());
     let plain = policies(&[("groups.yaml", BASE)]);
     let out = sb
         .cmd()

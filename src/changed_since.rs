@@ -33,8 +33,9 @@ pub enum Prepared {
         commit: String,
         managed: usize,
         candidates: BTreeSet<TargetKey>,
-        base: Desired,
-        head: Desired,
+        // Boxed: two policies beside a scope.
+        base: Box<Desired>,
+        head: Box<Desired>,
     },
 }
 
@@ -74,8 +75,8 @@ pub fn prepare(spec: &str, policies: &Path, head: &Desired) -> miette::Result<Pr
                 "targets declared differently since {given}"
             );
             Ok(Prepared::Targets {
-                base: changed::restrict(&base, &candidates),
-                head: changed::restrict(head, &candidates),
+                base: Box::new(changed::restrict(&base, &candidates)),
+                head: Box::new(changed::restrict(head, &candidates)),
                 given,
                 commit,
                 managed,

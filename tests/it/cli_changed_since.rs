@@ -173,7 +173,12 @@ fn the_text_and_markdown_plans_say_what_was_planned_and_what_is_not_shown() {
         md.contains("> [!NOTE]\n> Planned 1 of 3 managed targets"),
         "{md}"
     );
-    assert!(md.contains("Drift elsewhere is not shown"), "{md}");
+    assert!(
+        md.contains(
+            "Drift elsewhere is not shown: run `coupa-access drift` or a full `coupa-access plan`."
+        ),
+        "{md}"
+    );
     assert!(md.contains("Buyers"), "{md}");
 }
 
@@ -188,7 +193,7 @@ fn a_change_to_settings_plans_everything() {
     assert!(plan["scope"].get("targets").is_none());
     let out = plan_in(&sb, dir.path(), &["--changed-since", "base"]);
     assert!(
-        stdout_of(&out).contains("Planned all 3 managed targets (--changed-since base ("),
+        stdout_of(&out).contains("Planned all 3 managed targets (`--changed-since` base ("),
         "{}",
         stdout_of(&out)
     );

@@ -211,3 +211,24 @@ fn a_scoped_plan_is_format_3_and_keeps_its_scope() {
     assert_eq!(v["scope"]["every_target"], "no_base");
     assert_eq!(Plan::from_json(&text).unwrap(), p);
 }
+
+/// A scope read from an edited plan file is shown, never obeyed: no control characters reach
+/// the text or markdown, and odd commits do not panic.
+#[test]
+fn a_hostile_scope_renders_harmlessly() {
+    let mut p = Plan::from_json(V1_GROUPS).unwrap();
+    p.scope = Some(PlanScope {
+        changed_since: "main\u{1b}[2J".into(),
+        commit: Some("ééééééééé\u{1b}".into()),
+        managed: 3,
+        planned: Planned::Targets(vec![ScopeTarget {
+            kind: Kind::Group,
+            target: "AP\u{1b}]8;;x".into(),
+        }]),
+    });
+    let text = crate::render::text(&p, crate::render::Color::Never);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("Planned 1 of 3 managed targets"), "{text}");
+    let md = crate::render::markdown(&p);
+    assert!(!md.contains('\u{1b}'), "{md}");
+}

@@ -82,7 +82,12 @@ impl PlanScope {
     /// `origin/main (1a2b3c4d)`: the ref, and the commit's first 8 digits.
     pub fn since(&self) -> String {
         match &self.commit {
-            Some(c) => format!("{} ({})", self.changed_since, &c[..c.len().min(8)]),
+            // By characters: a plan file may hold anything here.
+            Some(c) => format!(
+                "{} ({})",
+                self.changed_since,
+                c.chars().take(8).collect::<String>()
+            ),
             None => self.changed_since.clone(),
         }
     }

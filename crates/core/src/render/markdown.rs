@@ -84,7 +84,8 @@ pub fn markdown(plan: &Plan) -> String {
 }
 
 fn heading(plan: &Plan) -> String {
-    let scope = super::scope::scope_line(plan).map_or_else(String::new, |line| {
+    let line = super::scope::scope_line_with(plan, &|s| escape(s), &|c| code_span(c));
+    let scope = line.map_or_else(String::new, |line| {
         let mut targets = super::scope::scope_targets(plan);
         // A long list is for the JSON plan; the comment names the first few.
         let more = targets.len().saturating_sub(SCOPE_TARGETS_SHOWN);
@@ -98,7 +99,7 @@ fn heading(plan: &Plan) -> String {
         } else {
             format!(" Planned: {}.", escape(&list))
         };
-        format!("> [!NOTE]\n> {}{list}\n\n", escape(&line))
+        format!("> [!NOTE]\n> {line}{list}\n\n")
     });
     format!(
         "## coupa-access plan for {}\n\n{scope}**{}**\n\n",

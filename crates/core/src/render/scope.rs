@@ -7,18 +7,30 @@ use super::thousands;
 
 /// The scope line of a scoped plan; `None` for a full plan.
 pub(crate) fn scope_line(plan: &Plan) -> Option<String> {
+    scope_line_with(plan, &|s| s.to_string(), &|c| format!("`{c}`"))
+}
+
+/// [`scope_line`] with the ref shown by `text` and the commands by `code` (markdown escapes
+/// the one and makes code spans of the other).
+pub(crate) fn scope_line_with(
+    plan: &Plan,
+    text: &dyn Fn(&str) -> String,
+    code: &dyn Fn(&str) -> String,
+) -> Option<String> {
     let s = plan.scope.as_ref()?;
     let managed = thousands(s.managed);
+    let since = text(&s.since());
     Some(match &s.planned {
         Planned::Targets(t) => format!(
-            "Planned {} of {managed} managed targets: those whose meaning changed since {}. \
-             Drift elsewhere is not shown: run `coupa-access drift` or a full `coupa-access plan`.",
+            "Planned {} of {managed} managed targets: those whose meaning changed since {since}. \
+             Drift elsewhere is not shown: run {} or a full {}.",
             thousands(t.len()),
-            s.since()
+            code("coupa-access drift"),
+            code("coupa-access plan"),
         ),
         Planned::EveryTarget(why) => format!(
-            "Planned all {managed} managed targets (--changed-since {}: {}).",
-            s.since(),
+            "Planned all {managed} managed targets ({} {since}: {}).",
+            code("--changed-since"),
             why.why()
         ),
     })

@@ -53,6 +53,9 @@ fn add(f: &mut TargetForm, t: &Target) {
     f.members.extend(t.members.iter().map(member));
 }
 
+/// An acknowledgement as compared: the code, the user and the target, by key.
+type AckForm = (WarningCode, Option<NameKey>, Option<(Kind, NameKey)>);
+
 /// The settings as compared: every one of them affects every target.
 #[derive(Debug, PartialEq)]
 struct SettingsForm {
@@ -60,7 +63,7 @@ struct SettingsForm {
     max_removals: MaxRemovals,
     writes: Writes,
     group_removals: GroupRemovals,
-    acknowledge: BTreeSet<(WarningCode, Option<NameKey>, Option<(Kind, NameKey)>)>,
+    acknowledge: BTreeSet<AckForm>,
     expiry_window: u32,
     require_reason: bool,
 }

@@ -91,7 +91,7 @@ pub fn read(dir: &Path) -> Result<PolicyFolder, Vec<PolicyDiagnostic>> {
 }
 
 /// The prefix of every policy file's path: the folder as given, when relative.
-pub(crate) fn shown_base(dir: &Path) -> String {
+pub fn shown_base(dir: &Path) -> String {
     use std::path::Component;
     let join = |parts: Vec<String>| parts.join("/");
     // A relative path of plain names (`./` dropped) is already relative to the working directory.

@@ -157,6 +157,12 @@ pub struct PlanArgs {
     /// instance it came from.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// Plan only the targets whose meaning differs from the policy at git ref REF (a branch,
+    /// tag or commit), and the people they affect; drift elsewhere is not shown. `auto`: the
+    /// pull or merge request's base (GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA), or
+    /// every target when there is none. The checkout needs that history (fetch-depth: 0).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]

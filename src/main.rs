@@ -7,6 +7,7 @@
 #[macro_use]
 mod stdio;
 
+mod changed_since;
 mod cli;
 mod cli_report;
 mod cmd;

@@ -70,6 +70,7 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     if let Some(saved) = &saved {
         apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
     }
+    let (desired, scope) = scoped_to_saved(desired, saved.as_ref());
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
     let origin = Origin::Instance {
         domain: client.domain().to_string(),
@@ -77,6 +78,7 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     let plan = make_plan(&desired, &live, origin)?;
     let (plan, assessment) =
         crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
+    let plan = Plan { scope, ..plan };
     receipt.planned(&plan, saved.is_some());
     if let Some(saved) = &saved {
         // Restores first: they also change the summary, which the comparison below reports
@@ -166,6 +168,32 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     } else {
         1
     })
+}
+
+/// A saved `plan --changed-since` plan covers only its own targets: the fresh plan it must
+/// equal is made for the same targets, and only they are written. Says so.
+fn scoped_to_saved(
+    desired: coupa_access_core::model::Desired,
+    saved: Option<&Plan>,
+) -> (
+    coupa_access_core::model::Desired,
+    Option<coupa_access_core::model::PlanScope>,
+) {
+    use coupa_access_core::plan::changed;
+    let Some(scope) = saved.and_then(|p| p.scope.clone()) else {
+        return (desired, None);
+    };
+    let Some(targets) = scope.targets() else {
+        return (desired, Some(scope));
+    };
+    say!(
+        "note: this plan covers {} of {} managed targets (planned with --changed-since {}): apply plans and writes only those; run apply without a plan file to converge every target",
+        targets.len(),
+        scope.managed,
+        coupa_access_core::render::printable_str(&scope.since())
+    );
+    let desired = changed::restrict(&desired, &changed::keys_of(targets));
+    (desired, Some(scope))
 }
 
 /// How long writes in flight may finish after the first Ctrl-C.

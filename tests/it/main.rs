@@ -7,6 +7,7 @@ mod cli_apply;
 mod cli_apply_cancel;
 mod cli_apply_saved;
 mod cli_basics;
+mod cli_changed_since;
 mod cli_ci_report;
 mod cli_clear_then_set;
 mod cli_drift;

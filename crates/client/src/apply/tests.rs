@@ -48,6 +48,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         warnings: vec![],
         preconditions: pre,
         restores: Vec::new(),
+        scope: None,
         acknowledged: Vec::new(),
     }
 }

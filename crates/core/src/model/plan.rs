@@ -5,9 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{ChangeTarget, MaxRemovals, Origin, Warning};
 
-/// The plan JSON version this build writes. It reads this one and every earlier one
-/// (see `docs/plan-format.md`).
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// The newest plan JSON version this build writes and reads: a plan with a
+/// [`scope`](Plan::scope) (`plan --changed-since`) is written as this version, so an older
+/// coupa-access refuses it instead of ignoring its scope; every other plan is written as
+/// [`PLAN_FORMAT_UNSCOPED`]. It reads every earlier version (see `docs/plan-format.md`).
+pub const PLAN_FORMAT_VERSION: u32 = 3;
+
+/// The plan JSON version of a plan without a scope (a full plan).
+pub const PLAN_FORMAT_UNSCOPED: u32 = 2;
 
 /// Add or remove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -180,6 +185,8 @@ pub struct Plan {
     /// Access an interrupted apply of this tool took away, given back from its authenticated
     /// journal (see [`Restore`](super::Restore)); applied first, after confirmation.
     pub restores: Vec<super::Restore>,
+    /// The targets a `plan --changed-since` covers; `None` for a full plan.
+    pub scope: Option<super::PlanScope>,
 }
 
 impl Plan {

@@ -85,6 +85,7 @@ pub fn make(
         warnings: Vec::new(),
         preconditions: diff.preconditions,
         restores: Vec::new(),
+        scope: None,
         acknowledged: Vec::new(),
     };
     let mut warnings = diff.warnings;

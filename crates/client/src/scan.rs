@@ -124,8 +124,11 @@ impl Tally {
 }
 
 /// What a keyset read of one range ended with.
-struct Keyset<T> {
-    records: Vec<T>,
+struct Keyset<U> {
+    /// The records read, each converted as its page arrived.
+    records: Vec<U>,
+    /// The lowest id read, if any.
+    first: Option<u64>,
     /// The highest id read (the range's start when nothing was).
     last: u64,
     /// False when it stopped after `PAGES_BEFORE_PROBE` full pages with more to read.
@@ -133,6 +136,57 @@ struct Keyset<T> {
     /// A page held ids above the range's upper bound: the server ignored `id[lt_or_eq]`, so
     /// the range's records prove nothing.
     overran: bool,
+    /// Requests it took.
+    requests: u64,
+}
+
+/// Converts each record of a page as the page arrives, so a scan holds the model records
+/// (small) instead of the wire records and their pages (large).
+pub(crate) type Convert<T, U> = fn(T) -> Result<U, String>;
+
+/// The start of a scan: its first full pages and, when there is more, the highest id (the
+/// probe). What a caller learns a resource's size from before deciding how to read it; the
+/// scan goes on from here with [`Client::finish_scan`], so nothing read is read twice.
+pub(crate) struct Head<U> {
+    q: Arc<Query>,
+    tally: Arc<Tally>,
+    read: Keyset<U>,
+    /// The highest id of the resource, when probed (absent when the head read it all, or the
+    /// server ignored `dir=desc`).
+    max: Option<u64>,
+}
+
+impl<U> Head<U> {
+    /// Records of the whole resource: exact when the head read it all, else the records read
+    /// plus the ids left times the density of ids seen so far.
+    pub(crate) fn estimated_records(&self) -> u64 {
+        let read = self.read.records.len() as u64;
+        match (self.read.done, self.max) {
+            (true, _) => read,
+            (false, Some(max)) if max > self.read.last => {
+                let first = self.read.first.unwrap_or(1);
+                let span = self.read.last.saturating_sub(first).saturating_add(1).max(1) as f64;
+                let density = (read as f64 / span).min(1.0);
+                read + (max.saturating_sub(self.read.last) as f64 * density).round() as u64
+            }
+            // More to read but no usable probe: at least another page.
+            (false, _) => read + PAGE_SIZE as u64,
+        }
+    }
+
+    /// Records the head read.
+    pub(crate) fn records_read(&self) -> u64 {
+        self.read.records.len() as u64
+    }
+
+    /// Requests the rest of the scan is expected to take (none when the head read it all).
+    pub(crate) fn rest_requests(&self, concurrency: usize) -> u64 {
+        if self.read.done {
+            return 0;
+        }
+        let left = self.estimated_records().saturating_sub(self.records_read());
+        super::choose::rest_requests(left, concurrency)
+    }
 }
 
 #[derive(Deserialize)]
@@ -151,48 +205,110 @@ impl Client {
     where
         T: DeserializeOwned + Keyed + Send + 'static,
     {
-        let head: Keyset<T> = self
-            .keyset(&q, 0, None, Some(PAGES_BEFORE_PROBE), &tally)
+        self.scan_into(q, tally, Ok).await
+    }
+
+    /// [`scan`](Client::scan), each record converted as its page arrives.
+    pub(crate) async fn scan_into<T, U>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        convert: Convert<T, U>,
+    ) -> Result<Vec<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+    {
+        let head = self.head(q, tally, PAGES_BEFORE_PROBE, convert).await?;
+        self.finish_scan(head, convert).await
+    }
+
+    /// The first `pages` full pages of `q` and, when there is more, its highest id.
+    pub(crate) async fn head<T, U>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        pages: usize,
+        convert: Convert<T, U>,
+    ) -> Result<Head<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed,
+    {
+        let read: Keyset<U> = self
+            .keyset(&q, 0, None, Some(pages), &tally, convert)
             .await?;
-        let mut out = head.records;
-        if head.done {
+        let max = if read.done {
+            None
+        } else {
+            let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
+            probe.iter().filter_map(|r| r.id).max()
+        };
+        Ok(Head {
+            q,
+            tally,
+            read,
+            max,
+        })
+    }
+
+    /// The rest of a scan begun with [`head`](Client::head): every record, ascending.
+    pub(crate) async fn finish_scan<T, U>(
+        &self,
+        head: Head<U>,
+        convert: Convert<T, U>,
+    ) -> Result<Vec<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+    {
+        let Head {
+            q,
+            tally,
+            read,
+            max,
+        } = head;
+        let mut out = read.records;
+        if read.done {
             return Ok(out);
         }
-        let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
-        let max = probe.iter().filter_map(|r| r.id).max();
         let max = match max {
-            Some(m) if m > head.last => m,
+            Some(m) if m > read.last => m,
             // Nothing above the last id (or a server that ignores `dir=desc`): finish the plain
             // scan, which is right whatever the probe said.
             _ => {
-                let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+                let rest = self
+                    .keyset(&q, read.last, None, None, &tally, convert)
+                    .await?;
                 out.extend(rest.records);
                 return Ok(out);
             }
         };
-        let first = out.first().and_then(Keyed::key).unwrap_or(1);
+        let first = read.first.unwrap_or(1);
         let n = range_count(
             out.len() as u64,
             first,
-            head.last,
+            read.last,
             max,
             self.inner.opts.read_concurrency,
         );
-        let ranges = split_ranges(head.last, max, n);
+        let ranges = split_ranges(read.last, max, n);
         let count = ranges.len();
         let reads = ranges.into_iter().enumerate().map(|(i, (lo, hi))| {
             // The last range has no upper bound: like any keyset read it ends at an empty page,
             // so records created above the probed id during the read are read too.
             let upto = (i + 1 < count).then_some(hi);
             let (c, q, t) = (self.clone(), q.clone(), tally.clone());
-            async move { c.keyset::<T>(&q, lo, upto, None, &t).await }
+            async move { c.keyset::<T, U>(&q, lo, upto, None, &t, convert).await }
         });
         let parts = join_in_order(reads).await?;
         if parts.iter().any(|p| p.overran) {
             // A server that ignores `id[lt_or_eq]` answers each range with the ids after its
             // start, unbounded: the ranges cannot be trusted, the plain scan can.
             tracing::debug!(path = %q.path, "id[lt_or_eq] ignored; reading the rest as one keyset scan");
-            let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+            drop(parts);
+            let rest = self
+                .keyset(&q, read.last, None, None, &tally, convert)
+                .await?;
             out.extend(rest.records);
             return Ok(out);
         }
@@ -203,55 +319,56 @@ impl Client {
     }
 
     /// Keyset pages of ids in `(after, upto]` (`upto: None` is unbounded) until an empty page or
-    /// the page holding `upto`; with `probe_after`, also after that many full pages.
-    async fn keyset<T: DeserializeOwned + Keyed>(
+    /// the page holding `upto`; with `probe_after`, also after that many full pages. Each page
+    /// is checked, then converted, and dropped.
+    async fn keyset<T: DeserializeOwned + Keyed, U>(
         &self,
         q: &Query,
         after: u64,
         upto: Option<u64>,
         probe_after: Option<usize>,
         tally: &Tally,
-    ) -> Result<Keyset<T>, CoupaError> {
-        let mut records: Vec<T> = Vec::new();
-        let mut last = after;
-        let mut pages = 0;
+        convert: Convert<T, U>,
+    ) -> Result<Keyset<U>, CoupaError> {
+        let mut out = Keyset {
+            records: Vec::new(),
+            first: None,
+            last: after,
+            done: true,
+            overran: false,
+            requests: 0,
+        };
         let mut all_full = true;
         loop {
-            let page: Vec<T> = self.get_json(&q.page(last, upto)).await?;
-            pages += 1;
+            let page: Vec<T> = self.get_json(&q.page(out.last, upto)).await?;
+            out.requests += 1;
             if page.is_empty() {
-                return Ok(Keyset {
-                    records,
-                    last,
-                    done: true,
-                    overran: false,
-                });
+                return Ok(out);
             }
             if let Some(hi) = upto {
                 if page.iter().any(|r| r.key().is_some_and(|id| id > hi)) {
-                    return Ok(Keyset {
-                        records,
-                        last,
-                        done: true,
-                        overran: true,
-                    });
+                    out.overran = true;
+                    return Ok(out);
                 }
             }
             all_full &= page.len() >= PAGE_SIZE;
-            last = check_page(q, &page, last, upto)?;
+            let first = out.last;
+            out.last = check_page(q, &page, out.last, upto)?;
+            if out.first.is_none() {
+                out.first = page.first().and_then(Keyed::key).or(Some(first));
+            }
             tally.add(self, page.len());
-            records.extend(page);
-            let done = upto == Some(last);
+            out.records.reserve(page.len());
+            for r in page {
+                out.records.push(convert(r).map_err(|detail| q.bad(detail))?);
+            }
+            let done = upto == Some(out.last);
             // Only a run of full pages suggests a large resource; a short one means it is
             // nearly read, so the scan simply finishes.
-            let probe = all_full && probe_after.is_some_and(|n| pages >= n);
+            let probe = all_full && probe_after.is_some_and(|n| out.requests as usize >= n);
             if done || probe {
-                return Ok(Keyset {
-                    records,
-                    last,
-                    done,
-                    overran: false,
-                });
+                out.done = done;
+                return Ok(out);
             }
         }
     }

@@ -16,13 +16,16 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     )
     .await?;
     let taken_at = common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let json =
-        coupa_access_core::snapshot::to_json_read(&live, client.domain(), &taken_at, read_roles);
+    // Written from the model as it is rendered, never held as text (see `out_file`).
+    let domain = client.domain().to_string();
+    let render = |w: &mut dyn std::io::Write| {
+        coupa_access_core::snapshot::write_json_read(w, &live, &domain, &taken_at, read_roles)
+    };
     let to_stdout = args.out.as_os_str() == "-";
     if to_stdout {
-        super::emit(&json)?;
+        super::emit_with(&render)?;
     } else {
-        crate::out_file::write(&args.out, &json)?;
+        crate::out_file::write_with(&args.out, &render)?;
     }
     say!(
         "Snapshot of {} written to {}: {} users, {} groups, {} projects, {} roles, {} memberships.",

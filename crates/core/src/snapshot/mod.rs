@@ -14,11 +14,13 @@ use crate::model::Live;
 
 mod position;
 mod reader;
+mod writer;
 #[cfg(test)]
 mod reader_tests;
 
 pub use position::Fault;
 pub use reader::Reader;
+pub use writer::write_json_read;
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;

@@ -41,6 +41,18 @@ pub(crate) fn chunked_requests(groups: u64, per_query: u64, rows: u64, concurren
     chunks * scan_requests(rows.div_ceil(chunks), concurrency)
 }
 
+/// Which way a plan's read goes ([`ClientOptions::read_way`](super::ClientOptions::read_way)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReadWay {
+    /// Each part scoped or full, whichever is expected to take fewer requests.
+    #[default]
+    Cheaper,
+    /// Always scoped: what the choice is measured against (tests, benchmarks).
+    Scoped,
+    /// Always full, cut down to the scope: the other side of the choice (tests, benchmarks).
+    Full,
+}
+
 /// Which way a part of the read goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Way {
@@ -50,12 +62,13 @@ pub(crate) enum Way {
 
 impl Way {
     /// Scoped unless it is expected to cost more than the full read (a tie stays scoped: it
-    /// holds less).
-    pub(crate) fn cheaper(scoped: u64, full: u64) -> Way {
-        if scoped > full {
-            Way::Full
-        } else {
-            Way::Scoped
+    /// holds less), or as `read_way` forces.
+    pub(crate) fn pick(read_way: ReadWay, scoped: u64, full: u64) -> Way {
+        match read_way {
+            ReadWay::Scoped => Way::Scoped,
+            ReadWay::Full => Way::Full,
+            ReadWay::Cheaper if scoped > full => Way::Full,
+            ReadWay::Cheaper => Way::Scoped,
         }
     }
 
@@ -95,12 +108,12 @@ mod tests {
         // 5,000 users, 200 groups, 15,000 memberships, every group managed.
         let full = scan_requests(15_000, 12);
         let scoped = chunked_requests(200, 25, share(15_000, 200, 200), 12);
-        assert_eq!(Way::cheaper(scoped, full), Way::Full, "{scoped} vs {full}");
+        assert_eq!(Way::pick(ReadWay::Cheaper, scoped, full), Way::Full, "{scoped} vs {full}");
         // 3 of 2,000 groups of a 300,000-membership tenant.
         let full = scan_requests(300_000, 12);
         let scoped = chunked_requests(3, 25, share(300_000, 3, 2_000), 12);
         assert!(scoped < 20, "{scoped}");
-        assert_eq!(Way::cheaper(scoped, full), Way::Scoped);
+        assert_eq!(Way::pick(ReadWay::Cheaper, scoped, full), Way::Scoped);
         assert_eq!(chunked_requests(0, 25, 0, 12), 0);
         assert_eq!(share(10, 3, 0), 0);
     }

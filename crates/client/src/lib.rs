@@ -47,6 +47,7 @@ mod write;
 #[cfg(test)]
 mod proptests;
 
+pub use choose::ReadWay;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};

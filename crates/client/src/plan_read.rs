@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use coupa_access_core::model::User;
 
-use super::choose::{self, Way};
+use super::choose::{self, ReadWay, Way};
 use super::convert::{self, Row};
 use super::read::{self, user_fields, GROUPS, MEMBERSHIPS, MEMBERSHIP_FIELDS, USERS};
 use super::scan::{Head, Query, Tally};
@@ -94,7 +94,7 @@ impl Client {
             return Ok(UsersRead::All(all));
         };
         let named = users::named_requests(identities);
-        let head = if named <= SEND_AT_ONCE {
+        let head = if named <= SEND_AT_ONCE && self.inner.opts.read_way != ReadWay::Full {
             tracing::debug!(
                 part = "users",
                 way = "scoped",
@@ -105,7 +105,7 @@ impl Client {
         } else {
             let head = self.head(users_query(), tally.clone(), 1, convert::user).await?;
             let full = head.rest_requests(self.inner.opts.read_concurrency);
-            let way = Way::cheaper(named, full);
+            let way = Way::pick(self.inner.opts.read_way, named, full);
             tracing::debug!(
                 part = "users",
                 way = way.name(),
@@ -161,7 +161,7 @@ impl Client {
             let go_full = head.as_ref().is_some_and(|head| {
                 let by_id = users::by_id_requests(&missing);
                 let full = head.rest_requests(self.inner.opts.read_concurrency);
-                let way = Way::cheaper(by_id, full);
+                let way = Way::pick(self.inner.opts.read_way, by_id, full);
                 tracing::debug!(
                     part = "members",
                     way = way.name(),
@@ -213,7 +213,7 @@ impl Client {
             concurrency,
         );
         let full = head.rest_requests(concurrency);
-        let way = Way::cheaper(scoped, full);
+        let way = Way::pick(self.inner.opts.read_way, scoped, full);
         tracing::debug!(
             part = "memberships",
             way = way.name(),

@@ -291,7 +291,8 @@ impl Client {
             max,
             self.inner.opts.read_concurrency,
         );
-        let ranges = split_ranges(read.last, max, n);
+        let step = page_step(out.len() as u64, first, read.last);
+        let ranges = split_ranges(read.last, max, n, step);
         let count = ranges.len();
         let reads = ranges.into_iter().enumerate().map(|(i, (lo, hi))| {
             // The last range has no upper bound: like any keyset read it ends at an empty page,
@@ -417,15 +418,35 @@ fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -
 }
 
 /// Splits `(after, upto]` into at most `n` contiguous, non-empty `(lo, hi]` ranges of near
-/// equal width that together cover it exactly, in ascending order.
-fn split_ranges(after: u64, upto: u64, n: usize) -> Vec<(u64, u64)> {
+/// equal width that together cover it exactly, in ascending order. Widths are multiples of
+/// `step` ids (the ids a full page spans at the density seen so far) where they can be, so a
+/// bounded range ends on a full page rather than a nearly empty one.
+fn split_ranges(after: u64, upto: u64, n: usize, step: u64) -> Vec<(u64, u64)> {
     if upto <= after {
         return Vec::new();
     }
-    let width = u128::from(upto - after);
-    let n = (n.max(1) as u128).min(width);
-    let bound = |i: u128| after + (width * i / n) as u64;
-    (0..n).map(|i| (bound(i), bound(i + 1))).collect()
+    let width = upto - after;
+    let per = width
+        .div_ceil(n.max(1) as u64)
+        .div_ceil(step.max(1))
+        .saturating_mul(step.max(1));
+    let mut out = Vec::new();
+    let mut lo = after;
+    while lo < upto {
+        let hi = lo.saturating_add(per).min(upto);
+        out.push((lo, hi));
+        lo = hi;
+    }
+    out
+}
+
+/// The ids one full page spans when `read` records were seen in `first..=last`.
+fn page_step(read: u64, first: u64, last: u64) -> u64 {
+    let span = last.saturating_sub(first).saturating_add(1).max(1);
+    if read == 0 {
+        return 1;
+    }
+    (span.saturating_mul(PAGE_SIZE as u64) / read).max(1)
 }
 
 /// Runs `reads` concurrently on the runtime and returns their results in the order given.
@@ -462,7 +483,7 @@ mod tests {
     #[test]
     fn ranges_cover_the_ids_exactly_once() {
         for (after, upto, n) in [(150, 10_000, 8), (0, 7, 8), (5, 6, 3), (1, 1_000_003, 7)] {
-            let r = split_ranges(after, upto, n);
+            let r = split_ranges(after, upto, n, 1);
             assert!(!r.is_empty() && r.len() <= n);
             assert_eq!(r[0].0, after);
             assert_eq!(r[r.len() - 1].1, upto);
@@ -471,8 +492,18 @@ mod tests {
             }
             assert!(r.iter().all(|(lo, hi)| lo < hi), "non-empty: {r:?}");
         }
-        assert!(split_ranges(10, 10, 4).is_empty());
-        assert_eq!(split_ranges(0, u64::MAX, 2).len(), 2);
+        assert!(split_ranges(10, 10, 4, 1).is_empty());
+        assert_eq!(split_ranges(0, u64::MAX, 2, 1).len(), 2);
+        // Dense ids after one page: bounded ranges hold whole pages.
+        let r = split_ranges(50, 4_500, 11, page_step(50, 1, 50));
+        assert!(r.len() <= 11);
+        assert_eq!((r[0].0, r[r.len() - 1].1), (50, 4_500));
+        for &(lo, hi) in &r[..r.len() - 1] {
+            assert_eq!((hi - lo) % 50, 0, "{r:?}");
+        }
+        assert_eq!(page_step(50, 1, 50), 50);
+        assert_eq!(page_step(50, 1, 500), 500);
+        assert_eq!(page_step(0, 1, 500), 1);
     }
 
     #[test]

@@ -502,7 +502,10 @@ async fn exported_row(users: u64, latency: Duration, phase: Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("groups.yaml"), &yaml).expect("policy written");
     let policies = dir.path().to_str().expect("utf-8 path").to_string();
-    let cmd = binary(&bench, &["plan", "--format", "json", "--policies", &policies]);
+    let cmd = binary(
+        &bench,
+        &["plan", "--format", "json", "--policies", &policies],
+    );
     let ((out, wall, peak), mut cost) = bench
         .measure(async {
             tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
@@ -549,14 +552,25 @@ async fn memory_row(users: u64) {
     let fast = ["--rate-limit", "1000", "--burst", "1000"];
     let mut runs: Vec<(&str, Vec<&str>)> = vec![
         ("snapshot (live)", vec!["snapshot", "--out", &snap_s]),
-        ("drift (live)", vec!["drift", "--format", "json", "--policies", &policies]),
+        (
+            "drift (live)",
+            vec!["drift", "--format", "json", "--policies", &policies],
+        ),
     ];
     for (_, args) in &mut runs {
         args.extend(fast);
     }
     runs.push((
         "drift --snapshot (offline, the same tenant)",
-        vec!["drift", "--format", "json", "--policies", &policies, "--snapshot", &snap_s],
+        vec![
+            "drift",
+            "--format",
+            "json",
+            "--policies",
+            &policies,
+            "--snapshot",
+            &snap_s,
+        ],
     ));
     for (label, args) in runs {
         let cmd = binary(&bench, &args);

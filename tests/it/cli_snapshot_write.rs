@@ -31,13 +31,12 @@ fn the_snapshot_is_byte_for_byte_what_the_whole_text_writer_made() {
         if no_roles {
             live.roles.clear();
         }
-        let old = coupa_access_core::snapshot::to_json_read(
-            &live,
-            client.domain(),
-            TAKEN_AT,
-            !no_roles,
+        let old =
+            coupa_access_core::snapshot::to_json_read(&live, client.domain(), TAKEN_AT, !no_roles);
+        assert!(
+            written == old,
+            "the snapshot differs from the whole-text writer's"
         );
-        assert!(written == old, "the snapshot differs from the whole-text writer's");
         // And the existing reader reads it back.
         let (back, meta) = coupa_access_core::snapshot::from_json(&written).unwrap();
         assert_eq!(back, live);
@@ -58,18 +57,39 @@ fn a_failed_read_leaves_no_snapshot_file_and_an_old_one_as_it_was() {
     let sb = TestSandbox::start_unlimited(tenant);
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("new.json");
-    let out = sb.cmd().args(["snapshot", "--out"]).arg(&fresh).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["snapshot", "--out"])
+        .arg(&fresh)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(stderr_of(&out).contains("has no login"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("has no login"),
+        "{}",
+        stderr_of(&out)
+    );
     assert!(!fresh.exists(), "no snapshot file after a failed read");
     let old = dir.path().join("old.json");
     std::fs::write(&old, "yesterday's snapshot").unwrap();
-    let out = sb.cmd().args(["snapshot", "--out"]).arg(&old).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["snapshot", "--out"])
+        .arg(&old)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert_eq!(std::fs::read_to_string(&old).unwrap(), "yesterday's snapshot");
+    assert_eq!(
+        std::fs::read_to_string(&old).unwrap(),
+        "yesterday's snapshot"
+    );
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names, vec![std::ffi::OsString::from("old.json")], "nothing else left");
+    assert_eq!(
+        names,
+        vec![std::ffi::OsString::from("old.json")],
+        "nothing else left"
+    );
 }

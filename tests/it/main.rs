@@ -31,6 +31,7 @@ mod client_warmup;
 mod common;
 mod conventions;
 mod coupa_facts;
+mod early_groups;
 mod examples;
 mod golden;
 mod markdown_rendered;

@@ -123,7 +123,10 @@ async fn a_policy_of_a_few_groups_is_read_scoped_and_plans_the_same() {
     );
     assert_eq!(chosen, scoped, "the choice is the scoped read");
     assert!(chosen * 3 < full_read, "{chosen} vs {full_read}");
-    assert!(text.contains(r#"part="memberships" way="scoped""#), "{text}");
+    assert!(
+        text.contains(r#"part="memberships" way="scoped""#),
+        "{text}"
+    );
     for (what, plan) in [
         ("scoped", &scoped_plan),
         ("forced full", &forced_plan),

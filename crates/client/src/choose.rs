@@ -108,7 +108,11 @@ mod tests {
         // 5,000 users, 200 groups, 15,000 memberships, every group managed.
         let full = scan_requests(15_000, 12);
         let scoped = chunked_requests(200, 25, share(15_000, 200, 200), 12);
-        assert_eq!(Way::pick(ReadWay::Cheaper, scoped, full), Way::Full, "{scoped} vs {full}");
+        assert_eq!(
+            Way::pick(ReadWay::Cheaper, scoped, full),
+            Way::Full,
+            "{scoped} vs {full}"
+        );
         // 3 of 2,000 groups of a 300,000-membership tenant.
         let full = scan_requests(300_000, 12);
         let scoped = chunked_requests(3, 25, share(300_000, 3, 2_000), 12);

@@ -27,6 +27,7 @@ mod client;
 mod connection;
 mod convert;
 mod decide;
+mod early;
 mod error;
 mod limiter;
 mod plan_read;

@@ -44,6 +44,13 @@ enum UsersRead {
     },
 }
 
+fn memberships_query() -> Arc<Query> {
+    Arc::new(Query::new(
+        MEMBERSHIPS,
+        &[("fields", MEMBERSHIP_FIELDS.to_string())],
+    ))
+}
+
 fn users_query() -> Arc<Query> {
     Arc::new(Query::new(USERS, &[("fields", user_fields())]))
 }
@@ -64,11 +71,12 @@ impl Client {
         &self,
         select: &GroupFilter,
         identities: Option<&[String]>,
+        group_names: &[String],
     ) -> Result<Parts, CoupaError> {
         let tally = Tally::new(Some("users"));
         let (users, (groups, rows)) = tokio::try_join!(
             self.plan_users(identities, tally.clone()),
-            self.plan_memberships(select),
+            self.plan_memberships(select, group_names),
         )?;
         let users = match users {
             UsersRead::All(users) => users,
@@ -103,7 +111,9 @@ impl Client {
             );
             None
         } else {
-            let head = self.head(users_query(), tally.clone(), 1, convert::user).await?;
+            let head = self
+                .head(users_query(), tally.clone(), 1, convert::user)
+                .await?;
             let full = head.rest_requests(self.inner.opts.read_concurrency);
             let way = Way::pick(self.inner.opts.read_way, named, full);
             tracing::debug!(
@@ -187,25 +197,90 @@ impl Client {
     }
 
     /// Every group and the rows of the groups `select` picks: the selected groups' lists, or
-    /// every row cut down to theirs when that is expected to be cheaper.
+    /// every row cut down to theirs when that is expected to be cheaper. Only a policy of
+    /// more groups than one list query holds can cost more scoped (one list query costs about
+    /// what reading every row does), so only then is the full read's first page read to
+    /// compare: beside the groups when the policy names that many, else after them. A few
+    /// named groups are looked up by name and read early (`early`).
     async fn plan_memberships(
         &self,
         select: &GroupFilter,
+        group_names: &[String],
     ) -> Result<(Vec<WireUserGroup>, Vec<Row>), CoupaError> {
+        let read_way = self.inner.opts.read_way;
         let group_params = [("fields", read::GROUP_FIELDS.to_string())];
-        let q = Arc::new(Query::new(
-            MEMBERSHIPS,
-            &[("fields", MEMBERSHIP_FIELDS.to_string())],
-        ));
-        let (groups, head) = tokio::try_join!(
+        let tally = Tally::new(Some("memberships"));
+        let head_now = async {
+            if group_names.len() > GROUPS_PER_QUERY && read_way != ReadWay::Scoped {
+                let q = memberships_query();
+                Ok(Some(
+                    self.head(q, tally.clone(), 1, row_of_some_group).await?,
+                ))
+            } else {
+                Ok(None)
+            }
+        };
+        let hints = if read_way == ReadWay::Full {
+            &[][..]
+        } else {
+            group_names
+        };
+        let (groups, head, early) = tokio::try_join!(
             self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
-            self.head(q, Tally::new(Some("memberships")), 1, row_of_some_group),
+            head_now,
+            self.early_memberships(select, hints),
         )?;
         let ids = scope::group_ids_selected(&groups, select);
+        let compare = match read_way {
+            ReadWay::Scoped => false,
+            ReadWay::Full => true,
+            ReadWay::Cheaper => ids.len() > GROUPS_PER_QUERY,
+        };
+        let full_head = if compare {
+            let head = match head {
+                Some(head) => head,
+                None => {
+                    let q = memberships_query();
+                    self.head(q, tally, 1, row_of_some_group).await?
+                }
+            };
+            self.pick_memberships(&groups, ids.len() as u64, head)
+        } else {
+            tracing::debug!(
+                part = "memberships",
+                way = "scoped",
+                groups = ids.len(),
+                "plan read: the managed groups fit one list query"
+            );
+            None
+        };
+        let rows = match full_head {
+            None => {
+                let wire = self.memberships_after(&ids, early).await?;
+                convert::rows(wire).map_err(read::bad_record)?
+            }
+            Some(head) => {
+                let keep: BTreeSet<u64> = ids.into_iter().collect();
+                let mut rows = self.finish_scan(head, row_of_some_group).await?;
+                rows.retain(|r| r.group_id().is_some_and(|g| keep.contains(&g)));
+                rows.shrink_to_fit();
+                rows
+            }
+        };
+        Ok((groups, rows))
+    }
+
+    /// The full read's head when reading every row is expected to cost fewer requests than
+    /// the lists of the `selected` groups (`None`: read those).
+    fn pick_memberships(
+        &self,
+        groups: &[WireUserGroup],
+        selected: u64,
+        head: Head<Row>,
+    ) -> Option<Head<Row>> {
         let plain = groups.iter().filter(|g| convert::is_plain_group(g)).count() as u64;
         let concurrency = self.inner.opts.read_concurrency;
         let total = head.estimated_records();
-        let selected = ids.len() as u64;
         let scoped = choose::chunked_requests(
             selected,
             GROUPS_PER_QUERY as u64,
@@ -224,17 +299,6 @@ impl Client {
             of_groups = plain,
             "plan read: memberships of the managed groups or every membership"
         );
-        let rows = match way {
-            Way::Scoped => convert::rows(self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?)
-                .map_err(read::bad_record)?,
-            Way::Full => {
-                let keep: BTreeSet<u64> = ids.into_iter().collect();
-                let mut rows = self.finish_scan(head, row_of_some_group).await?;
-                rows.retain(|r| r.group_id().is_some_and(|g| keep.contains(&g)));
-                rows.shrink_to_fit();
-                rows
-            }
-        };
-        Ok((groups, rows))
+        (way == Way::Full).then_some(head)
     }
 }

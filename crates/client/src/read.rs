@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use coupa_access_core::model::{License, Live, Membership};
 
 use super::convert;
-use super::request::{Call, Outcome};
 use super::plan_read::Parts;
+use super::request::{Call, Outcome};
 use super::scan::{Query, Tally};
 use super::scope::ReadScope;
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
@@ -113,11 +113,16 @@ impl Client {
         let (parts, roles) = match scope {
             ReadScope::Everything => tokio::try_join!(self.read_everything(), roles)?,
             ReadScope::Groups(select) => {
-                tokio::try_join!(self.read_for_plan(select, None), roles)?
+                tokio::try_join!(self.read_for_plan(select, None, &[]), roles)?
             }
-            ReadScope::GroupsAndUsers { groups, identities } => {
-                tokio::try_join!(self.read_for_plan(groups, Some(identities)), roles)?
-            }
+            ReadScope::GroupsAndUsers {
+                groups,
+                identities,
+                group_names,
+            } => tokio::try_join!(
+                self.read_for_plan(groups, Some(identities), group_names),
+                roles
+            )?,
         };
         let Parts {
             users,

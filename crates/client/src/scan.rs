@@ -165,7 +165,12 @@ impl<U> Head<U> {
             (true, _) => read,
             (false, Some(max)) if max > self.read.last => {
                 let first = self.read.first.unwrap_or(1);
-                let span = self.read.last.saturating_sub(first).saturating_add(1).max(1) as f64;
+                let span = self
+                    .read
+                    .last
+                    .saturating_sub(first)
+                    .saturating_add(1)
+                    .max(1) as f64;
                 let density = (read as f64 / span).min(1.0);
                 read + (max.saturating_sub(self.read.last) as f64 * density).round() as u64
             }
@@ -361,7 +366,8 @@ impl Client {
             tally.add(self, page.len());
             out.records.reserve(page.len());
             for r in page {
-                out.records.push(convert(r).map_err(|detail| q.bad(detail))?);
+                out.records
+                    .push(convert(r).map_err(|detail| q.bad(detail))?);
             }
             let done = upto == Some(out.last);
             // Only a run of full pages suggests a large resource; a short one means it is

@@ -14,9 +14,9 @@ use crate::model::Live;
 
 mod position;
 mod reader;
-mod writer;
 #[cfg(test)]
 mod reader_tests;
+mod writer;
 
 pub use position::Fault;
 pub use reader::Reader;

@@ -52,8 +52,14 @@ mod tests {
         };
         for roles_read in [true, false] {
             let mut bytes = Vec::new();
-            write_json_read(&mut bytes, &live, "https://acme.coupahost.com", "2026-01-01T00:00:00Z", roles_read)
-                .unwrap();
+            write_json_read(
+                &mut bytes,
+                &live,
+                "https://acme.coupahost.com",
+                "2026-01-01T00:00:00Z",
+                roles_read,
+            )
+            .unwrap();
             let text = super::super::to_json_read(
                 &live,
                 "https://acme.coupahost.com",

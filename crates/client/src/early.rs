@@ -25,6 +25,13 @@ pub(crate) struct Early {
     rows: Vec<WireMembership>,
 }
 
+impl Early {
+    /// The users the early rows name.
+    pub(crate) fn members(&self) -> BTreeSet<u64> {
+        self.rows.iter().filter_map(|m| m.user_id).collect()
+    }
+}
+
 impl Client {
     /// The memberships of the groups `names` find that `select` picks, when there are few
     /// enough names for one list query (else none: a policy of many groups is read otherwise).

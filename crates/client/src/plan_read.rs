@@ -74,10 +74,37 @@ impl Client {
         group_names: &[String],
     ) -> Result<Parts, CoupaError> {
         let tally = Tally::new(Some("users"));
-        let (users, (groups, rows)) = tokio::try_join!(
-            self.plan_users(identities, tally.clone()),
-            self.plan_memberships(select, group_names),
-        )?;
+        let hints = if self.inner.opts.read_way == ReadWay::Full {
+            &[][..]
+        } else {
+            group_names
+        };
+        // The users, and the groups read early with their members, go on beside the full
+        // groups read: nothing of a small plan waits for it but the groups it did not find.
+        let users_and_early = async {
+            let (users, early) = tokio::try_join!(
+                self.plan_users(identities, tally.clone()),
+                self.early_memberships(select, hints),
+            )?;
+            let users = match users {
+                UsersRead::Named { found, head: None } => {
+                    let members = early.members();
+                    self.members_early(found, &members, tally.clone()).await?
+                }
+                other => other,
+            };
+            Ok((users, early))
+        };
+        let ((users, early), (groups, rows)) =
+            tokio::try_join!(users_and_early, self.plan_memberships(select, group_names),)?;
+        let rows = match rows {
+            Some(rows) => rows,
+            None => {
+                let ids = scope::group_ids_selected(&groups, select);
+                let wire = self.memberships_after(&ids, early).await?;
+                convert::rows(wire).map_err(read::bad_record)?
+            }
+        };
         let users = match users {
             UsersRead::All(users) => users,
             UsersRead::Named { found, head } => {
@@ -89,6 +116,34 @@ impl Client {
             groups,
             rows,
         })
+    }
+
+    /// `found` plus the users of `members` it lacks, read by id (every user when that answer
+    /// cannot be trusted).
+    async fn members_early(
+        &self,
+        mut found: Found,
+        members: &BTreeSet<u64>,
+        tally: Arc<Tally>,
+    ) -> Result<UsersRead, CoupaError> {
+        let missing: BTreeSet<u64> = members
+            .iter()
+            .copied()
+            .filter(|id| !found.contains_key(id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(UsersRead::Named { found, head: None });
+        }
+        match self.users_by_id(&missing, tally.clone()).await? {
+            Ok(more) => {
+                found.extend(more);
+                Ok(UsersRead::Named { found, head: None })
+            }
+            Err(Distrust(why)) => {
+                tracing::debug!(reason = %why, "scoped user read not used; reading every user");
+                Ok(UsersRead::All(self.all_users_from(None, tally).await?))
+            }
+        }
     }
 
     /// Every user, or (with `identities`) those named, when that is expected to be cheaper.
@@ -196,8 +251,9 @@ impl Client {
         convert::users(found.into_values()).map_err(read::bad_record)
     }
 
-    /// Every group and the rows of the groups `select` picks: the selected groups' lists, or
-    /// every row cut down to theirs when that is expected to be cheaper. Only a policy of
+    /// Every group, and the rows of the groups `select` picks when reading every row cut down
+    /// to theirs is expected to be cheaper (`None`: the caller reads the selected groups'
+    /// lists, after those read early). Only a policy of
     /// more groups than one list query holds can cost more scoped (one list query costs about
     /// what reading every row does), so only then is the full read's first page read to
     /// compare: beside the groups when the policy names that many, else after them. A few
@@ -206,7 +262,7 @@ impl Client {
         &self,
         select: &GroupFilter,
         group_names: &[String],
-    ) -> Result<(Vec<WireUserGroup>, Vec<Row>), CoupaError> {
+    ) -> Result<(Vec<WireUserGroup>, Option<Vec<Row>>), CoupaError> {
         let read_way = self.inner.opts.read_way;
         let group_params = [("fields", read::GROUP_FIELDS.to_string())];
         let tally = Tally::new(Some("memberships"));
@@ -220,15 +276,9 @@ impl Client {
                 Ok(None)
             }
         };
-        let hints = if read_way == ReadWay::Full {
-            &[][..]
-        } else {
-            group_names
-        };
-        let (groups, head, early) = tokio::try_join!(
+        let (groups, head) = tokio::try_join!(
             self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
             head_now,
-            self.early_memberships(select, hints),
         )?;
         let ids = scope::group_ids_selected(&groups, select);
         let compare = match read_way {
@@ -254,20 +304,14 @@ impl Client {
             );
             None
         };
-        let rows = match full_head {
-            None => {
-                let wire = self.memberships_after(&ids, early).await?;
-                convert::rows(wire).map_err(read::bad_record)?
-            }
-            Some(head) => {
-                let keep: BTreeSet<u64> = ids.into_iter().collect();
-                let mut rows = self.finish_scan(head, row_of_some_group).await?;
-                rows.retain(|r| r.group_id().is_some_and(|g| keep.contains(&g)));
-                rows.shrink_to_fit();
-                rows
-            }
+        let Some(head) = full_head else {
+            return Ok((groups, None));
         };
-        Ok((groups, rows))
+        let keep: BTreeSet<u64> = ids.into_iter().collect();
+        let mut rows = self.finish_scan(head, row_of_some_group).await?;
+        rows.retain(|r| r.group_id().is_some_and(|g| keep.contains(&g)));
+        rows.shrink_to_fit();
+        Ok((groups, Some(rows)))
     }
 
     /// The full read's head when reading every row is expected to cost fewer requests than

@@ -246,14 +246,19 @@ fn run_child_with_peak(mut cmd: std::process::Command) -> (std::process::Output,
         .expect("binary starts");
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0u64;
-    let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut s) = stdout {
-            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-        }
-        buf
-    });
+    // Both pipes drained while it runs: a child with much to say (thousands of warnings)
+    // would otherwise block on a full pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut s) = pipe {
+                let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+            }
+            buf
+        })
+    };
+    let reader = drain(child.stdout.take().map(|s| Box::new(s) as _));
+    let errors = drain(child.stderr.take().map(|s| Box::new(s) as _));
     loop {
         if let Ok(text) = std::fs::read_to_string(&status_path) {
             if let Some(kb) = text
@@ -272,6 +277,7 @@ fn run_child_with_peak(mut cmd: std::process::Command) -> (std::process::Output,
     let wall = start.elapsed().as_secs_f64();
     let mut out = child.wait_with_output().expect("child output");
     out.stdout = reader.join().unwrap_or_default();
+    out.stderr = errors.join().unwrap_or_default();
     (out, wall, peak_kb as f64 / 1024.0)
 }
 

@@ -4,9 +4,13 @@
 //!
 //! Both ways give the same records: memberships read in full are cut down to the selected
 //! groups' (exactly what the scoped read returns), and users read in full are every user (what
-//! a scoped read falls back to). The users and the memberships are read concurrently; lookups
-//! by login and email small enough to cost less than a first page and a probe are sent at once
-//! beside the groups, without waiting to learn the tenant's size.
+//! a scoped read falls back to).
+//!
+//! Nothing waits that need not (a scoped plan's wall time is its requests under the limiter):
+//! the users and the memberships are read concurrently; lookups by login and email small
+//! enough to cost less than a first page and a probe are sent at once; a few managed groups
+//! are found by name and their memberships read, and then their members by id, while every
+//! group is still being read (`early`); only the groups that lookup missed wait for it.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

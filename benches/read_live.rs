@@ -11,9 +11,16 @@
 //! - `snapshot`: the full read of a 10,000-user tenant; targets ≤ 1.05× the minimum requests,
 //!   ≤ 1.10× the floor, 0–2 answers of 429.
 //! - `apply`: 1,000 membership changes (preflight, writes, read-back); target ≤ 1.15× floor.
+//! - `exported`: `coupa-access plan` of a policy managing every group with every member (what
+//!   `export` writes) on a 5,000-user tenant with 200 groups: requests beside the full read's
+//!   minimum; target ≤ 1.05× (the plan's read takes the full read when scoped would cost more).
+//! - `memory`: peak RSS of `drift` and `snapshot` (the binary, reading live, unthrottled: the
+//!   read's pacing is not what is measured) on the 100,000-user tenant, beside `drift --snapshot`
+//!   of the same tenant offline; target ≤ 200 MB.
 //!
 //! `cargo bench --bench read_live`. Smaller runs: `BENCH_PLAN_USERS=20000 BENCH_PLAN_GROUPS=400
-//! BENCH_SNAPSHOT_USERS=2000 BENCH_APPLY_CHANGES=200`; `BENCH_ROWS=plan,snapshot,apply`;
+//! BENCH_SNAPSHOT_USERS=2000 BENCH_APPLY_CHANGES=200 BENCH_EXPORTED_USERS=1000
+//! BENCH_MEMORY_USERS=20000`; `BENCH_ROWS=plan,snapshot,apply,exported,memory`;
 //! `BENCH_LATENCY_MS=50`; `BENCH_PHASE_MS=17`; `BENCH_CONCURRENCY_1=0` skips the
 //! concurrency-1 runs.
 #![forbid(unsafe_code)]
@@ -239,14 +246,19 @@ fn run_child_with_peak(mut cmd: std::process::Command) -> (std::process::Output,
         .expect("binary starts");
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0u64;
-    let stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut s) = stdout {
-            let _ = std::io::Read::read_to_end(&mut s, &mut buf);
-        }
-        buf
-    });
+    // Both pipes drained while it runs: a child with much to say (thousands of warnings)
+    // would otherwise block on a full pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut s) = pipe {
+                let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+            }
+            buf
+        })
+    };
+    let reader = drain(child.stdout.take().map(|s| Box::new(s) as _));
+    let errors = drain(child.stderr.take().map(|s| Box::new(s) as _));
     loop {
         if let Ok(text) = std::fs::read_to_string(&status_path) {
             if let Some(kb) = text
@@ -265,12 +277,13 @@ fn run_child_with_peak(mut cmd: std::process::Command) -> (std::process::Output,
     let wall = start.elapsed().as_secs_f64();
     let mut out = child.wait_with_output().expect("child output");
     out.stdout = reader.join().unwrap_or_default();
+    out.stderr = errors.join().unwrap_or_default();
     (out, wall, peak_kb as f64 / 1024.0)
 }
 
 fn main() {
     let rows: Vec<String> = std::env::var("BENCH_ROWS")
-        .unwrap_or_else(|_| "plan,snapshot,apply".into())
+        .unwrap_or_else(|_| "plan,snapshot,apply,exported,memory".into())
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
@@ -301,6 +314,14 @@ fn main() {
     if rows.iter().any(|r| r == "apply") {
         let changes = env_or("BENCH_APPLY_CHANGES", 1_000usize);
         runtime.block_on(apply_row(changes, latency, phase, with_c1));
+    }
+    if rows.iter().any(|r| r == "exported") {
+        let users = env_or("BENCH_EXPORTED_USERS", 5_000u64);
+        runtime.block_on(exported_row(users, latency, phase));
+    }
+    if rows.iter().any(|r| r == "memory") {
+        let users = env_or("BENCH_MEMORY_USERS", 100_000u64);
+        runtime.block_on(memory_row(users));
     }
 }
 
@@ -442,6 +463,136 @@ async fn apply_row(changes: usize, latency: Duration, phase: Duration, with_c1: 
         } else {
             println!("{label}{line}");
         }
+    }
+    bench.sandbox.shutdown().await;
+}
+
+/// Every group managed with exactly its members, by login: what `export` writes.
+fn exported_policy(live: &Live) -> String {
+    let mut members: std::collections::BTreeMap<u64, Vec<&str>> = Default::default();
+    for m in &live.memberships {
+        members
+            .entry(m.group_id)
+            .or_default()
+            .push(login(live, m.user_id));
+    }
+    let mut yaml = String::from("groups:\n");
+    for g in &live.groups {
+        let list = members.get(&g.id).map(|v| v.join(", ")).unwrap_or_default();
+        yaml.push_str(&format!("  {}:\n    members: [{list}]\n", g.name));
+    }
+    yaml
+}
+
+/// The binary with the sandbox's address and client in its environment.
+fn binary(bench: &Bench, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_coupa-access"));
+    cmd.args(args)
+        .env("COUPA_DOMAIN", bench.sandbox.url())
+        .env("COUPA_CLIENT_ID", &bench.config.client_id)
+        .env("COUPA_CLIENT_SECRET", &bench.config.client_secret)
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+async fn exported_row(users: u64, latency: Duration, phase: Duration) {
+    let groups = (users / 25).max(10);
+    let live = tenant(users, groups);
+    let minimum = pages(live.users.len())
+        + pages(live.groups.len() + live.projects.len())
+        + pages(live.roles.len())
+        + pages(live.memberships.len());
+    let yaml = exported_policy(&live);
+    let memberships = live.memberships.len();
+    let bench = Bench::start(live, latency, phase).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("groups.yaml"), &yaml).expect("policy written");
+    let policies = dir.path().to_str().expect("utf-8 path").to_string();
+    let cmd = binary(
+        &bench,
+        &["plan", "--format", "json", "--policies", &policies],
+    );
+    let ((out, wall, peak), mut cost) = bench
+        .measure(async {
+            tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
+                .await
+                .expect("join")
+        })
+        .await;
+    cost.wall = wall;
+    assert!(
+        out.status.success(),
+        "plan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "plan of an exported policy (every group managed), {users} users, {groups} groups, \
+         {memberships} memberships: {} (x{:.3} the full-read minimum {minimum}), peak RSS \
+         {peak:.0} MB (target: <= x1.05 the minimum)",
+        cost.describe(),
+        cost.requests as f64 / minimum as f64
+    );
+    bench.sandbox.shutdown().await;
+}
+
+async fn memory_row(users: u64) {
+    let groups = (users / 50).max(10);
+    let live = tenant(users, groups);
+    let yaml = plan_policy(&live, &[1000, 1000 + groups / 2, 1000 + groups - 1]);
+    let memberships = live.memberships.len();
+    // Unthrottled, no latency: the read's pacing is not what this row measures.
+    let config = SandboxConfig {
+        rate_per_second: 1e6,
+        burst: 100_000,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(live, config.clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sandbox");
+    let bench = Bench { sandbox, config };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("groups.yaml"), &yaml).expect("policy written");
+    let policies = dir.path().to_str().expect("utf-8 path").to_string();
+    let snap = dir.path().join("snap.json");
+    let snap_s = snap.to_str().expect("utf-8 path").to_string();
+    let fast = ["--rate-limit", "1000", "--burst", "1000"];
+    let mut runs: Vec<(&str, Vec<&str>)> = vec![
+        ("snapshot (live)", vec!["snapshot", "--out", &snap_s]),
+        (
+            "drift (live)",
+            vec!["drift", "--format", "json", "--policies", &policies],
+        ),
+    ];
+    for (_, args) in &mut runs {
+        args.extend(fast);
+    }
+    runs.push((
+        "drift --snapshot (offline, the same tenant)",
+        vec![
+            "drift",
+            "--format",
+            "json",
+            "--policies",
+            &policies,
+            "--snapshot",
+            &snap_s,
+        ],
+    ));
+    for (label, args) in runs {
+        let cmd = binary(&bench, &args);
+        let (out, wall, peak) = tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
+            .await
+            .expect("join");
+        // drift exits 0 or 2 (drift found); anything else is a failure.
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "{label} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!(
+            "{label}, {users} users, {groups} groups, {memberships} memberships: peak RSS \
+             {peak:.0} MB in {wall:.1} s (target: <= 200 MB live)"
+        );
     }
     bench.sandbox.shutdown().await;
 }

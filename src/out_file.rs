@@ -13,6 +13,13 @@ use miette::{IntoDiagnostic, WrapErr};
 
 /// Writes `contents` to `path` as described in the module docs.
 pub fn write(path: &Path, contents: &str) -> miette::Result<()> {
+    write_with(path, &|w: &mut dyn Write| w.write_all(contents.as_bytes()))
+}
+
+/// Writes what `render` writes to `path`, as [`write`] does, without holding it whole: it is
+/// written through a buffer into the temporary file, which is renamed into place only once
+/// `render` and the flush succeed (a failure leaves no file and the old one as it was).
+pub fn write_with(path: &Path, render: Render<'_>) -> miette::Result<()> {
     let shown = path.display();
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -21,7 +28,7 @@ pub fn write(path: &Path, contents: &str) -> miette::Result<()> {
             let target = std::fs::canonicalize(path)
                 .into_diagnostic()
                 .wrap_err_with(|| format!("cannot follow the symbolic link {shown}"))?;
-            write(&target, contents)
+            write_with(&target, render)
         }
         Ok(meta) if !meta.is_file() => {
             if meta.is_dir() {
@@ -30,17 +37,24 @@ pub fn write(path: &Path, contents: &str) -> miette::Result<()> {
             std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(contents.as_bytes()))
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    render(&mut w)?;
+                    w.flush()
+                })
                 .into_diagnostic()
                 .wrap_err_with(|| format!("cannot write {shown}"))
         }
-        _ => atomically(path, contents)
+        _ => atomically(path, render)
             .into_diagnostic()
             .wrap_err_with(|| format!("cannot write {shown}")),
     }
 }
 
-fn atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes the contents into the writer it is given.
+pub type Render<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
+
+fn atomically(path: &Path, render: Render<'_>) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -54,8 +68,9 @@ fn atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         std::process::id()
     ));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&tmp)?);
+        render(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -128,6 +128,8 @@ async fn check_live(
     let scope = ReadScope::GroupsAndUsers {
         groups: Arc::new(move |g| groups.contains(&g.id)),
         identities: users.into(),
+        // Receipts name groups by id: no names to look up early.
+        group_names: Vec::new().into(),
     };
     let live = common::read_live(&mut client, &scope, out).await?;
     for (path, r) in ours {

@@ -68,6 +68,18 @@ pub fn emit(text: &str) -> miette::Result<()> {
     }
 }
 
+/// Writes to stdout what `render` writes, through a buffer, errors treated as in [`emit`].
+pub fn emit_with(render: crate::out_file::Render<'_>) -> miette::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match render(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes command output to stdout as `render` produces it, through a buffer, so output of
 /// any size is never held whole in memory. Errors are treated as in [`emit`]: a reader that
 /// went away ends the output quietly.

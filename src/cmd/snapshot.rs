@@ -20,18 +20,23 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     let taken_at = stamp();
     let content = coupa_access_core::snapshot::content_of(&live);
     let manifest = crate::snapshot_manifest::make(&client, &started, &taken_at, content);
-    let json = coupa_access_core::snapshot::to_json_with_manifest(
-        &live,
-        client.domain(),
-        &taken_at,
-        read_roles,
-        Some(&manifest),
-    );
+    // Written from the model as it is rendered, never held as text (see `out_file`).
+    let domain = client.domain().to_string();
+    let render = |w: &mut dyn std::io::Write| {
+        coupa_access_core::snapshot::write_json_read(
+            w,
+            &live,
+            &domain,
+            &taken_at,
+            read_roles,
+            Some(&manifest),
+        )
+    };
     let to_stdout = args.out.as_os_str() == "-";
     if to_stdout {
-        super::emit(&json)?;
+        super::emit_with(&render)?;
     } else {
-        crate::out_file::write(&args.out, &json)?;
+        crate::out_file::write_with(&args.out, &render)?;
     }
     say!(
         "Snapshot of {} written to {}: {} users, {} groups, {} projects, {} roles, {} memberships.",

@@ -104,6 +104,17 @@ pub fn client_for(sandbox: &Sandbox, access: Access) -> Client {
     Client::new(conn, access, ClientOptions::default()).expect("client")
 }
 
+/// [`client_for`] whose plan reads go `way` (scoped, full, or whichever is cheaper).
+pub fn client_reading(sandbox: &Sandbox, way: coupa_access_client::ReadWay) -> Client {
+    let conn = Connection::new(&sandbox.url(), CLIENT_ID, CLIENT_SECRET.to_string().into())
+        .expect("sandbox URL is valid");
+    let opts = ClientOptions {
+        read_way: way,
+        ..ClientOptions::default()
+    };
+    Client::new(conn, Access::Read, opts).expect("client")
+}
+
 impl TestSandbox {
     pub fn start(live: Live, faults: Faults) -> TestSandbox {
         Self::start_config(live, sandbox_config(faults))

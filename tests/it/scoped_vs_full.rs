@@ -6,10 +6,12 @@
 //! Portal accounts sharing an employee's email or login, a login that is someone else's email,
 //! names nobody has. The same holds against a server that ignores `[in]` filters, and for the
 //! verdicts of time-bound grants and separation-of-duties rules (which read the rules' groups).
+//! A plan's read chooses, part by part, between its scoped read and the full read cut down to
+//! the scope (whichever costs fewer requests): both sides of that choice, forced, plan the same.
 
 use std::collections::BTreeSet;
 
-use coupa_access_client::{Access, ReadScope};
+use coupa_access_client::{Access, ReadScope, ReadWay};
 use coupa_access_core::model::{Group, Live, Membership, NameKey, Origin, PolicyFile, Role, User};
 use coupa_access_core::plan::{ManagedGroups, PlanFailure};
 use coupa_access_core::{plan, policy};
@@ -18,7 +20,7 @@ use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::common::{client_for, sandbox_config, unlimited_config};
+use crate::common::{client_for, client_reading, sandbox_config, unlimited_config};
 
 /// Group names that fold together or nearly do.
 const GROUP_NAMES: &[&str] = &[
@@ -349,6 +351,20 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
             .read_live_scoped(&for_plan)
             .await
             .unwrap();
+        // Both sides of the scoped-or-full choice, forced, for both kinds of plan read.
+        let mut forced = Vec::new();
+        for way in [ReadWay::Scoped, ReadWay::Full] {
+            let c = client_reading(&sb, way);
+            for (what, scope) in [("plan", &for_plan), ("groups", &groups_only)] {
+                let live = c.read_live_scoped(scope).await.unwrap();
+                forced.push((format!("{way:?} read for the {what}"), live));
+            }
+        }
+        let ignored_full = client_reading(&ignoring, ReadWay::Full)
+            .read_live_scoped(&for_plan)
+            .await
+            .unwrap();
+        forced.push(("Full read of a server ignoring [in]".into(), ignored_full));
         sb.shutdown().await;
         ignoring.shutdown().await;
         if plan_read.users.len() < full.users.len() {
@@ -360,11 +376,13 @@ async fn scoped_and_full_reads_give_the_same_plan_on_generated_tenants() {
         );
 
         let a = outcome(&files, &full);
-        for (what, live) in [
+        let mut reads: Vec<(&str, &Live)> = vec![
             ("memberships of managed groups", &scoped),
             ("the users the plan needs", &plan_read),
             ("a server ignoring [in]", &ignored),
-        ] {
+        ];
+        reads.extend(forced.iter().map(|(what, live)| (what.as_str(), live)));
+        for (what, live) in reads {
             assert_eq!(
                 a,
                 outcome(&files, live),

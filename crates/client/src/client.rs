@@ -81,6 +81,9 @@ pub struct ClientOptions {
     /// (`core.common.read`). A policy that declares no roles needs neither, and must not fail
     /// on a client that was never granted that scope.
     pub read_roles: bool,
+    /// Whether a scoped read (a plan's) reads each part scoped or in full: by default
+    /// whichever is expected to take fewer requests (the result is the same either way).
+    pub read_way: super::ReadWay,
 }
 
 impl Default for ClientOptions {
@@ -96,6 +99,7 @@ impl Default for ClientOptions {
             token_warmup: Duration::from_secs(5),
             deadline: None,
             read_roles: true,
+            read_way: super::ReadWay::Cheaper,
         }
     }
 }

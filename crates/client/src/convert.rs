@@ -117,18 +117,55 @@ fn is_project_membership(w: &WireMembership) -> bool {
         .is_some_and(|t| t.eq_ignore_ascii_case("project"))
 }
 
-/// Assembles `Live`: projects go to `Live::projects`, and only memberships of plain groups
-/// are kept (a group any membership calls a `Project` is treated as a project too).
+/// A membership row converted as its page arrives: a plain one in the model, or only the
+/// group id of a row Coupa calls a project's (that group is a project; its rows are dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Row {
+    Plain(Membership),
+    Project(Option<u64>),
+}
+
+impl Row {
+    /// The user of a plain row.
+    pub(crate) fn user_id(&self) -> Option<u64> {
+        match self {
+            Row::Plain(m) => Some(m.user_id),
+            Row::Project(_) => None,
+        }
+    }
+
+    /// The group the row belongs to, when known.
+    pub(crate) fn group_id(&self) -> Option<u64> {
+        match self {
+            Row::Plain(m) => Some(m.group_id),
+            Row::Project(g) => *g,
+        }
+    }
+}
+
+/// A membership row; a project's is not checked further (it is dropped).
+pub(crate) fn row(w: WireMembership) -> Result<Row, Bad> {
+    if is_project_membership(&w) {
+        return Ok(Row::Project(w.user_group_id));
+    }
+    membership(w).map(Row::Plain)
+}
+
+/// Assembles `Live` from records converted as they were read: projects go to
+/// `Live::projects`, and only memberships of plain groups are kept (a group any membership
+/// calls a `Project` is treated as a project too).
 pub(crate) fn live(
-    users: Vec<WireUser>,
+    users: Vec<User>,
     user_groups: Vec<WireUserGroup>,
     roles: Vec<WireRole>,
-    memberships: Vec<WireMembership>,
+    rows: Vec<Row>,
 ) -> Result<Live, BadIn> {
-    let project_ids_from_memberships: BTreeSet<u64> = memberships
+    let project_ids_from_memberships: BTreeSet<u64> = rows
         .iter()
-        .filter(|m| is_project_membership(m))
-        .filter_map(|m| m.user_group_id)
+        .filter_map(|r| match r {
+            Row::Project(g) => *g,
+            Row::Plain(_) => None,
+        })
         .collect();
     let mut groups = Vec::new();
     let mut projects = Vec::new();
@@ -145,24 +182,17 @@ pub(crate) fn live(
         }
     }
     let group_ids: BTreeSet<u64> = groups.iter().map(|g| g.id).collect();
-    let mut live_memberships = Vec::new();
-    for m in memberships {
-        if is_project_membership(&m) {
-            continue;
-        }
-        let m = membership(m).map_err(|b| ("/api/user_group_memberships", b))?;
-        // Memberships of groups outside `groups` (projects, or a group created mid-read)
-        // cannot be planned against.
-        if group_ids.contains(&m.group_id) {
-            live_memberships.push(m);
-        }
-    }
+    // Memberships of groups outside `groups` (projects, or a group created mid-read) cannot
+    // be planned against.
+    let memberships = rows
+        .into_iter()
+        .filter_map(|r| match r {
+            Row::Plain(m) if group_ids.contains(&m.group_id) => Some(m),
+            _ => None,
+        })
+        .collect();
     Ok(Live {
-        users: users
-            .into_iter()
-            .map(user)
-            .collect::<Result<_, _>>()
-            .map_err(|b| ("/api/users", b))?,
+        users,
         groups,
         projects,
         roles: roles
@@ -170,8 +200,24 @@ pub(crate) fn live(
             .map(role)
             .collect::<Result<_, _>>()
             .map_err(|b| ("/api/roles", b))?,
-        memberships: live_memberships,
+        memberships,
     })
+}
+
+/// Wire membership rows converted (a scoped read's, converted once read).
+pub(crate) fn rows(wire: Vec<WireMembership>) -> Result<Vec<Row>, BadIn> {
+    wire.into_iter()
+        .map(row)
+        .collect::<Result<_, _>>()
+        .map_err(|b| ("/api/user_group_memberships", b))
+}
+
+/// Wire users converted (a scoped read's, converted once read).
+pub(crate) fn users(wire: impl IntoIterator<Item = WireUser>) -> Result<Vec<User>, BadIn> {
+    wire.into_iter()
+        .map(user)
+        .collect::<Result<_, _>>()
+        .map_err(|b| ("/api/users", b))
 }
 
 #[cfg(test)]
@@ -221,13 +267,14 @@ mod tests {
                 g(4, None),
             ],
             vec![],
-            vec![
+            rows(vec![
                 m(10, 1, Some("UserGroup")),
                 m(11, 2, None),
                 m(12, 3, None),
                 // Group 4 has no type in its record, but its membership says Project.
                 m(13, 4, Some("Project")),
-            ],
+            ])
+            .unwrap(),
         )
         .unwrap();
         let ids = |gs: &[Group]| gs.iter().map(|g| g.id).collect::<Vec<_>>();

@@ -9,6 +9,8 @@
 //!   answers as errors; `token` the token answer's checks; `redact` secrets out of quoted text.
 //! - `read`: `read_live` / `read_live_scoped` ([`ReadScope`]); `scan`: keyset paging, split
 //!   into concurrent id ranges for large resources; `scope`: memberships of named groups only.
+//! - `plan_read`: a plan's read, each part scoped or full, whichever `choose` expects to
+//!   take fewer requests (the same records either way).
 //! - `users`: the users a scoped plan needs, by id, login and email batches, verified, falling
 //!   back to every user when an answer cannot be trusted.
 //! - `write`: membership create/delete that never blindly resends a write whose outcome is
@@ -20,13 +22,16 @@
 
 pub mod apply;
 mod auth;
+mod choose;
 mod client;
 mod connection;
 mod convert;
 mod decide;
+mod early;
 mod error;
 mod limiter;
 mod listings;
+mod plan_read;
 mod read;
 mod redact;
 mod request;
@@ -44,6 +49,7 @@ mod write;
 #[cfg(test)]
 mod proptests;
 
+pub use choose::ReadWay;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};

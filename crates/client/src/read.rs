@@ -2,7 +2,6 @@
 //! goes through. Paging itself (keyset scans, in id ranges when large) lives in `scan`.
 //! A read returns everything or an error, never part of the data.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use reqwest::Method;
@@ -11,10 +10,10 @@ use serde::de::DeserializeOwned;
 use coupa_access_core::model::{License, Live, Membership};
 
 use super::convert;
+use super::plan_read::Parts;
 use super::request::{Call, Outcome};
 use super::scan::{Query, Tally};
-use super::scope::{self, GroupFilter, ReadScope};
-use super::users::{Distrust, Found};
+use super::scope::ReadScope;
 use super::wire::{WireMembership, WireRole, WireUser, WireUserGroup};
 use super::{Client, CoupaError};
 
@@ -72,7 +71,7 @@ pub(crate) fn user_fields() -> String {
     serde_json::Value::Array(f).to_string()
 }
 
-const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
+pub(crate) const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
 pub(crate) const MEMBERSHIP_FIELDS: &str =
     r#"["id","user-id","user-group-id","user-group-type","owner","participant","created-at"]"#;
 
@@ -91,14 +90,16 @@ impl Client {
 
     /// Users, groups (projects into `Live::projects`), roles, and the memberships `scope`
     /// asks for. Resources are read concurrently under the shared rate limiter, large ones in
-    /// concurrent id ranges (see `scan`); if any page fails after retries, the whole read
-    /// fails. With [`ReadScope::Groups`], groups are read first and then only the memberships
-    /// of the groups the scope selects (concurrently with users and roles), so `Live::memberships` holds
-    /// those alone: use it only for decisions about those groups (`snapshot`, `export` and
-    /// `drift` need [`ReadScope::Everything`]). [`ReadScope::GroupsAndUsers`] also reads only
-    /// the users a plan needs (see `users`), concurrently with the groups; members of the
-    /// chosen groups not among them are read by id afterwards. Records created while a large resource is read,
-    /// with ids above the highest one when its ranges were planned, are not included.
+    /// concurrent id ranges (see `scan`), each page converted into the model as it arrives (a
+    /// full read holds the model, never the wire records); if any page fails after retries,
+    /// the whole read fails. With [`ReadScope::Groups`], `Live::memberships` holds only those
+    /// of the groups the scope selects: use it only for decisions about those groups
+    /// (`snapshot`, `export` and `drift` need [`ReadScope::Everything`]).
+    /// [`ReadScope::GroupsAndUsers`] also reads only the users a plan needs (see `users`).
+    /// Each part of a scoped read is read scoped or in full, whichever is expected to take
+    /// fewer requests (see `plan_read`), with the same result. Records created while a large
+    /// resource is read, with ids above the highest one when its ranges were planned, are not
+    /// included.
     pub async fn read_live_scoped(&self, scope: &ReadScope) -> Result<Live, CoupaError> {
         // Roles only when the caller needs them (`ClientOptions::read_roles`): otherwise
         // `Live::roles` is empty.
@@ -109,97 +110,46 @@ impl Client {
                 Ok(Vec::new())
             }
         };
-        let (users, roles, (groups, memberships)) = match scope {
-            ReadScope::Everything => {
-                tokio::try_join!(self.all_users(), roles, self.groups_and_memberships(None))?
+        let (parts, roles) = match scope {
+            ReadScope::Everything => tokio::try_join!(self.read_everything(), roles)?,
+            ReadScope::Groups(select) => {
+                tokio::try_join!(self.read_for_plan(select, None, &[]), roles)?
             }
-            ReadScope::Groups(select) => tokio::try_join!(
-                self.all_users(),
-                roles,
-                self.groups_and_memberships(Some(select))
+            ReadScope::GroupsAndUsers {
+                groups,
+                identities,
+                group_names,
+            } => tokio::try_join!(
+                self.read_for_plan(groups, Some(identities), group_names),
+                roles
             )?,
-            ReadScope::GroupsAndUsers { groups, identities } => {
-                let tally = Tally::new(Some("users"));
-                let (named, roles, (groups, memberships)) = tokio::try_join!(
-                    self.users_named(identities, tally.clone()),
-                    roles,
-                    self.groups_and_memberships(Some(groups)),
-                )?;
-                let users = match named {
-                    Ok(found) => self.add_members(found, &memberships, tally).await?,
-                    Err(d) => Err(d),
-                };
-                let users = match users {
-                    Ok(found) => found.into_values().collect(),
-                    Err(Distrust(why)) => {
-                        tracing::debug!(reason = %why, "scoped user read not used; reading every user");
-                        self.all_users().await?
-                    }
-                };
-                (users, roles, (groups, memberships))
-            }
         };
-        convert::live(users, groups, roles, memberships).map_err(|(path, detail)| {
-            CoupaError::Decode {
-                method: "GET".into(),
-                path: path.into(),
-                detail,
-            }
-        })
+        let Parts {
+            users,
+            groups,
+            rows,
+        } = parts;
+        convert::live(users, groups, roles, rows).map_err(bad_record)
     }
 
-    /// Every user.
-    async fn all_users(&self) -> Result<Vec<WireUser>, CoupaError> {
-        self.read_all::<WireUser>(Some("users"), USERS, &[("fields", user_fields())])
-            .await
-    }
-
-    /// Every group, and the memberships of those `select` picks (of every group when `None`).
-    async fn groups_and_memberships(
-        &self,
-        select: Option<&GroupFilter>,
-    ) -> Result<(Vec<WireUserGroup>, Vec<WireMembership>), CoupaError> {
+    /// Every user, group and membership.
+    async fn read_everything(&self) -> Result<Parts, CoupaError> {
+        let users = Arc::new(Query::new(USERS, &[("fields", user_fields())]));
+        let memberships = Arc::new(Query::new(
+            MEMBERSHIPS,
+            &[("fields", MEMBERSHIP_FIELDS.to_string())],
+        ));
         let group_params = [("fields", GROUP_FIELDS.to_string())];
-        let membership_params = [("fields", MEMBERSHIP_FIELDS.to_string())];
-        match select {
-            None => tokio::try_join!(
-                self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
-                self.read_all::<WireMembership>(
-                    Some("memberships"),
-                    MEMBERSHIPS,
-                    &membership_params
-                ),
-            ),
-            Some(select) => {
-                let groups = self
-                    .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
-                    .await?;
-                let ids = scope::group_ids_selected(&groups, select);
-                let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
-                Ok((groups, memberships))
-            }
-        }
-    }
-
-    /// `found` plus, read by id, the members of `memberships` it lacks.
-    async fn add_members(
-        &self,
-        mut found: Found,
-        memberships: &[WireMembership],
-        tally: Arc<Tally>,
-    ) -> Result<Result<Found, Distrust>, CoupaError> {
-        let missing: BTreeSet<u64> = memberships
-            .iter()
-            .filter_map(|m| m.user_id)
-            .filter(|id| !found.contains_key(id))
-            .collect();
-        if missing.is_empty() {
-            return Ok(Ok(found));
-        }
-        Ok(self.users_by_id(&missing, tally).await?.map(|more| {
-            found.extend(more);
-            found
-        }))
+        let (users, groups, rows) = tokio::try_join!(
+            self.scan_into(users, Tally::new(Some("users")), convert::user),
+            self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params),
+            self.scan_into(memberships, Tally::new(Some("memberships")), convert::row),
+        )?;
+        Ok(Parts {
+            users,
+            groups,
+            rows,
+        })
     }
 
     /// The memberships of one group, read fresh (used before and after writes).
@@ -260,6 +210,15 @@ impl Client {
             path: super::status::path_only(path_and_query).into(),
             detail: self.inner.redact(&detail),
         })
+    }
+}
+
+/// A record that could not be converted, as the error of the read that brought it.
+pub(crate) fn bad_record((path, detail): super::convert::BadIn) -> CoupaError {
+    CoupaError::Decode {
+        method: "GET".into(),
+        path: path.into(),
+        detail,
     }
 }
 

@@ -124,8 +124,11 @@ impl Tally {
 }
 
 /// What a keyset read of one range ended with.
-struct Keyset<T> {
-    records: Vec<T>,
+struct Keyset<U> {
+    /// The records read, each converted as its page arrived.
+    records: Vec<U>,
+    /// The lowest id read, if any.
+    first: Option<u64>,
     /// The highest id read (the range's start when nothing was).
     last: u64,
     /// False when it stopped after `PAGES_BEFORE_PROBE` full pages with more to read.
@@ -133,6 +136,62 @@ struct Keyset<T> {
     /// A page held ids above the range's upper bound: the server ignored `id[lt_or_eq]`, so
     /// the range's records prove nothing.
     overran: bool,
+    /// Requests it took.
+    requests: u64,
+}
+
+/// Converts each record of a page as the page arrives, so a scan holds the model records
+/// (small) instead of the wire records and their pages (large).
+pub(crate) type Convert<T, U> = fn(T) -> Result<U, String>;
+
+/// The start of a scan: its first full pages and, when there is more, the highest id (the
+/// probe). What a caller learns a resource's size from before deciding how to read it; the
+/// scan goes on from here with [`Client::finish_scan`], so nothing read is read twice.
+pub(crate) struct Head<U> {
+    q: Arc<Query>,
+    tally: Arc<Tally>,
+    read: Keyset<U>,
+    /// The highest id of the resource, when probed (absent when the head read it all, or the
+    /// server ignored `dir=desc`).
+    max: Option<u64>,
+}
+
+impl<U> Head<U> {
+    /// Records of the whole resource: exact when the head read it all, else the records read
+    /// plus the ids left times the density of ids seen so far.
+    pub(crate) fn estimated_records(&self) -> u64 {
+        let read = self.read.records.len() as u64;
+        match (self.read.done, self.max) {
+            (true, _) => read,
+            (false, Some(max)) if max > self.read.last => {
+                let first = self.read.first.unwrap_or(1);
+                let span = self
+                    .read
+                    .last
+                    .saturating_sub(first)
+                    .saturating_add(1)
+                    .max(1) as f64;
+                let density = (read as f64 / span).min(1.0);
+                read + (max.saturating_sub(self.read.last) as f64 * density).round() as u64
+            }
+            // More to read but no usable probe: at least another page.
+            (false, _) => read + PAGE_SIZE as u64,
+        }
+    }
+
+    /// Records the head read.
+    pub(crate) fn records_read(&self) -> u64 {
+        self.read.records.len() as u64
+    }
+
+    /// Requests the rest of the scan is expected to take (none when the head read it all).
+    pub(crate) fn rest_requests(&self, concurrency: usize) -> u64 {
+        if self.read.done {
+            return 0;
+        }
+        let left = self.estimated_records().saturating_sub(self.records_read());
+        super::choose::rest_requests(left, concurrency)
+    }
 }
 
 #[derive(Deserialize)]
@@ -151,58 +210,128 @@ impl Client {
     where
         T: DeserializeOwned + Keyed + Send + 'static,
     {
-        let out = self.scan_ranges(q.clone(), tally).await?;
+        self.scan_into(q, tally, Ok).await
+    }
+
+    /// [`scan`](Client::scan), each record converted as its page arrives.
+    pub(crate) async fn scan_into<T, U>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        convert: Convert<T, U>,
+    ) -> Result<Vec<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+    {
+        let head = self.head(q, tally, PAGES_BEFORE_PROBE, convert).await?;
+        self.finish_scan(head, convert).await
+    }
+
+    /// The first `pages` full pages of `q` and, when there is more, its highest id.
+    pub(crate) async fn head<T, U>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        pages: usize,
+        convert: Convert<T, U>,
+    ) -> Result<Head<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed,
+    {
+        let read: Keyset<U> = self
+            .keyset(&q, 0, None, Some(pages), &tally, convert)
+            .await?;
+        let max = if read.done {
+            None
+        } else {
+            let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
+            probe.iter().filter_map(|r| r.id).max()
+        };
+        Ok(Head {
+            q,
+            tally,
+            read,
+            max,
+        })
+    }
+
+    /// The rest of a scan begun with [`head`](Client::head): every record, ascending. A scan
+    /// that gets to its end is recorded as a complete listing (for snapshot manifests).
+    pub(crate) async fn finish_scan<T, U>(
+        &self,
+        head: Head<U>,
+        convert: Convert<T, U>,
+    ) -> Result<Vec<U>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+    {
+        let path = head.q.path.clone();
+        let out = self.read_rest(head, convert).await?;
         // Only a scan that ran to its end gets here (any other outcome is an error).
-        self.inner.listings.completed(&q.path, out.len());
+        self.inner.listings.completed(&path, out.len());
         Ok(out)
     }
 
-    async fn scan_ranges<T>(&self, q: Arc<Query>, tally: Arc<Tally>) -> Result<Vec<T>, CoupaError>
+    async fn read_rest<T, U>(
+        &self,
+        head: Head<U>,
+        convert: Convert<T, U>,
+    ) -> Result<Vec<U>, CoupaError>
     where
         T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
     {
-        let head: Keyset<T> = self
-            .keyset(&q, 0, None, Some(PAGES_BEFORE_PROBE), &tally)
-            .await?;
-        let mut out = head.records;
-        if head.done {
+        let Head {
+            q,
+            tally,
+            read,
+            max,
+        } = head;
+        let mut out = read.records;
+        if read.done {
             return Ok(out);
         }
-        let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
-        let max = probe.iter().filter_map(|r| r.id).max();
         let max = match max {
-            Some(m) if m > head.last => m,
+            Some(m) if m > read.last => m,
             // Nothing above the last id (or a server that ignores `dir=desc`): finish the plain
             // scan, which is right whatever the probe said.
             _ => {
-                let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+                let rest = self
+                    .keyset(&q, read.last, None, None, &tally, convert)
+                    .await?;
                 out.extend(rest.records);
                 return Ok(out);
             }
         };
-        let first = out.first().and_then(Keyed::key).unwrap_or(1);
+        let first = read.first.unwrap_or(1);
         let n = range_count(
             out.len() as u64,
             first,
-            head.last,
+            read.last,
             max,
             self.inner.opts.read_concurrency,
         );
-        let ranges = split_ranges(head.last, max, n);
+        let step = page_step(out.len() as u64, first, read.last);
+        let ranges = split_ranges(read.last, max, n, step);
         let count = ranges.len();
         let reads = ranges.into_iter().enumerate().map(|(i, (lo, hi))| {
             // The last range has no upper bound: like any keyset read it ends at an empty page,
             // so records created above the probed id during the read are read too.
             let upto = (i + 1 < count).then_some(hi);
             let (c, q, t) = (self.clone(), q.clone(), tally.clone());
-            async move { c.keyset::<T>(&q, lo, upto, None, &t).await }
+            async move { c.keyset::<T, U>(&q, lo, upto, None, &t, convert).await }
         });
         let parts = join_in_order(reads).await?;
         if parts.iter().any(|p| p.overran) {
             // A server that ignores `id[lt_or_eq]` answers each range with the ids after its
             // start, unbounded: the ranges cannot be trusted, the plain scan can.
             tracing::debug!(path = %q.path, "id[lt_or_eq] ignored; reading the rest as one keyset scan");
-            let rest = self.keyset(&q, head.last, None, None, &tally).await?;
+            drop(parts);
+            let rest = self
+                .keyset(&q, read.last, None, None, &tally, convert)
+                .await?;
             out.extend(rest.records);
             return Ok(out);
         }
@@ -213,55 +342,57 @@ impl Client {
     }
 
     /// Keyset pages of ids in `(after, upto]` (`upto: None` is unbounded) until an empty page or
-    /// the page holding `upto`; with `probe_after`, also after that many full pages.
-    async fn keyset<T: DeserializeOwned + Keyed>(
+    /// the page holding `upto`; with `probe_after`, also after that many full pages. Each page
+    /// is checked, then converted, and dropped.
+    async fn keyset<T: DeserializeOwned + Keyed, U>(
         &self,
         q: &Query,
         after: u64,
         upto: Option<u64>,
         probe_after: Option<usize>,
         tally: &Tally,
-    ) -> Result<Keyset<T>, CoupaError> {
-        let mut records: Vec<T> = Vec::new();
-        let mut last = after;
-        let mut pages = 0;
+        convert: Convert<T, U>,
+    ) -> Result<Keyset<U>, CoupaError> {
+        let mut out = Keyset {
+            records: Vec::new(),
+            first: None,
+            last: after,
+            done: true,
+            overran: false,
+            requests: 0,
+        };
         let mut all_full = true;
         loop {
-            let page: Vec<T> = self.get_json(&q.page(last, upto)).await?;
-            pages += 1;
+            let page: Vec<T> = self.get_json(&q.page(out.last, upto)).await?;
+            out.requests += 1;
             if page.is_empty() {
-                return Ok(Keyset {
-                    records,
-                    last,
-                    done: true,
-                    overran: false,
-                });
+                return Ok(out);
             }
             if let Some(hi) = upto {
                 if page.iter().any(|r| r.key().is_some_and(|id| id > hi)) {
-                    return Ok(Keyset {
-                        records,
-                        last,
-                        done: true,
-                        overran: true,
-                    });
+                    out.overran = true;
+                    return Ok(out);
                 }
             }
             all_full &= page.len() >= PAGE_SIZE;
-            last = check_page(q, &page, last, upto)?;
+            let first = out.last;
+            out.last = check_page(q, &page, out.last, upto)?;
+            if out.first.is_none() {
+                out.first = page.first().and_then(Keyed::key).or(Some(first));
+            }
             tally.add(self, page.len());
-            records.extend(page);
-            let done = upto == Some(last);
+            out.records.reserve(page.len());
+            for r in page {
+                out.records
+                    .push(convert(r).map_err(|detail| q.bad(detail))?);
+            }
+            let done = upto == Some(out.last);
             // Only a run of full pages suggests a large resource; a short one means it is
             // nearly read, so the scan simply finishes.
-            let probe = all_full && probe_after.is_some_and(|n| pages >= n);
+            let probe = all_full && probe_after.is_some_and(|n| out.requests as usize >= n);
             if done || probe {
-                return Ok(Keyset {
-                    records,
-                    last,
-                    done,
-                    overran: false,
-                });
+                out.done = done;
+                return Ok(out);
             }
         }
     }
@@ -310,15 +441,35 @@ fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -
 }
 
 /// Splits `(after, upto]` into at most `n` contiguous, non-empty `(lo, hi]` ranges of near
-/// equal width that together cover it exactly, in ascending order.
-fn split_ranges(after: u64, upto: u64, n: usize) -> Vec<(u64, u64)> {
+/// equal width that together cover it exactly, in ascending order. Widths are multiples of
+/// `step` ids (the ids a full page spans at the density seen so far) where they can be, so a
+/// bounded range ends on a full page rather than a nearly empty one.
+fn split_ranges(after: u64, upto: u64, n: usize, step: u64) -> Vec<(u64, u64)> {
     if upto <= after {
         return Vec::new();
     }
-    let width = u128::from(upto - after);
-    let n = (n.max(1) as u128).min(width);
-    let bound = |i: u128| after + (width * i / n) as u64;
-    (0..n).map(|i| (bound(i), bound(i + 1))).collect()
+    let width = upto - after;
+    let per = width
+        .div_ceil(n.max(1) as u64)
+        .div_ceil(step.max(1))
+        .saturating_mul(step.max(1));
+    let mut out = Vec::new();
+    let mut lo = after;
+    while lo < upto {
+        let hi = lo.saturating_add(per).min(upto);
+        out.push((lo, hi));
+        lo = hi;
+    }
+    out
+}
+
+/// The ids one full page spans when `read` records were seen in `first..=last`.
+fn page_step(read: u64, first: u64, last: u64) -> u64 {
+    let span = last.saturating_sub(first).saturating_add(1).max(1);
+    if read == 0 {
+        return 1;
+    }
+    (span.saturating_mul(PAGE_SIZE as u64) / read).max(1)
 }
 
 /// Runs `reads` concurrently on the runtime and returns their results in the order given.
@@ -355,7 +506,7 @@ mod tests {
     #[test]
     fn ranges_cover_the_ids_exactly_once() {
         for (after, upto, n) in [(150, 10_000, 8), (0, 7, 8), (5, 6, 3), (1, 1_000_003, 7)] {
-            let r = split_ranges(after, upto, n);
+            let r = split_ranges(after, upto, n, 1);
             assert!(!r.is_empty() && r.len() <= n);
             assert_eq!(r[0].0, after);
             assert_eq!(r[r.len() - 1].1, upto);
@@ -364,8 +515,18 @@ mod tests {
             }
             assert!(r.iter().all(|(lo, hi)| lo < hi), "non-empty: {r:?}");
         }
-        assert!(split_ranges(10, 10, 4).is_empty());
-        assert_eq!(split_ranges(0, u64::MAX, 2).len(), 2);
+        assert!(split_ranges(10, 10, 4, 1).is_empty());
+        assert_eq!(split_ranges(0, u64::MAX, 2, 1).len(), 2);
+        // Dense ids after one page: bounded ranges hold whole pages.
+        let r = split_ranges(50, 4_500, 11, page_step(50, 1, 50));
+        assert!(r.len() <= 11);
+        assert_eq!((r[0].0, r[r.len() - 1].1), (50, 4_500));
+        for &(lo, hi) in &r[..r.len() - 1] {
+            assert_eq!((hi - lo) % 50, 0, "{r:?}");
+        }
+        assert_eq!(page_step(50, 1, 50), 50);
+        assert_eq!(page_step(50, 1, 500), 500);
+        assert_eq!(page_step(0, 1, 500), 1);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub enum ReadScope {
     GroupsAndUsers {
         groups: GroupFilter,
         identities: Arc<[String]>,
+        /// The names the policy gives the groups `groups` selects, as written: a hint only.
+        /// A few are looked up by name first (`name[in]=`), so their memberships are read
+        /// while every group still is; `groups` alone decides what is kept.
+        group_names: Arc<[String]>,
     },
 }
 
@@ -62,6 +66,7 @@ impl ReadScope {
             UsersNeeded::Named(names) => ReadScope::GroupsAndUsers {
                 groups,
                 identities: names.into(),
+                group_names: group_names(desired).into(),
             },
         }
     }
@@ -86,6 +91,20 @@ impl fmt::Debug for ReadScope {
             }
         }
     }
+}
+
+/// The group names `desired` manages or its separation-of-duties rules name, as written (the
+/// hint of [`ReadScope::GroupsAndUsers`]).
+fn group_names(desired: &Desired) -> Vec<String> {
+    let rules = desired
+        .sod_rules
+        .iter()
+        .flat_map(|r| r.sides.iter())
+        .flat_map(|s| s.targets.iter())
+        .filter(|(kind, _, _)| *kind == coupa_access_core::model::Kind::Group)
+        .map(|(_, name, _)| name.to_string());
+    let names: BTreeSet<String> = desired.groups.keys().cloned().chain(rules).collect();
+    names.into_iter().collect()
 }
 
 /// The ids, ascending, of the plain groups (not projects) that `select` picks. A group record
@@ -119,17 +138,7 @@ impl Client {
         });
         let mut all: Vec<WireMembership> = join_in_order(reads).await?.concat();
         all.sort_by_key(|m| m.id);
-        if let Some(w) = all.windows(2).find(|w| w[0].id == w[1].id) {
-            return Err(CoupaError::Decode {
-                method: "GET".into(),
-                path: super::read::MEMBERSHIPS.into(),
-                detail: format!(
-                    "membership {} was listed under two different groups",
-                    w[0].id.unwrap_or_default()
-                ),
-            });
-        }
-        Ok(all)
+        unique_rows(all)
     }
 
     /// The memberships of one chunk of groups. A list answer can be short without looking
@@ -229,6 +238,21 @@ impl Client {
             .filter(|m| m.user_group_id == Some(group_id))
             .collect())
     }
+}
+
+/// `rows` (ascending by id), refused when one membership was listed under two groups.
+pub(crate) fn unique_rows(rows: Vec<WireMembership>) -> Result<Vec<WireMembership>, CoupaError> {
+    if let Some(w) = rows.windows(2).find(|w| w[0].id == w[1].id) {
+        return Err(CoupaError::Decode {
+            method: "GET".into(),
+            path: super::read::MEMBERSHIPS.into(),
+            detail: format!(
+                "membership {} was listed under two different groups",
+                w[0].id.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(rows)
 }
 
 /// A list query the server refused as asked (400 or 422): a filter it does not support, to be

@@ -130,6 +130,22 @@ fn batches(field: Field, values: impl IntoIterator<Item = String>) -> Vec<Batch>
     out
 }
 
+/// Requests a lookup of `identities` by login and email is expected to take: each batch ends
+/// at a short or empty page, and each identity is about one user.
+pub(crate) fn named_requests(identities: &[String]) -> u64 {
+    let values = || identities.iter().map(|i| i.trim().to_string());
+    let n = batches(Field::Login, values()).len() + batches(Field::Email, values()).len();
+    n as u64 + identities.len() as u64 / super::read::PAGE_SIZE as u64
+}
+
+/// Requests a lookup of `ids` takes: an id batch stops once every id is answered.
+pub(crate) fn by_id_requests(ids: &BTreeSet<u64>) -> u64 {
+    batches(Field::Id, ids.iter().map(u64::to_string))
+        .iter()
+        .map(|b| b.values.len().div_ceil(super::read::PAGE_SIZE) as u64)
+        .sum()
+}
+
 impl Client {
     /// Every user whose login or email has the key of one of `identities`. Distrusted when an
     /// answer does not match its filter or an identity is nobody's login or email.

@@ -20,6 +20,7 @@ mod position;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
+mod writer;
 
 pub use manifest::{
     content_of, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch, Resource,
@@ -27,6 +28,7 @@ pub use manifest::{
 };
 pub use position::Fault;
 pub use reader::Reader;
+pub use writer::write_json_read;
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
@@ -93,19 +95,10 @@ pub fn to_json_with_manifest(
     roles_read: bool,
     manifest: Option<&Manifest>,
 ) -> String {
-    let written = Written {
-        format_version: SNAPSHOT_FORMAT_VERSION,
-        kind: "snapshot",
-        domain,
-        taken_at,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        roles_read: (!roles_read).then_some(false),
-        live,
-        manifest,
-    };
-    let mut json = serde_json::to_string_pretty(&written).unwrap_or_default();
-    json.push('\n');
-    json
+    // One writer for both: the text is what `snapshot` streams to its file.
+    let mut bytes = Vec::new();
+    let _ = write_json_read(&mut bytes, live, domain, taken_at, roles_read, manifest);
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The file as read: the metadata beside `Live`'s fields, parsed in one pass (snapshots of

@@ -439,6 +439,16 @@ pub struct SandboxArgs {
     /// Refuse a token request for a scope the client lacks without saying which scope.
     #[arg(long)]
     pub vague_invalid_scope: bool,
+    /// Answer `POST /api/graphql` with 404, as a tenant without Coupa's GraphQL endpoint.
+    #[arg(long)]
+    pub graphql_absent: bool,
+    /// Cut GraphQL nested lists (a user's roles and groups, a group's users) at N entries.
+    #[arg(long, value_name = "N")]
+    pub graphql_nested_cap: Option<usize>,
+    /// Leave this GraphQL field (camel case: `userGroups`, `purchasingUser`) out of the
+    /// schema, so a query naming it gets a GraphQL error; repeat for several.
+    #[arg(long, value_name = "FIELD")]
+    pub graphql_missing_field: Vec<String>,
 }
 
 /// A clear spelling for `sandbox --ignore-clear`.

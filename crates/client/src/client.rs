@@ -81,6 +81,9 @@ pub struct ClientOptions {
     /// (`core.common.read`). A policy that declares no roles needs neither, and must not fail
     /// on a client that was never granted that scope.
     pub read_roles: bool,
+    /// Which path full reads take ([`Client::read_live_full`]): GraphQL when it proves itself
+    /// (the default), REST only, or GraphQL only.
+    pub read_path: super::ReadPath,
 }
 
 impl Default for ClientOptions {
@@ -96,6 +99,7 @@ impl Default for ClientOptions {
             token_warmup: Duration::from_secs(5),
             deadline: None,
             read_roles: true,
+            read_path: super::ReadPath::Auto,
         }
     }
 }

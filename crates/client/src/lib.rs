@@ -15,6 +15,8 @@
 //!   unknown.
 //! - `user_writes`: one user's roles, licenses and `user-groups`, read and updated (idempotent
 //!   PUTs).
+//! - `graphql`: full reads through Coupa's GraphQL endpoint (users with roles and groups
+//!   nested), proven against a REST sample every run, REST otherwise ([`ReadPath`]).
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ mod connection;
 mod convert;
 mod decide;
 mod error;
+mod graphql;
 mod limiter;
 mod read;
 mod redact;
@@ -46,5 +49,6 @@ mod proptests;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
+pub use graphql::{FullRead, ReadPath};
 pub use scope::{GroupFilter, ReadScope};
 pub use user_writes::{ClearSpelling, UserAccess, UserList};

@@ -72,7 +72,7 @@ pub(crate) fn user_fields() -> String {
     serde_json::Value::Array(f).to_string()
 }
 
-const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
+pub(crate) const GROUP_FIELDS: &str = r#"["id","name","description","active","type"]"#;
 pub(crate) const MEMBERSHIP_FIELDS: &str =
     r#"["id","user-id","user-group-id","user-group-type","owner","participant","created-at"]"#;
 

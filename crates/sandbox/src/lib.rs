@@ -18,6 +18,7 @@ mod auth;
 mod faults;
 mod format;
 mod gate;
+mod graphql;
 mod limiter;
 mod query;
 mod render;
@@ -163,6 +164,14 @@ pub struct Faults {
     /// (only "The requested scope is invalid, unknown, or malformed.", as Doorkeeper-based
     /// servers answer).
     pub vague_invalid_scope: bool,
+    /// `POST /api/graphql` answers 404, as on a tenant or release without the endpoint.
+    pub graphql_absent: bool,
+    /// GraphQL nested lists (`roles`, `userGroups` of a user, `users` of a group) hold at most
+    /// this many entries, as a server capping associations might: a short list that looks whole.
+    pub graphql_nested_cap: Option<usize>,
+    /// GraphQL fields (camel case: `userGroups`, `purchasingUser`) missing from the schema:
+    /// a query naming one gets a GraphQL error and no data.
+    pub graphql_missing_fields: BTreeSet<String>,
 }
 
 /// How a user update spells a clear of `roles` or `user-groups`.
@@ -212,6 +221,9 @@ impl Default for Faults {
             lenient_scopes: false,
             missing_scope_401: false,
             vague_invalid_scope: false,
+            graphql_absent: false,
+            graphql_nested_cap: None,
+            graphql_missing_fields: BTreeSet::new(),
         }
     }
 }

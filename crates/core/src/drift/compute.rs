@@ -110,6 +110,8 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
         conflicts,
         since,
         roles_read: true,
+        read_path: None,
+        read_path_reason: None,
     }
 }
 

@@ -66,6 +66,12 @@ pub struct DriftReport {
     /// none); written only then. True until the caller says otherwise.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub roles_read: bool,
+    /// How live state was read (`graphql` or `rest`); absent for a snapshot. Set by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_path: Option<crate::model::ReadVia>,
+    /// Why REST was read instead of GraphQL, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_path_reason: Option<String>,
 }
 
 fn yes() -> bool {

@@ -112,6 +112,19 @@ pub struct ConnectionArgs {
     /// are never cut off; no new ones start.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub deadline: u64,
+    /// How full reads (drift, export, plans that read everything) reach Coupa: `auto` uses
+    /// Coupa's GraphQL endpoint when it proves itself against a REST sample this run and REST
+    /// otherwise; `rest` never asks GraphQL; `graphql` makes an unproven GraphQL read an error.
+    #[arg(long, value_enum, env = "COUPA_READ_PATH", default_value_t = ReadPathArg::Auto)]
+    pub read_path: ReadPathArg,
+}
+
+/// `--read-path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadPathArg {
+    Auto,
+    Rest,
+    Graphql,
 }
 
 impl ConnectionArgs {

@@ -5,10 +5,12 @@
 use miette::IntoDiagnostic;
 
 use super::common::{self, load_policies};
+use super::full_read;
 use super::{Output, EXIT_CHANGES};
-use crate::cli::{DriftArgs, Format};
+use crate::cli::{DriftArgs, Format, ReadPathArg};
 use coupa_access_client::{Access, ReadScope};
 use coupa_access_core::drift;
+use coupa_access_core::model::{Live, ReadPathTaken, ReadVia};
 
 pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     let now = common::now();
@@ -23,6 +25,8 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
     // nor its scope (core.common.read).
     let needs_roles = common::needs_roles(&desired);
+    let mut read_path = None;
+    let mut full = None;
     let (live, domain, roles_read) = match &args.snapshot {
         Some(path) => {
             let (live, meta) = common::read_snapshot(path)?;
@@ -43,12 +47,50 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         None => {
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, needs_roles)?;
-            let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
-            (live, client.domain().to_string(), needs_roles)
+            // `--since` lists every membership created since a date, in any group: that needs
+            // every membership's date, which only REST gives.
+            if since.is_some() && args.connection.read_path == ReadPathArg::Graphql {
+                miette::bail!(
+                    help = "drop --read-path graphql (or use --read-path rest) with --since",
+                    "--since needs every membership's creation date, which Coupa's GraphQL \
+                     read does not give"
+                );
+            }
+            if since.is_some() {
+                let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+                read_path = Some(ReadPathTaken {
+                    via: ReadVia::Rest,
+                    reason: Some("--since needs every membership's date".into()),
+                });
+                (live, client.domain().to_string(), needs_roles)
+            } else {
+                let mut read = full_read::read(&mut client, out).await?;
+                // The rows the report shows get Coupa's ids and dates (placeholders until
+                // then); a report that cannot be made is reported below, with its diagnostics.
+                if let Ok(first) = drift::drift_on(&desired, &read.live, since, now.date_naive())
+                {
+                    full_read::complete(&client, &mut read, full_read::drift_ids(&first)).await?;
+                }
+                read_path = Some(read.taken.clone());
+                let domain = client.domain().to_string();
+                full = Some(read);
+                (Live::default(), domain, needs_roles)
+            }
         }
     };
-    common::check_against_live(&desired, &live)?;
-    let mut report = drift::drift_on(&desired, &live, since, now.date_naive()).into_diagnostic()?;
+    let live = match &full {
+        Some(read) => &read.live,
+        None => &live,
+    };
+    common::check_against_live(&desired, live)?;
+    let mut report = drift::drift_on(&desired, live, since, now.date_naive()).into_diagnostic()?;
+    if let Some(read) = &full {
+        full_read::none_left(read, full_read::drift_ids(&report))?;
+    }
+    if let Some(taken) = read_path {
+        report.read_path = Some(taken.via);
+        report.read_path_reason = taken.reason;
+    }
     report.domain = domain;
     report.roles_read = roles_read;
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

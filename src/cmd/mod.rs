@@ -7,6 +7,7 @@ mod completions;
 mod demo;
 mod drift;
 mod export;
+mod full_read;
 mod plan;
 mod sandbox;
 mod show;

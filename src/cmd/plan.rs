@@ -97,15 +97,34 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 .as_deref()
                 .map(|p| crate::journal::read(p, &client))
                 .transpose()?;
-            let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
+            let origin = Origin::Instance {
+                domain: client.domain().to_string(),
+            };
+            let live = if common::plan_reads_full(&desired, args.connection.read_path) {
+                let mut read = super::full_read::read(&mut client, out).await?;
+                // Removals show membership ids: those rows are read by REST (placeholders
+                // until then); a plan that cannot be made is reported below.
+                if let Ok(first) = coupa_access_core::plan::make(
+                    &desired,
+                    &read.live,
+                    origin.clone(),
+                    common::now(),
+                ) {
+                    let ids = super::full_read::plan_ids(&first.plan);
+                    super::full_read::complete(&client, &mut read, ids).await?;
+                }
+                let live = read.take_live();
+                (live, Some(read))
+            } else {
+                let scope = common::plan_scope(&desired);
+                (common::read_live(&mut client, &scope, out).await?, None)
+            };
+            let (live, full) = live;
             lap("live state read");
-            let plan = make_plan(
-                &desired,
-                &live,
-                Origin::Instance {
-                    domain: client.domain().to_string(),
-                },
-            )?;
+            let plan = make_plan(&desired, &live, origin)?;
+            if let Some(read) = &full {
+                super::full_read::none_left(read, super::full_read::plan_ids(&plan))?;
+            }
             let plan = match &loaded {
                 Some(loaded) => {
                     crate::journal::fold_into(plan, loaded, &client, &desired, &live)

@@ -68,6 +68,11 @@ impl FullRead {
         self.placeholders.contains_key(&membership_id)
     }
 
+    /// Takes the live state out (the placeholders stay, for [`is_placeholder`](Self::is_placeholder)).
+    pub fn take_live(&mut self) -> Live {
+        std::mem::take(&mut self.live)
+    }
+
     /// The (user id, group id) of each placeholder among `ids`.
     pub fn placeholder_pairs(&self, ids: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
         let set: BTreeSet<(u64, u64)> = ids

@@ -28,6 +28,7 @@ fn fast_opts() -> ClientOptions {
         token_warmup: Duration::ZERO,
         deadline: None,
         read_roles: true,
+        read_path: coupa_access_client::ReadPath::Auto,
     }
 }
 

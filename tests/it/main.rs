@@ -32,6 +32,7 @@ mod conventions;
 mod coupa_facts;
 mod examples;
 mod golden;
+mod graphql_read;
 mod markdown_rendered;
 mod partial_reads;
 mod policy_check;

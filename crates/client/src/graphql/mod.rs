@@ -194,6 +194,10 @@ impl Client {
         if done {
             return Ok(Ok(out));
         }
+        // A large tenant: check the first pages before reading the rest.
+        if let Err(d) = self.prove_head(&out).await? {
+            return Ok(Err(d));
+        }
         // The highest user id, by REST (one request), to split the rest into ranges.
         let q = Query::new(USERS, &[]);
         #[derive(serde::Deserialize)]

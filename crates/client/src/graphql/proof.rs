@@ -167,6 +167,43 @@ impl Client {
         Ok(Ok(()))
     }
 
+    /// An early check on the first pages, before the rest is read, so an endpoint that cuts
+    /// lists costs a few pages, not a whole GraphQL read before REST: the groups of the users
+    /// holding the most so far, read by `user_id`, must be the ones nested (projects too).
+    pub(crate) async fn prove_head(
+        &self,
+        head: &[super::wire::GqlUser],
+    ) -> Result<Result<(), Distrust>, CoupaError> {
+        let mut most: Vec<(usize, u64, BTreeSet<u64>)> = head
+            .iter()
+            .filter_map(|u| {
+                let ids: BTreeSet<u64> = u.group_ids.iter().copied().collect();
+                Some((ids.len(), u.user.id?, ids))
+            })
+            .collect();
+        most.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        most.truncate(SAMPLE_MEMBERS);
+        let reads = most.iter().map(|(_, u, _)| {
+            let (c, u) = (self.clone(), *u);
+            async move { c.rows(&[("user_id", u.to_string())]).await }
+        });
+        for ((_, u, nested), rows) in most.iter().zip(join_in_order(reads).await?) {
+            let rest: BTreeSet<u64> = rows
+                .iter()
+                .filter(|m| m.user_id == Some(*u))
+                .filter_map(|m| m.user_group_id)
+                .collect();
+            if &rest != nested {
+                return Ok(Err(Distrust(format!(
+                    "user {u}: REST lists {} groups and projects, GraphQL {}",
+                    rest.len(),
+                    nested.len()
+                ))));
+            }
+        }
+        Ok(Ok(()))
+    }
+
     /// Membership rows a filter selects, by REST.
     async fn rows(&self, filter: &[(&str, String)]) -> Result<Vec<WireMembership>, CoupaError> {
         let mut params = filter.to_vec();

@@ -82,7 +82,14 @@ impl Run<'_> {
             .args(args)
             .arg("--policies")
             .arg(self.policies)
-            .args(["--read-path", path, "--rate-limit", "1000", "--burst", "1000"])
+            .args([
+                "--read-path",
+                path,
+                "--rate-limit",
+                "1000",
+                "--burst",
+                "1000",
+            ])
             .env("COUPA_DOMAIN", self.sandbox.url())
             .env("COUPA_CLIENT_ID", &self.config.client_id)
             .env("COUPA_CLIENT_SECRET", &self.config.client_secret)
@@ -134,17 +141,34 @@ fn main() {
             ..SandboxConfig::default()
         };
         let sandbox = runtime
-            .block_on(Sandbox::start(live.clone(), config.clone(), "127.0.0.1:0".parse().unwrap()))
+            .block_on(Sandbox::start(
+                live.clone(),
+                config.clone(),
+                "127.0.0.1:0".parse().unwrap(),
+            ))
             .expect("sandbox");
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_coupa-access"))
-            .args(["export", "--read-path", "rest", "--rate-limit", "1000", "--burst", "1000", "--out-dir"])
+            .args([
+                "export",
+                "--read-path",
+                "rest",
+                "--rate-limit",
+                "1000",
+                "--burst",
+                "1000",
+                "--out-dir",
+            ])
             .arg(&policies)
             .env("COUPA_DOMAIN", sandbox.url())
             .env("COUPA_CLIENT_ID", &config.client_id)
             .env("COUPA_CLIENT_SECRET", &config.client_secret)
             .output()
             .expect("export runs");
-        assert!(out.status.success(), "export: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "export: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         runtime.block_on(sandbox.shutdown());
     }
     // ... then drift by hand: 40 memberships granted, 40 removed (owners' among them).
@@ -201,7 +225,11 @@ fn main() {
             ..SandboxConfig::default()
         };
         let sandbox = runtime
-            .block_on(Sandbox::start(live.clone(), config.clone(), "127.0.0.1:0".parse().unwrap()))
+            .block_on(Sandbox::start(
+                live.clone(),
+                config.clone(),
+                "127.0.0.1:0".parse().unwrap(),
+            ))
             .expect("sandbox");
         let run = Run {
             sandbox: &sandbox,

@@ -67,8 +67,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
                 let mut read = full_read::read(&mut client, out).await?;
                 // The rows the report shows get Coupa's ids and dates (placeholders until
                 // then); a report that cannot be made is reported below, with its diagnostics.
-                if let Ok(first) = drift::drift_on(&desired, &read.live, since, now.date_naive())
-                {
+                if let Ok(first) = drift::drift_on(&desired, &read.live, since, now.date_naive()) {
                     full_read::complete(&client, &mut read, full_read::drift_ids(&first)).await?;
                 }
                 read_path = Some(read.taken.clone());

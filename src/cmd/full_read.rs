@@ -18,12 +18,19 @@ pub async fn read(client: &mut Client, out: Output) -> miette::Result<FullRead> 
         .read_live_full()
         .await
         .map_err(crate::errors::report)
-        .map_err(|e| e.wrap_err(format!("could not read live state from {}", client.domain())));
+        .map_err(|e| {
+            e.wrap_err(format!(
+                "could not read live state from {}",
+                client.domain()
+            ))
+        });
     common::finish_progress(bar);
     let read = read?;
     match (&read.taken.via, &read.taken.reason) {
         (ReadVia::Graphql, _) => tracing::debug!("read live state through GraphQL"),
-        (ReadVia::Rest, Some(why)) => tracing::debug!(reason = %why, "read live state through REST"),
+        (ReadVia::Rest, Some(why)) => {
+            tracing::debug!(reason = %why, "read live state through REST")
+        }
         (ReadVia::Rest, None) => tracing::debug!("read live state through REST"),
     }
     Ok(read)
@@ -59,7 +66,10 @@ pub async fn complete(
     if pairs.is_empty() {
         return Ok(false);
     }
-    tracing::debug!(rows = pairs.len(), "reading the memberships the report shows by REST");
+    tracing::debug!(
+        rows = pairs.len(),
+        "reading the memberships the report shows by REST"
+    );
     client
         .complete_rows(read, &pairs)
         .await

@@ -181,11 +181,19 @@ fn every_unfriendly_graphql_endpoint_falls_back_to_rest_with_the_same_state() {
             .unwrap();
         assert_eq!(auto.taken.via, ReadVia::Rest, "{said}");
         let reason = auto.taken.reason.clone().unwrap_or_default();
-        assert!(!reason.is_empty() && reason.contains(said), "{said}: {reason}");
+        assert!(
+            !reason.is_empty() && reason.contains(said),
+            "{said}: {reason}"
+        );
         same_state(&auto.live, &rest.live);
-        assert_eq!(auto.live.memberships, rest.live.memberships, "{said}: REST rows");
+        assert_eq!(
+            auto.live.memberships, rest.live.memberships,
+            "{said}: REST rows"
+        );
         let forced = rt.block_on(client(&t, ReadPath::Graphql).read_live_full());
-        let err = forced.expect_err("forced graphql must not fall back").to_string();
+        let err = forced
+            .expect_err("forced graphql must not fall back")
+            .to_string();
         assert!(err.contains("did not prove itself"), "{said}: {err}");
     }
 }
@@ -266,7 +274,9 @@ fn generate(seed: u64) -> (Live, String) {
                     id: next,
                     user_id: u.id,
                     group_id: g.id,
-                    created_at: Some(format!("2026-0{}-1{}T09:00:00+00:00", 1 + next % 9, next % 10).into()),
+                    created_at: Some(
+                        format!("2026-0{}-1{}T09:00:00+00:00", 1 + next % 9, next % 10).into(),
+                    ),
                     owner: rng.gen_bool(0.08),
                     participant: rng.gen_bool(0.5).then_some(true),
                 });
@@ -297,7 +307,11 @@ fn generate(seed: u64) -> (Live, String) {
     let mut yaml = String::from("groups:\n");
     for g in &live.groups {
         if rng.gen_bool(0.7) {
-            let mode = if rng.gen_bool(0.3) { "additive" } else { "authoritative" };
+            let mode = if rng.gen_bool(0.3) {
+                "additive"
+            } else {
+                "authoritative"
+            };
             // Mostly the group's own members, some dropped, some added.
             let members: Vec<String> = employees
                 .iter()
@@ -374,16 +388,34 @@ fn plans_drift_and_exports_are_the_same_through_graphql_and_rest() {
         let drift = ["drift", "--policies", p, "--format", "json"];
         let (rest, rest_out) = run(&t, &drift, "rest");
         let (auto, auto_out) = run(&t, &drift, "auto");
-        assert_eq!(rest_out.status.code(), auto_out.status.code(), "seed {seed}: {}", stderr_of(&auto_out));
-        assert_eq!(drift_json(&rest), drift_json(&auto), "seed {seed}: drift\n{yaml}");
+        assert_eq!(
+            rest_out.status.code(),
+            auto_out.status.code(),
+            "seed {seed}: {}",
+            stderr_of(&auto_out)
+        );
+        assert_eq!(
+            drift_json(&rest),
+            drift_json(&auto),
+            "seed {seed}: drift\n{yaml}"
+        );
         let via: serde_json::Value = serde_json::from_str(&auto).unwrap();
         let expect = if seed % 4 == 3 { "rest" } else { "graphql" };
-        assert_eq!(via["read_path"], expect, "seed {seed}: {}", via["read_path_reason"]);
+        assert_eq!(
+            via["read_path"], expect,
+            "seed {seed}: {}",
+            via["read_path_reason"]
+        );
 
         let plan = ["plan", "--policies", p, "--format", "json"];
         let (rest, rest_out) = run(&t, &plan, "rest");
         let (gql, gql_out) = run(&t, &plan, if seed % 4 == 3 { "auto" } else { "graphql" });
-        assert_eq!(rest_out.status.code(), gql_out.status.code(), "seed {seed}: {}", stderr_of(&gql_out));
+        assert_eq!(
+            rest_out.status.code(),
+            gql_out.status.code(),
+            "seed {seed}: {}",
+            stderr_of(&gql_out)
+        );
         assert_eq!(rest, gql, "seed {seed}: plan\n{}", stderr_of(&gql_out));
 
         let mut exported = Vec::new();
@@ -391,11 +423,23 @@ fn plans_drift_and_exports_are_the_same_through_graphql_and_rest() {
             let out_dir = tempfile::tempdir().unwrap();
             let (stdout, out) = run(
                 &t,
-                &["export", "--licenses", "*", "--roles", "*", "--out-dir", out_dir.path().to_str().unwrap()],
+                &[
+                    "export",
+                    "--licenses",
+                    "*",
+                    "--roles",
+                    "*",
+                    "--out-dir",
+                    out_dir.path().to_str().unwrap(),
+                ],
                 path,
             );
             // Exported or refused, the same either way.
-            let said = (out.status.code(), stdout, stderr_of(&out).replace(out_dir.path().to_str().unwrap(), "DIR"));
+            let said = (
+                out.status.code(),
+                stdout,
+                stderr_of(&out).replace(out_dir.path().to_str().unwrap(), "DIR"),
+            );
             let mut files: Vec<(String, String)> = std::fs::read_dir(out_dir.path())
                 .unwrap()
                 .map(|e| e.unwrap().path())
@@ -420,22 +464,43 @@ fn a_forced_graphql_read_that_fails_its_proof_is_an_error_and_drift_json_says_wh
         ..Faults::default()
     };
     let t = TestSandbox::start_config(crate::common::tenant(), with_faults(faults));
-    let dir = policies(&[("p.yaml", "groups:\n  AP Clerks:\n    members: [alice, bob]\n")]);
+    let dir = policies(&[(
+        "p.yaml",
+        "groups:\n  AP Clerks:\n    members: [alice, bob]\n",
+    )]);
     let p = dir.path().to_str().unwrap();
-    let (_, out) = run(&t, &["drift", "--policies", p, "--format", "json"], "graphql");
+    let (_, out) = run(
+        &t,
+        &["drift", "--policies", p, "--format", "json"],
+        "graphql",
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
-    assert!(err.contains("did not prove") && err.contains("--read-path auto"), "{err}");
+    assert!(
+        err.contains("did not prove") && err.contains("--read-path auto"),
+        "{err}"
+    );
     let (json, out) = run(&t, &["drift", "--policies", p, "--format", "json"], "auto");
     assert!(out.status.success(), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["read_path"], "rest");
-    assert!(v["read_path_reason"].as_str().unwrap().contains("404"), "{v}");
+    assert!(
+        v["read_path_reason"].as_str().unwrap().contains("404"),
+        "{v}"
+    );
     // A snapshot says nothing about a read path.
     let (_snapdir, snap) = t.snapshot();
     let (json, _) = run(
         &t,
-        &["drift", "--policies", p, "--format", "json", "--snapshot", snap.to_str().unwrap()],
+        &[
+            "drift",
+            "--policies",
+            p,
+            "--format",
+            "json",
+            "--snapshot",
+            snap.to_str().unwrap(),
+        ],
         "auto",
     );
     assert!(!json.contains("read_path"), "{json}");

@@ -27,7 +27,7 @@ use reqwest::Method;
 use coupa_access_core::model::{Live, ReadPathTaken, ReadVia};
 
 use self::wire::GqlUser;
-use super::read::{GROUP_FIELDS, GROUPS, MEMBERSHIPS, MEMBERSHIP_FIELDS, PAGE_SIZE, ROLES, USERS};
+use super::read::{GROUPS, GROUP_FIELDS, MEMBERSHIPS, MEMBERSHIP_FIELDS, PAGE_SIZE, ROLES, USERS};
 use super::request::{Call, Kind, Outcome, Payload};
 use super::scan::{join_in_order, Query, Tally, PAGES_BEFORE_PROBE};
 use super::users::Distrust;
@@ -372,8 +372,11 @@ impl Client {
                     params.push(("user_id", u.to_string()));
                 }
                 params.push(("fields", MEMBERSHIP_FIELDS.to_string()));
-                c.scan::<WireMembership>(Arc::new(Query::new(MEMBERSHIPS, &params)), Tally::new(None))
-                    .await
+                c.scan::<WireMembership>(
+                    Arc::new(Query::new(MEMBERSHIPS, &params)),
+                    Tally::new(None),
+                )
+                .await
             }
         });
         let answers = join_in_order(jobs).await?;
@@ -427,13 +430,14 @@ fn assemble(gql: Gql) -> Result<FullRead, CoupaError> {
         });
     }
     let users = gql.users.into_iter().map(|u| u.user).collect();
-    let mut live = convert::live(users, gql.groups, gql.roles, rows).map_err(|(path, detail)| {
-        CoupaError::Decode {
-            method: "GET".into(),
-            path: path.into(),
-            detail,
-        }
-    })?;
+    let mut live =
+        convert::live(users, gql.groups, gql.roles, rows).map_err(|(path, detail)| {
+            CoupaError::Decode {
+                method: "GET".into(),
+                path: path.into(),
+                detail,
+            }
+        })?;
     live.memberships.sort_by_key(|m| m.id);
     Ok(FullRead {
         live,

@@ -92,10 +92,7 @@ impl Client {
         });
         let record_reads = record_sample.iter().map(|&u| {
             let c = self.clone();
-            async move {
-                c.users_by_id(&BTreeSet::from([u]), Tally::new(None))
-                    .await
-            }
+            async move { c.users_by_id(&BTreeSet::from([u]), Tally::new(None)).await }
         });
         let (by_group, by_user, records) = tokio::try_join!(
             join_in_order(group_reads),
@@ -153,9 +150,7 @@ impl Client {
                 Err(d) => return Ok(Err(Distrust(format!("the REST sample of users: {}", d.0)))),
             };
             let same = match (rest, by_id.get(u)) {
-                (Some(r), Some(g)) => {
-                    convert::user(r).ok() == convert::user((*g).clone()).ok()
-                }
+                (Some(r), Some(g)) => convert::user(r).ok() == convert::user((*g).clone()).ok(),
                 _ => false,
             };
             if !same {

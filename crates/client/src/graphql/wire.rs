@@ -151,11 +151,15 @@ mod tests {
     #[test]
     fn errors_missing_fields_and_null_lists_are_unusable() {
         let e = serde_json::json!({"errors": [{"message": "Field 'userGroups' doesn't exist"}]});
-        assert!(users(e.to_string().as_bytes()).unwrap_err().contains("userGroups"));
+        assert!(users(e.to_string().as_bytes())
+            .unwrap_err()
+            .contains("userGroups"));
         let mut u = full_user();
         u.as_object_mut().unwrap().remove("purchasingUser");
         let body = serde_json::json!({"data": {"users": [u]}}).to_string();
-        assert!(users(body.as_bytes()).unwrap_err().contains("purchasingUser"));
+        assert!(users(body.as_bytes())
+            .unwrap_err()
+            .contains("purchasingUser"));
         let mut u = full_user();
         u["userGroups"] = Value::Null;
         let body = serde_json::json!({"data": {"users": [u]}}).to_string();

@@ -186,10 +186,7 @@ fn errors(messages: Vec<String>) -> Value {
 fn check_args(f: &parse::Field, root: bool, problems: &mut Vec<String>) {
     for (k, _) in &f.args {
         if !(root && k == "query") {
-            problems.push(format!(
-                "Field '{}' doesn't accept argument '{k}'",
-                f.name
-            ));
+            problems.push(format!("Field '{}' doesn't accept argument '{k}'", f.name));
         }
     }
 }
@@ -335,7 +332,16 @@ fn project(
                     .roles
                     .iter()
                     .filter(|r| held.contains(&r.id))
-                    .map(|r| project(t, Type::Role, &render::role(r), &f.selection, nested, faults));
+                    .map(|r| {
+                        project(
+                            t,
+                            Type::Role,
+                            &render::role(r),
+                            &f.selection,
+                            nested,
+                            faults,
+                        )
+                    });
                 list(rows, faults)
             }
             (Type::User, "userGroups") => {
@@ -345,9 +351,19 @@ fn project(
                     .and_then(|m| m.get(&id))
                     .cloned()
                     .unwrap_or_default();
-                let rows = ids.iter().filter_map(|g| render::find_group(t, *g)).map(|(g, p)| {
-                    project(t, Type::UserGroup, &render::group(g, p), &f.selection, nested, faults)
-                });
+                let rows = ids
+                    .iter()
+                    .filter_map(|g| render::find_group(t, *g))
+                    .map(|(g, p)| {
+                        project(
+                            t,
+                            Type::UserGroup,
+                            &render::group(g, p),
+                            &f.selection,
+                            nested,
+                            faults,
+                        )
+                    });
                 list(rows, faults)
             }
             (Type::UserGroup, "users") => {
@@ -357,13 +373,17 @@ fn project(
                     .and_then(|m| m.get(&id))
                     .cloned()
                     .unwrap_or_default();
-                let rows = ids
-                    .iter()
-                    .filter_map(|u| t.user_index(*u))
-                    .map(|i| {
-                        let u = &t.live.users[i];
-                        project(t, Type::User, &user_value(t, u), &f.selection, nested, faults)
-                    });
+                let rows = ids.iter().filter_map(|u| t.user_index(*u)).map(|i| {
+                    let u = &t.live.users[i];
+                    project(
+                        t,
+                        Type::User,
+                        &user_value(t, u),
+                        &f.selection,
+                        nested,
+                        faults,
+                    )
+                });
                 list(rows, faults)
             }
             (_, name) => v.get(dash(name)).cloned().unwrap_or(Value::Null),

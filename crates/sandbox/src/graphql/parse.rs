@@ -146,7 +146,10 @@ impl Parser {
                         }
                     }
                     other => {
-                        return Err(format!("expected an argument, found {}", show(other.as_ref())))
+                        return Err(format!(
+                            "expected an argument, found {}",
+                            show(other.as_ref())
+                        ))
                     }
                 }
             }
@@ -209,7 +212,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].name, "users");
-        assert_eq!(f[0].args, vec![("query".into(), "id[gt]=0&order_by=id".into())]);
+        assert_eq!(
+            f[0].args,
+            vec![("query".into(), "id[gt]=0&order_by=id".into())]
+        );
         assert_eq!(f[0].selection[1].selection.len(), 2);
         assert!(document("{ users { id }").is_err());
         assert!(document("mutation { x }").is_err());

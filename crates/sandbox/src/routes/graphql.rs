@@ -14,7 +14,8 @@ use crate::state::Shared;
 pub async fn query(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let faults = &shared.config.faults;
     if faults.graphql_absent {
-        return Body::errors(StatusCode::NOT_FOUND, "base", "Not found").into_response(Format::Json);
+        return Body::errors(StatusCode::NOT_FOUND, "base", "Not found")
+            .into_response(Format::Json);
     }
     let value = shared.with_tenant(|t| crate::graphql::answer(t, faults, &body));
     (

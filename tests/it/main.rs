@@ -40,6 +40,7 @@ mod policy_load;
 mod sandbox_api;
 mod sandbox_contract;
 mod sandbox_faults;
+mod sandbox_graphql;
 mod sandbox_large;
 mod sandbox_support;
 mod sandbox_user_faults;

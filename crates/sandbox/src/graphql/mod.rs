@@ -164,8 +164,11 @@ pub fn answer(t: &Tenant, faults: &Faults, body: &[u8]) -> Value {
     let mut data = Map::new();
     for f in &fields {
         let ty = root(&f.name).unwrap_or(Type::Role);
-        let filter = f.args.iter().find(|(k, _)| k == "query").map(|(_, v)| v);
-        match collection(t, ty, filter.map(String::as_str), &f.selection, faults) {
+        let filter = f.args.iter().find_map(|(k, v)| match v {
+            parse::Arg::Str(s) if k == "query" => Some(s.as_str()),
+            _ => None,
+        });
+        match collection(t, ty, filter, &f.selection, faults) {
             Ok(rows) => {
                 data.insert(f.name.clone(), Value::Array(rows));
             }
@@ -184,8 +187,15 @@ fn errors(messages: Vec<String>) -> Value {
 }
 
 fn check_args(f: &parse::Field, root: bool, problems: &mut Vec<String>) {
-    for (k, _) in &f.args {
-        if !(root && k == "query") {
+    for (k, v) in &f.args {
+        if root && k == "query" {
+            if !matches!(v, parse::Arg::Str(_)) {
+                problems.push(format!(
+                    "Argument 'query' on Field '{}' has an invalid value: expected type 'String'",
+                    f.name
+                ));
+            }
+        } else {
             problems.push(format!("Field '{}' doesn't accept argument '{k}'", f.name));
         }
     }

@@ -3,12 +3,19 @@
 //! optional selection set. Variables, fragments, directives, aliases and mutations are refused
 //! with a GraphQL error, as a real server refuses what its schema does not allow.
 
+/// An argument's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Str(String),
+    Int(String),
+}
+
 /// One field of a selection set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
     pub name: String,
-    /// Arguments as written: `(name, string value)`.
-    pub args: Vec<(String, String)>,
+    /// Arguments as written: `(name, value)`; only string values count as strings.
+    pub args: Vec<(String, Arg)>,
     /// The sub-selection; empty for a scalar.
     pub selection: Vec<Field>,
 }
@@ -18,6 +25,8 @@ enum Tok {
     Punct(char),
     Name(String),
     Str(String),
+    /// An integer literal (arguments such as `first: 2` parse; the schema refuses them).
+    Int(String),
 }
 
 fn tokens(src: &str) -> Result<Vec<Tok>, String> {
@@ -59,6 +68,16 @@ fn tokens(src: &str) -> Result<Vec<Tok>, String> {
                     }
                 }
                 out.push(Tok::Str(s));
+            }
+            c if c == '-' || c.is_ascii_digit() => {
+                let mut s = String::new();
+                s.push(c);
+                it.next();
+                while let Some(&c) = it.peek().filter(|c| c.is_ascii_digit()) {
+                    s.push(c);
+                    it.next();
+                }
+                out.push(Tok::Int(s));
             }
             c if c == '_' || c.is_ascii_alphabetic() => {
                 let mut s = String::new();
@@ -136,10 +155,11 @@ impl Parser {
                     Some(Tok::Name(arg)) => {
                         self.expect(':')?;
                         match self.next() {
-                            Some(Tok::Str(v)) => args.push((arg, v)),
+                            Some(Tok::Str(v)) => args.push((arg, Arg::Str(v))),
+                            Some(Tok::Int(v)) => args.push((arg, Arg::Int(v))),
                             other => {
                                 return Err(format!(
-                                    "argument {arg} takes a string, found {}",
+                                    "expected a value for argument {arg}, found {}",
                                     show(other.as_ref())
                                 ))
                             }
@@ -173,6 +193,7 @@ fn show(t: Option<&Tok>) -> String {
         Some(Tok::Punct(c)) => format!("'{c}'"),
         Some(Tok::Name(n)) => n.clone(),
         Some(Tok::Str(s)) => format!("{s:?}"),
+        Some(Tok::Int(n)) => n.clone(),
     }
 }
 
@@ -219,7 +240,11 @@ mod tests {
         assert_eq!(f[0].selection[1].selection.len(), 2);
         assert!(document("{ users { id }").is_err());
         assert!(document("mutation { x }").is_err());
-        assert!(document("{ users(query: 5) { id } }").is_err());
+        assert_eq!(
+            document("{ users(query: 5) { id } }").unwrap()[0].args[0].1,
+            Arg::Int("5".into())
+        );
+        assert!(document("{ users(query: [1]) { id } }").is_err());
         assert!(document("{ a: users { id } }").is_err());
         assert!(document("{ users { } }").is_err());
         assert!(document("{ users { id } } { roles { id } }").is_err());

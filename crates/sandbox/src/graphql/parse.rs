@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(f[0].name, "users");
         assert_eq!(
             f[0].args,
-            vec![("query".into(), "id[gt]=0&order_by=id".into())]
+            vec![("query".into(), Arg::Str("id[gt]=0&order_by=id".into()))]
         );
         assert_eq!(f[0].selection[1].selection.len(), 2);
         assert!(document("{ users { id }").is_err());

@@ -3,7 +3,7 @@
 //! Coupa's own (ids, dates, repeats) for the rows a report shows. `drift`, `export` and plans
 //! that read everything come through here; `snapshot` and `apply` read REST.
 
-use coupa_access_client::{Client, FullRead};
+use coupa_access_client::{Client, FullRead, ReadScope};
 use coupa_access_core::drift::DriftReport;
 use coupa_access_core::model::{Action, Plan, ReadVia};
 
@@ -13,9 +13,18 @@ use super::Output;
 /// Reads everything (see `Client::read_live_full`), with progress as `common::read_live` shows
 /// it; the path taken is logged at debug level.
 pub async fn read(client: &mut Client, out: Output) -> miette::Result<FullRead> {
+    read_or(client, &ReadScope::Everything, out).await
+}
+
+/// As [`read`], reading only what `fallback` selects when REST is read (a plan's scope).
+pub async fn read_or(
+    client: &mut Client,
+    fallback: &ReadScope,
+    out: Output,
+) -> miette::Result<FullRead> {
     let bar = common::start_progress(client, out);
     let read = client
-        .read_live_full()
+        .read_live_full_or(fallback)
         .await
         .map_err(crate::errors::report)
         .map_err(|e| {

@@ -101,7 +101,8 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 domain: client.domain().to_string(),
             };
             let live = if common::plan_reads_full(&desired, args.connection.read_path) {
-                let mut read = super::full_read::read(&mut client, out).await?;
+                let scope = common::plan_fallback_scope(&desired);
+                let mut read = super::full_read::read_or(&mut client, &scope, out).await?;
                 // Removals show membership ids: those rows are read by REST (placeholders
                 // until then); a plan that cannot be made is reported below.
                 if let Ok(first) = coupa_access_core::plan::make(

@@ -32,7 +32,7 @@ use super::request::{Call, Kind, Outcome, Payload};
 use super::scan::{join_in_order, Query, Tally, PAGES_BEFORE_PROBE};
 use super::users::Distrust;
 use super::wire::{WireMembership, WireRole, WireUserGroup};
-use super::{convert, Client, CoupaError};
+use super::{convert, Client, CoupaError, ReadScope};
 
 /// Coupa's GraphQL endpoint.
 pub(crate) const GRAPHQL: &str = "/api/graphql";
@@ -111,9 +111,18 @@ impl Client {
     /// itself, REST otherwise. This is where full reads are dispatched (`drift`, `export`, and
     /// plans that read everything).
     pub async fn read_live_full(&self) -> Result<FullRead, CoupaError> {
+        self.read_live_full_or(&ReadScope::Everything).await
+    }
+
+    /// As [`read_live_full`](Self::read_live_full), but when REST is read, only what
+    /// `fallback` needs (a plan's scoped read): a plan never costs more than before because
+    /// GraphQL could not be used.
+    pub async fn read_live_full_or(&self, fallback: &ReadScope) -> Result<FullRead, CoupaError> {
         let path = self.inner.opts.read_path;
         if path == ReadPath::Rest {
-            return self.rest_full("the read path is set to rest").await;
+            return self
+                .rest_full(fallback, "the read path is set to rest")
+                .await;
         }
         match self.graphql_full().await? {
             Ok(read) => Ok(read),
@@ -127,15 +136,15 @@ impl Client {
             }),
             Err(Distrust(why)) => {
                 tracing::debug!(reason = %why, "GraphQL read not used; reading REST");
-                self.rest_full(&why).await
+                self.rest_full(fallback, &why).await
             }
         }
     }
 
     /// The REST full read, with the reason it was taken.
-    async fn rest_full(&self, reason: &str) -> Result<FullRead, CoupaError> {
+    async fn rest_full(&self, scope: &ReadScope, reason: &str) -> Result<FullRead, CoupaError> {
         Ok(FullRead {
-            live: self.read_live().await?,
+            live: self.read_live_scoped(scope).await?,
             taken: ReadPathTaken {
                 via: ReadVia::Rest,
                 reason: Some(reason.to_string()),

@@ -172,11 +172,10 @@ fn main() {
         runtime.block_on(sandbox.shutdown());
     }
     // ... then drift by hand: 40 memberships granted, 40 removed (owners' among them).
-    let mut next = live.memberships.iter().map(|m| m.id).max().unwrap_or(0);
+    let top = live.memberships.iter().map(|m| m.id).max().unwrap_or(0);
     for k in 0..40u64 {
-        next += 1;
         live.memberships.push(Membership {
-            id: next,
+            id: top + 1 + k,
             user_id: 10_000 + (k * 977) % users,
             group_id: 1000 + (k * 31 + 1) % groups,
             created_at: Some("2026-02-01T09:00:00+00:00".into()),
@@ -192,7 +191,7 @@ fn main() {
         .retain(|m| seen.insert((m.user_id, m.group_id)));
     let minimum = pages(live.users.len())
         + pages(live.groups.len() + live.projects.len())
-        + pages(live.memberships.len() + 0);
+        + pages(live.memberships.len());
     println!(
         "tenant: {} users, {} groups, {} memberships; REST full-read minimum {minimum} requests \
          (users, groups, memberships: records / 50 + 1 pages each)",

@@ -175,6 +175,20 @@ impl Client {
                     .read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params)
                     .await?;
                 let ids = scope::group_ids_selected(&groups, select);
+                let plain = groups.iter().filter(|g| convert::is_plain_group(g)).count();
+                // Nearly every group selected: one scan of every membership costs fewer
+                // requests than the per-chunk scans (each ends with pages of its own); the
+                // planner looks only at the selected groups either way.
+                if plain > scope::GROUPS_PER_QUERY && ids.len() * 10 >= plain * 9 {
+                    let all = self
+                        .read_all::<WireMembership>(
+                            Some("memberships"),
+                            MEMBERSHIPS,
+                            &membership_params,
+                        )
+                        .await?;
+                    return Ok((groups, all));
+                }
                 let memberships = self.read_memberships_of(&ids, MEMBERSHIP_FIELDS).await?;
                 Ok((groups, memberships))
             }

@@ -251,13 +251,10 @@ fn collection(
     if q.fields.is_some() {
         return Err("fields= has no meaning here: select fields in the query".into());
     }
-    let nested = Nested::new(t, sel);
-    let rows = match ty {
-        Type::User => q
-            .select(&t.live.users, |u| u.id, |u| user_value(t, u))
-            .into_iter()
-            .map(|v| project(t, ty, &v, sel, &nested, faults))
-            .collect(),
+    // Records first, then the associations of those records only (a page of a 100,000-user
+    // tenant should not index every membership).
+    let records: Vec<Value> = match ty {
+        Type::User => q.select(&t.live.users, |u| u.id, |u| user_value(t, u)),
         Type::UserGroup => {
             let mut all: Vec<(&coupa_access_core::model::Group, bool)> = t
                 .live
@@ -268,16 +265,18 @@ fn collection(
                 .collect();
             all.sort_by_key(|(g, _)| g.id);
             q.select(&all, |(g, _)| g.id, |(g, p)| render::group(g, *p))
-                .into_iter()
-                .map(|v| project(t, ty, &v, sel, &nested, faults))
-                .collect()
         }
-        Type::Role => q
-            .select(&t.live.roles, |r| r.id, render::role)
-            .into_iter()
-            .map(|v| project(t, ty, &v, sel, &nested, faults))
-            .collect(),
+        Type::Role => q.select(&t.live.roles, |r| r.id, render::role),
     };
+    let ids: BTreeSet<u64> = records
+        .iter()
+        .filter_map(|v| v.get("id").and_then(Value::as_u64))
+        .collect();
+    let nested = Nested::new(t, sel, &ids);
+    let rows = records
+        .iter()
+        .map(|v| project(t, ty, v, sel, &nested, faults))
+        .collect();
     Ok(rows)
 }
 
@@ -292,20 +291,31 @@ struct Nested {
 }
 
 impl Nested {
-    fn new(t: &Tenant, sel: &[parse::Field]) -> Nested {
+    /// The associations `sel` asks for; only of the `page` records when nothing is nested
+    /// deeper than one level (deeper lists reach records off the page).
+    fn new(t: &Tenant, sel: &[parse::Field], page: &BTreeSet<u64>) -> Nested {
         let mut names = BTreeSet::new();
         collect_names(sel, &mut names);
+        let deep = sel
+            .iter()
+            .any(|f| f.selection.iter().any(|g| !g.selection.is_empty()));
+        let keep = |id: u64| deep || page.contains(&id);
         let users_of_group = names.contains("users").then(|| {
             let mut out: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-            for m in &t.live.memberships {
+            for m in t.live.memberships.iter().filter(|m| keep(m.group_id)) {
                 out.entry(m.group_id).or_default().push(m.user_id);
             }
             out
         });
+        let groups_of_user = names.contains("userGroups").then(|| {
+            let mut out: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+            for m in t.live.memberships.iter().filter(|m| keep(m.user_id)) {
+                out.entry(m.user_id).or_default().push(m.group_id);
+            }
+            out
+        });
         Nested {
-            groups_of_user: names
-                .contains("userGroups")
-                .then(|| render::groups_by_user(t)),
+            groups_of_user,
             users_of_group,
         }
     }

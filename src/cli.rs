@@ -462,6 +462,9 @@ pub struct SandboxArgs {
     /// schema, so a query naming it gets a GraphQL error; repeat for several.
     #[arg(long, value_name = "FIELD")]
     pub graphql_missing_field: Vec<String>,
+    /// Ignore `owner=` filters in list queries (answer as if absent).
+    #[arg(long)]
+    pub ignore_owner_filter: bool,
 }
 
 /// A clear spelling for `sandbox --ignore-clear`.

@@ -49,6 +49,7 @@ pub async fn run(args: SandboxArgs) -> miette::Result<i32> {
             graphql_absent: args.graphql_absent,
             graphql_nested_cap: args.graphql_nested_cap,
             graphql_missing_fields: args.graphql_missing_field.iter().cloned().collect(),
+            ignore_owner_filter: args.ignore_owner_filter,
             reject_users: args.reject_member.iter().copied().collect(),
             fail_set_after_clear_status: args.fail_set_after_clear_status,
             hide_user_groups: args.hide_user_groups,

@@ -169,6 +169,13 @@ fn every_unfriendly_graphql_endpoint_falls_back_to_rest_with_the_same_state() {
                 ..Faults::default()
             },
         ),
+        (
+            "owner=true",
+            Faults {
+                ignore_owner_filter: true,
+                ..Faults::default()
+            },
+        ),
     ];
     let rt = rt();
     for (said, faults) in variants {

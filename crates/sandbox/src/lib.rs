@@ -172,6 +172,9 @@ pub struct Faults {
     /// GraphQL fields (camel case: `userGroups`, `purchasingUser`) missing from the schema:
     /// a query naming one gets a GraphQL error and no data.
     pub graphql_missing_fields: BTreeSet<String>,
+    /// List queries ignore `owner=` filters (answered as if absent), as a server that does not
+    /// filter on the attribute might: the GraphQL read's owner rows then prove nothing.
+    pub ignore_owner_filter: bool,
 }
 
 /// How a user update spells a clear of `roles` or `user-groups`.
@@ -224,6 +227,7 @@ impl Default for Faults {
             graphql_absent: false,
             graphql_nested_cap: None,
             graphql_missing_fields: BTreeSet::new(),
+            ignore_owner_filter: false,
         }
     }
 }

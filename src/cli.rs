@@ -121,6 +121,19 @@ pub struct ConnectionArgs {
     /// are never cut off; no new ones start.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub deadline: u64,
+    /// How full reads (drift, export, plans that read everything) reach Coupa: `auto` uses
+    /// Coupa's GraphQL endpoint when it proves itself against a REST sample this run and REST
+    /// otherwise; `rest` never asks GraphQL; `graphql` makes an unproven GraphQL read an error.
+    #[arg(long, value_enum, env = "COUPA_READ_PATH", default_value_t = ReadPathArg::Auto)]
+    pub read_path: ReadPathArg,
+}
+
+/// `--read-path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadPathArg {
+    Auto,
+    Rest,
+    Graphql,
 }
 
 impl ConnectionArgs {
@@ -460,6 +473,19 @@ pub struct SandboxArgs {
     /// Refuse a token request for a scope the client lacks without saying which scope.
     #[arg(long)]
     pub vague_invalid_scope: bool,
+    /// Answer `POST /api/graphql` with 404, as a tenant without Coupa's GraphQL endpoint.
+    #[arg(long)]
+    pub graphql_absent: bool,
+    /// Cut GraphQL nested lists (a user's roles and groups, a group's users) at N entries.
+    #[arg(long, value_name = "N")]
+    pub graphql_nested_cap: Option<usize>,
+    /// Leave this GraphQL field (camel case: `userGroups`, `purchasingUser`) out of the
+    /// schema, so a query naming it gets a GraphQL error; repeat for several.
+    #[arg(long, value_name = "FIELD")]
+    pub graphql_missing_field: Vec<String>,
+    /// Ignore `owner=` filters in list queries (answer as if absent).
+    #[arg(long)]
+    pub ignore_owner_filter: bool,
 }
 
 /// A clear spelling for `sandbox --ignore-clear`.

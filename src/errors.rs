@@ -114,6 +114,11 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             ErrorCode::Unreachable,
             format!("{DOMAIN}; and check the network path to it"),
         ),
+        // A GraphQL read forced by --read-path graphql that did not prove itself.
+        CoupaError::Decode { path, .. } if path == "/api/graphql" => (
+            ErrorCode::UnexpectedAnswer,
+            "use --read-path auto (GraphQL when it proves itself, REST otherwise) or --read-path rest".to_string(),
+        ),
         CoupaError::Decode { .. } => (ErrorCode::UnexpectedAnswer, DOMAIN.to_string()),
         CoupaError::DeleteRefused { .. } => (
             ErrorCode::DeleteRefused,

@@ -8,8 +8,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use miette::{IntoDiagnostic, Report, WrapErr};
 
 use super::Output;
-use crate::cli::{ConnectionArgs, Format};
-use coupa_access_client::{Access, Client, ClientOptions, Connection, ReadProgress, ReadScope};
+use crate::cli::{ConnectionArgs, Format, ReadPathArg};
+use coupa_access_client::{
+    Access, Client, ClientOptions, Connection, ReadPath, ReadProgress, ReadScope,
+};
 use coupa_access_core::model::{Desired, Live, Origin, Plan};
 use coupa_access_core::plan::{self, PlanFailure};
 use coupa_access_core::policy::{self, PolicyDiagnostic};
@@ -101,6 +103,11 @@ pub fn connect_reading_roles(
         per_second: args.rate_limit,
         read_roles,
         deadline: Some(std::time::Duration::from_secs(args.deadline)),
+        read_path: match args.read_path {
+            ReadPathArg::Auto => ReadPath::Auto,
+            ReadPathArg::Rest => ReadPath::Rest,
+            ReadPathArg::Graphql => ReadPath::Graphql,
+        },
         ..ClientOptions::default()
     };
     Client::new(conn, access, opts).map_err(crate::errors::report)
@@ -114,6 +121,36 @@ pub fn plan_scope(desired: &Desired) -> ReadScope {
     ReadScope::for_plan(desired)
 }
 
+/// Whether a plan reads everything (through [`full_read`](super::full_read), GraphQL when it
+/// proves itself) instead of its scoped read: when the scoped read would read every user
+/// anyway (an authoritative role or license), or name more identities than a full user read
+/// costs pages, or `--read-path graphql` asks for it. This is the one place the choice is
+/// made; a finer cost model replaces it here.
+pub fn plan_reads_full(desired: &Desired, path: ReadPathArg) -> bool {
+    // With `rest` the full-read path still decides what REST reads (`plan_fallback_scope`).
+    path == ReadPathArg::Graphql
+        || match coupa_access_core::plan::UsersNeeded::of(desired) {
+            coupa_access_core::plan::UsersNeeded::All => true,
+            coupa_access_core::plan::UsersNeeded::Named(names) => names.len() > MANY_NAMES,
+        }
+}
+
+/// Identities whose by-name batches cost about what a full user read does, on a tenant large
+/// enough for the difference to matter.
+const MANY_NAMES: usize = 2_000;
+
+/// What a plan that reads everything reads by REST when GraphQL is not used: its scoped read,
+/// except that a policy naming thousands of people reads every user instead of asking for them
+/// by name (still only the managed groups' memberships).
+pub fn plan_fallback_scope(desired: &Desired) -> ReadScope {
+    match coupa_access_core::plan::UsersNeeded::of(desired) {
+        coupa_access_core::plan::UsersNeeded::Named(names) if names.len() > MANY_NAMES => {
+            ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::of(desired))
+        }
+        _ => plan_scope(desired),
+    }
+}
+
 /// Reads live state, with a progress bar when stderr is a terminal and a line about every ten
 /// seconds when it is not.
 pub async fn read_live(
@@ -121,6 +158,26 @@ pub async fn read_live(
     scope: &ReadScope,
     out: Output,
 ) -> miette::Result<Live> {
+    let bar = start_progress(client, out);
+    let live = client
+        .read_live_scoped(scope)
+        .await
+        .map_err(crate::errors::report)
+        .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
+    finish_progress(bar);
+    let live = live?;
+    tracing::debug!(
+        users = live.users.len(),
+        groups = live.groups.len(),
+        memberships = live.memberships.len(),
+        "read live state"
+    );
+    Ok(live)
+}
+
+/// Shows read progress: a bar when stderr is a terminal, a line about every ten seconds when
+/// it is not. Hand the result to [`finish_progress`].
+pub fn start_progress(client: &mut Client, out: Output) -> Option<ProgressBar> {
     let bar = out.stderr_is_terminal.then(|| {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -156,22 +213,14 @@ pub async fn read_live(
             }
         }));
     }
-    let live = client
-        .read_live_scoped(scope)
-        .await
-        .map_err(crate::errors::report)
-        .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
+    bar
+}
+
+/// Clears the bar [`start_progress`] drew.
+pub fn finish_progress(bar: Option<ProgressBar>) {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let live = live?;
-    tracing::debug!(
-        users = live.users.len(),
-        groups = live.groups.len(),
-        memberships = live.memberships.len(),
-        "read live state"
-    );
-    Ok(live)
 }
 
 /// Reads a snapshot file written by `coupa-access snapshot` (or a bare live-state JSON, as

@@ -3,10 +3,12 @@
 //! `--since` look beyond the managed ones.
 
 use super::common::{self, load_policies};
+use super::full_read;
 use super::{Output, EXIT_CHANGES};
-use crate::cli::{DriftArgs, Format};
+use crate::cli::{DriftArgs, Format, ReadPathArg};
 use coupa_access_client::{Access, ReadScope};
 use coupa_access_core::drift;
+use coupa_access_core::model::{Live, ReadPathTaken, ReadVia};
 
 pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     let now = common::now();
@@ -22,6 +24,8 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
     // nor its scope (core.common.read).
     let needs_roles = common::needs_roles(&desired);
+    let mut read_path = None;
+    let mut full = None;
     let (live, domain, instance, roles_read, completeness) = match &args.snapshot {
         Some(path) => {
             let (live, meta, completeness) = common::read_snapshot_checked(path)?;
@@ -43,7 +47,34 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         None => {
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, needs_roles)?;
-            let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+            // `--since` lists every membership created since a date, in any group: that needs
+            // every membership's date, which only REST gives.
+            if since.is_some() && args.connection.read_path == ReadPathArg::Graphql {
+                miette::bail!(
+                    help = "drop --read-path graphql (or use --read-path rest) with --since",
+                    "--since needs every membership's creation date, which Coupa's GraphQL \
+                     read does not give"
+                );
+            }
+            let live = if since.is_some() {
+                let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+                read_path = Some(ReadPathTaken {
+                    via: ReadVia::Rest,
+                    reason: Some("--since needs every membership's date".into()),
+                });
+                live
+            } else {
+                let mut read = full_read::read(&mut client, out).await?;
+                // The rows the report shows get Coupa's ids and dates (placeholders until
+                // then); a report that cannot be made is reported below, with its diagnostics.
+                if let Ok(first) = drift::drift_on(&desired, &read.live, since, now.date_naive()) {
+                    full_read::complete(&client, &mut read, full_read::drift_ids(&first)).await?;
+                }
+                read_path = Some(read.taken.clone());
+                full = Some(read);
+                Live::default()
+            };
+            // What the REST listings read to their end (GraphQL pages are proven, not listed).
             let completeness = coupa_access_core::snapshot::Completeness::LiveRead {
                 listings: crate::snapshot_manifest::listings(&client),
             };
@@ -57,9 +88,20 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
             )
         }
     };
-    let mut report = common::make_drift(&desired, &live, since, now)?;
+    let live = match &full {
+        Some(read) => &read.live,
+        None => &live,
+    };
+    let mut report = common::make_drift(&desired, live, since, now)?;
+    if let Some(read) = &full {
+        full_read::none_left(read, full_read::drift_ids(&report))?;
+    }
     if let Some(since) = &mut report.since {
         since.leave_out_recreated(&receipts, instance.as_deref());
+    }
+    if let Some(taken) = read_path {
+        report.read_path = Some(taken.via);
+        report.read_path_reason = taken.reason;
     }
     report.domain = domain;
     report.roles_read = roles_read;

@@ -10,7 +10,7 @@ use super::common;
 use super::Output;
 use crate::cli::{ExportArgs, ExportMode};
 use crate::staged::{self, Existing, Target};
-use coupa_access_client::{Access, ReadScope};
+use coupa_access_client::Access;
 use coupa_access_core::export::{self, ExportError, ExportOptions, Glob};
 use coupa_access_core::model::Mode;
 
@@ -38,8 +38,9 @@ pub async fn run(args: ExportArgs, out: Output) -> miette::Result<i32> {
             let read_roles = !args.roles.is_empty();
             let mut client =
                 common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
-            // Memberships of every group: the default export covers them all.
-            let live = common::read_live(&mut client, &ReadScope::Everything, out).await?;
+            // Memberships of every group: the default export covers them all. Export shows
+            // no membership ids or dates, so GraphQL's placeholder rows need no completing.
+            let live = super::full_read::read(&mut client, out).await?.live;
             if !read_roles {
                 say!("Roles not read (no --roles given).");
             }

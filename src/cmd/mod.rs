@@ -8,6 +8,7 @@ mod demo;
 mod drift;
 mod evidence;
 mod export;
+mod full_read;
 mod plan;
 mod report;
 mod sandbox;

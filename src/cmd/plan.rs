@@ -103,20 +103,43 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 .as_deref()
                 .map(|p| crate::journal::read(p, &client))
                 .transpose()?;
-            let scope = match &changed {
-                Some(c) => c.read_scope(&desired),
-                None => common::plan_scope(&desired),
+            let origin = Origin::Instance {
+                domain: client.domain().to_string(),
             };
-            let live = common::read_live(&mut client, &scope, out).await?;
+            // A --changed-since plan reads only what its changed targets need; any other plan
+            // that would read everything anyway takes the full read (GraphQL when it proves
+            // itself).
+            let (live, full) = if changed.is_none()
+                && common::plan_reads_full(&desired, args.connection.read_path)
+            {
+                let scope = common::plan_fallback_scope(&desired);
+                let mut read = super::full_read::read_or(&mut client, &scope, out).await?;
+                // Removals show membership ids: those rows are read by REST (placeholders
+                // until then); a plan that cannot be made is reported below.
+                if let Ok(first) = coupa_access_core::plan::make(
+                    &desired,
+                    &read.live,
+                    origin.clone(),
+                    common::now(),
+                ) {
+                    let ids = super::full_read::plan_ids(&first.plan);
+                    super::full_read::complete(&client, &mut read, ids).await?;
+                }
+                let live = read.take_live();
+                (live, Some(read))
+            } else {
+                let scope = match &changed {
+                    Some(c) => c.read_scope(&desired),
+                    None => common::plan_scope(&desired),
+                };
+                (common::read_live(&mut client, &scope, out).await?, None)
+            };
             lap("live state read");
             let (desired, scope) = narrow(changed, desired, &live);
-            let plan = make_plan(
-                &desired,
-                &live,
-                Origin::Instance {
-                    domain: client.domain().to_string(),
-                },
-            )?;
+            let plan = make_plan(&desired, &live, origin)?;
+            if let Some(read) = &full {
+                super::full_read::none_left(read, super::full_read::plan_ids(&plan))?;
+            }
             let plan = match &loaded {
                 Some(loaded) => {
                     crate::journal::fold_into(plan, loaded, &client, &desired, &live)

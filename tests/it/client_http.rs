@@ -29,6 +29,7 @@ fn fast_opts() -> ClientOptions {
         deadline: None,
         read_roles: true,
         read_way: Default::default(),
+        read_path: coupa_access_client::ReadPath::Auto,
     }
 }
 

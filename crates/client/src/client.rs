@@ -84,6 +84,9 @@ pub struct ClientOptions {
     /// Whether a scoped read (a plan's) reads each part scoped or in full: by default
     /// whichever is expected to take fewer requests (the result is the same either way).
     pub read_way: super::ReadWay,
+    /// Which path full reads take ([`Client::read_live_full`]): GraphQL when it proves itself
+    /// (the default), REST only, or GraphQL only.
+    pub read_path: super::ReadPath,
 }
 
 impl Default for ClientOptions {
@@ -100,6 +103,7 @@ impl Default for ClientOptions {
             deadline: None,
             read_roles: true,
             read_way: super::ReadWay::Cheaper,
+            read_path: super::ReadPath::Auto,
         }
     }
 }

@@ -17,6 +17,8 @@
 //!   unknown.
 //! - `user_writes`: one user's roles, licenses and `user-groups`, read and updated (idempotent
 //!   PUTs).
+//! - `graphql`: full reads through Coupa's GraphQL endpoint (users with roles and groups
+//!   nested), proven against a REST sample every run, REST otherwise ([`ReadPath`]).
 //! - `convert`: wire -> model, in one place. `wire`: Coupa's JSON shapes.
 #![forbid(unsafe_code)]
 
@@ -29,6 +31,7 @@ mod convert;
 mod decide;
 mod early;
 mod error;
+mod graphql;
 mod limiter;
 mod listings;
 mod plan_read;
@@ -53,6 +56,7 @@ pub use choose::ReadWay;
 pub use client::{Access, Client, ClientOptions, ClientStats, ReadProgress};
 pub use connection::Connection;
 pub use error::{ConfigError, CoupaError};
+pub use graphql::{FullRead, ReadPath};
 pub use listings::ListingRead;
 pub use scope::{GroupFilter, ReadScope};
 pub use user_writes::{ClearSpelling, UserAccess, UserList};

@@ -21,7 +21,7 @@ use super::CoupaError;
 /// What a call is, which decides its rules and its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// A GET: safe to resend.
+    /// A GET, or a GraphQL query (a POST that only reads): safe to resend.
     Read,
     /// A POST/PUT/DELETE to the API: never blindly resent after it may have happened.
     Write,
@@ -237,7 +237,8 @@ impl Inner {
         bearer: Option<&Bearer>,
     ) -> Result<Last, CoupaError> {
         // The slot is held for this attempt only, so waits between attempts free it.
-        let _slot = if call.method == Method::GET {
+        // Reads (GraphQL queries are POSTs that read) share the read slots.
+        let _slot = if call.kind == Kind::Read {
             Some(
                 self.read_slots
                     .acquire()

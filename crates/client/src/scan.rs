@@ -29,7 +29,7 @@ use super::{Client, CoupaError};
 
 /// Full pages read sequentially before a scan looks for its highest id: smaller resources (and
 /// anything that shows a short page early) are read exactly as a plain keyset scan.
-const PAGES_BEFORE_PROBE: usize = 3;
+pub(crate) const PAGES_BEFORE_PROBE: usize = 3;
 
 /// The fewest pages a range should hold: each range costs about one request more than a plain
 /// scan (its last, empty page), so ranges much smaller than this cost more than they save.
@@ -67,7 +67,7 @@ impl Query {
     }
 
     /// The one record with the highest id, trimmed to its id.
-    fn highest(&self) -> String {
+    pub(crate) fn highest(&self) -> String {
         let mut p: Vec<(String, String)> = self
             .params
             .iter()
@@ -432,7 +432,7 @@ pub(crate) fn check_page<T: Keyed>(
 /// How many ranges to split `(last, max]` into: the ids left times the density of ids seen so
 /// far (`read` records in `first..=last`) estimates the pages left; at least
 /// [`PAGES_PER_RANGE`] pages per range, at most `concurrency` ranges.
-fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -> usize {
+pub(crate) fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -> usize {
     let span = last.saturating_sub(first).saturating_add(1).max(1) as f64;
     let density = (read as f64 / span).min(1.0);
     let pages_left = (max.saturating_sub(last) as f64 * density) / PAGE_SIZE as f64;
@@ -444,7 +444,7 @@ fn range_count(read: u64, first: u64, last: u64, max: u64, concurrency: usize) -
 /// equal width that together cover it exactly, in ascending order. Widths are multiples of
 /// `step` ids (the ids a full page spans at the density seen so far) where they can be, so a
 /// bounded range ends on a full page rather than a nearly empty one.
-fn split_ranges(after: u64, upto: u64, n: usize, step: u64) -> Vec<(u64, u64)> {
+pub(crate) fn split_ranges(after: u64, upto: u64, n: usize, step: u64) -> Vec<(u64, u64)> {
     if upto <= after {
         return Vec::new();
     }

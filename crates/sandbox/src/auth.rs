@@ -39,6 +39,9 @@ pub fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
             "core.user_group.write"
         }
         "/api/roles" => "core.common.read",
+        // Read-only: every GraphQL request is a query (Coupa supports no mutations), so a
+        // POST here reads. Assumed to need the users' read scope (docs/coupa-api.md).
+        "/api/graphql" => "core.user.read",
         _ => return None,
     })
 }

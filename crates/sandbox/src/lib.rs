@@ -18,6 +18,7 @@ mod auth;
 mod faults;
 mod format;
 mod gate;
+mod graphql;
 mod limiter;
 mod query;
 mod render;
@@ -163,6 +164,17 @@ pub struct Faults {
     /// (only "The requested scope is invalid, unknown, or malformed.", as Doorkeeper-based
     /// servers answer).
     pub vague_invalid_scope: bool,
+    /// `POST /api/graphql` answers 404, as on a tenant or release without the endpoint.
+    pub graphql_absent: bool,
+    /// GraphQL nested lists (`roles`, `userGroups` of a user, `users` of a group) hold at most
+    /// this many entries, as a server capping associations might: a short list that looks whole.
+    pub graphql_nested_cap: Option<usize>,
+    /// GraphQL fields (camel case: `userGroups`, `purchasingUser`) missing from the schema:
+    /// a query naming one gets a GraphQL error and no data.
+    pub graphql_missing_fields: BTreeSet<String>,
+    /// List queries ignore `owner=` filters (answered as if absent), as a server that does not
+    /// filter on the attribute might: the GraphQL read's owner rows then prove nothing.
+    pub ignore_owner_filter: bool,
 }
 
 /// How a user update spells a clear of `roles` or `user-groups`.
@@ -212,6 +224,10 @@ impl Default for Faults {
             lenient_scopes: false,
             missing_scope_401: false,
             vague_invalid_scope: false,
+            graphql_absent: false,
+            graphql_nested_cap: None,
+            graphql_missing_fields: BTreeSet::new(),
+            ignore_owner_filter: false,
         }
     }
 }

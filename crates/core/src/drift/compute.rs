@@ -111,6 +111,8 @@ pub fn drift_bound(bound: &Bound<'_>, since: Option<DateTime<FixedOffset>>) -> D
         since,
         roles_read: true,
         completeness: None,
+        read_path: None,
+        read_path_reason: None,
     }
 }
 

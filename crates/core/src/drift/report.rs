@@ -41,6 +41,12 @@ pub struct DriftReport {
     /// matches its manifest, or unproven); `None` until the caller sets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completeness: Option<crate::snapshot::Completeness>,
+    /// How live state was read (`graphql` or `rest`); absent for a snapshot. Set by the caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_path: Option<crate::model::ReadVia>,
+    /// Why REST was read instead of GraphQL, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_path_reason: Option<String>,
 }
 
 fn yes() -> bool {

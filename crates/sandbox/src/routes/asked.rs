@@ -73,6 +73,9 @@ impl<K: Keys> FromRequestParts<Arc<Shared>> for Asked<K> {
         if faults.ignore_in_filters {
             q.filters.retain(|f| f.op != query::Op::In);
         }
+        if faults.ignore_owner_filter {
+            q.filters.retain(|f| f.key != "owner");
+        }
         if faults.ignore_id_upper_bound {
             q.filters
                 .retain(|f| !(f.key == "id" && f.op == query::Op::LtOrEq));

@@ -1,6 +1,7 @@
 //! The HTTP routes, one file per Coupa resource, and the router that puts them behind the gate.
 
 mod asked;
+mod graphql;
 mod groups;
 mod memberships;
 mod roles;
@@ -41,6 +42,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .delete(memberships::delete),
         )
         .route("/api/roles", get(roles::list))
+        .route("/api/graphql", post(graphql::query))
         .route_layer(from_fn_with_state(shared.clone(), gate::api));
     api.route("/oauth2/token", post(auth::token))
         .route_layer(from_fn_with_state(shared.clone(), gate::count))

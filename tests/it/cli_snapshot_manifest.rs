@@ -156,9 +156,15 @@ fn a_snapshot_edited_by_one_byte_is_refused_and_one_without_a_manifest_warns() {
     v["domain"] = "https://evil.coupahost.com".into();
     std::fs::write(&snap, serde_json::to_string(&v).unwrap()).unwrap();
     let out = drift_json(&snap, pol.path());
-    let err = stderr_of(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    let err = stderr_of(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("domain: the file says https://evil.coupahost.com"), "{err}");
+    assert!(
+        err.contains("domain: the file says https://evil.coupahost.com"),
+        "{err}"
+    );
 
     // Written by an older version (no manifest): loads, with a warning.
     let old = coupa_access_core::snapshot::to_json(

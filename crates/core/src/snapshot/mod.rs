@@ -22,8 +22,8 @@ mod reader;
 mod reader_tests;
 
 pub use manifest::{
-    content_of, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch, Resource,
-    ResourceDigest, MANIFEST_VERSION,
+    content_of, resource_digest, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch,
+    Resource, ResourceDigest, MANIFEST_VERSION,
 };
 pub use position::Fault;
 pub use reader::Reader;

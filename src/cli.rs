@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod evidence;
+pub use evidence::{EvidenceCommand, ReceiptArgs, VerifyArgs};
+
 /// Coupa user groups, roles and licenses as code.
 ///
 /// Keep who-has-what in YAML under `policies/`, review `plan` output in pull requests, and let
@@ -67,6 +70,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Render a saved plan (from `plan --out`).
     Show(ShowArgs),
+    /// Audit evidence: check apply receipts (from `apply --receipt`).
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Save live state (users, groups, roles, memberships) as JSON, for offline plans and the sandbox.
     Snapshot(SnapshotArgs),
     /// Evidence for auditors: `report access` lists who holds what, the policy line and the
@@ -151,6 +157,12 @@ pub struct PlanArgs {
     /// instance it came from.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// Plan only the targets whose meaning differs from the policy at git ref REF (a branch,
+    /// tag or commit), and the people they affect; drift elsewhere is not shown. `auto`: the
+    /// pull or merge request's base (GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA), or
+    /// every target when there is none. The checkout needs that history (fetch-depth: 0).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]
@@ -178,6 +190,8 @@ pub struct ApplyArgs {
     /// Membership writes in flight at once (all under the shared rate limiter): 1 to 64.
     #[arg(long, default_value_t = 4, value_parser = concurrency)]
     pub concurrency: usize,
+    #[command(flatten)]
+    pub evidence: ReceiptArgs,
     #[command(flatten)]
     pub journal: JournalArgs,
     #[command(flatten)]
@@ -232,6 +246,10 @@ pub struct DriftArgs {
     /// Also list memberships created since this date (YYYY-MM-DD or RFC 3339), in any group.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// With --since: apply receipts whose re-created memberships (a clear-then-set keeps the
+    /// user's other groups under new ids) are not listed as new. Each must verify.
+    #[arg(long, value_name = "RECEIPT", num_args = 1.., requires = "since")]
+    pub receipts: Vec<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

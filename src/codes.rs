@@ -127,6 +127,7 @@ mod tests {
         "policy::sod_conflict",
         "policy::unknown_user",
         "policy::unknown_protected_user",
+        "policy::unknown_reviewer",
         "policy::ambiguous_user",
         "policy::supplier_account",
         "policy::inactive_user",

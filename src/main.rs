@@ -7,6 +7,7 @@
 #[macro_use]
 mod stdio;
 
+mod changed_since;
 mod cli;
 mod cli_report;
 mod cmd;
@@ -18,6 +19,7 @@ mod journal;
 mod out_file;
 mod plan_file;
 mod policy_dir;
+mod receipt;
 mod report;
 mod secret;
 mod snapshot_manifest;

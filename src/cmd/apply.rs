@@ -8,11 +8,33 @@ use miette::IntoDiagnostic;
 use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
+use crate::receipt::Recorder;
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
+use coupa_access_core::evidence::Status;
 use coupa_access_core::model::{Origin, Plan};
 
 pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
+    let receipt = Recorder::start(
+        &args.evidence,
+        &args.policies,
+        args.connection.domain.as_deref(),
+        args.plan.as_deref(),
+    );
+    let result = apply(args, out, &receipt).await;
+    // A receipt is written however the run ended; an error of the run is the one reported.
+    match (receipt.finish(&result), result) {
+        (Err(e), Ok(_)) => Err(e),
+        (Err(e), Err(run)) => {
+            say!("{e:?}");
+            Err(run)
+        }
+        (Ok(()), result) => result,
+    }
+}
+
+async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Result<i32> {
+    receipt.approvals_valid()?;
     // Policies first: whether roles are read (and their scope asked for) depends on them.
     let desired = load_policies(&args.policies)?;
     let domain = args.connection.domain.clone().unwrap_or_default();
@@ -27,6 +49,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         Access::ReadWrite
     };
     let mut client = common::connect_reading_roles(&args.connection, access, read_roles)?;
+    receipt.instance(client.domain());
     // Held for the whole run: one apply at a time per journal. Nothing in it is applied here:
     // what it may give back becomes part of the plan, shown and confirmed like any change.
     let (journal, loaded) = apply::Journal::open(
@@ -47,6 +70,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     if let Some(saved) = &saved {
         apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
     }
+    let (desired, scope) = scoped_to_saved(desired, saved.as_ref());
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
     let origin = Origin::Instance {
         domain: client.domain().to_string(),
@@ -54,6 +78,8 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     let plan = make_plan(&desired, &live, origin)?;
     let (plan, assessment) =
         crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
+    let plan = Plan { scope, ..plan };
+    receipt.planned(&plan, saved.is_some());
     if let Some(saved) = &saved {
         // Restores first: they also change the summary, which the comparison below reports
         // only as counts.
@@ -79,16 +105,19 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     refuse_kept_users(&plan, &assessment)?;
     coupa_access_core::plan::check_guards(&plan, &desired.settings, args.allow_removals)
         .into_diagnostic()?;
+    receipt.check_approvals(&plan, &desired, &live)?;
 
     super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
     if !plan.has_applied_changes() {
         // Entries owed nothing are closed: a local tidy-up, nothing is written to Coupa.
         apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
         say!("Nothing to apply.");
+        receipt.status(Status::NoChanges);
         return Ok(0);
     }
     if !args.auto_approve && !confirm(&plan).await? {
         say!("Apply cancelled; nothing was written.");
+        receipt.status(Status::Cancelled);
         return Ok(1);
     }
     apply::close_settled(&journal, &assessment.settled).into_diagnostic()?;
@@ -108,7 +137,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
             as apply::WriteProgress
     });
     let (handle, cancel) = apply::cancel_pair();
-    let signals = tokio::spawn(interrupts(handle));
+    let signals = tokio::spawn(interrupts(handle, receipt.clone()));
     let report = apply::run(
         &plan,
         &client,
@@ -126,6 +155,7 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
         bar.finish_and_clear();
     }
     let report = report.into_diagnostic()?;
+    receipt.applied(&report);
     let rendered = report.render();
     say_raw!("{rendered}");
     crate::report::append_summary(args.summary, || {
@@ -140,6 +170,32 @@ pub async fn run(args: ApplyArgs, out: Output) -> miette::Result<i32> {
     })
 }
 
+/// A saved `plan --changed-since` plan covers only its own targets: the fresh plan it must
+/// equal is made for the same targets, and only they are written. Says so.
+fn scoped_to_saved(
+    desired: coupa_access_core::model::Desired,
+    saved: Option<&Plan>,
+) -> (
+    coupa_access_core::model::Desired,
+    Option<coupa_access_core::model::PlanScope>,
+) {
+    use coupa_access_core::plan::changed;
+    let Some(scope) = saved.and_then(|p| p.scope.clone()) else {
+        return (desired, None);
+    };
+    let Some(targets) = scope.targets() else {
+        return (desired, Some(scope));
+    };
+    say!(
+        "note: this plan covers {} of {} managed targets (planned with --changed-since {}): apply plans and writes only those; run apply without a plan file to converge every target",
+        targets.len(),
+        scope.managed,
+        coupa_access_core::render::printable_str(&scope.since())
+    );
+    let desired = changed::restrict(&desired, &changed::keys_of(targets));
+    (desired, Some(scope))
+}
+
 /// How long writes in flight may finish after the first Ctrl-C.
 const WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -150,7 +206,7 @@ static STOPPED_BY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::
 /// report follows. A second one exits at once. On Unix one listener per signal catches both,
 /// so a second signal sent right after the first is not lost between two registrations.
 #[cfg(unix)]
-async fn interrupts(handle: apply::CancelHandle) {
+async fn interrupts(handle: apply::CancelHandle, receipt: Recorder) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut sigint), Ok(mut sigterm)) = (
         signal(SignalKind::interrupt()),
@@ -172,19 +228,19 @@ async fn interrupts(handle: apply::CancelHandle) {
         s = sigterm.recv() => s.map(|_| 143),
     };
     if let Some(code) = again {
-        second_interrupt(code);
+        second_interrupt(code, &receipt);
     }
 }
 
 /// The first Ctrl-C cancels (no new writes; the report follows); the second exits at once.
 #[cfg(not(unix))]
-async fn interrupts(handle: apply::CancelHandle) {
+async fn interrupts(handle: apply::CancelHandle, receipt: Recorder) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
     first_interrupt(&handle);
     if tokio::signal::ctrl_c().await.is_ok() {
-        second_interrupt(130);
+        second_interrupt(130, &receipt);
     }
 }
 
@@ -196,8 +252,10 @@ fn first_interrupt(handle: &apply::CancelHandle) {
     handle.cancel();
 }
 
-fn second_interrupt(code: i32) -> ! {
+fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
     say!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    // Outcomes not yet known are recorded as unknown.
+    receipt.abandon();
     std::process::exit(code);
 }
 

@@ -254,24 +254,40 @@ fn print_warnings(warnings: Vec<PolicyDiagnostic>) {
 /// Makes the plan (the core's use case, on this binary's clock); the policy check's warnings
 /// go to stderr with their source, before any error.
 pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Result<Plan> {
-    match plan::make(desired, live, origin, now()) {
-        Ok(planned) => {
-            print_warnings(planned.diagnostics);
-            Ok(planned.plan)
-        }
-        Err(PlanFailure::Check { errors, warnings }) => {
+    let planned = plan::make(desired, live, origin, now()).map_err(refused)?;
+    print_warnings(planned.diagnostics);
+    Ok(planned.plan)
+}
+
+/// The drift report of the policy against live state at `now` (the drift use case); the
+/// check's warnings are printed, its errors returned together, as for a plan.
+pub fn make_drift(
+    desired: &Desired,
+    live: &Live,
+    since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> miette::Result<coupa_access_core::drift::DriftReport> {
+    let drifted = coupa_access_core::drift::make(desired, live, since, now).map_err(refused)?;
+    print_warnings(drifted.diagnostics);
+    Ok(drifted.report)
+}
+
+/// Why no plan or drift report was made, for the terminal (the check's warnings first).
+fn refused(failure: PlanFailure) -> Report {
+    match failure {
+        PlanFailure::Check { errors, warnings } => {
             print_warnings(warnings);
-            Err(Report::new(LiveCheckFailed {
+            Report::new(LiveCheckFailed {
                 diagnostics: errors,
-            }))
+            })
         }
-        Err(PlanFailure::Sod { errors, warnings }) => {
+        PlanFailure::Sod { errors, warnings } => {
             print_warnings(warnings);
-            Err(Report::new(SodRefused {
+            Report::new(SodRefused {
                 diagnostics: errors,
-            }))
+            })
         }
-        Err(PlanFailure::Plan(e)) => Err(e).into_diagnostic(),
+        PlanFailure::Plan(e) => miette::miette!("{e}"),
     }
 }
 

@@ -2,8 +2,6 @@
 //! appeared), coverage and unmanaged groups. Reads memberships of every group: coverage and
 //! `--since` look beyond the managed ones.
 
-use miette::IntoDiagnostic;
-
 use super::common::{self, load_policies};
 use super::{Output, EXIT_CHANGES};
 use crate::cli::{DriftArgs, Format};
@@ -19,15 +17,17 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
         })?),
         None => None,
     };
+    let receipts = crate::receipt::read_verified(&args.receipts)?;
     let desired = load_policies(&args.policies)?;
     // Roles only when the policy manages one: a groups-only drift needs neither /api/roles
     // nor its scope (core.common.read).
     let needs_roles = common::needs_roles(&desired);
-    let (live, domain, roles_read, completeness) = match &args.snapshot {
+    let (live, domain, instance, roles_read, completeness) = match &args.snapshot {
         Some(path) => {
             let (live, meta, completeness) = common::read_snapshot_checked(path)?;
             common::snapshot_has_roles(path, &meta, needs_roles)?;
             let roles_read = meta.roles_read != Some(false);
+            let instance = meta.domain.clone();
             let domain = match meta.domain {
                 Some(d) => format!(
                     "{d} (snapshot {}{})",
@@ -38,7 +38,7 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
                 ),
                 None => format!("snapshot:{}", path.display()),
             };
-            (live, domain, roles_read, completeness)
+            (live, domain, instance, roles_read, completeness)
         }
         None => {
             let mut client =
@@ -47,15 +47,23 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
             let completeness = coupa_access_core::snapshot::Completeness::LiveRead {
                 listings: crate::snapshot_manifest::listings(&client),
             };
-            (live, client.domain().to_string(), needs_roles, completeness)
+            let domain = client.domain().to_string();
+            (
+                live,
+                domain.clone(),
+                Some(domain),
+                needs_roles,
+                completeness,
+            )
         }
     };
-    common::check_against_live(&desired, &live)?;
-    let mut report = drift::drift_on(&desired, &live, since, now.date_naive()).into_diagnostic()?;
+    let mut report = common::make_drift(&desired, &live, since, now)?;
+    if let Some(since) = &mut report.since {
+        since.leave_out_recreated(&receipts, instance.as_deref());
+    }
     report.domain = domain;
     report.roles_read = roles_read;
     report.completeness = Some(completeness);
-    report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     crate::report::append_summary(args.summary, || drift::markdown(&report))?;
     super::emit(&match args.format {
         Format::Text => drift::text(&report),

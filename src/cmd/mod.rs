@@ -6,6 +6,7 @@ mod common;
 mod completions;
 mod demo;
 mod drift;
+mod evidence;
 mod export;
 mod plan;
 mod report;
@@ -14,7 +15,7 @@ mod show;
 mod snapshot;
 mod validate;
 
-pub use common::LiveCheckFailed;
+pub use common::{now, LiveCheckFailed};
 
 use std::io::IsTerminal;
 
@@ -154,6 +155,7 @@ pub fn main() -> i32 {
             Command::Drift(args) => drift::run(args, out).await,
             Command::Export(args) => export::run(args, out).await,
             Command::Show(args) => show::run(args, out),
+            Command::Evidence(cmd) => evidence::run(cmd, out).await,
             Command::Snapshot(args) => snapshot::run(args, out).await,
             Command::Report(args) => report::run(args, out).await,
             Command::Sandbox(args) => sandbox::run(args).await,

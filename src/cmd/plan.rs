@@ -58,6 +58,12 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     });
     let desired = desired?;
     lap("policies loaded");
+    // --changed-since: the policy at REF decides which targets are read and planned.
+    let changed = args
+        .changed_since
+        .as_deref()
+        .map(|spec| crate::changed_since::prepare(spec, &args.policies, &desired))
+        .transpose()?;
     let (live, origin) = match (&args.snapshot, snapshot) {
         // A snapshot does not prove which instance it came from, so its plan names the
         // snapshot, never an instance: apply refuses it (plan against the instance to apply).
@@ -97,8 +103,13 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 .as_deref()
                 .map(|p| crate::journal::read(p, &client))
                 .transpose()?;
-            let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
+            let scope = match &changed {
+                Some(c) => c.read_scope(&desired),
+                None => common::plan_scope(&desired),
+            };
+            let live = common::read_live(&mut client, &scope, out).await?;
             lap("live state read");
+            let (desired, scope) = narrow(changed, desired, &live);
             let plan = make_plan(
                 &desired,
                 &live,
@@ -114,12 +125,36 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 }
                 None => plan,
             };
+            let plan = Plan { scope, ..plan };
             return finish(args, plan, live, desired, out);
         }
     };
     lap("live state read");
-    let plan = make_plan(&desired, &live, origin)?;
+    let (desired, scope) = narrow(changed, desired, &live);
+    let plan = Plan {
+        scope,
+        ..make_plan(&desired, &live, origin)?
+    };
     finish(args, plan, live, desired, out)
+}
+
+/// The policy a `--changed-since` plan plans (only the targets whose meaning changed) and the
+/// scope it records; without the flag, the whole policy.
+fn narrow(
+    changed: Option<crate::changed_since::Prepared>,
+    desired: coupa_access_core::model::Desired,
+    live: &coupa_access_core::model::Live,
+) -> (
+    coupa_access_core::model::Desired,
+    Option<coupa_access_core::model::PlanScope>,
+) {
+    match changed {
+        Some(c) => {
+            let (desired, scope) = c.narrow(desired, live, common::now().date_naive());
+            (desired, Some(scope))
+        }
+        None => (desired, None),
+    }
 }
 
 /// Prints the plan (and writes `--out`) while the tenant and policy are freed.

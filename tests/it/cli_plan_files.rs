@@ -121,13 +121,13 @@ fn snapshot_plans_and_newer_formats_are_refused_with_nothing_written() {
     let v3 = fixture_for(&sb, "plan-v1-0.1.0.json", &dir);
     let text = std::fs::read_to_string(&v3)
         .unwrap()
-        .replace("\"format_version\": 1", "\"format_version\": 3");
+        .replace("\"format_version\": 1", "\"format_version\": 4");
     std::fs::write(&v3, text).unwrap();
     let out = apply_file(&sb, &v3, "tests/golden/03-removals/policies");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.contains("it has format_version 3; this coupa-access reads format_version 1 to 2"),
+        err.contains("it has format_version 4; this coupa-access reads format_version 1 to 3"),
         "{err}"
     );
     assert_eq!(sb.sandbox.live(), golden_03_tenant(), "nothing written");
@@ -158,7 +158,7 @@ fn show_renders_every_plan_format_apply_reads() {
     let v3 = dir.path().join("v3.json");
     let text = std::fs::read_to_string(repo("tests/fixtures/plan-v1-0.1.0.json"))
         .unwrap()
-        .replace("\"format_version\": 1", "\"format_version\": 3");
+        .replace("\"format_version\": 1", "\"format_version\": 4");
     std::fs::write(&v3, text).unwrap();
     let out = bin()
         .env("COLUMNS", "300")
@@ -168,7 +168,7 @@ fn show_renders_every_plan_format_apply_reads() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.contains("it has format_version 3; this coupa-access reads format_version 1 to 2"),
+        err.contains("it has format_version 4; this coupa-access reads format_version 1 to 3"),
         "{err}"
     );
 }

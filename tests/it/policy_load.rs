@@ -505,15 +505,19 @@ fn rendered_diagnostics_are_plain_relative_and_deterministic() {
 }
 
 #[test]
-fn settings_and_locs_can_be_located_for_other_checks() {
+fn settings_positions_are_kept_at_load_time() {
     let (_tmp, dir) = folder(&[("a.yaml", "groups: {}\n"), ("s.yaml", DESIGN)]);
     let d = load(&dir).unwrap();
-    let total = policy::setting_loc(&d, &["max_removals", "total"]).unwrap();
+    let total = d.settings.max_removals_at.total.unwrap();
     assert_eq!(quoted(&d, total), "25");
     assert_eq!(policy::describe_loc(&d, total), "policies/s.yaml:16:26");
-    let fraction = policy::setting_loc(&d, &["max_removals", "per_group_fraction"]).unwrap();
+    let fraction = d.settings.max_removals_at.per_group_fraction.unwrap();
     assert_eq!(quoted(&d, fraction), "0.25");
-    assert_eq!(policy::setting_loc(&d, &["nothing"]), None);
+    assert!(d.settings.at.is_some());
+    let (_tmp, dir) = folder(&[("a.yaml", "groups: {}\n")]);
+    let bare = load(&dir).unwrap();
+    assert_eq!(bare.settings.at, None);
+    assert_eq!(bare.settings.max_removals_at.total, None);
     assert_eq!(
         policy::describe_loc(&d, d.groups["AP Clerks"].members[1].loc),
         "policies/s.yaml:4:31"

@@ -10,6 +10,7 @@
 //! - [`drift`]: extra and missing access per target and person, coverage, recent memberships.
 //! - [`export`]: `&Live -> policy YAML` that reproduces it (bootstrap a policy repository).
 //! - [`render`]: `&Plan -> String` as text, JSON or markdown.
+//! - [`evidence`]: apply receipts (sealed with canonical SHA-256 digests) and approvals.
 //! - [`snapshot`]: the snapshot file: live state with its source instance and time, and its
 //!   manifest.
 //! - [`report`]: `report access`: holders joined with their policy lines and git provenance.
@@ -17,6 +18,7 @@
 
 pub mod bind;
 pub mod drift;
+pub mod evidence;
 pub mod export;
 pub mod model;
 pub mod plan;

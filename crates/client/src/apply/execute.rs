@@ -28,6 +28,8 @@ pub enum WriteResult {
 pub struct Writes {
     pub results: Vec<(usize, WriteResult)>,
     pub delete_refused: Option<String>,
+    /// By user id: memberships a clear-then-set of `user-groups` re-created with new ids.
+    pub recreated: BTreeMap<u64, Vec<u64>>,
 }
 
 /// Which live memberships each removal deletes. Coupa can hold a user twice in a group; the

@@ -53,7 +53,12 @@ pub(super) async fn remove_through_users(
                 "through the user's user-groups"
             };
             match through_user(client, journal, user_id, &login, &remove).await {
-                Ok(()) => WriteResult::Ok,
+                Ok(recreated) => {
+                    if !recreated.is_empty() {
+                        writes.recreated.insert(user_id, recreated);
+                    }
+                    WriteResult::Ok
+                }
                 Err(why) => WriteResult::FailedFinal(format!("{how}: {why}")),
             }
         };
@@ -70,13 +75,15 @@ pub(super) async fn remove_through_users(
 }
 
 /// One user's group removals by clear-then-set of `user-groups`, checked against the rows.
+/// Returns the ids of the memberships the set re-created (the user's other groups, with new
+/// ids and dates), so receipts can tell them from new grants.
 async fn through_user(
     client: &Client,
     journal: Option<&Journal>,
     user_id: u64,
     login: &str,
     remove: &BTreeSet<u64>,
-) -> Result<(), String> {
+) -> Result<Vec<u64>, String> {
     let rows = client
         .read_user_memberships(user_id)
         .await
@@ -100,14 +107,36 @@ async fn through_user(
         },
     )
     .await?;
-    keep_participation(client, user_id, &rows, remove).await
+    let now = client.read_user_memberships(user_id).await.map_err(|e| {
+        format!("removed, but the re-created memberships could not be read to keep their participant flags: {e}")
+    })?;
+    keep_participation(client, &now, &rows, remove).await?;
+    Ok(recreated(&rows, &now, remove))
+}
+
+/// The rows after the set that stand for a kept group under a new id.
+fn recreated(
+    before: &[coupa_access_core::model::Membership],
+    now: &[coupa_access_core::model::Membership],
+    remove: &BTreeSet<u64>,
+) -> Vec<u64> {
+    let old_ids: BTreeSet<u64> = before.iter().map(|m| m.id).collect();
+    let kept: BTreeSet<u64> = before
+        .iter()
+        .map(|m| m.group_id)
+        .filter(|g| !remove.contains(g))
+        .collect();
+    now.iter()
+        .filter(|m| kept.contains(&m.group_id) && !old_ids.contains(&m.id))
+        .map(|m| m.id)
+        .collect()
 }
 
 /// Puts each kept membership's `participant` flag back as it was: the set re-created the rows
-/// with Coupa's default.
+/// (`now`, read after it) with Coupa's default.
 async fn keep_participation(
     client: &Client,
-    user_id: u64,
+    now: &[coupa_access_core::model::Membership],
     before: &[coupa_access_core::model::Membership],
     remove: &BTreeSet<u64>,
 ) -> Result<(), String> {
@@ -119,9 +148,6 @@ async fn keep_participation(
     if was.is_empty() {
         return Ok(());
     }
-    let now = client.read_user_memberships(user_id).await.map_err(|e| {
-        format!("removed, but the re-created memberships could not be read to keep their participant flags: {e}")
-    })?;
     let mut failed = Vec::new();
     for m in now {
         let Some(&p) = was.get(&m.group_id) else {

@@ -113,7 +113,8 @@ pub async fn run(
         && client.access() == crate::Access::ReadWriteUsers
         && group_fallback::remove_through_users(plan, &mut writes, client, journal, &opts.cancel)
             .await;
-    let mut report = verify::read_back(plan, writes, client).await;
+    let deleted = execute::assign_deletions(plan, &fresh);
+    let mut report = verify::read_back(plan, writes, client, deleted).await;
     report.removed_through_users = through_users;
     let user_outcomes = users::write_roles_and_licenses(plan, client, journal, &opts.cancel).await;
     for (i, outcome) in user_outcomes {

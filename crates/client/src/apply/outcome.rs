@@ -40,6 +40,12 @@ pub struct ApplyReport {
     pub removed_through_users: bool,
     /// The plan's restores (from the journal of an interrupted apply), with their outcomes.
     pub restores: Vec<(coupa_access_core::model::Restore, Outcome)>,
+    /// The Coupa memberships each group change touched, by index into `results`: for an
+    /// addition the membership read back, for a removal those it was to delete. For receipts.
+    pub membership_ids: std::collections::BTreeMap<usize, Vec<u64>>,
+    /// By user id: the user's other memberships a clear-then-set of `user-groups` re-created
+    /// with new ids and dates (not new grants; receipts record them for `drift --since`).
+    pub recreated: std::collections::BTreeMap<u64, Vec<u64>>,
 }
 
 /// One report line: `  ok       what (verified)`, `  FAILED   what: why`, …; nothing for a

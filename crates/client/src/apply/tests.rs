@@ -48,6 +48,7 @@ fn plan(changes: Vec<Change>) -> Plan {
         warnings: vec![],
         preconditions: pre,
         restores: Vec::new(),
+        scope: None,
         acknowledged: Vec::new(),
     }
 }
@@ -145,6 +146,7 @@ fn read_back_decides_each_outcome() {
             (4, WriteResult::Skipped("refused".into())),
         ],
         delete_refused: None,
+        ..Writes::default()
     };
     let present: BTreeSet<(u64, u64)> = [(10, 1), (10, 3), (10, 5)].into();
     let report = decide(&p, writes, &present, &BTreeSet::new(), DOMAIN);
@@ -173,6 +175,7 @@ fn an_unreadable_group_never_counts_as_verified() {
     let writes = Writes {
         results: vec![(0, WriteResult::Ok)],
         delete_refused: None,
+        ..Writes::default()
     };
     let report = decide(&p, writes, &BTreeSet::new(), &[10].into(), DOMAIN);
     assert!(matches!(report.results[0].outcome, Outcome::Failed(_)));
@@ -334,6 +337,7 @@ fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
             (1, WriteResult::Failed("denied".into())),
         ],
         delete_refused: None,
+        ..Writes::default()
     };
     let present: BTreeSet<(u64, u64)> = [(10, 1), (10, 2)].into();
     let mut report = decide(&p, writes, &present, &BTreeSet::new(), DOMAIN);

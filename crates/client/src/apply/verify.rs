@@ -1,14 +1,21 @@
 //! Reads back every touched group after the writes and decides each change's outcome.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::execute::{WriteResult, Writes};
 use super::{ApplyReport, ChangeResult, Outcome};
 use crate::Client;
-use coupa_access_core::model::{Action, Plan};
+use coupa_access_core::model::{Action, Membership, Plan};
 
-pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyReport {
-    let mut present: BTreeSet<(u64, u64)> = BTreeSet::new();
+/// `deleted`: the memberships each removal was to delete (see `execute::assign_deletions`).
+pub async fn read_back(
+    plan: &Plan,
+    mut writes: Writes,
+    client: &Client,
+    deleted: BTreeMap<usize, Vec<u64>>,
+) -> ApplyReport {
+    // (group, user) -> the membership ids read back.
+    let mut present: BTreeMap<(u64, u64), Vec<u64>> = BTreeMap::new();
     let mut unreadable: BTreeSet<u64> = BTreeSet::new();
     let groups: BTreeSet<u64> = plan
         .changes
@@ -19,12 +26,12 @@ pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyRep
     // One batched read; if it fails, each group alone, so one bad group does not leave every
     // change unverified.
     match super::preflight::read_groups(client, &groups).await {
-        Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
+        Ok(ms) => add_rows(&mut present, &ms),
         Err(e) => {
             tracing::warn!("could not read back the touched groups together: {e}");
             for group_id in groups {
                 match client.read_group_memberships(group_id).await {
-                    Ok(ms) => present.extend(ms.iter().map(|m| (m.group_id, m.user_id))),
+                    Ok(ms) => add_rows(&mut present, &ms),
                     Err(e) => {
                         tracing::warn!("could not read back group {group_id}: {e}");
                         unreadable.insert(group_id);
@@ -33,7 +40,47 @@ pub async fn read_back(plan: &Plan, writes: Writes, client: &Client) -> ApplyRep
             }
         }
     }
-    decide(plan, writes, &present, &unreadable, client.domain())
+    let pairs: BTreeSet<(u64, u64)> = present.keys().copied().collect();
+    let recreated = std::mem::take(&mut writes.recreated);
+    let mut report = decide(plan, writes, &pairs, &unreadable, client.domain());
+    report.recreated = recreated;
+    report.membership_ids = membership_ids(plan, &present, deleted);
+    report
+}
+
+fn add_rows(present: &mut BTreeMap<(u64, u64), Vec<u64>>, rows: &[Membership]) {
+    for m in rows {
+        present
+            .entry((m.group_id, m.user_id))
+            .or_default()
+            .push(m.id);
+    }
+}
+
+/// For each group change: the memberships an addition created (as read back), the ones a
+/// removal was to delete.
+fn membership_ids(
+    plan: &Plan,
+    present: &BTreeMap<(u64, u64), Vec<u64>>,
+    mut deleted: BTreeMap<usize, Vec<u64>>,
+) -> BTreeMap<usize, Vec<u64>> {
+    let mut out = BTreeMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        let Some(group_id) = c.target.group_id().filter(|_| c.applies) else {
+            continue;
+        };
+        let ids = match c.action {
+            Action::Add => present
+                .get(&(group_id, c.user_id))
+                .cloned()
+                .unwrap_or_default(),
+            Action::Remove => deleted.remove(&i).unwrap_or_default(),
+        };
+        if !ids.is_empty() {
+            out.insert(i, ids);
+        }
+    }
+    out
 }
 
 /// Pure: combines write results with the read-back.

@@ -1,6 +1,10 @@
 //! Who holds each planned target now: one flat table of rows, bucketed by target and sorted by
 //! user (tenants have 300k memberships, so no map per target).
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{License, LiveIndex, User};
+
 /// One live holding of a target: a membership record of a group, or a role or license flag on
 /// a user (no record: `membership_id` is `None`).
 #[derive(Debug, Clone, Copy)]
@@ -141,5 +145,94 @@ impl<'r> Holders<'r> {
         self.0
             .chunk_by(|a, b| a.user_id == b.user_id)
             .map(|rows| (rows[0].user_id, rows))
+    }
+}
+
+/// Who holds each of these groups (by id), with the owners of each: the one place a group's
+/// holders are read from the memberships (bind and export both ask here).
+pub(crate) fn of_groups(
+    ix: &LiveIndex<'_>,
+    ids: Vec<u64>,
+) -> (HoldersByTarget, BTreeMap<u64, BTreeSet<u64>>) {
+    // Memberships of these groups only (tenants are large), counted, then placed: finding a
+    // bucket twice (a binary search over the ids) costs less than remembering it.
+    let live = ix.live;
+    let mut count = Count::new(ids);
+    for m in &live.memberships {
+        if let Some(b) = count.bucket(m.group_id) {
+            count.count(b);
+        }
+    }
+    let mut fill = count.fill();
+    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for m in &live.memberships {
+        let Some(b) = fill.bucket(m.group_id) else {
+            continue;
+        };
+        fill.place(
+            b,
+            Holding {
+                user_id: m.user_id,
+                user: ix.user_at_id(m.user_id).unwrap_or(NO_USER),
+                membership_id: Some(m.id),
+            },
+        );
+        if m.owner {
+            owners.entry(m.group_id).or_default().insert(m.user_id);
+        }
+    }
+    (fill.finish(), owners)
+}
+
+/// Who holds each of these roles (by id), from the users' role lists.
+pub(crate) fn of_roles(ix: &LiveIndex<'_>, ids: Vec<u64>) -> HoldersByTarget {
+    // Few roles: finding a role's bucket twice (count, then place) is cheap.
+    let mut count = Count::new(ids);
+    for u in &ix.live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = count.bucket(id) {
+                count.count(b);
+            }
+        }
+    }
+    let mut fill = count.fill();
+    for u in &ix.live.users {
+        for &id in u.roles.iter() {
+            if let Some(b) = fill.bucket(id) {
+                fill.place(b, flag(ix, u));
+            }
+        }
+    }
+    fill.finish()
+}
+
+/// Who holds each of these licenses, keyed by its place in `licenses`.
+pub(crate) fn of_licenses(ix: &LiveIndex<'_>, licenses: &[License]) -> HoldersByTarget {
+    let mut count = Count::new((0..licenses.len() as u64).collect());
+    for u in &ix.live.users {
+        for (n, l) in licenses.iter().enumerate() {
+            if u.licenses.contains(l) {
+                count.count(n);
+            }
+        }
+    }
+    let mut fill = count.fill();
+    for u in &ix.live.users {
+        for (n, l) in licenses.iter().enumerate() {
+            if u.licenses.contains(l) {
+                fill.place(n, flag(ix, u));
+            }
+        }
+    }
+    fill.finish()
+}
+
+/// A role or license flag on `u`, as a holding (no membership record). The holder's place is
+/// the one `LiveIndex::user_at_id` gives, as for group members.
+fn flag(ix: &LiveIndex<'_>, u: &User) -> Holding {
+    Holding {
+        user_id: u.id,
+        user: ix.user_at_id(u.id).unwrap_or(NO_USER),
+        membership_id: None,
     }
 }

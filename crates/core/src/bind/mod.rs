@@ -15,13 +15,14 @@ pub mod sod;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    ChangeTarget, Desired, Kind, Listings, Live, LiveIndex, Loc, Member, Mode, NameMatch, Unread,
-    User, UserMatch,
+    ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member, Mode, NameMatch,
+    Unread, User, UserMatch,
 };
 use crate::plan::PlanError;
 
-use holders::Count;
-pub(crate) use holders::{Holders, HoldersByTarget, Holding, NO_USER};
+pub(crate) use holders::{
+    of_groups, of_licenses, of_roles, Holders, HoldersByTarget, Holding, NO_USER,
+};
 use merge::{merge, Wanted};
 pub use roles_not_cleared::roles_not_cleared;
 
@@ -248,7 +249,6 @@ fn bind_groups<'a>(
     out: &mut Vec<BoundTarget<'a>>,
 ) -> Result<HoldersByTarget, PlanError> {
     let ix = listings.ix;
-    let live = ix.live;
     let wanted = merge(Kind::Group, listings.targets(Kind::Group))?;
     let start = out.len();
     for w in wanted.values() {
@@ -279,33 +279,8 @@ fn bind_groups<'a>(
         out.push(bound(listings, target, w, group.id)?);
     }
     let managed = &mut out[start..];
-    // Memberships of managed groups only (tenants are large), counted, then placed: finding a
-    // bucket twice (a binary search over the managed ids) costs less than remembering it.
-    let mut count = Count::new(managed.iter().map(|t| t.holders_key).collect());
-    for m in &live.memberships {
-        if let Some(b) = count.bucket(m.group_id) {
-            count.count(b);
-        }
-    }
-    let mut fill = count.fill();
-    let mut owners: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    for m in &live.memberships {
-        let Some(b) = fill.bucket(m.group_id) else {
-            continue;
-        };
-        fill.place(
-            b,
-            Holding {
-                user_id: m.user_id,
-                user: ix.user_at_id(m.user_id).unwrap_or(NO_USER),
-                membership_id: Some(m.id),
-            },
-        );
-        if m.owner {
-            owners.entry(m.group_id).or_default().insert(m.user_id);
-        }
-    }
-    let holders = fill.finish();
+    let (holders, mut owners) =
+        holders::of_groups(ix, managed.iter().map(|t| t.holders_key).collect());
     for t in managed.iter_mut() {
         for (user_id, rows) in holders.of(t.holders_key).by_user() {
             if rows[0].user == NO_USER {
@@ -351,24 +326,10 @@ fn bind_roles<'a>(
         t.privileged = role.omnipotent;
         out.push(t);
     }
-    // Few roles: finding a role's bucket twice (count, then place) is cheap.
-    let mut count = Count::new(out[start..].iter().map(|t| t.holders_key).collect());
-    for u in &ix.live.users {
-        for &id in u.roles.iter() {
-            if let Some(b) = count.bucket(id) {
-                count.count(b);
-            }
-        }
-    }
-    let mut fill = count.fill();
-    for u in &ix.live.users {
-        for &id in u.roles.iter() {
-            if let Some(b) = fill.bucket(id) {
-                fill.place(b, holding(ix, u));
-            }
-        }
-    }
-    Ok(fill.finish())
+    Ok(holders::of_roles(
+        ix,
+        out[start..].iter().map(|t| t.holders_key).collect(),
+    ))
 }
 
 fn bind_licenses<'a>(
@@ -399,24 +360,8 @@ fn bind_licenses<'a>(
             key(n),
         )?);
     }
-    let licenses: Vec<_> = d.licenses.keys().collect();
-    let mut count = Count::new((0..licenses.len()).map(key).collect());
-    for u in &ix.live.users {
-        for (n, l) in licenses.iter().enumerate() {
-            if u.licenses.contains(l) {
-                count.count(n);
-            }
-        }
-    }
-    let mut fill = count.fill();
-    for u in &ix.live.users {
-        for (n, l) in licenses.iter().enumerate() {
-            if u.licenses.contains(l) {
-                fill.place(n, holding(ix, u));
-            }
-        }
-    }
-    Ok(fill.finish())
+    let licenses: Vec<License> = d.licenses.keys().copied().collect();
+    Ok(holders::of_licenses(ix, &licenses))
 }
 
 /// Member listings a time-bound grant no longer covers, by user id.
@@ -484,14 +429,4 @@ fn members<'a>(
         });
     }
     Ok((members, expired))
-}
-
-/// A role or license flag on `u`, as a holding (no membership record). The holder's place is
-/// the one `LiveIndex::user_at_id` gives, as for group members.
-fn holding(ix: &LiveIndex<'_>, u: &User) -> Holding {
-    Holding {
-        user_id: u.id,
-        user: ix.user_at_id(u.id).unwrap_or(NO_USER),
-        membership_id: None,
-    }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{Action, Desired, Kind, Live, Loc, Member, Mode, Target, Writes};
 use crate::testkit::{tenant_with_access, Seq, LICENSES, NAMES};
 
-use super::{DriftReport, Kept, TargetKind};
+use super::{DriftReport, Kept};
 
 /// (kind, group or role id or license key) — how both sides name a target.
 type Key = (Kind, String);
@@ -130,19 +130,11 @@ fn plan_side(desired: &Desired, live: &Live) -> Option<Side> {
     Some(side)
 }
 
-fn kind(k: TargetKind) -> Kind {
-    match k {
-        TargetKind::Group => Kind::Group,
-        TargetKind::Role => Kind::Role,
-        TargetKind::License => Kind::License,
-    }
-}
-
 fn drift_side(report: &DriftReport) -> Side {
     let mut side = Side::new();
     for t in &report.targets {
         let key = (
-            kind(t.kind),
+            t.kind,
             t.target_id.map_or(t.target.clone(), |id| id.to_string()),
         );
         let mut rows = BTreeSet::new();

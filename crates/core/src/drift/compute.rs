@@ -219,17 +219,10 @@ fn target_drift(
     by_login(&mut extra);
     by_login(&mut missing);
     TargetDrift {
-        kind: match t.target.kind() {
-            Kind::Group => TargetKind::Group,
-            Kind::Role => TargetKind::Role,
-            Kind::License => TargetKind::License,
-        },
+        kind: t.target.kind(),
         target: t.target.name().to_string(),
         target_id: t.target.id(),
-        mode: match t.mode {
-            Mode::Authoritative => Governance::Authoritative,
-            Mode::Additive => Governance::Additive,
-        },
+        mode: t.mode,
         applies: t.applies,
         holders: holders.by_user().count(),
         extra,
@@ -274,7 +267,7 @@ fn people(targets: &[TargetDrift], ix: &LiveIndex<'_>) -> Vec<PersonDrift> {
 fn coverage(live: &Live, targets: &[TargetDrift], managed: &BTreeSet<u64>) -> Coverage {
     let authoritative: BTreeSet<u64> = targets
         .iter()
-        .filter(|t| t.kind == TargetKind::Group && t.mode == Governance::Authoritative)
+        .filter(|t| t.kind == Kind::Group && t.mode == Mode::Authoritative)
         .filter_map(|t| t.target_id)
         .collect();
     let mut members: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
@@ -363,5 +356,6 @@ fn recent(
         since: at.to_rfc3339(),
         memberships: rows.into_iter().map(|(_, r)| r).collect(),
         undated,
+        recreated_by_apply: 0,
     }
 }

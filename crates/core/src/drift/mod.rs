@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod agreement;
 mod compute;
+mod make;
 mod render;
 mod report;
 mod since;
@@ -18,6 +19,7 @@ mod since;
 mod tests;
 
 pub use compute::{drift, drift_bound, drift_on};
+pub use make::{make, Drifted};
 pub use render::{json, markdown, text, LIST_CAP};
 pub use report::*;
 pub use since::{parse_since, parse_timestamp, SinceError};

@@ -256,8 +256,8 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             break;
         }
         let mode = match t.mode {
-            Governance::Authoritative => "authoritative",
-            Governance::Additive => "additive",
+            Mode::Authoritative => "authoritative",
+            Mode::Additive => "additive",
         };
         let reported = if t.applies { "" } else { ", reported only" };
         let kind = t.kind.word();
@@ -466,6 +466,13 @@ fn recent(out: &mut String, since: &SinceReport, style: Style) {
             out,
             "  ({} without a created-at date are not listed)",
             plural(since.undated, "membership", "memberships")
+        );
+    }
+    if since.recreated_by_apply > 0 {
+        let _ = writeln!(
+            out,
+            "  ({} re-created by an apply's clear-then-set, per its receipts, are not listed)",
+            plural(since.recreated_by_apply, "membership", "memberships")
         );
     }
     if style == Style::Markdown && !since.memberships.is_empty() {

@@ -4,39 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::bind::Kept;
+pub use crate::model::{Kind, Mode};
 
 /// The drift JSON version this build writes.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
-
-/// What a drift row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetKind {
-    Group,
-    Role,
-    License,
-}
-
-impl TargetKind {
-    /// `group`, `role`, `license`.
-    pub fn word(self) -> &'static str {
-        match self {
-            TargetKind::Group => "group",
-            TargetKind::Role => "role",
-            TargetKind::License => "license",
-        }
-    }
-}
-
-/// How a managed target treats holders the policy does not list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Governance {
-    /// The policy lists every holder: anyone else is extra.
-    Authoritative,
-    /// The policy only adds: holders it does not list are not governed (counted, not listed).
-    Additive,
-}
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,13 +114,13 @@ impl DriftSummary {
 /// One managed group, role or license.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetDrift {
-    pub kind: TargetKind,
+    pub kind: Kind,
     /// Group or role name as Coupa spells it, or the license key.
     pub target: String,
     /// Group or role id; absent for licenses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<u64>,
-    pub mode: Governance,
+    pub mode: Mode,
     /// Whether `apply` writes this target's kind (`settings.writes`); false: reported only.
     pub applies: bool,
     /// Holders now (distinct users).
@@ -210,7 +181,7 @@ pub struct PersonDrift {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonItem {
     pub direction: Direction,
-    pub kind: TargetKind,
+    pub kind: Kind,
     pub target: String,
     pub applies: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,6 +222,52 @@ pub struct SinceReport {
     pub memberships: Vec<RecentMembership>,
     /// Memberships without a readable `created-at` (not listed).
     pub undated: usize,
+    /// Memberships an apply's clear-then-set re-created (named by its receipts, `--receipts`):
+    /// kept access under a new id, not a new grant, so not listed.
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub recreated_by_apply: usize,
+}
+
+fn is_zero_count(n: &usize) -> bool {
+    *n == 0
+}
+
+impl SinceReport {
+    /// Leaves out, and counts, the memberships an apply's clear-then-set re-created, as its
+    /// receipts name them. A receipt is a file anyone could write, so it vouches for a row
+    /// only where Coupa agrees: same instance (a receipt of another tenant names nothing here),
+    /// same membership id *and* user, created while that apply ran. A receipt cannot hide a
+    /// hand grant made at another time or to another person.
+    pub fn leave_out_recreated(
+        &mut self,
+        receipts: &[crate::evidence::Receipt],
+        instance: Option<&str>,
+    ) {
+        let Some(instance) = instance else {
+            return;
+        };
+        let same = |a: &str| {
+            a.trim_end_matches('/')
+                .eq_ignore_ascii_case(instance.trim_end_matches('/'))
+        };
+        // A minute's grace: Coupa stamps the row, the tool stamps the run.
+        let grace = chrono::Duration::seconds(60);
+        let vouched = |m: &RecentMembership| {
+            let Some(created) = super::parse_timestamp(&m.created_at) else {
+                return false;
+            };
+            receipts.iter().filter(|r| same(&r.instance)).any(|r| {
+                let during = created >= r.started_at - grace && created <= r.finished_at + grace;
+                during
+                    && r.recreated_memberships.iter().any(|x| {
+                        x.user_id == m.user_id && x.membership_ids.contains(&m.membership_id)
+                    })
+            })
+        };
+        let before = self.memberships.len();
+        self.memberships.retain(|m| !vouched(m));
+        self.recreated_by_apply += before - self.memberships.len();
+    }
 }
 
 /// A membership created since the date asked for.

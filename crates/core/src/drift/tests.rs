@@ -82,10 +82,7 @@ settings:
 fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
     let r = drift(&desired(POLICY), &live(), None).unwrap();
     let ap = &r.targets[0];
-    assert_eq!(
-        (ap.kind, ap.target.as_str()),
-        (TargetKind::Group, "AP Clerks")
-    );
+    assert_eq!((ap.kind, ap.target.as_str()), (Kind::Group, "AP Clerks"));
     assert_eq!(ap.extra.len(), 1);
     assert_eq!(ap.extra[0].user, "bob");
     assert_eq!(
@@ -111,7 +108,7 @@ fn extra_and_missing_per_target_with_dates_and_reported_only_rows() {
         (0, 0, 1)
     );
     let buyer = &r.targets[2];
-    assert_eq!((buyer.kind, buyer.applies), (TargetKind::Role, false));
+    assert_eq!((buyer.kind, buyer.applies), (Kind::Role, false));
     assert_eq!(
         buyer.extra.iter().map(|m| &*m.user).collect::<Vec<_>>(),
         ["bob"]
@@ -312,7 +309,7 @@ fn drift_follows_settings_writes_like_the_plan() {
             .iter()
             .map(|t| (t.kind, t.applies))
             .collect::<Vec<_>>(),
-        [(TargetKind::Role, true), (TargetKind::License, true)]
+        [(Kind::Role, true), (Kind::License, true)]
     );
     assert_eq!(r.summary.reported_only, 0);
     assert_eq!(r.summary.applies(), 3);
@@ -445,4 +442,69 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
         md.contains("more targets ("),
         "the budget cut whole targets too"
     );
+}
+
+mod recreated_by_receipts {
+    use super::super::{RecentMembership, SinceReport};
+    use crate::evidence::{Receipt, Recreated};
+
+    fn row(id: u64, user_id: u64, created_at: &str) -> RecentMembership {
+        RecentMembership {
+            created_at: created_at.into(),
+            group: "AP".into(),
+            group_id: 10,
+            user: format!("u{user_id}"),
+            user_id,
+            membership_id: id,
+            managed: true,
+        }
+    }
+
+    fn receipt(instance: &str) -> Receipt {
+        let start = "2026-03-01T10:00:00Z".parse().unwrap();
+        let mut r = Receipt::started("0.1.0", instance, start);
+        r.finished_at = "2026-03-01T10:05:00Z".parse().unwrap();
+        r.recreated_memberships = vec![Recreated {
+            user: "u1".into(),
+            user_id: 1,
+            membership_ids: vec![500, 501, 502],
+        }];
+        r
+    }
+
+    fn since(rows: Vec<RecentMembership>) -> SinceReport {
+        SinceReport {
+            since: "2026-02-01T00:00:00Z".into(),
+            memberships: rows,
+            undated: 0,
+            recreated_by_apply: 0,
+        }
+    }
+
+    #[test]
+    fn a_receipt_vouches_only_for_its_instance_user_ids_and_time() {
+        let mut s = since(vec![
+            row(500, 1, "2026-03-01T10:02:00Z"), // re-created during the run: left out
+            row(501, 2, "2026-03-01T10:02:00Z"), // same id, another person: listed
+            row(502, 1, "2026-03-02T09:00:00Z"), // same id and person, a day later: listed
+            row(600, 1, "2026-03-01T10:02:00Z"), // not named by the receipt: listed
+        ]);
+        s.leave_out_recreated(
+            &[receipt("https://acme.coupahost.com")],
+            Some("https://acme.coupahost.com/"),
+        );
+        let left: Vec<u64> = s.memberships.iter().map(|m| m.membership_id).collect();
+        assert_eq!(left, [501, 502, 600]);
+        assert_eq!(s.recreated_by_apply, 1);
+    }
+
+    #[test]
+    fn a_receipt_of_another_instance_or_an_unknown_one_names_nothing() {
+        for instance in [Some("https://other.coupahost.com"), None] {
+            let mut s = since(vec![row(500, 1, "2026-03-01T10:02:00Z")]);
+            s.leave_out_recreated(&[receipt("https://acme.coupahost.com")], instance);
+            assert_eq!(s.memberships.len(), 1, "{instance:?}");
+            assert_eq!(s.recreated_by_apply, 0);
+        }
+    }
 }

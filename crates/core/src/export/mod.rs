@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub use glob::Glob;
 pub use scalar::scalar;
 
+use crate::bind;
 use crate::model::{
     ChangeTarget, License, Live, LiveIndex, Mode, NameKey, Unread, User, UserMatch,
 };
@@ -284,12 +285,17 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
             })
             .collect();
         one_per_name(&mut entries);
-        for m in &live.memberships {
-            if let Some(e) = entries.get_mut(&m.group_id) {
-                if ix.user_by_id(m.user_id).is_some() {
-                    e.holders.insert(m.user_id);
+        // Who holds a group is read where the planner reads it (`bind`).
+        let (holders, _owners) = bind::of_groups(&ix, entries.keys().copied().collect());
+        for (id, e) in entries.iter_mut() {
+            for (user_id, rows) in holders.of(*id).by_user() {
+                if rows[0].user == bind::NO_USER {
+                    e.unknown_users.extend(
+                        rows.iter()
+                            .map(|h| (h.membership_id.unwrap_or_default(), user_id)),
+                    );
                 } else {
-                    e.unknown_users.push((m.id, m.user_id));
+                    e.holders.insert(user_id);
                 }
             }
         }
@@ -350,12 +356,13 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                 (r.id, e)
             })
             .collect();
-        for u in &live.users {
-            for id in &u.roles {
-                if let Some(e) = entries.get_mut(id) {
-                    e.holders.insert(u.id);
-                }
-            }
+        let holders = bind::of_roles(&ix, entries.keys().copied().collect());
+        for (id, e) in entries.iter_mut() {
+            e.holders = holders
+                .of(*id)
+                .by_user()
+                .map(|(user_id, _)| user_id)
+                .collect();
         }
         let entries: Vec<Entry<'_>> = entries.into_values().collect();
         let (file, declared) = render::render(
@@ -391,17 +398,19 @@ pub fn export(live: &Live, opts: &ExportOptions) -> Result<Vec<ExportFile>, Expo
                 &mut cx.problems,
             );
         }
+        let chosen: Vec<License> = chosen.into_iter().copied().collect();
+        let holders = bind::of_licenses(&ix, &chosen);
         let entries: Vec<Entry<'_>> = chosen
             .iter()
-            .map(|l| Entry {
+            .zip(0u64..)
+            .map(|(l, n)| Entry {
                 name: l.key().to_string(),
                 note: None,
                 description: None,
-                holders: live
-                    .users
-                    .iter()
-                    .filter(|u| u.licenses.contains(l))
-                    .map(|u| u.id)
+                holders: holders
+                    .of(n)
+                    .by_user()
+                    .map(|(user_id, _)| user_id)
                     .collect(),
                 unknown_users: Vec::new(),
                 id: None,

@@ -102,7 +102,7 @@ fn export_clean(live: &Live, opts: &ExportOptions) -> (Vec<ExportFile>, Desired)
         Err(e) => panic!("export does not load: {e:?}"),
     };
     assert_eq!(desired.settings, crate::model::Settings::default());
-    assert!(crate::policy::setting_loc(&desired, &[]).is_none());
+    assert!(desired.settings.at.is_none());
     let implicit: Vec<&str> = desired
         .groups
         .values()

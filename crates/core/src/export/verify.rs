@@ -42,9 +42,7 @@ pub(super) fn verify(
         let first = e.diagnostics.first().map(|d| d.to_string());
         ExportError::Unreadable(printable(&first.unwrap_or_default()))
     })?;
-    if crate::policy::setting_loc(&desired, &[]).is_some()
-        || desired.settings != Settings::default()
-    {
+    if desired.settings.at.is_some() || desired.settings != Settings::default() {
         return Err(ExportError::HoldsSettings);
     }
     declares_exactly(&desired, expected)?;
@@ -69,7 +67,7 @@ pub(super) fn verify(
             "{} change(s), first: {action} {} ({} `{}`)",
             diff.changes.len(),
             first.user,
-            crate::plan::kind_word(first.target.kind()),
+            first.target.kind().word(),
             first.target.name(),
         ))));
     }

@@ -19,8 +19,10 @@ pub struct PolicyFile {
     pub text: String,
 }
 
-/// How a declared group, role or license treats members that the policy does not list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a declared group, role or license treats members that the policy does not list
+/// (`authoritative` or `additive` in plan and drift JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Members not listed are removed (the default for `groups:`, `roles:`, `licenses:`).
     #[default]
@@ -110,6 +112,30 @@ pub struct Settings {
     pub expiry_warning_days: Option<u32>,
     /// `settings.require_reason`: every time-bound grant must give a `reason`.
     pub require_reason: bool,
+    /// `settings.reviewers`: which person each code-review account is, so `apply
+    /// --approvals` can refuse a grant approved only by the person who receives it.
+    pub reviewers: Vec<Reviewer>,
+    /// Where `settings:` was written (`None`: the policy has no settings).
+    pub at: Option<Loc>,
+    /// Where each `max_removals` limit's value was written, so a tripped guard points at it.
+    pub max_removals_at: GuardAt,
+}
+
+/// Where the limits of `settings.max_removals` were written (the values' spans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GuardAt {
+    pub total: Option<Loc>,
+    pub per_group_fraction: Option<Loc>,
+}
+
+/// One entry of `settings.reviewers`: a code-review account (a GitHub or GitLab login) and
+/// the person it belongs to, as a Coupa login or email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewer {
+    /// The review account's login as written (matched case-insensitively, as GitHub does).
+    pub account: String,
+    /// The person: a Coupa login or email, resolved like any member.
+    pub person: Member,
 }
 
 impl Settings {

@@ -5,9 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{ChangeTarget, MaxRemovals, Origin, Warning};
 
-/// The plan JSON version this build writes. It reads this one and every earlier one
-/// (see `docs/plan-format.md`).
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// The newest plan JSON version this build writes and reads: a plan with a
+/// [`scope`](Plan::scope) (`plan --changed-since`) is written as this version, so an older
+/// coupa-access refuses it instead of ignoring its scope; every other plan is written as
+/// [`PLAN_FORMAT_UNSCOPED`]. It reads every earlier version (see `docs/plan-format.md`).
+pub const PLAN_FORMAT_VERSION: u32 = 3;
+
+/// The plan JSON version of a plan without a scope (a full plan).
+pub const PLAN_FORMAT_UNSCOPED: u32 = 2;
 
 /// Add or remove.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,6 +29,27 @@ pub enum Kind {
     Group,
     Role,
     License,
+}
+
+impl Kind {
+    /// The word for one: `group`, `role` or `license` (messages, JSON, drift rows).
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::License => "license",
+        }
+    }
+
+    /// The policy's word for the kind, as a section and in `settings.writes`: `groups`,
+    /// `roles` or `licenses`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Group => "groups",
+            Kind::Role => "roles",
+            Kind::License => "licenses",
+        }
+    }
 }
 
 /// One membership to add or remove. Serialised with flat `kind`, `target` and `target_id`
@@ -159,6 +185,8 @@ pub struct Plan {
     /// Access an interrupted apply of this tool took away, given back from its authenticated
     /// journal (see [`Restore`](super::Restore)); applied first, after confirmation.
     pub restores: Vec<super::Restore>,
+    /// The targets a `plan --changed-since` covers; `None` for a full plan.
+    pub scope: Option<super::PlanScope>,
 }
 
 impl Plan {

@@ -1,6 +1,8 @@
 //! The plan JSON: how a [`Plan`] is written (format [`PLAN_FORMAT_VERSION`]) and read (every
 //! format so far). `docs/plan-format.md` describes every field.
 //!
+//! Format 3 is format 2 plus `scope` (a `plan --changed-since`); only scoped plans are written
+//! as format 3, so an older coupa-access refuses them rather than apply them as full plans.
 //! Format 2 differs from format 1 by: `origin` (typed; `domain` is kept as its mirror), warnings
 //! as objects with a `code` (format 1 wrote strings, read as code `other`), and no `target_id`
 //! on license changes (format 1 wrote `0`). Reading checks what can be checked: known versions,
@@ -13,8 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::time::rfc3339;
 use super::{
-    summarize, Action, Change, ChangeTarget, Expiry, Kind, Origin, Plan, Preconditions, Restore,
-    SourcePos, Summary, Warning, WarningCode, PLAN_FORMAT_VERSION,
+    summarize, Action, Change, ChangeTarget, Expiry, Kind, Origin, Plan, PlanScope, Preconditions,
+    Restore, SourcePos, Summary, Warning, WarningCode, PLAN_FORMAT_UNSCOPED, PLAN_FORMAT_VERSION,
 };
 
 /// The oldest plan format this build reads.
@@ -79,12 +81,19 @@ struct PlanOut<'a> {
     preconditions: &'a Preconditions,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     restores: &'a [Restore],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a PlanScope>,
 }
 
 impl Serialize for Plan {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         PlanOut {
-            format_version: PLAN_FORMAT_VERSION,
+            // Only a scoped plan needs format 3: full plans stay readable by older versions.
+            format_version: if self.scope.is_some() {
+                PLAN_FORMAT_VERSION
+            } else {
+                PLAN_FORMAT_UNSCOPED
+            },
             tool_version: &self.tool_version,
             domain: self.origin.legacy_domain(),
             origin: &self.origin,
@@ -96,6 +105,7 @@ impl Serialize for Plan {
             acknowledged: &self.acknowledged,
             preconditions: &self.preconditions,
             restores: &self.restores,
+            scope: self.scope.as_ref(),
         }
         .serialize(s)
     }
@@ -122,6 +132,9 @@ struct PlanIn {
     /// Absent: none (plans before restores were part of the plan).
     #[serde(default)]
     restores: Vec<Restore>,
+    /// Format 3 (`plan --changed-since`); absent: a full plan.
+    #[serde(default)]
+    scope: Option<PlanScope>,
 }
 
 impl<'de> Deserialize<'de> for Plan {
@@ -169,6 +182,7 @@ impl<'de> Deserialize<'de> for Plan {
                 .collect(),
             preconditions: p.preconditions,
             restores: p.restores,
+            scope: p.scope,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Reading and writing the plan JSON, including the files the 0.1.0 release wrote.
 
 use super::*;
-use crate::model::License;
+use crate::model::{EveryTarget, License, Planned, ScopeTarget};
 
 const V1_GROUPS: &str = include_str!("../../../../tests/fixtures/plan-v1-0.1.0.json");
 const V1_ROLES_LICENSES: &str =
@@ -124,10 +124,10 @@ fn unreadable_plans_are_refused_with_the_reason() {
     let err = |text: &str| Plan::from_json(text).unwrap_err().to_string();
     assert!(err("nope").starts_with("it is not JSON"));
     assert_eq!(err("{}"), "it has no format_version");
-    let v3 = V1_GROUPS.replace(r#""format_version": 1"#, r#""format_version": 3"#);
+    let v4 = V1_GROUPS.replace(r#""format_version": 1"#, r#""format_version": 4"#);
     assert_eq!(
-        err(&v3),
-        "it has format_version 3; this coupa-access reads format_version 1 to 2"
+        err(&v4),
+        "it has format_version 4; this coupa-access reads format_version 1 to 3"
     );
     let v0 = V1_GROUPS.replace(r#""format_version": 1"#, r#""format_version": 0"#);
     assert!(matches!(
@@ -168,4 +168,67 @@ fn unreadable_plans_are_refused_with_the_reason() {
     // Positions come whole.
     let w = serde_json::from_str::<Warning>(r#"{"code":"other","message":"m","line":3}"#);
     assert!(w.is_err());
+}
+
+/// A `--changed-since` plan is written as format 3 with its scope, and read back the same; a
+/// full plan stays format 2 (older versions read it) and has no scope.
+#[test]
+fn a_scoped_plan_is_format_3_and_keeps_its_scope() {
+    let mut p = Plan::from_json(V1_GROUPS).unwrap();
+    let full: serde_json::Value = serde_json::from_str(&crate::render::json(&p)).unwrap();
+    assert_eq!(full["format_version"], 2);
+    assert!(full.get("scope").is_none());
+    p.scope = Some(PlanScope {
+        changed_since: "origin/main".into(),
+        commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        managed: 40,
+        planned: Planned::Targets(vec![ScopeTarget {
+            kind: Kind::Group,
+            target: "AP Clerks".into(),
+        }]),
+    });
+    let text = crate::render::json(&p);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["format_version"], 3);
+    assert_eq!(
+        v["scope"],
+        serde_json::json!({
+            "changed_since": "origin/main",
+            "commit": "0123456789abcdef0123456789abcdef01234567",
+            "managed": 40,
+            "targets": [{ "kind": "group", "target": "AP Clerks" }]
+        })
+    );
+    assert_eq!(Plan::from_json(&text).unwrap(), p);
+    p.scope = Some(PlanScope {
+        changed_since: "auto".into(),
+        commit: None,
+        managed: 40,
+        planned: Planned::EveryTarget(EveryTarget::NoBase),
+    });
+    let text = crate::render::json(&p);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["scope"]["every_target"], "no_base");
+    assert_eq!(Plan::from_json(&text).unwrap(), p);
+}
+
+/// A scope read from an edited plan file is shown, never obeyed: no control characters reach
+/// the text or markdown, and odd commits do not panic.
+#[test]
+fn a_hostile_scope_renders_harmlessly() {
+    let mut p = Plan::from_json(V1_GROUPS).unwrap();
+    p.scope = Some(PlanScope {
+        changed_since: "main\u{1b}[2J".into(),
+        commit: Some("ééééééééé\u{1b}".into()),
+        managed: 3,
+        planned: Planned::Targets(vec![ScopeTarget {
+            kind: Kind::Group,
+            target: "AP\u{1b}]8;;x".into(),
+        }]),
+    });
+    let text = crate::render::text(&p, crate::render::Color::Never);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("Planned 1 of 3 managed targets"), "{text}");
+    let md = crate::render::markdown(&p);
+    assert!(!md.contains('\u{1b}'), "{md}");
 }

@@ -78,11 +78,7 @@ impl ChangeTarget {
 
     /// `group "AP Clerks"`, `role "Buyer"`, `license "expense"`, for messages.
     pub fn describe(&self) -> String {
-        format!(
-            "{} \"{}\"",
-            crate::plan::kind_word(self.kind()),
-            self.name()
-        )
+        format!("{} \"{}\"", self.kind().word(), self.name())
     }
 
     /// The name with `f` applied (renderers clean control characters this way).

@@ -65,20 +65,11 @@ impl GroupRemovals {
     }
 }
 
-/// The word a policy uses for a kind in `settings.writes` (`groups`, `roles`, `licenses`).
-pub fn writes_word(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Group => "groups",
-        Kind::Role => "roles",
-        Kind::License => "licenses",
-    }
-}
-
 /// Parses a `settings.writes` entry.
 pub fn writes_kind(word: &str) -> Option<Kind> {
     [Kind::Group, Kind::Role, Kind::License]
         .into_iter()
-        .find(|k| writes_word(*k) == word)
+        .find(|k| k.plural() == word)
 }
 
 #[cfg(test)]
@@ -91,7 +82,7 @@ mod tests {
         assert!(w.applies(Kind::Group));
         assert!(!w.applies(Kind::Role) && !w.applies(Kind::License));
         for k in [Kind::Group, Kind::Role, Kind::License] {
-            assert_eq!(writes_kind(writes_word(k)), Some(k));
+            assert_eq!(writes_kind(k.plural()), Some(k));
         }
         assert_eq!(writes_kind("group"), None);
         assert!(!Writes::of([]).applies(Kind::Group));

@@ -1,14 +1,12 @@
 use crate::model::Kind;
 
-use super::kind_word;
-
 /// Why a plan could not be made. The CLI runs `policy::check` first and reports these problems
 /// with file positions; this is the safety net that keeps the planner from ever skipping a name
 /// it cannot resolve.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     /// A member identity matches no Coupa user's login or email.
-    #[error("{} \"{target}\": no Coupa user has the login or email \"{identity}\"", kind_word(*kind))]
+    #[error("{} \"{target}\": no Coupa user has the login or email \"{identity}\"", kind.word())]
     UnknownUser {
         kind: Kind,
         target: String,
@@ -17,7 +15,7 @@ pub enum PlanError {
     /// A member identity is one user's login and another user's email.
     #[error(
         "{} \"{target}\": \"{identity}\" is ambiguous: it names both Coupa users \"{first}\" and \"{second}\"",
-        kind_word(*kind)
+        kind.word()
     )]
     AmbiguousUser {
         kind: Kind,
@@ -66,7 +64,7 @@ pub enum PlanError {
     /// depends on: reading it as "not held" could miss removals, so no plan is made.
     #[error(
         "{} \"{target}\": Coupa's user records left out `{field}` for {count} user(s) (first: {first}), so whether they hold it is unknown; no plan is made on a guess",
-        kind_word(*kind)
+        kind.word()
     )]
     UnreadField {
         kind: Kind,
@@ -79,8 +77,8 @@ pub enum PlanError {
     /// different modes, so it is unclear whether unlisted members should be removed.
     #[error(
         "{} \"{first}\" and \"{second}\" name the same Coupa {} but one is additive and the other authoritative",
-        kind_word(*kind),
-        kind_word(*kind)
+        kind.word(),
+        kind.word()
     )]
     ConflictingModes {
         kind: Kind,

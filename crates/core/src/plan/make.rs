@@ -85,19 +85,20 @@ pub fn make(
         warnings: Vec::new(),
         preconditions: diff.preconditions,
         restores: Vec::new(),
+        scope: None,
         acknowledged: Vec::new(),
     };
     let mut warnings = diff.warnings;
     warnings.extend(sod.warnings);
     warnings.extend(report.plan_warnings);
     if let Err(violation) = check_guards(&plan, &desired.settings, None) {
-        let key = if violation.total_limit.is_some() {
-            "total"
+        let written = &desired.settings.max_removals_at;
+        let at = if violation.total_limit.is_some() {
+            written.total
         } else {
-            "per_group_fraction"
+            written.per_group_fraction
         };
-        let at = policy::setting_loc(desired, &["max_removals", key])
-            .and_then(|loc| SourcePos::locate(&desired.files, loc));
+        let at = at.and_then(|loc| SourcePos::locate(&desired.files, loc));
         // One line (every reason), so it reads the same in text, markdown and CI annotations.
         warnings.push(
             Warning::new(

@@ -15,6 +15,7 @@
 //!   removal removes every one of that user's membership ids (otherwise the user would still be a
 //!   member), and a kept duplicate is left alone with a warning.
 
+pub mod changed;
 mod decided;
 mod error;
 mod fingerprint;
@@ -37,14 +38,3 @@ pub use make::{make, PlanFailure, Planned};
 pub use managed::ManagedGroups;
 pub use needed_users::UsersNeeded;
 pub use planner::{diff, diff_bound, diff_with, Diff};
-
-use crate::model::Kind;
-
-/// The word used for a kind in messages: `group`, `role` or `license`.
-pub fn kind_word(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Group => "group",
-        Kind::Role => "role",
-        Kind::License => "license",
-    }
-}

@@ -19,7 +19,7 @@ pub enum UsersNeeded {
 
 impl UsersNeeded {
     /// What a plan of `desired` needs (see [`crate::plan::make`]: the check and the diff look up
-    /// every member and protected user, and the holders of every managed target).
+    /// every member, protected user and reviewer, and the holders of every managed target).
     pub fn of(desired: &Desired) -> UsersNeeded {
         let authoritative = |t: &Target| !t.implicit && t.mode == Mode::Authoritative;
         if desired.roles.values().any(authoritative) || desired.licenses.values().any(authoritative)
@@ -39,7 +39,9 @@ impl UsersNeeded {
                     .sod_rules
                     .iter()
                     .flat_map(|r| r.exceptions.iter().map(|e| &e.user)),
-            );
+            )
+            // The people `settings.reviewers` names: the check resolves them too.
+            .chain(desired.settings.reviewers.iter().map(|r| &r.person));
         for m in members {
             by_key
                 .entry(NameKey::new(&m.identity))
@@ -69,7 +71,7 @@ mod tests {
             "groups:\n  AP:\n    members: [alice, ' Bob ']\n  Buyers:\n    mode: additive\n    members: [ALICE, carol@acme.com]\n\
              roles:\n  Buyer:\n    mode: additive\n    members: [dave]\n\
              users:\n  erin: { licenses: [expense] }\n\
-             settings:\n  protected_users: [integration-bot]\n",
+             settings:\n  protected_users: [integration-bot]\n  reviewers: { frank-gh: frank }\n",
         );
         assert_eq!(
             n,
@@ -80,6 +82,7 @@ mod tests {
                     "carol@acme.com",
                     "dave",
                     "erin",
+                    "frank",
                     "integration-bot"
                 ]
                 .map(String::from)

@@ -127,7 +127,7 @@ fn line(c: &Change) -> String {
         Action::Add => '+',
         Action::Remove => '-',
     };
-    format!("{a} {} {} {}", kind_word(c.kind()), c.target.name(), c.user)
+    format!("{a} {} {} {}", c.kind().word(), c.target.name(), c.user)
 }
 
 // ---- diff --------------------------------------------------------------------------------

@@ -88,6 +88,26 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
     for (m, l) in listings.protected() {
         cx.member(m, None, listings.user(m, l));
     }
+    // `settings.reviewers`: a mapping to nobody would let a self-approval pass unseen.
+    for r in &desired.settings.reviewers {
+        let found = listings.ix.user(&r.person.identity);
+        match found {
+            UserMatch::One(_) => {}
+            UserMatch::None if listings.ix.supplier(&r.person.identity).is_none() => cx.push_draft(
+                (Severity::Error, Code::UnknownReviewer),
+                format!(
+                    "unknown user `{}` for reviewer `{}` in `reviewers`",
+                    r.person.identity, r.account
+                ),
+                (r.person.loc, "no such login or email in Coupa".into()),
+                None,
+                Some(Suggest::User(r.person.identity.to_string())),
+            ),
+            _ => {
+                cx.member(&r.person, None, found);
+            }
+        }
+    }
     // Separation-of-duties rules: every side's names, every exception's person.
     for rule in &desired.sod_rules {
         for side in &rule.sides {

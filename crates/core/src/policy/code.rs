@@ -92,6 +92,8 @@ codes! {
         "No Coupa user has this login or email (the help suggests a close match).";
     UnknownProtectedUser = "policy::unknown_protected_user",
         "An entry of `protected_users` names no Coupa user.";
+    UnknownReviewer = "policy::unknown_reviewer",
+        "A person `settings.reviewers` maps a review account to is no Coupa user.";
     AmbiguousUser = "policy::ambiguous_user",
         "An identity is one Coupa user's login and another's email.";
     SupplierAccount = "policy::supplier_account",

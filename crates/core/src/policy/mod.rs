@@ -27,7 +27,7 @@ mod schema;
 #[cfg(test)]
 mod schema_agreement;
 mod suggest;
-mod yaml;
+pub(crate) mod yaml;
 
 /// Re-exported for callers of [`load_files`].
 pub use crate::model::PolicyFile;
@@ -48,44 +48,6 @@ pub fn load_files(files: Vec<PolicyFile>) -> Result<Desired, PolicyErrors> {
             diagnostics: cap::cap_diagnostics(diagnostics),
         }
     })
-}
-
-/// Where a setting was written, e.g. `&["max_removals", "total"]` or `&["protected_users"]`
-/// (the value's span), so a tripped guard can point at it. `None` when it was not written.
-pub fn setting_loc(desired: &Desired, keys: &[&str]) -> Option<Loc> {
-    for (file, f) in desired.files.iter().enumerate() {
-        let Ok(docs) = yaml::parse(&f.text) else {
-            continue;
-        };
-        for doc in &docs {
-            let mut node = doc;
-            let mut found = true;
-            for key in std::iter::once(&"settings").chain(keys) {
-                let yaml::Value::Map(pairs) = &node.value else {
-                    found = false;
-                    break;
-                };
-                match pairs
-                    .iter()
-                    .find(|(k, _)| matches!(&k.value, yaml::Value::Scalar(s) if s == key))
-                {
-                    Some((_, v)) => node = v,
-                    None => {
-                        found = false;
-                        break;
-                    }
-                }
-            }
-            if found {
-                return Some(Loc {
-                    file,
-                    offset: node.span.offset,
-                    len: node.span.len,
-                });
-            }
-        }
-    }
-    None
 }
 
 /// `path:line:column` of a `Loc` in `desired`'s files (1-based, column in characters), for

@@ -273,6 +273,12 @@ pub struct SettingsEntry {
     /// `true`: every time-bound grant must give a `reason` (an error otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_reason: Option<bool>,
+    /// Who each code-review account is: `{ octocat: alice@acme.com }` maps a GitHub (or
+    /// GitLab) login to a person's Coupa login or email. With `apply --approvals FILE`, a
+    /// grant approved only by the person who receives it (self-approval) is refused. Every
+    /// person must be a Coupa user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewers: Option<BTreeMap<String, String>>,
     /// Known warnings the policy accepts, so every later plan counts them instead of repeating
     /// them (the JSON plan still lists them, under `acknowledged`). Each entry names one fact:
     /// a code and its subject, e.g. `{ code: inactive_user, user: bob, reason: "kept until

@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 
 use crate::model::{time, Action, Change, Plan, Warning, WarningCode};
-use crate::plan::kind_word;
 
 use super::markdown_text::{code_span, escape, html_text, prose};
 use super::printable::printable;
@@ -84,12 +83,32 @@ pub fn markdown(plan: &Plan) -> String {
 }
 
 fn heading(plan: &Plan) -> String {
+    let line = super::scope::scope_line_with(plan, &|s| escape(s), &|c| code_span(c));
+    let scope = line.map_or_else(String::new, |line| {
+        let mut targets = super::scope::scope_targets(plan);
+        // A long list is for the JSON plan; the comment names the first few.
+        let more = targets.len().saturating_sub(SCOPE_TARGETS_SHOWN);
+        targets.truncate(SCOPE_TARGETS_SHOWN);
+        let mut list = targets.join(", ");
+        if more > 0 {
+            let _ = write!(list, " and {} more", thousands(more));
+        }
+        let list = if list.is_empty() {
+            String::new()
+        } else {
+            format!(" Planned: {}.", escape(&list))
+        };
+        format!("> [!NOTE]\n> {line}{list}\n\n")
+    });
     format!(
-        "## coupa-access plan for {}\n\n**{}**\n\n",
+        "## coupa-access plan for {}\n\n{scope}**{}**\n\n",
         escape(&plan.origin.to_string()),
         closing_line(&plan.summary, !plan.is_empty())
     )
 }
+
+/// A scoped plan's comment names at most this many of its targets.
+const SCOPE_TARGETS_SHOWN: usize = 20;
 
 /// Appends `lines` (already markdown) as a bulleted list while `s` stays within `limit` bytes,
 /// then counts the rest.
@@ -297,7 +316,7 @@ fn table(targets: &[TargetChanges<'_>], limit: usize) -> String {
         }
         let row = format!(
             "| {} | {name} | {} | {} | {} |\n",
-            kind_word(t.target.kind()),
+            t.target.kind().word(),
             thousands(t.count(Action::Add)),
             thousands(t.count(Action::Remove)),
             if t.applies {

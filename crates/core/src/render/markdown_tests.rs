@@ -39,6 +39,7 @@ fn plan(changes: Vec<Change>, warnings: Vec<Warning>) -> Plan {
         acknowledged: Vec::new(),
         preconditions: Preconditions::default(),
         restores: Vec::new(),
+        scope: None,
     }
 }
 

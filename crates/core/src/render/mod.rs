@@ -7,6 +7,7 @@ mod markdown;
 mod markdown_text;
 mod printable;
 mod rewrites;
+mod scope;
 mod targets;
 mod text;
 

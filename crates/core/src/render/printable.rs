@@ -112,7 +112,8 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
         || plan
             .restores
             .iter()
-            .any(|r| has_control(&r.user) || r.targets.iter().any(|t| has_control(&t.name)));
+            .any(|r| has_control(&r.user) || r.targets.iter().any(|t| has_control(&t.name)))
+        || plan.scope.as_ref().is_some_and(scope_dirty);
     if !dirty {
         return Cow::Borrowed(plan);
     }
@@ -163,7 +164,22 @@ pub(super) fn printable(plan: &Plan) -> Cow<'_, Plan> {
         fix(&mut r.user);
         r.targets.iter_mut().for_each(|t| fix(&mut t.name));
     }
+    if let Some(scope) = &mut p.scope {
+        fix(&mut scope.changed_since);
+        scope.commit.iter_mut().for_each(fix);
+        if let crate::model::Planned::Targets(targets) = &mut scope.planned {
+            targets.iter_mut().for_each(|t| fix(&mut t.target));
+        }
+    }
     Cow::Owned(p)
+}
+
+/// A scope's strings come from a plan file anyone may edit, like every other.
+fn scope_dirty(s: &crate::model::PlanScope) -> bool {
+    has_control(&s.changed_since)
+        || s.commit.as_deref().is_some_and(has_control)
+        || s.targets()
+            .is_some_and(|t| t.iter().any(|t| has_control(&t.target)))
 }
 
 fn origin_strings(o: &Origin) -> Vec<&str> {

@@ -85,6 +85,7 @@ fn plan_with(changes: Vec<Change>, warnings: Vec<String>, pre: &[(&str, u64, &[&
             ..Preconditions::default()
         },
         restores: Vec::new(),
+        scope: None,
         acknowledged: Vec::new(),
     }
 }

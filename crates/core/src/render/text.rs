@@ -62,6 +62,14 @@ pub fn write_text(plan: &Plan, color: Color, out: &mut dyn Write) -> fmt::Result
         "{}\n",
         p.paint(HEADER, &format!("coupa-access plan for {}", plan.origin))
     )?;
+    if let Some(line) = super::scope::scope_line(plan) {
+        writeln!(out, "{line}")?;
+        let targets = super::scope::scope_targets(plan);
+        if !targets.is_empty() {
+            writeln!(out, "  {}", targets.join(", "))?;
+        }
+        out.write_char('\n')?;
+    }
 
     let targets = by_target(plan);
     for t in &targets {

@@ -2,7 +2,7 @@
 //! and render as clear-then-set.
 
 use super::*;
-use crate::model::{Writes, PLAN_FORMAT_VERSION};
+use crate::model::{Writes, PLAN_FORMAT_UNSCOPED};
 use crate::render::{self, Color};
 
 /// bob holds Buyer(4) and also User(5); the policy keeps alice as the only Buyer and carol as
@@ -94,7 +94,7 @@ fn a_role_removal_records_the_live_roles_and_renders_as_clear_then_set() {
         plan.preconditions.role_rewrites
     );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["format_version"], PLAN_FORMAT_VERSION);
+    assert_eq!(v["format_version"], PLAN_FORMAT_UNSCOPED);
     v["preconditions"]
         .as_object_mut()
         .unwrap()

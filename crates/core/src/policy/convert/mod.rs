@@ -41,6 +41,7 @@ pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "acknowledge",
     "expiry_warning_days",
     "require_reason",
+    "reviewers",
 ];
 pub(crate) const ACKNOWLEDGE_FIELDS: &[&str] =
     &["code", "user", "group", "role", "license", "reason"];
@@ -83,7 +84,6 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         targets: [Vec::new(), Vec::new(), Vec::new()],
         by_name: [HashMap::new(), HashMap::new(), HashMap::new()],
         settings: Settings::default(),
-        settings_loc: None,
         sod_rules: Vec::new(),
     };
 
@@ -174,7 +174,6 @@ struct Cx<'s> {
     /// Per kind: folded name -> index into `targets`.
     by_name: [HashMap<NameKey, usize>; 3],
     settings: Settings,
-    settings_loc: Option<Loc>,
     sod_rules: Vec<crate::model::SodRule>,
 }
 

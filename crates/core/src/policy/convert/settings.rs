@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{loc, Cx, ACKNOWLEDGE_FIELDS, MAX_REMOVALS_FIELDS, SETTINGS_FIELDS};
 use crate::model::{
     writes_kind, Acknowledgement, GroupRemovals, Kind, License, Loc, MaxRemovals, Member, NameKey,
-    WarningCode, Writes,
+    Reviewer, WarningCode, Writes,
 };
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
@@ -15,7 +15,7 @@ use crate::policy::Code;
 impl Cx<'_> {
     pub(super) fn settings(&mut self, file: usize, key: &Node, body: &Node) {
         let at = loc(file, key);
-        if let Some(first) = self.settings_loc {
+        if let Some(first) = self.settings.at {
             let d = PolicyDiagnostic::error(
                 Code::DuplicateSettings,
                 "`settings` is written more than once",
@@ -26,7 +26,7 @@ impl Cx<'_> {
             self.diags.push(d);
             return;
         }
-        self.settings_loc = Some(at);
+        self.settings.at = Some(at);
         let pairs = self.map(file, body, "`settings`", None);
         for (field, _, value) in self.fields(file, pairs, SETTINGS_FIELDS, "`settings`") {
             if field == "protected_users" {
@@ -65,6 +65,8 @@ impl Cx<'_> {
                         Some("how many days before a grant or exception ends plans warn, e.g. `expiry_warning_days: 14`".into()),
                     ),
                 }
+            } else if field == "reviewers" {
+                self.settings.reviewers = self.reviewers(file, value);
             } else if field == "group_removals" {
                 self.group_removals(file, value);
             } else if field == "acknowledge" {
@@ -231,6 +233,51 @@ impl Cx<'_> {
         out
     }
 
+    /// `reviewers: { octocat: alice@acme.com }`: review accounts and the people they belong
+    /// to. Every problem is reported; an account written twice (in any letter case) is one.
+    fn reviewers(&mut self, file: usize, node: &Node) -> Vec<Reviewer> {
+        const HELP: &str = "map each code-review login to the person's Coupa login or email, e.g. `reviewers: { octocat: alice@acme.com }`";
+        let pairs = self.map(file, node, "`reviewers`", Some(HELP.into()));
+        let mut seen: HashMap<NameKey, Loc> = HashMap::new();
+        let mut out = Vec::new();
+        for (key, value) in pairs {
+            let Some(account) = self.key(file, key) else {
+                continue;
+            };
+            let account = account.trim().to_string();
+            let person = match &value.value {
+                Value::Scalar(s) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => {
+                    let what = format!("the person of reviewer `{account}`");
+                    self.wrong_type(file, value, &what, "a login or email", Some(HELP.into()));
+                    continue;
+                }
+            };
+            let at = loc(file, key);
+            if let Some(&first) = seen.get(&NameKey::new(&account)) {
+                let d = PolicyDiagnostic::error(
+                    Code::DuplicateKey,
+                    format!("reviewer `{account}` is mapped twice in `reviewers`"),
+                )
+                .label(self.sources, at, "mapped again here")
+                .label(self.sources, first, "first mapped here")
+                .help("map each review account to one person");
+                self.diags.push(d);
+                continue;
+            }
+            seen.insert(NameKey::new(&account), at);
+            out.push(Reviewer {
+                account,
+                person: Member {
+                    identity: person.into(),
+                    loc: loc(file, value),
+                    grant: None,
+                },
+            });
+        }
+        out
+    }
+
     /// `writes: [groups, roles, licenses]`: which kinds apply writes. Every entry is checked,
     /// and all problems reported; a listed kind twice is harmless.
     fn writes(&mut self, file: usize, node: &Node) -> Writes {
@@ -300,6 +347,7 @@ impl Cx<'_> {
             };
             let at = loc(file, value);
             if field == "total" {
+                self.settings.max_removals_at.total = Some(at);
                 match text.parse::<i64>() {
                     Ok(n) if n >= 0 => out.total = Some(n as usize),
                     Ok(_) => self.error(
@@ -321,6 +369,7 @@ impl Cx<'_> {
                     ),
                 }
             } else {
+                self.settings.max_removals_at.per_group_fraction = Some(at);
                 let help = Some("a fraction from 0 to 1 of one group's current members, e.g. `0.25` for a quarter".to_string());
                 match text.parse::<f64>() {
                     Ok(f) if (0.0..=1.0).contains(&f) => out.per_group_fraction = Some(f),

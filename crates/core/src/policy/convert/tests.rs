@@ -322,3 +322,34 @@ fn a_target_without_members_is_an_error_unless_emptied_on_purpose() {
     let d = one("groups:\n  A: { members: [] }\n  B: { mode: additive }\nlicenses:\n  expense: { members: [] }\n").unwrap();
     assert!(d.groups["A"].members.is_empty());
 }
+
+#[test]
+fn reviewers_map_review_logins_to_people_and_every_problem_is_reported() {
+    let d =
+        one("settings:\n  reviewers:\n    carol-gh: carol@acme.com\n    dave-gh: dave\n").unwrap();
+    let r = &d.settings.reviewers;
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].account, "carol-gh");
+    assert_eq!(r[0].person.identity.as_str(), "carol@acme.com");
+    assert_eq!(r[1].person.identity.as_str(), "dave");
+    let m = messages(
+        "settings:\n  reviewers:\n    carol-gh: carol\n    Carol-GH: carl\n    dave-gh: [dave]\n    erin-gh:\n",
+    );
+    assert_eq!(m.len(), 3, "{m:?}");
+    assert!(
+        m[0].contains("reviewer `Carol-GH` is mapped twice"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].starts_with("the person of reviewer `dave-gh` must be a login or email"),
+        "{m:?}"
+    );
+    assert!(
+        m[2].starts_with("the person of reviewer `erin-gh` must be a login or email"),
+        "{m:?}"
+    );
+    assert_eq!(
+        messages("settings:\n  reviewers: [carol-gh]\n"),
+        ["`reviewers` must be a mapping, not a list"]
+    );
+}

@@ -37,6 +37,24 @@ pub fn listings(client: &Client) -> Vec<Listing> {
         .collect()
 }
 
+/// The digest of `live`: users (the most bytes) hashed on a second thread beside the rest, so
+/// checking a large snapshot costs about half the time of hashing it in one pass.
+pub fn content(live: &Live) -> Content {
+    use coupa_access_core::snapshot::{resource_digest, Resource};
+    std::thread::scope(|s| {
+        let users = s.spawn(|| resource_digest(Resource::Users, live));
+        let mut parts: Vec<_> = Resource::ALL[1..]
+            .iter()
+            .map(|&r| resource_digest(r, live))
+            .collect();
+        match users.join() {
+            Ok(d) => parts.push(d),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        Content::of_resources(parts)
+    })
+}
+
 /// A snapshot whose content differs from its manifest, with every difference named.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("snapshot {file} does not match its manifest: {}", .differences.join("; "))]
@@ -63,8 +81,11 @@ pub fn check(path: &Path, live: &Live, meta: &SnapshotMeta) -> miette::Result<Co
         }
         return Ok(Completeness::Unproven { file });
     };
-    let differences =
-        manifest.check_snapshot(live, meta.domain.as_deref(), meta.taken_at.as_deref());
+    let differences = manifest.check_snapshot(
+        &content(live),
+        meta.domain.as_deref(),
+        meta.taken_at.as_deref(),
+    );
     if !differences.is_empty() {
         return Err(Tampered {
             file,

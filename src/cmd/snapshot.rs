@@ -18,7 +18,7 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     )
     .await?;
     let taken_at = stamp();
-    let content = coupa_access_core::snapshot::content_of(&live);
+    let content = crate::snapshot_manifest::content(&live);
     let manifest = crate::snapshot_manifest::make(&client, &started, &taken_at, content);
     // Written from the model as it is rendered, never held as text (see `out_file`).
     let domain = client.domain().to_string();

@@ -156,7 +156,12 @@ fn invocations(script: &str) -> Vec<Invocation> {
             if !sub.chars().all(|c| c.is_ascii_lowercase()) {
                 continue;
             }
-            let args: Vec<&str> = words[i + 2..]
+            // `report access`: a command with its own subcommands is named by both words.
+            let (sub, rest) = match (*sub, words.get(i + 2)) {
+                ("report", Some(&what)) => (format!("report {what}"), i + 3),
+                _ => (sub.to_string(), i + 2),
+            };
+            let args: Vec<&str> = words[rest.min(words.len())..]
                 .iter()
                 .take_while(|w| !matches!(**w, ">" | "|" | "||" | "&&" | ";" | "2>&1"))
                 .map(|w| w.trim_end_matches(';'))
@@ -175,10 +180,7 @@ fn invocations(script: &str) -> Vec<Invocation> {
                     }
                 }
             }
-            out.push(Invocation {
-                sub: sub.to_string(),
-                flags,
-            });
+            out.push(Invocation { sub, flags });
         }
     }
     out
@@ -186,7 +188,7 @@ fn invocations(script: &str) -> Vec<Invocation> {
 
 /// The long flags a subcommand's `--help` lists.
 fn flags_of(sub: &str) -> BTreeSet<String> {
-    let out = bin().args([sub, "--help"]).output().unwrap();
+    let out = bin().args(sub.split(' ')).arg("--help").output().unwrap();
     assert!(
         out.status.success(),
         "`coupa-access {sub}` is not a command"
@@ -275,7 +277,7 @@ fn every_example_invocation_uses_real_subcommands_and_flags() {
             name(path)
         );
     }
-    for sub in ["plan", "apply", "drift"] {
+    for sub in ["plan", "apply", "drift", "report access"] {
         assert!(seen.contains(sub), "no example runs `coupa-access {sub}`");
     }
 }
@@ -296,6 +298,13 @@ fn the_invocation_parser_finds_flags_across_continuations_and_skips_other_words(
                 ("--out".into(), Some("x.json".into())),
                 ("--deadline".into(), Some("900".into())),
             ]
+        }]
+    );
+    assert_eq!(
+        invocations("coupa-access report access --snapshot t.json > access.md"),
+        [Invocation {
+            sub: "report access".into(),
+            flags: vec![("--snapshot".into(), Some("t.json".into()))]
         }]
     );
 }

@@ -181,6 +181,37 @@ pub fn content_of(live: &Live) -> Content {
     h.finish()
 }
 
+/// The digest of one resource of `live` (the pieces of [`content_of`], for a caller that
+/// hashes resources on several threads and joins them with [`Content::of_resources`]).
+pub fn resource_digest(resource: Resource, live: &Live) -> ResourceDigest {
+    let mut h = ContentHasher::new();
+    match resource {
+        Resource::Users => live.users.iter().for_each(|r| h.add(resource, r)),
+        Resource::Groups => live.groups.iter().for_each(|r| h.add(resource, r)),
+        Resource::Projects => live.projects.iter().for_each(|r| h.add(resource, r)),
+        Resource::Roles => live.roles.iter().for_each(|r| h.add(resource, r)),
+        Resource::Memberships => live.memberships.iter().for_each(|r| h.add(resource, r)),
+    }
+    let mut content = h.finish();
+    content.resources.swap_remove(resource as usize)
+}
+
+impl Content {
+    /// The content made of every resource's digest (in any order; each once).
+    pub fn of_resources(mut resources: Vec<ResourceDigest>) -> Content {
+        resources.sort_by_key(|r| r.resource);
+        let mut all = Sha256::new();
+        for r in &resources {
+            let hex = r.sha256.trim_start_matches("sha256:");
+            all.update(format!("{} {} {hex}\n", r.resource.name(), r.records).as_bytes());
+        }
+        Content {
+            sha256: format!("sha256:{}", hex(&all.finalize())),
+            resources,
+        }
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -271,12 +302,16 @@ impl std::fmt::Display for Mismatch {
 impl Manifest {
     /// What differs between `live` (as loaded) and this manifest; empty when they match.
     pub fn check(&self, live: &Live) -> Vec<Mismatch> {
+        self.check_content(&content_of(live))
+    }
+
+    /// [`Manifest::check`] with the loaded content's digest already computed.
+    pub fn check_content(&self, actual: &Content) -> Vec<Mismatch> {
         if self.manifest_version != MANIFEST_VERSION {
             return vec![Mismatch::Version {
                 found: self.manifest_version,
             }];
         }
-        let actual = content_of(live);
         let listed: Vec<Resource> = self.content.resources.iter().map(|r| r.resource).collect();
         if listed != Resource::ALL {
             return vec![Mismatch::Resources];
@@ -300,7 +335,7 @@ impl Manifest {
         if out.is_empty() && self.content.sha256 != actual.sha256 {
             out.push(Mismatch::Total {
                 manifest: self.content.sha256.clone(),
-                content: actual.sha256,
+                content: actual.sha256.clone(),
             });
         }
         out
@@ -310,11 +345,11 @@ impl Manifest {
     /// (RFC 3339 UTC stamps as the tool writes them compare as text).
     pub fn check_snapshot(
         &self,
-        live: &Live,
+        actual: &Content,
         domain: Option<&str>,
         taken_at: Option<&str>,
     ) -> Vec<Mismatch> {
-        let mut out = self.check(live);
+        let mut out = self.check_content(actual);
         if let Some(d) = domain.filter(|d| *d != self.instance) {
             out.push(Mismatch::Instance {
                 file: d.to_string(),
@@ -435,6 +470,17 @@ mod tests {
     }
 
     #[test]
+    fn resources_hashed_apart_join_to_the_same_content() {
+        let l = live();
+        let parts = Resource::ALL
+            .into_iter()
+            .rev()
+            .map(|r| resource_digest(r, &l))
+            .collect();
+        assert_eq!(Content::of_resources(parts), content_of(&l));
+    }
+
+    #[test]
     fn interleaved_records_hash_as_grouped_ones() {
         let l = live();
         let mut h = ContentHasher::new();
@@ -482,12 +528,13 @@ mod tests {
         dropped.content.resources.pop();
         assert_eq!(dropped.check(&l), vec![Mismatch::Resources]);
         let d = Some("https://acme.coupahost.com");
+        let c = content_of(&l);
         assert!(m
-            .check_snapshot(&l, d, Some("2026-01-01T00:00:05Z"))
+            .check_snapshot(&c, d, Some("2026-01-01T00:00:05Z"))
             .is_empty());
-        assert!(m.check_snapshot(&l, None, None).is_empty());
+        assert!(m.check_snapshot(&c, None, None).is_empty());
         let found = m.check_snapshot(
-            &l,
+            &c,
             Some("https://evil.coupahost.com"),
             Some("2026-01-02T00:00:00Z"),
         );

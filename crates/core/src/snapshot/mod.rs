@@ -23,8 +23,8 @@ mod reader_tests;
 mod writer;
 
 pub use manifest::{
-    content_of, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch, Resource,
-    ResourceDigest, MANIFEST_VERSION,
+    content_of, resource_digest, Completeness, Content, ContentHasher, Listing, Manifest, Mismatch,
+    Resource, ResourceDigest, MANIFEST_VERSION,
 };
 pub use position::Fault;
 pub use reader::Reader;

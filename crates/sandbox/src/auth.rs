@@ -17,7 +17,7 @@ use super::state::{lock, Shared};
 /// An issued access token. Times follow tokio's clock, so tests on a paused clock see tokens
 /// age and expire.
 #[derive(Debug, Clone)]
-pub struct Token {
+pub(crate) struct Token {
     pub scopes: BTreeSet<String>,
     pub issued_at: Instant,
     /// `None`: a lifetime too long to reach.
@@ -26,7 +26,7 @@ pub struct Token {
 
 /// The scope a route needs, by method and route template (Coupa's scope table, in
 /// `docs/coupa-api.md`).
-pub fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
+pub(crate) fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
     let read = method == Method::GET;
     Some(match template {
         "/api/users" | "/api/users/{id}" if read => "core.user.read",
@@ -47,7 +47,7 @@ pub fn required_scope(method: &Method, template: &str) -> Option<&'static str> {
 }
 
 /// Checks the bearer token for a request needing `scope`; the error is the full answer.
-pub fn check_bearer(
+pub(crate) fn check_bearer(
     shared: &Shared,
     headers: &HeaderMap,
     scope: Option<&str>,
@@ -121,7 +121,7 @@ fn unauthorized(error: &str, description: &str, format: Format) -> Box<Response>
 }
 
 /// `POST /oauth2/token`: client credentials in the form body or HTTP Basic.
-pub async fn token(
+pub(crate) async fn token(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: String,

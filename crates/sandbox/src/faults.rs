@@ -10,7 +10,7 @@ use super::Faults;
 
 /// Decides, request by request, whether to answer with an injected error.
 #[derive(Debug)]
-pub struct FaultState {
+pub(crate) struct FaultState {
     fail_first_left: u32,
     error_rate: f64,
     write_error_rate: f64,
@@ -21,7 +21,7 @@ pub struct FaultState {
 }
 
 impl FaultState {
-    pub fn new(faults: &Faults) -> FaultState {
+    pub(crate) fn new(faults: &Faults) -> FaultState {
         FaultState {
             fail_first_left: faults.fail_first,
             error_rate: faults.error_rate.clamp(0.0, 1.0),
@@ -33,19 +33,19 @@ impl FaultState {
     }
 
     /// Sets how many more updates after a clear fail.
-    pub fn set_fail_set_after_clear(&mut self, n: u32) {
+    pub(crate) fn set_fail_set_after_clear(&mut self, n: u32) {
         self.fail_set_after_clear_left = n;
     }
 
     /// True when this write (a request that is not a GET) gets the injected error.
-    pub fn should_fail_write(&mut self) -> bool {
+    pub(crate) fn should_fail_write(&mut self) -> bool {
         self.write_error_rate > 0.0 && self.rng.gen_bool(self.write_error_rate)
     }
 
     /// Called for every user update before it is applied: true when it must fail because it
     /// follows a clear of the same user (and `fail_set_after_clear` has some left). `clears`
     /// says whether this update is itself a clear.
-    pub fn fails_after_clear(&mut self, user_id: u64, clears: bool) -> bool {
+    pub(crate) fn fails_after_clear(&mut self, user_id: u64, clears: bool) -> bool {
         let follows_clear = self.cleared.contains(&user_id);
         if follows_clear && !clears && self.fail_set_after_clear_left > 0 {
             self.fail_set_after_clear_left -= 1;
@@ -60,7 +60,7 @@ impl FaultState {
     }
 
     /// True when this request gets the injected error. The same seed gives the same sequence.
-    pub fn should_fail(&mut self) -> bool {
+    pub(crate) fn should_fail(&mut self) -> bool {
         if self.fail_first_left > 0 {
             self.fail_first_left -= 1;
             return true;

@@ -7,14 +7,14 @@ use serde_json::Value;
 
 /// The format of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Json,
     Xml,
 }
 
 impl Format {
     /// JSON when `Accept` names `application/json`; XML otherwise (Coupa's default).
-    pub fn from_headers(headers: &HeaderMap) -> Format {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Format {
         let json = headers
             .get_all(header::ACCEPT)
             .iter()
@@ -30,7 +30,7 @@ impl Format {
 
 /// An answer body before formatting: a JSON value and the XML root element names.
 #[derive(Debug, Clone)]
-pub struct Body {
+pub(crate) struct Body {
     pub status: StatusCode,
     pub value: Value,
     /// XML root for an array (`users`) or an object (`user`).
@@ -38,7 +38,7 @@ pub struct Body {
 }
 
 impl Body {
-    pub fn new(status: StatusCode, root: &'static str, value: Value) -> Body {
+    pub(crate) fn new(status: StatusCode, root: &'static str, value: Value) -> Body {
         Body {
             status,
             value,
@@ -47,13 +47,13 @@ impl Body {
     }
 
     /// Coupa's validation error: `{"errors": {key: [message]}}`.
-    pub fn errors(status: StatusCode, key: &str, message: impl Into<String>) -> Body {
+    pub(crate) fn errors(status: StatusCode, key: &str, message: impl Into<String>) -> Body {
         let value = serde_json::json!({ "errors": { key: [message.into()] } });
         Body::new(status, "errors", value)
     }
 
     /// Renders in the negotiated format.
-    pub fn into_response(self, format: Format) -> Response {
+    pub(crate) fn into_response(self, format: Format) -> Response {
         match format {
             Format::Json => {
                 let text = serde_json::to_string(&self.value).unwrap_or_default();
@@ -84,7 +84,7 @@ impl Body {
 }
 
 /// A plausible Rails-style XML rendering of a JSON value under `root`.
-pub fn to_xml(root: &str, value: &Value) -> String {
+pub(crate) fn to_xml(root: &str, value: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     // `{"errors": {...}}` renders as `<errors><error>..</error></errors>`, like Rails.
     match value {

@@ -14,13 +14,13 @@ use super::format::{Body, Format};
 use super::state::{lock, Shared};
 
 /// The counter key of a request: `"GET /api/users/:id"`.
-pub fn route_key(method: &str, template: &str) -> String {
+pub(crate) fn route_key(method: &str, template: &str) -> String {
     format!("{method} {}", template.replace("{id}", ":id"))
 }
 
 /// The route template of a routed path: `/api/users/42` is `/api/users/{id}`. (Every sandbox
 /// route is `/api/<resource>` or `/api/<resource>/{id}`, which saves axum's `matched-path`.)
-pub fn template(path: &str) -> String {
+pub(crate) fn template(path: &str) -> String {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     match parts.as_slice() {
         ["", "api", resource, _id] => format!("/api/{resource}/{{id}}"),
@@ -29,7 +29,7 @@ pub fn template(path: &str) -> String {
 }
 
 /// Counts every routed request under its template; `/oauth2/token` is not an API request.
-pub async fn count(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+pub(crate) async fn count(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = template(req.uri().path());
     shared.count(&route_key(req.method().as_str(), &path));
     if path != "/oauth2/token" {
@@ -39,7 +39,7 @@ pub async fn count(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
 }
 
 /// Unrouted paths: counted, and answered 404 as Coupa would.
-pub async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+pub(crate) async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     shared.count(&format!("{} (unrouted)", req.method()));
     if req.uri().path() != "/oauth2/token" {
         shared.count_api();
@@ -49,7 +49,7 @@ pub async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Respo
 }
 
 /// Latency, rate limit, injected errors and authorization for `/api/*`, in that order.
-pub async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+pub(crate) async fn api(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = template(req.uri().path());
     let faults = &shared.config.faults;
     if !faults.latency.is_zero() {
@@ -91,7 +91,7 @@ fn too_many_requests(faults: &super::Faults, format: Format) -> Response {
 
 /// With `echo_requests`, an error answer becomes plain text quoting the request first (method,
 /// path, `Authorization` and every other header, the body), then the original answer.
-pub async fn echo(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+pub(crate) async fn echo(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     if !shared.config.faults.echo_requests {
         return next.run(req).await;
     }

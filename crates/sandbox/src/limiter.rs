@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 /// A leaky bucket: each admitted request adds one unit; the level drains at `rate` per second;
 /// a request that would take the level above `burst` is refused.
 #[derive(Debug, Clone)]
-pub struct LeakyBucket {
+pub(crate) struct LeakyBucket {
     rate: f64,
     burst: f64,
     level: f64,
@@ -19,7 +19,7 @@ pub struct LeakyBucket {
 }
 
 impl LeakyBucket {
-    pub fn new(rate_per_second: f64, burst: u32, now: Instant) -> LeakyBucket {
+    pub(crate) fn new(rate_per_second: f64, burst: u32, now: Instant) -> LeakyBucket {
         LeakyBucket {
             rate: rate_per_second.max(0.0),
             burst: f64::from(burst.max(1)),
@@ -31,7 +31,7 @@ impl LeakyBucket {
     }
 
     /// The same bucket draining one unit per tick, the first tick `phase` after `now`.
-    pub fn with_phase(mut self, phase: Option<Duration>) -> LeakyBucket {
+    pub(crate) fn with_phase(mut self, phase: Option<Duration>) -> LeakyBucket {
         self.phase = phase;
         self
     }
@@ -46,7 +46,7 @@ impl LeakyBucket {
     }
 
     /// Admits a request arriving at `now`, or refuses it (a 429) without filling the bucket.
-    pub fn admit(&mut self, now: Instant) -> bool {
+    pub(crate) fn admit(&mut self, now: Instant) -> bool {
         let drained = match self.phase {
             None => now.saturating_duration_since(self.last).as_secs_f64() * self.rate,
             Some(p) if now > self.last => self.ticks(p, now) - self.ticks(p, self.last),

@@ -8,11 +8,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 /// Coupa's page size cap (and default).
-pub const MAX_LIMIT: usize = 50;
+pub(crate) const MAX_LIMIT: usize = 50;
 
 /// A query Coupa would refuse: answered 400 with `{"errors": {key: [message]}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
+pub(crate) struct QueryError {
     pub key: &'static str,
     pub message: String,
 }
@@ -26,7 +26,7 @@ fn bad(key: &'static str, message: impl Into<String>) -> QueryError {
 
 /// A filter operator (`field[op]=value`; no operator means equality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     Eq,
     NotEq,
     Contains,
@@ -63,7 +63,7 @@ impl Op {
 
 /// One filter, on a JSON (dash-case) key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub key: String,
     pub op: Op,
     pub value: String,
@@ -71,14 +71,14 @@ pub struct Filter {
 
 /// One `fields=` entry: a key, or an association with its own selection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldSel {
+pub(crate) enum FieldSel {
     Key(String),
     Nested(String, Vec<FieldSel>),
 }
 
 /// A parsed list (or show) query.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     pub limit: usize,
     pub offset: usize,
     /// JSON key to order by (`id` by default).
@@ -91,7 +91,7 @@ pub struct ListQuery {
 
 /// `return_object=`: how much of each object to send back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReturnObject {
+pub(crate) enum ReturnObject {
     /// Everything (the default).
     #[default]
     Full,
@@ -129,7 +129,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Filter and JSON keys: Coupa filters say `user_group_id`, JSON says `user-group-id`.
-pub fn json_key(name: &str) -> String {
+pub(crate) fn json_key(name: &str) -> String {
     name.trim().replace('_', "-")
 }
 
@@ -138,7 +138,10 @@ fn is_time_key(key: &str) -> bool {
 }
 
 /// Parses a raw query string. `known` says which JSON keys the resource can filter and order on.
-pub fn parse(raw: Option<&str>, known: &dyn Fn(&str) -> bool) -> Result<ListQuery, QueryError> {
+pub(crate) fn parse(
+    raw: Option<&str>,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<ListQuery, QueryError> {
     let mut q = ListQuery::default();
     let pairs = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes());
     for (name, value) in pairs {
@@ -208,7 +211,7 @@ pub fn parse(raw: Option<&str>, known: &dyn Fn(&str) -> bool) -> Result<ListQuer
 }
 
 /// Parses `fields=` JSON: `["id","login",{"roles":["id","name"]}]`.
-pub fn parse_fields(text: &str) -> Result<Vec<FieldSel>, QueryError> {
+pub(crate) fn parse_fields(text: &str) -> Result<Vec<FieldSel>, QueryError> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| bad("fields", format!("invalid fields JSON: {e}")))?;
     fields_from(&v)
@@ -235,22 +238,22 @@ fn fields_from(v: &Value) -> Result<Vec<FieldSel>, QueryError> {
 
 impl ListQuery {
     /// True when the response should include `key` (always, when no `fields=` was given).
-    pub fn wants(&self, key: &str) -> bool {
+    pub(crate) fn wants(&self, key: &str) -> bool {
         self.fields.as_ref().is_none_or(|f| selects(f, key))
     }
 
     /// True only when `fields=` names `key` explicitly (associations Coupa leaves out otherwise).
-    pub fn asks_for(&self, key: &str) -> bool {
+    pub(crate) fn asks_for(&self, key: &str) -> bool {
         self.fields.as_ref().is_some_and(|f| selects(f, key))
     }
 
     /// True when every filter accepts `record`.
-    pub fn matches(&self, record: &Value) -> bool {
+    pub(crate) fn matches(&self, record: &Value) -> bool {
         self.filters.iter().all(|f| f.matches(record))
     }
 
     /// Trims `record` to the `fields=` selection and `return_object=`.
-    pub fn trim(&self, record: Value) -> Value {
+    pub(crate) fn trim(&self, record: Value) -> Value {
         let record = match &self.fields {
             Some(sel) => trim(record, sel),
             None => record,
@@ -271,7 +274,7 @@ impl ListQuery {
 
     /// Filters, orders, pages and trims records kept sorted by ascending id. Ordered by id it
     /// renders lazily and stops at the page, so keyset paging on a large tenant stays cheap.
-    pub fn select<T>(
+    pub(crate) fn select<T>(
         &self,
         items: &[T],
         id_of: impl Fn(&T) -> u64,
@@ -315,7 +318,7 @@ impl ListQuery {
 
     /// The values equality and `in` filters on a numeric `key` allow (`None`: no such filter),
     /// so a handler can narrow a large list cheaply before rendering it.
-    pub fn allowed_ids(&self, key: &str) -> Option<BTreeSet<u64>> {
+    pub(crate) fn allowed_ids(&self, key: &str) -> Option<BTreeSet<u64>> {
         let mut allowed: Option<BTreeSet<u64>> = None;
         for f in self.filters.iter().filter(|f| f.key == key) {
             let values: BTreeSet<u64> = match f.op {
@@ -337,7 +340,7 @@ impl ListQuery {
 
     /// The lower-cased texts equality and `in` filters on a text `key` allow (`None`: no such
     /// filter): the same comparison [`Filter::matches`] makes, for narrowing before rendering.
-    pub fn allowed_texts(&self, key: &str) -> Option<BTreeSet<String>> {
+    pub(crate) fn allowed_texts(&self, key: &str) -> Option<BTreeSet<String>> {
         let mut allowed: Option<BTreeSet<String>> = None;
         for f in self.filters.iter().filter(|f| f.key == key) {
             let values: BTreeSet<String> = match f.op {
@@ -398,7 +401,7 @@ fn selects(sel: &[FieldSel], key: &str) -> bool {
 }
 
 /// Keeps only the selected keys of an object (recursing into associations); arrays trim each item.
-pub fn trim(record: Value, sel: &[FieldSel]) -> Value {
+pub(crate) fn trim(record: Value, sel: &[FieldSel]) -> Value {
     match record {
         Value::Array(items) => Value::Array(items.into_iter().map(|v| trim(v, sel)).collect()),
         Value::Object(mut map) => {
@@ -425,7 +428,7 @@ pub fn trim(record: Value, sel: &[FieldSel]) -> Value {
 
 impl Filter {
     /// Whether `record` passes. Comparisons against null are false (as in SQL), except `blank`.
-    pub fn matches(&self, record: &Value) -> bool {
+    pub(crate) fn matches(&self, record: &Value) -> bool {
         let field = record.get(&self.key).unwrap_or(&Value::Null);
         if self.op == Op::Blank {
             return is_blank(field) == (self.value == "true");
@@ -515,7 +518,7 @@ fn compare(a: &Value, b: &Value) -> Ordering {
 }
 
 /// Reads a timestamp as Coupa accepts it: RFC 3339, a date-time without offset (UTC) or a date.
-pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);

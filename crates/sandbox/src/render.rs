@@ -12,11 +12,11 @@ use super::query::ListQuery;
 use super::state::{Tenant, BASELINE_TIME};
 
 /// `type` of a membership's group or of a group itself.
-pub const USER_GROUP: &str = "UserGroup";
-pub const PROJECT: &str = "Project";
+pub(crate) const USER_GROUP: &str = "UserGroup";
+pub(crate) const PROJECT: &str = "Project";
 
 /// Keys a user can be filtered or ordered on.
-pub fn user_key(k: &str) -> bool {
+pub(crate) fn user_key(k: &str) -> bool {
     matches!(
         k,
         "id" | "login"
@@ -34,7 +34,7 @@ pub fn user_key(k: &str) -> bool {
 }
 
 /// Keys a group can be filtered or ordered on.
-pub fn group_key(k: &str) -> bool {
+pub(crate) fn group_key(k: &str) -> bool {
     matches!(
         k,
         "id" | "name" | "description" | "active" | "type" | "created-at" | "updated-at"
@@ -42,7 +42,7 @@ pub fn group_key(k: &str) -> bool {
 }
 
 /// Keys a membership can be filtered or ordered on.
-pub fn membership_key(k: &str) -> bool {
+pub(crate) fn membership_key(k: &str) -> bool {
     matches!(
         k,
         "id" | "user-id"
@@ -56,7 +56,7 @@ pub fn membership_key(k: &str) -> bool {
 }
 
 /// Keys a role can be filtered or ordered on.
-pub fn role_key(k: &str) -> bool {
+pub(crate) fn role_key(k: &str) -> bool {
     matches!(
         k,
         "id" | "name" | "description" | "omnipotent" | "system-role" | "created-at" | "updated-at"
@@ -81,7 +81,7 @@ fn role_shape(r: &Role) -> shapes::Role<'_> {
 }
 
 /// A role.
-pub fn role(r: &Role) -> Value {
+pub(crate) fn role(r: &Role) -> Value {
     to_value(&role_shape(r))
 }
 
@@ -98,7 +98,7 @@ fn group_shape(g: &Group, is_project: bool) -> shapes::UserGroup<'_> {
 }
 
 /// A group or project (`is_project` sets `type: Project`; groups have `type: null`).
-pub fn group(g: &Group, is_project: bool) -> Value {
+pub(crate) fn group(g: &Group, is_project: bool) -> Value {
     to_value(&group_shape(g, is_project))
 }
 
@@ -114,12 +114,12 @@ fn user_simple_shape(u: &User) -> shapes::UserSimple<'_> {
 }
 
 /// Coupa's `UserSimple`, nested in memberships and group member lists.
-pub fn user_simple(u: &User) -> Value {
+pub(crate) fn user_simple(u: &User) -> Value {
     to_value(&user_simple_shape(u))
 }
 
 /// Looks up a group or project by id: `(group, is_project)`.
-pub fn find_group(t: &Tenant, id: u64) -> Option<(&Group, bool)> {
+pub(crate) fn find_group(t: &Tenant, id: u64) -> Option<(&Group, bool)> {
     let find = |gs: &'_ [Group]| gs.binary_search_by_key(&id, |g| g.id).ok();
     if let Some(i) = find(&t.live.groups) {
         return Some((&t.live.groups[i], false));
@@ -128,7 +128,7 @@ pub fn find_group(t: &Tenant, id: u64) -> Option<(&Group, bool)> {
 }
 
 /// Group ids per user, built once per request when `user-groups` is asked for.
-pub fn groups_by_user(t: &Tenant) -> BTreeMap<u64, Vec<u64>> {
+pub(crate) fn groups_by_user(t: &Tenant) -> BTreeMap<u64, Vec<u64>> {
     let mut out: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for m in &t.live.memberships {
         out.entry(m.user_id).or_default().push(m.group_id);
@@ -139,7 +139,7 @@ pub fn groups_by_user(t: &Tenant) -> BTreeMap<u64, Vec<u64>> {
 /// A full user. `user-groups` only when `fields=` asks for it (docs/coupa-api.md: newer
 /// associations come only when asked for by name); then `groups` (from [`groups_by_user`])
 /// must be given.
-pub fn user(
+pub(crate) fn user(
     t: &Tenant,
     u: &User,
     q: &ListQuery,
@@ -186,7 +186,7 @@ pub fn user(
 }
 
 /// A membership, with its user and group nested as Coupa nests associations.
-pub fn membership(t: &Tenant, m: &Membership) -> Value {
+pub(crate) fn membership(t: &Tenant, m: &Membership) -> Value {
     let found = find_group(t, m.group_id);
     let created = m.created_at.as_deref().unwrap_or(BASELINE_TIME);
     let shape = shapes::Membership {
@@ -215,7 +215,7 @@ pub fn membership(t: &Tenant, m: &Membership) -> Value {
 }
 
 /// A group with its members (`users`), when `fields=` asks for them.
-pub fn group_for_query(t: &Tenant, g: &Group, is_project: bool, q: &ListQuery) -> Value {
+pub(crate) fn group_for_query(t: &Tenant, g: &Group, is_project: bool, q: &ListQuery) -> Value {
     let mut v = group(g, is_project);
     if q.asks_for("users") {
         let users: Vec<Value> = t

@@ -14,7 +14,7 @@ use serde::Serialize;
 /// A `Role`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Role<'a> {
+pub(crate) struct Role<'a> {
     pub id: u64,
     pub name: &'a str,
     pub description: Option<&'a str>,
@@ -28,7 +28,7 @@ pub struct Role<'a> {
 /// A `UserGroup`: groups and projects share it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct UserGroup<'a> {
+pub(crate) struct UserGroup<'a> {
     pub id: u64,
     pub name: &'a str,
     pub description: Option<&'a str>,
@@ -42,7 +42,7 @@ pub struct UserGroup<'a> {
 
 /// A `UserSimple`: a user as nested in memberships and group member lists.
 #[derive(Debug, Clone, Serialize)]
-pub struct UserSimple<'a> {
+pub(crate) struct UserSimple<'a> {
     pub id: u64,
     pub login: &'a str,
     pub email: &'a str,
@@ -53,7 +53,7 @@ pub struct UserSimple<'a> {
 
 /// A group as nested in a membership (`user-group`).
 #[derive(Debug, Clone, Serialize)]
-pub struct GroupRef<'a> {
+pub(crate) struct GroupRef<'a> {
     pub id: u64,
     pub name: &'a str,
     #[serde(rename = "type")]
@@ -63,7 +63,7 @@ pub struct GroupRef<'a> {
 /// A `UserGroupMembership`, with its user and group nested as Coupa nests associations.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Membership<'a> {
+pub(crate) struct Membership<'a> {
     pub id: u64,
     pub user_id: u64,
     pub user_group_id: u64,
@@ -83,7 +83,7 @@ pub struct Membership<'a> {
 /// A `User`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct User<'a> {
+pub(crate) struct User<'a> {
     pub id: u64,
     pub login: &'a str,
     pub email: &'a str,
@@ -112,7 +112,7 @@ pub struct User<'a> {
 
 /// Every scope the sandbox knows, as Coupa's OAuth2 client page grants them; a rehearsal
 /// client is granted all of them by default.
-pub const ALL_SCOPES: &[&str] = &[
+pub(crate) const ALL_SCOPES: &[&str] = &[
     "core.common.read",
     "core.user.read",
     "core.user_group.read",

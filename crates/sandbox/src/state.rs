@@ -16,10 +16,10 @@ use super::limiter::LeakyBucket;
 use super::SandboxConfig;
 
 /// `created-at`/`updated-at` of everything in the tenant file (which has no such timestamps).
-pub const BASELINE_TIME: &str = "2025-01-06T09:00:00+00:00";
+pub(crate) const BASELINE_TIME: &str = "2025-01-06T09:00:00+00:00";
 
 /// Now, as Coupa writes timestamps: ISO-8601 with offset, to the second.
-pub fn now_iso() -> String {
+pub(crate) fn now_iso() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
@@ -27,7 +27,7 @@ pub fn now_iso() -> String {
 
 /// The tenant plus what Coupa keeps that `Live` does not (update times, id sequences).
 #[derive(Debug)]
-pub struct Tenant {
+pub(crate) struct Tenant {
     /// Users, groups, projects, roles and memberships, each kept sorted by id.
     pub live: Live,
     /// `updated-at` of users changed since start; others have [`BASELINE_TIME`].
@@ -48,7 +48,7 @@ impl Tenant {
     }
 
     /// A user's `updated-at`.
-    pub fn user_updated_at(&self, id: u64) -> &str {
+    pub(crate) fn user_updated_at(&self, id: u64) -> &str {
         self.user_updated
             .get(&id)
             .map(String::as_str)
@@ -56,17 +56,17 @@ impl Tenant {
     }
 
     /// Records that a user changed now.
-    pub fn touch_user(&mut self, id: u64) {
+    pub(crate) fn touch_user(&mut self, id: u64) {
         self.user_updated.insert(id, now_iso());
     }
 
     /// Index of a user by id (users are sorted by id).
-    pub fn user_index(&self, id: u64) -> Option<usize> {
+    pub(crate) fn user_index(&self, id: u64) -> Option<usize> {
         self.live.users.binary_search_by_key(&id, |u| u.id).ok()
     }
 
     /// Runs a change made behind the API, then restores order and stamps changed users.
-    pub fn mutate<R>(&mut self, f: impl FnOnce(&mut Live) -> R) -> R {
+    pub(crate) fn mutate<R>(&mut self, f: impl FnOnce(&mut Live) -> R) -> R {
         let before: HashMap<u64, User> =
             self.live.users.iter().map(|u| (u.id, u.clone())).collect();
         let r = f(&mut self.live);
@@ -100,7 +100,7 @@ fn next_id(live: &Live) -> u64 {
 
 /// State shared by every request handler.
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub config: SandboxConfig,
     tenant: Mutex<Tenant>,
     pub tokens: Mutex<HashMap<String, Token>>,
@@ -112,12 +112,12 @@ pub struct Shared {
 
 /// Locks a mutex, recovering the data if a handler panicked while holding it (the sandbox is a
 /// test tool: keep serving rather than cascade the panic).
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Shared {
-    pub fn new(live: Live, config: SandboxConfig) -> Shared {
+    pub(crate) fn new(live: Live, config: SandboxConfig) -> Shared {
         let limiter = LeakyBucket::new(config.rate_per_second, config.burst, Instant::now())
             .with_phase(config.bucket_phase);
         let faults = FaultState::new(&config.faults);
@@ -133,38 +133,38 @@ impl Shared {
     }
 
     /// Runs `f` with the tenant locked.
-    pub fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
+    pub(crate) fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
         f(&mut lock(&self.tenant))
     }
 
     /// Counts one request or outcome under `key`.
-    pub fn count(&self, key: &str) {
+    pub(crate) fn count(&self, key: &str) {
         *lock(&self.counts).entry(key.to_string()).or_insert(0) += 1;
     }
 
     /// Counts one request to the API (anything but `/oauth2/token`).
-    pub fn count_api(&self) {
+    pub(crate) fn count_api(&self) {
         self.total_api.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn counts(&self) -> BTreeMap<String, u64> {
+    pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
         lock(&self.counts).clone()
     }
 
-    pub fn total_api_requests(&self) -> u64 {
+    pub(crate) fn total_api_requests(&self) -> u64 {
         self.total_api.load(Ordering::Relaxed)
     }
 
-    pub fn reset_counts(&self) {
+    pub(crate) fn reset_counts(&self) {
         lock(&self.counts).clear();
         self.total_api.store(0, Ordering::Relaxed);
     }
 
-    pub fn issued_tokens(&self) -> Vec<String> {
+    pub(crate) fn issued_tokens(&self) -> Vec<String> {
         lock(&self.tokens).keys().cloned().collect()
     }
 
-    pub fn expire_tokens(&self) {
+    pub(crate) fn expire_tokens(&self) {
         let now = TokioInstant::now();
         for t in lock(&self.tokens).values_mut() {
             t.expires_at = Some(now);

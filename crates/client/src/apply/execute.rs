@@ -14,7 +14,7 @@ use coupa_access_core::model::{Action, GroupRemovals, Plan};
 
 /// The result of the write for change `index` of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WriteResult {
+pub(super) enum WriteResult {
     Ok,
     Failed(String),
     /// A failure the read-back of the group must not overrule: the write may have cost the
@@ -25,7 +25,7 @@ pub enum WriteResult {
 
 /// What the writes did, by plan change index, and whether the tenant refused a DELETE.
 #[derive(Debug, Default)]
-pub struct Writes {
+pub(super) struct Writes {
     pub results: Vec<(usize, WriteResult)>,
     pub delete_refused: Option<String>,
     /// By user id: memberships a clear-then-set of `user-groups` re-created with new ids.
@@ -37,7 +37,7 @@ pub struct Writes {
 /// still exists; memberships no removal names (e.g. a duplicate created since the plan) go to
 /// the first removal of that user and group, so the user really leaves and nothing is deleted
 /// twice.
-pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>> {
+pub(super) fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>> {
     let mut by_key: BTreeMap<(u64, u64), Vec<usize>> = BTreeMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
         if let (true, Action::Remove, Some(group_id)) = (c.applies, c.action, c.target.group_id()) {
@@ -62,16 +62,22 @@ pub fn assign_deletions(plan: &Plan, fresh: &Fresh) -> BTreeMap<usize, Vec<u64>>
 }
 
 /// A removal left to the user-groups path (`settings.group_removals: user_groups`).
-pub const THROUGH_USERS: &str = "not attempted: removed through the user's user-groups instead";
+pub(super) const THROUGH_USERS: &str =
+    "not attempted: removed through the user's user-groups instead";
 
 /// Why a change was not attempted after a cancel.
-pub const INTERRUPTED: &str = "not attempted: apply was interrupted";
+pub(super) const INTERRUPTED: &str = "not attempted: apply was interrupted";
 
 /// Writes additions, then removals. A task is spawned only once it holds a permit, so at most
 /// `concurrency` tasks exist at once however long the plan. After a cancel no new write is
 /// issued; writes in flight get `opts.grace` to finish, then are abandoned (the read-back
 /// decides whether they happened).
-pub async fn write_all(plan: &Plan, fresh: &Fresh, client: &Client, opts: &ApplyOptions) -> Writes {
+pub(super) async fn write_all(
+    plan: &Plan,
+    fresh: &Fresh,
+    client: &Client,
+    opts: &ApplyOptions,
+) -> Writes {
     let concurrency = opts.concurrency.max(1);
     let deletions = assign_deletions(plan, fresh);
     let mut writes = Writes::default();

@@ -8,7 +8,7 @@ use crate::Client;
 use coupa_access_core::model::{Action, Membership, Plan};
 
 /// `deleted`: the memberships each removal was to delete (see `execute::assign_deletions`).
-pub async fn read_back(
+pub(super) async fn read_back(
     plan: &Plan,
     mut writes: Writes,
     client: &Client,
@@ -84,7 +84,7 @@ fn membership_ids(
 }
 
 /// Pure: combines write results with the read-back.
-pub fn decide(
+pub(super) fn decide(
     plan: &Plan,
     writes: Writes,
     present: &BTreeSet<(u64, u64)>,

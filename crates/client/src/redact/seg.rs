@@ -11,30 +11,30 @@ pub(super) struct Seg {
 
 impl Seg {
     /// The whole text, byte for byte.
-    pub fn of(text: &str) -> Seg {
+    pub(super) fn of(text: &str) -> Seg {
         Seg {
             bytes: text.as_bytes().to_vec(),
             src: (0..text.len()).map(|i| (i, i + 1)).collect(),
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.bytes.len()
     }
 
     /// The original range covered by decoded bytes `i..j` (`i < j`).
-    pub fn span(&self, i: usize, j: usize) -> (usize, usize) {
+    pub(super) fn span(&self, i: usize, j: usize) -> (usize, usize) {
         (self.src[i].0, self.src[j - 1].1)
     }
 
     /// Appends `b`, decoded from this seg's bytes `i..j`, to `out`.
-    pub fn emit(&self, out: &mut Seg, b: u8, i: usize, j: usize) {
+    pub(super) fn emit(&self, out: &mut Seg, b: u8, i: usize, j: usize) {
         out.bytes.push(b);
         out.src.push(self.span(i, j));
     }
 
     /// Appends `s` (one decoded character's bytes), decoded from this seg's bytes `i..j`.
-    pub fn emit_all(&self, out: &mut Seg, s: &[u8], i: usize, j: usize) {
+    pub(super) fn emit_all(&self, out: &mut Seg, s: &[u8], i: usize, j: usize) {
         for &b in s {
             self.emit(out, b, i, j);
         }

@@ -39,7 +39,7 @@ pub(crate) struct Count {
 
 impl Count {
     /// For targets with these ids (in any order, repeats ignored).
-    pub fn new(mut ids: Vec<u64>) -> Self {
+    pub(super) fn new(mut ids: Vec<u64>) -> Self {
         ids.sort_unstable();
         ids.dedup();
         let counts = vec![0; ids.len()];
@@ -47,18 +47,18 @@ impl Count {
     }
 
     /// The bucket of the target with this id; `None` when it is not planned.
-    pub fn bucket(&self, target_id: u64) -> Option<usize> {
+    pub(super) fn bucket(&self, target_id: u64) -> Option<usize> {
         self.ids.binary_search(&target_id).ok()
     }
 
-    pub fn count(&mut self, bucket: usize) {
+    pub(super) fn count(&mut self, bucket: usize) {
         if let Some(c) = self.counts.get_mut(bucket) {
             *c += 1;
         }
     }
 
     /// Done counting: the rows are allocated, to be placed.
-    pub fn fill(self) -> Fill {
+    pub(super) fn fill(self) -> Fill {
         let mut starts = Vec::with_capacity(self.counts.len() + 1);
         let mut total = 0;
         for c in &self.counts {
@@ -91,12 +91,12 @@ pub(crate) struct Fill {
 
 impl Fill {
     /// As [`Count::bucket`].
-    pub fn bucket(&self, target_id: u64) -> Option<usize> {
+    pub(super) fn bucket(&self, target_id: u64) -> Option<usize> {
         self.table.ids.binary_search(&target_id).ok()
     }
 
     /// Places a holding counted in `bucket` (one not counted is dropped: there is no room).
-    pub fn place(&mut self, bucket: usize, h: Holding) {
+    pub(super) fn place(&mut self, bucket: usize, h: Holding) {
         let (Some(at), Some(&end)) = (self.next.get_mut(bucket), self.table.starts.get(bucket + 1))
         else {
             return;
@@ -108,7 +108,7 @@ impl Fill {
     }
 
     /// Sorts each bucket by user id (stably: a user's holdings keep their order).
-    pub fn finish(mut self) -> HoldersByTarget {
+    pub(super) fn finish(mut self) -> HoldersByTarget {
         let t = &mut self.table;
         for w in t.starts.windows(2) {
             t.rows[w[0]..w[1]].sort_by_key(|h| h.user_id);
@@ -119,7 +119,7 @@ impl Fill {
 
 impl HoldersByTarget {
     /// The holders of one target (none when nobody holds it).
-    pub fn of(&self, target_id: u64) -> Holders<'_> {
+    pub(crate) fn of(&self, target_id: u64) -> Holders<'_> {
         let rows = self
             .ids
             .binary_search(&target_id)
@@ -135,13 +135,13 @@ impl HoldersByTarget {
 pub(crate) struct Holders<'r>(&'r [Holding]);
 
 impl<'r> Holders<'r> {
-    pub fn contains(self, user_id: u64) -> bool {
+    pub(crate) fn contains(self, user_id: u64) -> bool {
         let at = self.0.partition_point(|h| h.user_id < user_id);
         self.0.get(at).is_some_and(|h| h.user_id == user_id)
     }
 
     /// Each holder's id with their rows, by user id.
-    pub fn by_user(self) -> impl Iterator<Item = (u64, &'r [Holding])> + Clone {
+    pub(crate) fn by_user(self) -> impl Iterator<Item = (u64, &'r [Holding])> + Clone {
         self.0
             .chunk_by(|a, b| a.user_id == b.user_id)
             .map(|rows| (rows[0].user_id, rows))

@@ -22,7 +22,7 @@ pub(super) enum ById {
 const EMPTY: u32 = u32::MAX;
 
 impl ById {
-    pub fn new(ids: impl Iterator<Item = u64> + Clone) -> Self {
+    pub(super) fn new(ids: impl Iterator<Item = u64> + Clone) -> Self {
         let (mut n, mut min, mut max) = (0u64, u64::MAX, 0u64);
         for id in ids.clone() {
             n += 1;
@@ -48,7 +48,7 @@ impl ById {
     }
 
     /// The place of the record with this id.
-    pub fn get(&self, id: u64) -> Option<usize> {
+    pub(super) fn get(&self, id: u64) -> Option<usize> {
         match self {
             ById::Dense { min, places } => {
                 let slot = usize::try_from(id.checked_sub(*min)?).ok()?;

@@ -370,7 +370,7 @@ pub struct MaxRemovalsEntry {
 /// What only `validate` (and every command that loads policies) checks: rules a schema of one
 /// file cannot state, or cannot state without marking red a file the tool accepts. Appended to
 /// the schema's description so that editors show it.
-pub const VALIDATE_ONLY: &[&str] = &[
+pub(super) const VALIDATE_ONLY: &[&str] = &[
     "names are compared case-insensitively: a group, role or license declared twice (in any file or document), a person listed twice for one target (also as login and email), a user written twice under `users`",
     "`settings` is written in one file and one document only",
     "merge keys (`<<`) and a key written twice in one mapping are refused (a quoted `\"<<\"` is a name)",

@@ -12,7 +12,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span as Marks, StrInp
 
 /// A byte range in the file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
+pub(crate) struct Span {
     pub offset: usize,
     pub len: usize,
 }
@@ -20,7 +20,7 @@ pub struct Span {
 /// A YAML value with where it was written. Scalars borrow the file's text when they are written
 /// as they read (most are), so a tree of a 6 MB policy holds no copy of its names.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node<'t> {
+pub(crate) struct Node<'t> {
     pub value: Value<'t>,
     pub span: Span,
     /// A scalar written quoted or as a block (`'…'`, `"…"`, `|`, `>`) or tagged `!!str`: it is
@@ -30,7 +30,7 @@ pub struct Node<'t> {
 
 /// The shape of a YAML value. Scalars stay text: the converter decides what they mean.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value<'t> {
+pub(crate) enum Value<'t> {
     /// `~`, `null`, or nothing at all (`members:` with no value), with the text as written
     /// (a key such as `Null:` is still a name). Only unquoted scalars are null.
     Null(Cow<'t, str>),
@@ -42,7 +42,7 @@ pub enum Value<'t> {
 
 impl Node<'_> {
     /// A short name of the node's type, for "expected a list, found a string" messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null(_) => "nothing",
             Value::Scalar(_) if self.quoted => "a quoted string",
@@ -55,7 +55,7 @@ impl Node<'_> {
 
 /// A YAML syntax error with its byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub message: String,
     pub offset: usize,
 }
@@ -66,7 +66,7 @@ const MAX_DEPTH: usize = 64;
 const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Parses every document of a file. An empty file yields no documents.
-pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
     let mut builder = Builder {
         text,
         events: Parser::new_from_str(text),

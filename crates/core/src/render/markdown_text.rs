@@ -96,7 +96,7 @@ pub fn html_text(s: &str) -> String {
 /// literal backticks. A message whose backticks do not pair (a quoted name holding one) is
 /// escaped whole. Either way every character is made inert: a name that moves the pairing can
 /// only move what is shown as code.
-pub fn prose(s: &str) -> String {
+pub(super) fn prose(s: &str) -> String {
     if s.matches('`').count() % 2 == 1 {
         return escape(s);
     }

@@ -21,25 +21,25 @@ pub(super) struct TargetChanges<'a> {
 
 impl TargetChanges<'_> {
     /// Some changes here are written and some reported only: each reported one is marked.
-    pub fn mixed(&self) -> bool {
+    pub(super) fn mixed(&self) -> bool {
         self.any_applies && !self.applies
     }
 
     /// `group "AP Clerks" (id 12)`, `role "Admin" (id 1)`, `license "expense"`.
-    pub fn title(&self) -> String {
+    pub(super) fn title(&self) -> String {
         match self.target.id() {
             Some(id) => format!("{} (id {id})", self.target.describe()),
             None => self.target.describe(),
         }
     }
 
-    pub fn count(&self, action: Action) -> usize {
+    pub(super) fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
     }
 
     /// How to show a change's user: the login, plus the membership id when the same user has
     /// several removals here (duplicated live memberships).
-    pub fn user_label(&self, c: &Change) -> String {
+    pub(super) fn user_label(&self, c: &Change) -> String {
         let dup = self.repeated.contains(&(c.action, c.user_id));
         let label = match (dup, c.membership_id) {
             (true, Some(id)) => format!("{} (membership {id})", c.user),

@@ -136,7 +136,7 @@ fn root(name: &str) -> Option<Type> {
 }
 
 /// The answer to a GraphQL request body: `{"data": …}` or `{"errors": […]}`.
-pub fn answer(t: &Tenant, faults: &Faults, body: &[u8]) -> Value {
+pub(crate) fn answer(t: &Tenant, faults: &Faults, body: &[u8]) -> Value {
     let doc = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => m,
         _ => return errors(vec!["the body must be a JSON object with a query".into()]),

@@ -5,14 +5,14 @@
 
 /// An argument's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
+pub(super) enum Arg {
     Str(String),
     Int(String),
 }
 
 /// One field of a selection set.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub(super) struct Field {
     pub name: String,
     /// Arguments as written: `(name, value)`; only string values count as strings.
     pub args: Vec<(String, Arg)>,
@@ -198,7 +198,7 @@ fn show(t: Option<&Tok>) -> String {
 }
 
 /// The top-level fields of a query document, or a parse error's message.
-pub fn document(src: &str) -> Result<Vec<Field>, String> {
+pub(super) fn document(src: &str) -> Result<Vec<Field>, String> {
     let toks = tokens(src)?;
     let mut p = Parser { toks, at: 0 };
     match p.peek() {

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::format::{Body, Format};
 use crate::state::Shared;
 
-pub async fn query(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(super) async fn query(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let faults = &shared.config.faults;
     if faults.graphql_absent {
         return Body::errors(StatusCode::NOT_FOUND, "base", "Not found")

@@ -15,7 +15,7 @@ use crate::render;
 use crate::state::Shared;
 use coupa_access_core::model::Group;
 
-pub async fn list(
+pub(super) async fn list(
     State(shared): State<Arc<Shared>>,
     Asked { format, q, .. }: Asked<GroupKeys>,
 ) -> Response {
@@ -32,7 +32,7 @@ pub async fn list(
     Body::new(StatusCode::OK, "user-groups", Value::Array(rows)).into_response(format)
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     Asked { format, q, .. }: Asked<GroupKeys>,

@@ -15,7 +15,7 @@ use crate::render;
 use crate::state::{now_iso, Shared, Tenant};
 use coupa_access_core::model::Membership;
 
-pub async fn list(
+pub(super) async fn list(
     State(shared): State<Arc<Shared>>,
     Asked { format, mut q, .. }: Asked<MembershipKeys>,
 ) -> Response {
@@ -48,7 +48,7 @@ fn find(t: &Tenant, id: u64) -> Option<usize> {
     t.live.memberships.binary_search_by_key(&id, |m| m.id).ok()
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     Asked { format, q, .. }: Asked<MembershipKeys>,
@@ -63,7 +63,7 @@ pub async fn show(
     }
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Asked { format, q, .. }: Asked<MembershipKeys>,
@@ -115,7 +115,7 @@ pub async fn create(
 
 /// `PUT /api/user_group_memberships/:id`: sets `owner` and `participant` (the other fields
 /// are read-only or fixed once created).
-pub async fn update(
+pub(super) async fn update(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -143,7 +143,7 @@ pub async fn update(
     }
 }
 
-pub async fn delete(
+pub(super) async fn delete(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,

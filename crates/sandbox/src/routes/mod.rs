@@ -22,7 +22,7 @@ use super::query::{self, ListQuery, ReturnObject};
 use super::{auth, state::Shared};
 
 /// The sandbox's router: `/oauth2/token` and the `/api/*` resources.
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/api/users", get(users::list))
         .route(

@@ -12,7 +12,7 @@ use crate::format::Body;
 use crate::render;
 use crate::state::Shared;
 
-pub async fn list(
+pub(super) async fn list(
     State(shared): State<Arc<Shared>>,
     Asked { format, q, .. }: Asked<RoleKeys>,
 ) -> Response {

@@ -23,7 +23,7 @@ use crate::render;
 use crate::state::{lock, now_iso, Shared, Tenant};
 use coupa_access_core::model::{License, Membership, User};
 
-pub async fn list(
+pub(super) async fn list(
     State(shared): State<Arc<Shared>>,
     Asked { format, q, .. }: Asked<UserKeys>,
 ) -> Response {
@@ -69,7 +69,7 @@ pub async fn list(
     Body::new(StatusCode::OK, "users", Value::Array(rows)).into_response(format)
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     Asked { format, q, .. }: Asked<UserKeys>,
@@ -113,7 +113,7 @@ fn omit(mut v: Value, omitted: &BTreeSet<String>) -> Value {
     v
 }
 
-pub async fn update(
+pub(super) async fn update(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,

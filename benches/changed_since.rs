@@ -10,54 +10,19 @@
 //! `BENCH_FULL=0` skips the full plan.
 #![forbid(unsafe_code)]
 
+#[path = "support/tenant.rs"]
+mod tenant;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use coupa_access_core::model::{Group, Live, Membership, Role, User};
+use coupa_access_core::model::Live;
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const RATE: f64 = 25.0;
 const BURST: u32 = 20;
-
-/// `users` users (`user000001`), `groups` groups (`Group 0000` …), 12 roles, each user in three
-/// groups.
-fn tenant(users: u64, groups: u64) -> Live {
-    let mut live = Live::default();
-    for g in 0..groups {
-        live.groups
-            .push(Group::new(1000 + g, &format!("Group {g:04}")));
-    }
-    for r in 0..12u64 {
-        live.roles
-            .push(Role::new(r + 1, &format!("Role {r}"), r == 0));
-    }
-    let mut mid = 1;
-    for i in 0..users {
-        let id = 10_000 + i;
-        let mut u = User::new(id, &format!("user{i:06}"), &format!("User{i:06}@Acme.com"));
-        u.active = i % 17 != 0;
-        live.users.push(u);
-        let mut gs = [i % groups, (i * 7 + 3) % groups, (i * 13 + 5) % groups];
-        gs.sort_unstable();
-        for (n, g) in gs.iter().enumerate() {
-            if n > 0 && gs[n - 1] == *g {
-                continue;
-            }
-            live.memberships.push(Membership {
-                id: mid,
-                user_id: id,
-                group_id: 1000 + g,
-                created_at: Some("2026-01-05T10:00:00+00:00".into()),
-                owner: false,
-                participant: None,
-            });
-            mid += 1;
-        }
-    }
-    live
-}
 
 /// The exported policy: every group with its live members, sorted; `edit` changes some.
 fn exported(live: &Live, edit: impl Fn(u64, &mut Vec<String>, &mut bool)) -> String {
@@ -159,7 +124,7 @@ fn main() {
     let groups = env_or("BENCH_PLAN_GROUPS", 2_000u64);
     let full = env_or("BENCH_FULL", 1) != 0;
     let latency = Duration::from_millis(env_or("BENCH_LATENCY_MS", 50));
-    let live = tenant(users, groups);
+    let live = tenant::tenant(users, groups, tenant::Shape::default());
     let memberships = live.memberships.len();
     let base = exported(&live, |_, _, _| {});
     // The pull request: one member added, one removed, one group made additive.

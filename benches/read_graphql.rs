@@ -11,50 +11,26 @@
 //! (the results' equality is asserted).
 //!
 //! `cargo bench --bench read_graphql`. Smaller: `BENCH_GQL_USERS=20000 BENCH_GQL_GROUPS=400`.
+#![forbid(unsafe_code)]
+
+#[path = "support/tenant.rs"]
+mod tenant;
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::model::Membership;
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const PAGE: usize = 50;
 
-/// `users` users, `groups` groups, a project, 12 roles, each user in three groups; every 150th
-/// membership an owner's.
-fn tenant(users: u64, groups: u64) -> Live {
-    let mut live = Live::default();
-    for g in 0..groups {
-        live.groups
-            .push(Group::new(1000 + g, &format!("Group {g:04}")));
-    }
-    live.projects.push(Group::new(1000 + groups, "Project"));
-    for r in 0..12u64 {
-        live.roles
-            .push(Role::new(r + 1, &format!("Role {r}"), r == 0));
-    }
-    let mut mid = 1;
-    for i in 0..users {
-        let id = 10_000 + i;
-        let mut u = User::new(id, &format!("user{i:06}"), &format!("User{i:06}@Acme.com"));
-        u.active = i % 17 != 0;
-        u.roles = IdSet::from([2, 3 + i % 9]);
-        u.licenses = LicenseSet::from([License::Expense]);
-        live.users.push(u);
-        for g in BTreeSet::from([i % groups, (i * 7 + 3) % groups, (i * 13 + 5) % groups]) {
-            live.memberships.push(Membership {
-                id: mid,
-                user_id: id,
-                group_id: 1000 + g,
-                created_at: Some("2026-01-05T10:00:00+00:00".into()),
-                owner: mid % 150 == 0,
-                participant: None,
-            });
-            mid += 1;
-        }
-    }
-    live
-}
+/// The shape of this bench's tenant.
+const SHAPE: tenant::Shape = tenant::Shape {
+    names: false,
+    project: true,
+    access: true,
+    owner_every: Some(150),
+};
 
 fn pages(records: usize) -> u64 {
     (records / PAGE) as u64 + 1
@@ -130,7 +106,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut live = tenant(users, groups);
+    let mut live = tenant::tenant(users, groups, SHAPE);
     let dir = tempfile::tempdir().expect("tempdir");
     let policies = dir.path().join("policies");
     // Export the policy (every group managed, authoritative) from the tenant as it is ...

@@ -25,58 +25,28 @@
 //! concurrency-1 runs.
 #![forbid(unsafe_code)]
 
+#[path = "support/tenant.rs"]
+mod tenant;
+
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use coupa_access_client::{apply, Access, Client, ClientOptions, Connection, ReadScope};
-use coupa_access_core::model::{
-    Desired, Group, IdSet, License, LicenseSet, Live, Membership, Origin, Plan, PolicyFile, Role,
-    User,
-};
+use coupa_access_core::model::{Desired, Live, Origin, Plan, PolicyFile};
 use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const PAGE: usize = 50;
+
+/// The shape of this bench's tenant.
+const SHAPE: tenant::Shape = tenant::Shape {
+    names: true,
+    project: true,
+    access: true,
+    owner_every: None,
+};
 const RATE: f64 = 25.0;
 const BURST: u32 = 20;
-
-/// `users` users (`user000001`, email `User000001@Acme.com`, every 17th inactive), `groups`
-/// groups (`Group 0000` …), a project, 12 roles, each user in three groups.
-fn tenant(users: u64, groups: u64) -> Live {
-    let mut live = Live::default();
-    for g in 0..groups {
-        live.groups
-            .push(Group::new(1000 + g, &format!("Group {g:04}")));
-    }
-    live.projects.push(Group::new(1000 + groups, "Project"));
-    for r in 0..12u64 {
-        live.roles
-            .push(Role::new(r + 1, &format!("Role {r}"), r == 0));
-    }
-    let mut mid = 1;
-    for i in 0..users {
-        let id = 10_000 + i;
-        let mut u = User::new(id, &format!("user{i:06}"), &format!("User{i:06}@Acme.com"));
-        u.firstname = Some("First".into());
-        u.lastname = Some(format!("Last{i}").into());
-        u.active = i % 17 != 0;
-        u.roles = IdSet::from([2, 3 + i % 9]);
-        u.licenses = LicenseSet::from([License::Expense]);
-        live.users.push(u);
-        for g in BTreeSet::from([i % groups, (i * 7 + 3) % groups, (i * 13 + 5) % groups]) {
-            live.memberships.push(Membership {
-                id: mid,
-                user_id: id,
-                group_id: 1000 + g,
-                created_at: Some("2026-01-05T10:00:00+00:00".into()),
-                owner: false,
-                participant: None,
-            });
-            mid += 1;
-        }
-    }
-    live
-}
 
 fn login(live: &Live, id: u64) -> &str {
     &live.users[(id - 10_000) as usize].login
@@ -326,7 +296,7 @@ fn main() {
 }
 
 async fn plan_row(users: u64, groups: u64, latency: Duration, phase: Duration, with_c1: bool) {
-    let live = tenant(users, groups);
+    let live = tenant::tenant(users, groups, SHAPE);
     let gids = [1000, 1000 + groups / 2, 1000 + groups - 1];
     let yaml = plan_policy(&live, &gids);
     let names = yaml.matches(", ").count() + gids.len();
@@ -384,7 +354,7 @@ fn pages(records: usize) -> u64 {
 }
 
 async fn snapshot_row(users: u64, latency: Duration, phase: Duration, with_c1: bool) {
-    let live = tenant(users, (users / 50).max(10));
+    let live = tenant::tenant(users, (users / 50).max(10), SHAPE);
     let minimum = pages(live.users.len())
         + pages(live.groups.len() + live.projects.len())
         + pages(live.roles.len())
@@ -425,7 +395,7 @@ async fn snapshot_row(users: u64, latency: Duration, phase: Duration, with_c1: b
 }
 
 async fn apply_row(changes: usize, latency: Duration, phase: Duration, with_c1: bool) {
-    let live = tenant((changes as u64 * 5).max(2_000), 40);
+    let live = tenant::tenant((changes as u64 * 5).max(2_000), 40, SHAPE);
     let bench = Bench::start(live.clone(), latency, phase).await;
     let mut runs = vec![("", 4, [1001, 1002], 0)];
     if with_c1 {
@@ -497,7 +467,7 @@ fn binary(bench: &Bench, args: &[&str]) -> std::process::Command {
 
 async fn exported_row(users: u64, latency: Duration, phase: Duration) {
     let groups = (users / 25).max(10);
-    let live = tenant(users, groups);
+    let live = tenant::tenant(users, groups, SHAPE);
     let minimum = pages(live.users.len())
         + pages(live.groups.len() + live.projects.len())
         + pages(live.roles.len())
@@ -537,7 +507,7 @@ async fn exported_row(users: u64, latency: Duration, phase: Duration) {
 
 async fn memory_row(users: u64) {
     let groups = (users / 50).max(10);
-    let live = tenant(users, groups);
+    let live = tenant::tenant(users, groups, SHAPE);
     let yaml = plan_policy(&live, &[1000, 1000 + groups / 2, 1000 + groups - 1]);
     let memberships = live.memberships.len();
     // Unthrottled, no latency: the read's pacing is not what this row measures.

@@ -189,6 +189,7 @@ pub fn bin() -> Command {
         .env_remove("COUPA_CLIENT_SECRET")
         .env_remove("COUPA_CLIENT_SECRET_FILE")
         .env_remove("COUPA_ACCESS_LOG")
+        .env_remove("COUPA_READ_PATH")
         // Tests run under GitHub Actions too: no annotations or summaries unless a test asks.
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")

@@ -80,31 +80,22 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
         crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
     let plan = Plan { scope, ..plan };
     receipt.planned(&plan, saved.is_some());
-    if let Some(saved) = &saved {
-        // Restores first: they also change the summary, which the comparison below reports
-        // only as counts.
-        if let Some(why) = apply::compare::restores_differ(saved, &plan) {
-            miette::bail!(
-                help = "plan again (with the same journal) and review the restores, then apply that plan",
-                "the plan file is not the plan the policy files and the apply journal make now; nothing was written: {why}"
-            );
-        }
-        // Plans record protected users by id: the mismatch names them by login.
-        let login_of = |id: u64| {
-            live.users
-                .iter()
-                .find(|u| u.id == id)
-                .map(|u| u.login.clone())
-        };
-        let mismatch = apply::compare(saved, &plan, login_of);
-        if !mismatch.is_empty() {
-            return Err(apply::ApplyError::Mismatch(Box::new(mismatch))).into_diagnostic();
-        }
+    // Plans record protected users by id: a mismatch names them by login.
+    let login_of = |id: u64| {
+        live.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.login.clone())
+    };
+    apply::Acceptance {
+        saved: saved.as_ref(),
+        domain: client.domain(),
+        settings: &desired.settings,
+        allow_removals: args.allow_removals,
+        kept_users: &assessment.kept_users,
     }
-    apply::preflight::check_static(&plan, client.domain()).into_diagnostic()?;
-    refuse_kept_users(&plan, &assessment)?;
-    coupa_access_core::plan::check_guards(&plan, &desired.settings, args.allow_removals)
-        .into_diagnostic()?;
+    .check(&plan, login_of)
+    .or_else(refused)?;
     receipt.check_approvals(&plan, &desired, &live)?;
 
     super::emit(&render_plan(&plan, Format::Text, out.stdout_color))?;
@@ -259,26 +250,21 @@ fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
     std::process::exit(code);
 }
 
-/// Refuses a plan that changes a user whose journal entry is kept for a person to look at.
-fn refuse_kept_users(plan: &Plan, assessment: &apply::Assessment) -> miette::Result<()> {
-    let touched: std::collections::BTreeSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.applies && assessment.kept_users.contains_key(&c.user_id))
-        .map(|c| c.user.as_str())
-        .collect();
-    if touched.is_empty() {
-        return Ok(());
+/// Apply's refusal, with what to do about it.
+fn refused(refusal: apply::Refusal) -> miette::Result<()> {
+    let help = match &refusal {
+        apply::Refusal::RestoresDiffer(_) => Some(
+            "plan again (with the same journal) and review the restores, then apply that plan",
+        ),
+        apply::Refusal::KeptUsers(_) => Some(
+            "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
+        ),
+        apply::Refusal::Apply(_) | apply::Refusal::Guard(_) => None,
+    };
+    match help {
+        Some(help) => Err(miette::miette!(help = help, "{refusal}")),
+        None => Err(refusal).into_diagnostic(),
     }
-    let names: Vec<String> = touched
-        .iter()
-        .map(|l| coupa_access_core::render::printable_str(l).into_owned())
-        .collect();
-    miette::bail!(
-        help = "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
-        "refusing to change {}: the apply journal holds an entry for them that cannot be restored; nothing was written",
-        names.join(", ")
-    )
 }
 
 /// Asks on the terminal; refuses when there is none.

@@ -10,6 +10,7 @@
 //! under the `journal`. Restores from the journal (`restores`) are part of the plan and written
 //! first.
 
+mod accept;
 mod cancel;
 pub mod compare;
 mod execute;
@@ -24,6 +25,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
+pub use accept::{Acceptance, Refusal};
 pub use cancel::{cancel_pair, Cancel, CancelHandle};
 pub use compare::{compare, PlanMismatch};
 pub use journal::{Journal, JournalError, JournalKey, Loaded};

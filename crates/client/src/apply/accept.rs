@@ -1,0 +1,89 @@
+//! The apply preparation, the mirror of `plan::make` for apply: may the plan made now be
+//! written? Every check that needs no Coupa call, in one place and in one order — the saved plan
+//! (when given) must be the plan made now, restores first; the plan must be for this instance;
+//! no change may touch a user whose journal entry is kept; the removal guards (with
+//! `--allow-removals`) must pass. The binary keeps the I/O: reading, the prompt, the writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use coupa_access_core::model::{Plan, Settings};
+use coupa_access_core::plan::{check_guards, GuardViolation};
+
+use super::{compare, preflight, ApplyError};
+
+/// Why apply refuses the plan made now. Nothing has been written when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The saved plan's restores from the journal are not the ones the journal gives now.
+    #[error(
+        "the plan file is not the plan the policy files and the apply journal make now; nothing \
+         was written: {0}"
+    )]
+    RestoresDiffer(String),
+    /// The saved plan is not the plan made now, or the plan is not for this instance.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// Changes to users whose journal entry cannot be restored (their logins, printable).
+    #[error(
+        "refusing to change {}: the apply journal holds an entry for them that cannot be \
+         restored; nothing was written",
+        .0.join(", ")
+    )]
+    KeptUsers(Vec<String>),
+    /// A removal guard tripped.
+    #[error(transparent)]
+    Guard(#[from] GuardViolation),
+}
+
+/// What the plan made now is checked against.
+pub struct Acceptance<'a> {
+    /// The plan file given to apply, if any (already checked for its instance and shape).
+    pub saved: Option<&'a Plan>,
+    /// The instance apply writes to.
+    pub domain: &'a str,
+    /// The policy's settings (the removal guards).
+    pub settings: &'a Settings,
+    /// `--allow-removals N`.
+    pub allow_removals: Option<usize>,
+    /// Users whose journal entry is kept for a person to look at, by id.
+    pub kept_users: &'a BTreeMap<u64, String>,
+}
+
+impl Acceptance<'_> {
+    /// Accepts `plan` (made now) or says why not. `login_of` names users the plans record by
+    /// id only (protected users), for the mismatch report.
+    pub fn check(
+        &self,
+        plan: &Plan,
+        login_of: impl Fn(u64) -> Option<String>,
+    ) -> Result<(), Refusal> {
+        if let Some(saved) = self.saved {
+            // Restores first: they also change the summary, which the comparison below reports
+            // only as counts.
+            if let Some(why) = compare::restores_differ(saved, plan) {
+                return Err(Refusal::RestoresDiffer(why));
+            }
+            let mismatch = compare(saved, plan, login_of);
+            if !mismatch.is_empty() {
+                return Err(ApplyError::Mismatch(Box::new(mismatch)).into());
+            }
+        }
+        preflight::check_static(plan, self.domain)?;
+        let touched: BTreeSet<&str> = plan
+            .changes
+            .iter()
+            .filter(|c| c.applies && self.kept_users.contains_key(&c.user_id))
+            .map(|c| c.user.as_str())
+            .collect();
+        if !touched.is_empty() {
+            return Err(Refusal::KeptUsers(
+                touched
+                    .iter()
+                    .map(|l| coupa_access_core::render::printable_str(l).into_owned())
+                    .collect(),
+            ));
+        }
+        check_guards(plan, self.settings, self.allow_removals)?;
+        Ok(())
+    }
+}

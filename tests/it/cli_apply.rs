@@ -347,6 +347,10 @@ fn apply_on_terminal(sb: &TestSandbox, policy_dir: &str, answer: &str) -> (Optio
     let command = format!("'{}' apply --policies '{}'", bin.display(), policy_dir);
     let mut child = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
+        // The journal goes to the tests' state directory, never the developer's.
+        .env("XDG_STATE_HOME", crate::common::test_state_dir())
+        .env_remove("COUPA_CLIENT_SECRET_FILE")
+        .env_remove("COUPA_READ_PATH")
         .env("COUPA_DOMAIN", sb.sandbox.url())
         .env("COUPA_CLIENT_ID", CLIENT_ID)
         .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)

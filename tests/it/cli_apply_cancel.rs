@@ -272,12 +272,7 @@ fn spawn_apply(
     dir: &std::path::Path,
     stdout: std::process::Stdio,
 ) -> std::process::Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env("COUPA_DOMAIN", sb.sandbox.url())
-        .env("COUPA_CLIENT_ID", CLIENT_ID)
-        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
-        .env("NO_COLOR", "1")
+    sb.std_cmd()
         .args(["apply", "--policies", path_str(dir), "--auto-approve"])
         .args(["--concurrency", "1"])
         .stdout(stdout)

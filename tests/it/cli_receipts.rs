@@ -242,13 +242,8 @@ fn an_interrupted_apply_writes_a_whole_receipt_with_what_was_not_attempted() {
     let out_dir = tempfile::tempdir().unwrap();
     let path = out_dir.path().join("receipt.json");
     let before = sb.membership_pairs().len();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("GITHUB_ACTIONS")
-        .env("XDG_STATE_HOME", test_state_dir())
-        .env("COUPA_DOMAIN", sb.sandbox.url())
-        .env("COUPA_CLIENT_ID", CLIENT_ID)
-        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+    let child = sb
+        .std_cmd()
         .args([
             "apply",
             "--policies",
@@ -312,13 +307,8 @@ fn a_second_interrupt_writes_an_abandoned_receipt_with_unknown_outcomes() {
     let out_dir = tempfile::tempdir().unwrap();
     let path = out_dir.path().join("receipt.json");
     let before = sb.membership_pairs().len();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"))
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("GITHUB_ACTIONS")
-        .env("XDG_STATE_HOME", test_state_dir())
-        .env("COUPA_DOMAIN", sb.sandbox.url())
-        .env("COUPA_CLIENT_ID", CLIENT_ID)
-        .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
+    let mut child = sb
+        .std_cmd()
         .args([
             "apply",
             "--policies",

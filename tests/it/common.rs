@@ -148,7 +148,12 @@ impl TestSandbox {
 
     /// The real binary, connected to this sandbox through the environment.
     pub fn cmd(&self) -> Command {
-        let mut cmd = bin();
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`cmd`](Self::cmd) as a plain `std::process::Command`, to spawn and signal.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std_bin();
         cmd.env("COUPA_DOMAIN", self.sandbox.url())
             .env("COUPA_CLIENT_ID", CLIENT_ID)
             .env("COUPA_CLIENT_SECRET", CLIENT_SECRET);
@@ -183,7 +188,13 @@ impl TestSandbox {
 
 /// The binary with no Coupa settings inherited from the developer's environment.
 pub fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("coupa-access").expect("binary built");
+    Command::from_std(std_bin())
+}
+
+/// [`bin`] as a plain `std::process::Command`, for tests that spawn the binary and signal it:
+/// the same scrubbed environment.
+pub fn std_bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"));
     cmd.env_remove("COUPA_DOMAIN")
         .env_remove("COUPA_CLIENT_ID")
         .env_remove("COUPA_CLIENT_SECRET")

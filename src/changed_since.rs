@@ -14,10 +14,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use coupa_access_client::ReadScope;
-use coupa_access_core::model::{Desired, EveryTarget, Live, PlanScope, Planned, PolicyFile};
+use coupa_access_core::model::{Desired, EveryTarget, Live, PlanScope, Planned};
 use coupa_access_core::plan::changed::{self, Changes, TargetKey};
 
 /// The `--changed-since` value that finds the pull or merge request's base itself.
@@ -55,7 +54,13 @@ pub fn prepare(spec: &str, policies: &Path, head: &Desired) -> miette::Result<Pr
         say!("note: --changed-since auto: not run for a pull or merge request (GITHUB_BASE_REF, CI_MERGE_REQUEST_DIFF_BASE_SHA and CI_MERGE_REQUEST_TARGET_BRANCH_NAME are unset); planning every target");
         return Ok(every(spec.to_string(), None, EveryTarget::NoBase));
     };
-    let base = match coupa_access_core::policy::load_files(repo.policy_files(&commit, policies)?) {
+    let files =
+        crate::git::policy_files_at(policies, &commit, &crate::policy_dir::shown_base(policies))
+            .map_err(|e| {
+                miette::miette!("--changed-since: cannot read the policy files at {commit}: {e}")
+            })?;
+    let files = files.into_iter().map(|(f, _)| f).collect();
+    let base = match coupa_access_core::policy::load_files(files) {
         Ok(base) => base,
         Err(e) => {
             say!(
@@ -143,23 +148,19 @@ fn short(commit: &str) -> &str {
 struct Repo {
     /// Its top folder.
     top: PathBuf,
-    /// The policy folder's path in it (`policies/`, or empty at the top).
-    prefix: String,
 }
 
 impl Repo {
     fn of(policies: &Path) -> miette::Result<Repo> {
-        let top = git(policies, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        let top = crate::git::line(policies, &["rev-parse", "--show-toplevel"]).map_err(|e| {
             miette::miette!(
                 help = "--changed-since compares with the policy in git history: run it in a clone of the policy repository",
                 "--changed-since: {} is not in a git repository ({e})",
                 policies.display()
             )
         })?;
-        let prefix = git(policies, &["rev-parse", "--show-prefix"]).unwrap_or_default();
         Ok(Repo {
             top: PathBuf::from(top),
-            prefix,
         })
     }
 
@@ -184,12 +185,13 @@ impl Repo {
         let base = format!("origin/{branch}");
         let tip = self.commit(&base)?;
         // The merge base: what the pull request changes, not what the base branch gained since.
-        let merge_base = git(&self.top, &["merge-base", &tip, "HEAD"]).map_err(|e| {
-            miette::miette!(
-                help = FETCH_HELP,
-                "--changed-since auto: no common history of HEAD and {base} ({e})"
-            )
-        })?;
+        let merge_base =
+            crate::git::line(&self.top, &["merge-base", &tip, "HEAD"]).map_err(|e| {
+                miette::miette!(
+                    help = FETCH_HELP,
+                    "--changed-since auto: no common history of HEAD and {base} ({e})"
+                )
+            })?;
         Ok(Some((base, merge_base)))
     }
 
@@ -198,7 +200,7 @@ impl Repo {
         let found = if spec.starts_with('-') {
             Err(String::new())
         } else {
-            git(
+            crate::git::line(
                 &self.top,
                 &[
                     "rev-parse",
@@ -216,73 +218,6 @@ impl Repo {
             )
         })
     }
-
-    /// The policy files of `policies` at `commit`, named as the work tree's are.
-    fn policy_files(&self, commit: &str, policies: &Path) -> miette::Result<Vec<PolicyFile>> {
-        let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit];
-        if !self.prefix.is_empty() {
-            args.extend(["--", self.prefix.as_str()]);
-        }
-        let listing = git(&self.top, &args).map_err(|e| {
-            miette::miette!("--changed-since: cannot list the policy files at {commit}: {e}")
-        })?;
-        let shown = crate::policy_dir::shown_base(policies);
-        let mut files = Vec::new();
-        for entry in listing.split('\0').filter(|e| !e.is_empty()) {
-            // `<mode> blob <oid>\t<path>`; links and submodules are not policy files.
-            let Some((meta, path)) = entry.split_once('\t') else {
-                continue;
-            };
-            let mut meta = meta.split(' ');
-            let (Some(mode), Some("blob"), Some(oid)) = (meta.next(), meta.next(), meta.next())
-            else {
-                continue;
-            };
-            let rel = path.strip_prefix(&self.prefix).unwrap_or(path);
-            let hidden = rel.split('/').any(|part| part.starts_with('.'));
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            if mode == "120000" || hidden || !crate::policy_dir::is_policy_file(name) {
-                continue;
-            }
-            let text = git_raw(&self.top, &["cat-file", "blob", oid]).map_err(|e| {
-                miette::miette!("--changed-since: cannot read {path} at {commit}: {e}")
-            })?;
-            let path = if shown.is_empty() {
-                rel.to_string()
-            } else {
-                format!("{shown}/{rel}")
-            };
-            files.push(PolicyFile { path, text });
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
-    }
 }
 
 const FETCH_HELP: &str = "fetch it first (`git fetch origin main`); in CI, check out with history: GitHub `actions/checkout` with `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`";
-
-/// Runs git in `dir`; its standard output without the final newline, or why it failed.
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let text = git_raw(dir, args)?;
-    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
-}
-
-/// Runs git in `dir`; its standard output as printed, or why it failed.
-fn git_raw(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let err = err.trim();
-        return Err(if err.is_empty() {
-            format!("git {} failed", args.first().copied().unwrap_or_default())
-        } else {
-            err.lines().next().unwrap_or_default().to_string()
-        });
-    }
-    String::from_utf8(out.stdout).map_err(|_| "it is not UTF-8 text".to_string())
-}

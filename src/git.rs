@@ -1,6 +1,8 @@
-//! Reading git history with the git CLI, for `report access`: whether the policy folder is in
-//! a whole history, who last changed each policy line (`git blame --porcelain`), the merge
-//! that brought a commit in, and the policy files as of a commit. Nothing here writes.
+//! Reading git with the git CLI — the one place the tool runs git: for `report access`
+//! (whether the policy folder is in a whole history, who last changed each policy line with
+//! `git blame --porcelain`, the merge that brought a commit in), for `plan --changed-since` and
+//! `report access --as-of` (the policy files as of a commit, [`policy_files_at`]) and for apply
+//! receipts (commit, branch, clean tree). Nothing here writes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,8 +15,8 @@ pub struct Git {
     dir: PathBuf,
 }
 
-/// git's answer on stdout, or what went wrong in one line.
-fn run_in(dir: &Path, args: &[&str]) -> Result<String, String> {
+/// git's answer on stdout, as printed, or what went wrong in one line.
+pub fn run_in(dir: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -35,6 +37,59 @@ fn run_in(dir: &Path, args: &[&str]) -> Result<String, String> {
         ));
     }
     String::from_utf8(out.stdout).map_err(|_| "git printed something that is not UTF-8".into())
+}
+
+/// [`run_in`] without the final newline (answers of one line: a commit, a path, a prefix).
+pub fn line(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let text = run_in(dir, args)?;
+    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
+}
+
+/// The policy files (`*.yaml`, `*.yml`, not hidden, no symbolic links) under the policy folder
+/// `dir` as of commit `rev`, named `shown/…` as the work-tree reader names them (`shown` from
+/// `policy_dir::shown_base`), each with its path relative to the folder (for blame), sorted by
+/// name. The one reading of "the policy at a commit": `plan --changed-since` and `report access
+/// --as-of` both ask here.
+pub fn policy_files_at(
+    dir: &Path,
+    rev: &str,
+    shown: &str,
+) -> Result<Vec<(PolicyFile, String)>, String> {
+    let top = line(dir, &["rev-parse", "--show-toplevel"])?;
+    let prefix = line(dir, &["rev-parse", "--show-prefix"])?;
+    let top = Path::new(&top);
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", rev];
+    if !prefix.is_empty() {
+        args.extend(["--", prefix.as_str()]);
+    }
+    let listing = run_in(top, &args)?;
+    let mut files = Vec::new();
+    for entry in listing.split('\0').filter(|e| !e.is_empty()) {
+        // `<mode> blob <oid>\t<path>`; links and submodules are not policy files.
+        let Some((meta, path)) = entry.split_once('\t') else {
+            continue;
+        };
+        let mut meta = meta.split(' ');
+        let (Some(mode), Some("blob"), Some(oid)) = (meta.next(), meta.next(), meta.next()) else {
+            continue;
+        };
+        let rel = path.strip_prefix(prefix.as_str()).unwrap_or(path);
+        let hidden = rel.split('/').any(|part| part.starts_with('.'));
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if mode == "120000" || hidden || !crate::policy_dir::is_policy_file(name) {
+            continue;
+        }
+        let text = run_in(top, &["cat-file", "blob", oid])
+            .map_err(|e| format!("cannot read {path} at {rev}: {e}"))?;
+        let path = if shown.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{shown}/{rel}")
+        };
+        files.push((PolicyFile { path, text }, rel.to_string()));
+    }
+    files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    Ok(files)
 }
 
 impl Git {
@@ -165,44 +220,58 @@ impl Git {
         let date = self.run(&["show", "-s", "--format=%cI", sha])?;
         Ok(Some((sha.to_string(), date.trim().to_string())))
     }
+}
 
-    /// The policy files (`*.yaml`, `*.yml`, not hidden) under the folder at `rev`, named
-    /// `base/…` as the policy folder reader names them, with their paths relative to the
-    /// folder (for [`Git::blame`]).
-    pub fn policy_files_at(
-        &self,
-        rev: &str,
-        base: &str,
-    ) -> Result<Vec<(PolicyFile, String)>, String> {
-        let prefix = self.run(&["rev-parse", "--show-prefix"])?;
-        let prefix = prefix.trim();
-        let names = self.run(&[
-            "ls-tree",
-            "-r",
-            "--full-name",
-            "--name-only",
-            rev,
-            "--",
-            ".",
-        ])?;
-        let mut out = Vec::new();
-        for full in names.lines() {
-            let Some(rel) = full.strip_prefix(prefix) else {
-                continue;
-            };
-            let hidden = rel.split('/').any(|part| part.starts_with('.'));
-            if hidden || !crate::policy_dir::is_policy_file(rel) {
-                continue;
-            }
-            let text = self.run(&["show", &format!("{rev}:{full}")])?;
-            let path = if base.is_empty() {
-                rel.to_string()
-            } else {
-                format!("{base}/{rel}")
-            };
-            out.push((PolicyFile { path, text }, rel.to_string()));
-        }
-        out.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        Ok(out)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "a")
+            .env("GIT_AUTHOR_EMAIL", "a@x")
+            .env("GIT_COMMITTER_NAME", "a")
+            .env("GIT_COMMITTER_EMAIL", "a@x")
+            .status()
+            .expect("git runs")
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// What `--changed-since` and `--as-of` read at a commit: policy files under the folder,
+    /// named as the work-tree reader names them; links, hidden and other files are not policy.
+    #[cfg(unix)]
+    #[test]
+    fn the_policy_at_a_commit_is_the_policy_files_under_the_folder() {
+        let repo = tempfile::tempdir().unwrap();
+        let top = repo.path();
+        let dir = top.join("policies");
+        std::fs::create_dir_all(dir.join("team")).unwrap();
+        std::fs::create_dir_all(dir.join(".hidden")).unwrap();
+        std::fs::write(dir.join("a.yaml"), "groups: {}\n").unwrap();
+        std::fs::write(dir.join("team/b.yml"), "roles: {}\n").unwrap();
+        std::fs::write(dir.join(".hidden/c.yaml"), "x\n").unwrap();
+        std::fs::write(dir.join("notes.txt"), "x\n").unwrap();
+        std::fs::write(top.join("outside.yaml"), "x\n").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", dir.join("link.yaml")).unwrap();
+        git(top, &["init", "-q"]);
+        git(top, &["add", "-A"]);
+        git(top, &["commit", "-qm", "policy"]);
+        std::fs::write(dir.join("a.yaml"), "groups: { changed: {} }\n").unwrap();
+        let files = policy_files_at(&dir, "HEAD", "policies").unwrap();
+        let got: Vec<(&str, &str, &str)> = files
+            .iter()
+            .map(|(f, rel)| (f.path.as_str(), rel.as_str(), f.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("policies/a.yaml", "a.yaml", "groups: {}\n"),
+                ("policies/team/b.yml", "team/b.yml", "roles: {}\n"),
+            ]
+        );
     }
 }

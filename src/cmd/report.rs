@@ -124,8 +124,7 @@ fn as_of(
         );
     };
     let base = crate::policy_dir::shown_base(&args.policies);
-    let files = git
-        .policy_files_at(&commit, &base)
+    let files = crate::git::policy_files_at(&args.policies, &commit, &base)
         .map_err(|e| miette::miette!("{e}"))?;
     let rel: BTreeMap<String, String> = files
         .iter()

@@ -2,7 +2,6 @@
 //! has uncommitted changes (read with the git CLI), and the CI run (from the environment).
 
 use std::path::Path;
-use std::process::Command;
 
 use coupa_access_core::evidence::{CiRun, Source};
 
@@ -37,20 +36,9 @@ pub fn gather(policies: &Path) -> Source {
     source
 }
 
-/// Runs git in `dir`; its trimmed stdout, or why not.
+/// Runs git in `dir` (the tool's one git runner); its trimmed answer, or why not.
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("git could not be run: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let first = err.lines().next().unwrap_or("git failed").trim();
-        return Err(format!("git {}: {first}", args.join(" ")));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    crate::git::run_in(dir, args).map(|out| out.trim().to_string())
 }
 
 /// The CI run, from GitHub Actions' or GitLab CI's variables.

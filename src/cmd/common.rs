@@ -127,7 +127,8 @@ pub fn plan_scope(desired: &Desired) -> ReadScope {
 /// costs pages, or `--read-path graphql` asks for it. This is the one place the choice is
 /// made; a finer cost model replaces it here.
 pub fn plan_reads_full(desired: &Desired, path: ReadPathArg) -> bool {
-    // With `rest` the full-read path still decides what REST reads (`plan_fallback_scope`).
+    // With `rest` the full-read path reads the plan's own scope (scoped or full per part, by
+    // the client's cost model).
     path == ReadPathArg::Graphql
         || match coupa_access_core::plan::UsersNeeded::of(desired) {
             coupa_access_core::plan::UsersNeeded::All => true,
@@ -138,18 +139,6 @@ pub fn plan_reads_full(desired: &Desired, path: ReadPathArg) -> bool {
 /// Identities whose by-name batches cost about what a full user read does, on a tenant large
 /// enough for the difference to matter.
 const MANY_NAMES: usize = 2_000;
-
-/// What a plan that reads everything reads by REST when GraphQL is not used: its scoped read,
-/// except that a policy naming thousands of people reads every user instead of asking for them
-/// by name (still only the managed groups' memberships).
-pub fn plan_fallback_scope(desired: &Desired) -> ReadScope {
-    match coupa_access_core::plan::UsersNeeded::of(desired) {
-        coupa_access_core::plan::UsersNeeded::Named(names) if names.len() > MANY_NAMES => {
-            ReadScope::managed_by(coupa_access_core::plan::ManagedGroups::of(desired))
-        }
-        _ => plan_scope(desired),
-    }
-}
 
 /// Reads live state, with a progress bar when stderr is a terminal and a line about every ten
 /// seconds when it is not.

@@ -112,7 +112,9 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             let (live, full) = if changed.is_none()
                 && common::plan_reads_full(&desired, args.connection.read_path)
             {
-                let scope = common::plan_fallback_scope(&desired);
+                // Without GraphQL, the plan's own read, which takes each part scoped or in
+                // full, whichever costs fewer requests (the client's `choose`).
+                let scope = common::plan_scope(&desired);
                 let mut read = super::full_read::read_or(&mut client, &scope, out).await?;
                 // Removals show membership ids: those rows are read by REST (placeholders
                 // until then); a plan that cannot be made is reported below.

@@ -140,34 +140,41 @@ fn unmanaged_rows(bound: &Bound<'_>, created: &BTreeMap<(u64, u64), &str>, rows:
         })
         .filter(|(_, t)| !managed.contains(&(Kind::Group, managed_key(t))))
         .collect();
-    let mut seen = BTreeSet::new();
-    for m in &live.memberships {
-        if let Some(t) = groups.get(&m.group_id) {
-            if seen.insert((m.group_id, m.user_id)) {
-                let c = created.get(&(m.group_id, m.user_id)).copied();
-                rows.push(outside(t, m.user_id, c));
-            }
+    // Who holds them is read where the plan and drift read it (`bind`'s holder tables).
+    let (held, _owners) = crate::bind::of_groups(bound.ix, groups.keys().copied().collect());
+    for (id, t) in &groups {
+        for (user_id, _) in held.of(*id).by_user() {
+            let c = created.get(&(*id, user_id)).copied();
+            rows.push(outside(t, user_id, c));
         }
     }
-    for role in &live.roles {
-        let t = ChangeTarget::Role {
-            id: role.id,
-            name: role.name.clone(),
-        };
-        if managed.contains(&(Kind::Role, managed_key(&t))) {
-            continue;
-        }
-        for u in live.users.iter().filter(|u| u.roles.contains(&role.id)) {
-            rows.push(outside(&t, u.id, None));
+    let roles: BTreeMap<u64, ChangeTarget> = live
+        .roles
+        .iter()
+        .map(|r| {
+            let t = ChangeTarget::Role {
+                id: r.id,
+                name: r.name.clone(),
+            };
+            (r.id, t)
+        })
+        .filter(|(_, t)| !managed.contains(&(Kind::Role, managed_key(t))))
+        .collect();
+    let held = crate::bind::of_roles(bound.ix, roles.keys().copied().collect());
+    for (id, t) in &roles {
+        for (user_id, _) in held.of(*id).by_user() {
+            rows.push(outside(t, user_id, None));
         }
     }
-    for license in License::ALL {
-        let t = ChangeTarget::License(license);
-        if managed.contains(&(Kind::License, managed_key(&t))) {
-            continue;
-        }
-        for u in live.users.iter().filter(|u| u.licenses.contains(&license)) {
-            rows.push(outside(&t, u.id, None));
+    let licenses: Vec<License> = License::ALL
+        .into_iter()
+        .filter(|l| !managed.contains(&(Kind::License, managed_key(&ChangeTarget::License(*l)))))
+        .collect();
+    let held = crate::bind::of_licenses(bound.ix, &licenses);
+    for (license, n) in licenses.iter().zip(0u64..) {
+        let t = ChangeTarget::License(*license);
+        for (user_id, _) in held.of(n).by_user() {
+            rows.push(outside(&t, user_id, None));
         }
     }
 }

@@ -140,6 +140,10 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
             ErrorCode::ClientSetup,
             "run again with -v for details".to_string(),
         ),
+        CoupaError::Spool { .. } => (
+            ErrorCode::Other,
+            "check the free space and permissions of the output file's folder; nothing was written".to_string(),
+        ),
     };
     ClientDiagnostic {
         message: e.to_string(),

@@ -167,20 +167,7 @@ pub(crate) fn live(
             Row::Plain(_) => None,
         })
         .collect();
-    let mut groups = Vec::new();
-    let mut projects = Vec::new();
-    for g in user_groups {
-        let plain = is_plain_group(&g)
-            && !g
-                .id
-                .is_some_and(|id| project_ids_from_memberships.contains(&id));
-        let g = group(g).map_err(|b| ("/api/user_groups", b))?;
-        if plain {
-            groups.push(g);
-        } else {
-            projects.push(g);
-        }
-    }
+    let (groups, projects) = split_groups(user_groups, &project_ids_from_memberships)?;
     let group_ids: BTreeSet<u64> = groups.iter().map(|g| g.id).collect();
     // Memberships of groups outside `groups` (projects, or a group created mid-read) cannot
     // be planned against.
@@ -195,13 +182,37 @@ pub(crate) fn live(
         users,
         groups,
         projects,
-        roles: roles
-            .into_iter()
-            .map(role)
-            .collect::<Result<_, _>>()
-            .map_err(|b| ("/api/roles", b))?,
+        roles: self::roles(roles)?,
         memberships,
     })
+}
+
+/// User group records as plain groups and projects: a record typed other than blank, or a
+/// group any membership row calls a `Project` (`project_ids`), is a project.
+pub(crate) fn split_groups(
+    user_groups: Vec<WireUserGroup>,
+    project_ids: &BTreeSet<u64>,
+) -> Result<(Vec<Group>, Vec<Group>), BadIn> {
+    let mut groups = Vec::new();
+    let mut projects = Vec::new();
+    for g in user_groups {
+        let plain = is_plain_group(&g) && !g.id.is_some_and(|id| project_ids.contains(&id));
+        let g = group(g).map_err(|b| ("/api/user_groups", b))?;
+        if plain {
+            groups.push(g);
+        } else {
+            projects.push(g);
+        }
+    }
+    Ok((groups, projects))
+}
+
+/// Wire roles converted.
+pub(crate) fn roles(wire: Vec<WireRole>) -> Result<Vec<Role>, BadIn> {
+    wire.into_iter()
+        .map(role)
+        .collect::<Result<_, _>>()
+        .map_err(|b| ("/api/roles", b))
 }
 
 /// Wire membership rows converted (a scoped read's, converted once read).

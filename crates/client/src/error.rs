@@ -143,9 +143,19 @@ pub enum CoupaError {
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+
+    /// The records read could not be kept where the caller asked (a spool file on a full
+    /// disk, say): the read stops, and nothing partial is used.
+    #[error("could not keep the records read: {detail}")]
+    Spool { detail: String },
 }
 
 impl CoupaError {
+    /// A [`Spool`](crate::Spool) failure.
+    pub(crate) fn spool(detail: String) -> CoupaError {
+        CoupaError::Spool { detail }
+    }
+
     /// True when Coupa refused a membership DELETE (405, or another refusal for a membership
     /// that still exists): the tenant does not allow membership deletion.
     pub fn is_delete_refused(&self) -> bool {

@@ -44,7 +44,7 @@ enum UsersRead {
     Named {
         found: Found,
         /// The full read's head, when it was read to decide.
-        head: Option<Head<User>>,
+        head: Option<Head<Vec<User>>>,
     },
 }
 
@@ -202,7 +202,7 @@ impl Client {
     /// Every user, going on from `head` when there is one.
     async fn all_users_from(
         &self,
-        head: Option<Head<User>>,
+        head: Option<Head<Vec<User>>>,
         tally: Arc<Tally>,
     ) -> Result<Vec<User>, CoupaError> {
         match head {
@@ -217,7 +217,7 @@ impl Client {
     async fn with_members(
         &self,
         mut found: Found,
-        head: Option<Head<User>>,
+        head: Option<Head<Vec<User>>>,
         rows: &[Row],
         tally: Arc<Tally>,
     ) -> Result<Vec<User>, CoupaError> {
@@ -324,8 +324,8 @@ impl Client {
         &self,
         groups: &[WireUserGroup],
         selected: u64,
-        head: Head<Row>,
-    ) -> Option<Head<Row>> {
+        head: Head<Vec<Row>>,
+    ) -> Option<Head<Vec<Row>>> {
         let plain = groups.iter().filter(|g| convert::is_plain_group(g)).count() as u64;
         let concurrency = self.inner.opts.read_concurrency;
         let total = head.estimated_records();

@@ -101,15 +101,8 @@ impl Client {
     /// resource is read, with ids above the highest one when its ranges were planned, are not
     /// included.
     pub async fn read_live_scoped(&self, scope: &ReadScope) -> Result<Live, CoupaError> {
-        // Roles only when the caller needs them (`ClientOptions::read_roles`): otherwise
-        // `Live::roles` is empty.
-        let roles = async {
-            if self.inner.opts.read_roles {
-                self.read_all::<WireRole>(Some("roles"), ROLES, &[]).await
-            } else {
-                Ok(Vec::new())
-            }
-        };
+        // Roles only when the caller needs them: otherwise `Live::roles` is empty.
+        let roles = self.read_roles();
         let (parts, roles) = match scope {
             ReadScope::Everything => tokio::try_join!(self.read_everything(), roles)?,
             ReadScope::Groups(select) => {
@@ -130,6 +123,15 @@ impl Client {
             rows,
         } = parts;
         convert::live(users, groups, roles, rows).map_err(bad_record)
+    }
+
+    /// Roles when the caller needs them (`ClientOptions::read_roles`); otherwise none.
+    pub(crate) async fn read_roles(&self) -> Result<Vec<WireRole>, CoupaError> {
+        if self.inner.opts.read_roles {
+            self.read_all::<WireRole>(Some("roles"), ROLES, &[]).await
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// Every user, group and membership.

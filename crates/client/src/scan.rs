@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::read::{Keyed, PAGE_SIZE};
+use super::spool::{concat, InMemory, Run, Spool};
 use super::{Client, CoupaError};
 
 /// Full pages read sequentially before a scan looks for its highest id: smaller resources (and
@@ -124,9 +125,11 @@ impl Tally {
 }
 
 /// What a keyset read of one range ended with.
-struct Keyset<U> {
-    /// The records read, each converted as its page arrived.
-    records: Vec<U>,
+struct Keyset<R> {
+    /// The records read, each converted as its page arrived, in the run the spool gave.
+    records: R,
+    /// How many.
+    count: u64,
     /// The lowest id read, if any.
     first: Option<u64>,
     /// The highest id read (the range's start when nothing was).
@@ -147,20 +150,20 @@ pub(crate) type Convert<T, U> = fn(T) -> Result<U, String>;
 /// The start of a scan: its first full pages and, when there is more, the highest id (the
 /// probe). What a caller learns a resource's size from before deciding how to read it; the
 /// scan goes on from here with [`Client::finish_scan`], so nothing read is read twice.
-pub(crate) struct Head<U> {
+pub(crate) struct Head<R> {
     q: Arc<Query>,
     tally: Arc<Tally>,
-    read: Keyset<U>,
+    read: Keyset<R>,
     /// The highest id of the resource, when probed (absent when the head read it all, or the
     /// server ignored `dir=desc`).
     max: Option<u64>,
 }
 
-impl<U> Head<U> {
+impl<R> Head<R> {
     /// Records of the whole resource: exact when the head read it all, else the records read
     /// plus the ids left times the density of ids seen so far.
     pub(crate) fn estimated_records(&self) -> u64 {
-        let read = self.read.records.len() as u64;
+        let read = self.read.count;
         match (self.read.done, self.max) {
             (true, _) => read,
             (false, Some(max)) if max > self.read.last => {
@@ -181,7 +184,7 @@ impl<U> Head<U> {
 
     /// Records the head read.
     pub(crate) fn records_read(&self) -> u64 {
-        self.read.records.len() as u64
+        self.read.count
     }
 
     /// Requests the rest of the scan is expected to take (none when the head read it all).
@@ -228,6 +231,26 @@ impl Client {
         self.finish_scan(head, convert).await
     }
 
+    /// [`scan_into`](Client::scan_into), the records kept in runs `spool` opens: the runs in
+    /// order hold every record, ascending.
+    pub(crate) async fn scan_spooled<T, U, S>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        convert: Convert<T, U>,
+        spool: Arc<S>,
+    ) -> Result<Vec<S::Run>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+        S: Spool<U>,
+    {
+        let head = self
+            .head_in(q, tally, PAGES_BEFORE_PROBE, convert, &*spool)
+            .await?;
+        self.finish_scan_in(head, convert, spool).await
+    }
+
     /// The first `pages` full pages of `q` and, when there is more, its highest id.
     pub(crate) async fn head<T, U>(
         &self,
@@ -235,12 +258,29 @@ impl Client {
         tally: Arc<Tally>,
         pages: usize,
         convert: Convert<T, U>,
-    ) -> Result<Head<U>, CoupaError>
+    ) -> Result<Head<Vec<U>>, CoupaError>
     where
         T: DeserializeOwned + Keyed,
+        U: Send + 'static,
     {
-        let read: Keyset<U> = self
-            .keyset(&q, 0, None, Some(pages), &tally, convert)
+        self.head_in(q, tally, pages, convert, &InMemory).await
+    }
+
+    /// [`head`](Client::head), its records kept in a run `spool` opens.
+    async fn head_in<T, U, S>(
+        &self,
+        q: Arc<Query>,
+        tally: Arc<Tally>,
+        pages: usize,
+        convert: Convert<T, U>,
+        spool: &S,
+    ) -> Result<Head<S::Run>, CoupaError>
+    where
+        T: DeserializeOwned + Keyed,
+        S: Spool<U>,
+    {
+        let read = self
+            .keyset(&q, 0, None, Some(pages), &tally, convert, spool)
             .await?;
         let max = if read.done {
             None
@@ -260,28 +300,49 @@ impl Client {
     /// that gets to its end is recorded as a complete listing (for snapshot manifests).
     pub(crate) async fn finish_scan<T, U>(
         &self,
-        head: Head<U>,
+        head: Head<Vec<U>>,
         convert: Convert<T, U>,
     ) -> Result<Vec<U>, CoupaError>
     where
         T: DeserializeOwned + Keyed + Send + 'static,
         U: Send + 'static,
     {
-        let path = head.q.path.clone();
-        let out = self.read_rest(head, convert).await?;
-        // Only a scan that ran to its end gets here (any other outcome is an error).
-        self.inner.listings.completed(&path, out.len());
-        Ok(out)
+        Ok(concat(
+            self.finish_scan_in(head, convert, Arc::new(InMemory))
+                .await?,
+        ))
     }
 
-    async fn read_rest<T, U>(
+    /// [`finish_scan`](Client::finish_scan) into runs `spool` opens (the head's first).
+    async fn finish_scan_in<T, U, S>(
         &self,
-        head: Head<U>,
+        head: Head<S::Run>,
         convert: Convert<T, U>,
-    ) -> Result<Vec<U>, CoupaError>
+        spool: Arc<S>,
+    ) -> Result<Vec<S::Run>, CoupaError>
     where
         T: DeserializeOwned + Keyed + Send + 'static,
         U: Send + 'static,
+        S: Spool<U>,
+    {
+        let path = head.q.path.clone();
+        let (runs, count) = self.read_rest(head, convert, spool).await?;
+        // Only a scan that ran to its end gets here (any other outcome is an error).
+        self.inner.listings.completed(&path, count as usize);
+        Ok(runs)
+    }
+
+    /// The runs of the whole scan, in order, and the records they hold.
+    async fn read_rest<T, U, S>(
+        &self,
+        head: Head<S::Run>,
+        convert: Convert<T, U>,
+        spool: Arc<S>,
+    ) -> Result<(Vec<S::Run>, u64), CoupaError>
+    where
+        T: DeserializeOwned + Keyed + Send + 'static,
+        U: Send + 'static,
+        S: Spool<U>,
     {
         let Head {
             q,
@@ -289,9 +350,10 @@ impl Client {
             read,
             max,
         } = head;
-        let mut out = read.records;
+        let mut count = read.count;
+        let mut out = vec![read.records];
         if read.done {
-            return Ok(out);
+            return Ok((out, count));
         }
         let max = match max {
             Some(m) if m > read.last => m,
@@ -299,29 +361,32 @@ impl Client {
             // scan, which is right whatever the probe said.
             _ => {
                 let rest = self
-                    .keyset(&q, read.last, None, None, &tally, convert)
+                    .keyset(&q, read.last, None, None, &tally, convert, &*spool)
                     .await?;
-                out.extend(rest.records);
-                return Ok(out);
+                out.push(rest.records);
+                return Ok((out, count + rest.count));
             }
         };
         let first = read.first.unwrap_or(1);
         let n = range_count(
-            out.len() as u64,
+            count,
             first,
             read.last,
             max,
             self.inner.opts.read_concurrency,
         );
-        let step = page_step(out.len() as u64, first, read.last);
+        let step = page_step(count, first, read.last);
         let ranges = split_ranges(read.last, max, n, step);
-        let count = ranges.len();
+        let ranges_n = ranges.len();
         let reads = ranges.into_iter().enumerate().map(|(i, (lo, hi))| {
             // The last range has no upper bound: like any keyset read it ends at an empty page,
             // so records created above the probed id during the read are read too.
-            let upto = (i + 1 < count).then_some(hi);
-            let (c, q, t) = (self.clone(), q.clone(), tally.clone());
-            async move { c.keyset::<T, U>(&q, lo, upto, None, &t, convert).await }
+            let upto = (i + 1 < ranges_n).then_some(hi);
+            let (c, q, t, s) = (self.clone(), q.clone(), tally.clone(), spool.clone());
+            async move {
+                c.keyset::<T, U, S>(&q, lo, upto, None, &t, convert, &*s)
+                    .await
+            }
         });
         let parts = join_in_order(reads).await?;
         if parts.iter().any(|p| p.overran) {
@@ -330,21 +395,23 @@ impl Client {
             tracing::debug!(path = %q.path, "id[lt_or_eq] ignored; reading the rest as one keyset scan");
             drop(parts);
             let rest = self
-                .keyset(&q, read.last, None, None, &tally, convert)
+                .keyset(&q, read.last, None, None, &tally, convert, &*spool)
                 .await?;
-            out.extend(rest.records);
-            return Ok(out);
+            out.push(rest.records);
+            return Ok((out, count + rest.count));
         }
         for part in parts {
-            out.extend(part.records);
+            count += part.count;
+            out.push(part.records);
         }
-        Ok(out)
+        Ok((out, count))
     }
 
     /// Keyset pages of ids in `(after, upto]` (`upto: None` is unbounded) until an empty page or
     /// the page holding `upto`; with `probe_after`, also after that many full pages. Each page
-    /// is checked, then converted, and dropped.
-    async fn keyset<T: DeserializeOwned + Keyed, U>(
+    /// is checked, then converted into a run `spool` opens, and dropped.
+    #[allow(clippy::too_many_arguments)] // one private loop; a struct would only rename them
+    async fn keyset<T: DeserializeOwned + Keyed, U, S: Spool<U>>(
         &self,
         q: &Query,
         after: u64,
@@ -352,9 +419,11 @@ impl Client {
         probe_after: Option<usize>,
         tally: &Tally,
         convert: Convert<T, U>,
-    ) -> Result<Keyset<U>, CoupaError> {
+        spool: &S,
+    ) -> Result<Keyset<S::Run>, CoupaError> {
         let mut out = Keyset {
-            records: Vec::new(),
+            records: spool.run().map_err(CoupaError::spool)?,
+            count: 0,
             first: None,
             last: after,
             done: true,
@@ -381,10 +450,10 @@ impl Client {
                 out.first = page.first().and_then(Keyed::key).or(Some(first));
             }
             tally.add(self, page.len());
-            out.records.reserve(page.len());
             for r in page {
-                out.records
-                    .push(convert(r).map_err(|detail| q.bad(detail))?);
+                let record = convert(r).map_err(|detail| q.bad(detail))?;
+                out.records.push(record).map_err(CoupaError::spool)?;
+                out.count += 1;
             }
             let done = upto == Some(out.last);
             // Only a run of full pages suggests a large resource; a short one means it is

@@ -20,6 +20,7 @@ mod position;
 mod reader;
 #[cfg(test)]
 mod reader_tests;
+mod stream;
 mod writer;
 
 pub use manifest::{
@@ -28,6 +29,7 @@ pub use manifest::{
 };
 pub use position::Fault;
 pub use reader::Reader;
+pub use stream::{write_json_stream, Records, Stream};
 pub use writer::write_json_read;
 
 /// The snapshot format version this build writes and reads.
@@ -60,8 +62,10 @@ pub enum SnapshotError {
     Version { found: u64 },
 }
 
+/// The file as written: one shape for the writer of a held `Live` and the streaming one
+/// (`L` is the records, `M` the manifest), so their bytes cannot drift apart.
 #[derive(Serialize)]
-struct Written<'a> {
+struct Written<'a, L, M> {
     format_version: u32,
     kind: &'static str,
     domain: &'a str,
@@ -70,10 +74,10 @@ struct Written<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     roles_read: Option<bool>,
     #[serde(flatten)]
-    live: &'a Live,
+    live: L,
     /// Last, as a writer that streams the records writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    manifest: Option<&'a Manifest>,
+    manifest: Option<M>,
 }
 
 /// The snapshot JSON (pretty, ending in a newline) for `live` read from `domain` at `taken_at`.

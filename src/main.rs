@@ -23,6 +23,7 @@ mod receipt;
 mod report;
 mod secret;
 mod snapshot_manifest;
+mod spool;
 mod staged;
 
 fn main() {

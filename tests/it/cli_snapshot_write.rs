@@ -11,7 +11,8 @@ const TAKEN_AT: &str = "2026-01-01T00:00:00Z";
 
 #[test]
 fn the_snapshot_is_byte_for_byte_what_the_whole_text_writer_made() {
-    let sb = TestSandbox::start_unlimited(generated_tenant(400));
+    // Large enough to be read in concurrent id ranges, each spooled to its own file.
+    let sb = TestSandbox::start_unlimited(generated_tenant(2_500));
     let rt = tokio::runtime::Runtime::new().unwrap();
     for no_roles in [false, true] {
         let dir = tempfile::tempdir().unwrap();
@@ -34,6 +35,11 @@ fn the_snapshot_is_byte_for_byte_what_the_whole_text_writer_made() {
         // The existing reader reads it back, manifest and all.
         let (back, meta) = coupa_access_core::snapshot::from_json(&written).unwrap();
         let manifest = meta.manifest.clone().expect("a manifest");
+        assert_eq!(
+            manifest.content,
+            coupa_access_core::snapshot::content_of(&live),
+            "digests of the records read"
+        );
         let old = coupa_access_core::snapshot::to_json_with_manifest(
             &live,
             client.domain(),

@@ -20,6 +20,7 @@ mod cli_receipts;
 mod cli_report;
 mod cli_snapshot;
 mod cli_snapshot_manifest;
+mod cli_snapshot_stream;
 mod cli_snapshot_write;
 mod cli_user_writes;
 mod client_cli_secret;

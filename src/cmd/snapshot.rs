@@ -22,7 +22,9 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
     let mut client = common::connect_reading_roles(&args.connection, Access::Read, read_roles)?;
     let stamp = || common::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let to_stdout = args.out.as_os_str() == "-";
-    let spool = Arc::new(FileSpool::beside((!to_stdout).then_some(args.out.as_path())));
+    let spool = Arc::new(FileSpool::beside(
+        (!to_stdout).then_some(args.out.as_path()),
+    ));
     let started = stamp();
     let mut read = read_streamed(&mut client, spool, out).await?;
     let taken_at = stamp();
@@ -37,9 +39,10 @@ pub async fn run(args: SnapshotArgs, out: Output) -> miette::Result<i32> {
             groups: &read.groups,
             projects: &read.projects,
             roles: &read.roles,
-            memberships: Box::new(crate::spool::records(&memberships).filter(|m| {
-                m.as_ref().map_or(true, |m| read.keeps(m))
-            })),
+            memberships: Box::new(
+                crate::spool::records(&memberships)
+                    .filter(|m| m.as_ref().map_or(true, |m| read.keeps(m))),
+            ),
         };
         let manifest = coupa_access_core::snapshot::write_json_stream(
             w,

@@ -61,8 +61,10 @@ impl Tenant {
             // Not read yet: the snapshot has the new value, and not the deleted user.
             self.users.get_mut(&100).unwrap()["email"] = json!("new-100@acme.com");
             self.users.remove(&120);
-            self.users
-                .insert(500, json!({"id": 500, "login": "late", "email": "late@acme.com"}));
+            self.users.insert(
+                500,
+                json!({"id": 500, "login": "late", "email": "late@acme.com"}),
+            );
         }
         let mut page: Vec<Value> = self
             .users
@@ -193,9 +195,12 @@ impl Fake {
     }
 
     fn client(&self) -> Client {
-        let conn =
-            Connection::new(&self.server.uri(), CLIENT_ID, CLIENT_SECRET.to_string().into())
-                .unwrap();
+        let conn = Connection::new(
+            &self.server.uri(),
+            CLIENT_ID,
+            CLIENT_SECRET.to_string().into(),
+        )
+        .unwrap();
         Client::new(conn, Access::Read, ClientOptions::default()).unwrap()
     }
 
@@ -263,23 +268,40 @@ fn short_pages_and_records_changing_mid_read_stream_to_the_collected_bytes() {
     assert_eq!(names_in(dir.path()), ["snap.json"], "no spool file left");
 
     let v: Value = serde_json::from_str(&written).unwrap();
-    let user = |id: u64| v["users"].as_array().unwrap().iter().find(|u| u["id"] == id).cloned();
+    let user = |id: u64| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == id)
+            .cloned()
+    };
     assert_eq!(user(5).unwrap()["login"], "u5", "read before it changed");
     assert_eq!(user(100).unwrap()["email"], "new-100@acme.com");
     assert!(user(120).is_none(), "deleted before its page");
-    assert_eq!(user(500).unwrap()["login"], "late", "created above the last id");
+    assert_eq!(
+        user(500).unwrap()["login"],
+        "late",
+        "created above the last id"
+    );
     let group_ids: Vec<&Value> = v["memberships"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| &m["group_id"])
         .collect();
-    assert!(group_ids.iter().all(|g| *g == 10 || *g == 14), "{group_ids:?}");
+    assert!(
+        group_ids.iter().all(|g| *g == 10 || *g == 14),
+        "{group_ids:?}"
+    );
     assert_eq!(v["projects"].as_array().unwrap().len(), 2);
 
     fake.reset();
     let old = collected(&fake.client(), &fake.rt, &written);
-    assert!(written == old, "the streamed snapshot differs from the collected one");
+    assert!(
+        written == old,
+        "the streamed snapshot differs from the collected one"
+    );
 }
 
 #[test]
@@ -295,7 +317,10 @@ fn a_page_repeating_a_record_is_refused_and_nothing_is_left() {
         "{}",
         stderr_of(&out)
     );
-    assert_eq!(std::fs::read_to_string(&old).unwrap(), "yesterday's snapshot");
+    assert_eq!(
+        std::fs::read_to_string(&old).unwrap(),
+        "yesterday's snapshot"
+    );
     assert_eq!(names_in(dir.path()), ["snap.json"], "nothing else left");
     // The collecting read refuses it too.
     fake.reset();
@@ -327,5 +352,8 @@ fn ranges_read_again_when_the_upper_bound_is_ignored_stream_to_the_collected_byt
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = crate::common::client_for(&sb.sandbox, Access::Read);
     let old = collected(&client, &rt, &written);
-    assert!(written == old, "the streamed snapshot differs from the collected one");
+    assert!(
+        written == old,
+        "the streamed snapshot differs from the collected one"
+    );
 }

@@ -357,3 +357,25 @@ fn ranges_read_again_when_the_upper_bound_is_ignored_stream_to_the_collected_byt
         "the streamed snapshot differs from the collected one"
     );
 }
+
+#[test]
+fn a_spool_that_cannot_be_written_fails_the_read_and_says_where() {
+    let sb = TestSandbox::start_unlimited(crate::common::tenant());
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("missing").join("snap.json");
+    let out = sb
+        .cmd()
+        .args(["snapshot", "--out"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("could not keep the records read")
+            && err.contains("temporary file")
+            && err.contains("missing"),
+        "{err}"
+    );
+    assert!(names_in(dir.path()).is_empty(), "nothing written");
+}

@@ -2,7 +2,8 @@
 //! requests/s, burst 20), 50 ms per answer, no `Retry-After`, and a leaky bucket draining in
 //! steps at a phase of its own (a client pacing at exactly the limit would meet it full). Each
 //! row prints the requests made beside the minimum, the wall time beside the rate-limit floor
-//! (`(requests - burst) / rate`), the 429s, and the same work by a client at concurrency 1.
+//! (`(requests - burst) / rate`) and the client's own pace (its limiter's margins and its
+//! token request, see `CLIENT_RATE`), the 429s, and the same work by a client at concurrency 1.
 //!
 //! Rows:
 //! - `plan`: `coupa-access plan` (the binary, as a child process: its peak RSS is its own)
@@ -22,7 +23,7 @@
 //! BENCH_SNAPSHOT_USERS=2000 BENCH_APPLY_CHANGES=200 BENCH_EXPORTED_USERS=1000
 //! BENCH_MEMORY_USERS=20000`; `BENCH_ROWS=plan,snapshot,apply,exported,memory`;
 //! `BENCH_LATENCY_MS=50`; `BENCH_PHASE_MS=17`; `BENCH_CONCURRENCY_1=0` skips the
-//! concurrency-1 runs.
+//! concurrency-1 runs; `BENCH_PLAN_LOG=FILE` keeps the plan's debug log (`-v`) there.
 #![forbid(unsafe_code)]
 
 #[path = "support/tenant.rs"]
@@ -47,6 +48,11 @@ const SHAPE: tenant::Shape = tenant::Shape {
 };
 const RATE: f64 = 25.0;
 const BURST: u32 = 20;
+/// The client's own pace under those limits (`crates/client/src/limiter.rs`: 3% under the
+/// rate, 2 of the burst kept), which also spends one token on the OAuth2 token request the
+/// sandbox does not count: what no scheduling of the client's can beat.
+const CLIENT_RATE: f64 = RATE * 0.97;
+const CLIENT_BURST: u64 = 18;
 
 fn login(live: &Live, id: u64) -> &str {
     &live.users[(id - 10_000) as usize].login
@@ -123,6 +129,10 @@ impl Cost {
     fn floor(&self) -> f64 {
         self.requests.saturating_sub(u64::from(BURST)) as f64 / RATE
     }
+    /// The client limiter's floor for these requests and its token request.
+    fn client_floor(&self) -> f64 {
+        (self.requests + 1).saturating_sub(CLIENT_BURST) as f64 / CLIENT_RATE
+    }
     fn ratio(&self) -> f64 {
         let f = self.floor();
         if f > 0.0 {
@@ -133,12 +143,13 @@ impl Cost {
     }
     fn describe(&self) -> String {
         format!(
-            "{} requests, {} x429, {:.1} s = x{:.2} the floor {:.1} s",
+            "{} requests, {} x429, {:.2} s = x{:.2} the floor {:.2} s (the client's own pace: {:.2} s)",
             self.requests,
             self.throttled,
             self.wall,
             self.ratio(),
-            self.floor()
+            self.floor(),
+            self.client_floor()
         )
     }
 }
@@ -311,14 +322,34 @@ async fn plan_row(users: u64, groups: u64, latency: Duration, phase: Duration, w
         .env("COUPA_CLIENT_ID", &bench.config.client_id)
         .env("COUPA_CLIENT_SECRET", &bench.config.client_secret)
         .env_remove("RUST_LOG");
-    let ((out, wall, peak), mut cost) = bench
+    // The child's debug log (every request: when it queued, waited, was answered) for a
+    // timeline of where the wall time goes.
+    let log = std::env::var_os("BENCH_PLAN_LOG");
+    if log.is_some() {
+        cmd.arg("-v").env("NO_COLOR", "1");
+    }
+    let ((spawned, (out, wall, peak)), mut cost) = bench
         .measure(async {
-            tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
+            let spawned = chrono::Utc::now();
+            let run = tokio::task::spawn_blocking(move || run_child_with_peak(cmd))
                 .await
-                .expect("join")
+                .expect("join");
+            (spawned, run)
         })
         .await;
     cost.wall = wall;
+    if let Some(log) = log {
+        // The spawn and the exit on the log's own clock: start-up and exit are wall time too.
+        let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        let exited = spawned + chrono::Duration::microseconds((wall * 1e6) as i64);
+        let text = format!(
+            "{} BENCH spawned\n{}{} BENCH exited\n",
+            at(spawned),
+            String::from_utf8_lossy(&out.stderr),
+            at(exited)
+        );
+        std::fs::write(log, text).expect("plan log written");
+    }
     assert!(
         out.status.success(),
         "plan failed: {}",

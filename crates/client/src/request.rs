@@ -236,6 +236,9 @@ impl Inner {
         url: &str,
         bearer: Option<&Bearer>,
     ) -> Result<Last, CoupaError> {
+        // Logged with the answer: the time spent waiting for a read slot and then the limiter
+        // (a request timeline at `-v`: where a read's wall time goes).
+        let queued = Instant::now();
         // The slot is held for this attempt only, so waits between attempts free it.
         // Reads (GraphQL queries are POSTs that read) share the read slots.
         let _slot = if call.kind == Kind::Read {
@@ -248,7 +251,9 @@ impl Inner {
         } else {
             None
         };
+        let slot_ms = queued.elapsed().as_millis() as u64;
         self.limiter.acquire().await;
+        let waited_ms = queued.elapsed().as_millis() as u64;
         self.count(call);
         let mut req = self
             .http
@@ -281,7 +286,7 @@ impl Inner {
         let path = path_only(call.path_and_query);
         Ok(match result {
             Ok(r) => {
-                tracing::debug!(method = %call.method, path, status = r.status.as_u16(), elapsed_ms, "coupa request");
+                tracing::debug!(method = %call.method, path, status = r.status.as_u16(), slot_ms, waited_ms, elapsed_ms, "coupa request");
                 Last::Answer(r)
             }
             Err(f) => {

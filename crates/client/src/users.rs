@@ -29,6 +29,11 @@ use super::{Client, CoupaError};
 /// a URL stays under 3 KB, well inside what servers and proxies accept (commonly 8 KB).
 const LIST_BUDGET: usize = 2_000;
 
+/// Values per batch at most: three full pages when each value is one user's. A batch ends on
+/// an empty page, so 150 logins take four requests where 153 would take five (three users on
+/// a fourth page); the budget still decides for longer values.
+const MAX_VALUES: usize = 3 * super::read::PAGE_SIZE;
+
 /// Why a scoped user read is not used (logged at debug level; every user is read instead).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Distrust(pub String);
@@ -88,7 +93,7 @@ impl Batch {
     }
 }
 
-/// Splits `values` into batches within [`LIST_BUDGET`]; a value holding a comma goes alone
+/// Splits `values` into batches within [`LIST_BUDGET`] and [`MAX_VALUES`]; a value holding a comma goes alone
 /// (asked with `=`), and empty values are not asked at all (they name nobody).
 fn batches(field: Field, values: impl IntoIterator<Item = String>) -> Vec<Batch> {
     let mut out = Vec::new();
@@ -119,7 +124,7 @@ fn batches(field: Field, values: impl IntoIterator<Item = String>) -> Vec<Batch>
             continue;
         }
         let n = encoded(&v);
-        if used + n > LIST_BUDGET && !current.is_empty() {
+        if (used + n > LIST_BUDGET || current.len() == MAX_VALUES) && !current.is_empty() {
             finish(std::mem::take(&mut current), &mut out);
             used = 0;
         }
@@ -309,6 +314,16 @@ mod tests {
             assert_eq!(batch.keys.len(), batch.values.len());
         }
         assert!(b.len() >= 4, "400 emails take several batches: {}", b.len());
+    }
+
+    #[test]
+    fn short_values_fill_three_pages_a_batch_not_more() {
+        let logins: Vec<String> = (0..453).map(|i| format!("user{i:06}")).collect();
+        let sizes: Vec<usize> = batches(Field::Login, logins)
+            .iter()
+            .map(|b| b.values.len())
+            .collect();
+        assert_eq!(sizes, [150, 150, 150, 3]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use miette::IntoDiagnostic;
 use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
+use crate::cli_words::cli_words;
 use crate::receipt::Recorder;
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
@@ -145,9 +146,9 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = report.into_diagnostic()?;
+    let report = report.or_else(apply_error)?;
     receipt.applied(&report);
-    let rendered = report.render();
+    let rendered = report.render(crate::cli_words::cli_words());
     say_raw!("{rendered}");
     crate::report::append_summary(args.summary, || {
         crate::report::text_summary("apply", report.is_success(), &rendered)
@@ -244,7 +245,10 @@ fn first_interrupt(handle: &apply::CancelHandle) {
 }
 
 fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
-    say!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    say!(
+        "Interrupted again: exiting now. Run `{}` to see what was written.",
+        cli_words().plan
+    );
     // Outcomes not yet known are recorded as unknown.
     receipt.abandon();
     std::process::exit(code);
@@ -259,11 +263,30 @@ fn refused(refusal: apply::Refusal) -> miette::Result<()> {
         apply::Refusal::KeptUsers(_) => Some(
             "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
         ),
-        apply::Refusal::Apply(_) | apply::Refusal::Guard(_) => None,
+        apply::Refusal::Guard(violation) => {
+            return Err(miette::miette!("{}", violation.message(cli_words())));
+        }
+        apply::Refusal::Apply(_) => None,
     };
-    match help {
-        Some(help) => Err(miette::miette!(help = help, "{refusal}")),
-        None => Err(refusal).into_diagnostic(),
+    match (help, refusal) {
+        (Some(help), refusal) => Err(miette::miette!(help = help, "{refusal}")),
+        (None, apply::Refusal::Apply(e)) => apply_error(e),
+        (None, refusal) => Err(refusal).into_diagnostic(),
+    }
+}
+
+/// Why apply did not start, with the command that makes the plan to review instead (the
+/// client's message says what is wrong; the binary names its commands).
+fn apply_error<T>(e: apply::ApplyError) -> miette::Result<T> {
+    let plan = &cli_words().plan;
+    match e {
+        apply::ApplyError::Stale { .. } => Err(miette::miette!(
+            "{e}. Run `{plan}` again and review the new plan"
+        )),
+        apply::ApplyError::Mismatch(_) => Err(miette::miette!(
+            "{e}Review a fresh `{plan}` of the reviewed commit and apply that"
+        )),
+        other => Err(other).into_diagnostic(),
     }
 }
 

@@ -92,16 +92,31 @@ fn a_cancel_after_n_writes_applies_n_and_reports_the_rest_not_attempted() {
         ))
         .expect("apply starts");
     assert!(report.interrupted);
-    assert_eq!(report.verified(), 2, "{}", report.render());
-    assert_eq!(report.failed(), 0, "{}", report.render());
-    assert_eq!(report.skipped(), 4, "{}", report.render());
+    assert_eq!(
+        report.verified(),
+        2,
+        "{}",
+        report.render(&crate::common::cli_words())
+    );
+    assert_eq!(
+        report.failed(),
+        0,
+        "{}",
+        report.render(&crate::common::cli_words())
+    );
+    assert_eq!(
+        report.skipped(),
+        4,
+        "{}",
+        report.render(&crate::common::cli_words())
+    );
     assert!(report
         .results
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Skipped(_)))
         .all(|r| r.outcome == Outcome::Skipped("not attempted: apply was interrupted".into())));
     assert!(report
-        .render()
+        .render(&crate::common::cli_words())
         .contains("Interrupted: 2 applied, 0 failed, 4 not attempted"));
     assert_eq!(sb.membership_pairs().len(), before + 2, "exactly 2 written");
 

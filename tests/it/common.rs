@@ -378,3 +378,16 @@ pub fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
         .copied()
         .collect()
 }
+
+/// The command-line words library messages copy, as the binary spells them today (the binary
+/// spells them from its clap definitions; tests that call the library directly need some).
+pub fn cli_words() -> coupa_access_core::CliWords {
+    coupa_access_core::CliWords {
+        plan: "coupa-access plan".into(),
+        drift: "coupa-access drift".into(),
+        allow_removals: "--allow-removals".into(),
+        changed_since: "--changed-since".into(),
+        format_json: "--format json".into(),
+        out: "--out".into(),
+    }
+}

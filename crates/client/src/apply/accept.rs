@@ -30,9 +30,9 @@ pub enum Refusal {
         .0.join(", ")
     )]
     KeptUsers(Vec<String>),
-    /// A removal guard tripped.
-    #[error(transparent)]
-    Guard(#[from] GuardViolation),
+    /// A removal guard tripped; [`GuardViolation::message`] words it with the binary's flags.
+    #[error("{}", .0.title())]
+    Guard(GuardViolation),
 }
 
 /// What the plan made now is checked against.
@@ -83,7 +83,7 @@ impl Acceptance<'_> {
                     .collect(),
             ));
         }
-        check_guards(plan, self.settings, self.allow_removals)?;
+        check_guards(plan, self.settings, self.allow_removals).map_err(Refusal::Guard)?;
         Ok(())
     }
 }

@@ -46,13 +46,15 @@ pub enum ApplyError {
     },
     #[error("this plan was made from {origin}, not against a Coupa instance, so it cannot be applied; make a new plan against the instance")]
     NotFromInstance { origin: String },
-    #[error("the plan is stale: the live members of {} changed since it was made; nothing was written. Run `coupa-access plan` again and review the new plan", .groups.join(", "))]
+    /// The binary adds how to make a new plan.
+    #[error("the plan is stale: the live members of {} changed since it was made; nothing was written", .groups.join(", "))]
     Stale { groups: Vec<String> },
     #[error("the plan is inconsistent: {0}; nothing was written")]
     Malformed(String),
     #[error("the plan removes protected user(s) {}; nothing was written", .users.join(", "))]
     RemovesProtected { users: Vec<String> },
-    #[error("the plan file is not the plan the policy files make against live Coupa now; nothing was written. Differences:\n{0}Review a fresh `coupa-access plan` of the reviewed commit and apply that")]
+    /// The binary adds how to make the plan to review instead.
+    #[error("the plan file is not the plan the policy files make against live Coupa now; nothing was written. Differences:\n{0}")]
     Mismatch(Box<PlanMismatch>),
     #[error("could not read the touched groups from Coupa before writing; nothing was written")]
     Read(#[source] crate::CoupaError),

@@ -7,6 +7,19 @@ use super::preflight::check_static;
 use super::verify::decide;
 use super::{ApplyError, Outcome};
 use coupa_access_core::model::*;
+use coupa_access_core::CliWords;
+
+/// The binary spells these; the report copies them where its advice names one.
+fn cli() -> CliWords {
+    CliWords {
+        plan: "PLAN-COMMAND".into(),
+        drift: "DRIFT-COMMAND".into(),
+        allow_removals: "ALLOW-REMOVALS".into(),
+        changed_since: "CHANGED-SINCE".into(),
+        format_json: "FORMAT-JSON".into(),
+        out: "OUT".into(),
+    }
+}
 
 fn change(action: Action, user_id: u64, applies: bool) -> Change {
     let (id, name) = (10, "AP Clerks".to_string());
@@ -162,7 +175,7 @@ fn read_back_decides_each_outcome() {
         (2, 2, 1)
     );
     assert!(!report.is_success());
-    let text = report.render();
+    let text = report.render(&cli());
     assert!(
         text.contains("2 of 5 changes applied and verified, 2 failed, 1 skipped"),
         "{text}"
@@ -238,7 +251,7 @@ fn the_report_escapes_control_characters_from_coupa() {
         }],
         ..super::ApplyReport::default()
     };
-    let text = report.render();
+    let text = report.render(&cli());
     assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'));
     assert!(text.contains("FAILED   add eve\\u{1b}[2K\\u{d}"), "{text}");
 }
@@ -354,7 +367,7 @@ fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
         ),
         (2, 1, 1, 1)
     );
-    let text = report.render();
+    let text = report.render(&cli());
     assert!(
         text.contains(
             "Apply: 2 of 5 changes applied and verified, 1 failed, 1 skipped, 1 kept by Coupa."
@@ -367,7 +380,7 @@ fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
     );
     report.interrupted = true;
     report.delete_refused = Some("405".into());
-    let text = report.render();
+    let text = report.render(&cli());
     assert!(
         text.contains("Interrupted: 2 applied, 1 failed, 1 kept by Coupa, 1 not attempted."),
         "{text}"
@@ -376,6 +389,15 @@ fn the_apply_summary_counts_the_applied_changes_and_their_outcomes() {
     // needs.
     assert!(
         text.contains("set settings.group_removals: user_groups in the policy and grant the OAuth2 client scope core.user.write"),
+        "{text}"
+    );
+    // The commands it names are the binary's words.
+    assert!(
+        text.contains("then run `PLAN-COMMAND` to confirm"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Run `PLAN-COMMAND` to see what is left"),
         "{text}"
     );
 }

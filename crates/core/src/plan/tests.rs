@@ -568,7 +568,15 @@ fn removal_plan(n: u64, members: u64) -> Plan {
     let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    make(&d, &live, instance(), fixed_now()).unwrap().plan
+    make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan
 }
 
 fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
@@ -599,7 +607,7 @@ fn guard_total_trips_and_names_the_override() {
     assert_eq!(err.removals, 5);
     assert_eq!(err.total_limit, Some(4));
     assert!(err.groups.is_empty());
-    let msg = err.to_string();
+    let msg = err.message(&crate::CliWords::for_tests());
     assert!(
         msg.contains("removes 5 group memberships; the limit is 4"),
         "{msg}"
@@ -616,7 +624,7 @@ fn guard_per_group_fraction_trips_with_the_fraction() {
     let g = &err.groups[0];
     assert_eq!((g.group.as_str(), g.removed, g.members), ("Big", 6, 20));
     assert!((g.fraction - 0.3).abs() < 1e-12);
-    let msg = err.to_string();
+    let msg = err.message(&crate::CliWords::for_tests());
     assert!(
         msg.contains("group \"Big\" would lose 6 of 20 members (30%); the limit is 25%"),
         "{msg}"
@@ -632,7 +640,7 @@ fn allow_removals_lifts_guards_only_on_exact_match() {
     for wrong in [5, 7, 0, 100] {
         let err = check_guards(&plan, &s, Some(wrong)).unwrap_err();
         assert_eq!(err.allow, Some(wrong));
-        let msg = err.to_string();
+        let msg = err.message(&crate::CliWords::for_tests());
         assert!(
             msg.contains(&format!(
                 "--allow-removals {wrong} does not match: the plan removes exactly 6"
@@ -678,7 +686,7 @@ fn guard_message_names_totals_groups_and_the_override() {
     let plan = removal_plan(6, 20);
     let err = check_guards(&plan, &settings(Some(5), Some(0.25)), Some(4)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        err.message(&crate::CliWords::for_tests()),
         "removal guard tripped:\n  \
          this plan removes 6 group memberships; the limit is 5 (settings.max_removals.total)\n  \
          group \"Big\" would lose 6 of 20 members (30%); the limit is 25% (settings.max_removals.per_group_fraction)\n  \
@@ -701,7 +709,15 @@ fn load(yaml: &str) -> Desired {
 fn make_stamps_origin_and_the_given_time_to_the_second() {
     let d = load("groups:\n  Finance:\n    members: [carol, alice]\n");
     let now = fixed_now() + chrono::Duration::milliseconds(750);
-    let plan = make(&d, &tenant(), instance(), now).unwrap().plan;
+    let plan = make(
+        &d,
+        &tenant(),
+        instance(),
+        now,
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     assert_eq!(plan.generated_at, fixed_now());
     assert_eq!(plan.origin, instance());
     assert_eq!(plan.tool_version, env!("CARGO_PKG_VERSION"));
@@ -720,7 +736,14 @@ fn make_states_an_inactive_user_once_with_where_and_what_to_do() {
     let d = load(
         "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\n",
     );
-    let planned = make(&d, &tenant(), instance(), fixed_now()).unwrap();
+    let planned = make(
+        &d,
+        &tenant(),
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap();
     assert_eq!(
         planned.diagnostics.len(),
         2,
@@ -749,7 +772,15 @@ fn make_keeps_check_warnings_for_facts_the_planner_does_not_state() {
     let mut live = tenant();
     live.memberships.push(ms(306, 4, 14));
     let d = load("groups:\n  Finance:\n    members: [carol, dave]\n");
-    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    let plan = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     assert!(plan.is_empty());
     assert_eq!(
         plan.warnings
@@ -767,7 +798,15 @@ fn make_keeps_check_warnings_for_facts_the_planner_does_not_state() {
 fn make_turns_a_tripped_guard_into_a_warning_at_the_setting() {
     let d =
         load("groups:\n  AP Clerks:\n    members: []\nsettings:\n  max_removals: { total: 1 }\n");
-    let plan = make(&d, &tenant(), instance(), fixed_now()).unwrap().plan;
+    let plan = make(
+        &d,
+        &tenant(),
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     assert_eq!(plan.summary.remove, 2);
     let w = &plan.warnings;
     assert_eq!(w.len(), 1);
@@ -789,7 +828,13 @@ fn make_turns_a_tripped_guard_into_a_warning_at_the_setting() {
 #[test]
 fn make_fails_with_every_check_error_and_the_warnings() {
     let d = load("groups:\n  Finance:\n    members: [dave, zed, yan]\n");
-    match make(&d, &tenant(), instance(), fixed_now()) {
+    match make(
+        &d,
+        &tenant(),
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    ) {
         Err(PlanFailure::Check { errors, warnings }) => {
             assert_eq!(errors.len(), 2);
             assert_eq!(warnings.len(), 1);
@@ -802,7 +847,13 @@ fn make_fails_with_every_check_error_and_the_warnings() {
     live.memberships.push(ms(320, 77, 14));
     let d = load("groups:\n  Finance:\n    members: [carol]\n");
     assert!(matches!(
-        make(&d, &live, instance(), fixed_now()),
+        make(
+            &d,
+            &live,
+            instance(),
+            fixed_now(),
+            &crate::CliWords::for_tests()
+        ),
         Err(PlanFailure::Plan(PlanError::UnknownMember {
             user_id: 77,
             ..
@@ -837,7 +888,14 @@ fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
 fn acknowledged_warnings_are_kept_apart_and_not_shown_as_diagnostics() {
     // dave (inactive) is acknowledged by email, so by whom it names; the plan still adds him.
     let policy = "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: dave@acme.com, reason: kept until the leaver process ends }\n";
-    let planned = make(&load(policy), &tenant(), instance(), fixed_now()).unwrap();
+    let planned = make(
+        &load(policy),
+        &tenant(),
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap();
     assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
     assert!(
         planned.plan.warnings.is_empty(),
@@ -854,7 +912,14 @@ fn acknowledged_warnings_are_kept_apart_and_not_shown_as_diagnostics() {
     assert_eq!(back.acknowledged, planned.plan.acknowledged);
     // Another user's or another code's acknowledgement leaves the warning shown.
     let other = "groups:\n  Finance:\n    members: [carol, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: carol }\n    - { code: inactive_group, group: Finance }\n";
-    let planned = make(&load(other), &tenant(), instance(), fixed_now()).unwrap();
+    let planned = make(
+        &load(other),
+        &tenant(),
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap();
     assert_eq!(planned.plan.warnings.len(), 1);
     assert!(planned.plan.acknowledged.is_empty());
 }

@@ -16,7 +16,15 @@ fn plan_on(yaml: &str, day: &str) -> Plan {
     let now = chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00Z"))
         .unwrap()
         .with_timezone(&chrono::Utc);
-    make(&load(yaml), &tenant(), instance(), now).unwrap().plan
+    make(
+        &load(yaml),
+        &tenant(),
+        instance(),
+        now,
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan
 }
 
 const ADDITIVE: &str = "groups:\n  AP Clerks:\n    mode: additive\n    members:\n      - alice\n      - { user: bob, until: 2025-12-31, reason: \"Year-end close, FIN-881\" }\n";
@@ -161,7 +169,9 @@ fn drift_lists_an_expired_grant_still_held() {
     assert_eq!(t.extra.len(), 1);
     assert_eq!(t.extra[0].user, "bob");
     assert!(t.extra[0].expired.is_some());
-    assert!(crate::drift::text(&r).contains("grant expired 2025-12-31"));
+    assert!(
+        crate::drift::text(&r, &crate::CliWords::for_tests()).contains("grant expired 2025-12-31")
+    );
     let before = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
     let r = crate::drift::drift_on(&d, &tenant(), None, before).unwrap();
     assert!(r.targets[0].extra.is_empty());

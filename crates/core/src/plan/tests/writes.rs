@@ -66,20 +66,27 @@ fn group_changes_are_reported_only_when_groups_are_not_listed() {
 #[test]
 fn a_role_removal_records_the_live_roles_and_renders_as_clear_then_set() {
     let (d, live) = roles_and_licenses(Writes::of([Kind::Group, Kind::Role, Kind::License]));
-    let planned = make(&d, &live, instance(), fixed_now()).unwrap();
+    let planned = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap();
     let plan = planned.plan;
     assert!(plan.changes.iter().all(|c| c.applies));
     let rw = &plan.preconditions.role_rewrites["bob"];
     assert_eq!((rw.user_id, rw.role_ids.clone()), (2, vec![4, 5]));
     assert_eq!(rw.roles, ["Buyer", "User"]);
 
-    let text = render::text(&plan, Color::Never);
+    let text = render::text(&plan, Color::Never, &crate::CliWords::for_tests());
     assert!(
         text.contains("  bob: roles cleared and set again: Buyer removed, User kept\n"),
         "{text}"
     );
     assert!(!text.contains("reported only, not applied"), "{text}");
-    let md = render::markdown(&plan);
+    let md = render::markdown(&plan, &crate::CliWords::for_tests());
     assert!(md.contains("### Roles cleared and set again"), "{md}");
     assert!(
         md.contains("- bob: roles cleared and set again: Buyer removed, User kept"),
@@ -108,8 +115,16 @@ fn removing_a_users_last_role_says_no_role_is_left() {
     let (d, live) = roles_and_licenses(Writes::of([Kind::Role]));
     let mut live = live;
     live.users[1].roles.remove(&5);
-    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
-    let text = render::text(&plan, Color::Never);
+    let plan = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
+    let text = render::text(&plan, Color::Never, &crate::CliWords::for_tests());
     assert!(
         text.contains("bob: roles cleared and set again: Buyer removed, no role left"),
         "{text}"
@@ -127,7 +142,15 @@ fn removing_a_users_last_role_says_no_role_is_left() {
     // Reported-only role changes leave no one roleless.
     let (mut d, live) = (d, live);
     d.settings.writes = Writes::default();
-    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    let plan = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     assert!(plan
         .warnings
         .iter()
@@ -144,7 +167,15 @@ fn role_removals_count_in_total_but_not_in_a_groups_fraction() {
     d.settings.writes = Writes::of([Kind::Role]);
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    let plan = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     assert_eq!(plan.summary.remove, 4);
     // The default guard limits groups' fractions: four role removals do not trip it.
     check_guards(&plan, &d.settings, None).unwrap();
@@ -167,7 +198,15 @@ fn roles_are_never_cleared_for_api_users_or_the_last_active_admin() {
     d.settings.writes = Writes::of([Kind::Role]);
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
+    let plan = make(
+        &d,
+        &live,
+        instance(),
+        fixed_now(),
+        &crate::CliWords::for_tests(),
+    )
+    .unwrap()
+    .plan;
     let marks: Vec<(String, bool)> = plan.changes.iter().map(|c| (line(c), c.applies)).collect();
     assert_eq!(
         marks,

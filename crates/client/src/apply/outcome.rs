@@ -1,6 +1,6 @@
 //! What happened to each change, and the report shown after apply.
 
-use coupa_access_core::model::{Action, Change, Kind};
+use coupa_access_core::model::{Action, Change};
 use coupa_access_core::render::printable_str;
 use coupa_access_core::CliWords;
 
@@ -99,12 +99,8 @@ impl ApplyReport {
             // Names and reasons come from Coupa: escape sequences in them must not redraw the
             // report (a FAILED line shown as ok).
             let user = printable_str(&c.user);
-            let target = printable_str(c.target.name());
-            let target = match c.kind() {
-                Kind::Group => target.to_string(),
-                Kind::Role => format!("role {target}"),
-                Kind::License => format!("license {target}"),
-            };
+            let target = c.target.label();
+            let target = printable_str(&target);
             let what = match c.action {
                 Action::Add => format!("add {user} to {target}"),
                 Action::Remove => format!("remove {user} from {target}"),

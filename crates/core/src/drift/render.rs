@@ -258,15 +258,11 @@ fn targets(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
             rows_left_out += rows_of(rest);
             break;
         }
-        let mode = match t.mode {
-            Mode::Authoritative => "authoritative",
-            Mode::Additive => "additive",
-        };
+        let mode = t.mode.word();
         let reported = if t.applies { "" } else { ", reported only" };
-        let kind = t.kind.word();
         let title = format!(
             "{} {} ({mode}{reported})",
-            capital(kind),
+            t.kind.title(),
             name(&t.target, style)
         );
         match style {
@@ -363,13 +359,6 @@ fn targets(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
         "targets".to_string()
     };
     more(out, left_out, &what, style, cli);
-}
-
-fn capital(word: &str) -> String {
-    let mut c = word.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 fn people(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {

@@ -186,11 +186,7 @@ fn write_people(out: &mut dyn Write, p: &Painter, plan: &Plan) -> fmt::Result {
 }
 
 fn person_item(p: &Painter, c: &Change) -> String {
-    let what = match c.kind() {
-        Kind::Group => c.target.name().to_string(),
-        Kind::Role => format!("role {}", c.target.name()),
-        Kind::License => format!("license {}", c.target.name()),
-    };
+    let what = c.target.label();
     let what = match c.action {
         Action::Remove => p.paint(REMOVE, &what),
         Action::Add => what,

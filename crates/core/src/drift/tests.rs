@@ -296,7 +296,7 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
     );
 }
 
-// ---- drift means what the plan means (regressions: each failed before the bound policy) ----
+// ---- drift means what the plan means: the same rule decides both, target by target ----
 
 #[test]
 fn drift_follows_settings_writes_like_the_plan() {

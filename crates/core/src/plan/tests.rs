@@ -861,8 +861,8 @@ fn make_fails_with_every_check_error_and_the_warnings() {
     ));
 }
 
-/// Regression: with a byte-order mark, a plan warning on the first line said one column more
-/// than the policy diagnostics (which, like editors, do not count the mark).
+/// A byte-order mark is no column: a plan warning on the first line names the column the policy
+/// diagnostics (and editors) name.
 #[test]
 fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
     let prefix = "settings: {protected_users: [";

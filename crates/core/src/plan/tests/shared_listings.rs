@@ -27,7 +27,7 @@ use crate::testkit::Seq as Rng;
 
 /// One of the colliding [`NAMES`].
 fn name(rng: &mut Rng) -> &'static str {
-    *rng.pick(&NAMES)
+    NAMES[rng.below(NAMES.len())]
 }
 
 /// A tenant of colliding users (some inactive, some Supplier Portal accounts), four groups with

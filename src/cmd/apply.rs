@@ -69,7 +69,7 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
         .map(|p| crate::plan_file::read(p, "apply"))
         .transpose()?;
     if let Some(saved) = &saved {
-        apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
+        apply::check_static(saved, client.domain()).into_diagnostic()?;
     }
     let (desired, scope) = scoped_to_saved(desired, saved.as_ref());
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
@@ -257,34 +257,33 @@ fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
 /// Apply's refusal, with what to do about it.
 fn refused(refusal: apply::Refusal) -> miette::Result<()> {
     let help = match &refusal {
-        apply::Refusal::RestoresDiffer(_) => Some(
-            "plan again (with the same journal) and review the restores, then apply that plan",
-        ),
-        apply::Refusal::KeptUsers(_) => Some(
-            "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
-        ),
+        apply::Refusal::RestoresDiffer(_) => {
+            "plan again (with the same journal) and review the restores, then apply that plan"
+        }
+        apply::Refusal::KeptUsers(_) => {
+            "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead"
+        }
         apply::Refusal::Guard(violation) => {
             return Err(miette::miette!("{}", violation.message(cli_words())));
         }
-        apply::Refusal::Apply(_) => None,
+        apply::Refusal::Mismatch(_) => {
+            return Err(miette::miette!(
+                "{refusal}Review a fresh `{}` of the reviewed commit and apply that",
+                cli_words().plan
+            ));
+        }
+        apply::Refusal::Refused(_) => return Err(refusal).into_diagnostic(),
     };
-    match (help, refusal) {
-        (Some(help), refusal) => Err(miette::miette!(help = help, "{refusal}")),
-        (None, apply::Refusal::Apply(e)) => apply_error(e),
-        (None, refusal) => Err(refusal).into_diagnostic(),
-    }
+    Err(miette::miette!(help = help, "{refusal}"))
 }
 
 /// Why apply did not start, with the command that makes the plan to review instead (the
 /// client's message says what is wrong; the binary names its commands).
 fn apply_error<T>(e: apply::ApplyError) -> miette::Result<T> {
-    let plan = &cli_words().plan;
     match e {
         apply::ApplyError::Stale { .. } => Err(miette::miette!(
-            "{e}. Run `{plan}` again and review the new plan"
-        )),
-        apply::ApplyError::Mismatch(_) => Err(miette::miette!(
-            "{e}Review a fresh `{plan}` of the reviewed commit and apply that"
+            "{e}. Run `{}` again and review the new plan",
+            cli_words().plan
         )),
         other => Err(other).into_diagnostic(),
     }

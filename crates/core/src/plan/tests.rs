@@ -116,6 +116,16 @@ fn fixed_now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap()
 }
 
+/// [`super::make`] with the command-line words as the core's tests spell them.
+fn make(
+    desired: &Desired,
+    live: &Live,
+    origin: Origin,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, PlanFailure> {
+    super::make(desired, live, origin, now, &crate::CliWords::for_tests())
+}
+
 fn instance() -> Origin {
     Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
@@ -568,15 +578,7 @@ fn removal_plan(n: u64, members: u64) -> Plan {
     let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan
+    make(&d, &live, instance(), fixed_now()).unwrap().plan
 }
 
 fn settings(total: Option<usize>, frac: Option<f64>) -> Settings {
@@ -709,15 +711,7 @@ fn load(yaml: &str) -> Desired {
 fn make_stamps_origin_and_the_given_time_to_the_second() {
     let d = load("groups:\n  Finance:\n    members: [carol, alice]\n");
     let now = fixed_now() + chrono::Duration::milliseconds(750);
-    let plan = make(
-        &d,
-        &tenant(),
-        instance(),
-        now,
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &tenant(), instance(), now).unwrap().plan;
     assert_eq!(plan.generated_at, fixed_now());
     assert_eq!(plan.origin, instance());
     assert_eq!(plan.tool_version, env!("CARGO_PKG_VERSION"));
@@ -736,14 +730,7 @@ fn make_states_an_inactive_user_once_with_where_and_what_to_do() {
     let d = load(
         "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\n",
     );
-    let planned = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap();
+    let planned = make(&d, &tenant(), instance(), fixed_now()).unwrap();
     assert_eq!(
         planned.diagnostics.len(),
         2,
@@ -772,15 +759,7 @@ fn make_keeps_check_warnings_for_facts_the_planner_does_not_state() {
     let mut live = tenant();
     live.memberships.push(ms(306, 4, 14));
     let d = load("groups:\n  Finance:\n    members: [carol, dave]\n");
-    let plan = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     assert!(plan.is_empty());
     assert_eq!(
         plan.warnings
@@ -798,15 +777,7 @@ fn make_keeps_check_warnings_for_facts_the_planner_does_not_state() {
 fn make_turns_a_tripped_guard_into_a_warning_at_the_setting() {
     let d =
         load("groups:\n  AP Clerks:\n    members: []\nsettings:\n  max_removals: { total: 1 }\n");
-    let plan = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &tenant(), instance(), fixed_now()).unwrap().plan;
     assert_eq!(plan.summary.remove, 2);
     let w = &plan.warnings;
     assert_eq!(w.len(), 1);
@@ -828,13 +799,7 @@ fn make_turns_a_tripped_guard_into_a_warning_at_the_setting() {
 #[test]
 fn make_fails_with_every_check_error_and_the_warnings() {
     let d = load("groups:\n  Finance:\n    members: [dave, zed, yan]\n");
-    match make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    ) {
+    match make(&d, &tenant(), instance(), fixed_now()) {
         Err(PlanFailure::Check { errors, warnings }) => {
             assert_eq!(errors.len(), 2);
             assert_eq!(warnings.len(), 1);
@@ -847,13 +812,7 @@ fn make_fails_with_every_check_error_and_the_warnings() {
     live.memberships.push(ms(320, 77, 14));
     let d = load("groups:\n  Finance:\n    members: [carol]\n");
     assert!(matches!(
-        make(
-            &d,
-            &live,
-            instance(),
-            fixed_now(),
-            &crate::CliWords::for_tests()
-        ),
+        make(&d, &live, instance(), fixed_now()),
         Err(PlanFailure::Plan(PlanError::UnknownMember {
             user_id: 77,
             ..
@@ -888,14 +847,7 @@ fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
 fn acknowledged_warnings_are_kept_apart_and_not_shown_as_diagnostics() {
     // dave (inactive) is acknowledged by email, so by whom it names; the plan still adds him.
     let policy = "groups:\n  Finance:\n    members: [carol, dave]\n  Buyers:\n    members: [bob, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: dave@acme.com, reason: kept until the leaver process ends }\n";
-    let planned = make(
-        &load(policy),
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap();
+    let planned = make(&load(policy), &tenant(), instance(), fixed_now()).unwrap();
     assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
     assert!(
         planned.plan.warnings.is_empty(),
@@ -912,14 +864,7 @@ fn acknowledged_warnings_are_kept_apart_and_not_shown_as_diagnostics() {
     assert_eq!(back.acknowledged, planned.plan.acknowledged);
     // Another user's or another code's acknowledgement leaves the warning shown.
     let other = "groups:\n  Finance:\n    members: [carol, dave]\nsettings:\n  acknowledge:\n    - { code: inactive_user, user: carol }\n    - { code: inactive_group, group: Finance }\n";
-    let planned = make(
-        &load(other),
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap();
+    let planned = make(&load(other), &tenant(), instance(), fixed_now()).unwrap();
     assert_eq!(planned.plan.warnings.len(), 1);
     assert!(planned.plan.acknowledged.is_empty());
 }

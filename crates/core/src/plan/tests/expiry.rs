@@ -16,15 +16,7 @@ fn plan_on(yaml: &str, day: &str) -> Plan {
     let now = chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00Z"))
         .unwrap()
         .with_timezone(&chrono::Utc);
-    make(
-        &load(yaml),
-        &tenant(),
-        instance(),
-        now,
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan
+    make(&load(yaml), &tenant(), instance(), now).unwrap().plan
 }
 
 const ADDITIVE: &str = "groups:\n  AP Clerks:\n    mode: additive\n    members:\n      - alice\n      - { user: bob, until: 2025-12-31, reason: \"Year-end close, FIN-881\" }\n";

@@ -78,15 +78,9 @@ fn owners_of_other_groups_are_removed_where_they_are_not_owners() {
 #[test]
 fn remove_owners_is_read_from_the_policy_and_points_at_the_group() {
     let kept = load("groups:\n  Buyers:\n    members: [carol]\n");
-    let plan = make(
-        &kept,
-        &tenant_with_owner(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&kept, &tenant_with_owner(), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 0);
     let w = &plan.warnings;
     assert_eq!(w.len(), 1, "{w:?}");
@@ -96,15 +90,9 @@ fn remove_owners_is_read_from_the_policy_and_points_at_the_group() {
 
     let removed = load("groups:\n  Buyers:\n    members: [carol]\n    remove_owners: true\n");
     assert!(removed.groups["Buyers"].remove_owners);
-    let plan = make(
-        &removed,
-        &tenant_with_owner(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&removed, &tenant_with_owner(), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(
         summary_of_plan(&plan),
         ["- group Buyers bob", "+ group Buyers carol"]
@@ -137,15 +125,9 @@ fn guard_warnings(plan: &Plan) -> Vec<String> {
 fn a_one_line_policy_cannot_empty_a_63_member_group() {
     let d = load("groups:\n  Big:\n    members: [u000]\n");
     assert_eq!(d.settings.max_removals, MaxRemovals::DEFAULT_GUARD);
-    let plan = make(
-        &d,
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 62);
     assert_eq!(plan.preconditions.max_removals, MaxRemovals::DEFAULT_GUARD);
     assert_eq!(
@@ -183,26 +165,14 @@ fn the_default_guard_allows_a_quarter_of_a_large_group() {
             names.join(", ")
         ))
     };
-    let plan = make(
-        &keep(15),
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&keep(15), &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 15);
     assert!(guard_warnings(&plan).is_empty());
-    let plan = make(
-        &keep(16),
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&keep(16), &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 16);
     assert_eq!(guard_warnings(&plan).len(), 1);
 }
@@ -211,29 +181,17 @@ fn the_default_guard_allows_a_quarter_of_a_large_group() {
 fn the_default_guard_floor_keeps_small_groups_manageable() {
     // 3 of 4 members (75%) is within the floor of 3; all 4 is not.
     let three = load("groups:\n  Big:\n    members: [u003]\n");
-    let plan = make(
-        &three,
-        &big_tenant(4),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&three, &big_tenant(4), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 3);
     assert!(guard_warnings(&plan).is_empty(), "{:?}", plan.warnings);
     assert!(check_guards(&plan, &Settings::default(), None).is_ok());
 
     let four = load("groups:\n  Big:\n    members: []\n");
-    let plan = make(
-        &four,
-        &big_tenant(4),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&four, &big_tenant(4), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 4);
     assert_eq!(guard_warnings(&plan).len(), 1);
     assert!(check_guards(&plan, &Settings::default(), None).is_err());
@@ -244,15 +202,9 @@ fn explicit_settings_replace_the_default_guard() {
     let lifted = load(
         "groups:\n  Big:\n    members: [u000]\nsettings:\n  max_removals: { per_group_fraction: 1 }\n",
     );
-    let plan = make(
-        &lifted,
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&lifted, &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert_eq!(plan.summary.remove, 62);
     assert!(guard_warnings(&plan).is_empty(), "{:?}", plan.warnings);
     assert!(!plan.preconditions.max_removals.default);
@@ -267,30 +219,18 @@ fn explicit_settings_replace_the_default_guard() {
             ..MaxRemovals::NONE
         }
     );
-    let plan = make(
-        &total,
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&total, &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     assert!(guard_warnings(&plan).is_empty());
 
     // An explicit fraction has no floor: 3 of 4 trips 0.25.
     let strict = load(
         "groups:\n  Big:\n    members: [u003]\nsettings:\n  max_removals: { per_group_fraction: 0.25 }\n",
     );
-    let plan = make(
-        &strict,
-        &big_tenant(4),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&strict, &big_tenant(4), instance(), fixed_now())
+        .unwrap()
+        .plan;
     let w = guard_warnings(&plan);
     assert_eq!(w.len(), 1);
     assert!(
@@ -303,15 +243,9 @@ fn explicit_settings_replace_the_default_guard() {
 #[test]
 fn saved_plans_carry_the_default_guard_and_old_plans_keep_theirs() {
     let d = load("groups:\n  Big:\n    members: [u000]\n");
-    let plan = make(
-        &d,
-        &big_tenant(63),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &big_tenant(63), instance(), fixed_now())
+        .unwrap()
+        .plan;
     let json = serde_json::to_string(&plan).unwrap();
     assert!(
         json.contains("\"per_group_floor\":3") && json.contains("\"default\":true"),

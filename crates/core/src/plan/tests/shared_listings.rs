@@ -182,13 +182,7 @@ fn make_agrees_with_the_check_and_the_diff_called_alone() {
     for seed in 0..600 {
         let (d, live) = generate(seed);
         let report = policy::check(&d, &live);
-        match make(
-            &d,
-            &live,
-            instance(),
-            fixed_now(),
-            &crate::CliWords::for_tests(),
-        ) {
+        match make(&d, &live, instance(), fixed_now()) {
             Ok(planned) => {
                 outcomes[0] += 1;
                 assert!(report.errors.is_empty(), "seed {seed}");

@@ -48,14 +48,7 @@ fn rules_need_two_sides_and_a_target_on_one_side_only() {
 fn unknown_names_and_exception_users_are_errors_with_suggestions() {
     let yaml = "rules:\n  separation_of_duties:\n    - name: R\n      sides:\n        - groups: [AP Clerk]\n        - roles: [Buyr]\n      exceptions:\n        - { user: bobb, until: 2027-01-01, ticket: T-1 }\n";
     let d = crate::policy::load_files(files(yaml)).unwrap();
-    let err = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap_err();
+    let err = make(&d, &tenant(), instance(), fixed_now()).unwrap_err();
     let PlanFailure::Check { errors, .. } = err else {
         panic!("a check failure");
     };
@@ -80,14 +73,7 @@ fn a_plan_that_creates_a_conflict_is_refused_even_through_a_reported_only_change
     // written), which Coupa would still hold after apply if someone made it.
     let yaml = format!("roles:\n  Admin:\n    mode: additive\n    members: [alice]\n{RULE}");
     let d = crate::policy::load_files(files(&yaml)).unwrap();
-    let err = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap_err();
+    let err = make(&d, &tenant(), instance(), fixed_now()).unwrap_err();
     let PlanFailure::Sod { errors, .. } = err else {
         panic!("refused");
     };
@@ -104,15 +90,7 @@ fn a_plan_that_creates_a_conflict_is_refused_even_through_a_reported_only_change
 fn existing_conflicts_warn_exceptions_count_until_their_day_and_removals_resolve() {
     // bob already holds AP Clerks and Buyers.
     let d = crate::policy::load_files(files(RULE)).unwrap();
-    let p = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let p = make(&d, &tenant(), instance(), fixed_now()).unwrap().plan;
     let codes: Vec<WarningCode> = p.warnings.iter().map(|w| w.code).collect();
     assert_eq!(codes, [WarningCode::SodConflict]);
 
@@ -121,19 +99,13 @@ fn existing_conflicts_warn_exceptions_count_until_their_day_and_removals_resolve
     );
     let d = crate::policy::load_files(files(&ex)).unwrap();
     let codes = |day: &str| -> Vec<WarningCode> {
-        make(
-            &d,
-            &tenant(),
-            instance(),
-            on(day),
-            &crate::CliWords::for_tests(),
-        )
-        .unwrap()
-        .plan
-        .warnings
-        .iter()
-        .map(|w| w.code)
-        .collect()
+        make(&d, &tenant(), instance(), on(day))
+            .unwrap()
+            .plan
+            .warnings
+            .iter()
+            .map(|w| w.code)
+            .collect()
     };
     assert_eq!(codes("2025-12-01"), [WarningCode::SodExcepted]);
     assert_eq!(
@@ -144,15 +116,7 @@ fn existing_conflicts_warn_exceptions_count_until_their_day_and_removals_resolve
 
     let resolve = format!("groups:\n  Buyers:\n    members: []\n{RULE}");
     let d = crate::policy::load_files(files(&resolve)).unwrap();
-    let p = make(
-        &d,
-        &tenant(),
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let p = make(&d, &tenant(), instance(), fixed_now()).unwrap().plan;
     assert!(p
         .warnings
         .iter()

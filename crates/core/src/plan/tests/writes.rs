@@ -66,14 +66,7 @@ fn group_changes_are_reported_only_when_groups_are_not_listed() {
 #[test]
 fn a_role_removal_records_the_live_roles_and_renders_as_clear_then_set() {
     let (d, live) = roles_and_licenses(Writes::of([Kind::Group, Kind::Role, Kind::License]));
-    let planned = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap();
+    let planned = make(&d, &live, instance(), fixed_now()).unwrap();
     let plan = planned.plan;
     assert!(plan.changes.iter().all(|c| c.applies));
     let rw = &plan.preconditions.role_rewrites["bob"];
@@ -115,15 +108,7 @@ fn removing_a_users_last_role_says_no_role_is_left() {
     let (d, live) = roles_and_licenses(Writes::of([Kind::Role]));
     let mut live = live;
     live.users[1].roles.remove(&5);
-    let plan = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     let text = render::text(&plan, Color::Never, &crate::CliWords::for_tests());
     assert!(
         text.contains("bob: roles cleared and set again: Buyer removed, no role left"),
@@ -142,15 +127,7 @@ fn removing_a_users_last_role_says_no_role_is_left() {
     // Reported-only role changes leave no one roleless.
     let (mut d, live) = (d, live);
     d.settings.writes = Writes::default();
-    let plan = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     assert!(plan
         .warnings
         .iter()
@@ -167,15 +144,7 @@ fn role_removals_count_in_total_but_not_in_a_groups_fraction() {
     d.settings.writes = Writes::of([Kind::Role]);
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    let plan = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     assert_eq!(plan.summary.remove, 4);
     // The default guard limits groups' fractions: four role removals do not trip it.
     check_guards(&plan, &d.settings, None).unwrap();
@@ -198,15 +167,7 @@ fn roles_are_never_cleared_for_api_users_or_the_last_active_admin() {
     d.settings.writes = Writes::of([Kind::Role]);
     d.roles
         .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
-    let plan = make(
-        &d,
-        &live,
-        instance(),
-        fixed_now(),
-        &crate::CliWords::for_tests(),
-    )
-    .unwrap()
-    .plan;
+    let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     let marks: Vec<(String, bool)> = plan.changes.iter().map(|c| (line(c), c.applies)).collect();
     assert_eq!(
         marks,

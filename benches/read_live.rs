@@ -37,6 +37,18 @@ use coupa_access_core::model::{Desired, Live, Origin, Plan, PolicyFile};
 use coupa_access_core::{plan, policy};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
+/// The command-line words the library's messages copy (the binary spells them from clap).
+fn cli_words() -> coupa_access_core::CliWords {
+    coupa_access_core::CliWords {
+        plan: "coupa-access plan".into(),
+        drift: "coupa-access drift".into(),
+        allow_removals: "--allow-removals".into(),
+        changed_since: "--changed-since".into(),
+        format_json: "--format json".into(),
+        out: "--out".into(),
+    }
+}
+
 const PAGE: usize = 50;
 
 /// The shape of this bench's tenant.
@@ -372,7 +384,7 @@ async fn plan_row(users: u64, groups: u64, latency: Duration, phase: Duration, w
         let origin = Origin::Instance {
             domain: client.domain().into(),
         };
-        let p = plan::make(&d, &live, origin, chrono::Utc::now()).expect("plan");
+        let p = plan::make(&d, &live, origin, chrono::Utc::now(), &cli_words()).expect("plan");
         assert_eq!(p.plan.changes.len(), changes);
         println!("  the same plan's read at concurrency 1: {}", c1.describe());
     }
@@ -447,7 +459,7 @@ async fn apply_row(changes: usize, latency: Duration, phase: Duration, with_c1: 
         let origin = Origin::Instance {
             domain: client.domain().into(),
         };
-        let p: Plan = plan::make(&d, &fresh, origin, chrono::Utc::now())
+        let p: Plan = plan::make(&d, &fresh, origin, chrono::Utc::now(), &cli_words())
             .expect("plan")
             .plan;
         assert_eq!(p.changes.len(), changes);
@@ -457,7 +469,12 @@ async fn apply_row(changes: usize, latency: Duration, phase: Duration, with_c1: 
         };
         let (report, cost) = bench.measure(apply::run(&p, &client, opts)).await;
         let report = report.expect("apply");
-        assert_eq!(report.verified(), changes, "{}", report.render());
+        assert_eq!(
+            report.verified(),
+            changes,
+            "{}",
+            report.render(&cli_words())
+        );
         let line = cost.describe();
         if label.is_empty() {
             println!("apply of {changes} membership changes (writes at concurrency {concurrency}): {line} (target: <= x1.15 floor)");

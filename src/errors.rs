@@ -130,7 +130,10 @@ pub fn diagnose_with(e: &CoupaError, source: Option<&SecretSource>) -> ClientDia
         ),
         CoupaError::WriteUnconfirmed { .. } => (
             ErrorCode::WriteUnconfirmed,
-            "read the group in Coupa (or run `coupa-access plan`) before running apply again".to_string(),
+            format!(
+                "read the group in Coupa (or run `{}`) before running apply again",
+                crate::cli_words::cli_words().plan
+            ),
         ),
         CoupaError::DeadlineExceeded { .. } => (
             ErrorCode::Deadline,

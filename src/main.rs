@@ -10,6 +10,7 @@ mod stdio;
 mod changed_since;
 mod cli;
 mod cli_report;
+mod cli_words;
 mod cmd;
 mod codes;
 mod errors;

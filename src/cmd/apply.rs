@@ -8,6 +8,7 @@ use miette::IntoDiagnostic;
 use super::common::{self, load_policies, make_plan, render_plan};
 use super::Output;
 use crate::cli::{ApplyArgs, Format};
+use crate::cli_words::cli_words;
 use crate::receipt::Recorder;
 use coupa_access_client::apply::{self, ApplyOptions};
 use coupa_access_client::Access;
@@ -68,7 +69,7 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
         .map(|p| crate::plan_file::read(p, "apply"))
         .transpose()?;
     if let Some(saved) = &saved {
-        apply::preflight::check_static(saved, client.domain()).into_diagnostic()?;
+        apply::check_static(saved, client.domain()).into_diagnostic()?;
     }
     let (desired, scope) = scoped_to_saved(desired, saved.as_ref());
     let live = common::read_live(&mut client, &common::plan_scope(&desired), out).await?;
@@ -145,9 +146,9 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = report.into_diagnostic()?;
+    let report = report.or_else(apply_error)?;
     receipt.applied(&report);
-    let rendered = report.render();
+    let rendered = report.render(crate::cli_words::cli_words());
     say_raw!("{rendered}");
     crate::report::append_summary(args.summary, || {
         crate::report::text_summary("apply", report.is_success(), &rendered)
@@ -244,7 +245,10 @@ fn first_interrupt(handle: &apply::CancelHandle) {
 }
 
 fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
-    say!("Interrupted again: exiting now. Run `coupa-access plan` to see what was written.");
+    say!(
+        "Interrupted again: exiting now. Run `{}` to see what was written.",
+        cli_words().plan
+    );
     // Outcomes not yet known are recorded as unknown.
     receipt.abandon();
     std::process::exit(code);
@@ -253,17 +257,35 @@ fn second_interrupt(code: i32, receipt: &Recorder) -> ! {
 /// Apply's refusal, with what to do about it.
 fn refused(refusal: apply::Refusal) -> miette::Result<()> {
     let help = match &refusal {
-        apply::Refusal::RestoresDiffer(_) => Some(
-            "plan again (with the same journal) and review the restores, then apply that plan",
-        ),
-        apply::Refusal::KeptUsers(_) => Some(
-            "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead",
-        ),
-        apply::Refusal::Apply(_) | apply::Refusal::Guard(_) => None,
+        apply::Refusal::RestoresDiffer(_) => {
+            "plan again (with the same journal) and review the restores, then apply that plan"
+        }
+        apply::Refusal::KeptUsers(_) => {
+            "check those users in Coupa and remove their entries from the journal (the plan's warnings say what they held); applies that do not touch them go ahead"
+        }
+        apply::Refusal::Guard(violation) => {
+            return Err(miette::miette!("{}", violation.message(cli_words())));
+        }
+        apply::Refusal::Mismatch(_) => {
+            return Err(miette::miette!(
+                "{refusal}Review a fresh `{}` of the reviewed commit and apply that",
+                cli_words().plan
+            ));
+        }
+        apply::Refusal::Refused(_) => return Err(refusal).into_diagnostic(),
     };
-    match help {
-        Some(help) => Err(miette::miette!(help = help, "{refusal}")),
-        None => Err(refusal).into_diagnostic(),
+    Err(miette::miette!(help = help, "{refusal}"))
+}
+
+/// Why apply did not start, with the command that makes the plan to review instead (the
+/// client's message says what is wrong; the binary names its commands).
+fn apply_error<T>(e: apply::ApplyError) -> miette::Result<T> {
+    match e {
+        apply::ApplyError::Stale { .. } => Err(miette::miette!(
+            "{e}. Run `{}` again and review the new plan",
+            cli_words().plan
+        )),
+        other => Err(other).into_diagnostic(),
     }
 }
 

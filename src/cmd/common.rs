@@ -292,7 +292,8 @@ fn print_warnings(warnings: Vec<PolicyDiagnostic>) {
 /// Makes the plan (the core's use case, on this binary's clock); the policy check's warnings
 /// go to stderr with their source, before any error.
 pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Result<Plan> {
-    let planned = plan::make(desired, live, origin, now()).map_err(refused)?;
+    let planned =
+        plan::make(desired, live, origin, now(), crate::cli_words::cli_words()).map_err(refused)?;
     print_warnings(planned.diagnostics);
     Ok(planned.plan)
 }
@@ -349,8 +350,9 @@ pub fn render_plan(plan: &Plan, format: Format, color: bool) -> String {
             } else {
                 render::Color::Never
             },
+            crate::cli_words::cli_words(),
         ),
         Format::Json => render::json(plan),
-        Format::Markdown => render::markdown(plan),
+        Format::Markdown => render::markdown(plan, crate::cli_words::cli_words()),
     }
 }

@@ -106,11 +106,13 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
     report.domain = domain;
     report.roles_read = roles_read;
     report.completeness = Some(completeness);
-    crate::report::append_summary(args.summary, || drift::markdown(&report))?;
+    crate::report::append_summary(args.summary, || {
+        drift::markdown(&report, crate::cli_words::cli_words())
+    })?;
     super::emit(&match args.format {
-        Format::Text => drift::text(&report),
+        Format::Text => drift::text(&report, crate::cli_words::cli_words()),
         Format::Json => drift::json(&report),
-        Format::Markdown => drift::markdown(&report),
+        Format::Markdown => drift::markdown(&report, crate::cli_words::cli_words()),
     })?;
     // Exit 2 follows apply: drift apply leaves alone never goes green otherwise.
     let counted = if args.count_unapplied {

@@ -16,7 +16,9 @@ pub async fn run(args: PlanArgs, out: Output) -> miette::Result<i32> {
             if annotate {
                 report::annotate_warnings(&plan.warnings);
             }
-            report::append_summary(args.summary, || coupa_access_core::render::markdown(&plan))?;
+            report::append_summary(args.summary, || {
+                coupa_access_core::render::markdown(&plan, crate::cli_words::cli_words())
+            })?;
             // Only what apply would write counts: reported-only role and license rows do not.
             Ok(if args.detailed_exitcode && plan.has_applied_changes() {
                 EXIT_CHANGES
@@ -123,6 +125,7 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                     &read.live,
                     origin.clone(),
                     common::now(),
+                    crate::cli_words::cli_words(),
                 ) {
                     let ids = super::full_read::plan_ids(&first.plan);
                     super::full_read::complete(&client, &mut read, ids).await?;

@@ -17,10 +17,14 @@ pub fn run(args: ShowArgs, out: Output) -> miette::Result<i32> {
             } else {
                 render::Color::Never
             };
-            super::emit_streamed(|w| render::write_text(&plan, color, w))?;
+            super::emit_streamed(|w| {
+                render::write_text(&plan, color, crate::cli_words::cli_words(), w)
+            })?;
         }
         // Markdown is capped at MARKDOWN_LIMIT bytes: small whatever the plan.
-        ShowFormat::Markdown => super::emit(&render::markdown(&plan))?,
+        ShowFormat::Markdown => {
+            super::emit(&render::markdown(&plan, crate::cli_words::cli_words()))?
+        }
     }
     Ok(0)
 }

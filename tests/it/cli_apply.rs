@@ -345,16 +345,11 @@ fn have_script() -> bool {
 fn apply_on_terminal(sb: &TestSandbox, policy_dir: &str, answer: &str) -> (Option<i32>, String) {
     let bin = assert_cmd::cargo::cargo_bin("coupa-access");
     let command = format!("'{}' apply --policies '{}'", bin.display(), policy_dir);
-    let mut child = std::process::Command::new("script")
+    let mut child = crate::common::scrubbed(&mut std::process::Command::new("script"))
         .args(["-qec", &command, "/dev/null"])
-        // The journal goes to the tests' state directory, never the developer's.
-        .env("XDG_STATE_HOME", crate::common::test_state_dir())
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("COUPA_READ_PATH")
         .env("COUPA_DOMAIN", sb.sandbox.url())
         .env("COUPA_CLIENT_ID", CLIENT_ID)
         .env("COUPA_CLIENT_SECRET", CLIENT_SECRET)
-        .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

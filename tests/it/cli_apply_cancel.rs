@@ -6,30 +6,8 @@ use std::time::Duration;
 use crate::common::*;
 use coupa_access_client::apply::{self, ApplyOptions, Outcome};
 use coupa_access_client::{Access, Client, ClientOptions, Connection};
-use coupa_access_core::model::{Group, Live, Membership, Plan, User};
+use coupa_access_core::model::{Group, Membership, Plan};
 use coupa_access_sandbox::Faults;
-
-/// The small tenant with users u01..u`n` (ids 101..) added: a policy adding them to AP Clerks
-/// makes `n` writes.
-fn tenant_with_users(n: u64) -> Live {
-    let mut live = tenant();
-    for i in 1..=n {
-        live.users.push(User::new(
-            100 + i,
-            &format!("u{i:02}"),
-            &format!("u{i:02}@acme.com"),
-        ));
-    }
-    live
-}
-
-fn additive_policy(group: &str, n: u64) -> String {
-    let members: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
-    format!(
-        "groups:\n  {group}:\n    mode: additive\n    members: [{}]\n",
-        members.join(", ")
-    )
-}
 
 fn saved_plan(sb: &TestSandbox, dir: &tempfile::TempDir) -> Plan {
     let out = sb
@@ -92,17 +70,19 @@ fn a_cancel_after_n_writes_applies_n_and_reports_the_rest_not_attempted() {
         ))
         .expect("apply starts");
     assert!(report.interrupted);
-    assert_eq!(report.verified(), 2, "{}", report.render());
-    assert_eq!(report.failed(), 0, "{}", report.render());
-    assert_eq!(report.skipped(), 4, "{}", report.render());
+    let text = report.render(&cli_words());
+    assert_eq!(report.verified(), 2, "{text}");
+    assert_eq!(report.failed(), 0, "{text}");
+    assert_eq!(report.skipped(), 4, "{text}");
     assert!(report
         .results
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Skipped(_)))
         .all(|r| r.outcome == Outcome::Skipped("not attempted: apply was interrupted".into())));
-    assert!(report
-        .render()
-        .contains("Interrupted: 2 applied, 0 failed, 4 not attempted"));
+    assert!(
+        text.contains("Interrupted: 2 applied, 0 failed, 4 not attempted"),
+        "{text}"
+    );
     assert_eq!(sb.membership_pairs().len(), before + 2, "exactly 2 written");
 
     // The next apply converges.
@@ -143,21 +123,10 @@ fn signal_mid_apply(signal: &str, code: i32) {
     let sb = TestSandbox::start(tenant_with_users(30), faults);
     let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 30))]);
     let before = sb.membership_pairs().len();
-    let child = spawn_apply(&sb, dir.path(), std::process::Stdio::piped());
+    let child = sb.spawn_apply(dir.path(), &[], std::process::Stdio::piped());
     // Signal only once the sandbox has seen a write, so the interrupt lands mid-apply.
-    let started = std::time::Instant::now();
-    while sb.membership_pairs().len() == before {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no write within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let kill = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    sb.await_a_write(before, Duration::from_secs(60));
+    crate::common::signal(child.id(), signal);
     let out = child.wait_with_output().unwrap();
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(code), "{err}");
@@ -194,7 +163,8 @@ fn preflight_and_verify_of_60_touched_groups_cost_a_few_batched_reads() {
             "  {name}:\n    mode: additive\n    members: [alice]\n"
         ));
     }
-    let sb = TestSandbox::start(live, Faults::default());
+    // No rate limit: a 429 under a loaded machine would add a retried POST to the counts.
+    let sb = TestSandbox::start_unlimited(live);
     let dir = policies(&[("g.yaml", &policy)]);
     let out = sb
         .cmd()
@@ -228,20 +198,9 @@ fn a_second_sigint_exits_at_once_with_130() {
     let sb = TestSandbox::start(tenant_with_users(5), faults);
     let dir = policies(&[("g.yaml", &additive_policy("AP Clerks", 5))]);
     let before = sb.membership_pairs().len();
-    let mut child = spawn_apply(&sb, dir.path(), std::process::Stdio::null());
-    let started = std::time::Instant::now();
-    while sb.membership_pairs().len() == before {
-        assert!(started.elapsed() < Duration::from_secs(90), "no write");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let int = |pid: u32| {
-        let ok = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    };
-    int(child.id());
+    let mut child = sb.spawn_apply(dir.path(), &[], std::process::Stdio::null());
+    sb.await_a_write(before, Duration::from_secs(90));
+    crate::common::signal(child.id(), "-INT");
     // Wait until the binary has taken the first interrupt, then send the second.
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
@@ -253,7 +212,7 @@ fn a_second_sigint_exits_at_once_with_130() {
             break;
         }
     }
-    int(child.id());
+    crate::common::signal(child.id(), "-INT");
     seen.extend(lines.map_while(Result::ok));
     let status = child.wait().unwrap();
     let err = seen.join("\n");
@@ -263,20 +222,4 @@ fn a_second_sigint_exits_at_once_with_130() {
         !err.contains("Apply:"),
         "no report after the second interrupt: {err}"
     );
-}
-
-/// The real binary applying the policies in `dir` to `sb`, one write at a time, with stderr
-/// piped for the report.
-fn spawn_apply(
-    sb: &TestSandbox,
-    dir: &std::path::Path,
-    stdout: std::process::Stdio,
-) -> std::process::Child {
-    sb.std_cmd()
-        .args(["apply", "--policies", path_str(dir), "--auto-approve"])
-        .args(["--concurrency", "1"])
-        .stdout(stdout)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("binary starts")
 }

@@ -109,6 +109,11 @@ fn an_edited_user_id_is_refused_and_named() {
         err.contains("in a fresh plan, not in the plan file: add carol (user id 3)"),
         "{err}"
     );
+    // The binary names the command that makes the plan to review instead.
+    assert!(
+        err.contains("Review a fresh `coupa-access plan` of the reviewed commit and apply that"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -18,26 +18,12 @@ fn groups_of(sb: &TestSandbox, user: u64) -> BTreeSet<u64> {
 
 fn apply(sb: &TestSandbox, policy: &str, journal: &std::path::Path) -> std::process::Output {
     let dir = policies(&[("p.yaml", policy)]);
-    sb.cmd()
-        .args([
-            "apply",
-            "--auto-approve",
-            "--policies",
-            path_str(dir.path()),
-        ])
-        .args(["--journal", path_str(journal)])
-        .output()
-        .expect("binary runs")
+    sb.run_journaled(&["apply", "--auto-approve"], dir.path(), journal)
 }
 
 fn plan_text(sb: &TestSandbox, policy: &str, journal: &std::path::Path) -> String {
     let dir = policies(&[("p.yaml", policy)]);
-    let out = sb
-        .cmd()
-        .args(["plan", "--policies", path_str(dir.path())])
-        .args(["--journal", path_str(journal)])
-        .output()
-        .expect("binary runs");
+    let out = sb.run_journaled(&["plan"], dir.path(), journal);
     assert!(out.status.success(), "{}", stderr_of(&out));
     stdout_of(&out)
 }
@@ -63,8 +49,7 @@ fn a_failed_set_and_restore_is_failed_names_what_is_missing_and_the_next_plan_re
         ..Faults::default()
     };
     let sb = TestSandbox::start(three_roles(), faults);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, REMOVE_BUYER, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -107,8 +92,7 @@ fn a_role_lost_as_a_side_effect_is_caught_given_back_and_reported() {
         ..Faults::default()
     };
     let sb = TestSandbox::start(three_roles(), faults);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, REMOVE_BUYER, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -147,8 +131,7 @@ fn a_clear_spelled_the_way_the_tenant_ignores_is_retried_the_other_way() {
         ..Faults::default()
     };
     let sb = TestSandbox::start(three_roles(), faults);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, REMOVE_BUYER, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -190,8 +173,7 @@ fn user_groups_hidden_or_partial_is_refused_for_that_user_and_nothing_is_lost() 
         },
     ] {
         let sb = TestSandbox::start(alice_in_three(), faults.clone());
-        let work = tempfile::tempdir().unwrap();
-        let journal = work.path().join("journal.json");
+        let journal = journal_file();
         let out = apply(&sb, REMOVE_ALICE_FROM_AP, &journal);
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(1), "{err}");
@@ -229,8 +211,7 @@ fn a_failed_user_groups_rewrite_is_failed_even_though_the_group_no_longer_holds_
         ..Faults::default()
     };
     let sb = TestSandbox::start(alice_in_three(), faults);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, REMOVE_ALICE_FROM_AP, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -266,8 +247,7 @@ fn a_clear_refused_for_one_user_leaves_no_journal_entry_and_blocks_nobody() {
     let mut live = three_roles();
     live.users[2].roles = [2, 3].into();
     let sb = TestSandbox::start(live, faults);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     // Buyer is removed from alice (refused: 400 for her only) and from carol.
     let out = apply(&sb, REMOVE_BUYER, &journal);
     let err = stderr_of(&out);
@@ -302,8 +282,7 @@ fn a_user_groups_rewrite_keeps_the_participant_flag_of_the_memberships_it_re_cre
     // default (participant: true in the sandbox).
     live.memberships.last_mut().unwrap().participant = Some(false);
     let sb = TestSandbox::start(live, Faults::default());
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, REMOVE_ALICE_FROM_AP, &journal);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let live = sb.sandbox.live();

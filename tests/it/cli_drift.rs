@@ -178,8 +178,9 @@ fn a_bad_since_is_refused_before_anything_is_read() {
     }
 }
 
-/// Regression: drift apply leaves alone (a protected user, a role `settings.writes` leaves out)
-/// used to exit 2 forever while `plan` said there was nothing to apply.
+/// `--detailed-exitcode` follows apply: drift that apply leaves alone (a protected user, a role
+/// `settings.writes` leaves out) is listed but does not exit 2 while `plan` has nothing to
+/// apply; `--count-unapplied` counts it too.
 #[test]
 fn detailed_exitcode_follows_apply_and_count_unapplied_opts_the_rest_in() {
     let dir = tempfile::tempdir().unwrap();

@@ -270,7 +270,7 @@ fn patterns_that_match_nothing_and_additive_mode() {
     assert!(!pol.join("roles.yaml").exists());
 }
 
-/// Coupa data that tries to become policy (issue 18): a project, group names, the snapshot's
+/// Coupa data that tries to become policy: a project, group names, the snapshot's
 /// `domain` and `taken_at` carrying line breaks followed by a `settings:` block or a `users:`
 /// grant of Admin; a 2,000-character name, a blank one, and logins equal but for case.
 fn hostile_snapshot(dir: &Path) -> std::path::PathBuf {

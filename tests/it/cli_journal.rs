@@ -12,26 +12,8 @@ use coupa_access_sandbox::Faults;
 /// Groups only: the policy decides no role.
 const GROUPS_ONLY: &str = "groups:\n  Approvers:\n    members: [dave]\n";
 
-fn run(
-    sb: &TestSandbox,
-    args: &[&str],
-    journal: &std::path::Path,
-    dir: &tempfile::TempDir,
-) -> std::process::Output {
-    sb.cmd()
-        .args(args)
-        .args([
-            "--policies",
-            path_str(dir.path()),
-            "--journal",
-            path_str(journal),
-        ])
-        .output()
-        .expect("binary runs")
-}
-
-/// The reproduction: a hand-written journal beside a groups-only policy tried to give alice
-/// the omnipotent Admin role and a group the policy does not manage.
+/// A hand-written (unsealed) journal beside a groups-only policy that would give alice the
+/// omnipotent Admin role and a group the policy does not manage.
 fn forged_journal(url: &str) -> String {
     serde_json::json!({
         "format_version": 2,
@@ -50,12 +32,11 @@ fn forged_journal(url: &str) -> String {
 fn a_forged_journal_grants_nothing_and_is_reported_in_the_plan() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     let dir = policies(&[("p.yaml", GROUPS_ONLY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     std::fs::write(&journal, forged_journal(&sb.sandbox.url())).unwrap();
     let before = sb.sandbox.live();
 
-    let out = run(&sb, &["plan", "--detailed-exitcode"], &journal, &dir);
+    let out = sb.run_journaled(&["plan", "--detailed-exitcode"], dir.path(), &journal);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr_of(&out));
     assert!(text.contains("No changes"), "{text}");
@@ -65,12 +46,12 @@ fn a_forged_journal_grants_nothing_and_is_reported_in_the_plan() {
         ),
         "{text}"
     );
-    let json = stdout_of(&run(&sb, &["plan", "--format", "json"], &journal, &dir));
+    let json = stdout_of(&sb.run_journaled(&["plan", "--format", "json"], dir.path(), &journal));
     let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(plan.get("restores").is_none(), "{json}");
     assert!(json.contains("journal_entry_refused"), "{json}");
 
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("Nothing to apply"), "{err}");
@@ -87,8 +68,7 @@ fn an_entry_sealed_with_another_secret_or_edited_is_ignored() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     sb.sandbox.with_state(|live| live.users[0].roles.clear());
     let dir = policies(&[("p.yaml", GROUPS_ONLY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let url = sb.sandbox.url();
     // Honest entry for [2]; then edited to claim Admin (1) as well.
     sealed_journal(
@@ -110,7 +90,7 @@ fn an_entry_sealed_with_another_secret_or_edited_is_ignored() {
     );
     assert_ne!(text, edited, "{text}");
     std::fs::write(&journal, edited).unwrap();
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(
         roles_of(&sb.sandbox.live(), 1),
@@ -121,7 +101,8 @@ fn an_entry_sealed_with_another_secret_or_edited_is_ignored() {
     std::fs::remove_file(&journal).unwrap();
     let key = coupa_access_client::apply::JournalKey::derive(CLIENT_ID, "another-secret", &url);
     let (j, _) =
-        coupa_access_client::apply::Journal::open(&journal, &url, key, chrono::Utc::now()).unwrap();
+        coupa_access_client::apply::Journal::open(&*journal, &url, key, chrono::Utc::now())
+            .unwrap();
     j.begin(Entry::new(
         1,
         "alice",
@@ -131,7 +112,7 @@ fn an_entry_sealed_with_another_secret_or_edited_is_ignored() {
     ))
     .unwrap();
     drop(j);
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -148,8 +129,7 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     // Killed between the clear and the set: alice held User and Buyer, holds nothing now.
     sb.sandbox.with_state(|live| live.users[0].roles.clear());
     let dir = policies(&[("p.yaml", GROUPS_ONLY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
@@ -162,7 +142,7 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
         )],
     );
 
-    let out = run(&sb, &["plan", "--detailed-exitcode"], &journal, &dir);
+    let out = sb.run_journaled(&["plan", "--detailed-exitcode"], dir.path(), &journal);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(2), "a restore is a change: {text}");
     assert!(
@@ -177,10 +157,10 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
         text.contains("Plan: 0 to add, 0 to remove, 1 to restore, 0 reported only."),
         "{text}"
     );
-    let md = stdout_of(&run(&sb, &["plan", "--format", "markdown"], &journal, &dir));
+    let md = stdout_of(&sb.run_journaled(&["plan", "--format", "markdown"], dir.path(), &journal));
     assert!(md.contains("### Restored from the journal"), "{md}");
     assert!(md.contains("- alice: roles User, Buyer"), "{md}");
-    let json = stdout_of(&run(&sb, &["plan", "--format", "json"], &journal, &dir));
+    let json = stdout_of(&sb.run_journaled(&["plan", "--format", "json"], dir.path(), &journal));
     let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(plan["summary"]["restore"], 1, "{json}");
     assert_eq!(plan["restores"][0]["user"], "alice", "{json}");
@@ -192,7 +172,7 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     );
 
     // No terminal and no --auto-approve: refused, and nothing was restored before asking.
-    let out = run(&sb, &["apply"], &journal, &dir);
+    let out = sb.run_journaled(&["apply"], dir.path(), &journal);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr_of(&out).contains("refusing to apply without confirmation"),
@@ -206,7 +186,7 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     );
     assert!(journal.exists());
 
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -215,7 +195,7 @@ fn an_honest_entry_is_a_restore_in_every_format_and_is_applied_only_after_confir
     );
     assert_eq!(roles_of(&sb.sandbox.live(), 1), [2, 3].into());
     assert!(!journal.exists(), "a restored entry leaves no journal");
-    let out = run(&sb, &["plan", "--detailed-exitcode"], &journal, &dir);
+    let out = sb.run_journaled(&["plan", "--detailed-exitcode"], dir.path(), &journal);
     assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
 }
 
@@ -227,8 +207,7 @@ fn a_restore_never_gives_back_what_the_plan_decides() {
     // not managed, so only User comes back.
     let policy = "settings:\n  writes: [groups, roles]\nroles:\n  Buyer:\n    members: [bob]\n";
     let dir = policies(&[("p.yaml", policy)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
@@ -240,7 +219,7 @@ fn a_restore_never_gives_back_what_the_plan_decides() {
             [2].into(),
         )],
     );
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -257,8 +236,7 @@ fn a_user_changed_since_is_reported_kept_and_only_applies_touching_them_stop() {
     // Someone gave alice Admin after the clear: the entry must not overwrite that.
     sb.sandbox
         .with_state(|live| live.users[0].roles = [1].into());
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     sealed_journal(
         &journal,
         &sb.sandbox.url(),
@@ -275,7 +253,7 @@ fn a_user_changed_since_is_reported_kept_and_only_applies_touching_them_stop() {
         "p.yaml",
         GROUPS_ONLY.replace("[dave]", "[dave, bob]").as_str(),
     )]);
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let (text, err) = (stdout_of(&out), stderr_of(&out));
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -287,7 +265,7 @@ fn a_user_changed_since_is_reported_kept_and_only_applies_touching_them_stop() {
     // One that touches alice is refused before anything is written.
     let dir = policies(&[("p.yaml", "groups:\n  AP Clerks:\n    members: [bob]\n")]);
     let before = sb.sandbox.live();
-    let out = run(&sb, &["apply", "--auto-approve"], &journal, &dir);
+    let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("refusing to change alice"), "{err}");
@@ -304,11 +282,10 @@ fn a_saved_plan_without_the_journals_restores_is_refused() {
     let work = tempfile::tempdir().unwrap();
     let journal = work.path().join("journal.json");
     let plan_file = work.path().join("plan.json");
-    let out = run(
-        &sb,
+    let out = sb.run_journaled(
         &["plan", "--out", path_str(&plan_file)],
+        dir.path(),
         &journal,
-        &dir,
     );
     assert!(out.status.success(), "{}", stderr_of(&out));
     // A journal appears after review.
@@ -325,11 +302,10 @@ fn a_saved_plan_without_the_journals_restores_is_refused() {
         )],
     );
     let before = sb.sandbox.live();
-    let out = run(
-        &sb,
+    let out = sb.run_journaled(
         &["apply", path_str(&plan_file), "--auto-approve"],
+        dir.path(),
         &journal,
-        &dir,
     );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -373,11 +349,10 @@ fn a_journal_tracked_by_git_or_a_symlink_is_refused() {
         );
         assert!(git(&["add", "journal.json"]).status.success());
         for cmd in ["plan", "apply"] {
-            let out = run(
-                &sb,
+            let out = sb.run_journaled(
                 &[cmd, "--auto-approve"][..if cmd == "plan" { 1 } else { 2 }],
+                dir.path(),
                 &journal,
-                &dir,
             );
             let err = stderr_of(&out);
             assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
@@ -396,7 +371,7 @@ fn a_journal_tracked_by_git_or_a_symlink_is_refused() {
         std::fs::write(&target, "keep").unwrap();
         let link = work.path().join("journal.json");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let out = run(&sb, &["apply", "--auto-approve"], &link, &dir);
+        let out = sb.run_journaled(&["apply", "--auto-approve"], dir.path(), &link);
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains("symbolic link"), "{err}");

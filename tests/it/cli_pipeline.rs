@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::common::{bin, path_str, stderr_of, stdout_of};
+use crate::common::{bin, path_str, scrubbed, std_bin, stderr_of, stdout_of};
 
 /// A policy file with `n` problems (an unknown field in each of `n` groups).
 fn broken_policy(n: usize) -> String {
@@ -119,15 +119,9 @@ fn binary() -> String {
 
 /// Runs `script` in bash with the binary as `$BIN`, no Coupa settings.
 fn bash(script: &str) -> std::process::Output {
-    Command::new("bash")
+    scrubbed(&mut Command::new("bash"))
         .args(["--norc", "--noprofile", "-c", script])
         .env("BIN", binary())
-        .env_remove("COUPA_DOMAIN")
-        .env_remove("COUPA_CLIENT_ID")
-        .env_remove("COUPA_CLIENT_SECRET")
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .expect("bash runs")
@@ -176,16 +170,8 @@ fn a_closed_stderr_or_stdout_never_panics() {
 
 /// The binary as a plain process (its standard streams set by the test), without Coupa settings.
 fn raw_bin() -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.env_remove("COUPA_DOMAIN")
-        .env_remove("COUPA_CLIENT_ID")
-        .env_remove("COUPA_CLIENT_SECRET")
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("XDG_STATE_HOME", crate::common::test_state_dir())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
+    let mut cmd = std_bin();
+    cmd.stdin(Stdio::null());
     cmd
 }
 

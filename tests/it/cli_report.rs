@@ -3,35 +3,9 @@
 //! `--as-of`.
 
 use std::path::Path;
-use std::process::Command as StdCommand;
 
 use crate::common::*;
 use coupa_access_core::model::Membership;
-
-/// Runs git in `dir` as `who` (name, email) at `date`; returns stdout.
-fn git(dir: &Path, who: (&str, &str), date: &str, args: &[&str]) -> String {
-    let out = StdCommand::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", who.0)
-        .env("GIT_AUTHOR_EMAIL", who.1)
-        .env("GIT_COMMITTER_NAME", who.0)
-        .env("GIT_COMMITTER_EMAIL", who.1)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 const ANN: (&str, &str) = ("Ann Author", "ann@acme.com");
 const BOB: (&str, &str) = ("Bob Builder", "bob@acme.com");
@@ -57,52 +31,57 @@ fn repo() -> Repo {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::create_dir(d.join("policies")).unwrap();
-    git(
+    git_as(
         d,
         ANN,
-        "2026-01-01T09:00:00Z",
+        Some("2026-01-01T09:00:00Z"),
         &["init", "-q", "-b", "main"],
     );
     std::fs::write(d.join("policies/groups.yaml"), FIRST).unwrap();
-    git(d, ANN, "2026-01-02T10:00:00Z", &["add", "."]);
-    git(
+    git_as(d, ANN, Some("2026-01-02T10:00:00Z"), &["add", "."]);
+    git_as(
         d,
         ANN,
-        "2026-01-02T10:00:00Z",
+        Some("2026-01-02T10:00:00Z"),
         &["commit", "-q", "-m", "AP Clerks: alice"],
     );
-    let ann = git(d, ANN, "2026-01-02T10:00:00Z", &["rev-parse", "HEAD"]);
-    git(
+    let ann = git_as(d, ANN, Some("2026-01-02T10:00:00Z"), &["rev-parse", "HEAD"]);
+    git_as(
         d,
         BOB,
-        "2026-01-10T10:00:00Z",
+        Some("2026-01-10T10:00:00Z"),
         &["checkout", "-q", "-b", "bob-access"],
     );
     let second = format!(
         "{FIRST}      - {{ user: bob, until: 2026-12-31, reason: \"Year-end close, FIN-881\" }}\n"
     );
     std::fs::write(d.join("policies/groups.yaml"), second).unwrap();
-    git(
+    git_as(
         d,
         BOB,
-        "2026-01-10T10:00:00Z",
+        Some("2026-01-10T10:00:00Z"),
         &["commit", "-q", "-am", "Give bob AP Clerks until year end"],
     );
-    let bob = git(d, BOB, "2026-01-10T10:00:00Z", &["rev-parse", "HEAD"]);
-    git(d, ANN, "2026-01-10T11:00:00Z", &["checkout", "-q", "main"]);
-    // Something else on main, so the merge is a real one.
-    std::fs::write(d.join("README.md"), "policies\n").unwrap();
-    git(d, ANN, "2026-01-10T11:00:00Z", &["add", "README.md"]);
-    git(
+    let bob = git_as(d, BOB, Some("2026-01-10T10:00:00Z"), &["rev-parse", "HEAD"]);
+    git_as(
         d,
         ANN,
-        "2026-01-10T11:00:00Z",
+        Some("2026-01-10T11:00:00Z"),
+        &["checkout", "-q", "main"],
+    );
+    // Something else on main, so the merge is a real one.
+    std::fs::write(d.join("README.md"), "policies\n").unwrap();
+    git_as(d, ANN, Some("2026-01-10T11:00:00Z"), &["add", "README.md"]);
+    git_as(
+        d,
+        ANN,
+        Some("2026-01-10T11:00:00Z"),
         &["commit", "-q", "-m", "Readme"],
     );
-    git(
+    git_as(
         d,
         MERGER,
-        "2026-01-11T12:00:00Z",
+        Some("2026-01-11T12:00:00Z"),
         &[
             "merge",
             "-q",
@@ -112,7 +91,12 @@ fn repo() -> Repo {
             "bob-access",
         ],
     );
-    let merge = git(d, MERGER, "2026-01-11T12:00:00Z", &["rev-parse", "HEAD"]);
+    let merge = git_as(
+        d,
+        MERGER,
+        Some("2026-01-11T12:00:00Z"),
+        &["rev-parse", "HEAD"],
+    );
     Repo {
         dir,
         ann: ann.trim().into(),
@@ -141,7 +125,6 @@ fn report(dir: &Path, args: &[&str]) -> std::process::Output {
     bin()
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", "1767225600")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .args(["report", "access", "--policies", "policies"])
         .args(args)
         .output()
@@ -272,10 +255,10 @@ fn a_shallow_clone_says_history_is_incomplete_and_outside_git_it_is_unavailable(
     let snap = snapshot_file(snaps.path());
     let clones = tempfile::tempdir().unwrap();
     let url = format!("file://{}", r.dir.path().display());
-    git(
+    git_as(
         clones.path(),
         ANN,
-        "2026-01-12T00:00:00Z",
+        Some("2026-01-12T00:00:00Z"),
         &["clone", "-q", "--depth", "1", &url, "shallow"],
     );
     let shallow = clones.path().join("shallow");
@@ -304,10 +287,10 @@ fn a_shallow_clone_says_history_is_incomplete_and_outside_git_it_is_unavailable(
         format!("{text}      - dave\n"),
     )
     .unwrap();
-    git(
+    git_as(
         &shallow,
         BOB,
-        "2026-01-13T00:00:00Z",
+        Some("2026-01-13T00:00:00Z"),
         &["commit", "-q", "-am", "dave (#13)"],
     );
     let v = json_of(&report(
@@ -389,7 +372,6 @@ fn live_reads_name_the_instance_and_how_completeness_was_established() {
     let out = sb
         .cmd()
         .current_dir(r.dir.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .args([
             "report",
             "access",
@@ -416,7 +398,6 @@ fn live_reads_name_the_instance_and_how_completeness_was_established() {
     let out = sb
         .cmd()
         .current_dir(r.dir.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .args([
             "report",
             "access",

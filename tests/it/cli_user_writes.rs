@@ -34,14 +34,7 @@ fn apply(
     policies: &tempfile::TempDir,
     journal: &std::path::Path,
 ) -> std::process::Output {
-    run(sb.cmd().args([
-        "apply",
-        "--policies",
-        path_str(policies.path()),
-        "--auto-approve",
-        "--journal",
-        path_str(journal),
-    ]))
+    sb.run_journaled(&["apply", "--auto-approve"], policies.path(), journal)
 }
 
 fn plan_exit(sb: &TestSandbox, policies: &tempfile::TempDir) -> (Option<i32>, String) {
@@ -78,8 +71,7 @@ fn assert_small_policy_holds(live: &Live) {
 fn plan_shows_clear_then_set_and_apply_converges_to_exit_0() {
     let sb = TestSandbox::start(tenant(), Faults::default());
     let dir = policies(&[("p.yaml", POLICY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
 
     let (code, text) = plan_exit(&sb, &dir);
     assert_eq!(code, Some(2), "{text}");
@@ -144,8 +136,7 @@ fn a_failure_between_clear_and_set_restores_the_roles_and_the_next_run_converges
     };
     let sb = TestSandbox::start(tenant(), faults);
     let dir = policies(&[("p.yaml", POLICY)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
 
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
@@ -204,8 +195,7 @@ fn under_20_percent_write_failures_apply_converges_exactly_and_nobody_is_roleles
         list(&|id| id % 3 == 0),
     );
     let dir = policies(&[("p.yaml", &policy)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let out = apply(&sb, &dir, &journal);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -296,8 +286,7 @@ groups:
     };
     let sb = TestSandbox::start(tenant(), faults.clone());
     let dir = policies(&[("p.yaml", policy)]);
-    let work = tempfile::tempdir().unwrap();
-    let journal = work.path().join("journal.json");
+    let journal = journal_file();
     let (code, text) = plan_exit(&sb, &dir);
     assert_eq!(code, Some(2));
     assert!(

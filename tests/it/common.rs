@@ -184,6 +184,49 @@ impl TestSandbox {
             .map(|m| (m.group_id, m.user_id))
             .collect()
     }
+
+    /// The binary's `args` with the policies in `policies` and the apply journal at `journal`.
+    pub fn run_journaled(
+        &self,
+        args: &[&str],
+        policies: &Path,
+        journal: &Path,
+    ) -> std::process::Output {
+        self.cmd()
+            .args(args)
+            .args(["--policies", path_str(policies)])
+            .args(["--journal", path_str(journal)])
+            .output()
+            .expect("binary runs")
+    }
+
+    /// The real binary applying the policies in `dir`, one write at a time, with `extra`
+    /// arguments; standard output to `stdout`, standard error piped for the report.
+    pub fn spawn_apply(
+        &self,
+        dir: &Path,
+        extra: &[&str],
+        stdout: std::process::Stdio,
+    ) -> std::process::Child {
+        self.std_cmd()
+            .args(["apply", "--policies", path_str(dir), "--auto-approve"])
+            .args(["--concurrency", "1"])
+            .args(extra)
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary starts")
+    }
+
+    /// Returns once the sandbox holds more memberships than `before` (a write has landed, so a
+    /// signal sent now lands mid-apply); fails the test after `limit`.
+    pub fn await_a_write(&self, before: usize, limit: std::time::Duration) {
+        let started = std::time::Instant::now();
+        while self.membership_pairs().len() == before {
+            assert!(started.elapsed() < limit, "no write within {limit:?}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
 }
 
 /// The binary with no Coupa settings inherited from the developer's environment.
@@ -195,19 +238,81 @@ pub fn bin() -> Command {
 /// the same scrubbed environment.
 pub fn std_bin() -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("coupa-access"));
-    cmd.env_remove("COUPA_DOMAIN")
-        .env_remove("COUPA_CLIENT_ID")
-        .env_remove("COUPA_CLIENT_SECRET")
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("COUPA_ACCESS_LOG")
-        .env_remove("COUPA_READ_PATH")
-        // Tests run under GitHub Actions too: no annotations or summaries unless a test asks.
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        // The default apply journal lives in the state directory: never the developer's.
-        .env("XDG_STATE_HOME", test_state_dir())
-        .env("NO_COLOR", "1");
+    scrubbed(&mut cmd);
     cmd
+}
+
+/// What the binary reads from the environment and no test inherits: Coupa settings, and the CI
+/// variables behind annotations, step summaries, pull-request bases and a receipt's CI run.
+const NOT_INHERITED: &[&str] = &[
+    "COUPA_DOMAIN",
+    "COUPA_CLIENT_ID",
+    "COUPA_CLIENT_SECRET",
+    "COUPA_CLIENT_SECRET_FILE",
+    "COUPA_ACCESS_LOG",
+    "COUPA_READ_PATH",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_BASE_REF",
+    "GITHUB_HEAD_REF",
+    "GITHUB_REF_NAME",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_ACTOR",
+    "GITHUB_TRIGGERING_ACTOR",
+    "GITLAB_CI",
+    "GITLAB_USER_LOGIN",
+    "CI_COMMIT_REF_NAME",
+    "CI_JOB_URL",
+    "CI_PIPELINE_URL",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+];
+
+/// The one environment scrub of every process a test starts that runs the binary (directly, or
+/// through a shell or a pseudo-terminal): [`NOT_INHERITED`] removed, no colour, the tests'
+/// state directory (the default apply journal is never the developer's), and git without the
+/// user's or the system's configuration.
+pub fn scrubbed(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for name in NOT_INHERITED {
+        cmd.env_remove(name);
+    }
+    cmd.env("XDG_STATE_HOME", test_state_dir())
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+}
+
+/// Runs git in `dir` as a fixed test identity; returns its standard output, trimmed. Fails the
+/// test when git fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_as(dir, ("Test", "test@example.com"), None, args)
+}
+
+/// [`git`] as `who` (name, email), with author and committer dates `date` when given. Nothing
+/// from the environment changes git's answers: no global or system configuration, no
+/// `GIT_DIR` or `GIT_WORK_TREE`.
+pub fn git_as(dir: &Path, who: (&str, &str), date: Option<&str>, args: &[&str]) -> String {
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+    if let Some(date) = date {
+        cmd.env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date);
+    }
+    let out = cmd.output().expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", stderr_of(&out));
+    stdout_of(&out).trim().to_string()
 }
 
 /// A state directory for the binary under test, one per test process (each sandbox has its
@@ -230,6 +335,64 @@ pub fn sealed_journal(
     for e in entries {
         journal.begin(e).expect("entry recorded");
     }
+}
+
+/// An apply journal's path in a folder of its own, removed with it; derefs to the path.
+pub struct JournalFile {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for JournalFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for JournalFile {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A fresh [`JournalFile`] (not written yet).
+pub fn journal_file() -> JournalFile {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("journal.json");
+    JournalFile { _dir: dir, path }
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to the process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
+/// The small [`tenant`] with users u01..u`n` (ids 101..) added: a policy adding them to a group
+/// ([`additive_policy`]) makes `n` writes.
+pub fn tenant_with_users(n: u64) -> Live {
+    let mut live = tenant();
+    for i in 1..=n {
+        live.users.push(User::new(
+            100 + i,
+            &format!("u{i:02}"),
+            &format!("u{i:02}@acme.com"),
+        ));
+    }
+    live
+}
+
+/// A policy that adds u01..u`n` to `group` and removes nobody.
+pub fn additive_policy(group: &str, n: u64) -> String {
+    let members: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
+    format!(
+        "groups:\n  {group}:\n    mode: additive\n    members: [{}]\n",
+        members.join(", ")
+    )
 }
 
 /// Writes `files` (name, YAML) into a fresh policy folder.
@@ -377,4 +540,17 @@ pub fn roles_of(live: &Live, id: u64) -> BTreeSet<u64> {
         .iter()
         .copied()
         .collect()
+}
+
+/// The command-line words library messages copy, as the binary spells them today (the binary
+/// spells them from its clap definitions; tests that call the library directly need some).
+pub fn cli_words() -> coupa_access_core::CliWords {
+    coupa_access_core::CliWords {
+        plan: "coupa-access plan".into(),
+        drift: "coupa-access drift".into(),
+        allow_removals: "--allow-removals".into(),
+        changed_since: "--changed-since".into(),
+        format_json: "--format json".into(),
+        out: "--out".into(),
+    }
 }

@@ -108,9 +108,10 @@ fn a_plan_that_touches_an_api_user_says_so() {
         domain: "https://acme.coupahost.com".into(),
     };
     let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
-    let plan = coupa_access_core::plan::make(&desired, &tenant, origin, now)
-        .unwrap()
-        .plan;
+    let plan =
+        coupa_access_core::plan::make(&desired, &tenant, origin, now, &crate::common::cli_words())
+            .unwrap()
+            .plan;
     let api: Vec<_> = plan
         .warnings
         .iter()

@@ -10,7 +10,6 @@
 //! `UPDATE_GOLDEN=1 cargo test --test it golden` rewrites the expected files; review the diff.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// 2026-01-01T00:00:00Z.
 const SOURCE_DATE_EPOCH: &str = "1767225600";
@@ -49,18 +48,10 @@ struct Run {
 fn run(dir: &Path, args_file: &Path) -> Run {
     let line = std::fs::read_to_string(args_file).unwrap();
     let args: Vec<&str> = line.split_whitespace().collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_coupa-access"))
+    let out = crate::common::std_bin()
         .args(&args)
         .current_dir(dir)
-        .env_remove("COUPA_DOMAIN")
-        .env_remove("COUPA_CLIENT_ID")
-        .env_remove("COUPA_CLIENT_SECRET")
-        .env_remove("COUPA_CLIENT_SECRET_FILE")
-        .env_remove("COUPA_ACCESS_LOG")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .output()
         .unwrap();

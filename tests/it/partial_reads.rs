@@ -1,4 +1,4 @@
-//! Partial or refused reads (issue 19): a server that answers `[in]` for the first group only,
+//! Partial or refused reads: a server that answers `[in]` for the first group only,
 //! refuses `[in]`, ignores `id[lt_or_eq]`, leaves role or license fields out of user records,
 //! or refuses a membership DELETE with a 403, 400 or 422. Each is a sandbox option; under each,
 //! a plan is either the plan a friendly server gives or an error naming what is unknown, and

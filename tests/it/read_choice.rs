@@ -40,7 +40,8 @@ fn plan_json(desired: &Desired, live: &Live) -> String {
         domain: "https://acme.coupahost.com".into(),
     };
     let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
-    let planned = plan::make(desired, live, origin, now).expect("plans");
+    let planned =
+        plan::make(desired, live, origin, now, &crate::common::cli_words()).expect("plans");
     coupa_access_core::render::json(&planned.plan)
 }
 

@@ -79,7 +79,7 @@ fn plan_json(files: &[PolicyFile], live: &Live) -> Result<String, Vec<String>> {
         domain: "https://acme.coupahost.com".into(),
     };
     let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
-    match plan::make(&desired, live, origin, now) {
+    match plan::make(&desired, live, origin, now, &crate::common::cli_words()) {
         Ok(p) => Ok(coupa_access_core::render::json(&p.plan)),
         Err(plan::PlanFailure::Check { errors, .. }) => {
             Err(errors.iter().map(|d| d.one_line()).collect())

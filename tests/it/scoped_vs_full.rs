@@ -299,7 +299,7 @@ fn outcome(files: &[PolicyFile], live: &Live) -> Result<String, Vec<String>> {
         domain: "https://acme.coupahost.com".into(),
     };
     let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
-    match plan::make(&desired, live, origin, now) {
+    match plan::make(&desired, live, origin, now, &crate::common::cli_words()) {
         Ok(planned) => Ok(coupa_access_core::render::json(&planned.plan)),
         Err(PlanFailure::Check { errors, .. }) => {
             Err(errors.iter().map(|d| d.one_line()).collect())

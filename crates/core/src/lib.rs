@@ -14,9 +14,11 @@
 //! - [`snapshot`]: the snapshot file: live state with its source instance and time, and its
 //!   manifest.
 //! - [`report`]: `report access`: holders joined with their policy lines and git provenance.
+//! - [`CliWords`]: the binary's spelling of the commands and flags library messages point to.
 #![forbid(unsafe_code)]
 
 pub mod bind;
+mod cli_words;
 pub mod drift;
 pub mod evidence;
 pub mod export;
@@ -28,3 +30,5 @@ pub mod report;
 pub mod snapshot;
 #[cfg(test)]
 mod testkit;
+
+pub use cli_words::CliWords;

@@ -22,7 +22,8 @@ pub(crate) const NAMES: [&str; 14] = [
     "ǅemal",
 ];
 
-/// A fixed, seeded sequence (an LCG): the same seed plans the same tenant everywhere.
+/// A fixed, seeded sequence (an LCG): the same seed plans the same tenant everywhere. The one
+/// random generator of the core's tests.
 pub(crate) struct Seq(u64);
 
 impl Seq {
@@ -30,13 +31,26 @@ impl Seq {
         Seq(seed)
     }
 
-    /// Uniform enough in `0..n` (n > 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    fn step(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as usize % n
+        self.0
+    }
+
+    /// Uniform enough in `0..n`; 0 when `n` is 0.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.step() >> 33) as usize % n.max(1)
+    }
+
+    /// The next 64 bits, every one of them usable (the state mixed as splitmix64 mixes it; an
+    /// LCG's low bits alone repeat quickly).
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        let mut z = self.step();
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 
     /// True one time in `n`.

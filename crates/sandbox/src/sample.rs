@@ -1,5 +1,6 @@
 //! The sample tenant (`sample-tenant.json`), generated deterministically from a fixed seed.
-//! Regenerate with `COUPA_SANDBOX_WRITE_SAMPLE=1 cargo test --lib sample_file_is_current`;
+//! Regenerate with
+//! `COUPA_SANDBOX_WRITE_SAMPLE=1 cargo test -p coupa-access-sandbox --lib sample_file_is_current`;
 //! the same test (without the variable) fails when the committed file is out of date.
 
 use std::collections::{BTreeMap, BTreeSet};

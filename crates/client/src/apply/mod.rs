@@ -10,9 +10,7 @@
 //! under the `journal`. Restores from the journal (`restores`) are part of the plan and written
 //! first.
 
-mod accept;
 mod cancel;
-pub mod compare;
 mod execute;
 mod group_fallback;
 pub mod journal;
@@ -25,9 +23,10 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use accept::{Acceptance, Refusal};
 pub use cancel::{cancel_pair, Cancel, CancelHandle};
-pub use compare::{compare, PlanMismatch};
+pub use coupa_access_core::plan::accept::{
+    check_static, compare, Acceptance, PlanMismatch, PlanRefused, Refusal,
+};
 pub use journal::{Journal, JournalError, JournalKey, Loaded};
 pub use outcome::{ApplyReport, ChangeResult, Outcome};
 pub use preflight::{preflight, Fresh};
@@ -39,21 +38,12 @@ use coupa_access_core::model::{GroupRemovals, Plan};
 /// Why apply refused to start. Nothing has been written when one of these is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("this plan was made for {plan_domain}, not {client_domain}; make a new plan for this instance")]
-    WrongInstance {
-        plan_domain: String,
-        client_domain: String,
-    },
-    #[error("this plan was made from {origin}, not against a Coupa instance, so it cannot be applied; make a new plan against the instance")]
-    NotFromInstance { origin: String },
-    #[error("the plan is stale: the live members of {} changed since it was made; nothing was written. Run `coupa-access plan` again and review the new plan", .groups.join(", "))]
+    /// Not a plan for this instance, or not one apply can write (the core's static checks).
+    #[error(transparent)]
+    Refused(#[from] PlanRefused),
+    /// The binary adds how to make a new plan.
+    #[error("the plan is stale: the live members of {} changed since it was made; nothing was written", .groups.join(", "))]
     Stale { groups: Vec<String> },
-    #[error("the plan is inconsistent: {0}; nothing was written")]
-    Malformed(String),
-    #[error("the plan removes protected user(s) {}; nothing was written", .users.join(", "))]
-    RemovesProtected { users: Vec<String> },
-    #[error("the plan file is not the plan the policy files make against live Coupa now; nothing was written. Differences:\n{0}Review a fresh `coupa-access plan` of the reviewed commit and apply that")]
-    Mismatch(Box<PlanMismatch>),
     #[error("could not read the touched groups from Coupa before writing; nothing was written")]
     Read(#[source] crate::CoupaError),
 }

@@ -1,7 +1,8 @@
 //! What happened to each change, and the report shown after apply.
 
-use coupa_access_core::model::{Action, Change, Kind};
+use coupa_access_core::model::{Action, Change};
 use coupa_access_core::render::printable_str;
+use coupa_access_core::CliWords;
 
 /// The fate of one change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +86,9 @@ impl ApplyReport {
         self.failed() == 0 && self.skipped() == 0 && self.kept() == 0
     }
 
-    /// A plain-text account, one line per written change, then a summary.
-    pub fn render(&self) -> String {
+    /// A plain-text account, one line per written change, then a summary. `cli` spells the
+    /// command the advice names.
+    pub fn render(&self, cli: &CliWords) -> String {
         let mut out = String::new();
         for (r, outcome) in &self.restores {
             let what = format!("restore {}", printable_str(&r.one_line()));
@@ -97,12 +99,8 @@ impl ApplyReport {
             // Names and reasons come from Coupa: escape sequences in them must not redraw the
             // report (a FAILED line shown as ok).
             let user = printable_str(&c.user);
-            let target = printable_str(c.target.name());
-            let target = match c.kind() {
-                Kind::Group => target.to_string(),
-                Kind::Role => format!("role {target}"),
-                Kind::License => format!("license {target}"),
-            };
+            let target = c.target.label();
+            let target = printable_str(&target);
             let what = match c.action {
                 Action::Add => format!("add {user} to {target}"),
                 Action::Remove => format!("remove {user} from {target}"),
@@ -132,10 +130,10 @@ impl ApplyReport {
                  What the Coupa admin can do: remove the users marked FAILED or skipped above by \
                  hand in Coupa (Setup > User Groups), or ask Coupa support to allow membership \
                  deletion (DELETE /api/user_group_memberships) through the API; then run \
-                 `coupa-access plan` to confirm. Or let apply remove them through each user's \
+                 `{}` to confirm. Or let apply remove them through each user's \
                  user-groups: set settings.group_removals: user_groups in the policy and grant \
                  the OAuth2 client scope core.user.write.\n",
-                self.domain
+                self.domain, cli.plan
             ));
         }
         let kept = match self.kept() {
@@ -144,11 +142,12 @@ impl ApplyReport {
         };
         if self.interrupted {
             out.push_str(&format!(
-                "\nInterrupted: {} applied, {} failed{kept}, {} not attempted. Run `coupa-access plan` \
+                "\nInterrupted: {} applied, {} failed{kept}, {} not attempted. Run `{}` \
                  to see what is left; applying again converges.\n",
                 self.verified(),
                 self.failed(),
-                self.skipped()
+                self.skipped(),
+                cli.plan
             ));
         }
         // The changes apply was to write (`applies: true`), never the reported-only rows: the

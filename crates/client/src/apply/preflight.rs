@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ApplyError;
 use crate::Client;
-use coupa_access_core::model::{Action, ChangeTarget, Kind, Membership, Plan};
+use coupa_access_core::model::{Membership, Plan};
 
 /// Live memberships of the touched groups, read just before writing.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +52,7 @@ pub(crate) async fn read_groups(
 /// protected user, or stale (any touched group's live members changed since the plan was
 /// made). Returns the fresh memberships of the touched groups.
 pub async fn preflight(plan: &Plan, client: &Client) -> Result<Fresh, ApplyError> {
-    check_static(plan, client.domain())?;
+    coupa_access_core::plan::accept::check_static(plan, client.domain())?;
     let ids: BTreeSet<u64> = plan
         .preconditions
         .groups
@@ -78,64 +78,4 @@ pub async fn preflight(plan: &Plan, client: &Client) -> Result<Fresh, ApplyError
         return Err(ApplyError::Stale { groups: stale });
     }
     Ok(Fresh::from_memberships(&all))
-}
-
-/// The checks that need no network: made against this instance, every written change backed
-/// by a precondition, no protected user removed.
-pub fn check_static(plan: &Plan, client_domain: &str) -> Result<(), ApplyError> {
-    let Some(plan_domain) = plan.origin.instance_domain() else {
-        return Err(ApplyError::NotFromInstance {
-            origin: plan.origin.to_string(),
-        });
-    };
-    if !plan_domain.eq_ignore_ascii_case(client_domain) {
-        return Err(ApplyError::WrongInstance {
-            plan_domain: plan_domain.to_string(),
-            client_domain: client_domain.to_string(),
-        });
-    }
-    let protected: BTreeSet<u64> = plan
-        .preconditions
-        .protected_user_ids
-        .iter()
-        .copied()
-        .collect();
-    let mut removes_protected = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.applies) {
-        let ChangeTarget::Group { id, name } = &c.target else {
-            let recorded = plan
-                .preconditions
-                .role_rewrites
-                .get(&c.user)
-                .is_some_and(|rw| rw.user_id == c.user_id);
-            if c.kind() == Kind::Role && c.action == Action::Remove && !recorded {
-                return Err(ApplyError::Malformed(format!(
-                    "removing {} from {} is marked as applied, but the plan records no roles of that user to clear and set again",
-                    c.target.describe(),
-                    c.user
-                )));
-            }
-            if c.action == Action::Remove && protected.contains(&c.user_id) {
-                removes_protected.push(format!("{} from {}", c.user, c.target.describe()));
-            }
-            continue;
-        };
-        match plan.preconditions.groups.get(name) {
-            Some(pre) if pre.group_id == *id => {}
-            _ => {
-                return Err(ApplyError::Malformed(format!(
-                    "group {name} (id {id}) has no recorded live members to check against"
-                )))
-            }
-        }
-        if c.action == Action::Remove && protected.contains(&c.user_id) {
-            removes_protected.push(format!("{} from {name}", c.user));
-        }
-    }
-    if !removes_protected.is_empty() {
-        return Err(ApplyError::RemovesProtected {
-            users: removes_protected,
-        });
-    }
-    Ok(())
 }

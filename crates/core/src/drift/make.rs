@@ -95,6 +95,7 @@ mod tests {
             &live(),
             crate::model::Origin::Instance { domain: "x".into() },
             at("2026-01-01"),
+            &crate::CliWords::for_tests(),
         );
         let Err(PlanFailure::Check {
             errors: planned, ..

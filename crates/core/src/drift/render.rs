@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::report::*;
+use crate::CliWords;
 
 /// Rows shown per list in text and markdown; JSON is always complete.
 pub const LIST_CAP: usize = 50;
@@ -32,14 +33,14 @@ enum Style {
     Markdown,
 }
 
-/// For people at a terminal.
-pub fn text(report: &DriftReport) -> String {
-    render(report, Style::Text)
+/// For people at a terminal. `cli` spells the command and flag the report names.
+pub fn text(report: &DriftReport, cli: &CliWords) -> String {
+    render(report, Style::Text, cli)
 }
 
 /// For issues and pull-request comments.
-pub fn markdown(report: &DriftReport) -> String {
-    render(report, Style::Markdown)
+pub fn markdown(report: &DriftReport, cli: &CliWords) -> String {
+    render(report, Style::Markdown, cli)
 }
 
 /// `1234567` as `1,234,567` (the one separator helper of every renderer).
@@ -74,11 +75,12 @@ fn who(s: &str, style: Style) -> String {
     }
 }
 
-fn more(out: &mut String, left: usize, what: &str, style: Style) {
+fn more(out: &mut String, left: usize, what: &str, style: Style, cli: &CliWords) {
     if left > 0 {
         let line = format!(
-            "… and {} more {what} (all of them in --format json)",
-            n(left)
+            "… and {} more {what} (all of them in {})",
+            n(left),
+            cli.format_json
         );
         match style {
             Style::Text => {
@@ -102,12 +104,12 @@ fn heading(out: &mut String, text: &str, style: Style) {
     }
 }
 
-fn render(r: &DriftReport, style: Style) -> String {
+fn render(r: &DriftReport, style: Style, cli: &CliWords) -> String {
     let mut out = String::new();
     let s = &r.summary;
     let c = &r.coverage;
     if style == Style::Markdown {
-        out.push_str("## coupa-access drift\n\n");
+        let _ = write!(out, "## {}\n\n", md(&cli.drift));
     }
     let _ = writeln!(
         out,
@@ -166,18 +168,18 @@ fn render(r: &DriftReport, style: Style) -> String {
         plural(c.unmanaged_groups.len(), "group", "groups")
     );
 
-    sod_conflicts(&mut out, r, style);
-    targets(&mut out, r, style);
-    people(&mut out, r, style);
-    unmanaged(&mut out, r, style);
+    sod_conflicts(&mut out, r, style, cli);
+    targets(&mut out, r, style, cli);
+    people(&mut out, r, style, cli);
+    unmanaged(&mut out, r, style, cli);
     if let Some(since) = &r.since {
-        recent(&mut out, since, style);
+        recent(&mut out, since, style, cli);
     }
     out
 }
 
 /// Live separation-of-duties conflicts, with each exception's standing.
-fn sod_conflicts(out: &mut String, r: &DriftReport, style: Style) {
+fn sod_conflicts(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
     if r.conflicts.is_empty() {
         return;
     }
@@ -229,10 +231,11 @@ fn sod_conflicts(out: &mut String, r: &DriftReport, style: Style) {
         r.conflicts.len().saturating_sub(LIST_CAP),
         "conflicts",
         style,
+        cli,
     );
 }
 
-fn targets(out: &mut String, r: &DriftReport, style: Style) {
+fn targets(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
     let drifted: Vec<&TargetDrift> = r
         .targets
         .iter()
@@ -255,15 +258,11 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             rows_left_out += rows_of(rest);
             break;
         }
-        let mode = match t.mode {
-            Mode::Authoritative => "authoritative",
-            Mode::Additive => "additive",
-        };
+        let mode = t.mode.word();
         let reported = if t.applies { "" } else { ", reported only" };
-        let kind = t.kind.word();
         let title = format!(
             "{} {} ({mode}{reported})",
-            capital(kind),
+            t.kind.title(),
             name(&t.target, style)
         );
         match style {
@@ -352,24 +351,17 @@ fn targets(out: &mut String, r: &DriftReport, style: Style) {
             out.push_str(&line);
             shown += 1;
         }
-        more(out, total - shown, "rows of this target", style);
+        more(out, total - shown, "rows of this target", style, cli);
     }
     let what = if rows_left_out > 0 {
         format!("targets ({} rows)", n(rows_left_out))
     } else {
         "targets".to_string()
     };
-    more(out, left_out, &what, style);
+    more(out, left_out, &what, style, cli);
 }
 
-fn capital(word: &str) -> String {
-    let mut c = word.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-fn people(out: &mut String, r: &DriftReport, style: Style) {
+fn people(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
     if r.people.is_empty() {
         return;
     }
@@ -420,10 +412,10 @@ fn people(out: &mut String, r: &DriftReport, style: Style) {
         }
         shown += 1;
     }
-    more(out, r.people.len() - shown, "people", style);
+    more(out, r.people.len() - shown, "people", style, cli);
 }
 
-fn unmanaged(out: &mut String, r: &DriftReport, style: Style) {
+fn unmanaged(out: &mut String, r: &DriftReport, style: Style, cli: &CliWords) {
     let groups = &r.coverage.unmanaged_groups;
     if groups.is_empty() {
         return;
@@ -448,10 +440,10 @@ fn unmanaged(out: &mut String, r: &DriftReport, style: Style) {
         out.push_str(&line);
         shown += 1;
     }
-    more(out, groups.len() - shown, "groups", style);
+    more(out, groups.len() - shown, "groups", style, cli);
 }
 
-fn recent(out: &mut String, since: &SinceReport, style: Style) {
+fn recent(out: &mut String, since: &SinceReport, style: Style, cli: &CliWords) {
     heading(
         out,
         &format!(
@@ -501,5 +493,11 @@ fn recent(out: &mut String, since: &SinceReport, style: Style) {
         out.push_str(&line);
         shown += 1;
     }
-    more(out, since.memberships.len() - shown, "memberships", style);
+    more(
+        out,
+        since.memberships.len() - shown,
+        "memberships",
+        style,
+        cli,
+    );
 }

@@ -222,7 +222,7 @@ fn long_lists_are_capped_in_text_and_markdown_with_exact_counts_and_complete_in_
             .push(membership(5000 + i, 1000 + i, 10, "2026-01-02T00:00:00Z"));
     }
     let r = drift(&desired(POLICY), &l, None).unwrap();
-    let text = text(&r);
+    let text = text(&r, &crate::CliWords::for_tests());
     assert!(
         text.contains(&format!(
             "… and {} more rows of this target",
@@ -234,7 +234,7 @@ fn long_lists_are_capped_in_text_and_markdown_with_exact_counts_and_complete_in_
         text.contains(&format!("… and {} more people", r.people.len() - LIST_CAP)),
         "{text}"
     );
-    let md = markdown(&r);
+    let md = markdown(&r, &crate::CliWords::for_tests());
     assert!(md.contains("more rows of this target"), "{md}");
     let j: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
     assert_eq!(j["format_version"], 1);
@@ -261,7 +261,7 @@ fn many_drifted_targets_are_capped_too() {
     }
     let r = drift(&desired(&policy), &l, None).unwrap();
     assert_eq!(r.summary.targets_drifted, 60);
-    let text = text(&r);
+    let text = text(&r, &crate::CliWords::for_tests());
     assert!(text.contains("… and 10 more targets"), "{text}");
     assert!(!text.contains("Group \"G55\""), "{text}");
     assert_eq!(r.targets.len(), 60, "JSON stays complete");
@@ -272,7 +272,10 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
     let mut l = live();
     l.users[1].login = "@octocat\u{202e}".into(); // bob: an extra member
     l.groups[2].name = "Everyone @org/team https://evil.example www.evil.example".into();
-    let md = markdown(&drift(&desired(POLICY), &l, None).unwrap());
+    let md = markdown(
+        &drift(&desired(POLICY), &l, None).unwrap(),
+        &crate::CliWords::for_tests(),
+    );
     for raw in [
         "@org/team",
         "https://",
@@ -293,7 +296,7 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
     );
 }
 
-// ---- drift means what the plan means (regressions: each failed before the bound policy) ----
+// ---- drift means what the plan means: the same rule decides both, target by target ----
 
 #[test]
 fn drift_follows_settings_writes_like_the_plan() {
@@ -384,10 +387,10 @@ fn an_owner_is_kept_unless_the_group_removes_owners_as_in_the_plan() {
         assert_eq!(r.summary.applies(), removals, "{yaml}");
         // Only a kept owner is said to be kept.
         assert_eq!(
-            text(&r).contains("apply keeps it"),
+            text(&r, &crate::CliWords::for_tests()).contains("apply keeps it"),
             kept.is_some(),
             "{}",
-            text(&r)
+            text(&r, &crate::CliWords::for_tests())
         );
     }
 }
@@ -414,7 +417,7 @@ fn drift_markdown_has_a_total_budget_with_exact_counts() {
     let r = drift(&desired(&policy), &l, None).unwrap();
     let total: usize = r.targets.iter().map(|t| t.extra.len()).sum();
     assert_eq!(total, 3_200);
-    let md = markdown(&r);
+    let md = markdown(&r, &crate::CliWords::for_tests());
     assert!(
         md.len() <= crate::render::MARKDOWN_LIMIT,
         "{} bytes",

@@ -217,11 +217,7 @@ impl ReceiptChange {
 
     /// `add alice to group "AP Clerks"`, for messages.
     pub fn describe(&self) -> String {
-        let kind = match self.kind {
-            Kind::Group => "group",
-            Kind::Role => "role",
-            Kind::License => "license",
-        };
+        let kind = self.kind.word();
         match self.action {
             Action::Add => format!("add {} to {kind} \"{}\"", self.user, self.target),
             Action::Remove => format!("remove {} from {kind} \"{}\"", self.user, self.target),

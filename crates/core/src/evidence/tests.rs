@@ -36,7 +36,7 @@ fn plan_for(policy: &str, live: &Live) -> (Plan, crate::model::Desired) {
     let origin = Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
     };
-    let plan = crate::plan::make(&desired, live, origin, now)
+    let plan = crate::plan::make(&desired, live, origin, now, &crate::CliWords::for_tests())
         .expect("plans")
         .plan;
     (plan, desired)
@@ -347,7 +347,13 @@ fn a_reviewer_mapped_to_nobody_in_coupa_refuses_the_plan() {
     let origin = Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
     };
-    let Err(err) = crate::plan::make(&desired, &live(), origin, now) else {
+    let Err(err) = crate::plan::make(
+        &desired,
+        &live(),
+        origin,
+        now,
+        &crate::CliWords::for_tests(),
+    ) else {
         panic!("the plan is refused");
     };
     let text = format!("{err:?}");

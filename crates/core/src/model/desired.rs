@@ -31,6 +31,17 @@ pub enum Mode {
     Additive,
 }
 
+impl Mode {
+    /// The policy's word, as `mode:` takes it and plan and drift JSON write it:
+    /// `authoritative` or `additive`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Mode::Authoritative => "authoritative",
+            Mode::Additive => "additive",
+        }
+    }
+}
+
 /// A member as written in a policy file: a login or an email.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

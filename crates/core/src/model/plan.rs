@@ -41,6 +41,16 @@ impl Kind {
         }
     }
 
+    /// [`word`](Self::word) capitalised, as a heading or a row starts: `Group`, `Role` or
+    /// `License`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Group => "Group",
+            Kind::Role => "Role",
+            Kind::License => "License",
+        }
+    }
+
     /// The policy's word for the kind, as a section and in `settings.writes`: `groups`,
     /// `roles` or `licenses`.
     pub fn plural(self) -> &'static str {

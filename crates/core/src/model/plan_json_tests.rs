@@ -226,9 +226,13 @@ fn a_hostile_scope_renders_harmlessly() {
             target: "AP\u{1b}]8;;x".into(),
         }]),
     });
-    let text = crate::render::text(&p, crate::render::Color::Never);
+    let text = crate::render::text(
+        &p,
+        crate::render::Color::Never,
+        &crate::CliWords::for_tests(),
+    );
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains("Planned 1 of 3 managed targets"), "{text}");
-    let md = crate::render::markdown(&p);
+    let md = crate::render::markdown(&p, &crate::CliWords::for_tests());
     assert!(!md.contains('\u{1b}'), "{md}");
 }

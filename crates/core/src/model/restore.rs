@@ -145,16 +145,7 @@ impl Restore {
     /// `alice: roles Buyer, User`.
     pub fn one_line(&self) -> String {
         let names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
-        format!(
-            "{}: {} {}",
-            self.user,
-            match self.kind {
-                Kind::Group => "groups",
-                Kind::Role => "roles",
-                Kind::License => "licenses",
-            },
-            names.join(", ")
-        )
+        format!("{}: {} {}", self.user, self.kind.plural(), names.join(", "))
     }
 }
 

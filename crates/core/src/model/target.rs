@@ -81,11 +81,59 @@ impl ChangeTarget {
         format!("{} \"{}\"", self.kind().word(), self.name())
     }
 
+    /// `AP Clerks`, `role Buyer`, `license expense`: a group by its name alone (the common
+    /// case), the others with their kind, for lists of changes.
+    pub fn label(&self) -> String {
+        match self.kind() {
+            Kind::Group => self.name().to_string(),
+            kind => format!("{} {}", kind.word(), self.name()),
+        }
+    }
+
     /// The name with `f` applied (renderers clean control characters this way).
     pub(crate) fn map_name(&mut self, f: impl FnOnce(&mut String)) {
         match self {
             ChangeTarget::Group { name, .. } | ChangeTarget::Role { name, .. } => f(name),
             ChangeTarget::License(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+
+    /// One vocabulary: every form of a kind's word is the same word.
+    #[test]
+    fn a_kinds_words_are_one_word_in_its_forms() {
+        for kind in [Kind::Group, Kind::Role, Kind::License] {
+            let word = kind.word();
+            assert_eq!(kind.plural(), format!("{word}s"));
+            assert_eq!(kind.title().to_lowercase(), word);
+            assert!(kind.title().starts_with(|c: char| c.is_ascii_uppercase()));
+        }
+        for mode in [Mode::Authoritative, Mode::Additive] {
+            let json = serde_json::to_value(mode).unwrap();
+            assert_eq!(json, mode.word(), "JSON and messages spell a mode alike");
+        }
+    }
+
+    #[test]
+    fn a_label_names_a_group_alone_and_the_others_with_their_kind() {
+        let group = ChangeTarget::Group {
+            id: 1,
+            name: "AP Clerks".into(),
+        };
+        let role = ChangeTarget::Role {
+            id: 2,
+            name: "Buyer".into(),
+        };
+        assert_eq!(group.label(), "AP Clerks");
+        assert_eq!(role.label(), "role Buyer");
+        assert_eq!(
+            ChangeTarget::License(License::ALL[0]).label(),
+            format!("license {}", License::ALL[0].key())
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Removal guards: a plan that removes too much stops unless a human confirms the exact count.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use crate::model::{Action, Kind, MaxRemovals, Plan, Settings};
+use crate::CliWords;
 
 /// A group that would lose more than `per_group_fraction` of its current members.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,9 +17,9 @@ pub struct GroupRemovals {
     pub fraction: f64,
 }
 
-/// Why a plan's removals were refused. The message names the totals, the offending groups and
-/// how to override.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Why a plan's removals were refused: the totals, the offending groups and the count that
+/// would override. [`message`](Self::message) words it with the binary's flag names.
+#[derive(Debug, Clone, PartialEq)]
 pub struct GuardViolation {
     /// Applied removals in the plan (membership deletions).
     pub removals: usize,
@@ -33,7 +33,7 @@ pub struct GuardViolation {
     pub default_guard: bool,
     /// Groups over the fraction limit, by name.
     pub groups: Vec<GroupRemovals>,
-    /// `--allow-removals N` as given, when it did not match `removals`.
+    /// The exact count allowed (`--allow-removals N`) as given, when it did not match `removals`.
     pub allow: Option<usize>,
 }
 
@@ -160,9 +160,18 @@ impl MaxRemovals {
 }
 
 impl GuardViolation {
+    /// The first line: which guard tripped.
+    pub fn title(&self) -> String {
+        if self.default_guard {
+            format!("{DEFAULT_GUARD_NAME} tripped")
+        } else {
+            "removal guard tripped".to_string()
+        }
+    }
+
     /// Each reason the guard tripped, one line each, e.g. `this plan removes 6 group
     /// memberships; the limit is 5 (settings.max_removals.total)`.
-    pub fn reasons(&self) -> Vec<String> {
+    pub fn reasons(&self, cli: &CliWords) -> Vec<String> {
         let n = self.removals;
         let source = |key: &str| {
             if self.default_guard {
@@ -197,17 +206,19 @@ impl GuardViolation {
         }
         if let Some(given) = self.allow {
             out.push(format!(
-                "--allow-removals {given} does not match: the plan removes exactly {n}"
+                "{} {given} does not match: the plan removes exactly {n}",
+                cli.allow_removals
             ));
         }
         out
     }
 
     /// How to go ahead anyway.
-    pub fn advice(&self) -> String {
+    pub fn advice(&self, cli: &CliWords) -> String {
         let n = self.removals;
         let mut s = format!(
-            "Review the removals, then rerun with --allow-removals {n} to allow exactly these {n} removals."
+            "Review the removals, then rerun with {} {n} to allow exactly these {n} removals.",
+            cli.allow_removals
         );
         if self.default_guard {
             s.push_str(
@@ -216,18 +227,16 @@ impl GuardViolation {
         }
         s
     }
-}
 
-impl fmt::Display for GuardViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.default_guard {
-            write!(f, "{DEFAULT_GUARD_NAME} tripped:")?;
-        } else {
-            f.write_str("removal guard tripped:")?;
+    /// The whole refusal: the title, each reason on its own line, and the advice.
+    pub fn message(&self, cli: &CliWords) -> String {
+        let mut s = format!("{}:", self.title());
+        for r in self.reasons(cli) {
+            s.push_str("\n  ");
+            s.push_str(&r);
         }
-        for r in self.reasons() {
-            write!(f, "\n  {r}")?;
-        }
-        write!(f, "\n{}", self.advice())
+        s.push('\n');
+        s.push_str(&self.advice(cli));
+        s
     }
 }

@@ -8,6 +8,7 @@ use crate::model::{
     WarningCode,
 };
 use crate::policy::{self, PolicyDiagnostic};
+use crate::CliWords;
 
 use super::{check_guards, PlanError};
 
@@ -45,7 +46,7 @@ pub enum PlanFailure {
 }
 
 /// Makes the plan for `desired` against `live`, read from `origin`, at `now` (kept to the
-/// second, as the plan JSON writes it).
+/// second, as the plan JSON writes it). `cli` spells the flag a tripped guard's advice names.
 ///
 /// Warnings come one per fact: the planner's first, then the policy check's, then a tripped
 /// removal guard's (the plan is still made, so reviewers see that apply will refuse it).
@@ -54,6 +55,7 @@ pub fn make(
     live: &Live,
     origin: Origin,
     now: DateTime<Utc>,
+    cli: &CliWords,
 ) -> Result<Planned, PlanFailure> {
     // One index for the check and the diff: built once per plan (100k users).
     // One index and one lookup per member listing for the check and the diff (100k users).
@@ -105,10 +107,10 @@ pub fn make(
                 WarningCode::GuardExceeded,
                 format!(
                     "apply will refuse this plan: {}",
-                    violation.reasons().join("; ")
+                    violation.reasons(cli).join("; ")
                 ),
             )
-            .help(violation.advice())
+            .help(violation.advice(cli))
             .at(at),
         );
     }

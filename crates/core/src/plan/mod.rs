@@ -15,6 +15,7 @@
 //!   removal removes every one of that user's membership ids (otherwise the user would still be a
 //!   member), and a kept duplicate is left alone with a warning.
 
+pub mod accept;
 pub mod changed;
 mod decided;
 mod error;

@@ -116,6 +116,16 @@ fn fixed_now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap()
 }
 
+/// [`super::make`] with the command-line words as the core's tests spell them.
+fn make(
+    desired: &Desired,
+    live: &Live,
+    origin: Origin,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, PlanFailure> {
+    super::make(desired, live, origin, now, &crate::CliWords::for_tests())
+}
+
 fn instance() -> Origin {
     Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
@@ -599,7 +609,7 @@ fn guard_total_trips_and_names_the_override() {
     assert_eq!(err.removals, 5);
     assert_eq!(err.total_limit, Some(4));
     assert!(err.groups.is_empty());
-    let msg = err.to_string();
+    let msg = err.message(&crate::CliWords::for_tests());
     assert!(
         msg.contains("removes 5 group memberships; the limit is 4"),
         "{msg}"
@@ -616,7 +626,7 @@ fn guard_per_group_fraction_trips_with_the_fraction() {
     let g = &err.groups[0];
     assert_eq!((g.group.as_str(), g.removed, g.members), ("Big", 6, 20));
     assert!((g.fraction - 0.3).abs() < 1e-12);
-    let msg = err.to_string();
+    let msg = err.message(&crate::CliWords::for_tests());
     assert!(
         msg.contains("group \"Big\" would lose 6 of 20 members (30%); the limit is 25%"),
         "{msg}"
@@ -632,7 +642,7 @@ fn allow_removals_lifts_guards_only_on_exact_match() {
     for wrong in [5, 7, 0, 100] {
         let err = check_guards(&plan, &s, Some(wrong)).unwrap_err();
         assert_eq!(err.allow, Some(wrong));
-        let msg = err.to_string();
+        let msg = err.message(&crate::CliWords::for_tests());
         assert!(
             msg.contains(&format!(
                 "--allow-removals {wrong} does not match: the plan removes exactly 6"
@@ -678,7 +688,7 @@ fn guard_message_names_totals_groups_and_the_override() {
     let plan = removal_plan(6, 20);
     let err = check_guards(&plan, &settings(Some(5), Some(0.25)), Some(4)).unwrap_err();
     assert_eq!(
-        err.to_string(),
+        err.message(&crate::CliWords::for_tests()),
         "removal guard tripped:\n  \
          this plan removes 6 group memberships; the limit is 5 (settings.max_removals.total)\n  \
          group \"Big\" would lose 6 of 20 members (30%); the limit is 25% (settings.max_removals.per_group_fraction)\n  \
@@ -810,8 +820,8 @@ fn make_fails_with_every_check_error_and_the_warnings() {
     ));
 }
 
-/// Regression: with a byte-order mark, a plan warning on the first line said one column more
-/// than the policy diagnostics (which, like editors, do not count the mark).
+/// A byte-order mark is no column: a plan warning on the first line names the column the policy
+/// diagnostics (and editors) name.
 #[test]
 fn a_byte_order_mark_is_no_column_in_plan_warnings_as_in_diagnostics() {
     let prefix = "settings: {protected_users: [";

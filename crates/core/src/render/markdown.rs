@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 
 use crate::model::{time, Action, Change, Plan, Warning, WarningCode};
+use crate::CliWords;
 
 use super::markdown_text::{code_span, escape, html_text, prose};
 use super::printable::printable;
@@ -48,12 +49,12 @@ const NOTE: usize = 200;
 
 /// The plan as markdown (see the module docs). Never longer than [`MARKDOWN_LIMIT`]; when
 /// something is cut, it says exactly how much was left out.
-pub fn markdown(plan: &Plan) -> String {
+pub fn markdown(plan: &Plan, cli: &CliWords) -> String {
     let plan = &*printable(plan);
     let budget = MARKDOWN_LIMIT - RESERVE;
     let share = |percent: usize| budget * percent / 100;
 
-    let head = format!("{PLAN_MARKER}\n{}", heading(plan));
+    let head = format!("{PLAN_MARKER}\n{}", heading(plan, cli));
     let restores = restores(plan, share(RESTORE_SHARE));
     let targets = by_target(plan);
     let table = table(&targets, share(TABLE_SHARE));
@@ -73,17 +74,20 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = write!(
             out,
             "> [!WARNING]\n> This comment was cut to stay under GitHub's size limit: {} of {} changes are not shown. \
-             Run `coupa-access plan` or read the JSON plan (`--format json`, `--out`) for all of them.\n\n",
+             Run {} or read the JSON plan ({}, {}) for all of them.\n\n",
             thousands(left_out),
-            thousands(plan.changes.len())
+            thousands(plan.changes.len()),
+            code_span(&cli.plan),
+            code_span(&cli.format_json),
+            code_span(&cli.out),
         );
     }
     out.push_str(&footer(plan));
     out
 }
 
-fn heading(plan: &Plan) -> String {
-    let line = super::scope::scope_line_with(plan, &|s| escape(s), &|c| code_span(c));
+fn heading(plan: &Plan, cli: &CliWords) -> String {
+    let line = super::scope::scope_line_with(plan, cli, &|s| escape(s), &|c| code_span(c));
     let scope = line.map_or_else(String::new, |line| {
         let mut targets = super::scope::scope_targets(plan);
         // A long list is for the JSON plan; the comment names the first few.
@@ -101,7 +105,8 @@ fn heading(plan: &Plan) -> String {
         format!("> [!NOTE]\n> {line}{list}\n\n")
     });
     format!(
-        "## coupa-access plan for {}\n\n{scope}**{}**\n\n",
+        "## {} for {}\n\n{scope}**{}**\n\n",
+        escape(&cli.plan),
         escape(&plan.origin.to_string()),
         closing_line(&plan.summary, !plan.is_empty())
     )

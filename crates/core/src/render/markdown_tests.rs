@@ -81,7 +81,7 @@ fn who_loses_and_who_gains_is_visible_by_person_removals_first() {
         ]),
         vec![],
     );
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     let losing = md.find("### Losing access: 1 person, 2 changes\n\n- `bob`: group \"AP Clerks\", group \"Finance\"\n").expect(&md);
     let gaining = md
         .find("### Gaining access: 2 people, 2 changes\n\n- `carol`: group \"AP Clerks\"\n- `dave`: group \"Finance\"\n")
@@ -110,7 +110,10 @@ fn a_3000_change_plan_stays_within_the_budget_and_counts_exactly_what_is_cut() {
     let warnings = (0..500)
         .map(|i| inactive(&format!("gone{i:04}"), i + 1))
         .collect();
-    let md = markdown(&plan(sorted(changes), warnings));
+    let md = markdown(
+        &plan(sorted(changes), warnings),
+        &crate::CliWords::for_tests(),
+    );
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
     let shown = md.lines().filter(|l| l.starts_with("- `user")).count();
     let number = |s: &str| s.replace(',', "").parse::<usize>().unwrap();
@@ -182,7 +185,10 @@ fn a_100000_change_plan_caps_the_table_and_the_lists_exactly() {
             )
         })
         .collect();
-    let md = markdown(&plan(sorted(changes), vec![]));
+    let md = markdown(
+        &plan(sorted(changes), vec![]),
+        &crate::CliWords::for_tests(),
+    );
     assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
     assert!(md.contains("**Plan: 50,000 to add, 50,000 to remove, 0 reported only.**"));
     let rows = md
@@ -210,7 +216,10 @@ fn one_person_with_many_changes_names_twenty_and_counts_the_rest() {
     let changes = (0..45u64)
         .map(|g| group_change(Action::Remove, &format!("G{g:02}"), g, "bob", 2))
         .collect();
-    let md = markdown(&plan(sorted(changes), vec![]));
+    let md = markdown(
+        &plan(sorted(changes), vec![]),
+        &crate::CliWords::for_tests(),
+    );
     let line = md.lines().find(|l| l.starts_with("- `bob`: ")).unwrap();
     assert_eq!(line.matches("group \"G").count(), 20, "{line}");
     assert!(
@@ -235,7 +244,7 @@ fn warnings_are_grouped_by_code_below_the_changes_with_code_that_renders() {
         warnings,
     );
     p.acknowledged = vec![inactive("bob", 2), inactive("erin", 3)];
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     let changes = md.find("### Gaining access").unwrap();
     let w = md.find("### Warnings").unwrap();
     assert!(changes < w);
@@ -265,7 +274,7 @@ fn restores_stay_near_the_top() {
         held_ids: vec![],
         recorded_at: DateTime::from_timestamp(1_767_225_000, 0).unwrap(),
     }]);
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     let restores = md
         .find(&format!("### {}", crate::render::RESTORES_HEADING))
         .expect(&md);
@@ -277,9 +286,9 @@ fn restores_stay_near_the_top() {
 
 #[test]
 fn backticks_in_logins_stay_inside_their_code_span() {
-    let md = markdown(&plan(
-        vec![group_change(Action::Add, "G", 1, "a```b", 1)],
-        vec![],
-    ));
+    let md = markdown(
+        &plan(vec![group_change(Action::Add, "G", 1, "a```b", 1)], vec![]),
+        &crate::CliWords::for_tests(),
+    );
     assert!(md.contains("- ````a```b````: group \"G\"\n"), "{md}");
 }

@@ -2,18 +2,20 @@
 //! managed, against which commit, and that drift elsewhere is not shown.
 
 use crate::model::{Plan, Planned};
+use crate::CliWords;
 
 use super::thousands;
 
 /// The scope line of a scoped plan; `None` for a full plan.
-pub(crate) fn scope_line(plan: &Plan) -> Option<String> {
-    scope_line_with(plan, &|s| s.to_string(), &|c| format!("`{c}`"))
+pub(crate) fn scope_line(plan: &Plan, cli: &CliWords) -> Option<String> {
+    scope_line_with(plan, cli, &|s| s.to_string(), &|c| format!("`{c}`"))
 }
 
 /// [`scope_line`] with the ref shown by `text` and the commands by `code` (markdown escapes
 /// the one and makes code spans of the other).
 pub(crate) fn scope_line_with(
     plan: &Plan,
+    cli: &CliWords,
     text: &dyn Fn(&str) -> String,
     code: &dyn Fn(&str) -> String,
 ) -> Option<String> {
@@ -25,12 +27,12 @@ pub(crate) fn scope_line_with(
             "Planned {} of {managed} managed targets: those whose meaning changed since {since}. \
              Drift elsewhere is not shown: run {} or a full {}.",
             thousands(t.len()),
-            code("coupa-access drift"),
-            code("coupa-access plan"),
+            code(&cli.drift),
+            code(&cli.plan),
         ),
         Planned::EveryTarget(why) => format!(
             "Planned all {managed} managed targets ({} {since}: {}).",
-            code("--changed-since"),
+            code(&cli.changed_since),
             why.why()
         ),
     })

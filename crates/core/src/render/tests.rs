@@ -149,14 +149,17 @@ Plan: 1 to add, 1 to remove, 3 reported only.
 
 #[test]
 fn text_groups_by_target_and_person_with_member_diff() {
-    assert_eq!(text(&sample(), Color::Never), SAMPLE_TEXT);
+    assert_eq!(
+        text(&sample(), Color::Never, &crate::CliWords::for_tests()),
+        SAMPLE_TEXT
+    );
 }
 
 #[test]
 fn text_without_colour_has_no_escape_codes_and_with_colour_marks_removals() {
-    let plain = text(&sample(), Color::Never);
+    let plain = text(&sample(), Color::Never, &crate::CliWords::for_tests());
     assert!(!plain.contains('\x1b'));
-    let coloured = text(&sample(), Color::Always);
+    let coloured = text(&sample(), Color::Always, &crate::CliWords::for_tests());
     let red_bold = anstyle::AnsiColor::Red.on_default().bold();
     let reset = red_bold.render_reset().to_string();
     assert!(coloured.contains(&format!(
@@ -189,10 +192,10 @@ fn strip_ansi(s: &str) -> String {
 fn text_for_an_empty_plan_says_no_changes() {
     let p = plan_with(vec![], vec![], &[]);
     assert_eq!(
-        text(&p, Color::Never),
+        text(&p, Color::Never, &crate::CliWords::for_tests()),
         "coupa-access plan for https://acme.coupahost.com\n\nNo changes. Coupa matches the policy.\n"
     );
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     assert!(
         md.contains("**No changes. Coupa matches the policy.**"),
         "{md}"
@@ -228,7 +231,7 @@ fn member_diff_skips_long_unchanged_runs() {
         vec![],
         &[("G", 1, &members)],
     );
-    let t = text(&p, Color::Never);
+    let t = text(&p, Color::Never, &crate::CliWords::for_tests());
     let expected = "  group \"G\" (id 1), members 20 -> 19:\n      ... 8 unchanged members\n      u08\n      u09\n    - u10\n      u11\n      u12\n      ... 7 unchanged members\n";
     assert!(t.contains(expected), "{t}");
 }
@@ -241,7 +244,7 @@ fn duplicate_membership_removals_show_their_ids() {
     let mut b = a.clone();
     b.membership_id = Some(8);
     let p = plan_with(vec![a, b], vec![], &[("G", 1, &["bob"])]);
-    let t = text(&p, Color::Never);
+    let t = text(&p, Color::Never, &crate::CliWords::for_tests());
     assert!(
         t.contains("  - bob (membership 7)\n  - bob (membership 8)\n"),
         "{t}"
@@ -284,7 +287,7 @@ fn markdown_escapes_names() {
         vec![],
         &[],
     );
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     assert!(
         md.contains("| group | \\<b\\>\\*Ops\\*\\</b\\> \\| \\`x\\` (id 9) | 0 | 1 | no |\n"),
         "{md}"
@@ -326,7 +329,7 @@ fn big_groups_render_every_change_once() {
     }
     let removed = changes.len() - 5_000;
     let p = plan_with(changes, vec![], &[("Big", 1, &refs)]);
-    let t = text(&p, Color::Never);
+    let t = text(&p, Color::Never, &crate::CliWords::for_tests());
     let list = &t[t.find("Group members after apply:").unwrap()..];
     assert_eq!(
         list.lines().filter(|l| l.starts_with("    - m")).count(),
@@ -351,11 +354,14 @@ fn control_characters_in_names_are_escaped() {
         vec!["odd \x1b[31m warning".into()],
         &[("Ops\x1b[2J", 1, &["eve\x07"])],
     );
-    for out in [text(&p, Color::Never), markdown(&p)] {
+    for out in [
+        text(&p, Color::Never, &crate::CliWords::for_tests()),
+        markdown(&p, &crate::CliWords::for_tests()),
+    ] {
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(out.contains("eve\\u{7}"), "{out}");
     }
-    let t = text(&p, Color::Never);
+    let t = text(&p, Color::Never, &crate::CliWords::for_tests());
     assert!(t.contains("group \"Ops\\u{1b}[2J\" (id 1)"), "{t}");
     assert!(t.contains("members 1 -> 0:\n    - eve\\u{7}\n"), "{t}");
     // JSON keeps the data as it is (serde_json escapes it).
@@ -379,7 +385,7 @@ fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
             }))
             .help("reactivate them"),
     ];
-    let t = text(&p, Color::Never);
+    let t = text(&p, Color::Never, &crate::CliWords::for_tests());
     assert!(
         t.starts_with("coupa-access plan for snapshot tenant.json\n"),
         "{t}"
@@ -388,7 +394,7 @@ fn warnings_show_where_they_point_and_snapshot_origins_are_named() {
         t.contains("  ! policies/g.yaml:4:15: user `dave` is inactive (reactivate them)\n"),
         "{t}"
     );
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     assert!(
         md.starts_with(
             "<!-- coupa-access:plan -->\n## coupa-access plan for snapshot tenant.json\n"
@@ -412,7 +418,7 @@ fn markdown_shows_hostile_names_without_mentions_links_or_bidi_controls() {
         vec![],
         &[],
     );
-    let md = markdown(&p);
+    let md = markdown(&p, &crate::CliWords::for_tests());
     for raw in [
         "@org/team",
         "#12",
@@ -452,11 +458,17 @@ fn write_text_streams_what_text_returns_and_stops_at_a_failing_sink() {
     }
     for color in [Color::Never, Color::Always] {
         let mut sink = Pieces(Vec::new());
-        write_text(&sample(), color, &mut sink).unwrap();
+        write_text(&sample(), color, &crate::CliWords::for_tests(), &mut sink).unwrap();
         assert!(sink.0.len() > 20, "written in pieces: {}", sink.0.len());
-        assert_eq!(sink.0.concat(), text(&sample(), color));
+        assert_eq!(
+            sink.0.concat(),
+            text(&sample(), color, &crate::CliWords::for_tests())
+        );
     }
-    assert_eq!(text(&sample(), Color::Never), SAMPLE_TEXT);
+    assert_eq!(
+        text(&sample(), Color::Never, &crate::CliWords::for_tests()),
+        SAMPLE_TEXT
+    );
 
     /// Accepts `left` pieces, then refuses every one, counting the refusals.
     struct FailsAfter {
@@ -477,7 +489,13 @@ fn write_text_streams_what_text_returns_and_stops_at_a_failing_sink() {
         left: 3,
         refused: 0,
     };
-    assert!(write_text(&sample(), Color::Never, &mut sink).is_err());
+    assert!(write_text(
+        &sample(),
+        Color::Never,
+        &crate::CliWords::for_tests(),
+        &mut sink
+    )
+    .is_err());
     assert_eq!(
         sink.refused, 1,
         "nothing more is written after the first failure"

@@ -10,6 +10,7 @@ use super::list_diff::{after_members, diff_lines, sorted_members, Line};
 use super::printable::printable;
 use super::targets::{by_person, by_target, TargetChanges};
 use super::{closing_line, Color};
+use crate::CliWords;
 
 const REMOVE: Style = AnsiColor::Red.on_default().bold();
 const ADD: Style = AnsiColor::Green.on_default();
@@ -43,26 +44,26 @@ impl Painter {
 
 /// The plan as text: changes per target, the same changes per person, member-list diffs of the
 /// touched groups, warnings and a closing summary line. Removals stand out in red and bold when
-/// `color` is `Always`.
-pub fn text(plan: &Plan, color: Color) -> String {
+/// `color` is `Always`. `cli` spells the commands the plan's title and scope line name.
+pub fn text(plan: &Plan, color: Color, cli: &CliWords) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
-    let _ = write_text(plan, color, &mut out);
+    let _ = write_text(plan, color, cli, &mut out);
     out
 }
 
 /// [`text`], written to `out` as it is rendered, so a huge plan is never held rendered in
 /// memory all at once (the binary passes a buffered standard output). Stops at the first
 /// error `out` returns.
-pub fn write_text(plan: &Plan, color: Color, out: &mut dyn Write) -> fmt::Result {
+pub fn write_text(plan: &Plan, color: Color, cli: &CliWords, out: &mut dyn Write) -> fmt::Result {
     let plan = &*printable(plan);
     let p = Painter(color);
     writeln!(
         out,
         "{}\n",
-        p.paint(HEADER, &format!("coupa-access plan for {}", plan.origin))
+        p.paint(HEADER, &format!("{} for {}", cli.plan, plan.origin))
     )?;
-    if let Some(line) = super::scope::scope_line(plan) {
+    if let Some(line) = super::scope::scope_line(plan, cli) {
         writeln!(out, "{line}")?;
         let targets = super::scope::scope_targets(plan);
         if !targets.is_empty() {
@@ -185,11 +186,7 @@ fn write_people(out: &mut dyn Write, p: &Painter, plan: &Plan) -> fmt::Result {
 }
 
 fn person_item(p: &Painter, c: &Change) -> String {
-    let what = match c.kind() {
-        Kind::Group => c.target.name().to_string(),
-        Kind::Role => format!("role {}", c.target.name()),
-        Kind::License => format!("license {}", c.target.name()),
-    };
+    let what = c.target.label();
     let what = match c.action {
         Action::Remove => p.paint(REMOVE, &what),
         Action::Add => what,

@@ -13,14 +13,6 @@ pub fn json(report: &AccessReport) -> String {
     s
 }
 
-fn kind_word(k: crate::model::Kind) -> &'static str {
-    match k {
-        crate::model::Kind::Group => "Group",
-        crate::model::Kind::Role => "Role",
-        crate::model::Kind::License => "License",
-    }
-}
-
 /// The source in one line.
 fn source_line(s: &Source) -> String {
     match s {
@@ -181,7 +173,7 @@ pub fn markdown(report: &AccessReport) -> String {
         let _ = writeln!(
             out,
             "\n## {} {}{}\n",
-            kind_word(first.kind),
+            first.kind.title(),
             esc(&first.target),
             if first.managed { "" } else { " (not managed)" }
         );

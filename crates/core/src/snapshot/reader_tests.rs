@@ -5,23 +5,7 @@
 use super::*;
 use crate::model::{Group, Membership, Role, User};
 
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-}
+use crate::testkit::Seq as Rng;
 
 const PIECES: &[&str] = &[
     "a",
@@ -58,17 +42,17 @@ fn text(rng: &mut Rng) -> String {
 fn live(rng: &mut Rng) -> Live {
     let mut live = Live::default();
     for i in 0..rng.below(6) {
-        let mut u = User::new(rng.next() >> 20, &text(rng), &text(rng));
-        if rng.chance(2) {
+        let mut u = User::new(rng.next_u64() >> 20, &text(rng), &text(rng));
+        if rng.one_in(2) {
             u.firstname = Some(text(rng).into());
         }
-        u.active = rng.chance(2);
+        u.active = rng.one_in(2);
         live.users.push(u);
         let _ = i;
     }
     for _ in 0..rng.below(4) {
-        let mut g = Group::new(rng.next() >> 40, &text(rng));
-        if rng.chance(2) {
+        let mut g = Group::new(rng.next_u64() >> 40, &text(rng));
+        if rng.one_in(2) {
             g.description = Some(text(rng));
         }
         live.groups.push(g);
@@ -79,16 +63,16 @@ fn live(rng: &mut Rng) -> Live {
     }
     for _ in 0..rng.below(3) {
         live.roles
-            .push(Role::new(rng.below(1000) as u64, &text(rng), rng.chance(2)));
+            .push(Role::new(rng.below(1000) as u64, &text(rng), rng.one_in(2)));
     }
     for _ in 0..rng.below(8) {
         live.memberships.push(Membership {
-            id: rng.next() >> 1,
+            id: rng.next_u64() >> 1,
             user_id: rng.below(50) as u64,
             group_id: rng.below(50) as u64,
-            created_at: rng.chance(2).then(|| text(rng).into()),
-            owner: rng.chance(3),
-            participant: rng.chance(2).then(|| rng.chance(2)),
+            created_at: rng.one_in(2).then(|| text(rng).into()),
+            owner: rng.one_in(3),
+            participant: rng.one_in(2).then(|| rng.one_in(2)),
         });
     }
     live
@@ -123,20 +107,20 @@ fn sprinkle(json: &str, rng: &mut Rng) -> String {
 /// A snapshot (or bare `Live`) text: pretty, compact, sprinkled, keys shuffled, optional parts left out.
 fn file(rng: &mut Rng) -> String {
     let live = live(rng);
-    if rng.chance(4) {
+    if rng.one_in(4) {
         return to_json(&live, &text(rng), "2026-01-01T00:00:00Z");
     }
     let value = serde_json::to_value(&live).unwrap();
     let mut parts: Vec<(String, serde_json::Value)> =
         value.as_object().unwrap().clone().into_iter().collect();
-    if live.projects.is_empty() && rng.chance(2) {
+    if live.projects.is_empty() && rng.one_in(2) {
         parts.retain(|(k, _)| k != "projects");
     }
-    if rng.chance(2) {
+    if rng.one_in(2) {
         parts.push(("format_version".into(), 1.into()));
         parts.push(("kind".into(), text(rng).into()));
         parts.push(("domain".into(), text(rng).into()));
-        if rng.chance(2) {
+        if rng.one_in(2) {
             parts.push(("taken_at".into(), serde_json::Value::Null));
         }
     }
@@ -146,7 +130,7 @@ fn file(rng: &mut Rng) -> String {
     let body: Vec<String> = parts
         .iter()
         .map(|(k, v)| {
-            let v = if rng.chance(2) {
+            let v = if rng.one_in(2) {
                 serde_json::to_string_pretty(v).unwrap()
             } else {
                 v.to_string()
@@ -203,7 +187,7 @@ fn agree(text: &str, rng: &mut Rng) {
 
 #[test]
 fn generated_files_read_the_same_in_any_chunks() {
-    let mut rng = Rng(0x5EED_0001);
+    let mut rng = Rng::new(0x5EED_0001);
     for _ in 0..3000 {
         let text = file(&mut rng);
         agree(&text, &mut rng);
@@ -213,7 +197,7 @@ fn generated_files_read_the_same_in_any_chunks() {
 
 #[test]
 fn truncated_files_fail_alike_at_every_offset() {
-    let mut rng = Rng(0x5EED_0002);
+    let mut rng = Rng::new(0x5EED_0002);
     for _ in 0..40 {
         let text = file(&mut rng);
         for end in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
@@ -251,7 +235,7 @@ const JUNK: &[&str] = &[
 
 #[test]
 fn mutated_files_fail_alike() {
-    let mut rng = Rng(0x5EED_0003);
+    let mut rng = Rng::new(0x5EED_0003);
     for _ in 0..12000 {
         let text = file(&mut rng);
         let mut at = rng.below(text.len() + 1);
@@ -262,7 +246,7 @@ fn mutated_files_fail_alike() {
         while end > text.len() || !text.is_char_boundary(end) {
             end -= 1;
         }
-        let junk = if rng.chance(3) {
+        let junk = if rng.one_in(3) {
             ""
         } else {
             JUNK[rng.below(JUNK.len())]
@@ -274,7 +258,7 @@ fn mutated_files_fail_alike() {
 
 #[test]
 fn named_bad_files_fail_alike() {
-    let mut rng = Rng(0x5EED_0004);
+    let mut rng = Rng::new(0x5EED_0004);
     let ok = r#"{"format_version": 1, "users": [{"id": 1, "login": "a", "email": "a@x", "active": true}],
  "groups": [], "roles": [], "memberships": []}"#;
     let cases = [
@@ -335,7 +319,7 @@ fn named_bad_files_fail_alike() {
 #[test]
 fn invalid_utf8_is_an_error_at_its_line_and_split_characters_are_fine() {
     let ok = "{\"users\": [], \"groups\": [{\"id\": 1, \"name\": \"Zoë 日本 \u{1F600}\", \"active\": true}],\n\"roles\": [], \"memberships\": []}";
-    let mut rng = Rng(0x5EED_0005);
+    let mut rng = Rng::new(0x5EED_0005);
     for _ in 0..200 {
         let (live, _) = read_in_chunks(ok.as_bytes(), &mut rng).unwrap();
         assert_eq!(live.groups[0].name, "Zoë 日本 \u{1F600}");

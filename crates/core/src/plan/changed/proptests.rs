@@ -192,7 +192,7 @@ fn changes(d: &Desired, live: &Live) -> Option<Vec<Change>> {
     let origin = Origin::Instance {
         domain: "https://acme.coupahost.com".into(),
     };
-    crate::plan::make(d, live, origin, now())
+    crate::plan::make(d, live, origin, now(), &crate::CliWords::for_tests())
         .ok()
         .map(|p| p.plan.changes)
 }

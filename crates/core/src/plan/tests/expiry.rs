@@ -161,7 +161,9 @@ fn drift_lists_an_expired_grant_still_held() {
     assert_eq!(t.extra.len(), 1);
     assert_eq!(t.extra[0].user, "bob");
     assert!(t.extra[0].expired.is_some());
-    assert!(crate::drift::text(&r).contains("grant expired 2025-12-31"));
+    assert!(
+        crate::drift::text(&r, &crate::CliWords::for_tests()).contains("grant expired 2025-12-31")
+    );
     let before = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
     let r = crate::drift::drift_on(&d, &tenant(), None, before).unwrap();
     assert!(r.targets[0].extra.is_empty());

@@ -148,9 +148,9 @@ fn a_one_line_policy_cannot_empty_a_63_member_group() {
     let err = check_guards(&plan, &carried, None).unwrap_err();
     assert!(err.default_guard);
     assert!(
-        err.to_string()
+        err.message(&crate::CliWords::for_tests())
             .starts_with("the default removal guard (no settings.max_removals) tripped:\n"),
-        "{err}"
+        "{err:?}"
     );
     assert!(check_guards(&plan, &carried, Some(62)).is_ok());
 }

@@ -23,36 +23,26 @@ const NAMES: [&str; 12] = [
     "frank",
 ];
 
-/// A seeded linear congruential generator: the same cases on every run.
-struct Rng(u64);
+use crate::testkit::Seq as Rng;
 
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) as usize % n.max(1)
-    }
-
-    fn name(&mut self) -> &'static str {
-        NAMES[self.below(NAMES.len())]
-    }
+/// One of the colliding [`NAMES`].
+fn name(rng: &mut Rng) -> &'static str {
+    NAMES[rng.below(NAMES.len())]
 }
 
 /// A tenant of colliding users (some inactive, some Supplier Portal accounts), four groups with
 /// memberships (duplicates and owners too), two roles, and a policy naming them in every way.
 fn generate(seed: u64) -> (Desired, Live) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut live = Live::default();
     for id in 1..=10u64 {
         // Mostly distinct names; now and then one that collides.
         let login = match rng.below(4) {
-            0 => rng.name().to_string(),
+            0 => name(&mut rng).to_string(),
             _ => format!("user{id}"),
         };
         let email = match rng.below(4) {
-            0 => rng.name().to_string(),
+            0 => name(&mut rng).to_string(),
             _ => format!("user{id}@acme.com"),
         };
         let mut u = User::new(id, &login, &email);
@@ -101,7 +91,7 @@ fn generate(seed: u64) -> (Desired, Live) {
                 let (login, email) = &users[rng.below(users.len())];
                 match rng.below(120) {
                     0 => "nobody".to_string(),
-                    1..=2 => rng.name().to_string(),
+                    1..=2 => name(rng).to_string(),
                     3..=10 => login.to_uppercase(),
                     11..=20 => format!(" {email}"),
                     _ => login.clone(),

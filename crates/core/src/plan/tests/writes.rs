@@ -73,13 +73,13 @@ fn a_role_removal_records_the_live_roles_and_renders_as_clear_then_set() {
     assert_eq!((rw.user_id, rw.role_ids.clone()), (2, vec![4, 5]));
     assert_eq!(rw.roles, ["Buyer", "User"]);
 
-    let text = render::text(&plan, Color::Never);
+    let text = render::text(&plan, Color::Never, &crate::CliWords::for_tests());
     assert!(
         text.contains("  bob: roles cleared and set again: Buyer removed, User kept\n"),
         "{text}"
     );
     assert!(!text.contains("reported only, not applied"), "{text}");
-    let md = render::markdown(&plan);
+    let md = render::markdown(&plan, &crate::CliWords::for_tests());
     assert!(md.contains("### Roles cleared and set again"), "{md}");
     assert!(
         md.contains("- bob: roles cleared and set again: Buyer removed, User kept"),
@@ -109,7 +109,7 @@ fn removing_a_users_last_role_says_no_role_is_left() {
     let mut live = live;
     live.users[1].roles.remove(&5);
     let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
-    let text = render::text(&plan, Color::Never);
+    let text = render::text(&plan, Color::Never, &crate::CliWords::for_tests());
     assert!(
         text.contains("bob: roles cleared and set again: Buyer removed, no role left"),
         "{text}"

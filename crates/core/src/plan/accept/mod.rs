@@ -1,15 +1,23 @@
 //! The apply preparation, the mirror of `plan::make` for apply: may the plan made now be
 //! written? Every check that needs no Coupa call, in one place and in one order — the saved plan
 //! (when given) must be the plan made now, restores first; the plan must be for this instance;
-//! no change may touch a user whose journal entry is kept; the removal guards (with
-//! `--allow-removals`) must pass. The binary keeps the I/O: reading, the prompt, the writes.
+//! no change may touch a user whose journal entry is kept; the removal guards (with the exact
+//! count allowed) must pass. Pure: the client and the binary keep the I/O (reading, the
+//! prompt, the writes).
+
+mod compare;
+mod static_checks;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use coupa_access_core::model::{Plan, Settings};
-use coupa_access_core::plan::{check_guards, GuardViolation};
+use crate::model::{Plan, Settings};
 
-use super::{compare, preflight, ApplyError};
+use super::{check_guards, GuardViolation};
+
+pub use compare::{compare, restores_differ, PlanMismatch};
+pub use static_checks::{check_static, PlanRefused};
 
 /// Why apply refuses the plan made now. Nothing has been written when one is returned.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +28,16 @@ pub enum Refusal {
          was written: {0}"
     )]
     RestoresDiffer(String),
-    /// The saved plan is not the plan made now, or the plan is not for this instance.
+    /// The saved plan is not the plan made now. The binary adds how to make the plan to
+    /// review instead.
+    #[error(
+        "the plan file is not the plan the policy files make against live Coupa now; nothing \
+         was written. Differences:\n{0}"
+    )]
+    Mismatch(Box<PlanMismatch>),
+    /// The plan is not for this instance, or is not one apply can write.
     #[error(transparent)]
-    Apply(#[from] ApplyError),
+    Refused(#[from] PlanRefused),
     /// Changes to users whose journal entry cannot be restored (their logins, printable).
     #[error(
         "refusing to change {}: the apply journal holds an entry for them that cannot be \
@@ -30,9 +45,9 @@ pub enum Refusal {
         .0.join(", ")
     )]
     KeptUsers(Vec<String>),
-    /// A removal guard tripped.
-    #[error(transparent)]
-    Guard(#[from] GuardViolation),
+    /// A removal guard tripped; [`GuardViolation::message`] words it with the binary's flags.
+    #[error("{}", .0.title())]
+    Guard(GuardViolation),
 }
 
 /// What the plan made now is checked against.
@@ -60,15 +75,15 @@ impl Acceptance<'_> {
         if let Some(saved) = self.saved {
             // Restores first: they also change the summary, which the comparison below reports
             // only as counts.
-            if let Some(why) = compare::restores_differ(saved, plan) {
+            if let Some(why) = restores_differ(saved, plan) {
                 return Err(Refusal::RestoresDiffer(why));
             }
             let mismatch = compare(saved, plan, login_of);
             if !mismatch.is_empty() {
-                return Err(ApplyError::Mismatch(Box::new(mismatch)).into());
+                return Err(Refusal::Mismatch(Box::new(mismatch)));
             }
         }
-        preflight::check_static(plan, self.domain)?;
+        check_static(plan, self.domain)?;
         let touched: BTreeSet<&str> = plan
             .changes
             .iter()
@@ -79,11 +94,11 @@ impl Acceptance<'_> {
             return Err(Refusal::KeptUsers(
                 touched
                     .iter()
-                    .map(|l| coupa_access_core::render::printable_str(l).into_owned())
+                    .map(|l| crate::render::printable_str(l).into_owned())
                     .collect(),
             ));
         }
-        check_guards(plan, self.settings, self.allow_removals)?;
+        check_guards(plan, self.settings, self.allow_removals).map_err(Refusal::Guard)?;
         Ok(())
     }
 }

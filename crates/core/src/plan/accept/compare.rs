@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use coupa_access_core::model::{Action, Kind, MaxRemovals, Plan, RoleRewrite};
-use coupa_access_core::render::printable_str;
+use crate::model::{Action, Kind, MaxRemovals, Plan, RoleRewrite};
+use crate::render::printable_str;
 
 /// How a saved plan differs from the fresh plan made at apply time. Empty means they agree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -271,7 +271,7 @@ fn describe_rewrite(login: &str, r: &RoleRewrite) -> String {
 /// Why a saved plan's restores (from the apply journal) are not the fresh plan's: by user,
 /// kind, what is given back and onto which list. `None` when they agree.
 pub fn restores_differ(saved: &Plan, fresh: &Plan) -> Option<String> {
-    let key = |p: &Plan| -> Vec<(u64, coupa_access_core::model::Kind, Vec<u64>, Vec<u64>)> {
+    let key = |p: &Plan| -> Vec<(u64, Kind, Vec<u64>, Vec<u64>)> {
         p.restores
             .iter()
             .map(|r| {

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::compact::{IdSet, LicenseSet};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
 
 const TARGET_SECONDS: f64 = 1.0;
 const TARGET_MB: f64 = 150.0;

@@ -1,7 +1,7 @@
 //! `plan --snapshot` at scale, end to end through the release binary: a generated tenant of
 //! 100,000 users, 2,000 groups and about 300,000 memberships, and a policy managing every group
 //! (written by the binary's own `export`, as a team bootstrapping a repository would). Two
-//! workloads: the snapshot the policy was exported from (no changes; the ~5% inactive users still
+//! workloads: the snapshot the policy was exported from (no changes; the ~6% inactive users still
 //! listed give thousands of warnings), and one differing by about 1% of memberships each way, so
 //! the plan also has thousands of adds and removals to render.
 //!
@@ -18,12 +18,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::model::{Live, Membership};
+
+#[path = "support/tenant.rs"]
+mod tenant;
 
 const TARGET_SECONDS: f64 = 1.0;
 const TARGET_MB: f64 = 150.0;
 
-/// splitmix64: a fixed, portable sequence, so every run and machine plans the same tenant.
+/// splitmix64: a fixed, portable sequence, so every run and machine plans the same drift.
 struct Rng(u64);
 
 impl Rng {
@@ -41,69 +44,28 @@ impl Rng {
     }
 }
 
-/// The tenant: `users` users (5% inactive, one in ten with a mixed-case login), `users / 50`
-/// groups, three memberships per user on average (one owner per group), roles and licenses.
-fn tenant(users: usize, rng: &mut Rng) -> Live {
+/// The tenant: the shared generator's (`support/tenant.rs`: every 17th user inactive, three
+/// memberships each, names, roles and licenses) with `users / 50` groups, plus what this plan
+/// has to handle: one login in ten in mixed case, some groups described or inactive, and one
+/// owner per group (its first member).
+fn tenant(users: usize) -> Live {
     let groups = (users / 50).max(1) as u64;
-    let mut live = Live::default();
-    for g in 0..groups {
-        live.groups.push(Group {
-            id: 1000 + g,
-            name: format!("Group {g:04}"),
-            description: (g % 4 == 0).then(|| format!("Team {g} approvers")),
-            active: g % 97 != 5,
-        });
-    }
-    live.projects.push(Group::new(900, "Project Apollo"));
-    for r in 0..20u64 {
-        live.roles.push(Role {
-            id: r + 1,
-            name: format!("Role {r:02}"),
-            description: None,
-            omnipotent: r == 0,
-            system_role: r < 3,
-        });
-    }
-    let mut mid = 1;
-    for i in 0..users as u64 {
-        let id = 100_000 + i;
-        let login = if i % 10 == 3 {
-            format!("User{i:06}")
-        } else {
-            format!("user{i:06}")
-        };
-        live.users.push(User {
-            id,
-            email: format!("first.last{i:06}@acme.example.com"),
-            login,
-            firstname: Some(format!("First{}", i % 1000).into()),
-            lastname: Some(format!("Last{i}").into()),
-            fullname: Some(format!("First{} Last{i}", i % 1000).into()),
-            active: rng.below(20) != 0,
-            roles: IdSet::from([2 + rng.below(19)]),
-            licenses: LicenseSet::from([License::Expense, License::ALL[rng.below(15) as usize]]),
-            supplier: false,
-            api_user: i == 7,
-            unread: Default::default(),
-        });
-        // 1 to 5 distinct groups each: 3 on average.
-        let mut mine = BTreeSet::new();
-        for _ in 0..1 + rng.below(5) {
-            mine.insert(1000 + rng.below(groups));
-        }
-        for group_id in mine {
-            live.memberships.push(Membership {
-                id: mid,
-                user_id: id,
-                group_id,
-                created_at: Some(format!("2025-{:02}-11T09:30:00+00:00", 1 + mid % 12).into()),
-                owner: false,
-                participant: Some(true),
-            });
-            mid += 1;
+    let shape = tenant::Shape {
+        names: true,
+        project: true,
+        access: true,
+        owner_every: None,
+    };
+    let mut live = tenant::tenant(users as u64, groups, shape);
+    for (i, u) in live.users.iter_mut().enumerate() {
+        if i % 10 == 3 {
+            u.login = format!("User{i:06}");
         }
     }
-    // The first membership of each group is its owner's.
+    for (g, group) in live.groups.iter_mut().enumerate() {
+        group.description = (g % 4 == 0).then(|| format!("Team {g} approvers"));
+        group.active = g % 97 != 5;
+    }
     let mut owned = BTreeSet::new();
     for m in &mut live.memberships {
         if owned.insert(m.group_id) {
@@ -223,7 +185,7 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench dir");
 
     let mut rng = Rng(0x00c0_ffee);
-    let base = tenant(users, &mut rng);
+    let base = tenant(users);
     let planned = drifted(&base, &mut rng);
     let taken_at = "2026-01-01T00:00:00Z";
     let domain = "https://bench.coupahost.com";

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::compact::{IdSet, LicenseSet};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
 
 /// What a bench's tenant has beyond users, groups and three memberships a user.
 #[derive(Clone, Copy, Default)]

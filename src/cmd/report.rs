@@ -14,7 +14,7 @@ use crate::cli_report::{AccessArgs, ReportCommand, ReportFormat};
 use crate::git::Git;
 use coupa_access_client::{Access, ReadScope};
 use coupa_access_core::bind::bind_listings;
-use coupa_access_core::model::{Listings, LiveIndex};
+use coupa_access_core::index::{Listings, LiveIndex};
 use coupa_access_core::report::{self, AccessReport, Blame, History, Options, Provenance, Source};
 
 pub async fn run(args: ReportArgs, out: Output) -> miette::Result<i32> {

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use crate::common::*;
-use coupa_access_core::model::{IdSet, License, LicenseSet, Live};
+use coupa_access_core::compact::{IdSet, LicenseSet};
+use coupa_access_core::model::{License, Live};
 use coupa_access_sandbox::Faults;
 
 /// alice: User(2) → Buyer(3) (User removed: clear-then-set); bob gains Buyer and User; carol

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coupa_access_client::{Access, Client, ClientOptions, Connection, CoupaError, ReadScope};
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::compact::{IdSet, LicenseSet};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
 use coupa_access_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const CLIENT_ID: &str = "perf-client";

@@ -1,7 +1,8 @@
 //! Coupa facts the sandbox models, each held to a test: Supplier Portal and API accounts,
 //! group owners. (See the README's "Coupa facts" section and `docs/coupa-api.md`.)
 
-use coupa_access_core::model::{Live, LiveIndex, PolicyFile, UserMatch};
+use coupa_access_core::index::{LiveIndex, UserMatch};
+use coupa_access_core::model::{Live, PolicyFile};
 use coupa_access_core::policy;
 use coupa_access_sandbox::sample_tenant;
 

@@ -3,6 +3,8 @@
 //!
 //! - [`model`]: plain data — `Live` (what Coupa holds), `Desired` (what policy asks), `Plan`
 //!   with typed targets, warnings and origin, and the plan JSON (written and read).
+//! - [`index`]: lookups built over the model for speed (`LiveIndex`, resolved `Listings`).
+//! - [`compact`]: compact storage of the model's fields (role and license sets, inline text).
 //! - [`policy`]: policy YAML from in-memory files into `Desired`, with miette diagnostics, and
 //!   the checks of a `Desired` against `Live`.
 //! - [`plan`]: the plan use case `make(&Desired, &Live, Origin, now) -> Plan` (check, diff,
@@ -19,9 +21,11 @@
 
 pub mod bind;
 mod cli_words;
+pub mod compact;
 pub mod drift;
 pub mod evidence;
 pub mod export;
+pub mod index;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -8,6 +8,9 @@ use tokio::time::Instant;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
 use rand::Rng;
 use serde_json::json;
 
@@ -218,48 +221,40 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let decoded = String::from_utf8(BASIC.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     Some((id.to_string(), secret.to_string()))
 }
 
-/// Standard base64 (padding optional); a few lines rather than a crate for one header.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut nbits = 0;
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-            bits &= (1 << nbits) - 1;
-        }
-    }
-    Some(out)
-}
+/// Standard base64 with padding optional, as HTTP clients differ in sending it.
+const BASIC: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn base64_decodes_basic_credentials() {
+    fn basic_credentials_are_decoded_with_or_without_padding() {
+        let sent = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            basic_credentials(&headers)
+        };
+        let pair = |id: &str, secret: &str| Some((id.to_string(), secret.to_string()));
         assert_eq!(
-            base64_decode("c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ="),
-            Some(b"sandbox-client:sandbox-secret".to_vec())
+            sent("Basic c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ="),
+            pair("sandbox-client", "sandbox-secret")
         );
-        assert_eq!(base64_decode("YQ"), Some(b"a".to_vec()));
-        assert_eq!(base64_decode("!!"), None);
+        // "a:b" unpadded, and the scheme in any case.
+        assert_eq!(sent("basic YTpi"), pair("a", "b"));
+        assert_eq!(sent("Basic YTpiYw"), pair("a", "bc"));
+        assert_eq!(sent("Basic !!"), None);
+        assert_eq!(sent("Bearer YTpi"), None);
+        // No colon: not a pair.
+        assert_eq!(sent("Basic YWI="), None);
     }
 
     #[test]

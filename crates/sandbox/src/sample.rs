@@ -9,7 +9,8 @@ use chrono::{Duration, FixedOffset, NaiveDate};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use coupa_access_core::model::{Group, IdSet, License, LicenseSet, Live, Membership, Role, User};
+use coupa_access_core::compact::{IdSet, LicenseSet};
+use coupa_access_core::model::{Group, License, Live, Membership, Role, User};
 
 /// Coupa's standard roles (system roles) and a few custom ones.
 const ROLES: &[(u64, &str, &str, bool, bool)] = &[
@@ -506,7 +507,7 @@ fn give_group_roles(users: &mut [User], pairs: &[(u64, u64)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coupa_access_core::model::LiveIndex;
+    use coupa_access_core::index::LiveIndex;
 
     #[test]
     fn sample_file_is_current() {
@@ -540,7 +541,7 @@ mod tests {
             "integration-bot",
         ] {
             assert!(
-                matches!(ix.user(name), coupa_access_core::model::UserMatch::One(_)),
+                matches!(ix.user(name), coupa_access_core::index::UserMatch::One(_)),
                 "{name}"
             );
         }

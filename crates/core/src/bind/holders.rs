@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{License, LiveIndex, User};
+use crate::index::LiveIndex;
+use crate::model::{License, User};
 
 /// One live holding of a target: a membership record of a group, or a role or license flag on
 /// a user (no record: `membership_id` is `None`).

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Kind, Listed, Loc, Member, Mode, NameKey, Target};
+use crate::index::Listed;
+use crate::model::{Kind, Loc, Member, Mode, NameKey, Target};
 
 use crate::plan::PlanError;
 
@@ -14,7 +15,7 @@ pub(crate) struct Wanted<'a> {
     pub name: &'a str,
     /// Effective mode: `implicit` targets are additive.
     pub mode: Mode,
-    /// Each with whom it names (see [`crate::model::Listings`]).
+    /// Each with whom it names (see [`crate::index::Listings`]).
     pub members: Vec<(&'a Member, Listed)>,
     /// Groups only: owners not listed are removed too (`remove_owners: true` on an explicit
     /// declaration).

@@ -14,10 +14,8 @@ pub mod sod;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{
-    ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member, Mode, NameMatch,
-    Unread, User, UserMatch,
-};
+use crate::index::{Listings, LiveIndex, NameMatch, UserMatch};
+use crate::model::{ChangeTarget, Desired, Kind, License, Live, Loc, Member, Mode, Unread, User};
 use crate::plan::PlanError;
 
 pub(crate) use holders::{

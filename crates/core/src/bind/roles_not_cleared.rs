@@ -1,7 +1,8 @@
 //! Users whose roles apply never clears: removing a role is clear-then-set in Coupa, and for
 //! these users even a moment without roles does harm.
 
-use crate::model::{LiveIndex, User};
+use crate::index::LiveIndex;
+use crate::model::User;
 
 /// Why `user`'s roles must never be cleared, even for a moment, if so: an API (integration)
 /// user — the OAuth client's own account is one, and an integration left roleless stops

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use crate::model::{Action, Change, ChangeTarget, Kind, License, LiveIndex, SodException, SodRule};
+use crate::index::LiveIndex;
+use crate::model::{Action, Change, ChangeTarget, Kind, License, SodException, SodRule};
 use crate::plan::PlanError;
 
 /// A rule with its sides' targets resolved against the tenant.
@@ -61,7 +62,7 @@ pub(crate) fn bind_rules<'a>(
             .exceptions
             .iter()
             .filter_map(|e| match ix.user(&e.user.identity) {
-                crate::model::UserMatch::One(u) => Some((u.id, e)),
+                crate::index::UserMatch::One(u) => Some((u.id, e)),
                 _ => None,
             })
             .collect();

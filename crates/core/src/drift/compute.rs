@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset};
 use super::report::*;
 use super::since::parse_timestamp;
 use crate::bind::{bind, bind_listings, roles_not_cleared, Bound, BoundTarget};
-use crate::model::{Desired, Kind, Listings, Live, LiveIndex, Mode, NameKey, User};
+use crate::index::{Listings, LiveIndex};
+use crate::model::{Desired, Kind, Live, Mode, NameKey, User};
 use crate::plan::PlanError;
 
 /// Computes the drift report. `since` lists memberships created at or after it.

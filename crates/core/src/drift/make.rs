@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::model::{Desired, Listings, Live, LiveIndex};
+use crate::index::{Listings, LiveIndex};
+use crate::model::{Desired, Live};
 use crate::plan::PlanFailure;
 use crate::policy::{self, PolicyDiagnostic};
 

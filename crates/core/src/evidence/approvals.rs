@@ -21,7 +21,8 @@ use chrono::{DateTime, Utc};
 use miette::{NamedSource, SourceSpan};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Live, LiveIndex, NameKey, Plan, Reviewer, UserMatch};
+use crate::index::{LiveIndex, UserMatch};
+use crate::model::{Action, Live, NameKey, Plan, Reviewer};
 use crate::policy::yaml::{self, Node, Value};
 
 /// The approvals file version this build reads.

@@ -2,11 +2,13 @@
 //! `?` any one character; everything else is literal. Matching ignores case, like every name
 //! comparison in coupa-access.
 
-/// A compiled name pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use wildmatch::WildMatch;
+
+/// A compiled name pattern ([`wildmatch`] does the matching: `*` and `?` only, as here).
+#[derive(Debug, Clone)]
 pub struct Glob {
     written: String,
-    chars: Vec<char>,
+    matcher: WildMatch,
 }
 
 impl Glob {
@@ -14,7 +16,7 @@ impl Glob {
     pub fn new(pattern: &str) -> Glob {
         Glob {
             written: pattern.to_string(),
-            chars: pattern.to_lowercase().chars().collect(),
+            matcher: WildMatch::new_case_insensitive(pattern),
         }
     }
 
@@ -25,35 +27,18 @@ impl Glob {
 
     /// True when `name` matches the whole pattern, ignoring case.
     pub fn matches(&self, name: &str) -> bool {
-        let name: Vec<char> = name.to_lowercase().chars().collect();
-        let p = &self.chars;
-        // Iterative wildcard match with one backtrack point: linear in practice, never
-        // exponential on hostile patterns.
-        let (mut pi, mut ni) = (0, 0);
-        let mut star: Option<(usize, usize)> = None;
-        while ni < name.len() {
-            match p.get(pi) {
-                Some('*') => {
-                    star = Some((pi, ni));
-                    pi += 1;
-                }
-                Some(&c) if c == '?' || c == name[ni] => {
-                    pi += 1;
-                    ni += 1;
-                }
-                _ => match star {
-                    Some((sp, sn)) => {
-                        pi = sp + 1;
-                        ni = sn + 1;
-                        star = Some((sp, sn + 1));
-                    }
-                    None => return false,
-                },
-            }
-        }
-        p[pi..].iter().all(|&c| c == '*')
+        self.matcher.matches(name)
     }
 }
+
+/// Two patterns are the same when written the same.
+impl PartialEq for Glob {
+    fn eq(&self, other: &Glob) -> bool {
+        self.written == other.written
+    }
+}
+
+impl Eq for Glob {}
 
 #[cfg(test)]
 mod tests {
@@ -74,5 +59,12 @@ mod tests {
         assert!(Glob::new("exact").matches("EXACT"));
         assert!(!Glob::new("exact").matches("exactly"));
         assert_eq!(Glob::new("A*").as_str(), "A*");
+        // Everything but `*` and `?` is literal; case is ignored beyond ASCII too.
+        assert!(Glob::new("[AP] {x}").matches("[ap] {X}"));
+        assert!(!Glob::new("[AP]").matches("A"));
+        assert!(Glob::new("ÉQUIPE ?").matches("équipe ß"));
+        // Hostile patterns stay fast (one backtrack point, not exponential).
+        let long = "a".repeat(5000);
+        assert!(!Glob::new(&format!("{}b", "*a".repeat(50))).matches(&long));
     }
 }

@@ -37,9 +37,8 @@ pub use glob::Glob;
 pub use scalar::scalar;
 
 use crate::bind;
-use crate::model::{
-    ChangeTarget, License, Live, LiveIndex, Mode, NameKey, Unread, User, UserMatch,
-};
+use crate::index::{LiveIndex, UserMatch};
+use crate::model::{ChangeTarget, License, Live, Mode, NameKey, Unread, User};
 use text::comment;
 use verify::{verify, Expected};
 

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{ExportError, ExportFile};
-use crate::model::{
-    Action, Desired, Listings, Live, LiveIndex, Mode, PolicyFile, Settings, Target,
-};
+use crate::index::{Listings, LiveIndex};
+use crate::model::{Action, Desired, Live, Mode, PolicyFile, Settings, Target};
 
 /// Message text with names in it, safe for a terminal (see `text`).
 fn printable(s: &str) -> String {

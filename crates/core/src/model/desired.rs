@@ -47,7 +47,7 @@ impl Mode {
 pub struct Member {
     /// The identity as written (matched case-insensitively against login and email); inline
     /// when short, as most logins are (policies list hundreds of thousands of members).
-    pub identity: super::ShortText,
+    pub identity: crate::compact::ShortText,
     /// Where it was written.
     pub loc: Loc,
     /// A time-bound grant (`until`, `reason`); `None` for a plain member (boxed: most members

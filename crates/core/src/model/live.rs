@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{IdSet, LicenseSet, ShortText, StampText};
+use crate::compact::{IdSet, LicenseSet, ShortText, StampText};
 
 /// Coupa's live state as coupa-access sees it. This is also the snapshot format
 /// (`coupa-access snapshot`) and the tenant format the sandbox serves.

@@ -1,12 +1,11 @@
 //! Plain data shared by every layer: what Coupa holds (`Live`), what the policy files ask for
-//! (`Desired`) and what must change (`Plan`). No I/O here.
+//! (`Desired`) and what must change (`Plan`). No I/O here. The lookups built over these types
+//! for speed live in [`crate::index`], and the compact storage of their fields in
+//! [`crate::compact`].
 
-mod by_id;
 mod desired;
 mod license;
-mod listings;
 mod live;
-mod live_index;
 mod locate;
 mod name_key;
 mod origin;
@@ -15,8 +14,6 @@ mod plan_json;
 mod read_via;
 mod restore;
 mod scope;
-mod sets;
-mod short_text;
 mod target;
 pub mod time;
 mod warning;
@@ -24,9 +21,7 @@ mod writes;
 
 pub use desired::*;
 pub use license::*;
-pub use listings::{Listed, Listings};
 pub use live::*;
-pub use live_index::*;
 pub use locate::Locator;
 pub(crate) use locate::{column_of, line_starts};
 pub use name_key::NameKey;
@@ -36,8 +31,6 @@ pub use plan_json::*;
 pub use read_via::*;
 pub use restore::*;
 pub use scope::*;
-pub use sets::*;
-pub use short_text::{InlineText, ShortText, StampText};
 pub use target::*;
 pub use warning::*;
 pub use writes::*;

@@ -136,7 +136,7 @@ pub struct GroupPrecondition {
     pub members_fingerprint: String,
     /// Live member logins, sorted, for the member-list diff view (inline when short: a plan
     /// touching every group of a large tenant lists all its members here).
-    pub members: Vec<super::ShortText>,
+    pub members: Vec<crate::compact::ShortText>,
 }
 
 /// What `apply` checks before writing a saved plan.

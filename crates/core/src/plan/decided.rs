@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use crate::bind::{bind, Bound};
-use crate::model::{ChangeTarget, Desired, Kind, Live, LiveIndex};
+use crate::index::LiveIndex;
+use crate::model::{ChangeTarget, Desired, Kind, Live};
 
 /// Ids of the live roles and groups the plan for `desired` decides.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -59,8 +59,8 @@ pub fn make(
 ) -> Result<Planned, PlanFailure> {
     // One index for the check and the diff: built once per plan (100k users).
     // One index and one lookup per member listing for the check and the diff (100k users).
-    let ix = crate::model::LiveIndex::new(live);
-    let listings = crate::model::Listings::new(desired, &ix).on(now.date_naive());
+    let ix = crate::index::LiveIndex::new(live);
+    let listings = crate::index::Listings::new(desired, &ix).on(now.date_naive());
     let report = policy::check_with(&listings);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {
@@ -115,7 +115,7 @@ pub fn make(
         );
     }
     let login_of = |identity: &str| match ix.user(identity) {
-        crate::model::UserMatch::One(u) => Some(u.login.to_string()),
+        crate::index::UserMatch::One(u) => Some(u.login.to_string()),
         _ => None,
     };
     (plan.warnings, plan.acknowledged) = acknowledged_apart(

@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::bind::{Bound, BoundTarget, HoldersByTarget, Kept};
+use crate::compact::ShortText;
+use crate::index::{Listings, LiveIndex};
 use crate::model::{
-    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Listings, Live, LiveIndex,
-    Loc, Locator, Mode, NameKey, Preconditions, ShortText, SourcePos, Summary, User, Warning,
-    WarningCode,
+    summarize, Action, Change, ChangeTarget, Desired, GroupPrecondition, Live, Loc, Locator, Mode,
+    NameKey, Preconditions, SourcePos, Summary, User, Warning, WarningCode,
 };
 
 use super::{fingerprint, PlanError};

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Action, Change, Kind, LiveIndex, RoleRewrite, Warning, WarningCode};
+use crate::index::LiveIndex;
+use crate::model::{Action, Change, Kind, RoleRewrite, Warning, WarningCode};
 
 /// One [`RoleRewrite`] per user (by login) with an applied role removal.
 pub(crate) fn role_rewrites(

@@ -8,9 +8,10 @@ use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use super::Code;
+use crate::index::{Listings, LiveIndex, NameMatch, UserMatch};
 use crate::model::{
-    dedupe_warnings, ChangeTarget, Desired, Kind, License, Listings, Live, LiveIndex, Loc, Member,
-    Mode, NameMatch, SourcePos, Target, Unread, User, UserMatch, Warning, WarningCode,
+    dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, Loc, Member, Mode, SourcePos,
+    Target, Unread, User, Warning, WarningCode,
 };
 use crate::render::printable_str;
 

@@ -7,7 +7,8 @@
 
 use std::ops::Range;
 
-use crate::model::{Action, Change, ShortText};
+use crate::compact::ShortText;
+use crate::model::{Action, Change};
 
 /// One line of a member-list diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, ChangeTag};
 
 use super::*;
-use crate::model::{Change, ChangeTarget, ShortText};
+use crate::compact::ShortText;
+use crate::model::{Change, ChangeTarget};
 
 /// The diff as the text renderer wrote it before: patience diff, hunks from `similar`.
 fn lines_similar<'a>(before: &[&'a str], after: &[&'a str], context: usize) -> Vec<Line<'a>> {

@@ -25,6 +25,7 @@ pub use printable::printable_str;
 pub use text::{text, write_text};
 
 use crate::model::Summary;
+use num_format::{Locale, ToFormattedString};
 
 /// Whether the text renderer emits ANSI colour codes. The binary decides (terminal, `NO_COLOR`,
 /// `--color`); renderers never look at the environment.
@@ -37,15 +38,7 @@ pub enum Color {
 /// `1234567` as `1,234,567`: every count a person reads (plan, drift, diagnostics) goes
 /// through this one helper.
 pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    n.to_formatted_string(&Locale::en)
 }
 
 /// The closing line: `Plan: 3 to add, 1 to remove, 2 reported only.`, or for an empty plan

@@ -305,6 +305,7 @@ fn thousands_separates_digits() {
     assert_eq!(thousands(999), "999");
     assert_eq!(thousands(1_234), "1,234");
     assert_eq!(thousands(1_234_567), "1,234,567");
+    assert_eq!(thousands(usize::MAX), "18,446,744,073,709,551,615");
 }
 
 #[test]

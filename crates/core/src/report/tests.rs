@@ -1,6 +1,7 @@
 use super::*;
 use crate::bind::bind_listings;
-use crate::model::{Group, License, Listings, Live, LiveIndex, Membership, PolicyFile, Role, User};
+use crate::index::{Listings, LiveIndex};
+use crate::model::{Group, License, Live, Membership, PolicyFile, Role, User};
 
 fn membership(id: u64, user_id: u64, group_id: u64, at: &str) -> Membership {
     Membership {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 
 use crate::bind::{self, Bound, BoundTarget};
-use crate::model::{ChangeTarget, Desired, Listings, Live, LiveIndex, Member, Mode};
+use crate::index::{Listings, LiveIndex};
+use crate::model::{ChangeTarget, Desired, Live, Member, Mode};
 
 use super::TargetKey;
 

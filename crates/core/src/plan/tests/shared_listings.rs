@@ -4,7 +4,8 @@
 //! `plan::diff` called alone.
 
 use super::*;
-use crate::model::{dedupe_warnings, Listings, LiveIndex, UserMatch};
+use crate::index::{Listings, LiveIndex, UserMatch};
+use crate::model::dedupe_warnings;
 use crate::policy;
 
 /// Logins and emails that collide: case, surrounding space, one user's login another's email.

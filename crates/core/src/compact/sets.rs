@@ -8,7 +8,7 @@ use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::License;
+use crate::model::License;
 
 /// Role ids, sorted and unique: one allocation of exactly its ids (users hold a few roles).
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::by_id::ById;
-use super::{Group, Live, NameKey, Role, User};
+use crate::model::{Group, Live, NameKey, Role, User};
 
 /// The result of looking a policy identity (login or email) up among live users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

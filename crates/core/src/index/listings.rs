@@ -4,7 +4,8 @@
 //! a listing means, and a policy managing every group of a 100k-user tenant (300k listings)
 //! costs one index probe per listing rather than one per reader.
 
-use super::{Desired, Kind, LiveIndex, Member, Target, User, UserAt, UserMatch};
+use crate::index::{LiveIndex, UserAt, UserMatch};
+use crate::model::{Desired, Kind, Member, Target, User};
 
 /// One listing, resolved: the place in `Live::users` of the one user it names, or `NOT_ONE`
 /// (ambiguous or unknown: those are errors, few, and looked up again when asked).

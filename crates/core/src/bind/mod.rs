@@ -1,16 +1,16 @@
 //! The bound policy: what a loaded policy means against one tenant, decided once.
 //!
-//! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets merged by
-//! name key with their effective mode, whether `apply` writes them (`settings.writes`, read
+//! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets (one per
+//! name key) with their effective mode, whether `apply` writes them (`settings.writes`, read
 //! only here), owners, protected users, the listed members and the current holders with their
 //! membership ids — or says why it cannot. The planner, drift and anything later that asks
 //! "who holds what, and what does the policy say about it" read the [`Bound`] form and never
 //! resolve a name themselves, so they cannot disagree.
 
 mod holders;
-mod merge;
 mod roles_not_cleared;
 pub mod sod;
+mod wanted;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,10 +23,11 @@ use crate::plan::PlanError;
 pub(crate) use holders::{
     of_groups, of_licenses, of_roles, Holders, HoldersByTarget, Holding, NO_USER,
 };
-use merge::{merge, Wanted};
 pub use roles_not_cleared::roles_not_cleared;
+use wanted::Wanted;
 
-/// A policy bound to a tenant. Targets come groups, roles, licenses, each in name-key order.
+/// A policy bound to a tenant. Targets come groups, roles, licenses, each in name-key order
+/// (`Desired`'s order).
 pub struct Bound<'a> {
     pub desired: &'a Desired,
     pub ix: &'a LiveIndex<'a>,
@@ -47,8 +48,7 @@ pub struct Bound<'a> {
 pub struct BoundTarget<'a> {
     /// The live target (as Coupa names it).
     pub target: ChangeTarget,
-    /// Effective mode: implicit declarations (`users:` form only) are additive, and explicit
-    /// ones must agree.
+    /// Effective mode: implicit declarations (`users:` form only) are additive.
     pub mode: Mode,
     /// Whether `apply` writes this kind (`settings.writes`).
     pub applies: bool,
@@ -58,7 +58,7 @@ pub struct BoundTarget<'a> {
     pub owners: BTreeSet<u64>,
     /// Groups only: owners not listed are removed too.
     pub remove_owners: bool,
-    /// Where it was first declared.
+    /// Where it was declared.
     pub loc: Loc,
     /// The listed users, sorted by id and distinct, each with its first listing (where it
     /// was written).
@@ -249,9 +249,9 @@ fn bind_groups<'a>(
     out: &mut Vec<BoundTarget<'a>>,
 ) -> Result<HoldersByTarget, PlanError> {
     let ix = listings.ix;
-    let wanted = merge(Kind::Group, listings.targets(Kind::Group))?;
     let start = out.len();
-    for w in wanted.values() {
+    for (t, listed) in listings.targets(Kind::Group) {
+        let w = &Wanted::of(t, listed);
         let group = match ix.group_named(w.name, w.id) {
             NameMatch::One(g) => g,
             // Every group the name matches is named, not just the first two.
@@ -301,9 +301,9 @@ fn bind_roles<'a>(
     out: &mut Vec<BoundTarget<'a>>,
 ) -> Result<HoldersByTarget, PlanError> {
     let ix = listings.ix;
-    let wanted = merge(Kind::Role, listings.targets(Kind::Role))?;
     let start = out.len();
-    for w in wanted.values() {
+    for (t, listed) in listings.targets(Kind::Role) {
+        let w = &Wanted::of(t, listed);
         let role = match ix.role_match(w.name) {
             NameMatch::One(r) => r,
             NameMatch::Ambiguous(..) => {
@@ -347,11 +347,7 @@ fn bind_licenses<'a>(
     {
         let w = Wanted {
             name: license.key(),
-            mode: if t.implicit { Mode::Additive } else { t.mode },
-            members: t.members.iter().zip(listed.iter().copied()).collect(),
-            remove_owners: false,
-            loc: t.loc,
-            id: None,
+            ..Wanted::of(t, listed)
         };
         out.push(bound(
             listings,

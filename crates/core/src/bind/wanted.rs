@@ -9,8 +9,6 @@ use crate::model::{Listed, Loc, Member, Mode, Target};
 /// One managed group, role or license as the policy wants it.
 #[derive(Debug)]
 pub(crate) struct Wanted<'a> {
-    /// The name as written.
-    pub name: &'a str,
     /// Effective mode: `implicit` targets are additive.
     pub mode: Mode,
     /// Each with whom it names (see [`crate::model::Listings`]).
@@ -19,20 +17,16 @@ pub(crate) struct Wanted<'a> {
     pub remove_owners: bool,
     /// Where it was declared.
     pub loc: Loc,
-    /// Groups only: the Coupa id the declaration gives (`id:`).
-    pub id: Option<u64>,
 }
 
 impl<'a> Wanted<'a> {
     /// What `t`, whose members resolved to `listed`, asks for.
     pub(crate) fn of(t: &'a Target, listed: &[Listed]) -> Self {
         Wanted {
-            name: &t.name,
             mode: if t.implicit { Mode::Additive } else { t.mode },
             members: t.members.iter().zip(listed.iter().copied()).collect(),
             remove_owners: !t.implicit && t.remove_owners,
             loc: t.loc,
-            id: t.id,
         }
     }
 }

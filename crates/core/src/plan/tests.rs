@@ -6,6 +6,7 @@ use crate::model::{
 };
 
 use super::*;
+use crate::bind::{Place, Problem};
 
 mod expiry;
 mod owners_and_default_guard;
@@ -225,11 +226,21 @@ fn unknown_protected_user_is_an_error() {
     let mut d = desired();
     d.settings.protected_users = vec![member("ghost")];
     assert_eq!(
-        diff(&d, &tenant()).unwrap_err(),
-        PlanError::UnknownProtectedUser {
-            identity: "ghost".into()
-        }
+        problems(diff(&d, &tenant()).unwrap_err()),
+        [Problem::UnknownUser {
+            at: Loc::default(),
+            identity: "ghost".into(),
+            place: Place::Protected,
+        }]
     );
+}
+
+/// The problems of a binding refused for names.
+fn problems(e: PlanError) -> Vec<Problem> {
+    match e {
+        PlanError::Unresolved(p) => p.0,
+        other => panic!("not a name problem: {other}"),
+    }
 }
 
 #[test]
@@ -376,50 +387,43 @@ fn duplicate_live_memberships_never_double_add_and_are_all_removed() {
 }
 
 #[test]
-fn unresolved_names_are_errors_never_skipped() {
-    let live = tenant();
+fn unresolved_names_are_errors_never_skipped_and_all_are_given() {
+    let mut live = tenant();
     let d = with_group(
         desired(),
         target("AP Clerks", Mode::Additive, &["alice", "zed"]),
     );
-    assert_eq!(
-        diff(&d, &live).unwrap_err(),
-        PlanError::UnknownUser {
-            kind: Kind::Group,
-            target: "AP Clerks".into(),
-            identity: "zed".into()
-        }
-    );
-    let d = with_group(desired(), target("Nope", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::UnknownGroup { .. })
-    ));
-    let d = with_group(desired(), target("project x", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::GroupIsProject { .. })
-    ));
-    let mut d = desired();
+    let d = with_group(d, target("Nope", Mode::Additive, &[]));
+    let mut d = with_group(d, target("project x", Mode::Additive, &[]));
     d.roles.insert(target("Nope", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::UnknownRole { .. })
-    ));
-}
+    let kinds: Vec<String> = problems(diff(&d, &live).unwrap_err())
+        .iter()
+        .map(|p| format!("{p}"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "group \"Nope\" does not exist in Coupa",
+            "\"project x\" is a Coupa project, not a user group",
+            "role \"Nope\" does not exist in Coupa",
+            "group \"AP Clerks\": no Coupa user has the login or email \"zed\"",
+        ]
+    );
+    // One refusal says the first and how many more.
+    assert!(diff(&d, &live)
+        .unwrap_err()
+        .to_string()
+        .ends_with("does not exist in Coupa (and 3 more)"));
 
-#[test]
-fn ambiguous_identity_is_an_error() {
-    let mut live = tenant();
-    // erin's email is frank's login
+    // erin's email is frank's login: every user the identity names is given.
     let mut erin = user(5, "erin");
     erin.email = "frank".into();
     live.users.push(erin);
     live.users.push(user(6, "frank"));
     let d = with_group(desired(), target("AP Clerks", Mode::Additive, &["frank"]));
     assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::AmbiguousUser { ref first, ref second, .. }) if first == "frank" && second == "erin"
+        &problems(diff(&d, &live).unwrap_err())[..],
+        [Problem::AmbiguousUser { users, .. }] if users.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>() == ["erin", "frank"]
     ));
 }
 

@@ -3,9 +3,10 @@
 //! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets (one per
 //! name key) with their effective mode, whether `apply` writes them (`settings.writes`, read
 //! only here), owners, protected users, the listed members and the current holders with their
-//! membership ids — or says why it cannot. The planner, drift and anything later that asks
-//! "who holds what, and what does the policy say about it" read the [`Bound`] form and never
-//! resolve a name themselves, so they cannot disagree.
+//! membership ids — or refuses with every name that does not resolve ([`Problem`], found by
+//! [`resolve`], the one resolver; the policy check reports the same problems). The planner,
+//! drift and anything later that asks "who holds what, and what does the policy say about it"
+//! read the [`Bound`] form and never resolve a name themselves, so they cannot disagree.
 
 mod holders;
 mod problem;

@@ -8,8 +8,8 @@ use miette::IntoDiagnostic;
 use crate::cli::JournalArgs;
 use coupa_access_client::apply::{self, Assessment, Loaded};
 use coupa_access_client::Client;
-use coupa_access_core::model::{dedupe_warnings, Desired, Live, Plan};
-use coupa_access_core::plan::Decided;
+use coupa_access_core::model::{dedupe_warnings, Live, Plan};
+use coupa_access_core::plan::Planned;
 
 /// The journal file: `--journal`, else one per instance in the user's state directory (outside
 /// any repository work tree, where an edit or a commit could slip one in).
@@ -105,16 +105,16 @@ pub fn read(path: &Path, client: &Client) -> miette::Result<Loaded> {
 
 /// Judges the journal's entries against Coupa and adds the restores and warnings to `plan`.
 pub async fn fold_into(
-    plan: Plan,
+    planned: Planned,
     loaded: &Loaded,
     client: &Client,
-    desired: &Desired,
     live: &Live,
 ) -> miette::Result<(Plan, Assessment)> {
+    let Planned { plan, decided, .. } = planned;
     if loaded.authentic.is_empty() && loaded.refused.is_empty() {
         return Ok((plan, Assessment::default()));
     }
-    let decided = Decided::of(desired, live);
+    // What the plan decides, from the binding the plan was made from.
     let assessment = apply::assess(client, loaded, live, &decided)
         .await
         .into_diagnostic()?;

@@ -76,9 +76,8 @@ async fn apply(args: ApplyArgs, out: Output, receipt: &Recorder) -> miette::Resu
     let origin = Origin::Instance {
         domain: client.domain().to_string(),
     };
-    let plan = make_plan(&desired, &live, origin)?;
-    let (plan, assessment) =
-        crate::journal::fold_into(plan, &loaded, &client, &desired, &live).await?;
+    let planned = make_plan(&desired, &live, origin)?;
+    let (plan, assessment) = crate::journal::fold_into(planned, &loaded, &client, &live).await?;
     let plan = Plan { scope, ..plan };
     receipt.planned(&plan, saved.is_some());
     // Plans record protected users by id: a mismatch names them by login.

@@ -290,12 +290,12 @@ fn print_warnings(warnings: Vec<PolicyDiagnostic>) {
 }
 
 /// Makes the plan (the core's use case, on this binary's clock); the policy check's warnings
-/// go to stderr with their source, before any error.
-pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Result<Plan> {
-    let planned =
+/// go to stderr with their source, before any error (they are taken out of what is returned).
+pub fn make_plan(desired: &Desired, live: &Live, origin: Origin) -> miette::Result<plan::Planned> {
+    let mut planned =
         plan::make(desired, live, origin, now(), crate::cli_words::cli_words()).map_err(refused)?;
-    print_warnings(planned.diagnostics);
-    Ok(planned.plan)
+    print_warnings(std::mem::take(&mut planned.diagnostics));
+    Ok(planned)
 }
 
 /// The drift report of the policy against live state at `now` (the drift use case); the

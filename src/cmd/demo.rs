@@ -79,7 +79,7 @@ pub async fn run(args: DemoArgs, out: Output) -> miette::Result<i32> {
     let origin = Origin::Instance {
         domain: client.domain().to_string(),
     };
-    let plan = live.and_then(|live| make_plan(&desired, &live, origin));
+    let plan = live.and_then(|live| make_plan(&desired, &live, origin).map(|p| p.plan));
     sandbox.shutdown().await;
     let plan = plan?;
     super::emit(&render_plan(&plan, args.format, out.stdout_color))?;

@@ -141,17 +141,17 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
             };
             lap("live state read");
             let (desired, scope) = narrow(changed, desired, &live);
-            let plan = make_plan(&desired, &live, origin)?;
+            let planned = make_plan(&desired, &live, origin)?;
             if let Some(read) = &full {
-                super::full_read::none_left(read, super::full_read::plan_ids(&plan))?;
+                super::full_read::none_left(read, super::full_read::plan_ids(&planned.plan))?;
             }
             let plan = match &loaded {
                 Some(loaded) => {
-                    crate::journal::fold_into(plan, loaded, &client, &desired, &live)
+                    crate::journal::fold_into(planned, loaded, &client, &live)
                         .await?
                         .0
                 }
-                None => plan,
+                None => planned.plan,
             };
             let plan = Plan { scope, ..plan };
             return finish(args, plan, live, desired, out);
@@ -161,7 +161,7 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
     let (desired, scope) = narrow(changed, desired, &live);
     let plan = Plan {
         scope,
-        ..make_plan(&desired, &live, origin)?
+        ..make_plan(&desired, &live, origin)?.plan
     };
     finish(args, plan, live, desired, out)
 }

@@ -225,7 +225,7 @@ fn files_are_sorted_by_path_and_merged() {
             "policies/z.yml"
         ]
     );
-    assert_eq!(d.groups.keys().collect::<Vec<_>>(), ["A", "Z"]);
+    assert_eq!(d.groups.names().collect::<Vec<_>>(), ["A", "Z"]);
     assert_eq!(d.groups["Z"].loc.file, 3);
     assert!(d.roles.contains_key("R"));
 }
@@ -585,8 +585,8 @@ fn crlf_files_load_like_lf_files_and_point_at_the_right_place() {
     let lf = load(&lf_files).unwrap();
     let d = load(&crlf_files).unwrap();
     assert_eq!(
-        d.groups.keys().collect::<Vec<_>>(),
-        lf.groups.keys().collect::<Vec<_>>()
+        d.groups.names().collect::<Vec<_>>(),
+        lf.groups.names().collect::<Vec<_>>()
     );
     let members = |d: &Desired| -> Vec<String> {
         d.groups["AP Clerks"]

@@ -103,7 +103,12 @@ fn group_names(desired: &Desired) -> Vec<String> {
         .flat_map(|s| s.targets.iter())
         .filter(|(kind, _, _)| *kind == coupa_access_core::model::Kind::Group)
         .map(|(_, name, _)| name.to_string());
-    let names: BTreeSet<String> = desired.groups.keys().cloned().chain(rules).collect();
+    let names: BTreeSet<String> = desired
+        .groups
+        .names()
+        .map(str::to_string)
+        .chain(rules)
+        .collect();
     names.into_iter().collect()
 }
 

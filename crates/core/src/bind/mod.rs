@@ -1,35 +1,40 @@
 //! The bound policy: what a loaded policy means against one tenant, decided once.
 //!
-//! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets merged by
-//! name key with their effective mode, whether `apply` writes them (`settings.writes`, read
+//! [`bind`] resolves every name of a [`Desired`] against a [`LiveIndex`] — targets (one per
+//! name key) with their effective mode, whether `apply` writes them (`settings.writes`, read
 //! only here), owners, protected users, the listed members and the current holders with their
-//! membership ids — or says why it cannot. The planner, drift and anything later that asks
-//! "who holds what, and what does the policy say about it" read the [`Bound`] form and never
-//! resolve a name themselves, so they cannot disagree.
+//! membership ids — or refuses with every name that does not resolve ([`Problem`], found by
+//! [`resolve`], the one resolver; the policy check reports the same problems). The planner,
+//! drift and anything later that asks "who holds what, and what does the policy say about it"
+//! read the [`Bound`] form and never resolve a name themselves, so they cannot disagree.
 
 mod holders;
-mod merge;
+mod problem;
+mod resolve;
 mod roles_not_cleared;
 pub mod sod;
+mod wanted;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::index::{Listings, LiveIndex, NameMatch, UserMatch};
-use crate::model::{ChangeTarget, Desired, Kind, License, Live, Loc, Member, Mode, Unread, User};
+use crate::index::{Listings, LiveIndex, UserMatch};
+use crate::model::{ChangeTarget, Desired, Kind, License, Loc, Member, Mode, User};
 use crate::plan::PlanError;
 
 pub(crate) use holders::{
     of_groups, of_licenses, of_roles, Holders, HoldersByTarget, Holding, NO_USER,
 };
-use merge::{merge, Wanted};
+pub use problem::{Place, Problem, Problems};
+pub use resolve::{resolve, Resolution};
 pub use roles_not_cleared::roles_not_cleared;
+use wanted::Wanted;
 
-/// A policy bound to a tenant. Targets come groups, roles, licenses, each in name-key order.
+/// A policy bound to a tenant. Targets come groups, roles, licenses, each in name-key order
+/// (`Desired`'s order).
 pub struct Bound<'a> {
     pub desired: &'a Desired,
     pub ix: &'a LiveIndex<'a>,
-    /// Protected user ids, each with where it was first listed. An identity naming two users
-    /// protects both: when in doubt, keep access rather than remove it.
+    /// Protected user ids, each with where it was first listed.
     pub protected: BTreeMap<u64, Loc>,
     /// Every managed target.
     pub targets: Vec<BoundTarget<'a>>,
@@ -45,8 +50,7 @@ pub struct Bound<'a> {
 pub struct BoundTarget<'a> {
     /// The live target (as Coupa names it).
     pub target: ChangeTarget,
-    /// Effective mode: implicit declarations (`users:` form only) are additive, and explicit
-    /// ones must agree.
+    /// Effective mode: implicit declarations (`users:` form only) are additive.
     pub mode: Mode,
     /// Whether `apply` writes this kind (`settings.writes`).
     pub applies: bool,
@@ -56,7 +60,7 @@ pub struct BoundTarget<'a> {
     pub owners: BTreeSet<u64>,
     /// Groups only: owners not listed are removed too.
     pub remove_owners: bool,
-    /// Where it was first declared.
+    /// Where it was declared.
     pub loc: Loc,
     /// The listed users, sorted by id and distinct, each with its first listing (where it
     /// was written).
@@ -163,45 +167,36 @@ pub fn bind<'a>(desired: &'a Desired, ix: &'a LiveIndex<'a>) -> Result<Bound<'a>
 }
 
 /// [`bind`] over member listings already resolved (the plan use case resolves them once for
-/// the policy check and the binding).
+/// the policy check and the binding). Refused with every problem when a name does not
+/// resolve.
 pub fn bind_listings<'a>(listings: &Listings<'a>) -> Result<Bound<'a>, PlanError> {
+    bind_resolved(listings, resolve(listings))
+}
+
+/// [`bind_listings`] with the names already resolved (`r`, of these listings: the use cases
+/// resolve once for the policy check and the binding).
+pub fn bind_resolved<'a>(
+    listings: &Listings<'a>,
+    r: Resolution<'a>,
+) -> Result<Bound<'a>, PlanError> {
+    if !r.problems.is_empty() {
+        return Err(PlanError::Unresolved(Problems(r.problems)));
+    }
     let (desired, ix) = (listings.desired, listings.ix);
-    let protected = protected_ids(listings)?;
     let mut targets = Vec::new();
-    let groups = bind_groups(listings, &mut targets)?;
-    let roles = bind_roles(listings, &mut targets)?;
-    let licenses = bind_licenses(listings, &mut targets)?;
-    let rules = sod::bind_rules(&desired.sod_rules, ix)?;
+    let groups = bind_groups(listings, &r, &mut targets)?;
+    let roles = bind_roles(listings, &r, &mut targets);
+    let licenses = bind_licenses(listings, &mut targets);
+    let rules = sod::bind_rules(&desired.sod_rules, r.sides, r.exceptions);
     Ok(Bound {
         desired,
         ix,
-        protected,
+        protected: r.protected,
         targets,
         tables: [groups, roles, licenses],
         rules,
         today: listings.today,
     })
-}
-
-fn protected_ids(listings: &Listings<'_>) -> Result<BTreeMap<u64, Loc>, PlanError> {
-    let mut ids = BTreeMap::new();
-    for (m, l) in listings.protected() {
-        match listings.user(m, l) {
-            UserMatch::One(u) => {
-                ids.entry(u.id).or_insert(m.loc);
-            }
-            UserMatch::Ambiguous(a, b) => {
-                ids.entry(a.id).or_insert(m.loc);
-                ids.entry(b.id).or_insert(m.loc);
-            }
-            UserMatch::None => {
-                return Err(PlanError::UnknownProtectedUser {
-                    identity: m.identity.to_string(),
-                })
-            }
-        }
-    }
-    Ok(ids)
 }
 
 /// A target's fields that do not depend on its holders.
@@ -210,8 +205,8 @@ fn bound<'a>(
     target: ChangeTarget,
     w: &Wanted<'a>,
     holders_key: u64,
-) -> Result<BoundTarget<'a>, PlanError> {
-    let (members, expired) = members(listings, &target, w, listings.ix.live)?;
+) -> BoundTarget<'a> {
+    let (members, expired) = members(listings, w);
     let expiring = match listings.today {
         Some(today) => {
             let days = listings.desired.settings.expiry_window();
@@ -227,7 +222,7 @@ fn bound<'a>(
         }
         None => Vec::new(),
     };
-    Ok(BoundTarget {
+    BoundTarget {
         expired,
         expiring,
         applies: listings.desired.settings.writes.applies(target.kind()),
@@ -239,42 +234,26 @@ fn bound<'a>(
         loc: w.loc,
         members,
         holders_key,
-    })
+    }
 }
 
+/// The declared groups, with the live group each resolved to (`r.groups`, in order).
 fn bind_groups<'a>(
     listings: &Listings<'a>,
+    r: &Resolution<'a>,
     out: &mut Vec<BoundTarget<'a>>,
 ) -> Result<HoldersByTarget, PlanError> {
     let ix = listings.ix;
-    let wanted = merge(Kind::Group, listings.targets(Kind::Group))?;
     let start = out.len();
-    for w in wanted.values() {
-        let group = match ix.group_named(w.name, w.id) {
-            NameMatch::One(g) => g,
-            // Every group the name matches is named, not just the first two.
-            NameMatch::Ambiguous(..) => {
-                return Err(PlanError::AmbiguousGroup {
-                    name: w.name.to_string(),
-                    ids: ix.groups_matching(w.name).iter().map(|g| g.id).collect(),
-                })
-            }
-            NameMatch::None if ix.project(w.name).is_some() => {
-                return Err(PlanError::GroupIsProject {
-                    name: w.name.to_string(),
-                })
-            }
-            NameMatch::None => {
-                return Err(PlanError::UnknownGroup {
-                    name: w.name.to_string(),
-                })
-            }
+    for ((t, listed), group) in listings.targets(Kind::Group).zip(&r.groups) {
+        let Some(group) = group else {
+            continue; // a problem of `r`: not bound at all
         };
         let target = ChangeTarget::Group {
             id: group.id,
             name: group.name.clone(),
         };
-        out.push(bound(listings, target, w, group.id)?);
+        out.push(bound(listings, target, &Wanted::of(t, listed), group.id));
     }
     let managed = &mut out[start..];
     let (holders, mut owners) =
@@ -294,47 +273,32 @@ fn bind_groups<'a>(
     Ok(holders)
 }
 
+/// The declared roles, with the live role each resolved to (`r.roles`, in order).
 fn bind_roles<'a>(
     listings: &Listings<'a>,
+    r: &Resolution<'a>,
     out: &mut Vec<BoundTarget<'a>>,
-) -> Result<HoldersByTarget, PlanError> {
-    let ix = listings.ix;
-    let wanted = merge(Kind::Role, listings.targets(Kind::Role))?;
+) -> HoldersByTarget {
     let start = out.len();
-    for w in wanted.values() {
-        let role = match ix.role_match(w.name) {
-            NameMatch::One(r) => r,
-            NameMatch::Ambiguous(..) => {
-                return Err(PlanError::AmbiguousRole {
-                    name: w.name.to_string(),
-                    ids: ix.roles_matching(w.name).iter().map(|r| r.id).collect(),
-                })
-            }
-            NameMatch::None => {
-                return Err(PlanError::UnknownRole {
-                    name: w.name.to_string(),
-                })
-            }
+    for ((t, listed), role) in listings.targets(Kind::Role).zip(&r.roles) {
+        let Some(role) = role else {
+            continue; // a problem of `r`: not bound at all
         };
         let target = ChangeTarget::Role {
             id: role.id,
             name: role.name.clone(),
         };
-        let mut t = bound(listings, target, w, role.id)?;
+        let mut t = bound(listings, target, &Wanted::of(t, listed), role.id);
         t.privileged = role.omnipotent;
         out.push(t);
     }
-    Ok(holders::of_roles(
-        ix,
+    holders::of_roles(
+        listings.ix,
         out[start..].iter().map(|t| t.holders_key).collect(),
-    ))
+    )
 }
 
-fn bind_licenses<'a>(
-    listings: &Listings<'a>,
-    out: &mut Vec<BoundTarget<'a>>,
-) -> Result<HoldersByTarget, PlanError> {
-    let ix = listings.ix;
+fn bind_licenses<'a>(listings: &Listings<'a>, out: &mut Vec<BoundTarget<'a>>) -> HoldersByTarget {
     let d = listings.desired;
     let key = |n: usize| n as u64;
     for (n, (license, (t, listed))) in d
@@ -343,37 +307,24 @@ fn bind_licenses<'a>(
         .zip(listings.targets(Kind::License))
         .enumerate()
     {
-        let w = Wanted {
-            name: license.key(),
-            mode: if t.implicit { Mode::Additive } else { t.mode },
-            members: t.members.iter().zip(listed.iter().copied()).collect(),
-            remove_owners: false,
-            loc: t.loc,
-            id: None,
-        };
         out.push(bound(
             listings,
             ChangeTarget::License(*license),
-            &w,
+            &Wanted::of(t, listed),
             key(n),
-        )?);
+        ));
     }
     let licenses: Vec<License> = d.licenses.keys().copied().collect();
-    Ok(holders::of_licenses(ix, &licenses))
+    holders::of_licenses(listings.ix, &licenses)
 }
 
 /// Member listings a time-bound grant no longer covers, by user id.
 type Members<'a> = Vec<(&'a User, &'a Member)>;
 
 /// The listed users of one target by id, each with where it was first listed, and those whose
-/// only listings are expired grants; and no guess where Coupa's user records left the
-/// target's field out.
-fn members<'a>(
-    listings: &Listings<'a>,
-    t: &ChangeTarget,
-    wanted: &Wanted<'a>,
-    live: &'a Live,
-) -> Result<(Members<'a>, Members<'a>), PlanError> {
+/// only listings are expired grants. (A listing naming no one, or two, is a problem of the
+/// resolution, which refused the binding already.)
+fn members<'a>(listings: &Listings<'a>, wanted: &Wanted<'a>) -> (Members<'a>, Members<'a>) {
     let mut members: Vec<(&User, &Member)> = Vec::with_capacity(wanted.members.len());
     let mut expired: Vec<(&User, &Member)> = Vec::new();
     let is_expired = |m: &Member| match (listings.today, &m.grant) {
@@ -381,24 +332,11 @@ fn members<'a>(
         _ => false,
     };
     for &(m, l) in &wanted.members {
-        match listings.user(m, l) {
-            UserMatch::One(u) if is_expired(m) => expired.push((u, m)),
-            UserMatch::One(u) => members.push((u, m)),
-            UserMatch::Ambiguous(a, b) => {
-                return Err(PlanError::AmbiguousUser {
-                    kind: t.kind(),
-                    target: t.name().to_string(),
-                    identity: m.identity.to_string(),
-                    first: a.login.clone(),
-                    second: b.login.clone(),
-                })
-            }
-            UserMatch::None => {
-                return Err(PlanError::UnknownUser {
-                    kind: t.kind(),
-                    target: t.name().to_string(),
-                    identity: m.identity.to_string(),
-                })
+        if let UserMatch::One(u) = listings.user(m, l) {
+            if is_expired(m) {
+                expired.push((u, m));
+            } else {
+                members.push((u, m));
             }
         }
     }
@@ -408,23 +346,5 @@ fn members<'a>(
     expired.sort_by_key(|(u, _)| u.id);
     expired.dedup_by_key(|(u, _)| u.id);
     expired.retain(|(u, _)| members.binary_search_by_key(&u.id, |(m, _)| m.id).is_err());
-    // A role or license a user record left out is unknown: a guess would show false additions
-    // or miss removals. Anyone may lose an authoritative target; an additive one only adds.
-    let unread = if t.kind() == Kind::Group {
-        None
-    } else if wanted.mode == Mode::Additive {
-        Unread::among(members.iter().map(|(u, _)| *u), t)
-    } else {
-        Unread::among(&live.users, t)
-    };
-    if let Some((count, first)) = unread {
-        return Err(PlanError::UnreadField {
-            kind: t.kind(),
-            target: t.name().to_string(),
-            field: Unread::field(t),
-            count,
-            first: first.login.clone(),
-        });
-    }
-    Ok((members, expired))
+    (members, expired)
 }

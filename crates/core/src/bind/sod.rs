@@ -7,72 +7,36 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 
 use crate::index::LiveIndex;
-use crate::model::{Action, Change, ChangeTarget, Kind, License, SodException, SodRule};
-use crate::plan::PlanError;
+use crate::model::{Action, Change, ChangeTarget, License, SodException, SodRule};
 
 /// A rule with its sides' targets resolved against the tenant.
 pub struct BoundRule<'a> {
     pub rule: &'a SodRule,
     /// Each side's targets, as Coupa names them.
     pub sides: Vec<Vec<ChangeTarget>>,
-    /// Exceptions by user id (an unknown person is the policy check's error).
+    /// Exceptions by user id.
     pub exceptions: Vec<(u64, &'a SodException)>,
 }
 
-/// Resolves every rule of `rules`.
+/// Every rule of `rules` with what its names resolved to ([`super::Resolution::sides`] and
+/// [`super::Resolution::exceptions`], one entry per rule).
 pub(crate) fn bind_rules<'a>(
     rules: &'a [SodRule],
-    ix: &LiveIndex<'_>,
-) -> Result<Vec<BoundRule<'a>>, PlanError> {
-    let mut out = Vec::with_capacity(rules.len());
-    for rule in rules {
-        let mut sides = Vec::with_capacity(rule.sides.len());
-        for side in &rule.sides {
-            let mut targets = Vec::new();
-            for (kind, name, _) in &side.targets {
-                targets.push(match kind {
-                    Kind::Group => {
-                        let g = ix
-                            .group_match(name)
-                            .one()
-                            .ok_or_else(|| PlanError::UnknownGroup { name: name.clone() })?;
-                        ChangeTarget::Group {
-                            id: g.id,
-                            name: g.name.clone(),
-                        }
-                    }
-                    Kind::Role => {
-                        let r = ix
-                            .role(name)
-                            .ok_or_else(|| PlanError::UnknownRole { name: name.clone() })?;
-                        ChangeTarget::Role {
-                            id: r.id,
-                            name: r.name.clone(),
-                        }
-                    }
-                    Kind::License => match License::from_key(name) {
-                        Some(l) => ChangeTarget::License(l),
-                        None => continue,
-                    },
-                });
-            }
-            sides.push(targets);
-        }
-        let exceptions = rule
-            .exceptions
-            .iter()
-            .filter_map(|e| match ix.user(&e.user.identity) {
-                crate::index::UserMatch::One(u) => Some((u.id, e)),
-                _ => None,
-            })
-            .collect();
-        out.push(BoundRule {
+    sides: Vec<Vec<Vec<(ChangeTarget, crate::model::Loc)>>>,
+    exceptions: Vec<Vec<(u64, &'a SodException)>>,
+) -> Vec<BoundRule<'a>> {
+    rules
+        .iter()
+        .zip(sides.into_iter().zip(exceptions))
+        .map(|(rule, (sides, exceptions))| BoundRule {
             rule,
-            sides,
+            sides: sides
+                .into_iter()
+                .map(|side| side.into_iter().map(|(t, _)| t).collect())
+                .collect(),
             exceptions,
-        });
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 /// Every rule target each person holds.

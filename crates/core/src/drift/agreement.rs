@@ -1,5 +1,5 @@
 //! Drift and plan agree: over generated tenants and policies (modes, `settings.writes`, owners,
-//! protected users, case twins), drift's extra rows that apply changes are exactly the plan's
+//! protected users, names spelled in another case), drift's extra rows that apply changes are exactly the plan's
 //! removals, its missing rows exactly the plan's additions, with the same `applies`; and one
 //! refuses a policy exactly when the other does.
 
@@ -25,7 +25,7 @@ fn member(identity: &str) -> Member {
     }
 }
 
-/// `name`, or a spelling that folds to the same key (a case twin).
+/// `name`, or a spelling that folds to the same key.
 fn spelling(seq: &mut Seq, name: &str) -> String {
     match seq.below(5) {
         0 => name.to_uppercase(),
@@ -68,7 +68,7 @@ fn declared(seq: &mut Seq, live: &Live, name: String) -> Target {
     }
 }
 
-/// A policy over `live`: some of its groups and roles (some declared twice, as case twins),
+/// A policy over `live`: some of its groups and roles (some spelled in another case),
 /// licenses, writes and protected users, all at random.
 fn policy(seed: u64, live: &Live) -> Desired {
     let mut seq = Seq::new(seed ^ 0xd00d);
@@ -77,16 +77,13 @@ fn policy(seed: u64, live: &Live) -> Desired {
         if g.name.trim().is_empty() || seq.one_in(3) {
             continue;
         }
-        for _ in 0..1 + usize::from(seq.one_in(4)) {
-            let name = spelling(&mut seq, &g.name);
-            d.groups
-                .insert(name.clone(), declared(&mut seq, live, name));
-        }
+        let name = spelling(&mut seq, &g.name);
+        d.groups.insert(declared(&mut seq, live, name));
     }
     for r in &live.roles {
         if seq.one_in(2) {
             let name = spelling(&mut seq, &r.name);
-            d.roles.insert(name.clone(), declared(&mut seq, live, name));
+            d.roles.insert(declared(&mut seq, live, name));
         }
     }
     for l in LICENSES {

@@ -31,14 +31,15 @@ pub fn make(
     // One index and one lookup per listing for the check and the binding, as for a plan.
     let ix = LiveIndex::new(live);
     let listings = Listings::new(desired, &ix).on(now.date_naive());
-    let check = policy::check_with(&listings);
+    let resolution = crate::bind::resolve(&listings);
+    let check = policy::check_resolved(&listings, &resolution);
     if !check.errors.is_empty() {
         return Err(PlanFailure::Check {
             errors: check.errors,
             warnings: check.warnings,
         });
     }
-    let bound = crate::bind::bind_listings(&listings)?;
+    let bound = crate::bind::bind_resolved(&listings, resolution)?;
     let mut report = drift_bound(&bound, since);
     report.generated_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Ok(Drifted {

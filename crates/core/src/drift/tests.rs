@@ -194,19 +194,18 @@ fn unknown_names_are_errors_not_silence() {
         None,
     )
     .unwrap_err();
-    assert_eq!(
-        err,
-        crate::plan::PlanError::UnknownGroup {
-            name: "Nope".into()
-        }
-    );
+    assert_eq!(err.to_string(), "group \"Nope\" does not exist in Coupa");
     let err = drift(
         &desired("groups:\n  AP Clerks:\n    members: [zed]\n"),
         &live(),
         None,
     )
     .unwrap_err();
-    assert!(matches!(err, crate::plan::PlanError::UnknownUser { .. }));
+    assert!(matches!(
+        err,
+        crate::plan::PlanError::Unresolved(p)
+            if matches!(p.0[..], [crate::bind::Problem::UnknownUser { .. }])
+    ));
 }
 
 #[test]
@@ -319,45 +318,29 @@ fn drift_follows_settings_writes_like_the_plan() {
 }
 
 #[test]
-fn drift_refuses_conflicting_modes_like_the_plan() {
-    // The loader refuses case twins; a hand-built `Desired` can still hold them, and both
-    // readers of a binding must refuse them the same way.
-    let mut d = desired("groups:\n  AP Clerks:\n    members: [alice]\n");
-    let twin = desired("groups:\n  ap clerks:\n    mode: additive\n    members: [bob]\n");
-    d.groups.extend(twin.groups);
-    let plan = crate::plan::diff(&d, &live()).unwrap_err();
-    assert!(matches!(
-        plan,
-        crate::plan::PlanError::ConflictingModes { .. }
-    ));
-    assert_eq!(drift(&d, &live(), None).unwrap_err(), plan);
-}
-
-#[test]
-fn an_ambiguous_protected_identity_protects_both_users_in_drift_as_in_the_plan() {
-    // `bob@acme.com` is bob's email and bot's login: both are protected.
+fn an_ambiguous_protected_identity_is_refused_by_drift_the_plan_and_the_check_alike() {
+    // `bob@acme.com` is bob's email and bot's login: whom it protects is for the policy to say.
     let mut l = live();
     l.users[4].login = "bob@acme.com".into();
     let d = desired(
-        "groups:\n  AP Clerks:\n    members: [alice]\nsettings:\n  protected_users: [bob@acme.com]\n",
+        "groups:
+  AP Clerks:
+    members: [alice]
+settings:
+  protected_users: [bob@acme.com]
+",
     );
-    let plan = crate::plan::diff(&d, &l).unwrap();
-    assert!(plan.changes.is_empty(), "{:?}", plan.changes);
-    let r = drift(&d, &l, None).unwrap();
-    let extra = &r.targets[0].extra;
-    assert_eq!(
-        extra
-            .iter()
-            .map(|row| (row.user_id, row.protected, row.kept))
-            .collect::<Vec<_>>(),
-        [
-            (2, true, Some(Kept::Protected)),
-            (5, true, Some(Kept::Protected))
-        ]
+    let plan = crate::plan::diff(&d, &l).unwrap_err();
+    assert!(
+        matches!(&plan, crate::plan::PlanError::Unresolved(p)
+            if matches!(&p.0[..], [crate::bind::Problem::AmbiguousUser { .. }])),
+        "{plan}"
     );
+    assert_eq!(drift(&d, &l, None).unwrap_err(), plan);
+    let check = crate::policy::check(&d, &l);
     assert_eq!(
-        (r.summary.extra, r.summary.kept, r.summary.applies()),
-        (2, 2, 0)
+        check.errors.iter().map(|e| e.code()).collect::<Vec<_>>(),
+        [crate::policy::Code::AmbiguousUser]
     );
 }
 

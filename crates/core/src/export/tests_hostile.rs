@@ -131,7 +131,7 @@ fn comments_quoting_coupa_never_start_a_policy_line() {
     opts.taken_at = format!("2026-01-01T00:00:00Z{SETTINGS}");
     let (files, desired) = export_clean(&live, &opts);
     assert_eq!(
-        desired.groups.keys().collect::<Vec<_>>(),
+        desired.groups.names().collect::<Vec<_>>(),
         ["AP Clerks"],
         "projects stay comments"
     );
@@ -225,8 +225,8 @@ fn blank_names_are_left_out_with_a_warning_and_the_rest_exports() {
     live.memberships.push(member(4000, 1, 400));
     live.memberships.push(member(4001, 2, 401));
     let (files, desired) = export_clean(&live, &all(Mode::Authoritative));
-    assert_eq!(desired.groups.keys().collect::<Vec<_>>(), ["AP Clerks"]);
-    assert_eq!(desired.roles.keys().collect::<Vec<_>>(), ["Admin"]);
+    assert_eq!(desired.groups.names().collect::<Vec<_>>(), ["AP Clerks"]);
+    assert_eq!(desired.roles.names().collect::<Vec<_>>(), ["Admin"]);
     assert_eq!(
         files[0].warnings,
         [

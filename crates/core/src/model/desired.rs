@@ -203,12 +203,12 @@ impl Default for MaxRemovals {
     }
 }
 
-/// Everything the policy files ask for, merged. Keys are the names as written; lookups against
-/// live Coupa are case-insensitive.
+/// Everything the policy files ask for, merged. Groups and roles are keyed by name key (one
+/// entry per Coupa name); lookups against live Coupa are case-insensitive.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Desired {
-    pub groups: BTreeMap<String, Target>,
-    pub roles: BTreeMap<String, Target>,
+    pub groups: super::Declared,
+    pub roles: super::Declared,
     pub licenses: BTreeMap<License, Target>,
     pub settings: Settings,
     /// `rules.separation_of_duties`, in the order written.

@@ -3,6 +3,7 @@
 //! for speed live in [`crate::index`], and the compact storage of their fields in
 //! [`crate::compact`].
 
+mod declared;
 mod desired;
 mod license;
 mod live;
@@ -19,6 +20,7 @@ pub mod time;
 mod warning;
 mod writes;
 
+pub use declared::Declared;
 pub use desired::*;
 pub use license::*;
 pub use live::*;

@@ -5,11 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::bind::{bind, Bound};
-use crate::index::LiveIndex;
-use crate::model::{ChangeTarget, Desired, Kind, Live};
+use crate::bind::Bound;
+use crate::model::{ChangeTarget, Kind};
 
-/// Ids of the live roles and groups the plan for `desired` decides.
+/// Ids of the live roles and groups a plan decides ([`crate::plan::Planned::decided`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Decided {
     pub roles: BTreeSet<u64>,
@@ -17,24 +16,6 @@ pub struct Decided {
 }
 
 impl Decided {
-    /// What the plan for `desired` against `live` decides. A policy that does not bind makes
-    /// no plan; then everything counts as decided, so nothing is restored on a guess.
-    pub fn of(desired: &Desired, live: &Live) -> Decided {
-        let ix = LiveIndex::new(live);
-        match bind(desired, &ix) {
-            Ok(bound) => Decided::from_bound(&bound),
-            Err(_) => Decided {
-                roles: live.roles.iter().map(|r| r.id).collect(),
-                groups: live
-                    .groups
-                    .iter()
-                    .chain(&live.projects)
-                    .map(|g| g.id)
-                    .collect(),
-            },
-        }
-    }
-
     /// The targets of `bound` that apply writes.
     pub fn from_bound(bound: &Bound<'_>) -> Decided {
         let mut d = Decided::default();
@@ -66,7 +47,18 @@ impl Decided {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Group, PolicyFile, Role, User};
+    use crate::model::{Desired, Group, Live, Origin, PolicyFile, Role, User};
+
+    /// What the plan use case says the plan of `desired` decides.
+    fn decided(desired: &Desired, live: &Live) -> Decided {
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let origin = Origin::Instance {
+            domain: "https://acme.coupahost.com".into(),
+        };
+        crate::plan::make(desired, live, origin, now, &crate::CliWords::for_tests())
+            .expect("plans")
+            .decided
+    }
 
     fn load(yaml: &str) -> Desired {
         crate::policy::load_files(vec![PolicyFile {
@@ -88,7 +80,7 @@ mod tests {
         let yaml =
             "groups:\n  AP Clerks:\n    members: [alice]\nroles:\n  Buyer:\n    members: [alice]\n";
         let desired = load(yaml);
-        let d = Decided::of(&desired, &live);
+        let d = decided(&desired, &live);
         assert_eq!(
             d.groups,
             [10].into(),
@@ -100,6 +92,6 @@ mod tests {
         );
         let yaml = format!("settings:\n  writes: [groups, roles]\n{yaml}");
         let desired = load(&yaml);
-        assert_eq!(Decided::of(&desired, &live).roles, [3].into());
+        assert_eq!(decided(&desired, &live).roles, [3].into());
     }
 }

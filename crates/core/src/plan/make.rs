@@ -18,6 +18,9 @@ use super::{check_guards, PlanError};
 pub struct Planned {
     pub plan: Plan,
     pub diagnostics: Vec<PolicyDiagnostic>,
+    /// The live roles and groups the plan decides, from the binding it was made from (what a
+    /// journal restore must leave alone).
+    pub decided: super::Decided,
 }
 
 /// Why no plan was made.
@@ -61,14 +64,15 @@ pub fn make(
     // One index and one lookup per member listing for the check and the diff (100k users).
     let ix = crate::index::LiveIndex::new(live);
     let listings = crate::index::Listings::new(desired, &ix).on(now.date_naive());
-    let report = policy::check_with(&listings);
+    let resolution = crate::bind::resolve(&listings);
+    let report = policy::check_resolved(&listings, &resolution);
     if !report.errors.is_empty() {
         return Err(PlanFailure::Check {
             errors: report.errors,
             warnings: report.warnings,
         });
     }
-    let bound = crate::bind::bind_listings(&listings)?;
+    let bound = crate::bind::bind_resolved(&listings, resolution)?;
     let diff = super::diff_bound(&bound);
     let sod = super::sod::judge(&bound, &diff.changes, now.date_naive());
     if !sod.refusals.is_empty() {
@@ -126,5 +130,6 @@ pub fn make(
     Ok(Planned {
         plan,
         diagnostics: report.warnings,
+        decided: super::Decided::from_bound(&bound),
     })
 }

@@ -6,6 +6,7 @@ use crate::model::{
 };
 
 use super::*;
+use crate::bind::{Place, Problem};
 
 mod expiry;
 mod owners_and_default_guard;
@@ -95,7 +96,7 @@ fn desired() -> Desired {
 }
 
 fn with_group(mut d: Desired, t: Target) -> Desired {
-    d.groups.insert(t.name.clone(), t);
+    d.groups.insert(t);
     d
 }
 
@@ -200,40 +201,9 @@ fn implicit_targets_are_additive_even_if_marked_authoritative() {
 }
 
 #[test]
-fn explicit_declaration_decides_mode_over_implicit_one() {
-    let mut implicit = target("ap clerks", Mode::Additive, &["carol"]);
-    implicit.implicit = true;
-    let d = with_group(
-        with_group(desired(), implicit),
-        target("AP Clerks", Mode::Authoritative, &["alice"]),
-    );
-    let plan = diff(&d, &tenant()).unwrap();
-    assert_eq!(
-        summary_of(&plan),
-        ["- group AP Clerks bob", "+ group AP Clerks carol"]
-    );
-}
-
-#[test]
-fn conflicting_modes_for_one_group_are_an_error() {
-    let d = with_group(
-        with_group(desired(), target("ap clerks", Mode::Additive, &[])),
-        target("AP Clerks", Mode::Authoritative, &[]),
-    );
-    assert!(matches!(
-        diff(&d, &tenant()),
-        Err(PlanError::ConflictingModes {
-            kind: Kind::Group,
-            ..
-        })
-    ));
-}
-
-#[test]
 fn protected_users_are_never_removed() {
     let mut d = with_group(desired(), target("AP Clerks", Mode::Authoritative, &[]));
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     d.settings.protected_users = vec![member("BOB@acme.com")];
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(summary_of(&plan), ["- group AP Clerks alice"]);
@@ -266,11 +236,21 @@ fn unknown_protected_user_is_an_error() {
     let mut d = desired();
     d.settings.protected_users = vec![member("ghost")];
     assert_eq!(
-        diff(&d, &tenant()).unwrap_err(),
-        PlanError::UnknownProtectedUser {
-            identity: "ghost".into()
-        }
+        problems(diff(&d, &tenant()).unwrap_err()),
+        [Problem::UnknownUser {
+            at: Loc::default(),
+            identity: "ghost".into(),
+            place: Place::Protected,
+        }]
     );
+}
+
+/// The problems of a binding refused for names.
+fn problems(e: PlanError) -> Vec<Problem> {
+    match e {
+        PlanError::Unresolved(p) => p.0,
+        other => panic!("not a name problem: {other}"),
+    }
 }
 
 #[test]
@@ -315,10 +295,8 @@ fn a_member_listed_twice_is_added_once() {
 #[test]
 fn roles_and_licenses_are_reported_not_applied() {
     let mut d = desired();
-    d.roles.insert(
-        "buyer".into(),
-        target("buyer", Mode::Authoritative, &["alice"]),
-    );
+    d.roles
+        .insert(target("buyer", Mode::Authoritative, &["alice"]));
     d.licenses.insert(
         License::Expense,
         target("expense", Mode::Authoritative, &["carol"]),
@@ -349,10 +327,8 @@ fn roles_and_licenses_are_reported_not_applied() {
 #[test]
 fn omnipotent_role_changes_are_privileged() {
     let mut d = desired();
-    d.roles.insert(
-        "Admin".into(),
-        target("Admin", Mode::Authoritative, &["alice"]),
-    );
+    d.roles
+        .insert(target("Admin", Mode::Authoritative, &["alice"]));
     let plan = diff(&d, &tenant()).unwrap();
     assert_eq!(
         summary_of(&plan),
@@ -421,51 +397,43 @@ fn duplicate_live_memberships_never_double_add_and_are_all_removed() {
 }
 
 #[test]
-fn unresolved_names_are_errors_never_skipped() {
-    let live = tenant();
+fn unresolved_names_are_errors_never_skipped_and_all_are_given() {
+    let mut live = tenant();
     let d = with_group(
         desired(),
         target("AP Clerks", Mode::Additive, &["alice", "zed"]),
     );
+    let d = with_group(d, target("Nope", Mode::Additive, &[]));
+    let mut d = with_group(d, target("project x", Mode::Additive, &[]));
+    d.roles.insert(target("Nope", Mode::Additive, &[]));
+    let kinds: Vec<String> = problems(diff(&d, &live).unwrap_err())
+        .iter()
+        .map(|p| format!("{p}"))
+        .collect();
     assert_eq!(
-        diff(&d, &live).unwrap_err(),
-        PlanError::UnknownUser {
-            kind: Kind::Group,
-            target: "AP Clerks".into(),
-            identity: "zed".into()
-        }
+        kinds,
+        [
+            "group \"Nope\" does not exist in Coupa",
+            "\"project x\" is a Coupa project, not a user group",
+            "role \"Nope\" does not exist in Coupa",
+            "group \"AP Clerks\": no Coupa user has the login or email \"zed\"",
+        ]
     );
-    let d = with_group(desired(), target("Nope", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::UnknownGroup { .. })
-    ));
-    let d = with_group(desired(), target("project x", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::GroupIsProject { .. })
-    ));
-    let mut d = desired();
-    d.roles
-        .insert("Nope".into(), target("Nope", Mode::Additive, &[]));
-    assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::UnknownRole { .. })
-    ));
-}
+    // One refusal says the first and how many more.
+    assert!(diff(&d, &live)
+        .unwrap_err()
+        .to_string()
+        .ends_with("does not exist in Coupa (and 3 more)"));
 
-#[test]
-fn ambiguous_identity_is_an_error() {
-    let mut live = tenant();
-    // erin's email is frank's login
+    // erin's email is frank's login: every user the identity names is given.
     let mut erin = user(5, "erin");
     erin.email = "frank".into();
     live.users.push(erin);
     live.users.push(user(6, "frank"));
     let d = with_group(desired(), target("AP Clerks", Mode::Additive, &["frank"]));
     assert!(matches!(
-        diff(&d, &live),
-        Err(PlanError::AmbiguousUser { ref first, ref second, .. }) if first == "frank" && second == "erin"
+        &problems(diff(&d, &live).unwrap_err())[..],
+        [Problem::AmbiguousUser { users, .. }] if users.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>() == ["erin", "frank"]
     ));
 }
 
@@ -502,8 +470,7 @@ fn order_is_deterministic_kind_target_action_user() {
         License::Expense,
         target("expense", Mode::Additive, &["alice"]),
     );
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Additive, &["carol"]));
+    d.roles.insert(target("Buyer", Mode::Additive, &["carol"]));
     let live = tenant();
     let plan = diff(&d, &live).unwrap();
     assert_eq!(
@@ -576,8 +543,7 @@ fn removal_plan(n: u64, members: u64) -> Plan {
     let keep: Vec<String> = (n..members).map(|i| format!("u{i:03}")).collect();
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let mut d = with_group(desired(), target("Big", Mode::Authoritative, &keep));
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     make(&d, &live, instance(), fixed_now()).unwrap().plan
 }
 

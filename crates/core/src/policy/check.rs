@@ -1,4 +1,6 @@
-//! Checks a loaded policy against live Coupa: every name must resolve.
+//! Checks a loaded policy against live Coupa: every name must resolve. Resolution is the
+//! binding's ([`crate::bind::resolve`]); this turns its problems into diagnostics and adds the
+//! warnings (inactive users and groups, one person listed twice).
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,10 +10,11 @@ use super::cap::{cap, summary, MAX_PER_KIND};
 use super::diagnostic::{sort, PolicyDiagnostic, Sources};
 use super::suggest::{closest, IdentitySuggester};
 use super::Code;
-use crate::index::{Listings, LiveIndex, NameMatch, UserMatch};
+use crate::bind::{Place, Problem, Resolution};
+use crate::index::{Listings, LiveIndex, UserMatch};
 use crate::model::{
-    dedupe_warnings, ChangeTarget, Desired, Kind, License, Live, Loc, Member, Mode, SourcePos,
-    Target, Unread, User, Warning, WarningCode,
+    dedupe_warnings, ChangeTarget, Desired, Group, Kind, Live, Loc, Member, SourcePos, Target,
+    User, Warning, WarningCode,
 };
 use crate::render::printable_str;
 
@@ -41,9 +44,10 @@ impl CheckReport {
     }
 }
 
-/// Resolves every user, group and role the policy names against `live`: unknown or ambiguous
-/// names are errors (with "did you mean"), inactive users and groups are warnings. Names match
-/// case-insensitively. Licenses need no lookup: their keys were checked when loading.
+/// Checks every user, group and role the policy names against `live`: the names the binding's
+/// resolver ([`crate::bind::resolve`]) cannot resolve are errors (with "did you mean"),
+/// inactive users and groups are warnings. Names match case-insensitively. Licenses need no
+/// lookup: their keys were checked when loading.
 ///
 /// At most [`MAX_PER_KIND`] diagnostics of one code are reported, followed by one saying how many
 /// more there were; "did you mean" is worked out only for the ones reported.
@@ -55,6 +59,12 @@ pub fn check(desired: &Desired, live: &Live) -> CheckReport {
 /// [`check`] over listings already resolved (the plan use case resolves them once for the
 /// check and the diff).
 pub fn check_with(listings: &Listings<'_>) -> CheckReport {
+    check_resolved(listings, &crate::bind::resolve(listings))
+}
+
+/// [`check`] over listings and names already resolved (the plan and drift use cases resolve
+/// once for the check and the binding).
+pub fn check_resolved<'a>(listings: &Listings<'a>, resolution: &Resolution<'a>) -> CheckReport {
     let desired = listings.desired;
     let sources = Sources::new(&desired.files);
     let mut cx = Checker {
@@ -66,74 +76,28 @@ pub fn check_with(listings: &Listings<'_>) -> CheckReport {
         inactive: HashMap::new(),
         acknowledge: &desired.settings.acknowledge,
     };
-    for g in desired.groups.values() {
-        cx.group(g);
+    // Names are resolved by the binding's one resolver; its problems become diagnostics here.
+    for p in &resolution.problems {
+        cx.problem(p);
     }
-    for r in desired.roles.values() {
-        cx.role(r);
+    for (at, g) in &resolution.named_groups {
+        cx.inactive_group(*at, g);
     }
     // (user id, position in the target's members, user) of each resolved member.
     let mut resolved: Vec<(u64, usize, &User)> = Vec::new();
     for kind in [Kind::Group, Kind::Role, Kind::License] {
-        for (t, listed) in listings.targets(kind) {
+        for (n, (t, listed)) in listings.targets(kind).enumerate() {
             resolved.clear();
             for (pos, (m, &l)) in t.members.iter().zip(listed).enumerate() {
-                if let Some(user) = cx.member(m, Some(t), listings.user(m, l)) {
+                if let UserMatch::One(user) = listings.user(m, l) {
+                    if !user.active {
+                        cx.inactive_user(user, m, t);
+                    }
                     resolved.push((user.id, pos, user));
                 }
             }
-            cx.unread(kind, t, &resolved);
-            cx.same_people(kind, t, &mut resolved);
-        }
-    }
-    for (m, l) in listings.protected() {
-        cx.member(m, None, listings.user(m, l));
-    }
-    // `settings.reviewers`: a mapping to nobody would let a self-approval pass unseen.
-    for r in &desired.settings.reviewers {
-        let found = listings.ix.user(&r.person.identity);
-        match found {
-            UserMatch::One(_) => {}
-            UserMatch::None if listings.ix.supplier(&r.person.identity).is_none() => cx.push_draft(
-                (Severity::Error, Code::UnknownReviewer),
-                format!(
-                    "unknown user `{}` for reviewer `{}` in `reviewers`",
-                    r.person.identity, r.account
-                ),
-                (r.person.loc, "no such login or email in Coupa".into()),
-                None,
-                Some(Suggest::User(r.person.identity.to_string())),
-            ),
-            _ => {
-                cx.member(&r.person, None, found);
-            }
-        }
-    }
-    // Separation-of-duties rules: every side's names, every exception's person.
-    for rule in &desired.sod_rules {
-        for side in &rule.sides {
-            for (kind, name, at) in &side.targets {
-                let t = Target {
-                    name: name.clone(),
-                    loc: *at,
-                    ..Target::default()
-                };
-                match kind {
-                    Kind::Group => cx.group(&t),
-                    Kind::Role => cx.role(&t),
-                    Kind::License => {}
-                }
-            }
-        }
-        for ex in &rule.exceptions {
-            let found = listings.ix.user(&ex.user.identity);
-            if !matches!(found, UserMatch::One(_)) {
-                let t = Target {
-                    name: rule.name.clone(),
-                    ..Target::default()
-                };
-                cx.member(&ex.user, Some(&t), found);
-            }
+            let target = resolution.target(kind, n, t);
+            cx.same_people(target.as_ref(), t, &mut resolved);
         }
     }
     cx.finish()
@@ -351,33 +315,134 @@ impl<'a> Checker<'a> {
         self.plan_warnings.push(w);
     }
 
-    /// The live target a declaration names, for warnings about it.
-    fn resolved(&self, kind: Kind, t: &Target) -> Option<ChangeTarget> {
-        match kind {
-            Kind::Group => self
-                .ix
-                .group_named(&t.name, t.id)
-                .one()
-                .map(|g| ChangeTarget::Group {
-                    id: g.id,
-                    name: g.name.clone(),
-                }),
-            Kind::Role => self.ix.role(&t.name).map(|r| ChangeTarget::Role {
-                id: r.id,
-                name: r.name.clone(),
-            }),
-            Kind::License => License::from_key(&t.name).map(ChangeTarget::License),
-        }
-    }
-
     fn at(&self, d: PolicyDiagnostic, loc: Loc, label: &str) -> PolicyDiagnostic {
         d.label(self.sources, loc, label)
+    }
+
+    /// The diagnostic of one problem the resolver found.
+    fn problem(&mut self, p: &Problem) {
+        match p {
+            Problem::AmbiguousName {
+                at,
+                kind,
+                name,
+                found,
+            } => self.ambiguous_name(name, *at, kind.word(), found),
+            Problem::GroupIdMismatch {
+                at, name, id, live, ..
+            } => self.wrong_group_id(name, *at, *id, Some(live)),
+            Problem::UnknownGroupId { at, name, id } => self.wrong_group_id(name, *at, *id, None),
+            Problem::GroupIsProject { at, project, .. } => {
+                let d = PolicyDiagnostic::error(
+                    Code::ProjectNotGroup,
+                    format!("`{project}` is a project, not a user group"),
+                );
+                let d = self
+                    .at(d, *at, "a project")
+                    .help("coupa-access manages user groups; manage project members in Coupa");
+                self.push(d);
+            }
+            Problem::UnknownGroup { at, name } => {
+                let d =
+                    PolicyDiagnostic::error(Code::UnknownGroup, format!("unknown group `{name}`"));
+                let d = self.at(d, *at, "no such group in Coupa");
+                self.push_suggesting(d, Suggest::Group(name.clone()));
+            }
+            Problem::UnknownRole { at, name } => {
+                let d =
+                    PolicyDiagnostic::error(Code::UnknownRole, format!("unknown role `{name}`"));
+                let d = self.at(d, *at, "no such role in Coupa");
+                self.push_suggesting(d, Suggest::Role(name.clone()));
+            }
+            Problem::UnreadField {
+                at,
+                kind,
+                target,
+                field,
+                count,
+                first,
+            } => {
+                let d = PolicyDiagnostic::error(
+                    Code::UnreadField,
+                    format!(
+                        "{} `{target}`: Coupa's user records left out `{field}` for {count} user(s) (first: {first}), so whether they hold it is unknown",
+                        kind.word()
+                    ),
+                );
+                let d = self.at(d, *at, "holders unknown").help(format!(
+                    "coupa-access never reads a missing `{field}` as \"not held\" (that would miss removals and show false additions); ask the Coupa admin why the API leaves it out for this OAuth2 client, or stop managing this {} until it is sent",
+                    kind.word(),
+                ));
+                self.push(d);
+            }
+            Problem::AmbiguousUser {
+                at,
+                identity,
+                users,
+                ..
+            } => {
+                let users: Vec<String> = users
+                    .iter()
+                    .map(|(login, email)| format!("`{login}` (email {email})"))
+                    .collect();
+                let d = PolicyDiagnostic::error(
+                    Code::AmbiguousUser,
+                    format!(
+                        "`{identity}` matches {} users: {}",
+                        count_word(users.len()),
+                        list(&users, "and")
+                    ),
+                );
+                let d = self
+                    .at(d, *at, "ambiguous")
+                    .help("write the login of the user you mean");
+                self.push(d);
+            }
+            Problem::SupplierAccount { at, identity, .. } => {
+                let d = PolicyDiagnostic::error(
+                    Code::SupplierAccount,
+                    format!("`{identity}` is a Coupa Supplier Portal account, not an employee"),
+                );
+                let d = self
+                    .at(d, *at, "a supplier account")
+                    .help("supplier accounts cannot be given groups, roles or licenses; name the employee's login or email");
+                self.push(d);
+            }
+            Problem::UnknownUser {
+                at,
+                identity,
+                place,
+            } => {
+                let (code, message) = match place {
+                    Place::Target { .. } | Place::Exception { .. } => {
+                        (Code::UnknownUser, format!("unknown user `{identity}`"))
+                    }
+                    Place::Protected => (
+                        Code::UnknownProtectedUser,
+                        format!("unknown user `{identity}` in `protected_users`"),
+                    ),
+                    Place::Reviewer { account } => (
+                        Code::UnknownReviewer,
+                        format!(
+                            "unknown user `{identity}` for reviewer `{account}` in `reviewers`"
+                        ),
+                    ),
+                };
+                self.push_draft(
+                    (Severity::Error, code),
+                    message,
+                    (*at, "no such login or email in Coupa".into()),
+                    None,
+                    Some(Suggest::User(identity.clone())),
+                );
+            }
+        }
     }
 
     /// Live records that the name matches equally well (equal but for case, none spelled as
     /// written, or spelled exactly alike), every one of them named. Ids tell them apart; a
     /// group entry can say which one it means with `id:`.
-    fn ambiguous_name(&mut self, t: &Target, what: &str, found: &[(&str, u64)]) {
+    fn ambiguous_name(&mut self, name: &str, at: Loc, what: &str, found: &[(String, u64)]) {
         let listed: Vec<String> = found
             .iter()
             .map(|(name, id)| format!("`{name}` (id {id})"))
@@ -385,8 +450,7 @@ impl<'a> Checker<'a> {
         let d = PolicyDiagnostic::error(
             Code::AmbiguousName,
             format!(
-                "`{}` matches {} {what}s in Coupa: {}",
-                t.name,
+                "`{name}` matches {} {what}s in Coupa: {}",
                 count_word(found.len()),
                 list(&listed, "and")
             ),
@@ -402,15 +466,13 @@ impl<'a> Checker<'a> {
         let n = count_word(found.len());
         let help = match (what, spellings.len() == 1) {
             ("group", true) => format!(
-                "{n} Coupa groups have this exact name: add {} under `{}:` to say which one this entry manages, or rename them in Coupa",
+                "{n} Coupa groups have this exact name: add {} under `{name}:` to say which one this entry manages, or rename them in Coupa",
                 list(&ids, "or"),
-                t.name
             ),
             ("group", false) => format!(
-                "write the name exactly as Coupa spells it: {}; or add {} under `{}:`",
+                "write the name exactly as Coupa spells it: {}; or add {} under `{name}:`",
                 list(&spellings, "or"),
                 list(&ids, "or"),
-                t.name
             ),
             (_, true) => format!(
                 "{n} Coupa {what}s have this exact name: rename all but one in Coupa (a policy names {what}s by name only)"
@@ -420,54 +482,16 @@ impl<'a> Checker<'a> {
                 list(&spellings, "or")
             ),
         };
-        let d = self.at(d, t.loc, "ambiguous").help(help);
-        self.push(d);
-    }
-
-    /// A role or license that Coupa's user records left out for users whose holding matters:
-    /// every user when the target is authoritative (anyone may lose it), the listed members
-    /// when it only adds. Unknown is never read as "not held": that would miss removals.
-    fn unread(&mut self, kind: Kind, t: &Target, members: &[(u64, usize, &User)]) {
-        if kind == Kind::Group {
-            return;
-        }
-        let Some(target) = self.resolved(kind, t) else {
-            return;
-        };
-        let found = if t.mode == Mode::Authoritative && !t.implicit {
-            Unread::among(&self.ix.live.users, &target)
-        } else {
-            Unread::among(members.iter().map(|m| m.2), &target)
-        };
-        let Some((count, first)) = found else {
-            return;
-        };
-        let field = Unread::field(&target);
-        let d = PolicyDiagnostic::error(
-            Code::UnreadField,
-            format!(
-                "{} `{}`: Coupa's user records left out `{field}` for {count} user(s) (first: {}), so whether they hold it is unknown",
-                if kind == Kind::Role { "role" } else { "license" },
-                t.name,
-                first.login
-            ),
-        );
-        let d = self.at(d, t.loc, "holders unknown").help(format!(
-            "coupa-access never reads a missing `{field}` as \"not held\" (that would miss removals and show false additions); ask the Coupa admin why the API leaves it out for this OAuth2 client, or stop managing this {} until it is sent",
-            if kind == Kind::Role { "role" } else { "license" },
-        ));
+        let d = self.at(d, at, "ambiguous").help(help);
         self.push(d);
     }
 
     /// The ids of the live groups this name matches (case-insensitively), for help lines.
     fn group_ids_named(&self, name: &str) -> String {
-        let key = crate::model::NameKey::new(name);
         let ids: Vec<String> = self
             .ix
-            .live
-            .groups
+            .groups_matching(name)
             .iter()
-            .filter(|g| crate::model::NameKey::new(&g.name) == key)
             .map(|g| format!("id {}", g.id))
             .collect();
         if ids.is_empty() {
@@ -477,108 +501,59 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// An entry naming its group by `id:` that does not hold: no such group, or another name.
-    fn wrong_group_id(&mut self, t: &Target, id: u64) {
-        let found = self.ix.live.groups.iter().find(|g| g.id == id);
-        let (code, message, label) = match found {
-            Some(g) => (
+    /// An entry naming its group by `id:` that does not hold: no such group (`live` is
+    /// `None`), or one named `live`.
+    fn wrong_group_id(&mut self, name: &str, at: Loc, id: u64, live: Option<&str>) {
+        let (code, message, label) = match live {
+            Some(live) => (
                 Code::GroupIdMismatch,
-                format!("group id {id} is `{}` in Coupa, not `{}`", g.name, t.name),
+                format!("group id {id} is `{live}` in Coupa, not `{name}`"),
                 "named otherwise in Coupa",
             ),
             None => (
                 Code::UnknownGroupId,
-                format!(
-                    "no user group in Coupa has id {id} (given for `{}`)",
-                    t.name
-                ),
+                format!("no user group in Coupa has id {id} (given for `{name}`)"),
                 "no group with this id",
             ),
         };
         let help = format!(
             "`id:` must be the id of a Coupa group with this name; {}",
-            self.group_ids_named(&t.name)
+            self.group_ids_named(name)
         );
         let d = PolicyDiagnostic::error(code, message);
-        let d = self.at(d, t.loc, label).help(help);
+        let d = self.at(d, at, label).help(help);
         self.push(d);
     }
 
-    fn group(&mut self, t: &Target) {
-        match (self.ix.group_named(&t.name, t.id), t.id) {
-            (NameMatch::Ambiguous(..), _) => {
-                let found: Vec<(&str, u64)> = self
-                    .ix
-                    .groups_matching(&t.name)
-                    .into_iter()
-                    .map(|g| (g.name.as_str(), g.id))
-                    .collect();
-                self.ambiguous_name(t, "group", &found);
-                return;
-            }
-            (NameMatch::None, Some(id)) => {
-                self.wrong_group_id(t, id);
-                return;
-            }
-            (NameMatch::One(g), _) => {
-                if !g.active {
-                    let d = PolicyDiagnostic::warning(
-                        Code::InactiveGroup,
-                        format!("group `{}` is inactive in Coupa", g.name),
-                    );
-                    let d = self.at(d, t.loc, "inactive group").help(
-                        "members are still managed; reactivate the group or remove it from the policy",
-                    );
-                    let w =
-                        typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
-                            id: g.id,
-                            name: g.name.clone(),
-                        });
-                    self.warn(d, w);
-                }
-                return;
-            }
-            (NameMatch::None, None) => {}
-        }
-        if let Some(p) = self.ix.project(&t.name) {
-            let d = PolicyDiagnostic::error(
-                Code::ProjectNotGroup,
-                format!("`{}` is a project, not a user group", p.name),
-            );
-            let d = self
-                .at(d, t.loc, "a project")
-                .help("coupa-access manages user groups; manage project members in Coupa");
-            self.push(d);
+    /// Warns that a group the policy names (at `at`) is inactive.
+    fn inactive_group(&mut self, at: Loc, g: &Group) {
+        if g.active {
             return;
         }
-        let d = PolicyDiagnostic::error(Code::UnknownGroup, format!("unknown group `{}`", t.name));
-        let d = self.at(d, t.loc, "no such group in Coupa");
-        self.push_suggesting(d, Suggest::Group(t.name.clone()));
+        let d = PolicyDiagnostic::warning(
+            Code::InactiveGroup,
+            format!("group `{}` is inactive in Coupa", g.name),
+        );
+        let d = self
+            .at(d, at, "inactive group")
+            .help("members are still managed; reactivate the group or remove it from the policy");
+        let w = typed(&d, WarningCode::InactiveGroup).about_target(ChangeTarget::Group {
+            id: g.id,
+            name: g.name.clone(),
+        });
+        self.warn(d, w);
     }
 
-    fn role(&mut self, t: &Target) {
-        match self.ix.role_match(&t.name) {
-            NameMatch::One(_) => return,
-            NameMatch::Ambiguous(..) => {
-                let found: Vec<(&str, u64)> = self
-                    .ix
-                    .roles_matching(&t.name)
-                    .into_iter()
-                    .map(|r| (r.name.as_str(), r.id))
-                    .collect();
-                return self.ambiguous_name(t, "role", &found);
-            }
-            NameMatch::None => {}
-        }
-        let d = PolicyDiagnostic::error(Code::UnknownRole, format!("unknown role `{}`", t.name));
-        let d = self.at(d, t.loc, "no such role in Coupa");
-        self.push_suggesting(d, Suggest::Role(t.name.clone()));
-    }
-
-    /// Warns about each person listed twice for `t` under different identities (the loader
-    /// removed repeats of one identity), in member order, pointing at their first listing.
-    /// `resolved` holds (user id, member position, user) of `t`'s resolved members.
-    fn same_people(&mut self, kind: Kind, t: &Target, resolved: &mut [(u64, usize, &User)]) {
+    /// Warns about each person listed twice for `t` (which resolved to `target`) under
+    /// different identities (the loader removed repeats of one identity), in member order,
+    /// pointing at their first listing. `resolved` holds (user id, member position, user) of
+    /// `t`'s resolved members.
+    fn same_people(
+        &mut self,
+        target: Option<&ChangeTarget>,
+        t: &Target,
+        resolved: &mut [(u64, usize, &User)],
+    ) {
         resolved.sort_unstable_by_key(|&(id, pos, _)| (id, pos));
         let mut again: Vec<(usize, usize, &User)> = Vec::new();
         for run in resolved.chunk_by(|a, b| a.0 == b.0) {
@@ -587,12 +562,19 @@ impl<'a> Checker<'a> {
         }
         again.sort_unstable_by_key(|&(pos, _, _)| pos);
         for (pos, first, user) in again {
-            self.same_person(kind, t, user, &t.members[pos], &t.members[first]);
+            self.same_person(target, t, user, &t.members[pos], &t.members[first]);
         }
     }
 
     /// Warns about one person listed twice for `t` under different identities.
-    fn same_person(&mut self, kind: Kind, t: &Target, user: &User, again: &Member, first: &Member) {
+    fn same_person(
+        &mut self,
+        target: Option<&ChangeTarget>,
+        t: &Target,
+        user: &User,
+        again: &Member,
+        first: &Member,
+    ) {
         let d = PolicyDiagnostic::warning(
             Code::SamePersonTwice,
             format!(
@@ -605,7 +587,7 @@ impl<'a> Checker<'a> {
             .at(d, first.loc, "first listed here")
             .help("list each person once");
         let mut w = typed(&d, WarningCode::SamePersonTwice).about_user(&user.login);
-        w.target = self.resolved(kind, t);
+        w.target = target.cloned();
         self.warn(d, w);
     }
 
@@ -647,78 +629,6 @@ impl<'a> Checker<'a> {
             Some(HELP),
             None,
         );
-    }
-
-    /// Reports problems with one member, `found` being whom it names; returns the user when
-    /// there is exactly one.
-    /// `target` is `None` for `protected_users`, where an inactive user is no concern.
-    fn member(
-        &mut self,
-        m: &Member,
-        target: Option<&Target>,
-        found: UserMatch<'a>,
-    ) -> Option<&'a User> {
-        match found {
-            UserMatch::One(u) => {
-                if let (false, Some(t)) = (u.active, target) {
-                    self.inactive_user(u, m, t);
-                }
-                Some(u)
-            }
-            UserMatch::Ambiguous(..) => {
-                let users: Vec<String> = self
-                    .ix
-                    .users_matching(&m.identity)
-                    .iter()
-                    .map(|u| format!("`{}` (email {})", u.login, u.email))
-                    .collect();
-                let d = PolicyDiagnostic::error(
-                    Code::AmbiguousUser,
-                    format!(
-                        "`{}` matches {} users: {}",
-                        m.identity,
-                        count_word(users.len()),
-                        list(&users, "and")
-                    ),
-                );
-                let d = self
-                    .at(d, m.loc, "ambiguous")
-                    .help("write the login of the user you mean");
-                self.push(d);
-                None
-            }
-            UserMatch::None if self.ix.supplier(&m.identity).is_some() => {
-                let d = PolicyDiagnostic::error(
-                    Code::SupplierAccount,
-                    format!(
-                        "`{}` is a Coupa Supplier Portal account, not an employee",
-                        m.identity
-                    ),
-                );
-                let d = self
-                    .at(d, m.loc, "a supplier account")
-                    .help("supplier accounts cannot be given groups, roles or licenses; name the employee's login or email");
-                self.push(d);
-                None
-            }
-            UserMatch::None => {
-                let (code, message) = match target {
-                    Some(_) => (Code::UnknownUser, format!("unknown user `{}`", m.identity)),
-                    None => (
-                        Code::UnknownProtectedUser,
-                        format!("unknown user `{}` in `protected_users`", m.identity),
-                    ),
-                };
-                self.push_draft(
-                    (Severity::Error, code),
-                    message,
-                    (m.loc, "no such login or email in Coupa".into()),
-                    None,
-                    Some(Suggest::User(m.identity.to_string())),
-                );
-                None
-            }
-        }
     }
 }
 

@@ -66,7 +66,7 @@ codes! {
     UnknownLicense = "policy::unknown_license",
         "A license key that is not one of Coupa's 15 writable license flags.";
     DuplicateTarget = "policy::duplicate_target",
-        "A group, role or license is declared twice, in one file or across files.";
+        "A group, role or license is declared twice (names match case-insensitively), in one file or across files; the help says when the two modes also disagree.";
     RemoveOwnersNotGroup = "policy::remove_owners_not_group",
         "`remove_owners` is set on a role or license; it applies to groups only.";
     BadMode = "policy::bad_mode",

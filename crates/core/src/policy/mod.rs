@@ -10,7 +10,7 @@
 //!   ensures those memberships but never removes anybody — the safe reading of a file that never
 //!   said the group is fully described.
 //! - Every problem is collected; [`load`] fails with all of them at once, sorted by file and
-//!   position. [`check`] then resolves names against live Coupa the same way. Both report at
+//!   position. [`check`] then reports the names that do not resolve against live Coupa, as the binding's one resolver (`bind::resolve`) finds them. Both report at
 //!   most 50 problems of one kind, then one "and N more" summary.
 //! - YAML is read with saphyr-parser's event parser (safe, pure Rust) into a small tree with
 //!   byte spans (see `yaml`), because serde_yaml does not say where a value was written.
@@ -18,6 +18,8 @@
 
 mod cap;
 mod check;
+#[cfg(test)]
+mod check_agreement;
 mod code;
 mod convert;
 mod diagnostic;
@@ -31,7 +33,7 @@ pub(crate) mod yaml;
 
 /// Re-exported for callers of [`load_files`].
 pub use crate::model::PolicyFile;
-pub use check::{check, check_with, CheckReport};
+pub use check::{check, check_resolved, check_with, CheckReport};
 pub use code::Code;
 pub(crate) use diagnostic::Sources;
 pub use diagnostic::{render_plain, LabelPoint, PolicyDiagnostic, PolicyErrors};

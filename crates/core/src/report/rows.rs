@@ -219,11 +219,11 @@ pub fn as_of(desired: &Desired, date: chrono::NaiveDate, opts: Options) -> Acces
             });
         }
     };
-    for (name, t) in &desired.groups {
-        add(Kind::Group, name, t);
+    for t in desired.groups.values() {
+        add(Kind::Group, &t.name, t);
     }
-    for (name, t) in &desired.roles {
-        add(Kind::Role, name, t);
+    for t in desired.roles.values() {
+        add(Kind::Role, &t.name, t);
     }
     for (license, t) in &desired.licenses {
         add(Kind::License, license.key(), t);

@@ -60,8 +60,8 @@ pub enum Changes {
 /// Every target of `d`, by kind (groups, roles, licenses), with the name it is first written
 /// under (two spellings of one name are one target).
 fn targets_of(d: &Desired) -> impl Iterator<Item = (TargetKey, &str, &Target)> {
-    let groups = d.groups.iter().map(|(n, t)| (Kind::Group, n.as_str(), t));
-    let roles = d.roles.iter().map(|(n, t)| (Kind::Role, n.as_str(), t));
+    let groups = d.groups.values().map(|t| (Kind::Group, t.name.as_str(), t));
+    let roles = d.roles.values().map(|t| (Kind::Role, t.name.as_str(), t));
     let licenses = d.licenses.iter().map(|(l, t)| (Kind::License, l.key(), t));
     groups
         .chain(roles)
@@ -81,15 +81,15 @@ pub fn restrict(d: &Desired, keep: &BTreeSet<TargetKey>) -> Desired {
     Desired {
         groups: d
             .groups
-            .iter()
-            .filter(|(n, _)| kept(Kind::Group, n))
-            .map(|(n, t)| (n.clone(), t.clone()))
+            .values()
+            .filter(|t| kept(Kind::Group, &t.name))
+            .cloned()
             .collect(),
         roles: d
             .roles
-            .iter()
-            .filter(|(n, _)| kept(Kind::Role, n))
-            .map(|(n, t)| (n.clone(), t.clone()))
+            .values()
+            .filter(|t| kept(Kind::Role, &t.name))
+            .cloned()
             .collect(),
         licenses: d
             .licenses
@@ -110,25 +110,34 @@ pub fn restrict(d: &Desired, keep: &BTreeSet<TargetKey>) -> Desired {
 /// versions name, so both can be bound to it.
 pub fn for_reading(base: &Desired, head: &Desired) -> Desired {
     let mut out = head.clone();
-    fn join<K: Ord + Clone>(into: &mut BTreeMap<K, Target>, from: &BTreeMap<K, Target>) {
-        for (k, t) in from {
-            match into.get_mut(k) {
-                Some(have) => {
-                    have.members.extend(t.members.iter().cloned());
-                    if !t.implicit && t.mode == crate::model::Mode::Authoritative {
-                        have.implicit = false;
-                        have.mode = crate::model::Mode::Authoritative;
-                    }
-                }
+    fn join(have: &mut Target, t: &Target) {
+        have.members.extend(t.members.iter().cloned());
+        if !t.implicit && t.mode == crate::model::Mode::Authoritative {
+            have.implicit = false;
+            have.mode = crate::model::Mode::Authoritative;
+        }
+    }
+    for (into, from) in [
+        (&mut out.groups, &base.groups),
+        (&mut out.roles, &base.roles),
+    ] {
+        for t in from.values() {
+            match into.get_mut(&t.name) {
+                Some(have) => join(have, t),
                 None => {
-                    into.insert(k.clone(), t.clone());
+                    into.insert(t.clone());
                 }
             }
         }
     }
-    join(&mut out.groups, &base.groups);
-    join(&mut out.roles, &base.roles);
-    join(&mut out.licenses, &base.licenses);
+    for (l, t) in &base.licenses {
+        match out.licenses.get_mut(l) {
+            Some(have) => join(have, t),
+            None => {
+                out.licenses.insert(*l, t.clone());
+            }
+        }
+    }
     out.settings
         .protected_users
         .extend(base.settings.protected_users.iter().cloned());

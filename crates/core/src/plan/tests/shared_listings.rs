@@ -110,14 +110,13 @@ fn generate(seed: u64) -> (Desired, Live) {
             let m: Vec<&str> = m.iter().map(String::as_str).collect();
             let mut t = target(name, mode(&mut rng), &m);
             t.remove_owners = rng.below(2) == 0;
-            d.groups.insert(name.into(), t);
+            d.groups.insert(t);
         }
     }
     if rng.below(2) == 0 {
         let m = members(&mut rng);
         let m: Vec<&str> = m.iter().map(String::as_str).collect();
-        d.roles
-            .insert("Buyer".into(), target("Buyer", mode(&mut rng), &m));
+        d.roles.insert(target("Buyer", mode(&mut rng), &m));
     }
     if rng.below(2) == 0 {
         let m = members(&mut rng);

@@ -13,10 +13,8 @@ fn roles_and_licenses(writes: Writes) -> (Desired, Live) {
     live.users[1].roles.insert(5);
     let mut d = desired();
     d.settings.writes = writes;
-    d.roles.insert(
-        "buyer".into(),
-        target("buyer", Mode::Authoritative, &["alice"]),
-    );
+    d.roles
+        .insert(target("buyer", Mode::Authoritative, &["alice"]));
     d.licenses.insert(
         License::Expense,
         target("expense", Mode::Authoritative, &["carol"]),
@@ -142,8 +140,7 @@ fn role_removals_count_in_total_but_not_in_a_groups_fraction() {
     }
     let mut d = desired();
     d.settings.writes = Writes::of([Kind::Role]);
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     assert_eq!(plan.summary.remove, 4);
     // The default guard limits groups' fractions: four role removals do not trip it.
@@ -165,8 +162,7 @@ fn roles_are_never_cleared_for_api_users_or_the_last_active_admin() {
     live.users[0].roles.extend([1, 4]);
     let mut d = desired();
     d.settings.writes = Writes::of([Kind::Role]);
-    d.roles
-        .insert("Buyer".into(), target("Buyer", Mode::Authoritative, &[]));
+    d.roles.insert(target("Buyer", Mode::Authoritative, &[]));
     let plan = make(&d, &live, instance(), fixed_now()).unwrap().plan;
     let marks: Vec<(String, bool)> = plan.changes.iter().map(|c| (line(c), c.applies)).collect();
     assert_eq!(

@@ -3,7 +3,7 @@
 //! Two passes: first every file's `groups:`, `roles:`, `licenses:` and `settings:`, so that the
 //! per-person `users:` form (second pass) sees every declared target whatever file it is in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use miette::Severity;
 
@@ -11,7 +11,7 @@ use super::diagnostic::{PolicyDiagnostic, Sources};
 use super::suggest::closest;
 use super::yaml::{self, Node, Value};
 use super::Code;
-use crate::model::{Desired, Grant, License, Loc, NameKey, PolicyFile, Settings, Target};
+use crate::model::{Declared, Desired, Grant, License, Loc, NameKey, PolicyFile, Settings, Target};
 
 mod rules;
 mod seen;
@@ -128,12 +128,14 @@ pub(crate) fn convert(mut files: Vec<PolicyFile>) -> Result<Desired, Vec<PolicyD
         return Err(cx.diags);
     }
     let [groups, roles, licenses] = cx.targets;
-    let keyed = |v: Vec<Entry>| -> BTreeMap<String, Target> {
+    // Keyed by name key: twins were refused above (`DuplicateTarget`), so each target is
+    // the one declaration of its name.
+    let keyed = |v: Vec<Entry>| -> Declared {
         v.into_iter()
             .map(|mut e| {
                 // Lists grown one `users:` entry at a time keep no spare room.
                 e.target.members.shrink_to_fit();
-                (e.target.name.clone(), e.target)
+                e.target
             })
             .collect()
     };

@@ -51,6 +51,8 @@ impl Cx<'_> {
             let at = loc(file, key);
             let folded = NameKey::new(&name);
             let duplicate = self.by_name[kind.index()].get(&folded).copied();
+            // Where the "declared twice" diagnostic is, to name a mode conflict in its help.
+            let twice_at = self.diags.len();
             if let Some(i) = duplicate {
                 let first = self.targets[kind.index()][i].target.loc;
                 let d = PolicyDiagnostic::error(
@@ -103,6 +105,13 @@ impl Cx<'_> {
                     }
                 }
             }
+            if let Some(i) = duplicate {
+                let first = self.targets[kind.index()][i].target.mode;
+                // A body with problems (an invalid `mode`) says nothing sure about its mode.
+                if first != target.mode && self.diags.len() == problems_before {
+                    self.conflicting_modes(twice_at, first, target.mode);
+                }
+            }
             if !members_written
                 && target.mode == Mode::Authoritative
                 && self.diags.len() == problems_before
@@ -122,6 +131,21 @@ impl Cx<'_> {
                 self.add_member(kind, index, identity, at, at, "listed again here", grant);
             }
         }
+    }
+
+    /// Says in the "declared twice" diagnostic at `at` that the two declarations also
+    /// disagree on the mode: whether unlisted members are removed is for one entry to decide.
+    fn conflicting_modes(&mut self, at: usize, first: Mode, again: Mode) {
+        let word = |m: Mode| match m {
+            Mode::Authoritative => "authoritative",
+            Mode::Additive => "additive",
+        };
+        let d = self.diags.remove(at).help(format!(
+            "declare each one once (names match case-insensitively): the first is {}, this one {}, so whether members not listed are removed is unclear; merge the entries under one `mode`",
+            word(first),
+            word(again)
+        ));
+        self.diags.insert(at, d);
     }
 
     /// An authoritative target declared without `members` (no body, `{}`, or `members:` with

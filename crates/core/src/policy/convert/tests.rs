@@ -353,3 +353,80 @@ fn reviewers_map_review_logins_to_people_and_every_problem_is_reported() {
         ["`reviewers` must be a mapping, not a list"]
     );
 }
+
+#[test]
+fn a_target_named_from_users_in_another_case_joins_the_declared_one() {
+    let d = convert(vec![
+        PolicyFile {
+            path: "p/a.yaml".into(),
+            text:
+                "groups:\n  AP Clerks:\n    members: [alice]\n    remove_owners: true\n    id: 7\n"
+                    .into(),
+        },
+        PolicyFile {
+            path: "p/b.yaml".into(),
+            text:
+                "users:\n  carol: { groups: [ap clerks, Travel] }\n  dave: { groups: [TRAVEL] }\n"
+                    .into(),
+        },
+    ])
+    .unwrap();
+    assert_eq!(
+        d.groups.names().collect::<Vec<_>>(),
+        ["AP Clerks", "Travel"]
+    );
+    let ap = &d.groups["AP CLERKS"];
+    assert!(!ap.implicit && ap.remove_owners);
+    assert_eq!(
+        (ap.mode, ap.id, ap.loc.file),
+        (Mode::Authoritative, Some(7), 0)
+    );
+    let who =
+        |t: &Target| -> Vec<String> { t.members.iter().map(|m| m.identity.to_string()).collect() };
+    assert_eq!(who(ap), ["alice", "carol"]);
+    // Named only from `users:`: additive, under the first spelling, where it was first named.
+    let travel = &d.groups["travel"];
+    assert!(travel.implicit && !travel.remove_owners);
+    let first = d.files[1].text.find("Travel").unwrap();
+    assert_eq!(
+        (travel.mode, travel.loc.file, travel.loc.offset),
+        (Mode::Additive, 1, first)
+    );
+    assert_eq!(who(travel), ["carol", "dave"]);
+}
+
+#[test]
+fn case_twins_with_conflicting_modes_are_one_diagnostic_naming_both_and_the_rest_is_reported() {
+    let ds = convert(vec![
+        PolicyFile {
+            path: "p/a.yaml".into(),
+            text: "groups:\n  AP Clerks:\n    mode: additive\n    members: [alice]\n".into(),
+        },
+        PolicyFile {
+            path: "p/b.yaml".into(),
+            text: "groups:\n  ap clerks:\n    members: [bob]\nroles:\n  Buyer: { membrs: [] }\n"
+                .into(),
+        },
+    ])
+    .unwrap_err();
+    let codes: Vec<Code> = ds.iter().map(PolicyDiagnostic::code).collect();
+    assert_eq!(codes, [Code::DuplicateTarget, Code::UnknownField]);
+    let d = &ds[0];
+    assert_eq!(d.message(), "group `ap clerks` is declared twice");
+    let at: Vec<(String, usize, usize, String)> = d
+        .points()
+        .into_iter()
+        .map(|p| (p.path, p.line, p.column, p.label))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("p/b.yaml".into(), 2, 3, "declared again here".into()),
+            ("p/a.yaml".into(), 2, 3, "first declared here".into()),
+        ]
+    );
+    assert_eq!(
+        d.help_text(),
+        Some("declare each one once (names match case-insensitively): the first is additive, this one authoritative, so whether members not listed are removed is unclear; merge the entries under one `mode`")
+    );
+}

@@ -11,7 +11,9 @@ use super::diagnostic::{PolicyDiagnostic, Sources};
 use super::suggest::closest;
 use super::yaml::{self, Node, Value};
 use super::Code;
-use crate::model::{Declared, Desired, Grant, License, Loc, NameKey, PolicyFile, Settings, Target};
+use crate::model::{
+    Declared, Desired, Grant, Kind, License, Loc, NameKey, PolicyFile, Settings, Target,
+};
 
 mod rules;
 mod seen;
@@ -47,24 +49,12 @@ pub(crate) const ACKNOWLEDGE_FIELDS: &[&str] =
     &["code", "user", "group", "role", "license", "reason"];
 pub(crate) const MAX_REMOVALS_FIELDS: &[&str] = &["total", "per_group_fraction"];
 
-/// Which kind of target a section declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Group,
-    Role,
-    License,
-}
-
-impl Kind {
-    fn noun(self) -> &'static str {
-        match self {
-            Kind::Group => "group",
-            Kind::Role => "role",
-            Kind::License => "license",
-        }
-    }
-    fn index(self) -> usize {
-        self as usize
+/// The slot of a kind's targets in the loader's per-kind tables.
+fn slot(kind: Kind) -> usize {
+    match kind {
+        Kind::Group => 0,
+        Kind::Role => 1,
+        Kind::License => 2,
     }
 }
 

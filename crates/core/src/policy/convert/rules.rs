@@ -150,12 +150,7 @@ impl Cx<'_> {
                 if kind == Kind::License && !self.license_key(&name, at) {
                     continue;
                 }
-                let k = match kind {
-                    Kind::Group => model::Kind::Group,
-                    Kind::Role => model::Kind::Role,
-                    Kind::License => model::Kind::License,
-                };
-                side.targets.push((k, name, at));
+                side.targets.push((kind, name, at));
             }
         }
         side

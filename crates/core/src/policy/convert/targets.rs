@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::seen::Seen;
-use super::{loc, Cx, Entry, Kind, GROUP_FIELDS, TARGET_FIELDS, USER_FIELDS};
+use super::{loc, slot, Cx, Entry, Kind, GROUP_FIELDS, TARGET_FIELDS, USER_FIELDS};
 use crate::model::{Grant, License, Loc, Member, Mode, NameKey, Target};
 use crate::policy::diagnostic::PolicyDiagnostic;
 use crate::policy::suggest::closest;
@@ -35,10 +35,10 @@ impl Cx<'_> {
     }
 
     pub(super) fn declare(&mut self, kind: Kind, file: usize, section: &Node) {
-        let what = format!("`{}s`", kind.noun());
+        let what = format!("`{}s`", kind.word());
         let help = Some(format!(
             "write `{}s:` followed by indented names",
-            kind.noun()
+            kind.word()
         ));
         let pairs = self.map(file, section, &what, help);
         for (key, body) in pairs {
@@ -50,14 +50,14 @@ impl Cx<'_> {
             }
             let at = loc(file, key);
             let folded = NameKey::new(&name);
-            let duplicate = self.by_name[kind.index()].get(&folded).copied();
+            let duplicate = self.by_name[slot(kind)].get(&folded).copied();
             // Where the "declared twice" diagnostic is, to name a mode conflict in its help.
             let twice_at = self.diags.len();
             if let Some(i) = duplicate {
-                let first = self.targets[kind.index()][i].target.loc;
+                let first = self.targets[slot(kind)][i].target.loc;
                 let d = PolicyDiagnostic::error(
                     Code::DuplicateTarget,
-                    format!("{} `{name}` is declared twice", kind.noun()),
+                    format!("{} `{name}` is declared twice", kind.word()),
                 )
                 .label(self.sources, at, "declared again here")
                 .label(self.sources, first, "first declared here")
@@ -68,7 +68,7 @@ impl Cx<'_> {
             // Problems in the body are reported as they are; "no members" only for a body
             // that is otherwise sound (an unknown `membrs:` is the real problem).
             let problems_before = self.diags.len();
-            let context = format!("{} `{name}`", kind.noun());
+            let context = format!("{} `{name}`", kind.word());
             let help = Some(format!("write `{name}: {{ members: [...] }}`"));
             let body_pairs = self.map(file, body, &context, help);
             let mut target = Target {
@@ -106,7 +106,7 @@ impl Cx<'_> {
                 }
             }
             if let Some(i) = duplicate {
-                let first = self.targets[kind.index()][i].target.mode;
+                let first = self.targets[slot(kind)][i].target.mode;
                 // A body with problems (an invalid `mode`) says nothing sure about its mode.
                 if first != target.mode && self.diags.len() == problems_before {
                     self.conflicting_modes(twice_at, first, target.mode);
@@ -118,14 +118,14 @@ impl Cx<'_> {
             {
                 self.empty_target(kind, &name, at, body);
             }
-            let index = self.targets[kind.index()].len();
+            let index = self.targets[slot(kind)].len();
             target.members.reserve_exact(members.len());
-            self.targets[kind.index()].push(Entry {
+            self.targets[slot(kind)].push(Entry {
                 target,
                 seen: Seen::with_capacity(members.len()),
             });
             if duplicate.is_none() {
-                self.by_name[kind.index()].insert(folded, index);
+                self.by_name[slot(kind)].insert(folded, index);
             }
             for (identity, at, grant) in members {
                 self.add_member(kind, index, identity, at, at, "listed again here", grant);
@@ -160,7 +160,7 @@ impl Cx<'_> {
             Code::EmptyTarget,
             format!(
                 "{} `{name}` {what}: as written, the plan would remove everyone from it",
-                kind.noun()
+                kind.word()
             ),
             at,
             "no members written",
@@ -189,7 +189,7 @@ impl Cx<'_> {
                     "groups only",
                     Some(format!(
                         "remove it: {}s have no owners; {context} accepts: {}",
-                        kind.noun(),
+                        kind.word(),
                         TARGET_FIELDS.join(", ")
                     )),
                 );
@@ -281,12 +281,12 @@ impl Cx<'_> {
         again: &str,
         grant: Option<Box<Grant>>,
     ) {
-        let entry = &mut self.targets[kind.index()][index];
+        let entry = &mut self.targets[slot(kind)][index];
         let members = &entry.target.members;
         if let Err(first) = entry.seen.add(members, &identity, member_at, label_at) {
             let d = PolicyDiagnostic::error(
                 Code::DuplicateMember,
-                format!("`{identity}` is listed twice for {} `{}`", kind.noun(), entry.target.name),
+                format!("`{identity}` is listed twice for {} `{}`", kind.word(), entry.target.name),
             )
             .label(self.sources, label_at, again)
             .label(self.sources, first, "first listed here")
@@ -358,11 +358,11 @@ impl Cx<'_> {
     /// The index of the target `name`, creating an implicit one when none is declared.
     fn implicit(&mut self, kind: Kind, name: &str, at: Loc) -> usize {
         let folded = NameKey::new(name);
-        if let Some(&i) = self.by_name[kind.index()].get(&folded) {
+        if let Some(&i) = self.by_name[slot(kind)].get(&folded) {
             return i;
         }
-        let index = self.targets[kind.index()].len();
-        self.targets[kind.index()].push(Entry {
+        let index = self.targets[slot(kind)].len();
+        self.targets[slot(kind)].push(Entry {
             target: Target {
                 name: name.to_string(),
                 mode: Mode::Additive,
@@ -375,7 +375,7 @@ impl Cx<'_> {
             },
             seen: Seen::default(),
         });
-        self.by_name[kind.index()].insert(folded, index);
+        self.by_name[slot(kind)].insert(folded, index);
         index
     }
 }

@@ -19,6 +19,8 @@ mod manifest;
 mod position;
 mod reader;
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod reader_tests;
 mod stream;
 mod writer;
@@ -201,16 +203,8 @@ fn meta_of(read: &mut Read) -> SnapshotMeta {
 
 #[cfg(test)]
 mod tests {
+    use super::fixtures::{live, manifest};
     use super::*;
-    use crate::model::{Group, User};
-
-    fn live() -> Live {
-        Live {
-            users: vec![User::new(1, "alice", "alice@acme.com")],
-            groups: vec![Group::new(10, "AP Clerks")],
-            ..Live::default()
-        }
-    }
 
     #[test]
     fn written_snapshots_carry_their_metadata_and_read_back() {
@@ -236,20 +230,7 @@ mod tests {
 
     #[test]
     fn the_manifest_is_written_last_and_checks_the_content_read_back() {
-        let manifest = Manifest {
-            manifest_version: MANIFEST_VERSION,
-            tool_version: "0.1.0".into(),
-            instance: "https://acme.coupahost.com".into(),
-            read_started_at: "2026-01-01T00:00:00Z".into(),
-            read_finished_at: "2026-01-01T00:00:01Z".into(),
-            listings: vec![Listing {
-                endpoint: "/api/users".into(),
-                records: 1,
-                requests: 2,
-                read_to_end: true,
-            }],
-            content: content_of(&live()),
-        };
+        let manifest = manifest(content_of(&live()));
         let json = to_json_with_manifest(
             &live(),
             "https://acme.coupahost.com",

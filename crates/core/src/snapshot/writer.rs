@@ -32,26 +32,10 @@ pub fn write_json_read<W: std::io::Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Group, Membership, Role, User};
 
     #[test]
     fn the_written_bytes_are_the_text_to_json_read_returns() {
-        let mut u = User::new(7, "zoë", "Zoe@Acme.com");
-        u.fullname = Some("Zoë \"Z\" Doe".into());
-        let live = Live {
-            users: vec![User::new(1, "alice", "alice@acme.com"), u],
-            groups: vec![Group::new(10, "AP Clerks")],
-            projects: vec![Group::new(11, "Launch")],
-            roles: vec![Role::new(1, "Admin", true)],
-            memberships: vec![Membership {
-                id: 5,
-                user_id: 7,
-                group_id: 10,
-                created_at: Some("2026-01-05T10:00:00+00:00".into()),
-                owner: true,
-                participant: Some(false),
-            }],
-        };
+        let live = crate::snapshot::fixtures::live();
         for roles_read in [true, false] {
             let mut bytes = Vec::new();
             write_json_read(

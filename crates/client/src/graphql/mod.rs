@@ -459,3 +459,49 @@ fn assemble(gql: Gql) -> Result<FullRead, CoupaError> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(via: ReadVia, ids: &[u64]) -> FullRead {
+        let memberships = ids
+            .iter()
+            .map(|&id| Membership {
+                id,
+                user_id: id % 100,
+                group_id: 7,
+                created_at: None,
+                owner: false,
+                participant: None,
+            })
+            .collect();
+        FullRead {
+            live: Live {
+                memberships,
+                ..Live::default()
+            },
+            taken: ReadPathTaken { via, reason: None },
+        }
+    }
+
+    #[test]
+    fn placeholders_are_the_graphql_reads_ids_from_the_floor_up() {
+        let p = PLACEHOLDER_FLOOR;
+        let mut gql = read(ReadVia::Graphql, &[5, p + 1, p + 3]);
+        assert!(!gql.is_placeholder(5));
+        assert!(gql.is_placeholder(p + 1));
+        // Looked up in the rows: an id no row has gives no pair; repeats give one.
+        assert_eq!(
+            gql.placeholder_pairs([5, p + 3, p + 2, p + 3, p + 1]),
+            vec![((p + 1) % 100, 7), ((p + 3) % 100, 7)]
+        );
+        // Still known after the state is taken (a plan checks its ids then).
+        gql.take_live();
+        assert!(gql.is_placeholder(p + 3));
+        // A REST read has none, whatever its ids.
+        let rest = read(ReadVia::Rest, &[p + 1]);
+        assert!(!rest.is_placeholder(p + 1));
+        assert!(rest.placeholder_pairs([p + 1]).is_empty());
+    }
+}

@@ -56,3 +56,57 @@ impl Nested {
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::wire::{WireRole, WireUser};
+
+    fn gql(id: u64, login: &str, groups: &[u64], roles: usize) -> GqlUser {
+        GqlUser {
+            user: WireUser {
+                id: Some(id),
+                login: Some(login.into()),
+                roles: Some(vec![
+                    WireRole {
+                        id: Some(4),
+                        ..WireRole::default()
+                    };
+                    roles
+                ]),
+                ..WireUser::default()
+            },
+            group_ids: groups.to_vec(),
+        }
+    }
+
+    #[test]
+    fn pages_become_model_users_counts_and_pairs() {
+        let mut a = Nested::default();
+        a.add_page(vec![gql(1, "a", &[12, 11, 12], 2), gql(2, "b", &[], 0)])
+            .unwrap();
+        let mut b = Nested::default();
+        b.add_page(vec![gql(5, "c", &[30, 11], 1)]).unwrap();
+        a.append(b);
+        assert_eq!(
+            a.users.iter().map(|u| u.id).collect::<Vec<_>>(),
+            vec![1, 2, 5]
+        );
+        assert_eq!(a.users[0].roles.iter().copied().collect::<Vec<_>>(), [4]);
+        // Lengths as listed: repeats and projects counted (the cap check's input).
+        assert_eq!(a.listed, vec![(3, 2), (0, 0), (2, 1)]);
+        assert_eq!(a.pairs, vec![(1, 12), (1, 11), (1, 12), (5, 30), (5, 11)]);
+        // Group 30 is a project: dropped; repeats go; sorted.
+        a.keep_plain(&BTreeSet::from([11, 12]));
+        assert_eq!(a.pairs, vec![(1, 11), (1, 12), (5, 11)]);
+    }
+
+    #[test]
+    fn a_user_the_model_cannot_hold_makes_the_read_doubtful() {
+        let mut n = Nested::default();
+        let why = n.add_page(vec![gql(7, "", &[1], 0)]).unwrap_err();
+        assert!(why.0.contains("user 7 has no login"), "{}", why.0);
+    }
+}

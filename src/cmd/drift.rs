@@ -67,8 +67,13 @@ pub async fn run(args: DriftArgs, out: Output) -> miette::Result<i32> {
                 let mut read = full_read::read(&mut client, out).await?;
                 // The rows the report shows get Coupa's ids and dates (placeholders until
                 // then); a report that cannot be made is reported below, with its diagnostics.
-                if let Ok(first) = drift::drift_on(&desired, &read.live, since, now.date_naive()) {
-                    full_read::complete(&client, &mut read, full_read::drift_ids(&first)).await?;
+                // Only the ids are kept from the first report: on a large tenant it is large,
+                // and the second one is made below.
+                let shown = drift::drift_on(&desired, &read.live, since, now.date_naive())
+                    .ok()
+                    .map(|first| full_read::drift_ids(&first));
+                if let Some(shown) = shown {
+                    full_read::complete(&client, &mut read, shown).await?;
                 }
                 read_path = Some(read.taken.clone());
                 full = Some(read);

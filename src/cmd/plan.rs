@@ -120,14 +120,17 @@ async fn plan(args: &PlanArgs, out: Output) -> miette::Result<Plan> {
                 let mut read = super::full_read::read_or(&mut client, &scope, out).await?;
                 // Removals show membership ids: those rows are read by REST (placeholders
                 // until then); a plan that cannot be made is reported below.
-                if let Ok(first) = coupa_access_core::plan::make(
+                // Only the ids are kept from the first plan (dropped before the reads).
+                let shown = coupa_access_core::plan::make(
                     &desired,
                     &read.live,
                     origin.clone(),
                     common::now(),
                     crate::cli_words::cli_words(),
-                ) {
-                    let ids = super::full_read::plan_ids(&first.plan);
+                )
+                .ok()
+                .map(|first| super::full_read::plan_ids(&first.plan));
+                if let Some(ids) = shown {
                     super::full_read::complete(&client, &mut read, ids).await?;
                 }
                 let live = read.take_live();

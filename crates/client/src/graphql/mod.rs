@@ -15,6 +15,7 @@
 //! in [`FullRead::taken`]; [`ReadPath::Graphql`] makes it an error instead.
 //! Facts and assumptions: `docs/coupa-api.md` (GraphQL row).
 
+mod nested;
 mod proof;
 mod query;
 mod wire;
@@ -24,9 +25,9 @@ use std::sync::Arc;
 
 use reqwest::Method;
 
-use coupa_access_core::model::{Live, ReadPathTaken, ReadVia};
+use coupa_access_core::model::{Live, Membership, ReadPathTaken, ReadVia};
 
-use self::wire::GqlUser;
+use self::nested::Nested;
 use super::read::{GROUPS, GROUP_FIELDS, MEMBERSHIPS, MEMBERSHIP_FIELDS, PAGE_SIZE, ROLES, USERS};
 use super::request::{Call, Kind, Outcome, Payload};
 use super::scan::{join_in_order, Query, Tally, PAGES_BEFORE_PROBE};
@@ -37,7 +38,8 @@ use super::{convert, Client, CoupaError, ReadScope};
 /// Coupa's GraphQL endpoint.
 pub(crate) const GRAPHQL: &str = "/api/graphql";
 
-/// Placeholder membership ids start here, far above any id Coupa hands out.
+/// Placeholder membership ids start here, far above any id Coupa hands out: on a GraphQL
+/// read, a membership id at or above it is a placeholder (no table of them is kept).
 const PLACEHOLDER_FLOOR: u64 = 1 << 62;
 
 /// Which path a full read takes.
@@ -52,32 +54,36 @@ pub enum ReadPath {
     Graphql,
 }
 
-/// A full read: live state, the path it took, and the memberships known only from GraphQL's
-/// nested lists (placeholder ids; see [`Client::complete_rows`]).
+/// A full read: live state, the path it took, and (on the GraphQL path) memberships known
+/// only from GraphQL's nested lists, with placeholder ids (see [`Client::complete_rows`]).
 #[derive(Debug, Clone)]
 pub struct FullRead {
     pub live: Live,
     pub taken: ReadPathTaken,
-    /// Placeholder id → (user id, group id).
-    placeholders: BTreeMap<u64, (u64, u64)>,
 }
 
 impl FullRead {
     /// True when `membership_id` is a placeholder: the row exists, its id and date are unread.
+    /// Stays true after [`take_live`](Self::take_live), so a report made from the taken state
+    /// can still be checked.
     pub fn is_placeholder(&self, membership_id: u64) -> bool {
-        self.placeholders.contains_key(&membership_id)
+        self.taken.via == ReadVia::Graphql && membership_id >= PLACEHOLDER_FLOOR
     }
 
-    /// Takes the live state out (the placeholders stay, for [`is_placeholder`](Self::is_placeholder)).
+    /// Takes the live state out.
     pub fn take_live(&mut self) -> Live {
         std::mem::take(&mut self.live)
     }
 
-    /// The (user id, group id) of each placeholder among `ids`.
+    /// The (user id, group id) of each placeholder among `ids`, sorted, without repeats.
     pub fn placeholder_pairs(&self, ids: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
+        let rows = &self.live.memberships;
         let set: BTreeSet<(u64, u64)> = ids
             .into_iter()
-            .filter_map(|id| self.placeholders.get(&id).copied())
+            .filter(|id| self.is_placeholder(*id))
+            // Memberships are kept sorted by id (`assemble`, `complete_rows`).
+            .filter_map(|id| rows.binary_search_by_key(&id, |m| m.id).ok())
+            .map(|i| (rows[i].user_id, rows[i].group_id))
             .collect();
         set.into_iter().collect()
     }
@@ -85,24 +91,14 @@ impl FullRead {
 
 /// GraphQL's users and the rest of a full read, before proof.
 pub(crate) struct Gql {
-    pub users: Vec<GqlUser>,
+    /// The users, converted, with their nested pairs: after `keep_plain`, those of plain
+    /// groups only, sorted.
+    pub nested: Nested,
     pub groups: Vec<WireUserGroup>,
     pub roles: Vec<WireRole>,
     pub owners: Vec<WireMembership>,
     /// Ids of plain groups (not projects).
     pub plain: BTreeSet<u64>,
-}
-
-impl Gql {
-    /// (user, group) pairs of plain groups the nested lists show.
-    pub(crate) fn pairs(&self) -> BTreeSet<(u64, u64)> {
-        self.users
-            .iter()
-            .filter_map(|u| u.user.id.map(|id| (id, &u.group_ids)))
-            .flat_map(|(id, gs)| gs.iter().map(move |g| (id, *g)))
-            .filter(|(_, g)| self.plain.contains(g))
-            .collect()
-    }
 }
 
 impl Client {
@@ -149,7 +145,6 @@ impl Client {
                 via: ReadVia::Rest,
                 reason: Some(reason.to_string()),
             },
-            placeholders: BTreeMap::new(),
         })
     }
 
@@ -166,7 +161,7 @@ impl Client {
         let groups = self.read_all::<WireUserGroup>(Some("groups"), GROUPS, &group_params);
         let (users, roles, groups, owners) =
             tokio::try_join!(self.gql_users(), roles, groups, self.owner_rows())?;
-        let (users, owners) = match (users, owners) {
+        let (mut nested, owners) = match (users, owners) {
             (Ok(u), Ok(o)) => (u, o),
             (Err(d), _) | (_, Err(d)) => return Ok(Err(d)),
         };
@@ -175,8 +170,9 @@ impl Client {
             .filter(|g| convert::is_plain_group(g))
             .filter_map(|g| g.id)
             .collect();
+        nested.keep_plain(&plain);
         let gql = Gql {
-            users,
+            nested,
             groups,
             roles,
             owners,
@@ -190,7 +186,7 @@ impl Client {
 
     /// Every user through GraphQL: a few keyset pages, then (for a large tenant) the ids left
     /// split into ranges read concurrently, as the REST scan does.
-    async fn gql_users(&self) -> Result<Result<Vec<GqlUser>, Distrust>, CoupaError> {
+    async fn gql_users(&self) -> Result<Result<Nested, Distrust>, CoupaError> {
         let tally = Tally::new(Some("users"));
         let head = match self
             .gql_range(0, None, Some(PAGES_BEFORE_PROBE), &tally)
@@ -216,9 +212,9 @@ impl Client {
         let probe: Vec<IdOnly> = self.get_json(&q.highest()).await?;
         let max = probe.iter().filter_map(|r| r.id).max().unwrap_or(last);
         let n = if max > last {
-            let first = out.first().and_then(|u| u.user.id).unwrap_or(1);
+            let first = out.users.first().map_or(1, |u| u.id);
             super::scan::range_count(
-                out.len() as u64,
+                out.users.len() as u64,
                 first,
                 last,
                 max,
@@ -237,7 +233,7 @@ impl Client {
         });
         for part in join_in_order(reads).await? {
             match part {
-                Ok((users, _, _)) => out.extend(users),
+                Ok((users, _, _)) => out.append(users),
                 Err(d) => return Ok(Err(d)),
             }
         }
@@ -253,9 +249,9 @@ impl Client {
         upto: Option<u64>,
         probe_after: Option<usize>,
         tally: &Tally,
-    ) -> Result<Result<(Vec<GqlUser>, u64, bool), Distrust>, CoupaError> {
+    ) -> Result<Result<(Nested, u64, bool), Distrust>, CoupaError> {
         let q = Query::new(GRAPHQL, &[]);
-        let mut out = Vec::new();
+        let mut out = Nested::default();
         let mut last = after;
         let mut pages = 0;
         loop {
@@ -279,7 +275,10 @@ impl Client {
             };
             tally.add(self, page.len());
             let full = page.len() >= PAGE_SIZE;
-            out.extend(page);
+            // Converted now: only this page is ever held in the wire shape.
+            if let Err(d) = out.add_page(page) {
+                return Ok(Err(d));
+            }
             if upto == Some(last) {
                 return Ok(Ok((out, last, true)));
             }
@@ -291,7 +290,10 @@ impl Client {
 
     /// One GraphQL request; anything but a usable answer is a distrust, except a passed
     /// deadline, which ends the run.
-    async fn gql_post(&self, body: &str) -> Result<Result<Vec<GqlUser>, Distrust>, CoupaError> {
+    async fn gql_post(
+        &self,
+        body: &str,
+    ) -> Result<Result<Vec<wire::GqlUser>, Distrust>, CoupaError> {
         let call = Call {
             method: Method::POST,
             path_and_query: GRAPHQL,
@@ -352,9 +354,11 @@ impl Client {
         pairs: &[(u64, u64)],
     ) -> Result<(), CoupaError> {
         let mut by_group: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-        let open: BTreeSet<(u64, u64)> = read.placeholders.values().copied().collect();
-        for &(u, g) in pairs.iter().filter(|p| open.contains(p)) {
-            by_group.entry(g).or_default().insert(u);
+        let asked: BTreeSet<(u64, u64)> = pairs.iter().copied().collect();
+        for m in &read.live.memberships {
+            if read.is_placeholder(m.id) && asked.contains(&(m.user_id, m.group_id)) {
+                by_group.entry(m.group_id).or_default().insert(m.user_id);
+            }
         }
         if by_group.is_empty() {
             return Ok(());
@@ -394,7 +398,6 @@ impl Client {
             read.live
                 .memberships
                 .retain(|m| !covers(m.user_id, m.group_id));
-            read.placeholders.retain(|_, (pu, pg)| !covers(*pu, *pg));
             for w in rows {
                 let m = convert::membership(w).map_err(|detail| CoupaError::Decode {
                     method: "GET".into(),
@@ -412,40 +415,41 @@ impl Client {
 }
 
 /// Live state from a proven GraphQL read: the owner rows as read, every other (user, group)
-/// pair of the nested lists as a row with a placeholder id.
+/// pair of the nested lists as a model row with a placeholder id, made straight from the
+/// compact pairs.
 fn assemble(gql: Gql) -> Result<FullRead, CoupaError> {
-    let owned: BTreeSet<(u64, u64)> = gql
-        .owners
+    let Gql {
+        nested,
+        groups,
+        roles,
+        owners,
+        plain: _,
+    } = gql;
+    let Nested { users, pairs, .. } = nested;
+    let owned: BTreeSet<(u64, u64)> = owners
         .iter()
         .filter_map(|m| Some((m.user_id?, m.user_group_id?)))
         .collect();
-    let mut placeholders = BTreeMap::new();
-    let mut rows = gql.owners.clone();
-    for (i, (u, g)) in gql
-        .pairs()
-        .into_iter()
-        .filter(|p| !owned.contains(p))
-        .enumerate()
-    {
-        let id = PLACEHOLDER_FLOOR + i as u64;
-        placeholders.insert(id, (u, g));
-        rows.push(WireMembership {
-            id: Some(id),
-            user_id: Some(u),
-            user_group_id: Some(g),
-            user_group_type: Some("UserGroup".into()),
-            owner: Some(false),
-            ..WireMembership::default()
-        });
-    }
     let decode = |(path, detail): convert::BadIn| CoupaError::Decode {
         method: "GET".into(),
         path: path.into(),
         detail,
     };
-    let users = convert::users(gql.users.into_iter().map(|u| u.user)).map_err(decode)?;
-    let rows = convert::rows(rows).map_err(decode)?;
-    let mut live = convert::live(users, gql.groups, gql.roles, rows).map_err(decode)?;
+    let mut rows = convert::rows(owners).map_err(decode)?;
+    rows.reserve_exact(pairs.len());
+    // `pairs` is sorted: placeholder ids follow (user, group) order.
+    let placeholders = pairs.into_iter().filter(|p| !owned.contains(p));
+    for (i, (user_id, group_id)) in placeholders.enumerate() {
+        rows.push(convert::Row::Plain(Membership {
+            id: PLACEHOLDER_FLOOR + i as u64,
+            user_id,
+            group_id,
+            created_at: None,
+            owner: false,
+            participant: None,
+        }));
+    }
+    let mut live = convert::live(users, groups, roles, rows).map_err(decode)?;
     live.memberships.sort_by_key(|m| m.id);
     Ok(FullRead {
         live,
@@ -453,6 +457,51 @@ fn assemble(gql: Gql) -> Result<FullRead, CoupaError> {
             via: ReadVia::Graphql,
             reason: None,
         },
-        placeholders,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(via: ReadVia, ids: &[u64]) -> FullRead {
+        let memberships = ids
+            .iter()
+            .map(|&id| Membership {
+                id,
+                user_id: id % 100,
+                group_id: 7,
+                created_at: None,
+                owner: false,
+                participant: None,
+            })
+            .collect();
+        FullRead {
+            live: Live {
+                memberships,
+                ..Live::default()
+            },
+            taken: ReadPathTaken { via, reason: None },
+        }
+    }
+
+    #[test]
+    fn placeholders_are_the_graphql_reads_ids_from_the_floor_up() {
+        let p = PLACEHOLDER_FLOOR;
+        let mut gql = read(ReadVia::Graphql, &[5, p + 1, p + 3]);
+        assert!(!gql.is_placeholder(5));
+        assert!(gql.is_placeholder(p + 1));
+        // Looked up in the rows: an id no row has gives no pair; repeats give one.
+        assert_eq!(
+            gql.placeholder_pairs([5, p + 3, p + 2, p + 3, p + 1]),
+            vec![((p + 1) % 100, 7), ((p + 3) % 100, 7)]
+        );
+        // Still known after the state is taken (a plan checks its ids then).
+        gql.take_live();
+        assert!(gql.is_placeholder(p + 3));
+        // A REST read has none, whatever its ids.
+        let rest = read(ReadVia::Rest, &[p + 1]);
+        assert!(!rest.is_placeholder(p + 1));
+        assert!(rest.placeholder_pairs([p + 1]).is_empty());
+    }
 }

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::nested::Nested;
 use super::Gql;
 use crate::read::MEMBERSHIPS;
 use crate::scan::{join_in_order, Query, Tally};
@@ -40,16 +41,13 @@ pub(crate) fn suspicious(counts: impl IntoIterator<Item = usize>) -> Option<(usi
 }
 
 fn capped(gql: &Gql) -> Option<String> {
-    if let Some((max, n)) = suspicious(gql.users.iter().map(|u| u.group_ids.len())) {
+    let listed = &gql.nested.listed;
+    if let Some((max, n)) = suspicious(listed.iter().map(|l| l.0 as usize)) {
         return Some(format!(
             "{n} users have exactly {max} groups nested, which looks like a cap on the list"
         ));
     }
-    let roles = gql
-        .users
-        .iter()
-        .map(|u| u.user.roles.as_ref().map_or(0, Vec::len));
-    suspicious(roles).map(|(max, n)| {
+    suspicious(listed.iter().map(|l| l.1 as usize)).map(|(max, n)| {
         format!("{n} users have exactly {max} roles nested, which looks like a cap on the list")
     })
 }
@@ -60,27 +58,46 @@ impl Client {
         if let Some(why) = capped(gql) {
             return Ok(Err(Distrust(why)));
         }
-        let pairs = gql.pairs();
-        let users: BTreeSet<u64> = gql.users.iter().filter_map(|u| u.user.id).collect();
+        // Sorted (user, group) pairs of plain groups (`Nested::keep_plain`).
+        let pairs = &gql.nested.pairs;
+        let mut users: Vec<u64> = gql.nested.users.iter().map(|u| u.id).collect();
+        users.sort_unstable();
         for m in &gql.owners {
             let (Some(u), Some(g)) = (m.user_id, m.user_group_id) else {
                 continue;
             };
-            if gql.plain.contains(&g) && users.contains(&u) && !pairs.contains(&(u, g)) {
+            if gql.plain.contains(&g)
+                && users.binary_search(&u).is_ok()
+                && pairs.binary_search(&(u, g)).is_err()
+            {
                 return Ok(Err(Distrust(format!(
                     "user {u} owns group {g} (REST) but GraphQL does not list the group for them"
                 ))));
             }
         }
-        let mut members: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-        let mut groups_of: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-        for &(u, g) in &pairs {
-            members.entry(g).or_default().insert(u);
-            groups_of.entry(u).or_default().insert(g);
+        drop(users);
+        // Sizes only: the members of the few groups sampled are gathered below.
+        let mut group_sizes: BTreeMap<u64, usize> = BTreeMap::new();
+        let mut user_sizes: BTreeMap<u64, usize> = BTreeMap::new();
+        for &(_, g) in pairs {
+            *group_sizes.entry(g).or_default() += 1;
         }
-        let group_sample = pick_groups(&gql.plain, &members);
-        let member_sample = top(&groups_of, SAMPLE_MEMBERS);
-        let record_sample = pick_records(gql, &member_sample);
+        for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+            user_sizes.insert(run[0].0, run.len());
+        }
+        let members =
+            |g: u64| -> BTreeSet<u64> { pairs.iter().filter(|p| p.1 == g).map(|p| p.0).collect() };
+        let groups_of = |u: u64| -> BTreeSet<u64> {
+            let from = pairs.partition_point(|p| p.0 < u);
+            pairs[from..]
+                .iter()
+                .take_while(|p| p.0 == u)
+                .map(|p| p.1)
+                .collect()
+        };
+        let group_sample = pick_groups(&gql.plain, &group_sizes);
+        let member_sample = top(&user_sizes, SAMPLE_MEMBERS);
+        let record_sample = pick_records(&gql.nested, &member_sample);
 
         let group_reads = group_sample.iter().map(|&g| {
             let c = self.clone();
@@ -113,7 +130,7 @@ impl Client {
                     ))));
                 }
             }
-            let nested = members.get(g).cloned().unwrap_or_default();
+            let nested = members(*g);
             if seen != nested {
                 return Ok(Err(Distrust(format!(
                     "group {g}: REST lists {} members, GraphQL {} ({} differ)",
@@ -130,7 +147,7 @@ impl Client {
                 .filter_map(|m| m.user_group_id)
                 .filter(|g| gql.plain.contains(g))
                 .collect();
-            let nested = groups_of.get(u).cloned().unwrap_or_default();
+            let nested = groups_of(*u);
             if rest != nested {
                 return Ok(Err(Distrust(format!(
                     "user {u}: REST lists {} groups, GraphQL {}",
@@ -139,18 +156,15 @@ impl Client {
                 ))));
             }
         }
-        let by_id: BTreeMap<u64, &crate::wire::WireUser> = gql
-            .users
-            .iter()
-            .filter_map(|u| Some((u.user.id?, &u.user)))
-            .collect();
         for (u, found) in record_sample.iter().zip(records) {
             let rest = match found {
                 Ok(mut found) => found.remove(u),
                 Err(d) => return Ok(Err(Distrust(format!("the REST sample of users: {}", d.0)))),
             };
-            let same = match (rest, by_id.get(u)) {
-                (Some(r), Some(g)) => convert::user(r).ok() == convert::user((*g).clone()).ok(),
+            // Compared in the model: both sides through the one conversion.
+            let graphql = gql.nested.users.iter().find(|g| g.id == *u);
+            let same = match (rest, graphql) {
+                (Some(r), Some(g)) => convert::user(r).ok().as_ref() == Some(g),
                 _ => false,
             };
             if !same {
@@ -167,13 +181,18 @@ impl Client {
     /// holding the most so far, read by `user_id`, must be the ones nested (projects too).
     pub(crate) async fn prove_head(
         &self,
-        head: &[super::wire::GqlUser],
+        head: &Nested,
     ) -> Result<Result<(), Distrust>, CoupaError> {
+        let mut nested: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+        for &(u, g) in &head.pairs {
+            nested.entry(u).or_default().insert(g);
+        }
         let mut most: Vec<(usize, u64, BTreeSet<u64>)> = head
+            .users
             .iter()
-            .filter_map(|u| {
-                let ids: BTreeSet<u64> = u.group_ids.iter().copied().collect();
-                Some((ids.len(), u.user.id?, ids))
+            .map(|u| {
+                let ids = nested.remove(&u.id).unwrap_or_default();
+                (ids.len(), u.id, ids)
             })
             .collect();
         most.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -213,7 +232,7 @@ impl Client {
 
 /// The largest group, and the first and last holding anyone; the first and last plain groups
 /// when none holds anyone (REST must agree they are empty).
-fn pick_groups(plain: &BTreeSet<u64>, members: &BTreeMap<u64, BTreeSet<u64>>) -> Vec<u64> {
+fn pick_groups(plain: &BTreeSet<u64>, members: &BTreeMap<u64, usize>) -> Vec<u64> {
     let mut out = Vec::new();
     let mut add = |g: Option<u64>| {
         if let Some(g) = g {
@@ -230,25 +249,27 @@ fn pick_groups(plain: &BTreeSet<u64>, members: &BTreeMap<u64, BTreeSet<u64>>) ->
     out
 }
 
-/// The `n` keys with the largest sets (ties: lower id first).
-fn top(sets: &BTreeMap<u64, BTreeSet<u64>>, n: usize) -> Vec<u64> {
-    let mut v: Vec<(usize, u64)> = sets.iter().map(|(k, s)| (s.len(), *k)).collect();
+/// The `n` keys with the largest sizes (ties: lower id first).
+fn top(sizes: &BTreeMap<u64, usize>, n: usize) -> Vec<u64> {
+    let mut v: Vec<(usize, u64)> = sizes.iter().map(|(k, s)| (*s, *k)).collect();
     v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     v.into_iter().take(n).map(|(_, k)| k).collect()
 }
 
 /// Users whose records are read both ways: the sample members, the one with the most roles,
 /// the first and the last.
-fn pick_records(gql: &Gql, members: &[u64]) -> Vec<u64> {
+fn pick_records(nested: &Nested, members: &[u64]) -> Vec<u64> {
     let mut out: Vec<u64> = members.to_vec();
-    let most_roles = gql
+    // Roles as listed (repeats counted); on a tie, the last such user, as before.
+    let most_roles = nested
         .users
         .iter()
-        .max_by_key(|u| u.user.roles.as_ref().map_or(0, Vec::len))
-        .and_then(|u| u.user.id);
+        .zip(&nested.listed)
+        .max_by_key(|(_, l)| l.1)
+        .map(|(u, _)| u.id);
     let ends = [
-        gql.users.first().and_then(|u| u.user.id),
-        gql.users.last().and_then(|u| u.user.id),
+        nested.users.first().map(|u| u.id),
+        nested.users.last().map(|u| u.id),
     ];
     for id in std::iter::once(most_roles).chain(ends).flatten() {
         if !out.contains(&id) {

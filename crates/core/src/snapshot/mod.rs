@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Live;
 
+#[cfg(test)]
+mod fixtures;
 mod manifest;
 mod position;
 mod reader;
-#[cfg(test)]
-mod fixtures;
 #[cfg(test)]
 mod reader_tests;
 mod stream;

@@ -169,7 +169,9 @@ fn untwin<'n>(members: &mut [(&User, &'n Name)], names: &'n BTreeMap<u64, super:
         if count.contains_key(&other.folded) {
             continue;
         }
-        *count.get_mut(&name.folded).expect("counted above") -= 1;
+        if let Some(n) = count.get_mut(&name.folded) {
+            *n -= 1;
+        }
         count.insert(&other.folded, 1);
         *name = other;
     }

@@ -100,8 +100,7 @@ pub fn judge(bound: &Bound<'_>, changes: &[Change], today: NaiveDate) -> SodVerd
         let who = login(bound, c.user_id);
         let holds = holding_text(c);
         let exc = exception_text(c);
-        if c.status == ExceptionStatus::Expiring {
-            let e = c.exception.expect("an expiring exception exists");
+        if let (ExceptionStatus::Expiring, Some(e)) = (c.status, c.exception) {
             let w = Warning::new(
                 WarningCode::SodExceptionExpiring,
                 format!(

@@ -1,13 +1,14 @@
 //! Writing `--out` files (plans, snapshots, exports).
 //!
 //! A regular file (or a new one) is written atomically: a temporary file in the same folder,
-//! flushed, then renamed over the target, so no reader ever sees half a plan and a failed write
+//! created exclusively under a random name (a file or link planted at a predictable name cannot
+//! redirect the write), flushed, then renamed over the target, so no reader ever sees half a plan and a failed write
 //! leaves the old file as it was. Anything else is written through, never replaced: a symbolic
 //! link keeps pointing where it did (its target gets the contents), and `/dev/null` or a named
 //! pipe stays what it is.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use miette::{IntoDiagnostic, WrapErr};
 
@@ -54,30 +55,32 @@ pub fn write_with(path: &Path, render: Render<'_>) -> miette::Result<()> {
 /// Writes the contents into the writer it is given.
 pub type Render<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
 
-fn atomically(path: &Path, render: Render<'_>) -> std::io::Result<()> {
-    let dir = path
-        .parent()
+/// The folder a file at `path` is written in (`.` for a bare name).
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+fn atomically(path: &Path, render: Render<'_>) -> std::io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?;
-    let tmp: PathBuf = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&tmp)?);
-        render(&mut w)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The mode a plain create gives (0666 less the umask), not tempfile's private 0600: the
+    // file written is the user's output, readable as any file they create.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    // Removed on drop unless persisted: a failure leaves no temporary behind.
+    let tmp = builder.tempfile_in(folder_of(path))?;
+    let mut w = std::io::BufWriter::with_capacity(256 * 1024, tmp);
+    render(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -91,6 +94,33 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         write(&p, "new").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_written_file_has_the_mode_a_plain_create_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let ours = dir.path().join("plan.json");
+        write(&ours, "new").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+    }
+
+    #[test]
+    fn a_failed_render_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("plan.json");
+        std::fs::write(&p, "old").unwrap();
+        let failed = write_with(&p, &|w: &mut dyn Write| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("render failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

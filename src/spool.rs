@@ -31,12 +31,7 @@ impl FileSpool {
                 };
                 match std::fs::metadata(&p) {
                     Ok(m) if !m.is_file() => None,
-                    _ => Some(
-                        p.parent()
-                            .filter(|d| !d.as_os_str().is_empty())
-                            .unwrap_or(Path::new("."))
-                            .to_path_buf(),
-                    ),
+                    _ => Some(crate::out_file::folder_of(&p).to_path_buf()),
                 }
             })
             .unwrap_or_else(std::env::temp_dir);

@@ -148,13 +148,8 @@ pub async fn read_live(
     out: Output,
 ) -> miette::Result<Live> {
     let bar = start_progress(client, out);
-    let live = client
-        .read_live_scoped(scope)
-        .await
-        .map_err(crate::errors::report)
-        .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
-    finish_progress(bar);
-    let live = live?;
+    let live = client.read_live_scoped(scope).await;
+    let live = read_done(bar, client.domain(), live)?;
     tracing::debug!(
         users = live.users.len(),
         groups = live.groups.len(),
@@ -206,6 +201,18 @@ pub fn start_progress(client: &mut Client, out: Output) -> Option<ProgressBar> {
 }
 
 /// Clears the bar [`start_progress`] drew.
+/// Ends a read's progress and reports its failure as every read says it: Coupa's error, then
+/// which instance could not be read.
+pub fn read_done<T>(
+    bar: Option<ProgressBar>,
+    domain: &str,
+    read: Result<T, coupa_access_client::CoupaError>,
+) -> miette::Result<T> {
+    finish_progress(bar);
+    read.map_err(crate::errors::report)
+        .wrap_err_with(|| format!("could not read live state from {domain}"))
+}
+
 pub fn finish_progress(bar: Option<ProgressBar>) {
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -23,18 +23,8 @@ pub async fn read_or(
     out: Output,
 ) -> miette::Result<FullRead> {
     let bar = common::start_progress(client, out);
-    let read = client
-        .read_live_full_or(fallback)
-        .await
-        .map_err(crate::errors::report)
-        .map_err(|e| {
-            e.wrap_err(format!(
-                "could not read live state from {}",
-                client.domain()
-            ))
-        });
-    common::finish_progress(bar);
-    let read = read?;
+    let read = client.read_live_full_or(fallback).await;
+    let read = common::read_done(bar, client.domain(), read)?;
     match (&read.taken.via, &read.taken.reason) {
         (ReadVia::Graphql, _) => tracing::debug!("read live state through GraphQL"),
         (ReadVia::Rest, Some(why)) => {

@@ -100,13 +100,8 @@ async fn read_streamed(
     out: Output,
 ) -> miette::Result<Read> {
     let bar = common::start_progress(client, out);
-    let read = client
-        .read_everything_into(spool.clone(), spool)
-        .await
-        .map_err(crate::errors::report)
-        .wrap_err_with(|| format!("could not read live state from {}", client.domain()));
-    common::finish_progress(bar);
-    let read = read?;
+    let read = client.read_everything_into(spool.clone(), spool).await;
+    let read = common::read_done(bar, client.domain(), read)?;
     tracing::debug!(
         groups = read.groups.len(),
         projects = read.projects.len(),
